@@ -1,0 +1,39 @@
+# Two commands from a fresh clone: `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
+
+.PHONY: demo test lint bench i18n clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(TEST_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@ $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/warehouse-tui demo
+
+test: $(TEST_STAMP)
+	$(BIN)/ruff check src tests bench
+	$(BIN)/lint-imports
+	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+bench: $(TEST_STAMP)
+	$(BIN)/python -m bench
+
+i18n: $(TEST_STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -o src/warehouse_tui/locale/warehouse_tui.pot src
+	$(BIN)/pybabel update -i src/warehouse_tui/locale/warehouse_tui.pot -d src/warehouse_tui/locale -D warehouse_tui
+	$(BIN)/pybabel compile -d src/warehouse_tui/locale -D warehouse_tui
+
+clean:
+	rm -rf $(VENV) .pytest_cache

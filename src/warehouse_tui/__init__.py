@@ -1,0 +1,1 @@
+"""warehouse-tui: the packing floor of an online shop, in a terminal."""

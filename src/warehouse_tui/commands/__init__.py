@@ -1,0 +1,1 @@
+"""Subcommands of the `warehouse-tui` command line, one module per area."""

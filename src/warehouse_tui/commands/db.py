@@ -1,0 +1,22 @@
+"""`warehouse-tui db upgrade|current`."""
+
+from __future__ import annotations
+
+import typer
+
+from warehouse_tui.commands.common import DbOption, JsonOption, emit, open_store
+
+app = typer.Typer(no_args_is_help=True)
+
+
+@app.command()
+def upgrade(db: DbOption = None, as_json: JsonOption = False) -> None:
+    """Bring the schema to the newest revision (under a lock; safe with many terminals)."""
+    from warehouse_tui.store.migrate import current_revision
+
+    store = open_store(db)
+    revision = current_revision(store)
+    if as_json:
+        emit({"revision": revision})
+    else:
+        typer.echo(f"schema at {revision}")

@@ -1,0 +1,808 @@
+"""Picker routes through a parallel-aisle warehouse.
+
+Every method returns a visiting sequence; its length is always recomputed the same way — the
+walk from the depot through the picks in sequence order along shortest paths and back — so
+methods compare fairly.
+
+- `optimal`: on a single block the Ratliff & Rosenthal (1983) dynamic program, linear in the
+  number of aisles, with the depot in any aisle; on several blocks Held-Karp up to
+  `HELD_KARP_LIMIT` distinct stops, and `best` beyond (then not exact).
+- `s-shape`, `largest-gap`, `combined`: the Roodbergen & De Koster (2001) multi-block versions
+  (one block is just the simplest case), kept as baselines.
+- `best`, what waves use: Ratliff & Rosenthal on one block; on several, Held-Karp for a few
+  stops, else the best of the three heuristics improved by 2-opt and or-opt.
+"""
+
+from __future__ import annotations
+
+import math
+from bisect import bisect_left
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from itertools import pairwise
+from typing import Any, NamedTuple
+
+from warehouse_tui.domain.layout import Layout, PickPoint
+from warehouse_tui.i18n import _
+
+METHODS = ("optimal", "s-shape", "largest-gap", "combined", "best")
+HELD_KARP_LIMIT = 12
+"""Most distinct stops (depot not counted) `optimal` solves exactly on a multi-block layout."""
+_BEST_HELD_KARP_LIMIT = 8
+"""Up to this many stops `best` solves multi-block routes exactly too: it is cheaper than the
+heuristics plus local search there."""
+_MULTI_START_LIMIT = 30
+"""Up to this many stops `best` improves all three heuristics' routes, beyond only the
+shortest (local search from each start costs more as routes grow, and gains less)."""
+_EPSILON = 1e-9
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    exact: bool
+    length: float
+    sequence: tuple[int, ...]
+    """Pick indices in visiting order."""
+
+
+def route_length(layout: Layout, picks: Sequence[PickPoint], sequence: Iterable[int]) -> float:
+    """Depot → picks in `sequence` order along shortest paths → depot."""
+    total = 0.0
+    here = layout.depot
+    for index in sequence:
+        total += layout.distance(here, picks[index])
+        here = picks[index]
+    return total + layout.distance(here, layout.depot)
+
+
+def plan_route(layout: Layout, picks: Sequence[PickPoint], method: str = "best") -> Route:
+    if method not in METHODS:
+        raise ValueError(
+            _("unknown routing method {method!r}; use one of: {methods}").format(
+                method=method, methods=", ".join(METHODS)
+            )
+        )
+    for pick in picks:
+        layout.check_point(pick)
+    stops = _Stops.of(layout, picks)
+    if method == "optimal":
+        order, exact = _optimal_order(layout, stops)
+    elif method == "best":
+        order, exact = _best_order(layout, stops)
+    else:
+        order, exact = _HEURISTICS[method](layout, stops.points), False
+    sequence = stops.expand(order)
+    return Route(method, exact, route_length(layout, picks, sequence), sequence)
+
+
+# --- stops: picks merged by place ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Stops:
+    """The distinct places to visit (the depot's own place left out) and the picks at each."""
+
+    at_depot: tuple[int, ...]
+    points: tuple[PickPoint, ...]
+    picks_at: dict[PickPoint, tuple[int, ...]]
+
+    @classmethod
+    def of(cls, layout: Layout, picks: Sequence[PickPoint]) -> _Stops:
+        grouped: dict[PickPoint, list[int]] = defaultdict(list)
+        for index, pick in enumerate(picks):
+            grouped[PickPoint(pick.aisle, float(pick.position))].append(index)
+        at_depot = tuple(grouped.pop(layout.depot, ()))
+        return cls(at_depot, tuple(grouped), {p: tuple(i) for p, i in grouped.items()})
+
+    def expand(self, order: Sequence[PickPoint]) -> tuple[int, ...]:
+        return self.at_depot + tuple(i for point in order for i in self.picks_at[point])
+
+
+def _distance_matrix(layout: Layout, points: Sequence[PickPoint]) -> list[list[float]]:
+    """Shortest-path distances between the depot (index 0) and `points` (1..n).
+
+    The same as `Layout.distance`, unrolled: two points in different aisles walk |dy| when a
+    cross-aisle lies between them, else out to the nearer end of their shared block and back.
+    """
+    crosses = layout.cross_positions
+    spacing = layout.aisle_spacing
+    nodes = []
+    for aisle, y in (layout.depot, *points):
+        above = bisect_left(crosses, y)
+        below = above if crosses[above] == y else above - 1
+        nodes.append((aisle, y, crosses[below], crosses[above]))
+    size = len(nodes)
+    matrix = [[0.0] * size for _ in range(size)]
+    for i in range(size):
+        aisle_i, y_i, low_i, high_i = nodes[i]
+        row = matrix[i]
+        for j in range(i + 1, size):
+            aisle_j, y_j, low_j, high_j = nodes[j]
+            if aisle_i == aisle_j:
+                walk = abs(y_i - y_j)
+            elif high_i <= low_j or high_j <= low_i:
+                walk = abs(aisle_i - aisle_j) * spacing + abs(y_i - y_j)
+            else:
+                walk = abs(aisle_i - aisle_j) * spacing + min(
+                    y_i + y_j - 2 * low_i, 2 * high_i - y_i - y_j
+                )
+            row[j] = matrix[j][i] = walk
+    return matrix
+
+
+def _tour_cost(tour: Sequence[int], dist: list[list[float]]) -> float:
+    return sum(dist[tour[k]][tour[k + 1]] for k in range(len(tour) - 1))
+
+
+# --- optimal and best -------------------------------------------------------------------------
+
+
+def _optimal_order(layout: Layout, stops: _Stops) -> tuple[list[PickPoint], bool]:
+    if layout.blocks == 1:
+        return ratliff_rosenthal_order(layout, stops.points), True
+    if len(stops.points) <= HELD_KARP_LIMIT:
+        return _held_karp_order(layout, stops.points), True
+    return _best_order(layout, stops)
+
+
+def _best_order(layout: Layout, stops: _Stops) -> tuple[list[PickPoint], bool]:
+    if layout.blocks == 1:
+        return ratliff_rosenthal_order(layout, stops.points), True
+    if len(stops.points) <= _BEST_HELD_KARP_LIMIT:
+        return _held_karp_order(layout, stops.points), True
+    points = stops.points
+    index_of = {point: k + 1 for k, point in enumerate(points)}
+    dist = _distance_matrix(layout, points)
+    starts = [
+        [0, *(index_of[p] for p in heuristic(layout, points)), 0]
+        for heuristic in _HEURISTICS.values()
+    ]
+    starts.sort(key=lambda tour: _tour_cost(tour, dist))
+    if len(points) > _MULTI_START_LIMIT:
+        starts = starts[:1]
+    best = min((improve_tour(tour, dist) for tour in starts), key=lambda t: _tour_cost(t, dist))
+    return [points[k - 1] for k in best[1:-1]], False
+
+
+def _held_karp_order(layout: Layout, points: Sequence[PickPoint]) -> list[PickPoint]:
+    _, order = held_karp(_distance_matrix(layout, points))
+    return [points[k - 1] for k in order]
+
+
+def held_karp(dist: list[list[float]]) -> tuple[float, list[int]]:
+    """Exact shortest closed tour from node 0 through every other node (Held-Karp).
+
+    Returns its length and the other nodes in visiting order. O(2ⁿ·n²): keep n small.
+    """
+    count = len(dist) - 1
+    if count <= 0:
+        return 0.0, []
+    full = 1 << count
+    inf = math.inf
+    cost: list[list[float]] = [[]] * full
+    parent: list[list[int]] = [[]] * full
+    into = [[dist[k + 1][j + 1] for k in range(count)] for j in range(count)]
+    for mask in range(1, full):
+        members = [j for j in range(count) if mask >> j & 1]
+        row = [inf] * count
+        came = [-1] * count
+        if len(members) == 1:
+            row[members[0]] = dist[0][members[0] + 1]
+        else:
+            for j in members:
+                previous = cost[mask ^ (1 << j)]
+                step = into[j]
+                best, best_k = inf, -1
+                for k in members:
+                    value = previous[k] + step[k]
+                    if value < best:
+                        best, best_k = value, k
+                row[j], came[j] = best, best_k
+        cost[mask], parent[mask] = row, came
+    last_row = cost[full - 1]
+    total, last = min((last_row[j] + dist[j + 1][0], j) for j in range(count))
+    order = []
+    mask = full - 1
+    while last >= 0:
+        order.append(last + 1)
+        mask, last = mask ^ (1 << last), parent[mask][last]
+    order.reverse()
+    return total, order
+
+
+def improve_tour(tour: list[int], dist: list[list[float]]) -> list[int]:
+    """2-opt and or-opt (segments of 1-3 stops, either way round) until neither helps.
+
+    `tour` is closed: it starts and ends at node 0, which stays put. Or-opt only tries to put a
+    segment next to one of the `_NEIGHBOURS` stops nearest its ends, which keeps it fast.
+    """
+    tour = list(tour)
+    near = [
+        sorted((other for other in range(len(dist)) if other != node), key=row.__getitem__)[
+            :_NEIGHBOURS
+        ]
+        for node, row in enumerate(dist)
+    ]
+    while _two_opt(tour, dist) | _or_opt(tour, dist, near):
+        pass
+    return tour
+
+
+_NEIGHBOURS = 6
+
+
+def _two_opt(tour: list[int], dist: list[list[float]]) -> bool:
+    changed = False
+    size = len(tour)
+    for i in range(size - 3):
+        a = tour[i]
+        from_a = dist[a]
+        j = i + 2
+        while j < size - 1:
+            b, c, d = tour[i + 1], tour[j], tour[j + 1]
+            if from_a[c] + dist[b][d] < from_a[b] + dist[c][d] - _EPSILON:
+                tour[i + 1 : j + 1] = tour[j:i:-1]
+                changed = True
+            j += 1
+    return changed
+
+
+def _or_opt(tour: list[int], dist: list[list[float]], near: list[list[int]]) -> bool:
+    changed = False
+    position = _positions(tour)
+    for length in (1, 2, 3):
+        i = 1
+        while i + length < len(tour):
+            if _move_segment(tour, position, dist, near, i, length):
+                position = _positions(tour)
+                changed = True
+            else:
+                i += 1
+    return changed
+
+
+def _positions(tour: list[int]) -> list[int]:
+    """Where each stop is in `tour` (the depot: its start)."""
+    position = [0] * len(tour)
+    for k in range(len(tour) - 1):
+        position[tour[k]] = k
+    return position
+
+
+def _move_segment(
+    tour: list[int],
+    position: list[int],
+    dist: list[list[float]],
+    near: list[list[int]],
+    start: int,
+    length: int,
+) -> bool:
+    """Move tour[start:start+length] to the best place beside a near stop, if that shortens.
+
+    An edge (tour[k], tour[k+1]) is tried when one of its ends is near the segment's ends;
+    the depot stands for its two edges, at the start and the end of the tour.
+    """
+    end = start + length - 1
+    first, last = tour[start], tour[end]
+    before, after = tour[start - 1], tour[end + 1]
+    gain = dist[before][first] + dist[last][after] - dist[before][after]
+    from_first, from_last = dist[first], dist[last]
+    final_edge = len(tour) - 2
+    best_delta, best_at, best_flip = -_EPSILON, -1, False
+    for node in (*near[first], *near[last]):
+        at = position[node]
+        for k in (final_edge, 0) if node == 0 else (at - 1, at):
+            if start - 1 <= k <= end:
+                continue  # an edge that touches the segment
+            u, v = tour[k], tour[k + 1]
+            base = dist[u][v] + gain
+            straight = from_first[u] + from_last[v] - base
+            flipped = from_last[u] + from_first[v] - base
+            if straight < best_delta:
+                best_delta, best_at, best_flip = straight, k, False
+            if flipped < best_delta:
+                best_delta, best_at, best_flip = flipped, k, True
+    if best_at < 0:
+        return False
+    segment = tour[start : end + 1]
+    if best_flip:
+        segment.reverse()
+    if best_at < start:
+        tour[:] = tour[: best_at + 1] + segment + tour[best_at + 1 : start] + tour[end + 1 :]
+    else:
+        tour[:] = tour[:start] + tour[end + 1 : best_at + 1] + segment + tour[best_at + 1 :]
+    return True
+
+
+# --- Ratliff & Rosenthal ----------------------------------------------------------------------
+#
+# A tour is an even, connected multigraph over the front (a) and back (b) ends of the aisles
+# and the picks. Sweeping aisles left to right, a partial tour is summed up by the degree class
+# of the current aisle's a and b (zero, odd, even), whether a and b are already connected, and
+# whether a finished component lies behind (then nothing may follow). The depot is a pick at
+# position 0 of its aisle, so the tour must reach it. A segment of zero length (a pick on a
+# cross-aisle) still counts two towards its end's degree: it says the end must be on the tour.
+
+_ZERO, _ODD, _EVEN = 0, 1, 2
+
+
+class _State(NamedTuple):
+    front: int
+    back: int
+    joined: bool
+    closed: bool
+
+
+_EMPTY = _State(_ZERO, _ZERO, False, False)
+_CLOSED = _State(_ZERO, _ZERO, False, True)
+
+
+class _Vertical(NamedTuple):
+    """How one aisle is walked: `passes` whole traversals, plus a doubled stretch from the
+    front up to `lower` and one from the back down to `upper` (None: no such stretch)."""
+
+    cost: float
+    front_degree: int
+    back_degree: int
+    passes: int
+    lower: float | None
+    upper: float | None
+
+
+def _with_degree(degree_class: int, added: int) -> int:
+    if added == 0:
+        return degree_class
+    odd = (degree_class == _ODD) != (added % 2 == 1)
+    return _ODD if odd else _EVEN
+
+
+def _vertical_options(positions: Sequence[float], length: float) -> list[_Vertical]:
+    options = [
+        _Vertical(length, 1, 1, 1, None, None),
+        _Vertical(2 * length, 2, 2, 2, None, None),
+    ]
+    if not positions:
+        return [_Vertical(0.0, 0, 0, 0, None, None), options[0]]
+    best: dict[tuple[bool, bool], _Vertical] = {}
+    count = len(positions)
+    for split in range(count + 1):
+        lower = positions[split - 1] if split > 0 else None
+        upper = positions[split] if split < count else None
+        if lower == length or upper == 0:
+            continue  # reaches the other end: that is a whole double pass, already listed
+        cost = 2 * (lower or 0.0) + (2 * (length - upper) if upper is not None else 0.0)
+        key = (lower is not None, upper is not None)
+        if key not in best or cost < best[key].cost:
+            best[key] = _Vertical(cost, 2 * key[0], 2 * key[1], 0, lower, upper)
+    return options + list(best.values())
+
+
+@cache
+def _after_vertical(
+    state: _State, front_degree: int, back_degree: int, joins: bool
+) -> _State | None:
+    if state.closed:
+        return state if front_degree == back_degree == 0 else None
+    front = _with_degree(state.front, front_degree)
+    back = _with_degree(state.back, back_degree)
+    joined = joins or (state.joined and state.front != _ZERO and state.back != _ZERO)
+    return _State(front, back, joined, False)
+
+
+@cache
+def _horizontal_moves(state: _State) -> list[tuple[_State, int, tuple[int, int]]]:
+    """(state after, links walked, (front links, back links)) for each way on to the next
+    aisle that keeps a tour possible."""
+    moves = []
+    for front_edges in range(3):
+        for back_edges in range(3):
+            after = _after_horizontal(state, front_edges, back_edges)
+            if after is not None:
+                moves.append((after, front_edges + back_edges, (front_edges, back_edges)))
+    return moves
+
+
+def _after_horizontal(state: _State, front_edges: int, back_edges: int) -> _State | None:
+    """Copies of the front and back links to the next aisle; this aisle's ends are then
+    final."""
+    if state.closed:
+        return state if front_edges == back_edges == 0 else None
+    if (state.front == _ODD) != (front_edges == 1) or (state.back == _ODD) != (back_edges == 1):
+        return None  # an end left with odd degree
+    front_part = "a" if state.front != _ZERO else None
+    back_part = ("a" if state.joined else "b") if state.back != _ZERO else None
+    new_front = (front_part or "new front") if front_edges else None
+    new_back = (back_part or "new back") if back_edges else None
+    old_parts = {front_part, back_part} - {None}
+    if old_parts - {new_front, new_back}:
+        if len(old_parts) == 1 and new_front is new_back is None:
+            return _CLOSED
+        return None  # a component cut off while other edges remain
+    joined = new_front is not None and new_front == new_back
+    return _State(front_edges, back_edges, joined, False)
+
+
+def _is_final(state: _State) -> bool:
+    if state.closed:
+        return True
+    if _ODD in (state.front, state.back):
+        return False
+    if state.front != _ZERO and state.back != _ZERO:
+        return state.joined
+    return state != _EMPTY
+
+
+def ratliff_rosenthal_order(layout: Layout, points: Sequence[PickPoint]) -> list[PickPoint]:
+    """An optimal visiting order of distinct `points` on a single-block layout."""
+    if layout.blocks != 1:
+        raise ValueError(
+            _("the Ratliff-Rosenthal route needs a layout without middle cross-aisles")
+        )
+    if not points:
+        return []
+    length = float(layout.aisle_length)
+    spacing = layout.aisle_spacing
+    in_aisle: dict[int, set[float]] = defaultdict(set)
+    for point in points:
+        in_aisle[point.aisle].add(point.position)
+    in_aisle[layout.depot_aisle].add(0.0)
+    first, last = min(in_aisle), max(in_aisle)
+    costs: dict[_State, float] = {_EMPTY: 0.0}
+    steps: list[dict[_State, tuple[_State, Any]]] = []
+    for aisle in range(first, last + 1):
+        if aisle > first:
+            costs = _relax(
+                costs,
+                steps,
+                lambda state: [
+                    (after, links * spacing, move)
+                    for after, links, move in _horizontal_moves(state)
+                ],
+            )
+        options = _vertical_options(sorted(in_aisle.get(aisle, ())), length)
+        costs = _relax(
+            costs,
+            steps,
+            lambda state, options=options: [
+                (_after_vertical(state, o.front_degree, o.back_degree, o.passes > 0), o.cost, o)
+                for o in options
+            ],
+        )
+    final = min((s for s in costs if _is_final(s)), key=costs.__getitem__)
+    edges = _tour_edges(steps, final, first, in_aisle, length)
+    return _order_from_edges(edges, layout.depot, set(points))
+
+
+def _relax(
+    costs: dict[_State, float],
+    steps: list[dict[_State, tuple[_State, Any]]],
+    moves_from: Callable[[_State], list[tuple[_State | None, float, Any]]],
+) -> dict[_State, float]:
+    """One DP stage: the cheapest way to each state reachable by one move."""
+    reached: dict[_State, float] = {}
+    came_from: dict[_State, tuple[_State, Any]] = {}
+    for state, cost in costs.items():
+        for after, move_cost, move in moves_from(state):
+            if after is None:
+                continue
+            total = cost + move_cost
+            if total < reached.get(after, math.inf) - _EPSILON:
+                reached[after] = total
+                came_from[after] = (state, move)
+    steps.append(came_from)
+    return reached
+
+
+_Node = tuple[int, float]
+
+
+def _tour_edges(
+    steps: list[dict[_State, tuple[_State, Any]]],
+    final: _State,
+    first_aisle: int,
+    in_aisle: dict[int, set[float]],
+    length: float,
+) -> list[tuple[_Node, _Node]]:
+    """Walk the DP back from `final` and list the tour's edges, repeated as walked."""
+    edges: list[tuple[_Node, _Node]] = []
+    state = final
+    for step_index in range(len(steps) - 1, -1, -1):
+        state, move = steps[step_index][state]
+        aisle = first_aisle + (step_index + 1) // 2
+        if isinstance(move, _Vertical):
+            stops = sorted({0.0, length, *in_aisle.get(aisle, ())})
+            edges += _aisle_edges(aisle, stops, 0.0, length, move.passes)
+            if move.lower is not None:
+                edges += _aisle_edges(aisle, stops, 0.0, move.lower, 2)
+            if move.upper is not None:
+                edges += _aisle_edges(aisle, stops, move.upper, length, 2)
+        else:
+            front_edges, back_edges = move
+            edges += [((aisle - 1, 0.0), (aisle, 0.0))] * front_edges
+            edges += [((aisle - 1, length), (aisle, length))] * back_edges
+    return edges
+
+
+def _aisle_edges(
+    aisle: int, stops: list[float], low: float, high: float, times: int
+) -> list[tuple[_Node, _Node]]:
+    inside = [y for y in stops if low <= y <= high]
+    return [((aisle, y0), (aisle, y1)) for y0, y1 in pairwise(inside)] * times
+
+
+def _order_from_edges(
+    edges: list[tuple[_Node, _Node]], depot: PickPoint, points: set[PickPoint]
+) -> list[PickPoint]:
+    """First visits of `points` along an Euler circuit of `edges` from the depot."""
+    adjacent: dict[_Node, list[tuple[_Node, int]]] = defaultdict(list)
+    for number, (u, v) in enumerate(edges):
+        adjacent[u].append((v, number))
+        adjacent[v].append((u, number))
+    used = [False] * len(edges)
+    stack: list[_Node] = [(depot.aisle, depot.position)]
+    circuit: list[_Node] = []
+    while stack:
+        node = stack[-1]
+        pending = adjacent[node]
+        while pending and used[pending[-1][1]]:
+            pending.pop()
+        if pending:
+            nxt, number = pending.pop()
+            used[number] = True
+            stack.append(nxt)
+        else:
+            circuit.append(stack.pop())
+    order: list[PickPoint] = []
+    seen: set[PickPoint] = set()
+    for aisle, position in reversed(circuit):
+        point = PickPoint(aisle, position)
+        if point in points and point not in seen:
+            seen.add(point)
+            order.append(point)
+    return order
+
+
+# --- heuristics (Roodbergen & De Koster 2001) -------------------------------------------------
+#
+# All three share the frame: walk to the leftmost aisle with picks, up it to the farthest block
+# with picks (picking on the way), work that block from the left, then each nearer block from
+# the end of it nearer to where the picker stands, ending each block on its front cross-aisle.
+
+
+@dataclass(frozen=True)
+class _Block:
+    index: int
+    front: float
+    back: float
+    aisles: dict[int, list[float]]
+    """Aisle → its positions in this block, ascending."""
+
+
+def _frame(layout: Layout, points: Sequence[PickPoint]) -> tuple[list[PickPoint], list[_Block]]:
+    """The climb up the leftmost pick aisle, and the blocks still to work, farthest first."""
+    left = min(p.aisle for p in points)
+    far = max(layout.block_of(p.position) for p in points)
+    climb = sorted(
+        (p for p in points if p.aisle == left and layout.block_of(p.position) < far),
+        key=lambda p: p.position,
+    )
+    taken = set(climb)
+    by_block: dict[int, dict[int, list[float]]] = defaultdict(lambda: defaultdict(list))
+    for point in points:
+        if point not in taken:
+            by_block[layout.block_of(point.position)][point.aisle].append(point.position)
+    crosses = layout.cross_positions
+    blocks = [
+        _Block(b, crosses[b], crosses[b + 1], {a: sorted(ys) for a, ys in sorted(aisles.items())})
+        for b, aisles in sorted(by_block.items(), reverse=True)
+    ]
+    return climb, blocks
+
+
+def _aisle_order(block: _Block, here: int, is_farthest: bool) -> list[int]:
+    aisles = list(block.aisles)
+    if is_farthest:
+        return aisles
+    if abs(here - aisles[-1]) < abs(here - aisles[0]):
+        aisles.reverse()
+    return aisles
+
+
+def _along(aisle: int, positions: Iterable[float], downward: bool) -> list[PickPoint]:
+    ordered = sorted(positions, reverse=downward)
+    return [PickPoint(aisle, y) for y in ordered]
+
+
+def _heuristic(
+    layout: Layout, points: Sequence[PickPoint], work_block: Callable[..., list[PickPoint]]
+) -> list[PickPoint]:
+    if not points:
+        return []
+    climb, blocks = _frame(layout, points)
+    order = list(climb)
+    here = climb[-1].aisle if climb else min(p.aisle for p in points)
+    far_index = max(layout.block_of(p.position) for p in points)
+    for block in blocks:
+        is_farthest = block.index == far_index
+        aisles = _aisle_order(block, here, is_farthest)
+        order += work_block(block, aisles, start_at_front=is_farthest)
+        here = aisles[-1]
+    return order
+
+
+def _s_shape_block(block: _Block, aisles: list[int], start_at_front: bool) -> list[PickPoint]:
+    order: list[PickPoint] = []
+    downward = not start_at_front
+    for aisle in aisles:
+        order += _along(aisle, block.aisles[aisle], downward)
+        downward = not downward
+    return order
+
+
+def _largest_gap_split(block: _Block, positions: list[float]) -> int:
+    """How many of `positions` lie below the largest gap (picked from the front)."""
+    edges = [block.front, *positions, block.back]
+    gaps = [edges[k + 1] - edges[k] for k in range(len(edges) - 1)]
+    return max(range(len(gaps)), key=gaps.__getitem__)
+
+
+def _largest_gap_block(block: _Block, aisles: list[int], start_at_front: bool) -> list[PickPoint]:
+    """Enter each aisle from the back up to its largest gap, cross the block in the last aisle,
+    then come back along the front entering each aisle up to its largest gap. The farthest
+    block is entered by its first aisle, walked whole."""
+    if start_at_front:
+        first, *aisles = aisles
+        order = _along(first, block.aisles[first], downward=False)
+        if not aisles:
+            return order
+    else:
+        order = []
+    *middle, last = aisles
+    splits = {a: _largest_gap_split(block, block.aisles[a]) for a in middle}
+    for aisle in middle:
+        order += _along(aisle, block.aisles[aisle][splits[aisle] :], downward=True)
+    order += _along(last, block.aisles[last], downward=True)
+    for aisle in reversed(middle):
+        order += _along(aisle, block.aisles[aisle][: splits[aisle]], downward=False)
+    return order
+
+
+def _combined_block(block: _Block, aisles: list[int], start_at_front: bool) -> list[PickPoint]:
+    """Each aisle is either crossed or entered and left on the same side, chosen by a small
+    dynamic program over the side the picker ends on; the block must end on its front."""
+    depth = block.back - block.front
+    # plans[side] = (cost, choices) reaching `side` (True = front) after the aisles so far
+    plans: dict[bool, tuple[float, list[tuple[int, bool, bool]]]] = {start_at_front: (0.0, [])}
+    for aisle in aisles:
+        low, high = block.aisles[aisle][0], block.aisles[aisle][-1]
+        following: dict[bool, tuple[float, list[tuple[int, bool, bool]]]] = {}
+        for side, (cost, choices) in plans.items():
+            reach = 2 * ((high - block.front) if side else (block.back - low))
+            for crosses, step, ends in ((True, depth, not side), (False, reach, side)):
+                if ends not in following or cost + step < following[ends][0]:
+                    following[ends] = (cost + step, [*choices, (aisle, side, crosses)])
+        plans = following
+    order: list[PickPoint] = []
+    for aisle, from_front, _crosses in plans[True][1]:
+        order += _along(aisle, block.aisles[aisle], downward=not from_front)
+    return order
+
+
+def s_shape_order(layout: Layout, points: Sequence[PickPoint]) -> list[PickPoint]:
+    return _heuristic(layout, points, _s_shape_block)
+
+
+def largest_gap_order(layout: Layout, points: Sequence[PickPoint]) -> list[PickPoint]:
+    return _heuristic(layout, points, _largest_gap_block)
+
+
+def combined_order(layout: Layout, points: Sequence[PickPoint]) -> list[PickPoint]:
+    return _heuristic(layout, points, _combined_block)
+
+
+_HEURISTICS = {
+    "s-shape": s_shape_order,
+    "largest-gap": largest_gap_order,
+    "combined": combined_order,
+}
+
+
+# --- the `route plan` contract ----------------------------------------------------------------
+
+_LAYOUT_KEYS = {"aisles", "aisle_length", "aisle_spacing", "depot_aisle", "cross_aisles"}
+
+
+def plan_route_from_spec(spec: dict[str, Any]) -> dict[str, Any]:
+    """`warehouse-tui route plan SPEC.json --json`: spec in, result out; ValueError on bad input.
+
+    Input: {"layout": {"aisles", "aisle_length", "aisle_spacing", "depot_aisle",
+    "cross_aisles"?}, "picks": [{"aisle", "position"}, …], "method"}.
+    Output: {"method", "exact", "length", "sequence"}.
+    """
+    if not isinstance(spec, dict):
+        raise ValueError(_("the route spec must be a JSON object"))
+    _no_unknown_keys(spec, {"layout", "picks", "method"}, _("route spec"))
+    method = _required(spec, "method", _("route spec"))
+    if not isinstance(method, str) or method not in METHODS:
+        raise ValueError(
+            _("unknown routing method {method!r}; use one of: {methods}").format(
+                method=method, methods=", ".join(METHODS)
+            )
+        )
+    layout = _layout_from_spec(_required(spec, "layout", _("route spec")))
+    picks = _picks_from_spec(_required(spec, "picks", _("route spec")), layout)
+    route = plan_route(layout, picks, method)
+    return {
+        "method": route.method,
+        "exact": route.exact,
+        "length": round(route.length, 6),
+        "sequence": list(route.sequence),
+    }
+
+
+def _layout_from_spec(raw: Any) -> Layout:
+    if not isinstance(raw, dict):
+        raise ValueError(_("layout must be a JSON object"))
+    _no_unknown_keys(raw, _LAYOUT_KEYS, _("layout"))
+    cross = raw.get("cross_aisles", [])
+    if not isinstance(cross, list):
+        raise ValueError(_("layout.cross_aisles must be a list of positions in metres"))
+    return Layout(
+        aisles=_integer(_required(raw, "aisles", _("layout")), "layout.aisles"),
+        aisle_length=_number(_required(raw, "aisle_length", _("layout")), "layout.aisle_length"),
+        aisle_spacing=_number(_required(raw, "aisle_spacing", _("layout")), "layout.aisle_spacing"),
+        depot_aisle=_integer(_required(raw, "depot_aisle", _("layout")), "layout.depot_aisle"),
+        cross_aisles=tuple(
+            _number(value, f"layout.cross_aisles[{k}]") for k, value in enumerate(cross)
+        ),
+    )
+
+
+def _picks_from_spec(raw: Any, layout: Layout) -> list[PickPoint]:
+    if not isinstance(raw, list):
+        raise ValueError(_('picks must be a list of {"aisle": i, "position": m} objects'))
+    picks = []
+    for k, item in enumerate(raw):
+        where = f"picks[{k}]"
+        if not isinstance(item, dict):
+            raise ValueError(_("{where} must be a JSON object").format(where=where))
+        _no_unknown_keys(item, {"aisle", "position"}, where)
+        point = PickPoint(
+            _integer(_required(item, "aisle", where), f"{where}.aisle"),
+            _number(_required(item, "position", where), f"{where}.position"),
+        )
+        try:
+            layout.check_point(point)
+        except ValueError as error:
+            raise ValueError(f"{where}: {error}") from None
+        picks.append(point)
+    return picks
+
+
+def _required(raw: dict[str, Any], key: str, where: str) -> Any:
+    if key not in raw:
+        raise ValueError(_("{where} is missing {key!r}").format(where=where, key=key))
+    return raw[key]
+
+
+def _no_unknown_keys(raw: dict[str, Any], allowed: set[str], where: str) -> None:
+    unknown = sorted(set(raw) - allowed)
+    if unknown:
+        raise ValueError(
+            _("{where} has unknown keys: {keys}").format(where=where, keys=", ".join(unknown))
+        )
+
+
+def _integer(value: Any, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(_("{name} must be a whole number").format(name=name))
+    return value
+
+
+def _number(value: Any, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ValueError(_("{name} must be a number").format(name=name))
+    return float(value)

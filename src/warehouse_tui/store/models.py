@@ -1,0 +1,413 @@
+"""The floor's schema, declared once (SQLModel): tables, states and their vocabulary.
+
+States are stored as their plain string values (no database enum types), so raw SQL on
+the hot paths and future states need no type migration.
+
+Money is in minor units, weights in grams, sizes in millimetres, times in UTC.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from enum import StrEnum
+
+from sqlalchemy import JSON, Column, MetaData, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+# A naming convention makes Alembic's SQLite table rebuilds reproducible.
+SQLModel.metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Role(StrEnum):
+    PICKER = "picker"
+    PACKER = "packer"
+    SUPERVISOR = "supervisor"
+    ADMIN = "admin"
+
+
+class OrderStatus(StrEnum):
+    NEW = "new"
+    HELD = "held"
+    READY = "ready"
+    RELEASED = "released"
+    PICKED = "picked"
+    PACKED = "packed"
+    SHIPPED = "shipped"
+    CANCELLED = "cancelled"
+
+
+class WaveStatus(StrEnum):
+    PLANNED = "planned"
+    RELEASED = "released"
+    PAUSED = "paused"
+    PICKING = "picking"
+    SORTING = "sorting"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+class Strategy(StrEnum):
+    PICK_BY_ORDER = "pick-by-order"
+    BATCH = "batch"
+
+
+class TaskStatus(StrEnum):
+    OPEN = "open"
+    CLAIMED = "claimed"
+    PAUSED = "paused"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+class ParcelStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+    LOADED = "loaded"
+    CANCELLED = "cancelled"
+
+
+class Operator(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    badge: str = Field(unique=True)
+    name: str
+    pin_hash: str
+    role: str  # a Role
+    language: str = "en"
+    active: bool = True
+
+
+class Station(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True)
+    kind: str  # handheld | pack | load | supervisor | returns | put-wall
+    wall: int | None = None
+
+
+class Device(SQLModel, table=True):
+    """A scanner, scale or printer of a station; `port` is a path or any pyserial/tcp URL."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    station_id: int = Field(foreign_key="station.id", index=True)
+    kind: str  # scanner | scale | printer
+    driver: str  # wedge | serial | mt-sics | sma | toledo-continuous | zpl
+    port: str = ""
+    settings: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class Sku(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(unique=True)
+    name: str
+    weight_g: int
+    length_mm: int
+    width_mm: int
+    height_mm: int
+    serial_tracked: bool = False
+    batch_tracked: bool = False
+    typed_qty_allowed: bool = False
+
+
+class Barcode(SQLModel, table=True):
+    """Any code that identifies a SKU; `quantity` is how many units one scan counts."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(unique=True)
+    sku_id: int = Field(foreign_key="sku.id", index=True)
+    quantity: int = 1
+
+
+class Location(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(unique=True)
+    zone: str
+    block: int
+    aisle: int  # 0-based aisle index in the layout
+    position_m: float  # metres from the front cross-aisle along the aisle
+    bay: int
+    level: int
+    pickable: bool = True
+
+
+class Stock(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("location_id", "sku_id", "batch"),)
+    id: int | None = Field(default=None, primary_key=True)
+    location_id: int = Field(foreign_key="location.id", index=True)
+    sku_id: int = Field(foreign_key="sku.id", index=True)
+    batch: str = ""
+    expiry: date | None = None
+    received_at: datetime = Field(default_factory=utcnow)
+    on_hand: int = 0
+    allocated: int = 0
+
+
+class StockMove(SQLModel, table=True):
+    """The stock ledger: every change of on-hand stock, with its reason."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow)
+    sku_id: int = Field(foreign_key="sku.id", index=True)
+    location_id: int | None = Field(default=None, foreign_key="location.id")
+    batch: str = ""
+    delta: int
+    reason: str  # receive | pick | restock | count | return | adjust
+    ref: str = ""
+    operator_id: int | None = Field(default=None, foreign_key="operator.id")
+
+
+class BoxType(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(unique=True)
+    name: str
+    length_mm: int
+    width_mm: int
+    height_mm: int
+    tare_g: int
+    max_weight_g: int = 30000
+
+
+class Carrier(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(unique=True)
+    name: str
+    tracking_pattern: str = ""  # a regular expression matching the whole tracking number
+    check_scheme: str = ""  # a key of domain.barcodes.TRACKING_CHECKS, or empty
+
+
+class CarrierService(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("carrier_id", "code"),)
+    id: int | None = Field(default=None, primary_key=True)
+    carrier_id: int = Field(foreign_key="carrier.id", index=True)
+    code: str
+    name: str
+    cutoff_local: str = "17:00"  # HH:MM in the warehouse's time zone
+
+
+class TrackingPool(SQLModel, table=True):
+    """A range of tracking numbers issued by a carrier (an electronic-waybill range)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    carrier_id: int = Field(foreign_key="carrier.id", index=True)
+    prefix: str = ""
+    suffix: str = ""
+    next_number: int
+    last_number: int
+    width: int
+
+
+class Shop(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(unique=True)
+    name: str
+    kind: str = "file"  # file | shopify | woocommerce
+    announce_at: str = "load"  # load | label
+    settings: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class Order(SQLModel, table=True):
+    __tablename__ = "orders"
+    __table_args__ = (UniqueConstraint("shop", "shop_order_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    shop: str
+    shop_order_id: str
+    shop_version: int = 1
+    buyer_id: str = ""
+    buyer_name: str = ""
+    buyer_tags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    ship_name: str = ""
+    ship_address1: str = ""
+    ship_address2: str = ""
+    ship_city: str = ""
+    ship_region: str = ""
+    ship_postcode: str = ""
+    ship_country: str = ""
+    ship_phone: str = ""
+    carrier: str = ""
+    service: str = ""
+    priority: int = 0
+    ship_by: datetime | None = None
+    status: str = Field(default=OrderStatus.NEW, index=True)
+    hold_reason: str = ""
+    merge_group: str | None = Field(default=None, index=True)
+    no_merge: bool = False
+    pack_instructions: str = ""
+    wave_id: int | None = Field(default=None, foreign_key="wave.id", index=True)
+    intercepted: bool = False  # cancelled or changed after release: the pack station refuses it
+    pending: dict | None = Field(default=None, sa_column=Column(JSON))  # a newer version waiting
+    imported_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class OrderLine(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    order_id: int = Field(foreign_key="orders.id", index=True)
+    shop_line_id: str = ""
+    sku_code: str  # as the shop sent it; the audit resolves it
+    sku_id: int | None = Field(default=None, foreign_key="sku.id", index=True)
+    qty: int
+    unit_price_minor: int = 0
+    picked: int = 0
+    packed: int = 0
+
+
+class Wave(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    status: str = Field(default=WaveStatus.PLANNED, index=True)
+    strategy: str  # a Strategy
+    rules: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    walk_m: float = 0.0
+    created_by: int | None = Field(default=None, foreign_key="operator.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    released_at: datetime | None = None
+
+
+class Allocation(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    order_line_id: int = Field(foreign_key="orderline.id", index=True)
+    stock_id: int = Field(foreign_key="stock.id", index=True)
+    qty: int
+    picked: int = 0
+
+
+class PickTask(SQLModel, table=True):
+    """One pick list (one cart, one route); claimed with a lease that a heartbeat renews."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    wave_id: int = Field(foreign_key="wave.id", index=True)
+    strategy: str  # a Strategy
+    status: str = Field(default=TaskStatus.OPEN, index=True)
+    claimed_by: int | None = Field(default=None, foreign_key="operator.id")
+    claimed_at: datetime | None = None
+    heartbeat_at: datetime | None = None
+    route_m: float = 0.0
+    current_stop: int = 0
+
+
+class PickStop(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    task_id: int = Field(foreign_key="picktask.id", index=True)
+    seq: int
+    allocation_id: int | None = Field(default=None, foreign_key="allocation.id")
+    stock_id: int = Field(foreign_key="stock.id")
+    sku_id: int = Field(foreign_key="sku.id")
+    order_id: int | None = Field(default=None, foreign_key="orders.id")  # None on a batch stop
+    tote_id: int | None = Field(default=None, foreign_key="tote.id")
+    qty: int
+    picked: int = 0
+    status: str = "open"  # open | done | short
+
+
+class Tote(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(unique=True)
+    order_id: int | None = Field(default=None, foreign_key="orders.id", index=True)
+    task_id: int | None = Field(default=None, foreign_key="picktask.id")
+
+
+class WallSlot(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(unique=True)
+    wall: int
+    slot: int
+    order_id: int | None = Field(default=None, foreign_key="orders.id", index=True)
+    status: str = "free"  # free | filling | ready
+
+
+class Parcel(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    order_id: int = Field(foreign_key="orders.id", index=True)
+    status: str = Field(default=ParcelStatus.OPEN, index=True)
+    box_type_id: int | None = Field(default=None, foreign_key="boxtype.id")
+    expected_weight_g: int | None = None
+    weight_g: int | None = None
+    carrier: str = ""
+    service: str = ""
+    tracking: str | None = Field(default=None, unique=True)
+    packed_by: int | None = Field(default=None, foreign_key="operator.id")
+    station: str = ""
+    created_at: datetime = Field(default_factory=utcnow)
+    closed_at: datetime | None = None
+    loaded_at: datetime | None = None
+
+
+class ParcelLine(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    parcel_id: int = Field(foreign_key="parcel.id", index=True)
+    order_line_id: int = Field(foreign_key="orderline.id", index=True)
+    qty: int
+    serials: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    batches: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+
+
+class FloorTask(SQLModel, table=True):
+    """Work the floor owes: restock intercepted items, count a location, inspect a return."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str  # restock | count | inspect
+    status: str = Field(default="open", index=True)  # open | done
+    sku_id: int | None = Field(default=None, foreign_key="sku.id")
+    location_id: int | None = Field(default=None, foreign_key="location.id")
+    order_id: int | None = Field(default=None, foreign_key="orders.id")
+    qty: int = 0
+    reason: str = ""
+    created_at: datetime = Field(default_factory=utcnow)
+    done_by: int | None = Field(default=None, foreign_key="operator.id")
+    done_at: datetime | None = None
+
+
+class ReturnLine(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    order_id: int = Field(foreign_key="orders.id", index=True)
+    order_line_id: int | None = Field(default=None, foreign_key="orderline.id")
+    sku_id: int = Field(foreign_key="sku.id")
+    qty: int
+    condition: str = ""  # resellable | damaged | wrong-item
+    outcome: str = ""  # restocked | quarantined
+    received_by: int | None = Field(default=None, foreign_key="operator.id")
+    received_at: datetime = Field(default_factory=utcnow)
+
+
+class Journal(SQLModel, table=True):
+    """Every scan and action, accepted or refused, written in the transaction of its effect."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, index=True)
+    station: str = ""
+    operator_id: int | None = Field(default=None, foreign_key="operator.id", index=True)
+    authorised_by: int | None = Field(default=None, foreign_key="operator.id")
+    screen: str = ""
+    task_ref: str = ""
+    order_id: int | None = Field(default=None, foreign_key="orders.id", index=True)
+    raw: str = ""
+    action: str
+    accepted: bool = True
+    reason: str = ""
+
+
+class Outbox(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    shop: str = Field(index=True)
+    event: str  # fulfilment | tracking | return | stock
+    payload: dict = Field(sa_column=Column(JSON, nullable=False))
+    idempotency_key: str = Field(unique=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    attempts: int = 0
+    next_attempt_at: datetime = Field(default_factory=utcnow)
+    delivered_at: datetime | None = Field(default=None, index=True)
+    last_error: str = ""
+
+
+class Setting(SQLModel, table=True):
+    key: str = Field(primary_key=True)
+    value: str

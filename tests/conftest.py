@@ -12,9 +12,7 @@ from sqlalchemy import create_engine, text
 from warehouse_tui.store.engine import Store, normalise_url
 from warehouse_tui.store.migrate import upgrade
 
-PG_URL = os.environ.get(
-    "WAREHOUSE_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
+PG_URL = os.environ.get("WAREHOUSE_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
 def _pg_unavailable_reason() -> str | None:
@@ -23,7 +21,7 @@ def _pg_unavailable_reason() -> str | None:
         with engine.connect() as connection:
             connection.execute(text("SELECT 1"))
         engine.dispose()
-    except Exception as error:  # noqa: BLE001 — any failure means "not reachable"
+    except Exception as error:
         return f"PostgreSQL at {PG_URL} not reachable: {error.__class__.__name__}"
     return None
 

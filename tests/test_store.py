@@ -13,13 +13,20 @@ from warehouse_tui.store.models import Barcode, Order, OrderLine, OrderStatus, S
 
 def test_round_trip(store: Store) -> None:
     with store.write() as session:
-        sku = Sku(code="SKU-1", name="Mug 咖啡杯", weight_g=350, length_mm=120, width_mm=90,
-                  height_mm=100)
+        sku = Sku(
+            code="SKU-1", name="Mug 咖啡杯", weight_g=350, length_mm=120, width_mm=90, height_mm=100
+        )
         session.add(sku)
         session.flush()
         session.add(Barcode(code="04006381333931", sku_id=sku.id, quantity=1))
-        order = Order(shop="web", shop_order_id="1001", buyer_tags=["vip", "gift"],
-                      ship_name="李雷", ship_city="上海", carrier="SF")
+        order = Order(
+            shop="web",
+            shop_order_id="1001",
+            buyer_tags=["vip", "gift"],
+            ship_name="李雷",
+            ship_city="上海",
+            carrier="SF",
+        )
         session.add(order)
         session.flush()
         session.add(OrderLine(order_id=order.id, sku_code="SKU-1", sku_id=sku.id, qty=2))

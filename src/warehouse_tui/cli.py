@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import typer
 
-from warehouse_tui.commands.common import GLOBALS, DbOption, StationOption, chosen_db, chosen_station
+from warehouse_tui.commands.common import (
+    GLOBALS,
+    DbOption,
+    StationOption,
+    chosen_db,
+    chosen_station,
+)
 
 app = typer.Typer(
     help="The packing floor of an online shop, in a terminal.",
@@ -31,7 +37,3 @@ def _register() -> None:
 
 
 _register()
-
-
-def main() -> None:
-    app()

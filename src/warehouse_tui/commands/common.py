@@ -10,21 +10,29 @@ import json
 import os
 import sys
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
-from platformdirs import user_data_dir
+
+from warehouse_tui.launch import default_db_path
 
 DbOption = Annotated[
     str | None,
-    typer.Option("--db", help="SQLite file or postgresql:// URL (env WAREHOUSE_DB).", show_default=False),
+    typer.Option(
+        "--db", help="SQLite file or postgresql:// URL (env WAREHOUSE_DB).", show_default=False
+    ),
 ]
 StationOption = Annotated[
     str | None,
-    typer.Option("--station", help="Which bench or handheld this is (env WAREHOUSE_STATION).", show_default=False),
+    typer.Option(
+        "--station",
+        help="Which bench or handheld this is (env WAREHOUSE_STATION).",
+        show_default=False,
+    ),
 ]
-JsonOption = Annotated[bool, typer.Option("--json", help="One compact JSON object per line on stdout.")]
+JsonOption = Annotated[
+    bool, typer.Option("--json", help="One compact JSON object per line on stdout.")
+]
 
 
 @dataclass
@@ -36,10 +44,6 @@ class Globals:
 
 
 GLOBALS = Globals()
-
-
-def default_db_path() -> Path:
-    return Path(user_data_dir("warehouse-tui", appauthor=False)) / "warehouse.db"
 
 
 def chosen_db(db: str | None) -> str:
@@ -72,7 +76,7 @@ def emit(obj: dict[str, Any]) -> None:
 
 
 def emit_exact(obj: dict[str, Any]) -> None:
-    """One compact JSON line, keeping null values (for contracts that name keys as always present)."""
+    """One compact JSON line keeping nulls (for contracts naming keys as always present)."""
     sys.stdout.write(json.dumps(obj, ensure_ascii=False, separators=(",", ":")) + "\n")
 
 

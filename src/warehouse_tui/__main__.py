@@ -1,0 +1,3 @@
+from warehouse_tui.launch import main
+
+main()

@@ -1,0 +1,96 @@
+"""The Textual app: login first (painted before the database layer is imported), then the
+operator's home and the floor screens."""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING
+
+from textual.app import App
+
+from warehouse_tui.i18n import use_language
+from warehouse_tui.screens.login import LoginScreen
+
+if TYPE_CHECKING:
+    from warehouse_tui.services.auth import OperatorView
+    from warehouse_tui.services.journal import Actor
+    from warehouse_tui.store.engine import Store
+
+BELL_GAP_S = 0.15
+
+
+class WarehouseApp(App[None]):
+    CSS_PATH = "app.tcss"
+    TITLE = "warehouse-tui"
+    ENABLE_COMMAND_PALETTE = False
+
+    def __init__(
+        self,
+        db: str,
+        station: str,
+        *,
+        store: Store | None = None,
+        ok_bells: int = 1,
+        fail_bells: int = 3,
+    ) -> None:
+        super().__init__()
+        self.db = db
+        self.station = station
+        self.operator: OperatorView | None = None
+        self.ok_bells = ok_bells
+        self.fail_bells = fail_bells
+        self._store = store
+        self._store_ready = threading.Event()
+        self.store_error: str = ""
+
+    def on_mount(self) -> None:
+        self.push_screen(LoginScreen())
+        self.run_worker(self._open_store, thread=True, name="open-store")
+
+    def _open_store(self) -> None:
+        """Import the database layer and upgrade the schema, off the UI thread."""
+        from warehouse_tui.store.engine import Store
+        from warehouse_tui.store.migrate import upgrade
+
+        try:
+            store = self._store or Store(self.db)
+            upgrade(store)
+            self._store = store
+        except Exception as error:
+            self.store_error = f"{error.__class__.__name__}: {error}"
+        finally:
+            self._store_ready.set()
+
+    @property
+    def store(self) -> Store:
+        """The Store; blocks until it is open, so call it from workers, not the UI thread."""
+        self._store_ready.wait()
+        if self._store is None:
+            raise RuntimeError(self.store_error)
+        return self._store
+
+    def actor_for(self, screen: str) -> Actor:
+        from warehouse_tui.services.journal import Actor
+
+        return Actor(self.operator.id if self.operator else None, self.station, screen)
+
+    def sound(self, ok: bool) -> None:
+        """Distinct sounds: success rings once, failure several times (both configurable)."""
+        for index in range(self.ok_bells if ok else self.fail_bells):
+            self.set_timer(index * BELL_GAP_S + 0.001, self.bell)
+
+    def logged_in(self, operator: OperatorView) -> None:
+        from warehouse_tui.screens.home import HomeScreen
+
+        self.operator = operator
+        use_language(operator.language)
+        self.switch_screen(HomeScreen())
+
+    def log_out(self) -> None:
+        self.operator = None
+        use_language("en")
+        self.switch_screen(LoginScreen())
+
+
+def run_app(db: str, station: str) -> None:
+    WarehouseApp(db, station).run()

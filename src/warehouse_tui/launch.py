@@ -1,0 +1,48 @@
+"""Entry point. `warehouse-tui` with no subcommand starts the app without importing the command
+line machinery (typer costs ~0.1 s), so the login screen paints sooner."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from platformdirs import user_data_dir
+
+APP_OPTIONS = ("--db", "--station")
+
+
+def default_db_path() -> Path:
+    """The database when neither --db nor WAREHOUSE_DB names one: the user's data folder."""
+    return Path(user_data_dir("warehouse-tui", appauthor=False)) / "warehouse.db"
+
+
+def app_options(argv: list[str]) -> dict[str, str] | None:
+    """The --db/--station values when argv asks for nothing but the app, else None."""
+    options: dict[str, str] = {}
+    rest = list(argv)
+    while rest:
+        word = rest.pop(0)
+        name, equals, value = word.partition("=")
+        if name not in APP_OPTIONS:
+            return None
+        if not equals:
+            if not rest:
+                return None
+            value = rest.pop(0)
+        options[name] = value
+    return options
+
+
+def main() -> None:
+    options = app_options(sys.argv[1:])
+    if options is None:
+        from warehouse_tui.cli import app
+
+        app()
+        return
+    from warehouse_tui.app import run_app
+
+    db = options.get("--db") or os.environ.get("WAREHOUSE_DB") or str(default_db_path())
+    station = options.get("--station") or os.environ.get("WAREHOUSE_STATION") or "default"
+    run_app(db, station)

@@ -1,0 +1,78 @@
+"""Home: the floor screens open to this operator's role."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import OptionList, Static
+from textual.widgets.option_list import Option
+
+from warehouse_tui.i18n import N_, _
+from warehouse_tui.screens.base import FloorScreen
+from warehouse_tui.screens.registry import screens_for
+
+ROLE_NAMES = {
+    "picker": N_("picker"),
+    "packer": N_("packer"),
+    "supervisor": N_("supervisor"),
+    "admin": N_("admin"),
+}
+
+
+class HomeScreen(FloorScreen):
+    TITLE_TEXT = N_("Home")
+    HELP: ClassVar[str] = N_(
+        "Choose your work with the arrow keys and Enter.\n\n"
+        "Pickers walk pick lists and sort at the put wall; packers verify, weigh, label and "
+        "load parcels; supervisors see everything.\n\nScan another badge to change operator. "
+        "Ctrl+L logs out."
+    )
+    BINDINGS: ClassVar = [Binding("ctrl+l", "log_out", _("Log out"))]
+
+    def compose(self) -> ComposeResult:
+        operator = self.wapp.operator
+        assert operator is not None
+        entries = screens_for(operator.role)
+        with Vertical(id="home"):
+            yield Static(
+                f"{operator.name} · {_(ROLE_NAMES.get(operator.role, operator.role))}", id="who"
+            )
+            if entries:
+                yield OptionList(*[Option(_(e.title), id=e.key) for e in entries], id="menu")
+            else:
+                yield Static(_("No floor screens for your role yet."), id="menu-empty")
+            yield Static("", id="feedback")
+            yield Static(_("Enter open · F1 help · Ctrl+L log out"), classes="keys")
+
+    @on(OptionList.OptionSelected, "#menu")
+    def _open(self, event: OptionList.OptionSelected) -> None:
+        operator = self.wapp.operator
+        assert operator is not None
+        entry = next(e for e in screens_for(operator.role) if e.key == event.option.id)
+        self.app.push_screen(entry.factory())
+
+    def handle_scan(self, code: str) -> None:
+        from warehouse_tui.domain.barcodes import ScanKind, parse_scan
+
+        if parse_scan(code).kind != ScanKind.BADGE:
+            self.feedback(False, _("Choose a screen first"))
+            return
+        from warehouse_tui.services.auth import login_with_badge
+
+        self.call_service(
+            lambda: login_with_badge(self.store, self.wapp.station, code),
+            then=self._switch_operator,
+        )
+
+    def _switch_operator(self, result) -> None:  # type: ignore[no-untyped-def]
+        if not result.accepted:
+            self.feedback(False, result.reason)
+            return
+        self.wapp.logged_in(result.operator)
+
+    def action_log_out(self) -> None:
+        self.wapp.log_out()

@@ -1,0 +1,32 @@
+"""The floor screens the home menu offers, by role. A screen module registers itself here."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from textual.screen import Screen
+
+SCREEN_MODULES: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ScreenEntry:
+    key: str
+    title: str  # marked with N_, translated when shown
+    roles: frozenset[str]
+    factory: Callable[[], Screen]
+
+
+_entries: dict[str, ScreenEntry] = {}
+
+
+def register_screen(key: str, title: str, roles: set[str], factory: Callable[[], Screen]) -> None:
+    _entries[key] = ScreenEntry(key, title, frozenset(roles), factory)
+
+
+def screens_for(role: str) -> list[ScreenEntry]:
+    for module in SCREEN_MODULES:
+        importlib.import_module(f"warehouse_tui.screens.{module}")
+    return [e for e in _entries.values() if role in e.roles or role == "admin"]

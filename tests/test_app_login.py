@@ -1,0 +1,110 @@
+"""The real app through Pilot: log in as each role at handheld and station sizes."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import select
+
+from tests.apphelpers import OPERATORS, add_operators, log_in, make_test_app, scan, wait_idle
+from warehouse_tui.screens.home import HomeScreen
+from warehouse_tui.screens.login import LoginScreen
+from warehouse_tui.store.models import Journal
+
+SIZES = [(40, 16), (80, 24)]
+
+
+@pytest.fixture
+def floor(sqlite_store):  # type: ignore[no-untyped-def]
+    add_operators(sqlite_store)
+    return sqlite_store
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("badge", [op[1] for op in OPERATORS[:4]])
+async def test_badge_login_each_role(floor, badge: str, size: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
+    app = make_test_app(floor)
+    async with app.run_test(size=size) as pilot:
+        await log_in(pilot, badge)
+        assert isinstance(app.screen, HomeScreen)
+        assert app.operator is not None and app.operator.badge == badge
+        await pilot.press("ctrl+l")
+        await pilot.pause()
+        assert isinstance(app.screen, LoginScreen)
+
+
+async def test_pin_login_and_wrong_pin(floor) -> None:  # type: ignore[no-untyped-def]
+    app = make_test_app(floor)
+    async with app.run_test(size=(40, 16)) as pilot:
+        await wait_idle(pilot)
+        await pilot.click("#operator-id")
+        await pilot.press("2", "enter", "9", "9", "9", "9", "enter")
+        await wait_idle(pilot)
+        assert isinstance(app.screen, LoginScreen)
+        assert "wrong PIN" in str(app.screen.query_one("#feedback").render())
+        await pilot.click("#pin")
+        await pilot.press(*"2222", "enter")
+        await wait_idle(pilot)
+        assert isinstance(app.screen, HomeScreen)
+    with floor.read() as session:
+        rows = session.exec(select(Journal).where(Journal.action == "login")).all()
+        assert [(r.accepted, r.operator_id) for r in rows] == [(False, 2), (True, 2)]
+        assert rows[0].station == "TEST-1"
+
+
+async def test_badge_scanned_into_pin_field_is_a_scan(floor) -> None:  # type: ignore[no-untyped-def]
+    app = make_test_app(floor)
+    async with app.run_test(size=(40, 16)) as pilot:
+        await wait_idle(pilot)
+        await pilot.click("#pin")
+        await pilot.press(*"OP-0003", "enter")
+        await wait_idle(pilot)
+        assert isinstance(app.screen, HomeScreen)
+        assert app.operator is not None and app.operator.role == "supervisor"
+
+
+async def test_unknown_badge_refused(floor) -> None:  # type: ignore[no-untyped-def]
+    app = make_test_app(floor)
+    async with app.run_test(size=(40, 16)) as pilot:
+        await log_in(pilot, "OP-0999")
+        assert isinstance(app.screen, LoginScreen)
+        await scan(pilot, "4006381333931")
+        assert "not a badge" in str(app.screen.query_one("#feedback").render())
+
+
+async def test_chinese_operator_gets_chinese(floor) -> None:  # type: ignore[no-untyped-def]
+    app = make_test_app(floor)
+    async with app.run_test(size=(40, 16)) as pilot:
+        await log_in(pilot, "OP-0005")
+        assert isinstance(app.screen, HomeScreen)
+        await pilot.press("f1")
+        await pilot.pause()
+        text = str(app.screen.query_one("#help-title").render())
+        assert text == "首页"
+
+
+async def test_f1_help_on_login(floor) -> None:  # type: ignore[no-untyped-def]
+    app = make_test_app(floor)
+    async with app.run_test(size=(40, 16)) as pilot:
+        await pilot.press("f1")
+        await pilot.pause()
+        assert "badge" in str(app.screen.query_one("#help-text").render())
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, LoginScreen)
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("badge", ["OP-0001", "OP-0003"])
+def test_snapshot_home(floor, snap_compare, badge: str, size: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
+    async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+        await log_in(pilot, badge)
+
+    assert snap_compare(make_test_app(floor), terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_snapshot_login(floor, snap_compare, size: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
+    async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+        await wait_idle(pilot)
+
+    assert snap_compare(make_test_app(floor), terminal_size=size, run_before=run_before)

@@ -4,11 +4,12 @@ operator's home and the floor screens."""
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual.app import App
 
-from warehouse_tui.i18n import use_language
+from warehouse_tui.i18n import _, use_language
+from warehouse_tui.screens.base import ScanReceived
 from warehouse_tui.screens.login import LoginScreen
 
 if TYPE_CHECKING:
@@ -42,6 +43,7 @@ class WarehouseApp(App[None]):
         self._store = store
         self._store_ready = threading.Event()
         self.store_error: str = ""
+        self._scanners: list[Any] = []  # this station's serial scanners, once the store is open
 
     def on_mount(self) -> None:
         self.push_screen(LoginScreen())
@@ -56,10 +58,43 @@ class WarehouseApp(App[None]):
             store = self._store or Store(self.db)
             upgrade(store)
             self._store = store
-        except Exception as error:
+        except Exception as error:  # shown to the operator; the app stays up
             self.store_error = f"{error.__class__.__name__}: {error}"
+            self.call_from_thread(self.notify, self.store_error, severity="error", timeout=30)
+            return
         finally:
             self._store_ready.set()
+        self._start_serial_scanners(store)
+
+    def _start_serial_scanners(self, store: Store) -> None:
+        """A serial scanner's scans reach the active screen as the same message a wedge's do."""
+        from warehouse_tui.devices.scanner import SerialScanner
+        from warehouse_tui.services.stations import station_devices
+
+        for device in station_devices(store, self.station):
+            if device.kind == "scanner" and device.driver == "serial":
+                scanner = SerialScanner(
+                    device.port,
+                    lambda event: self.call_from_thread(self._scanner_event, event),
+                    suffix=device.settings.get("suffix", "CR"),
+                )
+                scanner.start()
+                self._scanners.append(scanner)
+
+    def _scanner_event(self, event: object) -> None:
+        from warehouse_tui.devices.scanner import Scanned, ScannerConnected
+
+        if isinstance(event, Scanned):
+            self.screen.post_message(ScanReceived(event.code))
+        elif isinstance(event, ScannerConnected):
+            self.notify(_("Scanner connected"), timeout=3)
+        else:
+            self.sound(False)
+            self.notify(event.reason, severity="error", timeout=8)  # type: ignore[attr-defined]
+
+    def on_unmount(self) -> None:
+        for scanner in self._scanners:
+            scanner.stop()
 
     @property
     def store(self) -> Store:

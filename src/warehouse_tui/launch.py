@@ -3,18 +3,11 @@ line machinery (typer costs ~0.1 s), so the login screen paints sooner."""
 
 from __future__ import annotations
 
-import os
 import sys
-from pathlib import Path
 
-from platformdirs import user_data_dir
+from warehouse_tui.config import db_from_environment, station_from_environment
 
 APP_OPTIONS = ("--db", "--station")
-
-
-def default_db_path() -> Path:
-    """The database when neither --db nor WAREHOUSE_DB names one: the user's data folder."""
-    return Path(user_data_dir("warehouse-tui", appauthor=False)) / "warehouse.db"
 
 
 def app_options(argv: list[str]) -> dict[str, str] | None:
@@ -43,6 +36,7 @@ def main() -> None:
         return
     from warehouse_tui.app import run_app
 
-    db = options.get("--db") or os.environ.get("WAREHOUSE_DB") or str(default_db_path())
-    station = options.get("--station") or os.environ.get("WAREHOUSE_STATION") or "default"
-    run_app(db, station)
+    run_app(
+        options.get("--db") or db_from_environment(),
+        options.get("--station") or station_from_environment(),
+    )

@@ -14,7 +14,7 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 
-from warehouse_tui.launch import default_db_path
+from warehouse_tui.config import db_from_environment, station_from_environment
 
 DbOption = Annotated[
     str | None,
@@ -47,7 +47,7 @@ GLOBALS = Globals()
 
 
 def chosen_db(db: str | None) -> str:
-    return db or GLOBALS.db or os.environ.get("WAREHOUSE_DB") or str(default_db_path())
+    return db or GLOBALS.db or db_from_environment()
 
 
 def named_db(db: str | None) -> str | None:
@@ -56,7 +56,7 @@ def named_db(db: str | None) -> str | None:
 
 
 def chosen_station(station: str | None) -> str:
-    return station or GLOBALS.station or os.environ.get("WAREHOUSE_STATION") or "default"
+    return station or GLOBALS.station or station_from_environment()
 
 
 def open_store(db: str | None, *, upgrade: bool = True):  # type: ignore[no-untyped-def]

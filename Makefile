@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
+STATION ?= PACK-1
 
 .PHONY: demo test lint bench i18n clean
 
@@ -20,7 +21,7 @@ $(TEST_STAMP): pyproject.toml | $(BIN)/python
 	touch $@ $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/warehouse-tui demo
+	$(BIN)/warehouse-tui demo --station $(STATION)
 
 test: $(TEST_STAMP)
 	$(BIN)/ruff check src tests bench

@@ -32,8 +32,23 @@ def root(ctx: typer.Context, db: DbOption = None, station: StationOption = None)
 
 def _register() -> None:
     from warehouse_tui.commands import db as db_commands
+    from warehouse_tui.commands import demo, devices, importing, orders, shipping
+    from warehouse_tui.commands import waves as wave_commands
 
     app.add_typer(db_commands.app, name="db", help="Database schema.")
+    app.command("demo")(demo.demo_cmd)
+    app.add_typer(devices.scale_app, name="scale", help="Scales.")
+    app.add_typer(devices.labels_app, name="labels", help="Our own labels.")
+    app.add_typer(devices.barcode_app, name="barcode", help="Barcodes as scanners see them.")
+    app.command("manifest")(shipping.manifest)
+    app.command("import", help="Import catalog, locations, stock or orders (CSV or JSON Lines).")(
+        importing.import_cmd
+    )
+    app.add_typer(orders.app, name="order", help="Show or cancel one order.")
+    app.command("status", help="Orders and waves per state.")(orders.status)
+    app.add_typer(wave_commands.wave_app, name="wave", help="Preview or release a wave.")
+    app.add_typer(wave_commands.orders_app, name="orders", help="Audit new orders.")
+    app.add_typer(wave_commands.route_app, name="route", help="What-if routes on a layout.")
 
 
 _register()

@@ -20,6 +20,8 @@ from warehouse_tui.commands.common import (
 from warehouse_tui.i18n import _
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from sqlmodel import Session
 
     from warehouse_tui.devices.labels import LabelSpec
@@ -27,6 +29,22 @@ if TYPE_CHECKING:
 scale_app = typer.Typer(no_args_is_help=True)
 labels_app = typer.Typer(no_args_is_help=True)
 barcode_app = typer.Typer(no_args_is_help=True)
+
+
+# A callback makes each app a command group even with one command, so `scale read` stays `read`.
+@scale_app.callback()
+def scale_group() -> None:
+    """Read the station's scale."""
+
+
+@labels_app.callback()
+def labels_group() -> None:
+    """Print our own labels: ZPL for thermal printers; PNG, SVG or PDF sheets for office ones."""
+
+
+@barcode_app.callback()
+def barcode_group() -> None:
+    """Look at barcodes as the scanners see them."""
 
 
 # --- scale read ---------------------------------------------------------------------------------
@@ -75,9 +93,7 @@ class LabelSizeChoice(StrEnum):
 
 
 FormatOption = Annotated[LabelFormat, typer.Option("--format", help="zpl, pdf, svg or png.")]
-OutOption = Annotated[
-    Path | None, typer.Option("--out", help="File to write.", show_default=False)
-]
+OutOption = Annotated[Path | None, typer.Option("--out", help="File to write.", show_default=False)]
 PrinterOption = Annotated[
     str | None,
     typer.Option(
@@ -159,7 +175,7 @@ def label_locations(
     from warehouse_tui.store.models import Location
 
     def build(session: Session) -> list[LabelSpec]:
-        query = select(Location).order_by(Location.code)
+        query = select(Location)
         if zone is not None:
             query = query.where(Location.zone == zone.upper())
         specs = []
@@ -172,7 +188,7 @@ def label_locations(
                 zone=location.zone, level=location.level
             )
             specs.append(LabelSpec(code, title, subtitle))
-        return specs
+        return sorted(specs, key=lambda spec: spec.code)  # codes may be stored without prefix
 
     _output(_read_specs(db, build), fmt, out, printer, size, as_json)
 
@@ -194,10 +210,10 @@ def label_totes(
 
     def build(session: Session) -> list[LabelSpec]:
         specs = []
-        for tote in session.exec(select(Tote).order_by(Tote.code)):
+        for tote in session.exec(select(Tote)):
             code = with_prefix("TOTE-", tote.code)
             specs.append(LabelSpec(code, code.removeprefix("TOTE-"), _("tote")))
-        return specs
+        return sorted(specs, key=lambda spec: spec.code)  # codes may be stored without prefix
 
     _output(_read_specs(db, build), fmt, out, printer, size, as_json)
 

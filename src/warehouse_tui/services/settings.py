@@ -26,6 +26,8 @@ DEFAULTS: dict[str, Any] = {
     "cart_totes": 12,
     "cart_volume_l": 240.0,
     "claim_lease_s": 300,
+    # Share of a box's inner volume items may fill when the pack station suggests a box.
+    "box_fill_factor": 0.8,
 }
 
 

@@ -1,0 +1,165 @@
+"""Import: 100k orders / 300k lines from JSON Lines through the import service, as a ratio to a
+raw `executemany` of the same rows into the same tables (sqlite3, same pragmas), measured in the
+same run (aim ≥ 0.3 of the raw speed).
+
+The service's time covers everything `warehouse-tui import orders` does with the file: reading,
+checking every record, looking up existing orders and writing, in one durable transaction. The
+raw time covers only the two executemany calls and the commit.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import sqlite3
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from warehouse_tui.services.importing import ImportKind, import_file
+from warehouse_tui.store.engine import Store
+from warehouse_tui.store.migrate import upgrade
+
+ORDERS = 100_000
+LINES_PER_ORDER = (1, 2, 3, 4, 5)  # cycled: 3 lines per order on average, 300k in all
+SKUS = 2_000
+AIM = 0.3
+PRAGMAS = ("journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON", "busy_timeout=30000")
+ORDER_COLUMNS = (
+    "shop", "shop_order_id", "shop_version", "buyer_id", "buyer_name", "buyer_tags",
+    "ship_name", "ship_address1", "ship_address2", "ship_city", "ship_region", "ship_postcode",
+    "ship_country", "ship_phone", "carrier", "service", "priority", "ship_by", "status",
+    "hold_reason", "merge_group", "no_merge", "pack_instructions", "wave_id", "intercepted",
+    "pending", "imported_at", "updated_at",
+)
+LINE_COLUMNS = (
+    "order_id", "shop_line_id", "sku_code", "sku_id", "qty", "unit_price_minor", "picked",
+    "packed",
+)
+
+
+def order_records(rng: random.Random) -> list[dict[str, Any]]:
+    start = datetime(2024, 5, 6, 15, tzinfo=UTC)
+    records = []
+    for number in range(ORDERS):
+        lines = LINES_PER_ORDER[number % len(LINES_PER_ORDER)]
+        records.append({
+            "shop": "WEB",
+            "shop_order_id": str(1_000_000 + number),
+            "version": 1,
+            "buyer": {"id": f"C-{rng.randrange(60_000)}", "name": "Lena Müller", "tags": ["vip"]},
+            "ship_to": {"name": "Lena Müller", "address1": f"Gartenweg {number % 90 + 1}",
+                        "city": "Berlin", "postcode": f"{10115 + number % 900}", "country": "DE"},
+            "carrier": "DHL",
+            "service": "PAKET",
+            "priority": number % 3,
+            "ship_by": (start + timedelta(hours=number % 48)).isoformat(),
+            "lines": [
+                {"shop_line_id": str(index), "sku": f"SKU-{rng.randrange(SKUS):05d}",
+                 "qty": rng.choice((1, 1, 1, 2, 3))}
+                for index in range(1, lines + 1)
+            ],
+        })
+    return records
+
+
+def catalog_records() -> list[dict[str, Any]]:
+    return [
+        {"sku": f"SKU-{number:05d}", "name": f"Item {number}", "barcodes": [],
+         "weight_g": 100 + number % 900, "length_mm": 100, "width_mm": 80, "height_mm": 50}
+        for number in range(SKUS)
+    ]
+
+
+def write_jsonl(path: Path, records: list[dict[str, Any]]) -> None:
+    with path.open("w", encoding="utf-8") as file:
+        for record in records:
+            file.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+
+def _stored_time(moment: datetime) -> str:
+    """A datetime as SQLAlchemy stores it in SQLite (UTC, no offset)."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def raw_rows(records: list[dict[str, Any]]) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """The same orders and lines as plain tuples, ids given in order (the tables start empty)."""
+    now = _stored_time(datetime.now(UTC))
+    orders, lines = [], []
+    for order_id, record in enumerate(records, start=1):
+        ship_to, buyer = record["ship_to"], record["buyer"]
+        orders.append((
+            record["shop"], record["shop_order_id"], record["version"], buyer["id"],
+            buyer["name"], json.dumps(buyer["tags"]), ship_to["name"], ship_to["address1"], "",
+            ship_to["city"], "", ship_to["postcode"], ship_to["country"], "", record["carrier"],
+            record["service"], record["priority"],
+            _stored_time(datetime.fromisoformat(record["ship_by"])), "new", "", None, 0, "",
+            None, 0, None, now, now,
+        ))
+        lines.extend(
+            (order_id, line["shop_line_id"], line["sku"], None, line["qty"], 0, 0, 0)
+            for line in record["lines"]
+        )
+    return orders, lines
+
+
+def fresh_store(path: Path) -> Store:
+    store = Store(str(path))
+    upgrade(store)
+    return store
+
+
+def time_service(folder: Path, orders_file: Path, catalog_file: Path) -> float:
+    store = fresh_store(folder / "service.db")
+    import_file(store, ImportKind.CATALOG, catalog_file)
+    start = time.perf_counter()
+    result = import_file(store, ImportKind.ORDERS, orders_file)
+    elapsed = time.perf_counter() - start
+    store.dispose()
+    assert result.accepted and result.created == ORDERS, result.errors[:3]
+    return elapsed
+
+
+def time_raw(folder: Path, records: list[dict[str, Any]], catalog_file: Path) -> float:
+    path = folder / "raw.db"
+    store = fresh_store(path)
+    import_file(store, ImportKind.CATALOG, catalog_file)
+    store.dispose()
+    orders, lines = raw_rows(records)
+    connection = sqlite3.connect(path, isolation_level=None)
+    for pragma in PRAGMAS:
+        connection.execute(f"PRAGMA {pragma}")
+    insert_orders = (f"INSERT INTO orders ({', '.join(ORDER_COLUMNS)}) "
+                     f"VALUES ({', '.join('?' * len(ORDER_COLUMNS))})")
+    insert_lines = (f"INSERT INTO orderline ({', '.join(LINE_COLUMNS)}) "
+                    f"VALUES ({', '.join('?' * len(LINE_COLUMNS))})")
+    start = time.perf_counter()
+    connection.execute("BEGIN IMMEDIATE")
+    connection.executemany(insert_orders, orders)
+    connection.executemany(insert_lines, lines)
+    connection.execute("COMMIT")
+    elapsed = time.perf_counter() - start
+    connection.close()
+    return elapsed
+
+
+def main() -> None:
+    records = order_records(random.Random(7))
+    lines = sum(len(record["lines"]) for record in records)
+    with tempfile.TemporaryDirectory() as name:
+        folder = Path(name)
+        orders_file, catalog_file = folder / "orders.jsonl", folder / "catalog.jsonl"
+        write_jsonl(orders_file, records)
+        write_jsonl(catalog_file, catalog_records())
+        raw_s = time_raw(folder, records, catalog_file)
+        service_s = time_service(folder, orders_file, catalog_file)
+    ratio = raw_s / service_s
+    print(f"import: {ORDERS:,} orders / {lines:,} lines from JSON Lines in {service_s:.2f} s"
+          f" ({ORDERS / service_s:,.0f} orders/s), raw executemany {raw_s:.2f} s"
+          f" → {ratio:.2f} of raw speed (aim ≥ {AIM})")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,118 @@
+"""What a scanned code is in this warehouse's database, for domain.barcodes.parse_scan.
+
+`resolve_code` is parse_scan's `lookup_code`: it gets the 14-digit GTIN (or SSCC) of a product
+scan, the whole label of one of ours ("LOC-A03-12-2", "PCL-5531"), a tracking number, or any
+other scanned text, and says which row it names. A label's code may be stored with or without
+its prefix ("LOC-A03-12-2" or "A03-12-2"); both are found.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import or_
+from sqlmodel import Session, select
+
+from warehouse_tui.domain.barcodes import Resolved, Scan, ScanKind, parse_scan
+from warehouse_tui.services.tracking import tracking_patterns
+from warehouse_tui.store.models import (
+    Barcode,
+    BoxType,
+    Location,
+    Operator,
+    Order,
+    Parcel,
+    Sku,
+    Tote,
+    WallSlot,
+)
+
+# Our own labels whose code column holds the label: prefix → (id column, code column, type).
+_LABEL_TABLES: dict[str, tuple[Any, Any, str]] = {
+    "LOC-": (Location.id, Location.code, "location"),
+    "TOTE-": (Tote.id, Tote.code, "tote"),
+    "WALL-": (WallSlot.id, WallSlot.code, "slot"),
+    "BOX-": (BoxType.id, BoxType.code, "box"),
+    "OP-": (Operator.id, Operator.badge, "operator"),
+}
+# Our own labels that carry the row's id: prefix → (id column, type).
+_ID_LABELS: dict[str, tuple[Any, str]] = {
+    "ORD-": (Order.id, "order"),
+    "PCL-": (Parcel.id, "parcel"),
+}
+_LARGEST_ID = 2**31 - 1  # ids are INTEGER columns; PostgreSQL refuses a larger literal
+
+
+def resolve_code(session: Session, code: str) -> Resolved | None:
+    """The row `code` names: a SKU (with the units one scan counts), one of our labels' rows,
+    or a parcel by its tracking number; None if nothing here has that code."""
+    upper = code.upper()
+    for prefix, (id_column, code_column, kind) in _LABEL_TABLES.items():
+        if upper.startswith(prefix):
+            return _by_label(session, id_column, code_column, kind, code, code[len(prefix) :])
+    for prefix, (id_column, kind) in _ID_LABELS.items():
+        if upper.startswith(prefix):
+            return _by_id(session, id_column, kind, code[len(prefix) :])
+    return _product(session, code) or _parcel_by_tracking(session, code)
+
+
+def _by_label(
+    session: Session, id_column: Any, code_column: Any, kind: str, label: str, bare: str
+) -> Resolved | None:
+    found = session.execute(
+        select(id_column).where(or_(code_column == label, code_column == bare)).limit(1)
+    ).scalar()
+    return Resolved(kind, found) if found is not None else None
+
+
+def _by_id(session: Session, id_column: Any, kind: str, digits: str) -> Resolved | None:
+    if not (digits.isascii() and digits.isdigit()) or int(digits) > _LARGEST_ID:
+        return None
+    found = session.execute(select(id_column).where(id_column == int(digits))).scalar()
+    return Resolved(kind, found) if found is not None else None
+
+
+def _gtin_forms(code: str) -> list[str]:
+    """A 14-digit GTIN as it may be registered: GTIN-14, EAN-13, UPC-A or EAN-8."""
+    if len(code) != 14 or not (code.isascii() and code.isdigit()):
+        return [code]
+    return [code[14 - length :] for length in (14, 13, 12, 8) if not code[: 14 - length].strip("0")]
+
+
+def _product(session: Session, code: str) -> Resolved | None:
+    barcode = session.execute(
+        select(Barcode.sku_id, Barcode.quantity).where(Barcode.code.in_(_gtin_forms(code))).limit(1)
+    ).first()
+    if barcode is not None:
+        return Resolved("sku", barcode.sku_id, barcode.quantity)
+    sku_id = session.execute(select(Sku.id).where(Sku.code == code)).scalar()
+    return Resolved("sku", sku_id) if sku_id is not None else None
+
+
+def _parcel_by_tracking(session: Session, code: str) -> Resolved | None:
+    parcel_id = session.execute(select(Parcel.id).where(Parcel.tracking == code)).scalar()
+    return Resolved("parcel", parcel_id) if parcel_id is not None else None
+
+
+def parse_in_store(session: Session, raw: str, expect_tracking: bool = False) -> Scan:
+    """parse_scan with this database's carriers' patterns and codes.
+
+    A code no carrier pattern knows but that is a parcel's tracking number (a pre-printed label
+    of a carrier without a pattern) comes back as a tracking scan of that parcel.
+    """
+    scan = parse_scan(
+        raw,
+        tracking_patterns=tracking_patterns(session),
+        lookup_code=lambda code: resolve_code(session, code),
+        expect_tracking=expect_tracking,
+    )
+    if scan.kind is ScanKind.PRODUCT and scan.resolves and scan.resolves.type == "parcel":
+        return Scan(
+            raw=scan.raw,
+            kind=ScanKind.TRACKING,
+            valid=True,
+            symbology=scan.symbology,
+            code=scan.code,
+            resolves=scan.resolves,
+        )
+    return scan

@@ -1,0 +1,563 @@
+"""Orders by hand: find one, show it, cancel it, and the intercept that stops a released order.
+
+A cancellation or a newer version that arrives after release (released, picked or packed) is an
+intercept (DESIGN.md, States): the order is flagged `intercepted` so the pack station refuses
+it, the newer version (or the cancellation) waits in `Order.pending`, the stock it still had
+reserved goes back, its open pick stops are cancelled, and everything already picked becomes
+restock work — one FloorTask per SKU and location it came from. When the last of those tasks is
+done, the waiting version is applied: the order is `new` again with the new lines (the audit
+takes it from there), or `cancelled`.
+
+Stock bookkeeping assumed from the schema: picking moves units out of a location (on_hand and
+allocated both drop, StockMove "pick"), so `Allocation.qty - Allocation.picked` is what is still
+reserved and `Allocation.picked` is what restocking puts back (StockMove "restock").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, NamedTuple
+
+from sqlalchemy import Table, bindparam, delete, func, insert, select, update
+from sqlmodel import Session
+
+from warehouse_tui.i18n import _
+from warehouse_tui.services.journal import Actor, record
+from warehouse_tui.store.engine import Store
+from warehouse_tui.store.models import (
+    Allocation,
+    FloorTask,
+    Journal,
+    Operator,
+    Order,
+    OrderLine,
+    OrderStatus,
+    Parcel,
+    ParcelLine,
+    ParcelStatus,
+    PickStop,
+    Stock,
+    StockMove,
+    Tote,
+    WallSlot,
+    Wave,
+    WaveStatus,
+    utcnow,
+)
+
+BEFORE_RELEASE = frozenset({OrderStatus.NEW, OrderStatus.HELD, OrderStatus.READY})
+AFTER_RELEASE = frozenset({OrderStatus.RELEASED, OrderStatus.PICKED, OrderStatus.PACKED})
+FINAL = frozenset({OrderStatus.SHIPPED, OrderStatus.CANCELLED})
+RESTOCK = "restock"
+FINISHED_STOPS = ("done", "short")  # PickStop states after which nothing is left to pick
+_LARGEST_ID = 2**63 - 1
+_ORDERS: Table = Order.__table__  # type: ignore[attr-defined]
+_LINES: Table = OrderLine.__table__  # type: ignore[attr-defined]
+
+
+# --- a version of an order, as a shop sends it -------------------------------------------------
+
+
+class NewLine(NamedTuple):
+    sku_code: str
+    qty: int
+    shop_line_id: str = ""
+    unit_price_minor: int = 0
+
+
+@dataclass(frozen=True)
+class OrderVersion:
+    """One version of a shop's order: its Order column values and lines, or a cancellation.
+
+    `fields` holds Order columns other than the key and the version (ship_by as a datetime).
+    """
+
+    version: int
+    cancelled: bool = False
+    fields: Mapping[str, Any] = field(default_factory=dict)
+    lines: tuple[NewLine, ...] = ()
+
+    def to_pending(self) -> dict[str, Any]:
+        """The JSON kept in `Order.pending` while the order waits for its restock."""
+        fields = {
+            key: value.isoformat() if isinstance(value, datetime) else value
+            for key, value in self.fields.items()
+        }
+        return {
+            "version": self.version,
+            "cancelled": self.cancelled,
+            "fields": fields,
+            "lines": [line._asdict() for line in self.lines],
+        }
+
+    @classmethod
+    def from_pending(cls, pending: Mapping[str, Any]) -> OrderVersion:
+        fields = dict(pending.get("fields", {}))
+        if fields.get("ship_by"):
+            fields["ship_by"] = datetime.fromisoformat(fields["ship_by"])
+        return cls(
+            version=pending["version"],
+            cancelled=pending.get("cancelled", False),
+            fields=fields,
+            lines=tuple(NewLine(**line) for line in pending.get("lines", [])),
+        )
+
+
+def newest_version(order: Order) -> int:
+    """The newest version this order has heard of: its own, or the one waiting beside it."""
+    waiting = order.pending["version"] if order.pending else 0
+    return max(order.shop_version, waiting)
+
+
+# --- finding and showing -----------------------------------------------------------------------
+
+
+def find_order(session: Session, ref: str) -> Order | None:
+    """The order `ref` names: an internal id ("123"), an order label ("ORD-123"), or the shop's
+    own number ("SHOP:SHOP_ORDER_ID")."""
+    ref = ref.strip()
+    digits = ref[4:] if ref.upper().startswith("ORD-") else ref
+    if digits.isascii() and digits.isdigit():
+        return session.get(Order, int(digits)) if int(digits) <= _LARGEST_ID else None
+    shop, colon, shop_order_id = ref.partition(":")
+    if not colon:
+        return None
+    return session.execute(
+        select(Order).where(Order.shop == shop, Order.shop_order_id == shop_order_id)
+    ).scalar()
+
+
+def order_summary(store: Store, ref: str) -> dict[str, Any] | None:
+    """`order show --json`: the order, its lines with how far each got, its parcels and its
+    journal. None when `ref` names no order."""
+    with store.read() as session:
+        order = find_order(session, ref)
+        if order is None:
+            return None
+        return {
+            "id": order.id,
+            "shop": order.shop,
+            "shop_order_id": order.shop_order_id,
+            "status": order.status,
+            "hold_reason": order.hold_reason or None,
+            "lines": _line_summaries(session, order),
+            "parcels": _parcel_summaries(session, order),
+            "journal": _journal_entries(session, order),
+        }
+
+
+def _line_summaries(session: Session, order: Order) -> list[dict[str, Any]]:
+    allocated = (
+        select(func.coalesce(func.sum(Allocation.qty), 0))
+        .where(Allocation.order_line_id == OrderLine.id)
+        .scalar_subquery()
+    )
+    rows = session.execute(
+        select(OrderLine.sku_code, OrderLine.qty, allocated, OrderLine.picked, OrderLine.packed)
+        .where(OrderLine.order_id == order.id)
+        .order_by(OrderLine.id)
+    )
+    return [
+        {"sku": sku, "ordered": qty, "allocated": int(held), "picked": picked, "packed": packed}
+        for sku, qty, held, picked, packed in rows
+    ]
+
+
+def _parcel_summaries(session: Session, order: Order) -> list[dict[str, Any]]:
+    rows = session.execute(
+        select(Parcel.id, Parcel.status, Parcel.weight_g, Parcel.tracking)
+        .where(Parcel.order_id == order.id)
+        .order_by(Parcel.id)
+    )
+    return [
+        {"id": parcel_id, "status": status, "weight_g": weight_g, "tracking": tracking}
+        for parcel_id, status, weight_g, tracking in rows
+    ]
+
+
+def _journal_entries(session: Session, order: Order) -> list[dict[str, Any]]:
+    rows = session.execute(
+        select(Journal.at, Operator.badge, Journal.station, Journal.action)
+        .outerjoin(Operator, Operator.id == Journal.operator_id)
+        .where(Journal.order_id == order.id)
+        .order_by(Journal.at, Journal.id)
+    )
+    return [
+        {"at": at.isoformat(), "operator": badge, "station": station, "action": action}
+        for at, badge, station, action in rows
+    ]
+
+
+def status_counts(store: Store) -> dict[str, dict[str, int]]:
+    """How many orders and waves are in each state; every state present, zeros included."""
+    with store.read() as session:
+        orders = _counts(session, Order.status)
+        waves = _counts(session, Wave.status)
+    return {
+        "orders": {status.value: orders.get(status.value, 0) for status in OrderStatus},
+        "waves": {status.value: waves.get(status.value, 0) for status in WaveStatus},
+    }
+
+
+def _counts(session: Session, column: Any) -> dict[str, int]:
+    rows = session.execute(select(column, func.count()).group_by(column))
+    return {status: count for status, count in rows}
+
+
+# --- cancelling and intercepting ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OrderResult:
+    """What a cancellation or a restock did; `reason` says why when it was refused."""
+
+    accepted: bool
+    reason: str = ""
+    order_id: int | None = None
+    status: str = ""
+    intercepted: bool = False
+
+
+def _result(order: Order) -> OrderResult:
+    return OrderResult(True, "", order.id, order.status, order.intercepted)
+
+
+def cancel_order(store: Store, actor: Actor, ref: str) -> OrderResult:
+    """Cancel by hand: at once before release, as an intercept after it; refused once shipped."""
+    with store.write() as session:
+        order = find_order(session, ref)
+        refusal = _cancel_refusal(order)
+        if order is None or refusal:
+            order_id = order.id if order else None
+            record(session, actor, "order-cancel", accepted=False, reason=refusal, raw=ref,
+                   order_id=order_id)
+            return OrderResult(False, refusal, order_id)
+        cancellation = OrderVersion(version=newest_version(order), cancelled=True)
+        if order.intercepted or order.status in AFTER_RELEASE:
+            intercept(session, actor, order, cancellation)
+        else:
+            cancel_before_release(session, actor, order)
+        return _result(order)
+
+
+def _cancel_refusal(order: Order | None) -> str:
+    if order is None:
+        return _("No such order")
+    if order.status == OrderStatus.SHIPPED:
+        return _("This order has already shipped")
+    if order.status == OrderStatus.CANCELLED or (
+        order.pending is not None and order.pending.get("cancelled")
+    ):
+        return _("This order is already cancelled")
+    return ""
+
+
+def cancel_before_release(session: Session, actor: Actor, order: Order) -> None:
+    """An order not yet released is simply cancelled (any stock it held is given back)."""
+    assert order.id is not None
+    release_allocations(session, [order.id])
+    order.status = OrderStatus.CANCELLED
+    order.wave_id = None
+    order.updated_at = utcnow()
+    record(session, actor, "order-cancel", order_id=order.id, task_ref=f"ORD-{order.id}")
+
+
+def intercept(session: Session, actor: Actor, order: Order, pending: OrderVersion) -> None:
+    """Stop a released order: keep `pending` beside it, give back what it still had reserved,
+    cancel its open pick stops, and turn what was already picked into restock tasks. With
+    nothing picked there is nothing to restock, and `pending` applies at once.
+
+    An order already intercepted only has its waiting version replaced: its stock and tasks
+    were dealt with the first time."""
+    assert order.id is not None
+    first_time = not order.intercepted
+    order.intercepted = True
+    order.pending = pending.to_pending()
+    order.updated_at = utcnow()
+    raw = "cancelled" if pending.cancelled else f"version {pending.version}"
+    record(session, actor, "intercept", order_id=order.id, task_ref=f"ORD-{order.id}", raw=raw)
+    if first_time:
+        allocation_ids = _give_back_unpicked(session, order.id)
+        _cancel_open_stops(session, order.id, allocation_ids)
+        _create_restock_tasks(session, order.id)
+    if not _open_restock_tasks(session, order.id):
+        _apply_pending(session, actor, order)
+
+
+def _allocations_of(session: Session, order_ids: Iterable[int]) -> list[Allocation]:
+    return list(
+        session.execute(
+            select(Allocation)
+            .join(OrderLine, OrderLine.id == Allocation.order_line_id)
+            .where(OrderLine.order_id.in_(list(order_ids)))
+            .order_by(Allocation.id)
+        ).scalars()
+    )
+
+
+def _give_back_unpicked(session: Session, order_id: int) -> list[int]:
+    """Hand back the reserved but unpicked units; each allocation keeps only what was picked."""
+    allocations = _allocations_of(session, [order_id])
+    for allocation in allocations:
+        unpicked = allocation.qty - allocation.picked
+        if unpicked > 0:
+            _change_allocated(session, allocation.stock_id, -unpicked)
+            allocation.qty = allocation.picked
+    return [allocation.id for allocation in allocations if allocation.id is not None]
+
+
+def _change_allocated(session: Session, stock_id: int, delta: int) -> None:
+    session.execute(
+        update(Stock).where(Stock.id == stock_id).values(allocated=Stock.allocated + delta)
+    )
+
+
+def _cancel_open_stops(session: Session, order_id: int, allocation_ids: list[int]) -> None:
+    """This order's unfinished pick stops (its own, or by its allocations) leave their pick
+    lists: nothing more is picked for it, and units in a picker's hand at such a stop were
+    never taken off the shelf's count. A batch stop (no order, no allocation) picks a SKU for
+    many orders at once and stays; the put wall refuses this order."""
+    mine = PickStop.order_id == order_id
+    if allocation_ids:
+        mine = mine | PickStop.allocation_id.in_(allocation_ids)
+    session.execute(
+        delete(PickStop)
+        .where(mine, PickStop.status.not_in(FINISHED_STOPS))
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _create_restock_tasks(session: Session, order_id: int) -> None:
+    picked = session.execute(
+        select(Stock.sku_id, Stock.location_id, func.sum(Allocation.picked))
+        .join(Stock, Stock.id == Allocation.stock_id)
+        .join(OrderLine, OrderLine.id == Allocation.order_line_id)
+        .where(OrderLine.order_id == order_id, Allocation.picked > 0)
+        .group_by(Stock.sku_id, Stock.location_id)
+        .order_by(Stock.location_id, Stock.sku_id)
+    ).all()
+    now = utcnow()
+    for sku_id, location_id, qty in picked:
+        session.add(
+            FloorTask(
+                kind=RESTOCK,
+                sku_id=sku_id,
+                location_id=location_id,
+                order_id=order_id,
+                qty=int(qty),
+                reason="intercept",
+                created_at=now,
+            )
+        )
+    session.flush()
+
+
+def _open_restock_tasks(session: Session, order_id: int) -> int:
+    return session.execute(
+        select(func.count())
+        .select_from(FloorTask)
+        .where(
+            FloorTask.order_id == order_id,
+            FloorTask.kind == RESTOCK,
+            FloorTask.status == "open",
+        )
+    ).scalar_one()
+
+
+@dataclass(frozen=True)
+class RestockResult:
+    """A restock task done; `applied` when it was the order's last and its waiting version
+    (or cancellation) has now taken effect."""
+
+    accepted: bool
+    reason: str = ""
+    order_id: int | None = None
+    applied: bool = False
+    status: str = ""
+
+
+def complete_restock(store: Store, actor: Actor, task_id: int) -> RestockResult:
+    """The items of one restock task are back at their location: stock returns to its lots, and
+    the order's waiting version applies once its last restock task is done."""
+    with store.write() as session:
+        task = session.get(FloorTask, task_id)
+        order_id = task.order_id if task else None
+        # Lock the order first: two operators finishing its last two tasks at once must not
+        # both see the other's task still open.
+        order = session.get(Order, order_id, with_for_update=True) if order_id else None
+        if task is None or task.kind != RESTOCK:
+            refusal = _("No such restock task")
+        elif not _mark_done(session, actor, task_id):
+            refusal = _("This restock task is already done")
+        else:
+            refusal = ""
+        if refusal:
+            record(session, actor, RESTOCK, accepted=False, reason=refusal, raw=str(task_id),
+                   order_id=order_id)
+            return RestockResult(False, refusal, order_id)
+        assert task is not None
+        _put_back(session, actor, task)
+        record(session, actor, RESTOCK, order_id=order_id, raw=str(task_id))
+        if order is None or not order.intercepted or _open_restock_tasks(session, order_id or 0):
+            return RestockResult(True, "", order_id, False, order.status if order else "")
+        _apply_pending(session, actor, order)
+        return RestockResult(True, "", order_id, True, order.status)
+
+
+def _mark_done(session: Session, actor: Actor, task_id: int) -> bool:
+    """Compare-and-set: only one of two operators finishing the same task at once succeeds."""
+    done = session.execute(
+        update(FloorTask)
+        .where(FloorTask.id == task_id, FloorTask.status == "open")
+        .values(status="done", done_by=actor.operator_id, done_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return done.rowcount == 1
+
+
+def _put_back(session: Session, actor: Actor, task: FloorTask) -> None:
+    """Return the picked units of the task's order, SKU and location to their own lots."""
+    allocations = session.execute(
+        select(Allocation, Stock)
+        .join(Stock, Stock.id == Allocation.stock_id)
+        .join(OrderLine, OrderLine.id == Allocation.order_line_id)
+        .where(
+            OrderLine.order_id == task.order_id,
+            Stock.sku_id == task.sku_id,
+            Stock.location_id == task.location_id,
+            Allocation.picked > 0,
+        )
+    ).all()
+    for allocation, stock in allocations:
+        stock.on_hand += allocation.picked
+        session.add(
+            StockMove(
+                sku_id=stock.sku_id,
+                location_id=stock.location_id,
+                batch=stock.batch,
+                delta=allocation.picked,
+                reason=RESTOCK,
+                ref=f"ORD-{task.order_id}",
+                operator_id=actor.operator_id,
+            )
+        )
+        allocation.qty = 0
+        allocation.picked = 0
+
+
+def _apply_pending(session: Session, actor: Actor, order: Order) -> None:
+    """Everything picked is back: the waiting version replaces the old one, or it cancels."""
+    assert order.id is not None and order.pending is not None
+    pending = OrderVersion.from_pending(order.pending)
+    order.intercepted = False
+    order.pending = None
+    order.wave_id = None
+    order.updated_at = utcnow()
+    if pending.cancelled:
+        order.status = OrderStatus.CANCELLED
+    session.flush()
+    _drop_allocations(session, [order.id])
+    _void_parcels(session, order.id)
+    _free_totes_and_slots(session, order.id)
+    if pending.cancelled:
+        session.execute(
+            update(_LINES).where(_LINES.c.order_id == order.id).values(picked=0, packed=0)
+        )
+    else:
+        old_lines = select(_LINES.c.id).where(_LINES.c.order_id == order.id)
+        session.execute(delete(ParcelLine).where(ParcelLine.order_line_id.in_(old_lines)))
+        replace_versions(session, [(order.id, pending)])
+    session.refresh(order)
+    record(session, actor, "intercept-applied", order_id=order.id, task_ref=f"ORD-{order.id}",
+           raw=order.status)
+
+
+def _void_parcels(session: Session, order_id: int) -> None:
+    session.execute(
+        update(Parcel)
+        .where(
+            Parcel.order_id == order_id,
+            Parcel.status.in_([ParcelStatus.OPEN, ParcelStatus.CLOSED]),
+        )
+        .values(status=ParcelStatus.CANCELLED)
+    )
+
+
+def _free_totes_and_slots(session: Session, order_id: int) -> None:
+    session.execute(update(Tote).where(Tote.order_id == order_id).values(order_id=None))
+    session.execute(
+        update(WallSlot).where(WallSlot.order_id == order_id).values(order_id=None, status="free")
+    )
+
+
+# --- replacing an order's lines (shared with the import) ---------------------------------------
+
+
+def release_allocations(session: Session, order_ids: list[int]) -> None:
+    """Give back every unit these orders still hold reserved, and drop their allocations."""
+    for allocation in _allocations_of(session, order_ids):
+        unpicked = allocation.qty - allocation.picked
+        if unpicked > 0:
+            _change_allocated(session, allocation.stock_id, -unpicked)
+    _drop_allocations(session, order_ids)
+
+
+def _drop_allocations(session: Session, order_ids: list[int]) -> None:
+    allocation_ids = select(Allocation.id).join(
+        OrderLine, OrderLine.id == Allocation.order_line_id
+    ).where(OrderLine.order_id.in_(order_ids))
+    session.execute(
+        update(PickStop)
+        .where(PickStop.allocation_id.in_(allocation_ids))
+        .values(allocation_id=None)
+    )
+    session.execute(delete(Allocation).where(Allocation.id.in_(allocation_ids)))
+
+
+def _line_rows(order_id: int, lines: Iterable[NewLine]) -> list[dict[str, Any]]:
+    """OrderLine rows for a bulk insert (SKUs are resolved by the audit, not here)."""
+    return [
+        {
+            "order_id": order_id,
+            "shop_line_id": line.shop_line_id,
+            "sku_code": line.sku_code,
+            "sku_id": None,
+            "qty": line.qty,
+            "unit_price_minor": line.unit_price_minor,
+            "picked": 0,
+            "packed": 0,
+        }
+        for line in lines
+    ]
+
+
+def replace_versions(session: Session, versions: Sequence[tuple[int, OrderVersion]]) -> None:
+    """Make each order (by id) its new version: fields and lines replaced, any stock it held
+    given back, and back to `new` for the audit. Bulk statements, so an import of many
+    updates stays fast; every version must carry the same set of fields."""
+    if not versions:
+        return
+    order_ids = [order_id for order_id, _version in versions]
+    release_allocations(session, order_ids)
+    session.execute(delete(_LINES).where(_LINES.c.order_id.in_(order_ids)))
+    rows = [row for order_id, version in versions for row in _line_rows(order_id, version.lines)]
+    if rows:
+        session.execute(insert(_LINES), rows)
+    now = utcnow()
+    session.execute(
+        update(_ORDERS).where(_ORDERS.c.id == bindparam("order_id")),
+        [
+            {
+                **version.fields,
+                "order_id": order_id,
+                "shop_version": version.version,
+                "status": OrderStatus.NEW.value,
+                "hold_reason": "",
+                "wave_id": None,
+                "updated_at": now,
+            }
+            for order_id, version in versions
+        ],
+    )

@@ -1,0 +1,157 @@
+"""The audit (审单) and merging (合单) on both databases."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlmodel import select
+
+from tests.test_waves import (
+    ACTOR,
+    add_carrier,
+    add_location,
+    add_operator,
+    add_order,
+    add_skus,
+    add_stock,
+)
+from warehouse_tui.services.audit import audit_orders, normalise_address, split_merge
+from warehouse_tui.store.engine import Store
+from warehouse_tui.store.models import Journal, Order, OrderLine, OrderStatus, Role
+
+
+def _orders(store: Store) -> dict[str, Order]:
+    with store.read() as session:
+        return {order.shop_order_id: order for order in session.exec(select(Order))}
+
+
+def test_audit_holds_each_problem_with_its_reason(store: Store) -> None:
+    with store.write() as session:
+        add_carrier(session)
+        sku, other = add_skus(session, 2)
+        add_stock(session, add_location(session, 1, 5), sku, 5)
+        add_stock(session, add_location(session, 2, 5, pickable=False), other, 50)
+        add_order(session, 1, [("SKU-1", 2)])
+        add_order(session, 2, [("SKU-9", 1), ("SKU-1", 1)])
+        add_order(session, 3, [("SKU-1", 1)], ship_city=" ", ship_postcode="")
+        add_order(session, 4, [("SKU-1", 1)], carrier="ACME")
+        add_order(session, 5, [("SKU-2", 1)])  # only in a location nobody picks from
+        add_order(session, 6, [("SKU-1", 9)])
+        add_order(session, 7, [("SKU-1", 1)], carrier="")
+    result = audit_orders(store, ACTOR)
+    assert (result.audited, result.ready, result.held) == (7, 1, 6)
+    orders = _orders(store)
+    assert orders["1"].status == OrderStatus.READY and orders["1"].hold_reason == ""
+    assert {number: orders[number].status for number in "234567"} == dict.fromkeys(
+        "234567", OrderStatus.HELD
+    )
+    assert orders["2"].hold_reason == "unknown SKU SKU-9"
+    assert orders["3"].hold_reason == "incomplete address: missing city, postcode"
+    assert orders["4"].hold_reason == "unknown carrier ACME"
+    assert orders["5"].hold_reason == "too little stock for SKU-2"
+    assert orders["6"].hold_reason == "too little stock for SKU-1"
+    assert orders["7"].hold_reason == "no carrier"
+    assert result.holds[orders["4"].id] == "unknown carrier ACME"
+    with store.read() as session:
+        skus = {line.sku_code: line.sku_id for line in session.exec(select(OrderLine))}
+        assert skus == {"SKU-1": sku.id, "SKU-2": other.id, "SKU-9": None}
+        held = session.exec(select(Journal).where(Journal.action == "audit-hold")).all()
+        assert {(row.order_id, row.accepted) for row in held} == {
+            (orders[number].id, False) for number in "234567"
+        }
+    assert audit_orders(store, ACTOR).audited == 0  # only `new` orders are audited
+
+
+def test_stock_goes_to_ready_orders_then_the_most_urgent(store: Store) -> None:
+    now = datetime.now(UTC)
+    with store.write() as session:
+        add_carrier(session)
+        (sku,) = add_skus(session, 1)
+        add_stock(session, add_location(session, 1, 5), sku, 10)
+        add_stock(session, add_location(session, 3, 40), sku, 2)
+        add_order(session, 1, [("SKU-1", 6)])
+    audit_orders(store, ACTOR)
+    with store.write() as session:
+        add_order(session, 2, [("SKU-1", 4)], ship_by=now + timedelta(days=2))
+        add_order(session, 3, [("SKU-1", 4)], priority=5)
+        add_order(session, 4, [("SKU-1", 4)], ship_by=now + timedelta(hours=2))
+    audit_orders(store, ACTOR)
+    statuses = {number: order.status for number, order in _orders(store).items()}
+    assert statuses == {"1": "ready", "2": "held", "3": "held", "4": "ready"}
+
+
+def test_merge_groups_same_buyer_address_and_carrier(store: Store) -> None:
+    with store.write() as session:
+        add_carrier(session)
+        add_carrier(session, "UPS")
+        (sku,) = add_skus(session, 1)
+        add_stock(session, add_location(session, 1, 5), sku, 100)
+        add_order(session, 1, [("SKU-1", 1)], buyer_id="b1")
+        add_order(session, 2, [("SKU-1", 1)], buyer_id="b1", ship_address1="1,  NANJING road")
+        add_order(session, 3, [("SKU-1", 1)], buyer_id="b1", carrier="UPS")
+        add_order(session, 4, [("SKU-1", 1)], buyer_id="b1", ship_city="Beijing")
+        add_order(session, 5, [("SKU-1", 1)], buyer_id="")
+        add_order(session, 6, [("SKU-1", 1)], buyer_id="")
+        add_order(session, 7, [("NOPE", 1)], buyer_id="b1")  # held, still merged: it waits
+        add_order(session, 8, [("SKU-1", 1)], buyer_id="b1", shop="market")
+        add_order(session, 9, [("SKU-1", 1)], buyer_id="b1", status=OrderStatus.RELEASED)
+    result = audit_orders(store, ACTOR)
+    orders = _orders(store)
+    group = f"M{orders['1'].id}"
+    assert result.merge_groups == 1
+    assert {n: o.merge_group for n, o in orders.items()} == {
+        "1": group, "2": group, "7": group,
+        "3": None, "4": None, "5": None, "6": None, "8": None, "9": None,
+    }
+
+
+def test_normalised_addresses() -> None:
+    assert normalise_address("1 Nanjing Road", "Shanghai") == normalise_address(
+        " 1,  NANJING ROAD ", "ＳＨＡＮＧＨＡＩ"
+    )
+    assert normalise_address("1 Nanjing Road") != normalise_address("11 Nanjing Road")
+
+
+def _merged_pair(store: Store) -> tuple[Order, Order]:
+    with store.write() as session:
+        add_carrier(session)
+        (sku,) = add_skus(session, 1)
+        add_stock(session, add_location(session, 1, 5), sku, 100)
+        add_operator(session, "OP-0001", Role.PICKER)
+        add_operator(session, "OP-0009", Role.SUPERVISOR)
+        first = add_order(session, 1, [("SKU-1", 1)], buyer_id="b1")
+        second = add_order(session, 2, [("SKU-1", 1)], buyer_id="b1")
+    audit_orders(store, ACTOR)
+    return first, second
+
+
+def test_a_supervisor_badge_splits_a_merge_for_good(store: Store) -> None:
+    first, second = _merged_pair(store)
+    result = split_merge(store, ACTOR, f"ORD-{second.id}", "op-0009")
+    assert result.accepted and result.merge_group == f"M{first.id}"
+    orders = _orders(store)
+    assert orders["2"].no_merge and orders["2"].merge_group is None
+    assert orders["1"].merge_group is None  # alone now
+    with store.write() as session:
+        add_order(session, 3, [("SKU-1", 1)], buyer_id="b1")
+    audit_orders(store, ACTOR)
+    orders = _orders(store)
+    assert orders["1"].merge_group == orders["3"].merge_group == f"M{first.id}"
+    assert orders["2"].merge_group is None
+    with store.read() as session:
+        row = session.exec(select(Journal).where(Journal.action == "merge-split")).one()
+        supervisor_id = row.authorised_by
+        assert row.accepted and row.order_id == second.id and supervisor_id is not None
+
+
+def test_a_picker_badge_cannot_split_a_merge(store: Store) -> None:
+    first, _second = _merged_pair(store)
+    result = split_merge(store, ACTOR, str(first.id), "OP-0001")
+    assert not result.accepted and "supervisor" in result.reason
+    assert not split_merge(store, ACTOR, "ORD-999", "OP-0009").accepted
+    orders = _orders(store)
+    assert orders["1"].merge_group == orders["2"].merge_group == f"M{first.id}"
+    assert not orders["1"].no_merge
+    with store.read() as session:
+        rows = session.exec(select(Journal).where(Journal.action == "merge-split")).all()
+        assert [(row.accepted, bool(row.reason)) for row in rows] == [(False, True)] * 2

@@ -1,0 +1,374 @@
+"""Load and ship: parcels onto the truck, the order shipped and announced in one transaction,
+refusals journaled, the missing list and the day's manifest."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import threading
+import zlib
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from sqlmodel import Session, select
+
+from warehouse_tui.devices.labels import font_path_for
+from warehouse_tui.services.journal import Actor
+from warehouse_tui.services.settings import set_setting
+from warehouse_tui.services.shipping import (
+    LoadResult,
+    _load,
+    announce_fulfilment,
+    carriers,
+    fulfilment_key,
+    load_parcel,
+    loaded_count,
+    manifest,
+    manifest_csv,
+    manifest_pdf,
+    missing_parcels,
+    write_manifest,
+)
+from warehouse_tui.store.engine import Store
+from warehouse_tui.store.models import (
+    Carrier,
+    Journal,
+    Order,
+    OrderLine,
+    OrderStatus,
+    Outbox,
+    Parcel,
+    ParcelLine,
+    ParcelStatus,
+    Shop,
+    Sku,
+)
+
+LOADER = Actor(operator_id=None, station="dock-1", screen="LoadScreen")
+
+
+# --- a small floor, shared with the other shipping-area tests ---
+
+
+def seed_carriers_and_shops(session: Session) -> None:
+    session.add(Carrier(code="UPS", name="UPS", tracking_pattern=r"1Z[0-9A-Z]{15}\d"))
+    session.add(Carrier(code="DHL", name="DHL Paket", tracking_pattern=r"JJD\d{18}"))
+    session.add(Shop(code="WEB", name="Web shop", announce_at="load"))
+    session.add(Shop(code="MKT", name="Marketplace", announce_at="label"))
+    session.add(Sku(code="MUG", name="Mug", weight_g=300, length_mm=1, width_mm=1, height_mm=1))
+    session.add(Sku(code="TEA", name="Tea", weight_g=100, length_mm=1, width_mm=1, height_mm=1))
+
+
+def packed_order(
+    session: Session,
+    number: str,
+    *,
+    shop: str = "WEB",
+    carrier: str = "UPS",
+    parcels: int = 1,
+    ship_name: str = "Ada Lovelace",
+    closed_at: datetime | None = None,
+) -> tuple[Order, list[Parcel]]:
+    """A packed order of two lines, one parcel per line (the last parcel gets the rest)."""
+    order = Order(
+        shop=shop,
+        shop_order_id=number,
+        ship_name=ship_name,
+        ship_city="London",
+        ship_postcode="N1 9GU",
+        ship_country="GB",
+        carrier=carrier,
+        service="STD",
+        status=OrderStatus.PACKED,
+    )
+    session.add(order)
+    session.flush()
+    lines = [
+        OrderLine(order_id=order.id, shop_line_id=f"{number}-1", sku_code="MUG", qty=2, packed=2),
+        OrderLine(order_id=order.id, shop_line_id=f"{number}-2", sku_code="TEA", qty=1, packed=1),
+    ]
+    session.add_all(lines)
+    session.flush()
+    made = []
+    for index in range(parcels):
+        parcel = Parcel(
+            order_id=order.id,
+            status=ParcelStatus.CLOSED,
+            carrier=carrier,
+            service="STD",
+            tracking=f"1Z999AA1{number.zfill(8)}{index}0"
+            if carrier == "UPS"
+            else f"JJD{number.zfill(16)}{index:02d}",
+            weight_g=750 + index,
+            closed_at=closed_at or datetime(2024, 5, 6, 9, 0, tzinfo=UTC),
+        )
+        session.add(parcel)
+        session.flush()
+        mine = lines[index:] if index == parcels - 1 else [lines[index]]
+        for line in mine:
+            session.add(ParcelLine(parcel_id=parcel.id, order_line_id=line.id, qty=line.qty))
+        made.append(parcel)
+    session.flush()
+    return order, made
+
+
+def journal_rows(store: Store) -> list[Journal]:
+    with store.read() as session:
+        return list(session.exec(select(Journal).order_by(Journal.id)))
+
+
+def outbox_rows(store: Store) -> list[Outbox]:
+    with store.read() as session:
+        return list(session.exec(select(Outbox).order_by(Outbox.id)))
+
+
+@pytest.fixture
+def floor(store: Store) -> Store:
+    with store.write() as session:
+        seed_carriers_and_shops(session)
+    return store
+
+
+# --- loading ---
+
+
+def test_last_parcel_loaded_ships_the_order_and_announces_it(floor: Store) -> None:
+    with floor.write() as session:
+        order, (first, second) = packed_order(session, "1001", parcels=2)
+
+    result = load_parcel(floor, LOADER, "UPS", f"PCL-{first.id}")
+    assert result.accepted and not result.order_shipped
+    assert result.parcel_id == first.id
+    assert outbox_rows(floor) == []
+
+    result = load_parcel(floor, LOADER, "UPS", second.tracking or "")
+    assert result.accepted and result.order_shipped
+
+    with floor.read() as session:
+        assert session.get(Order, order.id).status == OrderStatus.SHIPPED  # type: ignore[union-attr]
+        parcels = session.exec(select(Parcel).where(Parcel.order_id == order.id)).all()
+    assert {p.status for p in parcels} == {ParcelStatus.LOADED}
+    assert all(p.loaded_at is not None for p in parcels)
+
+    [event] = outbox_rows(floor)
+    assert event.idempotency_key == "fulfilment:WEB:1001:1" == fulfilment_key(order)
+    assert event.event == "fulfilment" and event.shop == "WEB" and event.delivered_at is None
+    payload = event.payload
+    assert payload["tracking_numbers"] == [first.tracking, second.tracking]
+    assert payload["carrier"] == "UPS"
+    assert [(line["sku"], line["qty"]) for line in payload["lines"]] == [("MUG", 2), ("TEA", 1)]
+    assert [len(p["lines"]) for p in payload["parcels"]] == [1, 1]
+
+    accepted = [row for row in journal_rows(floor) if row.action == "load.parcel"]
+    assert [row.accepted for row in accepted] == [True, True]
+    assert accepted[0].order_id == order.id and accepted[0].station == "dock-1"
+
+
+def test_refusals_change_nothing_and_are_journaled(floor: Store) -> None:
+    with floor.write() as session:
+        _order, [ups] = packed_order(session, "2001")
+        _order, [dhl] = packed_order(session, "2002", carrier="DHL")
+        _order, [open_parcel] = packed_order(session, "2003")
+        open_parcel.status = ParcelStatus.OPEN
+        open_parcel.tracking = None
+
+    assert load_parcel(floor, LOADER, "UPS", f"PCL-{ups.id}").accepted
+    cases = {
+        f"PCL-{ups.id}": "already loaded",
+        f"PCL-{dhl.id}": "goes with DHL, not with UPS",
+        dhl.tracking or "": "goes with DHL",
+        f"PCL-{open_parcel.id}": "not closed yet",
+        "PCL-99999": "No parcel has the code",
+        "TOTE-0001": "is not a parcel label",
+        "garbage!": "unknown barcode",
+    }
+    for code, reason in cases.items():
+        result = load_parcel(floor, LOADER, "UPS", code)
+        assert not result.accepted and reason in result.reason, (code, result.reason)
+        assert not result.stop
+
+    unknown = load_parcel(floor, LOADER, "NOPE", f"PCL-{dhl.id}")
+    assert not unknown.accepted and "Unknown carrier" in unknown.reason
+
+    with floor.read() as session:
+        assert session.get(Parcel, dhl.id).status == ParcelStatus.CLOSED  # type: ignore[union-attr]
+        assert session.get(Parcel, open_parcel.id).status == ParcelStatus.OPEN  # type: ignore[union-attr]
+    refused = [row for row in journal_rows(floor) if not row.accepted]
+    assert len(refused) == len(cases) + 1
+    assert {row.raw for row in refused} >= set(cases)
+    assert all(row.reason for row in refused)
+
+
+@pytest.mark.parametrize("change", ["cancelled", "intercepted", "new version"])
+def test_an_order_stopped_after_packing_is_refused_unmistakably(floor: Store, change: str) -> None:
+    with floor.write() as session:
+        order, [parcel] = packed_order(session, "3001")
+        if change == "cancelled":
+            order.status = OrderStatus.CANCELLED
+        elif change == "intercepted":
+            order.intercepted = True
+        else:
+            order.pending = {"shop_version": 2}
+
+    result = load_parcel(floor, LOADER, "UPS", f"PCL-{parcel.id}")
+
+    assert not result.accepted and result.stop
+    assert result.reason.startswith("STOP")
+    assert ("CANCELLED" if change == "cancelled" else "CHANGED") in result.reason
+    with floor.read() as session:
+        assert session.get(Parcel, parcel.id).status == ParcelStatus.CLOSED  # type: ignore[union-attr]
+    assert outbox_rows(floor) == []
+
+
+def test_a_shop_told_at_label_time_is_not_told_again_at_load(floor: Store) -> None:
+    with floor.write() as session:
+        order, [parcel] = packed_order(session, "4001", shop="MKT")
+        # What the pack station does when it closes the last parcel of an order of this shop.
+        first = announce_fulfilment(session, order)
+        again = announce_fulfilment(session, order)
+        assert first.id == again.id
+
+    result = load_parcel(floor, LOADER, "UPS", f"PCL-{parcel.id}")
+
+    assert result.accepted and result.order_shipped
+    [event] = outbox_rows(floor)
+    assert event.idempotency_key == "fulfilment:MKT:4001:1"
+    assert event.payload["tracking_numbers"] == [parcel.tracking]
+
+
+def test_an_order_not_packed_yet_is_not_shipped(floor: Store) -> None:
+    """An order whose next parcel is not even opened yet is still `picked`."""
+    with floor.write() as session:
+        order, [parcel] = packed_order(session, "5001")
+        order.status = OrderStatus.PICKED
+
+    assert load_parcel(floor, LOADER, "UPS", f"PCL-{parcel.id}").accepted
+    with floor.read() as session:
+        assert session.get(Order, order.id).status == OrderStatus.PICKED  # type: ignore[union-attr]
+    assert outbox_rows(floor) == []
+
+
+def test_missing_parcels_and_counts(floor: Store) -> None:
+    with floor.write() as session:
+        _order, (a, b) = packed_order(session, "6001", parcels=2)
+        _order, [c] = packed_order(session, "6002", carrier="DHL")
+        cancelled, [d] = packed_order(session, "6003")
+        cancelled.status = OrderStatus.CANCELLED
+        intercepted, [e] = packed_order(session, "6004")
+        intercepted.intercepted = True
+    assert [p.parcel_id for p in missing_parcels(floor, "UPS")] == [a.id, b.id]
+    assert [p.label for p in missing_parcels(floor, "DHL")] == [f"PCL-{c.id}"]
+
+    load_parcel(floor, LOADER, "UPS", f"PCL-{a.id}")
+    [left] = missing_parcels(floor, "UPS")
+    assert left.parcel_id == b.id and left.order == "6001" and left.tracking == b.tracking
+    today = datetime.now(UTC).date()
+    assert loaded_count(floor, "UPS", today) == 1
+    assert loaded_count(floor, "DHL", today) == 0
+    assert [c.code for c in carriers(floor)] == ["DHL", "UPS"]
+    assert {d.id, e.id}.isdisjoint(p.parcel_id for p in missing_parcels(floor, "UPS"))
+
+
+# --- two loaders at once ---
+
+
+def test_loading_the_last_two_parcels_at_once_ships_the_order(floor: Store) -> None:
+    """Loader A has loaded parcel 1 but not committed when loader B loads parcel 2. B must wait
+    for A (the order's row lock) and then see parcel 1 loaded; otherwise each would count the
+    other's parcel as still waiting and the order would never ship (READ COMMITTED)."""
+    with floor.write() as session:
+        order, (first, second) = packed_order(session, "7001", parcels=2)
+    outcome: list[LoadResult] = []
+    loader_b = threading.Thread(
+        target=lambda: outcome.append(load_parcel(floor, LOADER, "UPS", f"PCL-{second.id}"))
+    )
+
+    with floor.write() as session:
+        assert _load(session, "UPS", f"PCL-{first.id}").accepted
+        loader_b.start()
+        loader_b.join(0.5)
+        assert loader_b.is_alive()  # waiting for loader A's transaction
+    loader_b.join(10)
+
+    assert outcome[0].accepted and outcome[0].order_shipped
+    with floor.read() as session:
+        assert session.get(Order, order.id).status == OrderStatus.SHIPPED  # type: ignore[union-attr]
+    assert len(outbox_rows(floor)) == 1
+
+
+# --- the manifest ---
+
+
+def _loaded_at(store: Store, parcel_id: int, when: datetime) -> None:
+    with store.write() as session:
+        parcel = session.get(Parcel, parcel_id)
+        assert parcel is not None
+        parcel.loaded_at = when
+
+
+def test_the_manifest_holds_the_local_day(floor: Store) -> None:
+    with floor.write() as session:
+        set_setting(session, "timezone", "Asia/Shanghai")
+        _order, (a, b) = packed_order(session, "8001", parcels=2, ship_name="张伟")
+        _order, [c] = packed_order(session, "8002")
+    for parcel in (a, b, c):
+        assert load_parcel(floor, LOADER, "UPS", f"PCL-{parcel.id}").accepted
+    # 2024-05-06 in Shanghai runs from 05-05 16:00 to 05-06 16:00 UTC.
+    _loaded_at(floor, a.id, datetime(2024, 5, 5, 16, 30, tzinfo=UTC))
+    _loaded_at(floor, b.id, datetime(2024, 5, 6, 15, 59, tzinfo=UTC))
+    _loaded_at(floor, c.id, datetime(2024, 5, 6, 16, 0, tzinfo=UTC))
+
+    rows = manifest(floor, "UPS", date(2024, 5, 6))
+
+    assert [row.parcel for row in rows] == [f"PCL-{a.id}", f"PCL-{b.id}"]
+    assert rows[0].ship_name == "张伟" and rows[0].tracking == a.tracking
+    assert [row.parcel for row in manifest(floor, "UPS", date(2024, 5, 7))] == [f"PCL-{c.id}"]
+    assert manifest(floor, "DHL", date(2024, 5, 6)) == []
+
+    table = list(csv.DictReader(io.StringIO(manifest_csv(rows))))
+    assert [r["tracking"] for r in table] == [a.tracking, b.tracking]
+    assert table[0]["ship_name"] == "张伟" and table[0]["weight_g"] == "750"
+    assert table[1]["loaded_at"] == "2024-05-06T15:59:00+00:00"
+
+
+def _pdf_text(pdf: bytes) -> bytes:
+    """The content streams of a PDF, inflated."""
+    streams = re.findall(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S)
+    out = b""
+    for stream in streams:
+        try:
+            out += zlib.decompress(stream)
+        except zlib.error:
+            continue
+    return out
+
+
+def test_manifest_pdf_lists_every_parcel(floor: Store, tmp_path: Path) -> None:
+    with floor.write() as session:
+        made = [
+            packed_order(session, str(9000 + n), ship_name="张伟 Zhang")[1][0] for n in range(40)
+        ]
+    for parcel in made:
+        load_parcel(floor, LOADER, "UPS", f"PCL-{parcel.id}")
+    today = datetime.now(UTC).date()
+    rows = manifest(floor, "UPS", today)
+
+    pdf = manifest_pdf(rows, "UPS", today, font=None)
+    assert pdf.startswith(b"%PDF")
+    text = _pdf_text(pdf)
+    for parcel in made:
+        assert (parcel.tracking or "").encode() in text
+    assert b"?? Zhang" in text  # Helvetica cannot show Chinese: a visible stand-in, no crash
+    assert len(re.findall(rb"/Type\s*/Page\b(?!s)", pdf)) >= 2  # 40 rows run onto a second page
+
+    unicode_font = font_path_for("Zhang")
+    if unicode_font is not None:
+        assert manifest_pdf(rows, "UPS", today, font=unicode_font).startswith(b"%PDF")
+
+    out = tmp_path / "ups.csv"
+    assert write_manifest(floor, "UPS", today, out) == 40
+    assert out.read_text(encoding="utf-8").count("\n") == 41
+    assert write_manifest(floor, "UPS", today, tmp_path / "ups.pdf") == 40
+    assert (tmp_path / "ups.pdf").read_bytes().startswith(b"%PDF")

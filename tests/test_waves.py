@@ -1,0 +1,317 @@
+"""Waves on both databases: rules, allocation order, pick lists, release, pause/resume/cancel.
+
+The floor helpers here are shared by the other test_waves_* and test_audit files.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from warehouse_tui.domain.layout import PickPoint
+from warehouse_tui.services.journal import Actor
+from warehouse_tui.services.waves import (
+    Lot,
+    WaveRules,
+    choose_lots,
+    preview_wave,
+    release_wave,
+)
+from warehouse_tui.store.engine import Store
+from warehouse_tui.store.models import (
+    Allocation,
+    Carrier,
+    CarrierService,
+    Journal,
+    Location,
+    Operator,
+    Order,
+    OrderLine,
+    OrderStatus,
+    PickStop,
+    PickTask,
+    Sku,
+    Stock,
+    Wave,
+    WaveStatus,
+)
+
+ACTOR = Actor(None, "desk-1", "test")
+ADDRESS = {
+    "ship_name": "Li Lei",
+    "ship_address1": "1 Nanjing Road",
+    "ship_city": "Shanghai",
+    "ship_postcode": "200001",
+    "ship_country": "CN",
+}
+
+
+# --- the floor ------------------------------------------------------------------------------------
+
+
+def add_skus(session: Session, count: int) -> list[Sku]:
+    skus = [
+        Sku(code=f"SKU-{k}", name=f"Item {k}", weight_g=200, length_mm=100, width_mm=100,
+            height_mm=100)
+        for k in range(1, count + 1)
+    ]
+    session.add_all(skus)
+    session.flush()
+    return skus
+
+
+def add_carrier(session: Session, code: str = "DHL") -> None:
+    carrier = Carrier(code=code, name=code)
+    session.add(carrier)
+    session.flush()
+    session.add(CarrierService(carrier_id=carrier.id, code="STD", name="Standard"))
+
+
+def add_location(
+    session: Session, aisle: int, position: float, *, zone: str = "A", pickable: bool = True
+) -> Location:
+    location = Location(code=f"LOC-{zone}{aisle:02d}-{position:04.1f}-{random.random():.6f}",
+                        zone=zone, block=0 if position < 30 else 1, aisle=aisle,
+                        position_m=position, bay=1, level=1, pickable=pickable)
+    session.add(location)
+    session.flush()
+    return location
+
+
+def add_stock(
+    session: Session,
+    location: Location,
+    sku: Sku,
+    on_hand: int,
+    *,
+    batch: str = "",
+    expiry: date | None = None,
+    received_days_ago: int = 10,
+) -> Stock:
+    stock = Stock(location_id=location.id, sku_id=sku.id, batch=batch, expiry=expiry,
+                  received_at=datetime.now(UTC) - timedelta(days=received_days_ago),
+                  on_hand=on_hand)
+    session.add(stock)
+    session.flush()
+    return stock
+
+
+def add_order(
+    session: Session,
+    number: int,
+    lines: list[tuple[str, int]],
+    *,
+    status: str = OrderStatus.NEW,
+    **fields: Any,
+) -> Order:
+    values = {"shop": "web", "carrier": "DHL", "service": "STD", **ADDRESS, **fields}
+    order = Order(shop_order_id=str(number), status=status, **values)
+    session.add(order)
+    session.flush()
+    for code, qty in lines:
+        session.add(OrderLine(order_id=order.id, sku_code=code, qty=qty))
+    session.flush()
+    return order
+
+
+def add_operator(session: Session, badge: str, role: str) -> Operator:
+    operator = Operator(badge=badge, name=f"Name of {badge}", pin_hash="x", role=role)
+    session.add(operator)
+    session.flush()
+    return operator
+
+
+def stocked_floor(session: Session, skus: int = 6, per_location: int = 50) -> list[Sku]:
+    """One carrier, `skus` SKUs, each in one location spread over the aisles and both blocks."""
+    add_carrier(session)
+    made = add_skus(session, skus)
+    for k, sku in enumerate(made):
+        location = add_location(session, aisle=(k * 5) % 12, position=5.0 + (k * 17) % 50)
+        add_stock(session, location, sku, per_location)
+    return made
+
+
+def allocations(session: Session) -> list[Allocation]:
+    return list(session.exec(select(Allocation).order_by(Allocation.id)))
+
+
+# --- allocation rules -----------------------------------------------------------------------------
+
+
+def _lot(stock_id: int, expiry: date | None, received: int) -> Lot:
+    return Lot(stock_id, 1, expiry, datetime(2026, 1, received, tzinfo=UTC), PickPoint(0, 1.0))
+
+
+def test_choose_lots_fewest_first_then_expiry_then_received() -> None:
+    late, early, none_old, none_new = (
+        _lot(1, date(2027, 6, 1), 1),
+        _lot(2, date(2027, 1, 1), 2),
+        _lot(3, None, 1),
+        _lot(4, None, 5),
+    )
+    lots = sorted([late, early, none_old, none_new], key=Lot.fefo)
+    free = {1: 5, 2: 5, 3: 12, 4: 12}
+
+    def pick(qty: int) -> list[tuple[int, int]]:
+        chosen = choose_lots(lots, free, qty)
+        assert chosen is not None
+        return [(lot.stock_id, amount) for lot, amount in chosen]
+
+    assert pick(4) == [(2, 4)]  # earliest expiry that fills it alone
+    assert pick(8) == [(3, 8)]  # one lot beats two earlier-expiring ones; oldest receipt
+    assert pick(20) == [(3, 12), (4, 8)]  # two lots suffice only with both big ones
+    assert pick(27) == [(2, 5), (3, 12), (4, 10)]  # three needed: the earliest expiry first
+    assert choose_lots(lots, free, 35) is None
+
+
+def test_choose_lots_takes_the_least_lots_for_any_quantity() -> None:
+    rng = random.Random(7)
+    for _ in range(200):
+        count = rng.randint(1, 6)
+        lots = sorted(
+            (_lot(k, date(2027, 1, rng.randint(1, 28)), rng.randint(1, 28)) for k in range(count)),
+            key=Lot.fefo,
+        )
+        free = {lot.stock_id: rng.randint(1, 10) for lot in lots}
+        qty = rng.randint(1, sum(free.values()))
+        chosen = choose_lots(lots, free, qty)
+        assert chosen is not None
+        assert sum(amount for _lot_, amount in chosen) == qty
+        assert all(0 < amount <= free[lot.stock_id] for lot, amount in chosen)
+        fewest = next(
+            n for n in range(1, count + 1) if sum(sorted(free.values())[-n:]) >= qty
+        )
+        assert len(chosen) == fewest
+
+
+def test_release_allocates_by_the_rules_and_skips_unpickable(store: Store) -> None:
+    with store.write() as session:
+        add_carrier(session)
+        (sku,) = add_skus(session, 1)
+        later = add_stock(session, add_location(session, 1, 5), sku, 10, batch="L1",
+                          expiry=date(2027, 6, 1))
+        sooner = add_stock(session, add_location(session, 2, 5), sku, 10, batch="L2",
+                           expiry=date(2027, 1, 1))
+        add_stock(session, add_location(session, 3, 5, pickable=False), sku, 100, batch="L3",
+                  expiry=date(2026, 1, 1))
+        big = add_stock(session, add_location(session, 4, 5), sku, 30, batch="L4")
+        first = add_order(session, 1, [("SKU-1", 4)])
+        second = add_order(session, 2, [("SKU-1", 25)])
+        third = add_order(session, 3, [("SKU-1", 12)])
+    result = release_wave(store, ACTOR, WaveRules())
+    assert result["accepted"] and result["orders"] == 3
+    with store.read() as session:
+        lines = {line.order_id: line.id for line in session.exec(select(OrderLine))}
+        taken = {(a.order_line_id, a.stock_id, a.qty) for a in allocations(session)}
+        assert taken == {
+            (lines[first.id], sooner.id, 4),  # earliest expiry
+            (lines[second.id], big.id, 25),  # the only single location with 25
+            (lines[third.id], sooner.id, 6),  # no single location left: as few as possible,
+            (lines[third.id], later.id, 6),  # the earliest-expiring ones
+        }
+        allocated = {s.id: s.allocated for s in session.exec(select(Stock))}
+        assert allocated[sooner.id] == 10 and allocated[later.id] == 6
+        assert allocated[big.id] == 25
+
+
+# --- release --------------------------------------------------------------------------------------
+
+
+def test_release_makes_a_wave_with_pick_lists_in_route_order(store: Store) -> None:
+    with store.write() as session:
+        stocked_floor(session)
+        for number in range(1, 9):
+            add_order(session, number, [(f"SKU-{number % 6 + 1}", 1), (f"SKU-{number % 3 + 1}", 2)])
+    result = release_wave(store, ACTOR, WaveRules(strategy="pick-by-order"))
+    assert result["accepted"] and result["orders"] == 8 and result["lines"] == 16
+    with store.read() as session:
+        wave = session.get(Wave, result["wave"])
+        assert wave is not None and wave.status == WaveStatus.RELEASED
+        assert wave.strategy == "pick-by-order" and wave.released_at is not None
+        orders = list(session.exec(select(Order)))
+        assert {(o.status, o.wave_id) for o in orders} == {(OrderStatus.RELEASED, wave.id)}
+        tasks = list(session.exec(select(PickTask).where(PickTask.wave_id == wave.id)))
+        assert len(tasks) == result["batches"] == 1  # 8 totes fit one 12-tote cart
+        stops = list(session.exec(select(PickStop).order_by(PickStop.seq)))
+        assert [stop.seq for stop in stops] == list(range(len(stops)))
+        assert len(stops) == result["picks"] == len(allocations(session))
+        assert all(stop.order_id is not None and stop.allocation_id is not None for stop in stops)
+        assert all(stop.tote_id is None for stop in stops)  # bound when a picker claims
+        by_id = {a.id: a for a in allocations(session)}
+        assert all(by_id[stop.allocation_id].stock_id == stop.stock_id for stop in stops)
+        assert tasks[0].route_m == pytest.approx(result["walk_m"]["best"], abs=0.1)
+        journal = session.exec(select(Journal).where(Journal.action == "wave-release")).one()
+        assert journal.accepted and journal.task_ref == f"WAVE-{wave.id}"
+
+
+def test_batch_release_picks_totals_per_location(store: Store) -> None:
+    with store.write() as session:
+        stocked_floor(session, skus=3)
+        for number in range(1, 7):
+            add_order(session, number, [("SKU-1", 1), (f"SKU-{number % 2 + 2}", 1)])
+    result = release_wave(store, ACTOR, WaveRules(strategy="batch"))
+    assert result["accepted"] and result["batches"] == 1
+    with store.read() as session:
+        stops = list(session.exec(select(PickStop).order_by(PickStop.seq)))
+        assert {stop.qty for stop in stops if stop.sku_id == 1} == {6}
+        assert sum(stop.qty for stop in stops) == 12 and len(stops) == 3 == result["picks"]
+        assert all(stop.order_id is None and stop.allocation_id is None for stop in stops)
+        assert session.exec(select(PickTask)).one().strategy == "batch"
+
+
+def test_preview_changes_nothing_but_the_audit(store: Store) -> None:
+    with store.write() as session:
+        stocked_floor(session)
+        add_order(session, 1, [("SKU-1", 1)])
+    plan = preview_wave(store, ACTOR, WaveRules())
+    assert plan.summary()["orders"] == 1
+    with store.read() as session:
+        order = session.exec(select(Order)).one()
+        assert order.status == OrderStatus.READY and order.wave_id is None
+        assert allocations(session) == []
+        assert session.exec(select(func.sum(Stock.allocated))).one() == 0
+        assert session.exec(select(func.count()).select_from(Wave)).one() == 0
+
+
+def test_preview_walks_less_batched_than_order_by_order(store: Store) -> None:
+    rng = random.Random(3)
+    with store.write() as session:
+        stocked_floor(session, skus=24)
+        for number in range(1, 41):
+            lines = [(f"SKU-{rng.randint(1, 24)}", 1) for _ in range(rng.randint(1, 2))]
+            add_order(session, number, list(dict(lines).items()))
+    summary = preview_wave(store, ACTOR, WaveRules()).summary()
+    walk = summary["walk_m"]
+    assert summary["orders"] == 40 and summary["batches"] == 4  # 40 totes on 12-tote carts
+    assert walk["best"] <= walk["s_shape"]
+    assert walk["best"] < 0.6 * walk["pick_by_order"]  # small orders: far less walking
+    batch = preview_wave(store, ACTOR, WaveRules(strategy="batch")).summary()
+    assert batch["walk_m"]["best"] <= batch["walk_m"]["s_shape"]
+    assert batch["picks"] <= summary["picks"]
+
+
+def test_nothing_to_release_is_refused_and_journaled(store: Store) -> None:
+    result = release_wave(store, ACTOR, WaveRules())
+    assert not result["accepted"] and result["wave"] is None and result["reason"]
+    with store.read() as session:
+        journal = session.exec(select(Journal).where(Journal.action == "wave-release")).one()
+        assert not journal.accepted and journal.reason == result["reason"]
+
+
+def test_a_second_wave_cannot_take_what_the_first_allocated(store: Store) -> None:
+    with store.write() as session:
+        stocked_floor(session, skus=1, per_location=5)
+        for number in range(1, 4):
+            add_order(session, number, [("SKU-1", 2)], status=OrderStatus.READY)
+        session.execute(OrderLine.__table__.update().values(sku_id=1))
+    first = release_wave(store, ACTOR, WaveRules())
+    second = release_wave(store, ACTOR, WaveRules())
+    assert first["orders"] == 2 and not second["accepted"]
+    with store.read() as session:
+        stock = session.exec(select(Stock)).one()
+        assert stock.allocated == 4 <= stock.on_hand

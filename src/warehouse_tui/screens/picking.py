@@ -1,0 +1,269 @@
+"""Picking on a handheld: the current stop big, what to scan next, refusals in red.
+
+Everything shown comes from the services' views of the database: the screen keeps only the id
+of the pick list it shows, so a terminal that restarts comes back at the same stop and step.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Static
+
+from warehouse_tui.i18n import N_, _
+from warehouse_tui.screens.base import FloorScreen, ScanAwareInput
+from warehouse_tui.screens.registry import register_screen
+
+if TYPE_CHECKING:
+    from warehouse_tui.services.journal import Actor
+    from warehouse_tui.services.picking import StopView, TaskView
+    from warehouse_tui.store.engine import Store
+
+HEARTBEAT_S = 60.0
+
+
+class NumberPrompt(ModalScreen[int | None]):
+    """Ask for one whole number (a typed quantity, how many are on the shelf)."""
+
+    BINDINGS: ClassVar = [Binding("escape", "cancel", _("Cancel"))]
+
+    def __init__(self, question: str) -> None:
+        super().__init__()
+        self._question = question
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="number-prompt"):
+            yield Static(self._question, id="number-question")
+            yield ScanAwareInput(id="number", type="integer")
+            yield Static(_("Enter confirm · Esc cancel"), classes="hint")
+
+    @on(Input.Submitted, "#number")
+    def _submitted(self, event: Input.Submitted) -> None:
+        text = event.value.strip()
+        self.dismiss(int(text) if text.isdigit() else None)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+def _claim_and_show(store: Store, actor: Actor) -> tuple[TaskView | None, StopView | None]:
+    """Claim (or get back) a pick list, and its current stop."""
+    from warehouse_tui.services.picking import claim_next_task, current_stop
+
+    task = claim_next_task(store, actor)
+    return task, current_stop(store, task.task_id) if task is not None else None
+
+
+def _held_stop(store: Store, actor: Actor) -> tuple[int, StopView | None] | None:
+    from warehouse_tui.services.picking import current_stop, held_task
+
+    task = held_task(store, actor)
+    return (task.task_id, current_stop(store, task.task_id)) if task is not None else None
+
+
+class PickingScreen(FloorScreen):
+    CSS_PATH = "picking.tcss"
+    AUTO_FOCUS = None
+    TITLE_TEXT = N_("Picking")
+    HELP: ClassVar[str] = N_(
+        "F2 takes the next pick list (or gives yours back).\n\n"
+        "For each order scan an empty tote onto the cart. Then at every stop: scan the "
+        "location, scan each item (a case barcode counts its whole case), and on pick-by-order "
+        "scan the order's tote.\n\n"
+        "F3 pauses or resumes. F4 reports a short: type how many are really there; another "
+        "location is offered or the supervisor is told. F5 types a quantity where the item "
+        "allows it. Esc goes back."
+    )
+    BINDINGS: ClassVar = [
+        Binding("f2", "claim", _("Claim")),
+        Binding("f3", "pause", _("Pause")),
+        Binding("f4", "short", _("Short")),
+        Binding("f5", "quantity", _("Qty")),
+        Binding("escape", "back", _("Back")),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.task_id: int | None = None
+        self.stop: StopView | None = None
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="picking"):
+            yield Static("", id="progress")
+            yield Static(_("Press F2 to claim a pick list"), id="where")
+            yield Static("", id="what")
+            yield Static("", id="how-many")
+            yield Static("", id="prompt")
+            yield Static("", id="feedback")
+            yield Static(_("F2 claim F3 pause F4 short F5 qty"), classes="keys")
+
+    def on_mount(self) -> None:
+        actor = self.actor
+        self.call_service(lambda: _held_stop(self.store, actor), then=self._show_held)
+        self.set_interval(HEARTBEAT_S, self._heartbeat)
+
+    def _show_held(self, held: tuple[int, StopView | None] | None) -> None:
+        if held is not None:
+            self.task_id, stop = held
+            self._show(stop)
+
+    # --- actions --------------------------------------------------------------------------
+
+    def action_claim(self) -> None:
+        actor = self.actor
+        self.call_service(lambda: _claim_and_show(self.store, actor), then=self._claimed)
+
+    def _claimed(self, result: tuple[TaskView | None, StopView | None]) -> None:
+        task, stop = result
+        if task is None:
+            self._say(False, _("No pick list is waiting"))
+            return
+        self.task_id = task.task_id
+        self._say(True, _("Pick list PICK-{task} claimed").format(task=task.task_id))
+        self._show(stop)
+
+    def handle_scan(self, code: str) -> None:
+        if self.task_id is None:
+            self._say(False, _("Press F2 to claim a pick list first"))
+            return
+        from warehouse_tui.services.picking import scan_at_stop
+
+        actor, task_id = self.actor, self.task_id
+        self.call_service(lambda: scan_at_stop(self.store, actor, task_id, code),
+                          then=self._outcome)
+
+    def action_pause(self) -> None:
+        if self.task_id is None:
+            return
+        from warehouse_tui.services.picking import current_stop, pause_task, resume_task
+
+        actor, task_id = self.actor, self.task_id
+        service = resume_task if self.stop is not None and self.stop.paused else pause_task
+
+        def toggle() -> tuple[Any, StopView | None]:
+            return service(self.store, actor, task_id), current_stop(self.store, task_id)
+
+        self.call_service(toggle, then=self._toggled)
+
+    def _toggled(self, result: tuple[Any, StopView | None]) -> None:
+        action, stop = result
+        self._say(action.accepted, action.message or action.reason)
+        self._show(stop)
+
+    def action_short(self) -> None:
+        if self.stop is None:
+            return
+        question = _("How many {sku} are really at {location}?").format(
+            sku=self.stop.sku_code, location=self.stop.location_code)
+        self.app.push_screen(NumberPrompt(question), self._short_counted)
+
+    def _short_counted(self, found: int | None) -> None:
+        if found is None or self.task_id is None:
+            return
+        from warehouse_tui.services.picking import short_pick
+
+        actor, task_id = self.actor, self.task_id
+        self.call_service(lambda: short_pick(self.store, actor, task_id, found),
+                          then=self._outcome)
+
+    def action_quantity(self) -> None:
+        if self.stop is None:
+            return
+        if not self.stop.typed_qty_allowed:
+            self._say(False, _("{sku} must be scanned item by item").format(
+                sku=self.stop.sku_code))
+            return
+        question = _("How many {sku}? (up to {n})").format(sku=self.stop.sku_code,
+                                                          n=self.stop.remaining)
+        self.app.push_screen(NumberPrompt(question), self._quantity_typed)
+
+    def _quantity_typed(self, qty: int | None) -> None:
+        if qty is None or self.task_id is None:
+            return
+        from warehouse_tui.services.picking import enter_quantity
+
+        actor, task_id = self.actor, self.task_id
+        self.call_service(lambda: enter_quantity(self.store, actor, task_id, qty),
+                          then=self._outcome)
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def _heartbeat(self) -> None:
+        if self.task_id is None or self.stop is None or self.stop.paused:
+            return
+        from warehouse_tui.services.picking import heartbeat
+
+        actor, task_id = self.actor, self.task_id
+        self.call_service(lambda: heartbeat(self.store, actor, task_id), then=self._beat)
+
+    def _beat(self, result: Any) -> None:
+        if not result.accepted:
+            self.task_id = None
+            self._say(False, result.reason)
+            self._show(None)
+
+    # --- showing --------------------------------------------------------------------------
+
+    def _outcome(self, outcome: Any) -> None:
+        """A ScanOutcome or ShortOutcome: the message, then where the picker is now."""
+        if not outcome.accepted:
+            self._say(False, outcome.reason)
+            if outcome.stop is not None:
+                self._show(outcome.stop)
+            return
+        self._say(True, outcome.message)
+        self._show(outcome.stop)
+
+    def _say(self, ok: bool, message: str) -> None:
+        feedback = self.query_one("#feedback", Static)
+        feedback.update(message)
+        feedback.set_classes("ok" if ok else "fail")
+        self.wapp.sound(ok)
+
+    def _show(self, stop: StopView | None) -> None:
+        self.stop = stop
+        progress, where, what, how_many, prompt = (
+            self.query_one(f"#{name}", Static)
+            for name in ("progress", "where", "what", "how-many", "prompt")
+        )
+        if stop is None:
+            progress.update("")
+            where.update(_("Pick list complete") if self.task_id else "")
+            what.update("")
+            how_many.update("")
+            prompt.update(_("Press F2 for the next pick list"))
+            self.task_id = None
+            return
+        progress.update(_("PICK-{task} · stop {n}/{m}").format(
+            task=stop.task_id, n=min(stop.done + 1, stop.total), m=stop.total))
+        from warehouse_tui.services.picking import Expect
+
+        if stop.expect == Expect.EMPTY_TOTE:
+            where.update(_("Empty tote → {order}").format(order=stop.bind_order_ref))
+            what.update(_("Tote {n} of {m} onto the cart").format(
+                n=stop.totes_bound + 1, m=stop.totes_needed))
+            how_many.update("")
+        else:
+            where.update(stop.location_code)
+            what.update(f"{stop.sku_code} {stop.sku_name}")
+            tote = f" → {stop.tote_code}" if stop.tote_code else ""
+            how_many.update(_("Qty {picked}/{qty}").format(picked=stop.picked, qty=stop.qty)
+                            + tote)
+        prompt.update(_("PAUSED — F3 resumes") if stop.paused else _(PROMPTS[stop.expect]))
+
+
+PROMPTS = {
+    "empty-tote": N_("Scan an empty tote"),
+    "location": N_("Scan the location"),
+    "item": N_("Scan the item"),
+    "tote": N_("Scan the tote"),
+}
+
+
+register_screen("picking", N_("Picking"), {"picker", "supervisor"}, PickingScreen)

@@ -1,0 +1,146 @@
+"""The put wall (播种) on a handheld: scan an item → its slot shown big → scan the slot.
+
+The item waiting for its slot is kept in the database (see services.putwall), so a restarted
+terminal shows the same slot again.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import Static
+
+from warehouse_tui.i18n import N_, _
+from warehouse_tui.screens.base import FloorScreen
+from warehouse_tui.screens.registry import register_screen
+
+if TYPE_CHECKING:
+    from warehouse_tui.services.journal import Actor
+    from warehouse_tui.services.putwall import SortOutcome
+    from warehouse_tui.store.engine import Store
+
+
+def _wall_and_held(store: Store, station: str, actor: Actor
+                   ) -> tuple[int | None, SortOutcome | None]:
+    from warehouse_tui.services.putwall import held_item, station_wall
+
+    return station_wall(store, station), held_item(store, actor)
+
+
+class PutWallScreen(FloorScreen):
+    CSS_PATH = "putwall.tcss"
+    AUTO_FOCUS = None
+    TITLE_TEXT = N_("Put wall")
+    HELP: ClassVar[str] = N_(
+        "Sort a batch pick into its orders.\n\n"
+        "Scan an item: its slot is shown big. Put the item in that slot and scan the slot's "
+        "label. A slot whose order is complete shows READY for the packer.\n\n"
+        "An item no open order needs is refused: set it aside on the shelf for set-asides. "
+        "Esc goes back."
+    )
+    BINDINGS: ClassVar = [Binding("escape", "back", _("Back"))]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.wall: int | None = None
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="putwall"):
+            yield Static("", id="wall-name")
+            yield Static("", id="slot")
+            yield Static("", id="order")
+            yield Static("", id="item")
+            yield Static("", id="prompt")
+            yield Static("", id="feedback")
+            yield Static(_("Esc back · F1 help"), classes="keys")
+
+    def on_mount(self) -> None:
+        actor, station = self.actor, self.wapp.station
+        self.call_service(lambda: _wall_and_held(self.store, station, actor),
+                          then=self._ready)
+
+    def _ready(self, result: tuple[int | None, SortOutcome | None]) -> None:
+        self.wall, held = result
+        self._show_wall()
+        if held is not None:
+            self._show_sorted(held)
+        else:
+            self._prompt(_("Scan an item") if self.wall else _("Scan any slot of this wall"))
+
+    def handle_scan(self, code: str) -> None:
+        from warehouse_tui.domain.barcodes import ScanKind, parse_scan
+
+        scan = parse_scan(code)
+        if self.wall is None:
+            if scan.kind != ScanKind.SLOT or not scan.valid:
+                self._say(False, _("Scan any slot label of this wall first"))
+                return
+            self.wall = scan.wall
+            self._show_wall()
+            self._prompt(_("Scan an item"))
+            return
+        from warehouse_tui.services.putwall import confirm_slot, sort_item
+
+        actor, wall = self.actor, self.wall
+        if scan.kind == ScanKind.SLOT:
+            self.call_service(lambda: confirm_slot(self.store, actor, code), then=self._placed)
+        else:
+            self.call_service(lambda: sort_item(self.store, actor, wall, code),
+                              then=self._sorted)
+
+    def _sorted(self, outcome: SortOutcome) -> None:
+        if not outcome.accepted:
+            self._say(False, outcome.reason)
+            self._clear_slot()
+            self._prompt(_("Set it aside") if outcome.set_aside else _("Scan an item"))
+            return
+        self._say(True, outcome.message)
+        self._show_sorted(outcome)
+
+    def _placed(self, outcome: SortOutcome) -> None:
+        self._say(outcome.accepted, outcome.message or outcome.reason)
+        if not outcome.accepted:
+            return
+        slot = self.query_one("#slot", Static)
+        slot.set_class(outcome.slot_ready, "ready")
+        slot.update(_("{slot} READY").format(slot=outcome.slot_code) if outcome.slot_ready
+                    else outcome.slot_code or "")
+        self.query_one("#order", Static).update(_("{order} · {placed}/{needed} in slot").format(
+            order=outcome.order_ref, placed=outcome.placed, needed=outcome.needed))
+        self.query_one("#item", Static).update("")
+        self._prompt(_("Scan the next item"))
+
+    def _show_sorted(self, outcome: SortOutcome) -> None:
+        slot = self.query_one("#slot", Static)
+        slot.remove_class("ready")
+        slot.update(outcome.slot_code or "")
+        self.query_one("#order", Static).update(_("{order} · {placed}/{needed} in slot").format(
+            order=outcome.order_ref, placed=outcome.placed, needed=outcome.needed))
+        self.query_one("#item", Static).update(f"{outcome.sku_code} {outcome.sku_name}")
+        self._prompt(_("Scan the slot"))
+
+    def _clear_slot(self) -> None:
+        for name in ("slot", "order", "item"):
+            self.query_one(f"#{name}", Static).update("")
+
+    def _show_wall(self) -> None:
+        self.query_one("#wall-name", Static).update(
+            _("Put wall {wall}").format(wall=self.wall) if self.wall else _("Put wall"))
+
+    def _prompt(self, text: str) -> None:
+        self.query_one("#prompt", Static).update(text)
+
+    def _say(self, ok: bool, message: str) -> None:
+        feedback = self.query_one("#feedback", Static)
+        feedback.update(message)
+        feedback.set_classes("ok" if ok else "fail")
+        self.wapp.sound(ok)
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+
+register_screen("putwall", N_("Put wall"), {"picker", "supervisor"}, PutWallScreen)

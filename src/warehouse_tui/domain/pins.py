@@ -17,7 +17,7 @@ def hash_pin(pin: str, salt: bytes | None = None) -> str:
 
 def pin_matches(pin: str, stored: str) -> bool:
     try:
-        scheme, salt_hex, digest_hex = stored.split("$")
+        scheme, salt_hex, _digest = stored.split("$")
         salt = bytes.fromhex(salt_hex)
     except ValueError:
         return False

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from textual.screen import Screen
 
-SCREEN_MODULES: tuple[str, ...] = ()
+SCREEN_MODULES = ("picking", "putwall", "pack", "load")
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,173 @@
+"""The pack station screen through Pilot at 80x24: scan, refuse, box, live weight from a
+simulated MT-SICS scale on a pty, close and print; STOP; restart; snapshots."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from sqlmodel import select
+from textual.pilot import Pilot
+
+from tests.apphelpers import add_operators, log_in, make_test_app, scan, wait_idle
+from tests.test_packing_floor import MUG, TOY, Floor, build_floor
+from warehouse_tui.screens.pack import PackScreen
+from warehouse_tui.store.engine import Store
+from warehouse_tui.store.models import Device, Order, Parcel, Station
+
+STATION = "PACK-T"
+SIZES = [(80, 24), (120, 36)]
+
+
+@pytest.fixture(name="floor")
+def floor_fixture(sqlite_store: Store, tmp_path: Path) -> Floor:
+    add_operators(sqlite_store)
+    built = build_floor(sqlite_store, operators=False)
+    with sqlite_store.write() as session:
+        station = Station(name=STATION, kind="pack")
+        session.add(station)
+        session.flush()
+        assert station.id is not None
+        session.add(
+            Device(station_id=station.id, kind="scale", driver="mt-sics", port="sim:mt-sics")
+        )
+        session.add(
+            Device(
+                station_id=station.id,
+                kind="printer",
+                driver="zpl",
+                port=f"file:{tmp_path / 'labels.zpl'}",
+            )
+        )
+        session.add(Station(name="PACK-BARE", kind="pack"))
+    return built
+
+
+async def open_pack(pilot: Pilot) -> PackScreen:
+    await log_in(pilot, "OP-0002")
+    screen = PackScreen()
+    await pilot.app.push_screen(screen)
+    await wait_idle(pilot)
+    return screen
+
+
+def text(screen: PackScreen, widget: str) -> str:
+    return str(screen.query_one(f"#{widget}").render())
+
+
+def done(screen: PackScreen) -> list[str]:
+    """The line list as the screen shows it: SKU and packed/expected."""
+    assert screen.view is not None
+    return [f"{line.sku_code} {line.packed}/{line.expected}" for line in screen.view.lines]
+
+
+async def wait_for_steady_scale(pilot: Pilot, screen: PackScreen) -> None:
+    for _ in range(100):
+        reading = screen.reading
+        if reading is not None and reading.status == "stable" and reading.grams > 0:
+            return
+        await asyncio.sleep(0.05)
+        await pilot.pause()
+    raise AssertionError(f"no steady weight: {text(screen, 'scale')}")
+
+
+async def test_pack_weigh_and_print_through_the_screen(floor: Floor, tmp_path: Path) -> None:
+    order_id = floor.order({"MUG-1": 1, "TOY-1": 1}, tote="TOTE-0001")
+    floor.order({"TEA-1": 1}, tote="TOTE-0002")
+    async with make_test_app(floor.store, station=STATION).run_test(size=(80, 24)) as pilot:
+        screen = await open_pack(pilot)
+        await scan(pilot, MUG)
+        assert "Scan a tote" in text(screen, "feedback")
+        await scan(pilot, "TOTE-0001")
+        assert "PCL-" in text(screen, "pack-head")
+        await scan(pilot, MUG)
+        assert screen.query_one("#feedback").has_class("ok")
+        await scan(pilot, "5901234123457")  # tea: another order's item
+        assert screen.query_one("#feedback").has_class("fail")
+        assert "another order" in text(screen, "feedback")
+        await scan(pilot, TOY)
+        assert done(screen) == ["MUG-1 1/1", "TOY-1 1/1"]
+        await pilot.press("f3")  # the suggested box
+        await wait_idle(pilot)
+        assert text(screen, "box") == "Box: BOX-S1"
+        await wait_for_steady_scale(pilot, screen)  # the simulated scale now weighs the parcel
+        await pilot.press("f5")
+        await wait_idle(pilot)
+        assert "weighed 660 g" in text(screen, "weight"), text(screen, "feedback")
+        await pilot.press("f8")
+        await wait_idle(pilot)
+        assert "order packed" in text(screen, "feedback")
+        assert "Label JJD0000000001" in text(screen, "weight")
+    assert "JJD0000000001" in (tmp_path / "labels.zpl").read_text(encoding="utf-8")
+    with floor.store.read() as session:
+        assert session.get_one(Order, order_id).status == "packed"
+
+
+async def test_a_wrong_weight_sends_the_parcel_back(floor: Floor) -> None:
+    floor.order({"TOY-1": 1}, tote="TOTE-0001")
+    async with make_test_app(floor.store, station=STATION).run_test(size=(80, 24)) as pilot:
+        screen = await open_pack(pilot)
+        await scan(pilot, "TOTE-0001")
+        await scan(pilot, TOY)
+        await scan(pilot, "BOX-M1")
+        await wait_for_steady_scale(pilot, screen)
+        assert screen.simulated_scale is not None
+        screen.simulated_scale.set_weight(2000)
+        await asyncio.sleep(0.3)
+        await wait_for_steady_scale(pilot, screen)
+        await pilot.press("f5")
+        await wait_idle(pilot)
+        assert "WEIGHT WRONG" in text(screen, "feedback")
+        assert done(screen) == ["TOY-1 0/1"]
+
+
+async def test_an_intercepted_order_shows_stop(floor: Floor) -> None:
+    order_id = floor.order({"TOY-1": 1}, tote="TOTE-0001")
+    with floor.store.write() as session:
+        session.get_one(Order, order_id).intercepted = True
+    async with make_test_app(floor.store, station=STATION).run_test(size=(80, 24)) as pilot:
+        screen = await open_pack(pilot)
+        await scan(pilot, "TOTE-0001")
+        assert text(screen, "feedback").startswith("STOP")
+        assert screen.query_one("#feedback").has_class("fail")
+        assert screen.parcel_id is None
+
+
+async def test_a_restarted_station_continues_its_parcel(floor: Floor) -> None:
+    floor.order({"MUG-1": 2}, tote="TOTE-0001")
+    async with make_test_app(floor.store, station=STATION).run_test(size=(80, 24)) as pilot:
+        await open_pack(pilot)
+        await scan(pilot, "TOTE-0001")
+        await scan(pilot, MUG)
+    async with make_test_app(floor.store, station=STATION).run_test(size=(80, 24)) as pilot:
+        screen = await open_pack(pilot)
+        assert "continued" in text(screen, "feedback")
+        assert done(screen) == ["MUG-1 1/2"]
+        await pilot.press("f2")  # undo
+        await wait_idle(pilot)
+        assert done(screen) == ["MUG-1 0/2"]
+    with floor.store.read() as session:
+        assert len(session.exec(select(Parcel)).all()) == 1
+
+
+async def test_typed_weight_needs_a_supervisor_badge(floor: Floor) -> None:
+    floor.order({"TOY-1": 1}, tote="TOTE-0001")
+    app = make_test_app(floor.store, station="PACK-BARE")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_pack(pilot)
+        assert text(screen, "scale") == "No scale at this station"
+        for code in ("TOTE-0001", TOY, "BOX-S1"):
+            await scan(pilot, code)
+        await pilot.press("f6")
+        await pilot.pause()
+        await pilot.press(*"312", "enter")
+        await pilot.pause()
+        await scan(pilot, "OP-0002")
+        assert "supervisor" in text(screen, "feedback")
+        await pilot.press("f6")
+        await pilot.pause()
+        await pilot.press(*"312", "enter")
+        await pilot.pause()
+        await scan(pilot, "OP-0003")
+        assert "weighed 312 g" in text(screen, "weight")

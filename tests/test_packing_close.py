@@ -1,0 +1,193 @@
+"""The pack station's services on SQLite and PostgreSQL: box, instructions, weigh, close with a
+label, several parcels, reprint."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlmodel import select
+
+from tests.test_packing_floor import (  # noqa: F401 — fixtures
+    MUG,
+    MUG_CASE,
+    PACKER,
+    PHONE_GS1,
+    SUPERVISOR_BADGE,
+    SYRUP_GS1,
+    TEA,
+    TOY,
+    Floor,
+    floor_fixture,
+    journal,
+    module_store_fixture,
+    packed_of,
+    ready_to_close,
+    start,
+)
+from warehouse_tui.devices.labels import parse_zpl_fields
+from warehouse_tui.services import packing
+from warehouse_tui.store.models import (
+    Order,
+    Outbox,
+    Parcel,
+    ParcelLine,
+    Shop,
+    Tote,
+    TrackingPool,
+    WallSlot,
+)
+
+# --- box, instructions, weight ---------------------------------------------------------------
+
+
+def test_suggested_box_is_the_smallest_that_fits(floor: Floor) -> None:
+    floor.order({"MUG-1": 1}, tote="TOTE-0001")
+    floor.order({"MUG-1": 6}, tote="TOTE-0002")
+    floor.order({"TOY-1": 3}, tote="TOTE-0003")
+    small, medium, full = (start(floor, f"TOTE-000{n}") for n in (1, 2, 3))
+    with floor.store.read() as session:
+        suggested = [
+            box.code if (box := packing.suggest_box(session, session.get_one(Parcel, p))) else None
+            for p in (small, medium, full)
+        ]
+    # three 1-litre toys fill more than 80 % of the 3-litre small box
+    assert suggested == ["BOX-S1", "BOX-M1", "BOX-M1"]
+    choice = packing.choose_box(floor.store, PACKER, small, "BOX-S1")
+    assert choice.accepted
+    assert not packing.choose_box(floor.store, PACKER, small, "BOX-Q9").accepted
+    assert not packing.choose_box(floor.store, PACKER, small, MUG).accepted
+
+
+def test_instructions_must_be_confirmed_before_close(floor: Floor, tmp_path: Path) -> None:
+    floor.order({"TOY-1": 1}, tote="TOTE-0001", tags=("gift", "fragile"), instructions="Card: Hi")
+    parcel_id = start(floor, "TOTE-0001")
+    assert packing.verify_scan(floor.store, PACKER, parcel_id, TOY).accepted
+    assert packing.choose_box(floor.store, PACKER, parcel_id, "BOX-S1").accepted
+    assert packing.record_weight(floor.store, PACKER, parcel_id, 310).accepted
+    view = packing.pack_view(floor.store, parcel_id)
+    assert view is not None
+    assert view.instructions[0] == "Card: Hi" and len(view.instructions) == 3
+    refused = packing.close_parcel(floor.store, PACKER, parcel_id, str(tmp_path / "l.zpl"))
+    assert not refused.accepted and "instructions" in refused.reason
+    assert packing.confirm_instructions(floor.store, PACKER, parcel_id).accepted
+    assert packing.close_parcel(floor.store, PACKER, parcel_id, str(tmp_path / "l.zpl")).accepted
+
+
+def test_weight_out_of_tolerance_sends_the_parcel_back_to_verify(floor: Floor) -> None:
+    order_id = floor.order({"MUG-1": 2}, tote="TOTE-0001")
+    parcel_id = start(floor, "TOTE-0001")
+    assert not packing.record_weight(floor.store, PACKER, parcel_id, 900).accepted  # no items
+    for _ in range(2):
+        assert packing.verify_scan(floor.store, PACKER, parcel_id, MUG).accepted
+    assert "box" in packing.record_weight(floor.store, PACKER, parcel_id, 900).reason
+    assert packing.choose_box(floor.store, PACKER, parcel_id, "BOX-M1").accepted
+    # expected 2 × 350 + 240 = 940 g; tolerance max(30 g, 3 %) = 30 g
+    assert packing.record_weight(floor.store, PACKER, parcel_id, 969).accepted
+    wrong = packing.record_weight(floor.store, PACKER, parcel_id, 1290)
+    assert not wrong.accepted and wrong.back_to_verify and "940" in wrong.reason
+    assert packed_of(floor.store, order_id) == {"MUG-1": 0}
+    assert not packing.undo_last_scan(floor.store, PACKER, parcel_id).accepted
+    assert packing.verify_scan(floor.store, PACKER, parcel_id, MUG).accepted
+    assert [r.accepted for r in journal(floor.store, packing.WEIGH)] == [False, False, True, False]
+
+
+def test_typed_weight_needs_a_supervisor_badge(floor: Floor) -> None:
+    floor.order({"TOY-1": 1}, tote="TOTE-0001")
+    parcel_id = start(floor, "TOTE-0001")
+    assert packing.verify_scan(floor.store, PACKER, parcel_id, TOY).accepted
+    assert packing.choose_box(floor.store, PACKER, parcel_id, "BOX-S1").accepted
+    refused = packing.typed_weight(floor.store, PACKER, parcel_id, 310, "OP-0002")
+    assert not refused.accepted and "supervisor" in refused.reason
+    assert packing.typed_weight(floor.store, PACKER, parcel_id, 310, SUPERVISOR_BADGE).accepted
+    rows = journal(floor.store, packing.TYPED_WEIGHT)
+    assert [(r.accepted, r.operator_id, r.authorised_by) for r in rows] == [
+        (False, 2, None),
+        (True, 2, 3),
+    ]
+
+
+# --- close, label, multi-parcel -----------------------------------------------------------------
+
+
+def test_close_prints_the_label_and_packs_the_order(floor: Floor, tmp_path: Path) -> None:
+    order_id = floor.order({"MUG-1": 1, "TOY-1": 1}, tote="TOTE-0001", ship_name="王芳")
+    parcel_id = start(floor, "TOTE-0001")
+    for code in (MUG, TOY):
+        assert packing.verify_scan(floor.store, PACKER, parcel_id, code).accepted
+    early = packing.close_parcel(floor.store, PACKER, parcel_id, str(tmp_path / "x.zpl"))
+    assert not early.accepted and "box" in early.reason
+    ready_to_close(floor, parcel_id)
+    label = tmp_path / "labels.zpl"
+    closed = packing.close_parcel(floor.store, PACKER, parcel_id, str(label))
+    assert closed.accepted and closed.order_packed
+    assert closed.tracking == "JJD0000000001"
+    zpl = label.read_text(encoding="utf-8")
+    data = [field.data for field in parse_zpl_fields(zpl)]
+    assert "^CI28" in zpl and "王芳" in data and "JJD0000000001" in data
+    assert f"ORD-{order_id}" in data and "DHL Paket national" in data
+    with floor.store.read() as session:
+        assert session.get_one(Order, order_id).status == "packed"
+        assert session.exec(select(Tote)).one().order_id is None
+        assert session.exec(select(TrackingPool)).one().next_number == 2
+    again = packing.close_parcel(floor.store, PACKER, parcel_id, str(label))
+    assert not again.accepted
+    reprint = packing.reprint_label(floor.store, PACKER, parcel_id, str(label))
+    assert reprint.accepted
+    assert label.read_text(encoding="utf-8").count("REPRINT") == 1
+    assert [r.accepted for r in journal(floor.store, packing.REPRINT)] == [True]
+
+
+def test_a_big_order_goes_into_several_parcels(floor: Floor, tmp_path: Path) -> None:
+    order_id = floor.order({"MUG-1": 2, "TOY-1": 1}, slot="WALL-1-03")
+    first = start(floor, "WALL-1-03")
+    assert packing.verify_scan(floor.store, PACKER, first, MUG).accepted
+    assert not packing.new_parcel(floor.store, PACKER, first).accepted  # close this one first
+    ready_to_close(floor, first)
+    label = str(tmp_path / "labels.zpl")
+    partial = packing.close_parcel(floor.store, PACKER, first, label)
+    assert partial.accepted and not partial.order_packed
+    second = packing.new_parcel(floor.store, PACKER, first)
+    assert second.accepted and second.parcel_id is not None and second.parcel_id != first
+    for code in (MUG, TOY):
+        assert packing.verify_scan(floor.store, PACKER, second.parcel_id, code).accepted
+    ready_to_close(floor, second.parcel_id)
+    last = packing.close_parcel(floor.store, PACKER, second.parcel_id, label)
+    assert last.accepted and last.order_packed
+    with floor.store.read() as session:
+        lines = session.exec(select(ParcelLine).order_by(ParcelLine.id)).all()
+        assert [(pl.parcel_id, pl.qty) for pl in lines] == [
+            (first, 1),
+            (second.parcel_id, 1),
+            (second.parcel_id, 1),
+        ]
+        assert session.get_one(Order, order_id).status == "packed"
+        slot = session.exec(select(WallSlot)).one()
+        assert (slot.order_id, slot.status) == (None, "free")
+    assert not packing.new_parcel(floor.store, PACKER, second.parcel_id).accepted
+
+
+def test_a_failing_printer_leaves_the_parcel_open(floor: Floor, tmp_path: Path) -> None:
+    floor.order({"TOY-1": 1}, tote="TOTE-0001")
+    parcel_id = start(floor, "TOTE-0001")
+    assert packing.verify_scan(floor.store, PACKER, parcel_id, TOY).accepted
+    ready_to_close(floor, parcel_id)
+    failed = packing.close_parcel(floor.store, PACKER, parcel_id, str(tmp_path / "no" / "x.zpl"))
+    assert not failed.accepted and "Cannot write" in failed.reason
+    with floor.store.read() as session:
+        assert session.get_one(Parcel, parcel_id).status == "open"
+        assert session.exec(select(TrackingPool)).one().next_number == 1
+    assert journal(floor.store, packing.CLOSE)[-1].accepted is False
+    assert packing.close_parcel(floor.store, PACKER, parcel_id, str(tmp_path / "x.zpl")).accepted
+
+
+def test_a_shop_told_at_label_time_gets_its_fulfilment(floor: Floor, tmp_path: Path) -> None:
+    with floor.store.write() as session:
+        session.add(Shop(code="MKT", name="Marketplace", announce_at="label"))
+    floor.order({"TOY-1": 1}, tote="TOTE-0001", shop="MKT")
+    parcel_id = start(floor, "TOTE-0001")
+    assert packing.verify_scan(floor.store, PACKER, parcel_id, TOY).accepted
+    ready_to_close(floor, parcel_id)
+    assert packing.close_parcel(floor.store, PACKER, parcel_id, str(tmp_path / "x.zpl")).accepted
+    with floor.store.read() as session:
+        event = session.exec(select(Outbox)).one()
+        assert event.payload["tracking_numbers"] == ["JJD0000000001"]

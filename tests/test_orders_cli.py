@@ -62,7 +62,9 @@ def test_import_then_show_cancel_and_status(run, tmp_path: Path) -> None:  # typ
 
     shown = run("order", "show", "WEB:1", "--json")
     summary = json.loads(shown.stdout)
-    assert summary["hold_reason"] is None and summary["parcels"] == []
+    # The audit runs at import: this empty floor knows neither the SKU nor the carrier.
+    assert summary["status"] == "held" and "unknown SKU MUG-01" in summary["hold_reason"]
+    assert summary["parcels"] == []
     assert summary["lines"] == [{"sku": "MUG-01", "ordered": 2, "allocated": 0, "picked": 0,
                                  "packed": 0}]
     assert "MUG-01" in run("order", "show", "ORD-1").stdout
@@ -77,7 +79,7 @@ def test_import_then_show_cancel_and_status(run, tmp_path: Path) -> None:  # typ
 
     status = json.loads(run("status", "--json").stdout)
     assert status == {
-        "orders": {state.value: 0 for state in OrderStatus} | {"new": 1, "cancelled": 1},
+        "orders": {state.value: 0 for state in OrderStatus} | {"held": 1, "cancelled": 1},
         "waves": {state.value: 0 for state in WaveStatus},
     }
     assert "cancelled" in run("status").stdout

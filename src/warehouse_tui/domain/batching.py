@@ -14,7 +14,7 @@ a few hundred orders plans in a fraction of a second.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -136,12 +136,15 @@ class _Estimator:
 
     def __init__(self, layout: Layout) -> None:
         self.layout = layout
+        self.spacing = layout.aisle_spacing
         crosses = layout.cross_positions
         whole = (1 << layout.aisles) - 1
         self.blocks = [
             (whole << (b * layout.aisles), crosses[b + 1] - crosses[b])
             for b in range(layout.blocks)
         ]
+        self.walks: dict[int, tuple[float, int]] = {}
+        """Cells → (`_along_and_worked`): batches and pairs often enter the same cells."""
 
     def footprint(self, points: Sequence[PickPoint]) -> _Footprint:
         depot = self.layout.depot_aisle
@@ -152,14 +155,13 @@ class _Estimator:
         return _Footprint(cells, min([depot, *aisles]), max([depot, *aisles]))
 
     def length(self, footprint: _Footprint) -> float:
-        along = 0.0
-        worked = 1
-        for mask, depth in self.blocks:
-            entered = (footprint.cells & mask).bit_count()
-            if entered:
-                along += entered * depth
-                worked += 1
-        return along + worked * (footprint.right - footprint.left) * self.layout.aisle_spacing
+        return self.cells_length(footprint.cells, footprint.right - footprint.left)
+
+    def cells_length(self, cells: int, span: int) -> float:
+        walked = self.walks.get(cells)
+        if walked is None:
+            walked = self.walks[cells] = _along_and_worked(cells, self.blocks)
+        return walked[0] + walked[1] * span * self.spacing
 
 
 class _Batches:
@@ -179,6 +181,14 @@ class _Batches:
             self.totes[a] + self.totes[b] <= capacity.max_totes
             and self.volume[a] + self.volume[b] <= capacity.max_volume
         )
+
+    def saving_only(self, a: int, b: int) -> float:
+        """`saving(a, b)[0]` without building the merged footprint."""
+        cells_a, left_a, right_a = self.shape[a]
+        cells_b, left_b, right_b = self.shape[b]
+        span = (right_a if right_a > right_b else right_b) - (left_a if left_a < left_b else left_b)
+        merged = self.estimator.cells_length(cells_a | cells_b, span)
+        return self.length[a] + self.length[b] - merged
 
     def saving(self, a: int, b: int) -> tuple[float, _Footprint, float]:
         merged = self.shape[a].union(self.shape[b])
@@ -225,74 +235,148 @@ def _merge_order_pairs(
 
 
 def _merge_batch_pairs(batches: _Batches, capacity: CartCapacity) -> None:
-    """Every pair of batches that fits in a cart, biggest saving first; a merged batch is
-    queued again with each batch it still fits with."""
+    """Every pair of batches that fits in a cart, biggest saving first.
+
+    The queue holds each batch's best partner only (the best pair overall is then in it too);
+    an entry whose partner has changed since is replaced by the batch's new best partner. A
+    batch that cannot take even the smallest other batch is left out: batches only grow, so it
+    never fits again."""
+    least_totes = min(batches.totes.values(), default=0)
+    least_volume = min(batches.volume.values(), default=0.0)
+
+    def has_room(a: int) -> bool:
+        return (
+            batches.totes[a] + least_totes <= capacity.max_totes
+            and batches.volume[a] + least_volume <= capacity.max_volume
+        )
+
+    room = sorted(k for k in batches.members if has_room(k))
     version = dict.fromkeys(batches.members, 0)
-    queue: list[tuple[float, int, int, int, int]] = []
-
-    def offer(a: int, b: int) -> None:
-        if batches.fit(a, b, capacity):
-            saving = batches.saving(a, b)[0]
-            queue.append((-saving, a, b, version[a], version[b]))
-
-    keys = list(batches.members)
-    for n, a in enumerate(keys):
-        for b in keys[n + 1 :]:
-            offer(a, b)
+    best: dict[int, tuple[float, int]] = {}
+    for n, a in enumerate(room):
+        for b in room[n + 1 :]:
+            if batches.fit(a, b, capacity):
+                saving = batches.saving_only(a, b)
+                if a not in best or saving > best[a][0]:
+                    best[a] = saving, b
+                if b not in best or saving > best[b][0]:
+                    best[b] = saving, a
+    queue = [(-saving, a, b, 0, 0) for a, (saving, b) in best.items()]
     heapq.heapify(queue)
+    open_batches = set(room)
+
+    def queue_best_partner(a: int) -> None:
+        partners = [
+            (batches.saving_only(a, c), -c)
+            for c in open_batches
+            if c != a and batches.fit(a, c, capacity)
+        ]
+        if partners:
+            saving, negative = max(partners)  # on a tie, the first batch
+            b = -negative
+            heapq.heappush(queue, (-saving, a, b, version[a], version[b]))
+
     while queue:
         _, a, b, version_a, version_b = heapq.heappop(queue)
-        if version.get(a) != version_a or version.get(b) != version_b:
-            continue  # one of them has changed since
-        if not batches.fit(a, b, capacity):
+        if version.get(a) != version_a:
+            continue  # merged away, or changed and queued again then
+        if version.get(b) != version_b:
+            queue_best_partner(a)
             continue
         _, shape, length = batches.saving(a, b)
         batches.merge(a, b, shape, length)
         del version[b]
         version[a] += 1
-        for c in batches.members:
-            if c != a and batches.fit(a, c, capacity):
-                saving = batches.saving(a, c)[0]
-                heapq.heappush(queue, (-saving, a, c, version[a], version[c]))
+        open_batches.discard(b)
+        if has_room(a):
+            queue_best_partner(a)
+        else:
+            open_batches.discard(a)
 
 
 def _order_pair_savings(
     orders: Sequence[Order], capacity: CartCapacity, batches: _Batches
 ) -> list[tuple[float, int, int]]:
     """A heap of (−saving, i, j) for the best few partners j of each order i that can share
-    a cart with it."""
+    a cart with it.
+
+    The saving depends on the two footprints only, and many orders share one (the popular
+    slots near the depot), so it is computed once per pair of distinct footprints; each
+    order then takes its partners from its footprint's ranking."""
     estimator = batches.estimator
     spacing = estimator.layout.aisle_spacing
     blocks = estimator.blocks
-    count = len(orders)
-    shapes = [batches.shape[k] for k in range(count)]
-    alone = [batches.length[k] for k in range(count)]
+    group_of: dict[_Footprint, int] = {}
+    members: list[list[int]] = []
+    for k in range(len(orders)):
+        group = group_of.setdefault(batches.shape[k], len(members))
+        if group == len(members):
+            members.append([])
+        members[group].append(k)
+    shapes = list(group_of)
+    alone = [estimator.length(shape) for shape in shapes]
+    ranking: list[list[tuple[float, int]]] = [[] for _ in shapes]
+    walks = estimator.walks
+    for f, (cells_f, left_f, right_f) in enumerate(shapes):
+        ranked_f = ranking[f]
+        alone_f = alone[f]
+        for g in range(f, len(shapes)):
+            cells_g, left_g, right_g = shapes[g]
+            cells = cells_f | cells_g
+            walked = walks.get(cells)
+            if walked is None:
+                walked = walks[cells] = _along_and_worked(cells, blocks)
+            span = (right_f if right_f > right_g else right_g) - (
+                left_f if left_f < left_g else left_g
+            )
+            saving = alone_f + alone[g] - walked[0] - walked[1] * span * spacing
+            ranked_f.append((saving, g))
+            if g != f:
+                ranking[g].append((saving, f))
+    for ranked in ranking:
+        ranked.sort(reverse=True)
     totes = [order.totes for order in orders]
     volume = [order.volume for order in orders]
-    candidates: list[list[tuple[float, int]]] = [[] for _ in range(count)]
-    for i in range(count):
-        cells_i, left_i, right_i = shapes[i]
-        room_totes = capacity.max_totes - totes[i]
-        room_volume = capacity.max_volume - volume[i]
-        for j in range(i + 1, count):
-            if totes[j] > room_totes or volume[j] > room_volume:
-                continue
-            cells_j, left_j, right_j = shapes[j]
-            cells = cells_i | cells_j
-            along, worked = 0.0, 1
-            for mask, depth in blocks:
-                entered = (cells & mask).bit_count()
-                if entered:
-                    along += entered * depth
-                    worked += 1
-            span = max(right_i, right_j) - min(left_i, left_j)
-            saving = alone[i] + alone[j] - along - worked * span * spacing
-            candidates[i].append((saving, j))
-            candidates[j].append((saving, i))
-    queue = {}
-    for i, found in enumerate(candidates):
-        for saving, j in heapq.nlargest(_PARTNERS, found):
-            queue[min(i, j), max(i, j)] = -saving
+    queue: dict[tuple[int, int], float] = {}
+    for group, ranked in enumerate(ranking):
+        for i in members[group]:
+            room_totes = capacity.max_totes - totes[i]
+            room_volume = capacity.max_volume - volume[i]
+            wanted = _PARTNERS
+            for saving, j in _by_saving(ranked, members):
+                if j == i or totes[j] > room_totes or volume[j] > room_volume:
+                    continue
+                queue[min(i, j), max(i, j)] = -saving
+                wanted -= 1
+                if not wanted:
+                    break
     heap = [(negative, i, j) for (i, j), negative in queue.items()]
     heapq.heapify(heap)
     return heap
+
+
+def _by_saving(
+    ranked: list[tuple[float, int]], members: list[list[int]]
+) -> Iterator[tuple[float, int]]:
+    """(saving, order) for the members of the `ranked` footprints, biggest first (then the
+    higher order index, as a ranking of the orders themselves would have them)."""
+    k = 0
+    while k < len(ranked):
+        saving = ranked[k][0]
+        tied: list[int] = []
+        while k < len(ranked) and ranked[k][0] == saving:
+            tied += members[ranked[k][1]]
+            k += 1
+        for j in sorted(tied, reverse=True):
+            yield saving, j
+
+
+def _along_and_worked(cells: int, blocks: list[tuple[int, float]]) -> tuple[float, int]:
+    """The metres walked along aisles for `cells`, and how many times the span is crossed."""
+    along, worked = 0.0, 1
+    for mask, depth in blocks:
+        entered = (cells & mask).bit_count()
+        if entered:
+            along += entered * depth
+            worked += 1
+    return along, worked

@@ -13,6 +13,8 @@ from __future__ import annotations
 import math
 import threading
 import time
+from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.table import Table
@@ -33,7 +35,7 @@ if TYPE_CHECKING:
     from warehouse_tui.devices.printer import SimulatedLabelPrinter
     from warehouse_tui.devices.scale import ScaleError, WeightReading
     from warehouse_tui.devices.scale_sim import SimulatedScale
-    from warehouse_tui.services.packing import PackResult, PackView, ScanResult
+    from warehouse_tui.services.packing import LineView, PackResult, PackView, ScanResult
     from warehouse_tui.services.stations import DeviceView
 
 SIMULATED = "sim:"
@@ -42,6 +44,8 @@ SCALE_POLL_S = 0.2  # between two readings: live enough, and the UI is not flood
 # A stable reading older than this is not taken as the parcel's weight.
 READING_FRESH_S = 3.0
 START_KINDS = frozenset({"tote", "slot", "order", "parcel"})
+# How long the parcel's re-read waits for the outcome of an action to be painted first.
+PAINT_FIRST_S = 0.5
 
 
 class ScaleUpdate(Message):
@@ -162,6 +166,7 @@ class PackScreen(FloorScreen):
         self._typed_quantity: int | None = None
         self._typed_weight: float | None = None
         self._stop_scale = threading.Event()
+        self._shown: dict[str, Any] = {}  # what each view widget shows, so unchanged ones stay
 
     @property
     def parcel_id(self) -> int | None:
@@ -287,28 +292,23 @@ class PackScreen(FloorScreen):
         kind = parse_scan(code).kind
         actor, store = self.actor, self.store
         if kind in START_KINDS:
-            self.call_service(lambda: packing.start_pack(store, actor, code), then=self._acted)
+            self._act(lambda: packing.start_pack(store, actor, code))
             return
         parcel_id = self.parcel_id
         if parcel_id is None:
             self._say(False, _("Scan a tote, slot, order or parcel to start"))
             return
         if kind is ScanKind.BOX:
-            self.call_service(
-                lambda: packing.choose_box(store, actor, parcel_id, code), then=self._acted
-            )
+            self._act(lambda: packing.choose_box(store, actor, parcel_id, code))
         elif kind is ScanKind.BADGE:
             self._authorise_weight(code)
         elif self._typed_quantity is not None:
             qty, self._typed_quantity = self._typed_quantity, None
-            self.call_service(
-                lambda: packing.enter_quantity(store, actor, parcel_id, code, qty),
-                then=self._scanned,
+            self._act(
+                lambda: packing.enter_quantity(store, actor, parcel_id, code, qty), counts=True
             )
         else:
-            self.call_service(
-                lambda: packing.verify_scan(store, actor, parcel_id, code), then=self._scanned
-            )
+            self._act(lambda: packing.verify_scan(store, actor, parcel_id, code), counts=True)
 
     def _authorise_weight(self, badge: str) -> None:
         from warehouse_tui.services import packing
@@ -319,9 +319,7 @@ class PackScreen(FloorScreen):
             return
         self._typed_weight = None
         actor, store = self.actor, self.store
-        self.call_service(
-            lambda: packing.typed_weight(store, actor, parcel_id, grams, badge), then=self._acted
-        )
+        self._act(lambda: packing.typed_weight(store, actor, parcel_id, grams, badge))
 
     # --- actions ---------------------------------------------------------------------------------
 
@@ -331,7 +329,7 @@ class PackScreen(FloorScreen):
             self._say(False, _("Scan a tote, slot, order or parcel to start"))
             return
         actor, store = self.actor, self.store
-        self.call_service(lambda: fn(store, actor, parcel_id, *args), then=self._acted)
+        self._act(lambda: fn(store, actor, parcel_id, *args))
 
     def action_undo(self) -> None:
         from warehouse_tui.services.packing import undo_last_scan
@@ -341,7 +339,7 @@ class PackScreen(FloorScreen):
             self._say(False, _("Nothing to undo"))
             return
         actor, store = self.actor, self.store
-        self.call_service(lambda: undo_last_scan(store, actor, parcel_id), then=self._scanned)
+        self._act(lambda: undo_last_scan(store, actor, parcel_id))
 
     def action_suggested_box(self) -> None:
         from warehouse_tui.services.packing import choose_box
@@ -404,21 +402,37 @@ class PackScreen(FloorScreen):
 
     # --- results ---------------------------------------------------------------------------------
 
-    def _acted(self, result: PackResult) -> None:
+    def _act(self, action: Callable[[], PackResult | ScanResult], *, counts: bool = False) -> None:
+        """Run a service and show its outcome, then read and show the parcel it leaves on the
+        bench (the one a pack result names, else the one shown), all in one worker. An item
+        count (`counts`) is put on the line list with the outcome, so the packer sees it before
+        the rest of the parcel is read again; that read waits for this paint, which it would
+        otherwise slow down (both need the interpreter)."""
+        from warehouse_tui.services.packing import PackResult, pack_view
+
+        store, shown = self.store, self.parcel_id
+
+        def act_then_view() -> PackView | None:
+            result = action()
+            painted = threading.Event()
+            self.app.call_from_thread(self._acted, result, counts, painted)
+            painted.wait(PAINT_FIRST_S)
+            named = result.parcel_id if isinstance(result, PackResult) else None
+            parcel_id = named or shown
+            return pack_view(store, parcel_id) if parcel_id is not None else None
+
+        self.call_service(act_then_view, then=self._show)
+
+    def _acted(
+        self, result: PackResult | ScanResult, counts: bool, painted: threading.Event
+    ) -> None:
+        from warehouse_tui.services.packing import ScanResult
+
         self._say(result.accepted, result.reason)
-        self._refresh(result.parcel_id or self.parcel_id)
-
-    def _scanned(self, result: ScanResult) -> None:
-        self._say(result.accepted, result.reason)
-        self._refresh(self.parcel_id)
-
-    def _refresh(self, parcel_id: int | None) -> None:
-        if parcel_id is None:
-            return
-        from warehouse_tui.services.packing import pack_view
-
-        store = self.store
-        self.call_service(lambda: pack_view(store, parcel_id), then=self._show)
+        lines: tuple[LineView, ...] | None = self._shown.get("lines")
+        if counts and isinstance(result, ScanResult) and result.accepted and lines is not None:
+            self._show_lines(_counted(lines, result))
+        self.call_after_refresh(painted.set)
 
     def _say(self, ok: bool, message: str) -> None:
         self.feedback(ok, message)
@@ -429,7 +443,8 @@ class PackScreen(FloorScreen):
         self.view = view
         orders = ", ".join(f"ORD-{order_id}" for order_id in view.order_ids)
         head = _("PCL-{parcel} ({number}) · {orders} · {name} · {carrier} {service} · {status}")
-        self.query_one("#pack-head", Static).update(
+        self._put(
+            "pack-head",
             head.format(
                 parcel=view.parcel_id,
                 number=view.parcel_number,
@@ -438,27 +453,50 @@ class PackScreen(FloorScreen):
                 carrier=view.carrier,
                 service=view.service,
                 status=_(view.status),
-            )
+            ),
         )
-        stop = self.query_one("#stop", Static)
-        stop.update(view.stop)
-        stop.display = bool(view.stop)
-        self.query_one("#lines", Static).update(_lines_table(view))
-        self.query_one("#box", Static).update(_box_text(view))
-        self.query_one("#instructions", Static).update(_instructions_text(view))
-        self.query_one("#weight", Static).update(_weight_text(view))
+        self._put("stop", view.stop)
+        self.query_one("#stop", Static).display = bool(view.stop)
+        self._show_lines(view.lines)
+        self._put("box", _box_text(view))
+        self._put("instructions", _instructions_text(view))
+        self._put("weight", _weight_text(view))
         simulated = self.simulated_scale
         if simulated is not None and view.expected_weight_g and view.status == "open":
             simulated.set_weight(view.expected_weight_g)  # the demo's packer puts the box on
 
+    def _show_lines(self, lines: tuple[LineView, ...]) -> None:
+        if self._shown.get("lines") == lines:
+            return
+        self._shown["lines"] = lines
+        # The list's size is set by the layout, not by its rows: no new layout needed.
+        self.query_one("#lines", Static).update(_lines_table(lines), layout=False)
 
-def _lines_table(view: PackView) -> Table:
+    def _put(self, widget_id: str, content: str | Text) -> None:
+        """Update a widget only when what it shows changed: each update costs a repaint."""
+        if widget_id in self._shown and self._shown[widget_id] == content:
+            return
+        self._shown[widget_id] = content
+        self.query_one(f"#{widget_id}", Static).update(content)
+
+
+def _counted(lines: tuple[LineView, ...], scan: ScanResult) -> tuple[LineView, ...]:
+    """The line list after an accepted scan, from what the scan's transaction counted."""
+    return tuple(
+        replace(line, packed=scan.packed, in_parcel=line.in_parcel + scan.units)
+        if line.order_line_id == scan.order_line_id
+        else line
+        for line in lines
+    )
+
+
+def _lines_table(lines: tuple[LineView, ...]) -> Table:
     table = Table(box=None, expand=True, pad_edge=False, show_edge=False)
     table.add_column(_("SKU"), no_wrap=True)
     table.add_column(_("Item"), ratio=1, no_wrap=True, overflow="ellipsis")
     table.add_column(_("Here"), justify="right")
     table.add_column(_("Done"), justify="right")
-    for line in view.lines:
+    for line in lines:
         done = line.packed >= line.expected
         style = "bold green" if done else ""
         table.add_row(

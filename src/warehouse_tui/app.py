@@ -35,6 +35,7 @@ class WarehouseApp(App[None]):
         fail_bells: int = 3,
     ) -> None:
         super().__init__()
+        use_language("en")  # until an operator logs in
         self.db = db
         self.station = station
         self.operator: OperatorView | None = None

@@ -4,6 +4,11 @@ The shop hears of a shipment when the order's last parcel is loaded (DESIGN.md, 
 parcel found missing at the truck was never announced; a shop whose `announce_at` is "label"
 hears of it when the pack station closes the last parcel instead (`announce_fulfilment`).
 Either way the fulfilment goes into the outbox in the transaction of the state change.
+
+A buyer's merged orders are packed together into parcels of the group's lead order (see
+services.packing), so an order's parcels are those holding its lines (ParcelLine → OrderLine),
+whichever order a parcel belongs to. Each order of a pack ships, and is announced with its own
+lines and tracking numbers, when it is packed and the last parcel holding its lines is loaded.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, update
+from sqlalchemy import ColumnElement, Select, func, or_, update
 from sqlmodel import Session, select
 
 from warehouse_tui.domain.barcodes import ScanKind
@@ -82,11 +87,13 @@ def announce_fulfilment(session: Session, order: Order) -> Outbox:
 
 
 def fulfilment_payload(session: Session, order: Order) -> dict[str, object]:
+    """The order's own lines, by the parcels holding them (a merged order's parcels belong to
+    its group's lead), with those parcels' carrier and tracking numbers."""
     rows = session.execute(
         select(Parcel, ParcelLine, OrderLine)
         .join(ParcelLine, ParcelLine.parcel_id == Parcel.id)
         .join(OrderLine, OrderLine.id == ParcelLine.order_line_id)
-        .where(Parcel.order_id == order.id)
+        .where(OrderLine.order_id == order.id)
         .where(Parcel.status != ParcelStatus.CANCELLED)
         .order_by(Parcel.id, OrderLine.id)
     ).all()
@@ -133,6 +140,16 @@ def fulfilment_payload(session: Session, order: Order) -> dict[str, object]:
 # --- loading -----------------------------------------------------------------------------------
 
 
+def _orders_holding_lines(parcel_filter: ColumnElement[bool]) -> Select[tuple[int]]:
+    """The ids of the orders with lines in the parcels `parcel_filter` selects."""
+    return (
+        select(OrderLine.order_id)
+        .join(ParcelLine, ParcelLine.order_line_id == OrderLine.id)
+        .join(Parcel, Parcel.id == ParcelLine.parcel_id)
+        .where(parcel_filter)
+    )
+
+
 @dataclass(frozen=True)
 class LoadResult:
     """What a load scan did. `stop` marks the refusal that must not be missed: the parcel's
@@ -173,12 +190,11 @@ def _load(session: Session, carrier_code: str, code: str) -> LoadResult:
     parcel, refusal = _scanned_parcel(session, code)
     if parcel is None:
         return LoadResult(False, refusal)
-    # The order's row lock makes concurrent loads of its last two parcels take turns, so one
-    # of them sees the other's parcel loaded (READ COMMITTED on PostgreSQL; SQLite writes are
-    # serial anyway). Without it both could see one parcel left and the order never ship.
-    order = session.get(Order, parcel.order_id, with_for_update=True)
-    assert order is not None  # a foreign key
-    refused = _refusal(parcel, order, carrier_code, carrier_name)
+    pack = _lock_pack(session, parcel.order_id)
+    inside = set(session.execute(_orders_holding_lines(Parcel.id == parcel.id)).scalars())
+    # The lead's cancellation voids all its parcels (services.orders), so it stops them all.
+    held = [o for o in pack if o.id in inside or o.id == parcel.order_id]
+    refused = _refusal(parcel, held, carrier_code, carrier_name)
     if refused is not None:
         return refused
     taken = session.execute(
@@ -189,15 +205,40 @@ def _load(session: Session, carrier_code: str, code: str) -> LoadResult:
         .execution_options(synchronize_session=False)
     ).rowcount
     if taken != 1:
-        return _loaded_already(parcel, order)
-    shipped = _ship_if_complete(session, order)
+        return _loaded_already(parcel)
+    # Every order of the pack, not only those in this parcel: an order whose parcels were all
+    # loaded before its pack was complete ships with the pack's last parcel.
+    shipped = [order for order in pack if _ship_if_complete(session, order)]
     return LoadResult(
         True,
         _("Parcel {parcel} loaded").format(parcel=parcel_label(parcel.id)),
         parcel_id=parcel.id,
-        order_id=order.id,
+        order_id=parcel.order_id,
         tracking=parcel.tracking,
-        order_shipped=shipped,
+        order_shipped=bool(shipped),
+    )
+
+
+def _lock_pack(session: Session, lead_id: int) -> list[Order]:
+    """The orders packed under `lead_id` (its merge group: the lead and every order with lines
+    in the lead's parcels), row-locked lowest id first (the lead is the lowest of its group).
+
+    The locks make concurrent loads of a pack's last two parcels take turns, so one of them
+    sees the other's parcel loaded (READ COMMITTED on PostgreSQL; SQLite writes are serial
+    anyway). Without them both could see one parcel left and the orders never ship."""
+    return list(
+        session.execute(
+            select(Order)
+            .where(
+                or_(
+                    Order.id == lead_id,
+                    Order.id.in_(_orders_holding_lines(Parcel.order_id == lead_id)),
+                )
+            )
+            .order_by(Order.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ).scalars()
     )
 
 
@@ -214,32 +255,38 @@ def _scanned_parcel(session: Session, code: str) -> tuple[Parcel | None, str]:
 
 
 def _refusal(
-    parcel: Parcel, order: Order, carrier_code: str, carrier_name: str
+    parcel: Parcel, orders: Sequence[Order], carrier_code: str, carrier_name: str
 ) -> LoadResult | None:
+    """Why `parcel`, holding lines of `orders`, may not go onto `carrier_code`'s truck."""
     label = parcel_label(parcel.id)
 
-    def refuse(reason: str, *, stop: bool = False) -> LoadResult:
+    def refuse(reason: str, *, order_id: int | None = None, stop: bool = False) -> LoadResult:
         return LoadResult(
             False,
             reason,
             parcel_id=parcel.id,
-            order_id=order.id,
+            order_id=order_id or parcel.order_id,
             tracking=parcel.tracking,
             stop=stop,
         )
 
-    if order.status == OrderStatus.CANCELLED or parcel.status == ParcelStatus.CANCELLED:
+    cancelled = [o for o in orders if o.status == OrderStatus.CANCELLED]
+    if cancelled or parcel.status == ParcelStatus.CANCELLED:
+        order = cancelled[0] if cancelled else orders[0]
         return refuse(
             _("STOP — order {order} was CANCELLED: do not load {parcel}, take it off").format(
                 order=order.shop_order_id, parcel=label
             ),
+            order_id=order.id,
             stop=True,
         )
-    if order.intercepted or order.pending is not None:
+    changed = [o for o in orders if o.intercepted or o.pending is not None]
+    if changed:
         return refuse(
             _("STOP — order {order} was CHANGED after packing: do not load {parcel}").format(
-                order=order.shop_order_id, parcel=label
+                order=changed[0].shop_order_id, parcel=label
             ),
+            order_id=changed[0].id,
             stop=True,
         )
     if parcel.carrier != carrier_code:
@@ -249,29 +296,33 @@ def _refusal(
             )
         )
     if parcel.status == ParcelStatus.LOADED:
-        return _loaded_already(parcel, order)
+        return _loaded_already(parcel)
     if parcel.status != ParcelStatus.CLOSED:
         return refuse(_("{parcel} is not closed yet: it has no label").format(parcel=label))
     return None
 
 
-def _loaded_already(parcel: Parcel, order: Order) -> LoadResult:
+def _loaded_already(parcel: Parcel) -> LoadResult:
     return LoadResult(
         False,
         _("{parcel} is already loaded").format(parcel=parcel_label(parcel.id)),
         parcel_id=parcel.id,
-        order_id=order.id,
+        order_id=parcel.order_id,
         tracking=parcel.tracking,
     )
 
 
 def _ship_if_complete(session: Session, order: Order) -> bool:
-    """The order is shipped when it is packed and none of its parcels is left to load; then
-    the shop hears of it (unless it heard at label time)."""
+    """The order is shipped when it is packed and none of the parcels holding its lines is
+    left to load; then the shop hears of it (unless it heard at label time)."""
+    if order.status != OrderStatus.PACKED:
+        return False
     waiting = session.execute(
-        select(func.count())
+        select(func.count(func.distinct(Parcel.id)))
         .select_from(Parcel)
-        .where(Parcel.order_id == order.id)
+        .join(ParcelLine, ParcelLine.parcel_id == Parcel.id)
+        .join(OrderLine, OrderLine.id == ParcelLine.order_line_id)
+        .where(OrderLine.order_id == order.id)
         .where(Parcel.status.not_in([ParcelStatus.LOADED, ParcelStatus.CANCELLED]))
     ).scalar_one()
     if waiting:
@@ -317,7 +368,14 @@ class MissingParcel:
 
 def missing_parcels(store: Store, carrier_code: str) -> list[MissingParcel]:
     """Closed parcels of `carrier_code` not loaded yet, oldest first. Parcels of cancelled or
-    changed orders are left out: they must not be loaded."""
+    changed orders, or holding lines of one (a merged order's), are left out: they must not
+    be loaded."""
+    stopped = (
+        select(ParcelLine.parcel_id)
+        .join(OrderLine, OrderLine.id == ParcelLine.order_line_id)
+        .join(Order, Order.id == OrderLine.order_id)
+        .where(or_(Order.status == OrderStatus.CANCELLED, Order.intercepted.is_(True)))
+    )
     with store.read() as session:
         rows = session.execute(
             select(
@@ -328,6 +386,7 @@ def missing_parcels(store: Store, carrier_code: str) -> list[MissingParcel]:
             .where(Parcel.status == ParcelStatus.CLOSED)
             .where(Order.status != OrderStatus.CANCELLED)
             .where(Order.intercepted.is_(False))
+            .where(Parcel.id.not_in(stopped))
             .order_by(Parcel.closed_at, Parcel.id)
         ).all()
     return [

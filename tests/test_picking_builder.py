@@ -15,16 +15,18 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
-from sqlmodel import SQLModel, select
+from sqlmodel import SQLModel, col, func, select
 
 from tests.conftest import drop_pg_schema, make_pg_store
 from warehouse_tui.domain.pins import hash_pin
 from warehouse_tui.services.journal import Actor
+from warehouse_tui.services.picking import claim_next_task, scan_at_stop
 from warehouse_tui.store.engine import Store
 from warehouse_tui.store.migrate import upgrade
 from warehouse_tui.store.models import (
     Allocation,
     Barcode,
+    Journal,
     Location,
     Operator,
     Order,
@@ -266,3 +268,39 @@ def stop_scans(sku_code: str, qty: int, tote: str | None) -> list[str]:
     """The scans of one stop done right: location, each unit, the tote."""
     spec = SKUS[sku_code]
     return [spec.location, *[spec.ean] * qty, *([tote] if tote else [])]
+
+
+def scan_all(store: Store, task_id: int, codes: list[str]) -> None:
+    for code in codes:
+        outcome = scan_at_stop(store, PICKER, task_id, code)
+        assert outcome.accepted, (code, outcome.reason)
+
+
+def stock_of(store: Store, location: str) -> tuple[int, int]:
+    with store.read() as session:
+        stock = session.exec(
+            select(Stock).join(Location, col(Location.id) == Stock.location_id)
+            .where(Location.code == location)
+        ).one()
+        return stock.on_hand, stock.allocated
+
+
+def journal_rows(store: Store, action: str, accepted: bool) -> int:
+    with store.read() as session:
+        return session.exec(
+            select(func.count()).select_from(Journal)
+            .where(Journal.action == action, Journal.accepted == accepted)
+        ).one()
+
+
+def claim_with_totes(store: Store, totes: list[str]) -> int:
+    task = claim_next_task(store, PICKER, totes)
+    assert task is not None
+    return task.task_id
+
+
+def schema_of(store: Store) -> str | None:
+    if store.is_sqlite:
+        return None
+    with store.read() as session:
+        return session.exec(select(func.current_schema())).one()

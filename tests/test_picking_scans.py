@@ -4,63 +4,27 @@ this logic does not depend on the database)."""
 from __future__ import annotations
 
 import pytest
-from sqlmodel import col, func, select
+from sqlmodel import col, select
 
 from tests.test_picking_builder import (
     MUG_CASE,
     PICKER,
     SKUS,
+    claim_with_totes,
     migrated_sqlite,  # noqa: F401 — a fixture `sqlite_floor` uses
     release_wave,
+    scan_all,
     sqlite_floor_fixture,  # noqa: F401 — the `sqlite_floor` fixture
+    stock_of,
 )
 from warehouse_tui.services.picking import (
-    claim_next_task,
     current_stop,
     scan_at_stop,
 )
 from warehouse_tui.store.engine import Store
 from warehouse_tui.store.models import (
     Journal,
-    Location,
-    Stock,
 )
-
-
-def scan_all(store: Store, task_id: int, codes: list[str]) -> None:
-    for code in codes:
-        outcome = scan_at_stop(store, PICKER, task_id, code)
-        assert outcome.accepted, (code, outcome.reason)
-
-
-def stock_of(store: Store, location: str) -> tuple[int, int]:
-    with store.read() as session:
-        stock = session.exec(
-            select(Stock).join(Location, col(Location.id) == Stock.location_id)
-            .where(Location.code == location)
-        ).one()
-        return stock.on_hand, stock.allocated
-
-
-def journal_rows(store: Store, action: str, accepted: bool) -> int:
-    with store.read() as session:
-        return session.exec(
-            select(func.count()).select_from(Journal)
-            .where(Journal.action == action, Journal.accepted == accepted)
-        ).one()
-
-
-def claim_with_totes(store: Store, totes: list[str]) -> int:
-    task = claim_next_task(store, PICKER, totes)
-    assert task is not None
-    return task.task_id
-
-
-def _schema_of(store: Store) -> str | None:
-    if store.is_sqlite:
-        return None
-    with store.read() as session:
-        return session.exec(select(func.current_schema())).one()
 
 
 @pytest.mark.parametrize(

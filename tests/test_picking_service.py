@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
-from sqlmodel import col, func, select
+from sqlmodel import col, select
 
 from tests.test_picking_builder import (
     MUG_CASE,
     PICKER,
     PICKER_2,
     SKUS,
+    claim_with_totes,
     floor_fixture,  # noqa: F401 — the `floor` fixture
+    journal_rows,
     migrated_pg,  # noqa: F401 — a fixture `floor` uses
     migrated_sqlite,  # noqa: F401 — a fixture `floor` uses
     release_wave,
+    scan_all,
+    schema_of,
+    stock_of,
     stop_scans,
 )
 from warehouse_tui.services.picking import (
@@ -28,52 +33,13 @@ from warehouse_tui.services.picking import (
 from warehouse_tui.store.engine import Store
 from warehouse_tui.store.models import (
     Allocation,
-    Journal,
-    Location,
     Order,
     OrderLine,
     PickTask,
-    Stock,
     StockMove,
     Tote,
     Wave,
 )
-
-
-def scan_all(store: Store, task_id: int, codes: list[str]) -> None:
-    for code in codes:
-        outcome = scan_at_stop(store, PICKER, task_id, code)
-        assert outcome.accepted, (code, outcome.reason)
-
-
-def stock_of(store: Store, location: str) -> tuple[int, int]:
-    with store.read() as session:
-        stock = session.exec(
-            select(Stock).join(Location, col(Location.id) == Stock.location_id)
-            .where(Location.code == location)
-        ).one()
-        return stock.on_hand, stock.allocated
-
-
-def journal_rows(store: Store, action: str, accepted: bool) -> int:
-    with store.read() as session:
-        return session.exec(
-            select(func.count()).select_from(Journal)
-            .where(Journal.action == action, Journal.accepted == accepted)
-        ).one()
-
-
-def claim_with_totes(store: Store, totes: list[str]) -> int:
-    task = claim_next_task(store, PICKER, totes)
-    assert task is not None
-    return task.task_id
-
-
-def _schema_of(store: Store) -> str | None:
-    if store.is_sqlite:
-        return None
-    with store.read() as session:
-        return session.exec(select(func.current_schema())).one()
 
 
 def test_pick_by_order_walk_changes_stock_orders_and_wave(floor: Store) -> None:
@@ -208,7 +174,7 @@ def test_a_dropped_terminal_comes_back_at_the_same_stop_and_step(floor: Store) -
     release_wave(floor, "pick-by-order", [{"MUG": 3}])
     task_id = claim_with_totes(floor, ["TOTE-0001"])
     scan_all(floor, task_id, ["LOC-A01-01-1", SKUS["MUG"].ean])
-    restarted = Store(floor.url, schema=_schema_of(floor))
+    restarted = Store(floor.url, schema=schema_of(floor))
     try:
         task = claim_next_task(restarted, PICKER)
         assert task is not None and task.task_id == task_id

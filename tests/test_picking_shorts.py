@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from sqlalchemy import update
-from sqlmodel import col, func, select
+from sqlmodel import col, select
 
 from tests.test_picking_builder import (
     MUG_BACKUP,
@@ -14,10 +14,14 @@ from tests.test_picking_builder import (
     PICKER_2,
     SKUS,
     SUPERVISOR,
+    claim_with_totes,
     floor_fixture,  # noqa: F401 — the `floor` fixture
+    journal_rows,
     migrated_pg,  # noqa: F401 — a fixture `floor` uses
     migrated_sqlite,  # noqa: F401 — a fixture `floor` uses
     release_wave,
+    scan_all,
+    stock_of,
     stop_scans,
 )
 from warehouse_tui.services.picking import (
@@ -35,51 +39,13 @@ from warehouse_tui.store.models import (
     Allocation,
     FloorTask,
     Journal,
-    Location,
     Order,
     OrderLine,
     PickStop,
     PickTask,
-    Stock,
     Wave,
     utcnow,
 )
-
-
-def scan_all(store: Store, task_id: int, codes: list[str]) -> None:
-    for code in codes:
-        outcome = scan_at_stop(store, PICKER, task_id, code)
-        assert outcome.accepted, (code, outcome.reason)
-
-
-def stock_of(store: Store, location: str) -> tuple[int, int]:
-    with store.read() as session:
-        stock = session.exec(
-            select(Stock).join(Location, col(Location.id) == Stock.location_id)
-            .where(Location.code == location)
-        ).one()
-        return stock.on_hand, stock.allocated
-
-
-def journal_rows(store: Store, action: str, accepted: bool) -> int:
-    with store.read() as session:
-        return session.exec(
-            select(func.count()).select_from(Journal)
-            .where(Journal.action == action, Journal.accepted == accepted)
-        ).one()
-
-
-def claim_with_totes(store: Store, totes: list[str]) -> int:
-    task = claim_next_task(store, PICKER, totes)
-    assert task is not None
-    return task.task_id
-
-
-def _schema_of(store: Store) -> str | None:
-    if store.is_sqlite:
-        return None
-    with store.read() as session:
-        return session.exec(select(func.current_schema())).one()
 
 
 def test_a_supervisor_releases_a_claim_whose_heartbeat_stopped(floor: Store) -> None:

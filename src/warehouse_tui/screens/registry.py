@@ -29,4 +29,6 @@ def register_screen(key: str, title: str, roles: set[str], factory: Callable[[],
 def screens_for(role: str) -> list[ScreenEntry]:
     for module in SCREEN_MODULES:
         importlib.import_module(f"warehouse_tui.screens.{module}")
-    return [e for e in _entries.values() if role in e.roles or role == "admin"]
+    # The menu follows SCREEN_MODULES, whatever order the modules happened to be imported in.
+    entries = sorted(_entries.values(), key=lambda e: SCREEN_MODULES.index(e.key))
+    return [e for e in entries if role in e.roles or role == "admin"]

@@ -35,8 +35,8 @@ def add_operators(store: Store) -> None:
 
 
 def make_test_app(store: Store, station: str = "TEST-1") -> WarehouseApp:
-    """The real app on a test database; silent bells keep test output clean."""
-    return WarehouseApp(str(store.url), station, store=store, ok_bells=0, fail_bells=0)
+    """The real app on a test database."""
+    return WarehouseApp(str(store.url), station, store=store)
 
 
 async def scan(pilot: Pilot, code: str) -> None:

@@ -21,6 +21,7 @@ from tests.conftest import drop_pg_schema, make_pg_store
 from warehouse_tui.domain.pins import hash_pin
 from warehouse_tui.services.journal import Actor
 from warehouse_tui.services.picking import claim_next_task, scan_at_stop
+from warehouse_tui.services.settings import set_setting
 from warehouse_tui.store.engine import Store
 from warehouse_tui.store.migrate import upgrade
 from warehouse_tui.store.models import (
@@ -134,6 +135,8 @@ def seed_floor(store: Store, *, operators: int = 0) -> None:
     wall 1's slots."""
     pin_hash = hash_pin("1234")
     with store.write() as session:
+        # Tests scan faster than any hand; the double-trigger tests set a window of their own.
+        set_setting(session, "duplicate_scan_window_ms", 0)
         for op_id, badge, name, role in OPERATORS:
             session.add(Operator(id=op_id, badge=badge, name=name, role=role, pin_hash=pin_hash))
         for n in range(operators):

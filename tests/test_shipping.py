@@ -10,6 +10,7 @@ import threading
 import zlib
 from datetime import UTC, date, datetime
 from pathlib import Path
+from uuid import uuid4
 
 import pytest
 from sqlmodel import Session, select
@@ -128,6 +129,7 @@ def outbox_rows(store: Store) -> list[Outbox]:
 def floor(store: Store) -> Store:
     with store.write() as session:
         seed_carriers_and_shops(session)
+        set_setting(session, "duplicate_scan_window_ms", 0)  # tests scan faster than any hand
     return store
 
 
@@ -372,3 +374,18 @@ def test_manifest_pdf_lists_every_parcel(floor: Store, tmp_path: Path) -> None:
     assert out.read_text(encoding="utf-8").count("\n") == 41
     assert write_manifest(floor, "UPS", today, tmp_path / "ups.pdf") == 40
     assert (tmp_path / "ups.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_a_double_trigger_on_the_truck_is_refused_as_a_duplicate(floor: Store) -> None:
+    with floor.write() as session:
+        _order, [parcel] = packed_order(session, "1301")
+        set_setting(session, "duplicate_scan_window_ms", 60_000)
+    # a station of this run's own: the guard keeps each station's last code in the process
+    loader = Actor(operator_id=None, station=f"dock-{uuid4().hex[:8]}", screen="LoadScreen")
+    assert load_parcel(floor, loader, "UPS", f"PCL-{parcel.id}").accepted
+
+    double = load_parcel(floor, loader, "UPS", f"PCL-{parcel.id}")
+
+    assert not double.accepted and "double trigger" in double.reason
+    refused = [row for row in journal_rows(floor) if not row.accepted]
+    assert [(row.raw, row.task_ref) for row in refused] == [(f"PCL-{parcel.id}", "UPS")]

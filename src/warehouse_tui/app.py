@@ -15,6 +15,7 @@ from warehouse_tui.screens.login import LoginScreen
 if TYPE_CHECKING:
     from warehouse_tui.services.auth import OperatorView
     from warehouse_tui.services.journal import Actor
+    from warehouse_tui.services.settings import Feedback
     from warehouse_tui.store.engine import Store
 
 BELL_GAP_S = 0.15
@@ -31,16 +32,13 @@ class WarehouseApp(App[None]):
         station: str,
         *,
         store: Store | None = None,
-        ok_bells: int = 1,
-        fail_bells: int = 3,
     ) -> None:
+        self._feedback: Feedback | None = None  # the store's feedback setting, once it is open
         super().__init__()
         use_language("en")  # until an operator logs in
         self.db = db
         self.station = station
         self.operator: OperatorView | None = None
-        self.ok_bells = ok_bells
-        self.fail_bells = fail_bells
         self._store = store
         self._store_ready = threading.Event()
         self.store_error: str = ""
@@ -66,6 +64,23 @@ class WarehouseApp(App[None]):
         finally:
             self._store_ready.set()
         self._start_serial_scanners(store)
+        self._use_feedback_setting(store)
+
+    def _use_feedback_setting(self, store: Store) -> None:
+        from warehouse_tui.services.settings import feedback_style
+
+        with store.read() as session:
+            self._feedback = feedback_style(session)
+        if self._feedback.ok_colour or self._feedback.fail_colour:
+            self.call_from_thread(self.refresh_css)
+
+    def get_css_variables(self) -> dict[str, str]:
+        """The theme's, plus $scan-ok and $scan-fail: the feedback colours the setting names."""
+        variables = super().get_css_variables()
+        feedback = self._feedback
+        variables["scan-ok"] = (feedback and feedback.ok_colour) or variables["success"]
+        variables["scan-fail"] = (feedback and feedback.fail_colour) or variables["error"]
+        return variables
 
     def _start_serial_scanners(self, store: Store) -> None:
         """A serial scanner's scans reach the active screen as the same message a wedge's do."""
@@ -111,8 +126,12 @@ class WarehouseApp(App[None]):
         return Actor(self.operator.id if self.operator else None, self.station, screen)
 
     def sound(self, ok: bool) -> None:
-        """Distinct sounds: success rings once, failure several times (both configurable)."""
-        for index in range(self.ok_bells if ok else self.fail_bells):
+        """Distinct sounds: by default success rings once, failure three times (the feedback
+        setting says how many); silent until the store is open."""
+        feedback = self._feedback
+        if feedback is None:
+            return
+        for index in range(feedback.ok_bells if ok else feedback.fail_bells):
             self.set_timer(index * BELL_GAP_S + 0.001, self.bell)
 
     def logged_in(self, operator: OperatorView) -> None:

@@ -32,7 +32,7 @@ def root(ctx: typer.Context, db: DbOption = None, station: StationOption = None)
 
 def _register() -> None:
     from warehouse_tui.commands import db as db_commands
-    from warehouse_tui.commands import demo, devices, importing, orders, shipping
+    from warehouse_tui.commands import demo, devices, importing, orders, settings, shipping
     from warehouse_tui.commands import waves as wave_commands
 
     app.add_typer(db_commands.app, name="db", help="Database schema.")
@@ -49,6 +49,7 @@ def _register() -> None:
     app.add_typer(wave_commands.wave_app, name="wave", help="Preview or release a wave.")
     app.add_typer(wave_commands.orders_app, name="orders", help="Audit new orders.")
     app.add_typer(wave_commands.route_app, name="route", help="What-if routes on a layout.")
+    app.add_typer(settings.app, name="settings", help="Warehouse-wide settings.")
 
 
 _register()

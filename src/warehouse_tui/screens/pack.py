@@ -218,7 +218,7 @@ class PackScreen(FloorScreen):
             self.query_one("#scale", Static).update(_("No scale at this station"))
         if view is not None:
             self._show(view)
-            self._say(True, _("Parcel PCL-{parcel} continued").format(parcel=view.parcel_id))
+            self.feedback(True, _("Parcel PCL-{parcel} continued").format(parcel=view.parcel_id))
 
     # --- the scale ---------------------------------------------------------------------------
 
@@ -296,7 +296,7 @@ class PackScreen(FloorScreen):
             return
         parcel_id = self.parcel_id
         if parcel_id is None:
-            self._say(False, _("Scan a tote, slot, order or parcel to start"))
+            self.feedback(False, _("Scan a tote, slot, order or parcel to start"))
             return
         if kind is ScanKind.BOX:
             self._act(lambda: packing.choose_box(store, actor, parcel_id, code))
@@ -315,7 +315,7 @@ class PackScreen(FloorScreen):
 
         grams, parcel_id = self._typed_weight, self.parcel_id
         if grams is None or parcel_id is None:
-            self._say(False, _("A badge here only authorises a typed weight (F6)"))
+            self.feedback(False, _("A badge here only authorises a typed weight (F6)"))
             return
         self._typed_weight = None
         actor, store = self.actor, self.store
@@ -326,7 +326,7 @@ class PackScreen(FloorScreen):
     def _with_parcel(self, fn: Any, *args: Any) -> None:
         parcel_id = self.parcel_id
         if parcel_id is None:
-            self._say(False, _("Scan a tote, slot, order or parcel to start"))
+            self.feedback(False, _("Scan a tote, slot, order or parcel to start"))
             return
         actor, store = self.actor, self.store
         self._act(lambda: fn(store, actor, parcel_id, *args))
@@ -336,7 +336,7 @@ class PackScreen(FloorScreen):
 
         parcel_id = self.parcel_id
         if parcel_id is None:
-            self._say(False, _("Nothing to undo"))
+            self.feedback(False, _("Nothing to undo"))
             return
         actor, store = self.actor, self.store
         self._act(lambda: undo_last_scan(store, actor, parcel_id))
@@ -345,7 +345,7 @@ class PackScreen(FloorScreen):
         from warehouse_tui.services.packing import choose_box
 
         if self.view is None or self.view.suggested_box is None:
-            self._say(False, _("No box suggested: scan a box label"))
+            self.feedback(False, _("No box suggested: scan a box label"))
             return
         self._with_parcel(choose_box, self.view.suggested_box)
 
@@ -360,7 +360,7 @@ class PackScreen(FloorScreen):
         reading = self.reading
         fresh = time.monotonic() - self._reading_at < READING_FRESH_S
         if reading is None or reading.status != "stable" or not fresh:
-            self._say(False, _("No steady weight from the scale: wait, or F6 to type it"))
+            self.feedback(False, _("No steady weight from the scale: wait, or F6 to type it"))
             return
         self._with_parcel(record_weight, reading.grams)
 
@@ -368,7 +368,7 @@ class PackScreen(FloorScreen):
         def typed(grams: float | None) -> None:
             if grams is not None:
                 self._typed_weight = grams
-                self._say(
+                self.feedback(
                     True, _("{grams:.0f} g typed: a supervisor scans a badge").format(grams=grams)
                 )
 
@@ -378,7 +378,7 @@ class PackScreen(FloorScreen):
         def typed(qty: float | None) -> None:
             if qty is not None and qty == int(qty):
                 self._typed_quantity = int(qty)
-                self._say(True, _("Quantity {qty}: scan the item").format(qty=int(qty)))
+                self.feedback(True, _("Quantity {qty}: scan the item").format(qty=int(qty)))
 
         self.app.push_screen(NumberPrompt(_("How many?")), typed)
 
@@ -428,14 +428,11 @@ class PackScreen(FloorScreen):
     ) -> None:
         from warehouse_tui.services.packing import ScanResult
 
-        self._say(result.accepted, result.reason)
+        self.feedback(result.accepted, result.reason)
         lines: tuple[LineView, ...] | None = self._shown.get("lines")
         if counts and isinstance(result, ScanResult) and result.accepted and lines is not None:
             self._show_lines(_counted(lines, result))
         self.call_after_refresh(painted.set)
-
-    def _say(self, ok: bool, message: str) -> None:
-        self.feedback(ok, message)
 
     def _show(self, view: PackView | None) -> None:
         if view is None:

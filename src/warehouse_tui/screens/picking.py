@@ -121,15 +121,15 @@ class PickingScreen(FloorScreen):
     def _claimed(self, result: tuple[TaskView | None, StopView | None]) -> None:
         task, stop = result
         if task is None:
-            self._say(False, _("No pick list is waiting"))
+            self.feedback(False, _("No pick list is waiting"))
             return
         self.task_id = task.task_id
-        self._say(True, _("Pick list PICK-{task} claimed").format(task=task.task_id))
+        self.feedback(True, _("Pick list PICK-{task} claimed").format(task=task.task_id))
         self._show(stop)
 
     def handle_scan(self, code: str) -> None:
         if self.task_id is None:
-            self._say(False, _("Press F2 to claim a pick list first"))
+            self.feedback(False, _("Press F2 to claim a pick list first"))
             return
         from warehouse_tui.services.picking import scan_at_stop
 
@@ -152,7 +152,7 @@ class PickingScreen(FloorScreen):
 
     def _toggled(self, result: tuple[Any, StopView | None]) -> None:
         action, stop = result
-        self._say(action.accepted, action.message or action.reason)
+        self.feedback(action.accepted, action.message or action.reason)
         self._show(stop)
 
     def action_short(self) -> None:
@@ -175,7 +175,7 @@ class PickingScreen(FloorScreen):
         if self.stop is None:
             return
         if not self.stop.typed_qty_allowed:
-            self._say(False, _("{sku} must be scanned item by item").format(
+            self.feedback(False, _("{sku} must be scanned item by item").format(
                 sku=self.stop.sku_code))
             return
         question = _("How many {sku}? (up to {n})").format(sku=self.stop.sku_code,
@@ -205,7 +205,7 @@ class PickingScreen(FloorScreen):
     def _beat(self, result: Any) -> None:
         if not result.accepted:
             self.task_id = None
-            self._say(False, result.reason)
+            self.feedback(False, result.reason)
             self._show(None)
 
     # --- showing --------------------------------------------------------------------------
@@ -213,18 +213,12 @@ class PickingScreen(FloorScreen):
     def _outcome(self, outcome: Any) -> None:
         """A ScanOutcome or ShortOutcome: the message, then where the picker is now."""
         if not outcome.accepted:
-            self._say(False, outcome.reason)
+            self.feedback(False, outcome.reason)
             if outcome.stop is not None:
                 self._show(outcome.stop)
             return
-        self._say(True, outcome.message)
+        self.feedback(True, outcome.message)
         self._show(outcome.stop)
-
-    def _say(self, ok: bool, message: str) -> None:
-        feedback = self.query_one("#feedback", Static)
-        feedback.update(message)
-        feedback.set_classes("ok" if ok else "fail")
-        self.wapp.sound(ok)
 
     def _show(self, stop: StopView | None) -> None:
         self.stop = stop

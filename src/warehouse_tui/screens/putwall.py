@@ -76,7 +76,7 @@ class PutWallScreen(FloorScreen):
         scan = parse_scan(code)
         if self.wall is None:
             if scan.kind != ScanKind.SLOT or not scan.valid:
-                self._say(False, _("Scan any slot label of this wall first"))
+                self.feedback(False, _("Scan any slot label of this wall first"))
                 return
             self.wall = scan.wall
             self._show_wall()
@@ -93,15 +93,15 @@ class PutWallScreen(FloorScreen):
 
     def _sorted(self, outcome: SortOutcome) -> None:
         if not outcome.accepted:
-            self._say(False, outcome.reason)
+            self.feedback(False, outcome.reason)
             self._clear_slot()
             self._prompt(_("Set it aside") if outcome.set_aside else _("Scan an item"))
             return
-        self._say(True, outcome.message)
+        self.feedback(True, outcome.message)
         self._show_sorted(outcome)
 
     def _placed(self, outcome: SortOutcome) -> None:
-        self._say(outcome.accepted, outcome.message or outcome.reason)
+        self.feedback(outcome.accepted, outcome.message or outcome.reason)
         if not outcome.accepted:
             return
         slot = self.query_one("#slot", Static)
@@ -132,12 +132,6 @@ class PutWallScreen(FloorScreen):
 
     def _prompt(self, text: str) -> None:
         self.query_one("#prompt", Static).update(text)
-
-    def _say(self, ok: bool, message: str) -> None:
-        feedback = self.query_one("#feedback", Static)
-        feedback.update(message)
-        feedback.set_classes("ok" if ok else "fail")
-        self.wapp.sound(ok)
 
     def action_back(self) -> None:
         self.app.pop_screen()

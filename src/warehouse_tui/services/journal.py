@@ -1,11 +1,19 @@
-"""The journal: who did what, where, accepted or refused — always in the caller's transaction."""
+"""The journal: who did what, where, accepted or refused — always in the caller's transaction.
+
+Also the double-trigger guard every scanning service shares: a scanner that fires twice on one
+pull sends the same code again within milliseconds, which is one item, not two.
+"""
 
 from __future__ import annotations
 
+import threading
+import time
 from dataclasses import dataclass
 
 from sqlmodel import Session
 
+from warehouse_tui.i18n import _
+from warehouse_tui.services.settings import get_setting
 from warehouse_tui.store.models import Journal
 
 
@@ -44,3 +52,46 @@ def record(
             reason=reason,
         )
     )
+
+
+class DoubleTriggers:
+    """The last code each station scanned in each context (a parcel, a pick list, a wall, a
+    truck) and when it arrived. Kept in the process: a double trigger reaches one station."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._last: dict[tuple[str, str], tuple[str, float]] = {}
+
+    def arrive(self, station: str, context: str, code: str) -> float | None:
+        """Note `code`'s arrival; return seconds since the same code last arrived, if it did."""
+        now = time.monotonic()
+        with self._lock:
+            previous = self._last.get((station, context))
+            self._last[(station, context)] = (code, now)
+        if previous is None or previous[0] != code:
+            return None
+        return now - previous[1]
+
+
+DOUBLE_TRIGGERS = DoubleTriggers()
+
+
+def double_trigger_refusal(since_same: float | None, window_ms: int) -> str:
+    """The refusal for a code repeated inside the window (`duplicate_scan_window_ms`), or ""."""
+    if since_same is not None and since_same * 1000 < window_ms:
+        return _("Same code twice at once (double trigger): counted once")
+    return ""
+
+
+def refuse_double_trigger(
+    session: Session, actor: Actor, action: str, context: str, code: str
+) -> str:
+    """Note the scan's arrival; if it repeats the last code of `context` inside the window,
+    journal it as a refused duplicate and return why (else "")."""
+    since_same = DOUBLE_TRIGGERS.arrive(actor.station, context, code)
+    if since_same is None:
+        return ""
+    refusal = double_trigger_refusal(since_same, get_setting(session, "duplicate_scan_window_ms"))
+    if refusal:
+        record(session, actor, action, accepted=False, reason=refusal, raw=code, task_ref=context)
+    return refusal

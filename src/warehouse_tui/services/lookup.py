@@ -72,7 +72,7 @@ def _by_id(session: Session, id_column: Any, kind: str, digits: str) -> Resolved
     return Resolved(kind, found) if found is not None else None
 
 
-def _gtin_forms(code: str) -> list[str]:
+def gtin_forms(code: str) -> list[str]:
     """A 14-digit GTIN as it may be registered: GTIN-14, EAN-13, UPC-A or EAN-8."""
     if len(code) != 14 or not (code.isascii() and code.isdigit()):
         return [code]
@@ -81,7 +81,7 @@ def _gtin_forms(code: str) -> list[str]:
 
 def _product(session: Session, code: str) -> Resolved | None:
     barcode = session.execute(
-        select(Barcode.sku_id, Barcode.quantity).where(Barcode.code.in_(_gtin_forms(code))).limit(1)
+        select(Barcode.sku_id, Barcode.quantity).where(Barcode.code.in_(gtin_forms(code))).limit(1)
     ).first()
     if barcode is not None:
         return Resolved("sku", barcode.sku_id, barcode.quantity)

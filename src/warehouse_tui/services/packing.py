@@ -21,8 +21,6 @@ from __future__ import annotations
 
 import math
 import re
-import threading
-import time
 from collections import namedtuple
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -36,10 +34,15 @@ from warehouse_tui.devices.printer import PrinterError, send_to_printer
 from warehouse_tui.domain.barcodes import Scan, ScanKind, parse_scan
 from warehouse_tui.i18n import N_, _
 from warehouse_tui.services.auth import supervisor_by_badge
-from warehouse_tui.services.journal import Actor, record
-from warehouse_tui.services.lookup import _gtin_forms, resolve_code
+from warehouse_tui.services.journal import (
+    DOUBLE_TRIGGERS,
+    Actor,
+    double_trigger_refusal,
+    record,
+)
+from warehouse_tui.services.lookup import gtin_forms, resolve_code
 from warehouse_tui.services.settings import DEFAULTS, get_setting
-from warehouse_tui.services.shipping import announce_at, announce_fulfilment
+from warehouse_tui.services.shipping import announce_at, announce_fulfilment, parcel_label
 from warehouse_tui.services.tracking import TrackingError, allocate_tracking
 from warehouse_tui.store.engine import Store
 from warehouse_tui.store.models import (
@@ -692,36 +695,14 @@ class _Count:
     typed: bool = False
 
 
-class _DuplicateGuard:
-    """The last code each station scanned into each parcel, by arrival time, to refuse a
-    scanner's double trigger. Kept in the process: a double trigger reaches one station."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._last: dict[tuple[str, int], tuple[str, float]] = {}
-
-    def arrive(self, station: str, parcel_id: int, code: str) -> float | None:
-        """Note `code`'s arrival; return seconds since the same code last arrived, if it did."""
-        now = time.monotonic()
-        with self._lock:
-            previous = self._last.get((station, parcel_id))
-            self._last[(station, parcel_id)] = (code, now)
-        if previous is None or previous[0] != code:
-            return None
-        return now - previous[1]
-
-
-_duplicates = _DuplicateGuard()
-
-
 def verify_scan(store: Store, actor: Actor, parcel_id: int, code: str) -> ScanResult:
     """Count one scanned item into the parcel: any of its barcodes (a case counts its units),
     or GS1 with the serial/batch a tracked SKU needs. Refusals count nothing; all is journaled."""
-    since_same = _duplicates.arrive(actor.station, parcel_id, code)
+    since_same = DOUBLE_TRIGGERS.arrive(actor.station, parcel_label(parcel_id), code)
     scan = parse_scan(code)
     with store.engine.begin() as connection:
         if scan.valid and scan.gtin:
-            params = {"parcel_id": parcel_id, **_code_params(_gtin_forms(scan.gtin))}
+            params = {"parcel_id": parcel_id, **_code_params(gtin_forms(scan.gtin))}
             rows = _LINES_BY_BARCODE.rows(connection, params)
             if rows:
                 count = _Count(rows[0].sku_id, rows[0].units, scan.serial, scan.batch)
@@ -753,7 +734,7 @@ def _count_of_scan(connection: Connection, scan: Scan, code: str) -> tuple[_Coun
     if scan.kind is not ScanKind.UNKNOWN and not scan.valid:
         return None, scan.error or _("unknown barcode")
     if scan.gtin:
-        row = connection.execute(_BARCODE_QUERY, {"codes": _gtin_forms(scan.gtin)}).first()
+        row = connection.execute(_BARCODE_QUERY, {"codes": gtin_forms(scan.gtin)}).first()
         if row is not None:
             return _Count(row.sku_id, row.quantity, scan.serial, scan.batch), ""
     with Session(bind=connection) as session:
@@ -844,8 +825,9 @@ def _count_refusal(
             "STOP — order {order} was cancelled or changed: do not pack, put everything "
             "aside for restock"
         ).format(order=order_code(line.order_id)), "stop"
-    if since_same is not None and since_same * 1000 < window_ms:
-        return _("Same code twice at once (double trigger): counted once"), "duplicate"
+    duplicate = double_trigger_refusal(since_same, window_ms)
+    if duplicate:
+        return duplicate, "duplicate"
     if count.typed and not line.typed_qty_allowed:
         return _("{sku} must be scanned, not typed").format(sku=line.sku_code), ""
     if line.serial_tracked and count.units != 1:

@@ -28,7 +28,7 @@ from sqlmodel import Session, col, select
 
 from warehouse_tui.domain.barcodes import Scan, ScanKind
 from warehouse_tui.i18n import _
-from warehouse_tui.services.journal import Actor, record
+from warehouse_tui.services.journal import Actor, record, refuse_double_trigger
 from warehouse_tui.services.lookup import parse_in_store
 from warehouse_tui.services.settings import get_setting
 from warehouse_tui.store.engine import Store
@@ -524,6 +524,9 @@ def _tote_for(session: Session, code: str) -> Tote:
 def scan_at_stop(store: Store, actor: Actor, task_id: int, code: str) -> ScanOutcome:
     """One scan on a pick list: an empty tote, the location, an item, or the order's tote."""
     with store.write() as session:
+        refusal = refuse_double_trigger(session, actor, "pick.scan", f"PICK-{task_id}", code)
+        if refusal:
+            return ScanOutcome(False, refusal)
         task, refusal = _own_task(session, actor, task_id, allow_paused=False)
         if task is None:
             record(session, actor, "pick.scan", accepted=False, reason=refusal, raw=code,

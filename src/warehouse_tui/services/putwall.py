@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 
 from warehouse_tui.domain.barcodes import Scan, ScanKind
 from warehouse_tui.i18n import _
-from warehouse_tui.services.journal import Actor, record
+from warehouse_tui.services.journal import Actor, record, refuse_double_trigger
 from warehouse_tui.services.lookup import parse_in_store
 from warehouse_tui.services.picking import order_fully_picked, order_ref, update_wave_progress
 from warehouse_tui.store.engine import Store
@@ -42,6 +42,7 @@ from warehouse_tui.store.models import (
 SORT = "putwall.sort"
 CONFIRM = "putwall.confirm"
 SLOT_FREE, SLOT_FILLING, SLOT_READY = "free", "filling", "ready"
+WALL_CONTEXT = "put-wall"  # a station's sorts and confirms share one double-trigger context
 
 
 @dataclass(frozen=True)
@@ -108,6 +109,9 @@ def held_item(store: Store, actor: Actor) -> SortOutcome | None:
 def sort_item(store: Store, actor: Actor, wall: int, code: str) -> SortOutcome:
     """An item scanned at the wall: the slot of the open order that still needs it."""
     with store.write() as session:
+        refusal = refuse_double_trigger(session, actor, SORT, WALL_CONTEXT, code)
+        if refusal:
+            return SortOutcome(False, refusal)
         scan = parse_in_store(session, code)
         sku, refusal = _single_item(session, scan)
         if sku is None:
@@ -139,6 +143,9 @@ def sort_item(store: Store, actor: Actor, wall: int, code: str) -> SortOutcome:
 def confirm_slot(store: Store, actor: Actor, code: str) -> SortOutcome:
     """The slot scanned after an item: the unit counts into that slot's order."""
     with store.write() as session:
+        refusal = refuse_double_trigger(session, actor, CONFIRM, WALL_CONTEXT, code)
+        if refusal:
+            return SortOutcome(False, refusal)
         pending = _pending_sort(session, actor)
         scan = parse_in_store(session, code)
         refusal = ""

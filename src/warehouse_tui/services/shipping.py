@@ -27,7 +27,7 @@ from sqlmodel import Session, select
 
 from warehouse_tui.domain.barcodes import ScanKind
 from warehouse_tui.i18n import _
-from warehouse_tui.services.journal import Actor, record
+from warehouse_tui.services.journal import Actor, record, refuse_double_trigger
 from warehouse_tui.services.lookup import parse_in_store
 from warehouse_tui.services.settings import get_setting
 from warehouse_tui.store.engine import Store
@@ -167,6 +167,9 @@ class LoadResult:
 def load_parcel(store: Store, actor: Actor, carrier_code: str, code: str) -> LoadResult:
     """Scan one parcel (PCL- label or tracking number) onto `carrier_code`'s truck."""
     with store.write() as session:
+        refusal = refuse_double_trigger(session, actor, LOAD_ACTION, carrier_code, code)
+        if refusal:
+            return LoadResult(False, refusal)
         result = _load(session, carrier_code, code)
         record(
             session,

@@ -1,0 +1,73 @@
+"""`warehouse-tui settings show|set`: warehouse-wide settings (tolerances, windows, feedback)."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+import typer
+
+from warehouse_tui.commands.common import (
+    DbOption,
+    JsonOption,
+    StationOption,
+    chosen_station,
+    emit,
+    open_store,
+    refuse,
+)
+from warehouse_tui.i18n import _
+
+app = typer.Typer(no_args_is_help=True)
+
+
+@app.command()
+def show(as_json: JsonOption = False, db: DbOption = None) -> None:
+    """Every setting with its current value (the default where none was set)."""
+    from warehouse_tui.services.settings import DEFAULTS, get_setting
+
+    store = open_store(db)
+    with store.read() as session:
+        values = {key: get_setting(session, key) for key in DEFAULTS}
+    store.dispose()
+    if as_json:
+        emit(values)
+        return
+    for key, value in values.items():
+        typer.echo(f"{key} = {json.dumps(value, ensure_ascii=False)}")
+
+
+@app.command("set")
+def set_cmd(
+    key: Annotated[str, typer.Argument(help="The setting's name, as `settings show` lists it.")],
+    value: Annotated[str, typer.Argument(help="Its new value as JSON (a bare word is text).")],
+    as_json: JsonOption = False,
+    db: DbOption = None,
+    station: StationOption = None,
+) -> None:
+    """Change one setting; a value of the wrong shape is refused and changes nothing."""
+    from warehouse_tui.services.journal import Actor, record
+    from warehouse_tui.services.settings import set_setting, setting_refusal
+
+    parsed = _parsed(value)
+    refusal = setting_refusal(key, parsed)
+    if refusal:
+        refuse(refusal, as_json=as_json)
+    store = open_store(db)
+    with store.write() as session:
+        set_setting(session, key, parsed)
+        record(session, Actor(None, chosen_station(station), "cli"), "setting.set",
+               raw=f"{key}={json.dumps(parsed, ensure_ascii=False)}")
+    store.dispose()
+    if as_json:
+        emit({key: parsed})
+    else:
+        typer.echo(_("{key} is now {value}").format(
+            key=key, value=json.dumps(parsed, ensure_ascii=False)))
+
+
+def _parsed(value: str) -> Any:
+    try:
+        return json.loads(value)
+    except json.JSONDecodeError:
+        return value

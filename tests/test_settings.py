@@ -13,7 +13,7 @@ from sqlmodel import select
 from textual.color import Color
 from typer.testing import CliRunner
 
-from tests.apphelpers import add_operators, log_in, make_test_app
+from tests.apphelpers import add_operators, log_in, make_test_app, wait_idle
 from warehouse_tui.commands.settings import app as settings_app
 from warehouse_tui.services.settings import DEFAULTS, set_setting, setting_refusal
 from warehouse_tui.store.engine import Store
@@ -99,3 +99,25 @@ async def test_the_feedback_setting_sets_bells_and_colours(sqlite_store: Store) 
         assert feedback.styles.color == Color.parse("#ff00ff")
         assert len(rung) == 4
         assert app.get_css_variables()["scan-ok"] == "#00ff00"
+
+
+@pytest.mark.parametrize(("burst", "taken_as_scan"), [
+    ({"min_length": 8, "max_key_interval_ms": 1000}, True),
+    ({"min_length": 99, "max_key_interval_ms": 1000}, False),
+])
+async def test_the_wedge_burst_setting_decides_what_a_typed_field_takes_as_a_scan(
+    sqlite_store: Store, burst: dict[str, int], taken_as_scan: bool
+) -> None:
+    """A supplier code with no shape of ours, typed fast into the PIN field: a scan (refused
+    there as not a badge) or a PIN, as the setting says."""
+    add_operators(sqlite_store)
+    with sqlite_store.write() as session:
+        set_setting(session, "wedge_burst", burst)
+    app = make_test_app(sqlite_store)
+    async with app.run_test(size=(40, 16)) as pilot:
+        await wait_idle(pilot)
+        await pilot.click("#pin")
+        await pilot.press(*"SUPPLIER-X1", "enter")
+        await wait_idle(pilot)
+        message = str(app.screen.query_one("#feedback").render())
+        assert ("not a badge" in message) is taken_as_scan, message

@@ -15,7 +15,7 @@ from warehouse_tui.screens.login import LoginScreen
 if TYPE_CHECKING:
     from warehouse_tui.services.auth import OperatorView
     from warehouse_tui.services.journal import Actor
-    from warehouse_tui.services.settings import Feedback
+    from warehouse_tui.services.settings import Feedback, WedgeBurst
     from warehouse_tui.store.engine import Store
 
 BELL_GAP_S = 0.15
@@ -33,7 +33,9 @@ class WarehouseApp(App[None]):
         *,
         store: Store | None = None,
     ) -> None:
-        self._feedback: Feedback | None = None  # the store's feedback setting, once it is open
+        # the store's feedback and wedge_burst settings, once it is open
+        self._feedback: Feedback | None = None
+        self.wedge_burst: WedgeBurst | None = None
         super().__init__()
         use_language("en")  # until an operator logs in
         self.db = db
@@ -64,13 +66,14 @@ class WarehouseApp(App[None]):
         finally:
             self._store_ready.set()
         self._start_serial_scanners(store)
-        self._use_feedback_setting(store)
+        self._use_station_settings(store)
 
-    def _use_feedback_setting(self, store: Store) -> None:
-        from warehouse_tui.services.settings import feedback_style
+    def _use_station_settings(self, store: Store) -> None:
+        from warehouse_tui.services.settings import feedback_style, wedge_burst
 
         with store.read() as session:
             self._feedback = feedback_style(session)
+            self.wedge_burst = wedge_burst(session)
         if self._feedback.ok_colour or self._feedback.fail_colour:
             self.call_from_thread(self.refresh_css)
 

@@ -26,11 +26,10 @@ from warehouse_tui.i18n import _
 if TYPE_CHECKING:
     from warehouse_tui.app import WarehouseApp
     from warehouse_tui.services.journal import Actor
+    from warehouse_tui.services.settings import WedgeBurst
     from warehouse_tui.store.engine import Store
 
 GS = "\x1d"
-SCANNER_KEY_INTERVAL_S = 0.035  # a scanner types faster than any person
-SCANNER_MIN_BURST = 8  # longer than any PIN or quantity, so fast typists are not taken for scans
 
 
 class ScanReceived(Message):
@@ -41,14 +40,16 @@ class ScanReceived(Message):
         self.code = code
 
 
-def looks_like_scan(text: str, key_intervals: list[float]) -> bool:
-    """A burst typed at scanner speed, or text shaped like one of our codes or a GTIN."""
+def looks_like_scan(text: str, key_intervals: list[float], burst: WedgeBurst | None) -> bool:
+    """Text shaped like one of our codes or a GTIN, or a burst typed at scanner speed (as the
+    `wedge_burst` setting says; by shape alone until the store is open)."""
     from warehouse_tui.domain.barcodes import ScanKind, parse_scan
 
     if (
-        len(text) >= SCANNER_MIN_BURST
+        burst is not None
+        and len(text) >= burst.min_length
         and key_intervals
-        and max(key_intervals) < SCANNER_KEY_INTERVAL_S
+        and max(key_intervals) * 1000 <= burst.max_key_interval_ms
     ):
         return True
     scan = parse_scan(text)
@@ -68,7 +69,8 @@ class ScanAwareInput(Input):
             times = self._key_times
             intervals = [b - a for a, b in pairwise(times)]
             self._key_times = []
-            if text and looks_like_scan(text, intervals):
+            burst = self.app.wedge_burst  # type: ignore[attr-defined]
+            if text and looks_like_scan(text, intervals, burst):
                 event.stop()
                 event.prevent_default()
                 self.value = ""

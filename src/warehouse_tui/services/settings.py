@@ -35,6 +35,10 @@ DEFAULTS: dict[str, Any] = {
     # What an accepted and a refused scan sound and look like on every screen: terminal bells
     # rung, and the message's colour as #rrggbb ("" = the theme's success and error colours).
     "feedback": {"ok_bells": 1, "fail_bells": 3, "ok_colour": "", "fail_colour": ""},
+    # A typed field (PIN, quantity, weight) takes what ends in Enter as a scan when it reads as
+    # one of our codes or a GTIN, or when at least `min_length` keys came no more than
+    # `max_key_interval_ms` apart: a scanner types faster than any person.
+    "wedge_burst": {"min_length": 8, "max_key_interval_ms": 35},
 }
 MAX_BELLS = 9
 _HEX_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
@@ -113,6 +117,16 @@ class Feedback:
 
 def feedback_style(session: Session) -> Feedback:
     return Feedback(**get_setting(session, "feedback"))
+
+
+@dataclass(frozen=True)
+class WedgeBurst:
+    min_length: int
+    max_key_interval_ms: int
+
+
+def wedge_burst(session: Session) -> WedgeBurst:
+    return WedgeBurst(**get_setting(session, "wedge_burst"))
 
 
 def warehouse_layout(session: Session) -> Layout:

@@ -459,7 +459,8 @@ def _apply_pending(session: Session, actor: Actor, order: Order) -> None:
         order.status = OrderStatus.CANCELLED
     session.flush()
     _drop_allocations(session, [order.id])
-    _void_parcels(session, order.id)
+    void_parcels_of(session, actor, order.id)
+    leave_merge_group(session, actor, order)
     _free_totes_and_slots(session, order.id)
     if pending.cancelled:
         session.execute(
@@ -474,15 +475,46 @@ def _apply_pending(session: Session, actor: Actor, order: Order) -> None:
            raw=order.status)
 
 
-def _void_parcels(session: Session, order_id: int) -> None:
-    session.execute(
-        update(Parcel)
-        .where(
-            Parcel.order_id == order_id,
+def void_parcels_of(session: Session, actor: Actor, order_id: int) -> None:
+    """Void the open and closed parcels that belong to the order or hold its items: they can
+    never ship as they are. What was counted into them is counted out, and the other orders
+    they held go back to `picked`, to be verified again into a new parcel."""
+    holding = (
+        select(ParcelLine.parcel_id)
+        .join(OrderLine, OrderLine.id == ParcelLine.order_line_id)
+        .where(OrderLine.order_id == order_id)
+    )
+    parcels = session.execute(
+        select(Parcel).where(
+            (Parcel.order_id == order_id) | Parcel.id.in_(holding),
             Parcel.status.in_([ParcelStatus.OPEN, ParcelStatus.CLOSED]),
         )
-        .values(status=ParcelStatus.CANCELLED)
-    )
+    ).scalars().all()
+    for parcel in parcels:
+        contents = session.execute(
+            select(ParcelLine, OrderLine)
+            .join(OrderLine, OrderLine.id == ParcelLine.order_line_id)
+            .where(ParcelLine.parcel_id == parcel.id)
+        ).all()
+        for counted, line in contents:
+            line.packed -= counted.qty
+        for other_id in {line.order_id for _counted, line in contents} - {order_id}:
+            other = session.get_one(Order, other_id)
+            if other.status == OrderStatus.PACKED:
+                other.status = OrderStatus.PICKED
+                other.updated_at = utcnow()
+        parcel.status = ParcelStatus.CANCELLED
+        record(session, actor, "parcel-void", order_id=order_id, task_ref=f"PCL-{parcel.id}",
+               raw=parcel.tracking or "")
+
+
+def leave_merge_group(session: Session, actor: Actor, order: Order) -> None:
+    """The order no longer ships with its buyer's other orders (cancelled or changed)."""
+    if order.merge_group is None:
+        return
+    record(session, actor, "merge-split", order_id=order.id, task_ref=f"ORD-{order.id}",
+           raw=order.merge_group)
+    order.merge_group = None
 
 
 def _free_totes_and_slots(session: Session, order_id: int) -> None:

@@ -41,6 +41,7 @@ from warehouse_tui.services.journal import (
     record,
 )
 from warehouse_tui.services.lookup import gtin_forms, resolve_code
+from warehouse_tui.services.orders import leave_merge_group, void_parcels_of
 from warehouse_tui.services.settings import DEFAULTS, get_setting
 from warehouse_tui.services.shipping import announce_at, announce_fulfilment, parcel_label
 from warehouse_tui.services.tracking import TrackingError, allocate_tracking
@@ -204,42 +205,50 @@ def _stop_reason(order: Order) -> str:
 
 
 def _ensure_restock(session: Session, order: Order) -> None:
-    """The intercepted order's picked items get restock work (once), and its open parcels are
-    cancelled: they can never be closed or labelled."""
+    """The intercepted order's picked items get restock work (once)."""
     has_restock = session.exec(
         select(func.count())
         .select_from(FloorTask)
         .where(FloorTask.order_id == order.id, FloorTask.kind == "restock")
     ).scalar_one()
-    if not has_restock:
-        lines = session.exec(
-            select(OrderLine).where(OrderLine.order_id == order.id, OrderLine.picked > 0)
-        ).scalars()
-        for line in lines:
-            session.add(
-                FloorTask(
-                    kind="restock",
-                    sku_id=line.sku_id,
-                    order_id=order.id,
-                    qty=line.picked,
-                    reason=f"intercept {order_code(order.id)}",
-                )
+    if has_restock:
+        return
+    lines = session.exec(
+        select(OrderLine).where(OrderLine.order_id == order.id, OrderLine.picked > 0)
+    ).scalars()
+    for line in lines:
+        session.add(
+            FloorTask(
+                kind="restock",
+                sku_id=line.sku_id,
+                order_id=order.id,
+                qty=line.picked,
+                reason=f"intercept {order_code(order.id)}",
             )
-    session.execute(
-        update(Parcel)
-        .where(col(Parcel.order_id) == order.id, col(Parcel.status) == ParcelStatus.OPEN)
-        .values(status=ParcelStatus.CANCELLED)
-        .execution_options(synchronize_session=False)
-    )
+        )
 
 
-def _stop_check(session: Session, members: Sequence[Order]) -> str:
-    """The STOP reason if any order of the pack is intercepted (restock ensured), else ""."""
-    for order in members:
-        if _stopped(order):
-            _ensure_restock(session, order)
-            return _stop_reason(order)
-    return ""
+def _stop_check(session: Session, actor: Actor, members: Sequence[Order]) -> str:
+    """The STOP reason if an order of the pack is stopped (cancelled or changed after release),
+    else "". A stopped order gets its restock work, its parcels are voided (their labels can
+    never ship, and what they held is verified again), and it leaves the pack: the buyer's
+    other orders go out without it."""
+    stopped = [order for order in members if _stopped(order)]
+    if not stopped:
+        return ""
+    for order in stopped:
+        assert order.id is not None
+        _ensure_restock(session, order)
+        void_parcels_of(session, actor, order.id)
+    reason = _stop_reason(stopped[0])
+    rest = [order for order in members if order not in stopped]
+    if not rest:
+        return reason
+    for order in stopped:
+        leave_merge_group(session, actor, order)
+    return reason + " " + _(
+        "The buyer's other orders go without it: scan {order} to pack them again"
+    ).format(order=order_code(rest[0].id))
 
 
 # --- start ---------------------------------------------------------------------------------------
@@ -269,15 +278,20 @@ def _start(session: Session, actor: Actor, code: str) -> tuple[PackResult, int |
     order, refusal = _order_of_scan(session, scan)
     if order is None:
         return PackResult(False, refusal), None
-    if scan.kind is ScanKind.PARCEL and scan.resolves is not None:
-        parcel = session.get(Parcel, scan.resolves.id)
-        if parcel is not None and parcel.status != ParcelStatus.OPEN:
-            return _show_finished_parcel(session, parcel, order)
+    parcel = (
+        session.get(Parcel, scan.resolves.id)
+        if scan.kind is ScanKind.PARCEL and scan.resolves is not None
+        else None
+    )
+    if parcel is not None and parcel.status == ParcelStatus.CANCELLED:
+        return _show_finished_parcel(session, parcel, order)
     lead = _lead_of(session, order)
     members = _members(session, lead)
-    stop = _stop_check(session, members)
+    stop = _stop_check(session, actor, members)
     if stop:
         return PackResult(False, stop, stop=True), order.id
+    if parcel is not None and parcel.status != ParcelStatus.OPEN:
+        return _show_finished_parcel(session, parcel, order)
     waiting = [o for o in members if o.status != OrderStatus.PICKED]
     if waiting and all(o.status in (OrderStatus.PACKED, OrderStatus.SHIPPED) for o in members):
         return PackResult(
@@ -410,7 +424,7 @@ def _next_parcel(session: Session, actor: Actor, parcel: Parcel | None) -> PackR
         return PackResult(False, _("No such parcel"))
     lead = session.get_one(Order, parcel.order_id)
     members = _members(session, lead)
-    stop = _stop_check(session, members)
+    stop = _stop_check(session, actor, members)
     if stop:
         return PackResult(False, stop, stop=True)
     if _open_parcel(session, lead) is not None:
@@ -1414,7 +1428,7 @@ def _close(session: Session, actor: Actor, parcel: Parcel | None, printer_dest: 
         )
     lead = session.get_one(Order, parcel.order_id)
     members = _members(session, lead)
-    stop = _stop_check(session, members)
+    stop = _stop_check(session, actor, members)
     if stop:
         return PackResult(False, stop, parcel_id=parcel.id, stop=True)
     missing = _missing_before_close(session, parcel, members)
@@ -1539,7 +1553,7 @@ def reprint_label(store: Store, actor: Actor, parcel_id: int, printer_dest: str)
     """Print a closed parcel's label again, marked REPRINT; never for an intercepted order."""
     with store.write() as session:
         parcel = session.get(Parcel, parcel_id)
-        result = _reprint(session, parcel, printer_dest)
+        result = _reprint(session, actor, parcel, printer_dest)
         record(
             session,
             actor,
@@ -1553,12 +1567,14 @@ def reprint_label(store: Store, actor: Actor, parcel_id: int, printer_dest: str)
         return result
 
 
-def _reprint(session: Session, parcel: Parcel | None, printer_dest: str) -> PackResult:
+def _reprint(
+    session: Session, actor: Actor, parcel: Parcel | None, printer_dest: str
+) -> PackResult:
     if parcel is None or parcel.status not in (ParcelStatus.CLOSED, ParcelStatus.LOADED):
         return PackResult(False, _("Only a closed parcel has a label to reprint"))
     lead = session.get_one(Order, parcel.order_id)
     members = _members(session, lead)
-    stop = _stop_check(session, members)
+    stop = _stop_check(session, actor, members)
     if stop:
         return PackResult(False, stop, parcel_id=parcel.id, stop=True)
     complete = all(o.status != OrderStatus.PICKED for o in members)

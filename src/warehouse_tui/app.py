@@ -4,6 +4,7 @@ operator's home and the floor screens."""
 from __future__ import annotations
 
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from textual.app import App
@@ -45,6 +46,7 @@ class WarehouseApp(App[None]):
         self._store_ready = threading.Event()
         self.store_error: str = ""
         self._scanners: list[Any] = []  # this station's serial scanners, once the store is open
+        self.service_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="service")
 
     def on_mount(self) -> None:
         self.push_screen(LoginScreen())
@@ -114,6 +116,7 @@ class WarehouseApp(App[None]):
     def on_unmount(self) -> None:
         for scanner in self._scanners:
             scanner.stop()
+        self.service_thread.shutdown(wait=False, cancel_futures=True)
 
     @property
     def store(self) -> Store:

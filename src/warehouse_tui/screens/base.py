@@ -8,11 +8,14 @@ fields use ScanAwareInput, which hands a scan-shaped burst to the screen instead
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
+from functools import partial
 from itertools import pairwise
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from rich.cells import cell_len
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -160,14 +163,21 @@ class FloorScreen(Screen[Any]):
         then: Callable[[Any], None] | None = None,
         **kwargs: Any,
     ) -> None:
-        """Run a service in a thread worker; `then(result)` runs on the UI thread after it."""
+        """Run a service on the app's service thread, then `then(result)` on the UI thread.
 
-        def work() -> None:
-            result = fn(*args, **kwargs)
+        One long-lived thread runs a station's services one at a time, in the order they were
+        asked for: scans count in the order they were made, and no thread is started per scan
+        (starting one costs more than the scan's own transaction)."""
+
+        async def work() -> None:
+            loop = asyncio.get_running_loop()
+            result = await loop.run_in_executor(
+                self.wapp.service_thread, partial(fn, *args, **kwargs)
+            )
             if then is not None:
-                self.app.call_from_thread(then, result)
+                then(result)
 
-        self.run_worker(work, thread=True, exclusive=False, group="service")
+        self.run_worker(work(), exclusive=False, group="service")
 
     def feedback(self, ok: bool, message: str) -> None:
         """A coloured message in the screen's `#feedback` line, and the success or failure sound."""
@@ -177,6 +187,9 @@ class FloorScreen(Screen[Any]):
             self.notify(message, severity="information" if ok else "error")
             return
         widget = line.first(Static)
-        widget.update(message)
+        # A message that fits the one line already there needs no new layout (a scan's message
+        # usually does): the screen repaints this line alone, sooner.
+        fits = widget.size.height == 1 and cell_len(message) <= widget.content_size.width
+        widget.update(message, layout=not fits or "\n" in message)
         widget.set_class(ok, "ok")
         widget.set_class(not ok, "fail")

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from rich.table import Table
+from rich.cells import cell_len, set_cell_size
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -46,6 +46,7 @@ READING_FRESH_S = 3.0
 START_KINDS = frozenset({"tote", "slot", "order", "parcel"})
 # How long the parcel's re-read waits for the outcome of an action to be painted first.
 PAINT_FIRST_S = 0.5
+LINES_FALLBACK_WIDTH = 46  # the line list's width at 80 columns, before the first layout
 
 
 class ScaleUpdate(Message):
@@ -167,6 +168,7 @@ class PackScreen(FloorScreen):
         self._typed_weight: float | None = None
         self._stop_scale = threading.Event()
         self._shown: dict[str, Any] = {}  # what each view widget shows, so unchanged ones stay
+        self._line_rows: list[Static] = []  # the line list's rows, in the order of its lines
 
     @property
     def parcel_id(self) -> int | None:
@@ -185,7 +187,7 @@ class PackScreen(FloorScreen):
             yield Static(_("Scan a tote, slot, order or parcel to start"), id="pack-head")
             yield Static("", id="stop")
             with Horizontal(id="pack-body"):
-                yield Static("", id="lines")
+                yield Vertical(id="lines")
                 with Vertical(id="pack-side"):
                     yield Static("", id="box")
                     yield Static("", id="instructions")
@@ -463,11 +465,29 @@ class PackScreen(FloorScreen):
             simulated.set_weight(view.expected_weight_g)  # the demo's packer puts the box on
 
     def _show_lines(self, lines: tuple[LineView, ...]) -> None:
-        if self._shown.get("lines") == lines:
-            return
+        """One row widget per order line, so a scan repaints the one row it counted."""
+        box = self.query_one("#lines", Vertical)
+        widths = _column_widths(lines, box.content_size.width or LINES_FALLBACK_WIDTH)
+        shown: tuple[LineView, ...] | None = self._shown.get("lines")
         self._shown["lines"] = lines
-        # The list's size is set by the layout, not by its rows: no new layout needed.
-        self.query_one("#lines", Static).update(_lines_table(lines), layout=False)
+        same_rows = shown is not None and [line.order_line_id for line in shown] == [
+            line.order_line_id for line in lines
+        ]
+        if not same_rows or self._shown.get("line-widths") != widths:
+            self._shown["line-widths"] = widths
+            self._line_rows = [Static(_row_text(line, widths), classes="line") for line in lines]
+            box.remove_children()
+            box.mount(Static(_heading(widths), classes="line-head"), *self._line_rows)
+            return
+        assert shown is not None
+        for row, before, now in zip(self._line_rows, shown, lines, strict=True):
+            if before != now:
+                row.update(_row_text(now, widths), layout=False)
+
+    def on_resize(self) -> None:
+        lines = self._shown.get("lines")
+        if lines is not None:
+            self.call_after_refresh(self._show_lines, lines)
 
     def _put(self, widget_id: str, content: str | Text) -> None:
         """Update a widget only when what it shows changed: each update costs a repaint."""
@@ -487,22 +507,46 @@ def _counted(lines: tuple[LineView, ...], scan: ScanResult) -> tuple[LineView, .
     )
 
 
-def _lines_table(lines: tuple[LineView, ...]) -> Table:
-    table = Table(box=None, expand=True, pad_edge=False, show_edge=False)
-    table.add_column(_("SKU"), no_wrap=True)
-    table.add_column(_("Item"), ratio=1, no_wrap=True, overflow="ellipsis")
-    table.add_column(_("Here"), justify="right")
-    table.add_column(_("Done"), justify="right")
-    for line in lines:
-        done = line.packed >= line.expected
-        style = "bold green" if done else ""
-        table.add_row(
-            Text(line.sku_code, style=style),
-            line.name,
-            str(line.in_parcel),
-            Text(f"{line.packed}/{line.expected}", style=style),
-        )
-    return table
+def _column_widths(lines: tuple[LineView, ...], width: int) -> tuple[int, int, int, int]:
+    """SKU, item, here and done column widths in terminal cells: wide enough for a line's
+    counts at their most, so counting up never moves a column; the item takes the rest."""
+    headers = (_("SKU"), _("Item"), _("Here"), _("Done"))
+    sku = max([cell_len(headers[0]), *(cell_len(line.sku_code) for line in lines)])
+    here = max([cell_len(headers[2]), *(len(str(line.expected)) for line in lines)])
+    done = max([cell_len(headers[3]), *(2 * len(str(line.expected)) + 1 for line in lines)])
+    return sku, max(4, width - sku - here - done - 3), here, done
+
+
+def _heading(widths: tuple[int, int, int, int]) -> Text:
+    cells = _cells((_("SKU"), _("Item"), _("Here"), _("Done")), widths)
+    return Text(" ".join(cells), style="bold", no_wrap=True, overflow="crop")
+
+
+def _row_text(line: LineView, widths: tuple[int, int, int, int]) -> Text:
+    """One line of the list; green once all its picked units are packed."""
+    sku, name, here, done = _cells(
+        (line.sku_code, line.name, str(line.in_parcel), f"{line.packed}/{line.expected}"), widths
+    )
+    style = "bold green" if line.packed >= line.expected else ""
+    text = Text(no_wrap=True, overflow="crop")
+    text.append(sku, style=style)
+    text.append(f" {name} {here} ")
+    text.append(done, style=style)
+    return text
+
+
+def _cells(row: tuple[str, str, str, str], widths: tuple[int, int, int, int]) -> list[str]:
+    """The row's cells padded to their column widths: text left, numbers right, a name too long
+    cut with an ellipsis (widths in terminal cells, so Chinese names line up)."""
+    sku, name, here, done = row
+    if cell_len(name) > widths[1]:
+        name = set_cell_size(name, widths[1] - 1) + "…"
+    return [
+        set_cell_size(sku, widths[0]),
+        set_cell_size(name, widths[1]),
+        " " * (widths[2] - cell_len(here)) + here,
+        " " * (widths[3] - cell_len(done)) + done,
+    ]
 
 
 def _box_text(view: PackView) -> str:

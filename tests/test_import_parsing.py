@@ -98,11 +98,12 @@ def test_every_kind_of_bad_order_row_is_reported_on_its_line() -> None:
         good_order(13, cancelled="yes"),
         good_order(14, ship_to="Berlin"),
         good_order(15, priority=True),
+        good_order(16, ship_by="0001-01-01T00:00:00+01:00"),  # before the first UTC moment
     )
     rows, errors = check(ImportKind.ORDERS, text)
     found = reasons(errors)
     assert [row.shop_order_id for row in rows] == ["1"]
-    assert sorted(found) == list(range(2, 16))
+    assert sorted(found) == list(range(2, 17))
     assert "ship_to: missing" in found[2]
     assert "ship_to.city: missing" in found[3]
     assert "lines[0].qty: expected a whole number" in found[4]
@@ -117,6 +118,7 @@ def test_every_kind_of_bad_order_row_is_reported_on_its_line() -> None:
     assert "cancelled: expected true or false" in found[13]
     assert "ship_to: expected an object" in found[14]
     assert "priority: expected a whole number" in found[15]
+    assert "ship_by: expected an ISO 8601 date and time" in found[16]
 
 
 def test_blank_lines_count_but_are_not_records() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import shutil
 from pathlib import Path
@@ -208,10 +209,28 @@ def test_csv_orders_import(store: Store) -> None:
 
 
 def test_a_large_file_goes_in_bulk_batches(store: Store) -> None:
-    records = [good_order(number) for number in range(6_001)]
+    """Values that repeat over many rows (cut-off times, tags) are stored as given."""
+    cut_offs = ("2024-05-06T15:00:00+02:00", "2024-05-06T16:00:00Z", None)
+    records = [
+        good_order(number, ship_by=cut_offs[number % 3],
+                   buyer={"id": number, "tags": ["vip"] if number % 2 else []})
+        for number in range(6_001)
+    ]
     result = import_orders(store, *records)
     assert (result.created, count(store, Order), count(store, OrderLine)) == (6_001,) * 3
+    assert gc.isenabled()
     with store.read() as session:
         pairs = session.execute(select(Order.shop_order_id, OrderLine.sku_code).join(
             OrderLine, OrderLine.order_id == Order.id).where(Order.shop_order_id == "6000"))
         assert [tuple(pair) for pair in pairs] == [("6000", "MUG-01")]
+        stored = session.execute(
+            select(Order.shop_order_id, Order.ship_by, Order.buyer_id, Order.buyer_tags)
+            .where(Order.shop_order_id.in_(["5997", "5998", "5999"]))
+            .order_by(Order.shop_order_id)
+        ).all()
+        assert [(number, ship_by and ship_by.isoformat(), buyer, tags)
+                for number, ship_by, buyer, tags in stored] == [
+            ("5997", "2024-05-06T13:00:00+00:00", "5997", ["vip"]),
+            ("5998", "2024-05-06T16:00:00+00:00", "5998", []),
+            ("5999", None, "5999", ["vip"]),
+        ]

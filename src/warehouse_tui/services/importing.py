@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import functools
 import gc
 import json
 import math
@@ -315,11 +316,10 @@ class Fields:
         if value is None:
             return None
         try:
-            moment = datetime.fromisoformat(value)
-        except (TypeError, ValueError):
+            return _utc_moment(value)
+        except (TypeError, ValueError, OverflowError):
             self.problem(name, _("expected an ISO 8601 date and time"))
             return None
-        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
     def words(self, name: str) -> list[str]:
         """A list of texts: a JSON array, or CSV text separated by "|" or spaces."""
@@ -355,6 +355,15 @@ class Fields:
         for name in self.values:
             if name not in known:
                 self.problem(name, _("unknown field"))
+
+
+@functools.lru_cache(maxsize=4096)
+def _utc_moment(text: str) -> datetime:
+    """An ISO 8601 date and time in UTC, one without a UTC offset taken as UTC; the same object
+    for the same text, as a file's cut-off times repeat. TypeError, ValueError or OverflowError
+    for anything else."""
+    moment = datetime.fromisoformat(text)
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def _reason(problems: list[str]) -> str:
@@ -817,9 +826,10 @@ def newest_per_order(rows: Iterable[OrderRow]) -> list[OrderRow]:
     it cancels, as it would have had the versions come in one by one."""
     newest: dict[tuple[str, str], OrderRow] = {}
     for row in rows:
-        kept = newest.get(row.key)
+        key = row.key
+        kept = newest.get(key)
         if kept is None or row.version.version > kept.version.version:
-            newest[row.key] = _cancelling(kept, row) if kept else row
+            newest[key] = _cancelling(kept, row) if kept else row
     return list(newest.values())
 
 
@@ -839,9 +849,10 @@ _VERSION_DEFAULTS: tuple[tuple[str, Any], ...] = (
     ("carrier", ""), ("service", ""), ("priority", 0), ("ship_by", None),
     ("pack_instructions", ""),
 )
+_VERSION_COLUMNS = tuple(name for name, _default in _VERSION_DEFAULTS)
+_VERSION_ABSENT = tuple(default for _name, default in _VERSION_DEFAULTS)
 _NEW_ORDER_COLUMNS = (
-    "shop", "shop_order_id", "shop_version", "status",
-    *(name for name, _default in _VERSION_DEFAULTS),
+    "shop", "shop_order_id", "shop_version", "status", *_VERSION_COLUMNS,
     "imported_at", "updated_at", "hold_reason", "no_merge", "intercepted",
 )
 _NEW_LINE_COLUMNS = (
@@ -864,9 +875,12 @@ def _write_orders(session: Session, actor: Actor, rows: list[OrderRow], result: 
     done = 0
     for batch in _batches(rows, WRITE_BATCH):
         existing = _existing_orders(session, [row.key for row in batch])
-        _create_orders(session, [row for row in batch if row.key not in existing], result)
-        _update_orders(session, actor, [row for row in batch if row.key in existing], existing,
-                       result)
+        new: list[OrderRow] = []
+        known: list[OrderRow] = []
+        for row in batch:
+            (known if row.key in existing else new).append(row)
+        _create_orders(session, new, result)
+        _update_orders(session, actor, known, existing, result)
         done += len(batch)
         progress("write", done, len(rows))
 
@@ -900,36 +914,35 @@ def _create_orders(session: Session, rows: list[OrderRow], result: ImportResult)
             row.shop_order_id,
             row.version.version,
             OrderStatus.CANCELLED.value if row.version.cancelled else OrderStatus.NEW.value,
-            *[row.version.fields.get(name, default) for name, default in _VERSION_DEFAULTS],
+            *map(row.version.fields.get, _VERSION_COLUMNS, _VERSION_ABSENT),
             now, now, "", False, False,
         )
         for row in rows
     ]
     ids = _insert_orders(session, order_rows)
     lines = [
-        (ids[row.key], line.shop_line_id, line.sku_code, line.qty, line.unit_price_minor, 0, 0)
-        for row in rows
+        (order_id, line.shop_line_id, line.sku_code, line.qty, line.unit_price_minor, 0, 0)
+        for row, order_id in zip(rows, ids, strict=True)
         for line in row.version.lines
     ]
     bulk_insert(session, _LINES, _NEW_LINE_COLUMNS, lines)
     result.created += len(rows)
 
 
-def _insert_orders(session: Session, rows: list[tuple[Any, ...]]) -> dict[tuple[str, str], int]:
-    """Insert new orders (rows of _NEW_ORDER_COLUMNS); their ids by (shop, shop order id).
+def _insert_orders(session: Session, rows: list[tuple[Any, ...]]) -> list[int]:
+    """Insert new orders (rows of _NEW_ORDER_COLUMNS); their ids, in the same order.
 
     A plain executemany is several times faster than one with RETURNING. The new rows' ids are
     all above the highest id before the insert (on PostgreSQL too: they come from the sequence
     later), and their keys are unique, so one range query finds them all."""
     highest = session.execute(select(func.coalesce(func.max(_ORDERS.c.id), 0))).scalar_one()
     bulk_insert(session, _ORDERS, _NEW_ORDER_COLUMNS, rows)
-    ours = {(row[0], row[1]) for row in rows}
     found = session.execute(
         select(_ORDERS.c.shop, _ORDERS.c.shop_order_id, _ORDERS.c.id)
         .where(_ORDERS.c.id > highest)
     )
-    return {(shop, number): order_id for shop, number, order_id in found
-            if (shop, number) in ours}
+    ids = {(shop, number): order_id for shop, number, order_id in found}
+    return [ids[row[0], row[1]] for row in rows]
 
 
 def _update_orders(session: Session, actor: Actor, rows: list[OrderRow],
@@ -1053,16 +1066,21 @@ def import_text(store: Store, kind: ImportKind, text: str, fmt: FileFormat, *,
                 actor: Actor | None = None, source: str = "",
                 progress: Progress = _no_progress) -> ImportResult:
     """Import the text of a file: all of it, or (with any error) nothing but a journal row."""
+    with cyclic_gc_paused():
+        return _check_and_store(store, kind, text, fmt, actor or Actor(None, screen="import"),
+                                source, progress)
+
+
+def _check_and_store(store: Store, kind: ImportKind, text: str, fmt: FileFormat, actor: Actor,
+                     source: str, progress: Progress) -> ImportResult:
     from_csv = fmt is FileFormat.CSV
     records = csv_records(text) if from_csv else jsonl_records(text)
-    with cyclic_gc_paused():
-        try:
-            rows, errors = check_records(kind, records, from_csv=from_csv,
-                                         total=text.count("\n") + 1, progress=progress)
-        except BadFile as bad:
-            rows, errors = [], [bad.error]
-        return _store_rows(store, kind, rows, errors, actor or Actor(None, screen="import"),
-                           source, progress)
+    try:
+        rows, errors = check_records(kind, records, from_csv=from_csv,
+                                     total=text.count("\n") + 1, progress=progress)
+    except BadFile as bad:
+        rows, errors = [], [bad.error]
+    return _store_rows(store, kind, rows, errors, actor, source, progress)
 
 
 def _store_rows(store: Store, kind: ImportKind, rows: list[Any], errors: list[RowError],
@@ -1131,7 +1149,9 @@ def bulk_insert(session: Session, table: Table, columns: Sequence[str],
 
     The same statement and the same value conversions SQLAlchemy would use (the INSERT compiled
     once for this database, each column type's own bind processor), without its per-row
-    parameter handling, which otherwise costs more than the database's own work."""
+    parameter handling, which otherwise costs more than the database's own work: the values
+    are put in the driver's order and converted a column at a time, when there is any of that
+    to do."""
     if not rows:
         return
     connection = session.connection()
@@ -1139,40 +1159,36 @@ def bulk_insert(session: Session, table: Table, columns: Sequence[str],
     statement = insert(table).inline().values({name: bindparam(name) for name in columns})
     compiled = statement.compile(dialect=dialect)
     names = list(compiled.positiontup or columns)  # the order the driver wants
-    picks = [columns.index(name) for name in names]
-    converters = [
-        (position, _same_value_once(processor))
-        for position, name in enumerate(names)
+    processors = {
+        name: processor for name in names
         if (processor := table.c[name].type.dialect_impl(dialect).bind_processor(dialect))
-    ]
-    ready = [[row[index] for index in picks] for row in rows]
-    for values in ready:
-        for position, convert in converters:
-            values[position] = convert(values[position])
-    named = compiled.positiontup is None
-    params = [dict(zip(names, values, strict=True)) if named else tuple(values)
-              for values in ready]
+    }
+    params: list[Any] = list(rows)
+    if processors or compiled.positiontup != list(columns):
+        given = dict(zip(columns, zip(*rows, strict=True), strict=True))
+        values = [_converted(processors[name], given[name]) if name in processors
+                  else given[name] for name in names]
+        params = list(zip(*values, strict=True))
+        if compiled.positiontup is None:
+            params = [dict(zip(names, row, strict=True)) for row in params]
     connection.exec_driver_sql(compiled.string, params)
 
 
-def _same_value_once(processor: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    """`processor`, converting a value passed again (the same object, like the one import
-    time on every row) only once."""
-    last_in: list[Any] = [object(), None]
-
-    def convert(value: Any) -> Any:
-        if value is not last_in[0]:
-            last_in[0], last_in[1] = value, processor(value)
-        return last_in[1]
-
-    return convert
+def _converted(processor: Callable[[Any], Any], values: Sequence[Any]) -> list[Any]:
+    """`values` through a bind processor, each object once: the same import time, flag or
+    cut-off time (parsed once per text) stands on many rows."""
+    distinct = {id(value): value for value in values}
+    done = {key: processor(value) for key, value in distinct.items()}
+    return [done[id(value)] for value in values]
 
 
 @contextmanager
 def cyclic_gc_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector while an import builds millions of small objects:
     its repeated full passes over them cost about a third of the import. Reference counting
-    still frees everything; the collector is back on (if it was) when the import ends."""
+    still frees everything; the collector is back on (if it was) when the import ends. Drop
+    what the import built before that (return from the function that holds it): the first
+    pass after would otherwise go through all of it once more."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from textual.pilot import Pilot
+from textual.screen import Screen
 
 from warehouse_tui.app import WarehouseApp
 from warehouse_tui.domain.pins import hash_pin
 from warehouse_tui.store.engine import Store
 from warehouse_tui.store.models import Operator
+
+S = TypeVar("S", bound=Screen)  # type: ignore[type-arg]
 
 OPERATORS = [
     # (id, badge, name, role, language, PIN)
@@ -54,3 +59,11 @@ async def wait_idle(pilot: Pilot) -> None:
 async def log_in(pilot: Pilot, badge: str) -> None:
     await wait_idle(pilot)
     await scan(pilot, badge)
+
+
+async def open_screen(pilot: Pilot, badge: str, screen: S) -> S:
+    """Log in by badge and open `screen` over the home screen, its first reads done."""
+    await log_in(pilot, badge)
+    await pilot.app.push_screen(screen)
+    await wait_idle(pilot)
+    return screen

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 from textual.pilot import Pilot
 
-from tests.apphelpers import add_operators, log_in, make_test_app, scan, wait_idle
+from tests.apphelpers import add_operators, make_test_app, open_screen, scan, wait_idle
 from tests.test_shipping import packed_order, seed_carriers_and_shops
 from warehouse_tui.screens.load import LoadScreen
 from warehouse_tui.store.engine import Store
@@ -31,11 +31,7 @@ def dock(sqlite_store: Store) -> Iterator[dict[str, Parcel]]:
 
 
 async def open_load(pilot: Pilot) -> LoadScreen:
-    await log_in(pilot, "OP-0002")
-    screen = LoadScreen()
-    await pilot.app.push_screen(screen)
-    await wait_idle(pilot)
-    return screen
+    return await open_screen(pilot, "OP-0002", LoadScreen())
 
 
 def text(screen: LoadScreen, widget: str) -> str:

@@ -10,7 +10,7 @@ import pytest
 from sqlmodel import select
 from textual.pilot import Pilot
 
-from tests.apphelpers import add_operators, log_in, make_test_app, scan, wait_idle
+from tests.apphelpers import add_operators, make_test_app, open_screen, scan, wait_idle
 from tests.test_packing_floor import MUG, TOY, Floor, build_floor
 from warehouse_tui.screens.pack import PackScreen
 from warehouse_tui.store.engine import Store
@@ -45,11 +45,7 @@ def floor_fixture(sqlite_store: Store, tmp_path: Path) -> Floor:
 
 
 async def open_pack(pilot: Pilot) -> PackScreen:
-    await log_in(pilot, "OP-0002")
-    screen = PackScreen()
-    await pilot.app.push_screen(screen)
-    await wait_idle(pilot)
-    return screen
+    return await open_screen(pilot, "OP-0002", PackScreen())
 
 
 def text(screen: PackScreen, widget: str) -> str:

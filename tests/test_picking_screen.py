@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 from textual.pilot import Pilot
 
-from tests.apphelpers import log_in, make_test_app, scan, wait_idle
+from tests.apphelpers import make_test_app, open_screen, scan, wait_idle
 from tests.test_picking_builder import SKUS, release_wave, seed_floor
 from warehouse_tui.screens.picking import NumberPrompt, PickingScreen
 from warehouse_tui.store.engine import Store
@@ -24,11 +24,7 @@ def floor(sqlite_store: Store) -> Iterator[Store]:
 
 
 async def open_picking(pilot: Pilot) -> PickingScreen:
-    await log_in(pilot, "OP-0001")
-    screen = PickingScreen()
-    await pilot.app.push_screen(screen)
-    await wait_idle(pilot)
-    return screen
+    return await open_screen(pilot, "OP-0001", PickingScreen())
 
 
 def text(screen: PickingScreen, widget: str) -> str:

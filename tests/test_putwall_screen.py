@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 from textual.pilot import Pilot
 
-from tests.apphelpers import log_in, make_test_app, scan, wait_idle
+from tests.apphelpers import make_test_app, open_screen, scan
 from tests.test_picking_builder import PICKER, SKUS, release_wave, seed_floor, stop_scans
 from warehouse_tui.screens.putwall import PutWallScreen
 from warehouse_tui.services.picking import claim_next_task, scan_at_stop
@@ -33,11 +33,7 @@ def floor(sqlite_store: Store) -> Iterator[Store]:
 
 
 async def open_wall(pilot: Pilot, badge: str = "OP-0002") -> PutWallScreen:
-    await log_in(pilot, badge)
-    screen = PutWallScreen()
-    await pilot.app.push_screen(screen)
-    await wait_idle(pilot)
-    return screen
+    return await open_screen(pilot, badge, PutWallScreen())
 
 
 def text(screen: PutWallScreen, widget: str) -> str:

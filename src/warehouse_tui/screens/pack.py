@@ -30,6 +30,7 @@ from textual.widgets import Input, Static
 from warehouse_tui.i18n import N_, _
 from warehouse_tui.screens.base import FloorScreen, ScanAwareInput
 from warehouse_tui.screens.registry import register_screen
+from warehouse_tui.services.states import state_name
 
 if TYPE_CHECKING:
     from warehouse_tui.devices.printer import SimulatedLabelPrinter
@@ -451,7 +452,7 @@ class PackScreen(FloorScreen):
                 name=view.ship_name,
                 carrier=view.carrier,
                 service=view.service,
-                status=_(view.status),
+                status=state_name(view.status),
             ),
         )
         self._put("stop", view.stop)

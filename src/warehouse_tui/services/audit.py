@@ -31,6 +31,7 @@ from sqlmodel import Session
 from warehouse_tui.i18n import _
 from warehouse_tui.services.auth import supervisor_by_badge
 from warehouse_tui.services.journal import Actor, record
+from warehouse_tui.services.states import state_name
 from warehouse_tui.store.engine import Store
 from warehouse_tui.store.models import (
     Carrier,
@@ -41,6 +42,7 @@ from warehouse_tui.store.models import (
     OrderStatus,
     Sku,
     Stock,
+    as_utc,
     utcnow,
 )
 
@@ -187,12 +189,6 @@ def _ready_demand(session: Session) -> dict[int, int]:
 def _urgency(order: Row[Any]) -> tuple[datetime, int, int]:
     """Earliest ship-by first, then highest priority, then first imported."""
     return (as_utc(order.ship_by) or _FAR_FUTURE, -order.priority, order.id)
-
-
-def as_utc(moment: datetime | None) -> datetime | None:
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=UTC)
 
 
 def _order_problems(
@@ -364,7 +360,7 @@ def split_merge(store: Store, actor: Actor, order_ref: str, supervisor_badge: st
             reason = _("Splitting a merge needs a supervisor's badge")
         elif order.status not in OPEN_STATUSES:
             reason = _("Order {id} is {status}: only open orders can be split").format(
-                id=order.id, status=order.status
+                id=order.id, status=state_name(order.status)
             )
         elif order.merge_group is None:
             reason = _("Order {id} is not merged with another order").format(id=order.id)

@@ -44,6 +44,7 @@ from warehouse_tui.services.lookup import gtin_forms, resolve_code
 from warehouse_tui.services.orders import leave_merge_group, void_parcels_of
 from warehouse_tui.services.settings import DEFAULTS, get_setting
 from warehouse_tui.services.shipping import announce_at, announce_fulfilment, parcel_label
+from warehouse_tui.services.states import state_name
 from warehouse_tui.services.tracking import TrackingError, allocate_tracking
 from warehouse_tui.store.engine import Store
 from warehouse_tui.store.models import (
@@ -301,7 +302,7 @@ def _start(session: Session, actor: Actor, code: str) -> tuple[PackResult, int |
         return PackResult(
             False,
             _("Order {order} of the same buyer is not picked yet ({status}): wait for it").format(
-                order=order_code(waiting[0].id), status=waiting[0].status
+                order=order_code(waiting[0].id), status=state_name(waiting[0].status)
             ),
         ), order.id
     parcel = _open_parcel(session, lead)
@@ -832,7 +833,7 @@ def _count_refusal(
     ("", "") if it counts."""
     if line.parcel_status != ParcelStatus.OPEN:
         return _("Parcel is {status}: start a pack to scan items").format(
-            status=line.parcel_status
+            status=state_name(line.parcel_status)
         ), ""
     if line.intercepted or line.order_status == OrderStatus.CANCELLED or line.pending is not None:
         return _(
@@ -1422,7 +1423,7 @@ def _close(session: Session, actor: Actor, parcel: Parcel | None, printer_dest: 
         return PackResult(
             False,
             _("Parcel {parcel} is {status}").format(
-                parcel=parcel_code(parcel.id), status=parcel.status
+                parcel=parcel_code(parcel.id), status=state_name(parcel.status)
             ),
             parcel_id=parcel.id,
         )

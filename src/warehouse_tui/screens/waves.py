@@ -1,0 +1,255 @@
+"""The supervisor's wave desk (80x24 and larger): the waves on the floor and the pick lists held
+by pickers, read again every few seconds; pause, resume or cancel a wave, release the pick list
+of a handheld that went quiet, and split an order out of its buyer's merged shipment.
+
+Acting on a row takes the highlighted row of the table that has the focus (Tab moves between
+them). Cancelling a wave asks for the same key again; splitting a merge asks for a supervisor's
+badge, scanned on the spot.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import DataTable, Static
+
+from warehouse_tui.i18n import N_, _
+from warehouse_tui.screens.base import FloorScreen
+from warehouse_tui.screens.registry import register_screen
+from warehouse_tui.services.states import state_name
+
+if TYPE_CHECKING:
+    from warehouse_tui.services.supervision import Board, ClaimRow, WaveRow
+
+REFRESH_S = 3.0
+CONFIRM_S = 5.0  # a second press of the cancel key within this time confirms
+
+
+class WavesScreen(FloorScreen):
+    CSS_PATH = "waves.tcss"
+    AUTO_FOCUS = "#waves"
+    TITLE_TEXT = N_("Waves and pick lists")
+    HELP: ClassVar[str] = N_(
+        "The waves on the floor, with their pick lists done and units picked, and below them "
+        "the pick lists pickers hold. Tab moves between the two lists; the arrow keys choose "
+        "a row.\n\n"
+        "F2 pauses the chosen wave (no new pick list of it can be claimed; those claimed "
+        "finish) or resumes it. F3 twice cancels it: what was not picked goes back to stock, "
+        "its orders back to ready.\n\n"
+        "A pick list marked QUIET has had no heartbeat from its handheld for longer than the "
+        "claim lease: F4 releases the chosen pick list, F5 every quiet one. Progress stays; "
+        "the next picker continues at the same stop.\n\n"
+        "To ship an order without the rest of its buyer's merged shipment, scan its ORD- "
+        "label, then a supervisor's badge.\n\nEsc goes back."
+    )
+    BINDINGS: ClassVar = [
+        Binding("f2", "pause_resume", _("Pause/resume")),
+        Binding("f3", "cancel_wave", _("Cancel wave")),
+        Binding("f4", "release_claim", _("Release list")),
+        Binding("f5", "release_quiet", _("Release quiet")),
+        Binding("escape", "back", _("Back")),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.board: Board | None = None
+        self._cancel_armed: tuple[int, float] | None = None  # (wave, when F3 was pressed)
+        self._split_order: str | None = None  # an ORD- scanned, waiting for a badge
+        self._refresh_timer: Any = None
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="desk"):
+            yield Static(_("Waves on the floor"), classes="heading")
+            yield DataTable(id="waves", cursor_type="row", zebra_stripes=True)
+            yield Static(_("Pick lists held by pickers"), classes="heading")
+            yield DataTable(id="claims", cursor_type="row", zebra_stripes=True)
+            yield Static("", id="feedback", markup=False)
+            yield Static(
+                _("F2 pause/resume · F3 cancel · F4 release · F5 release quiet · Esc back"),
+                classes="keys",
+            )
+
+    def on_mount(self) -> None:
+        waves = self.query_one("#waves", DataTable)
+        waves.add_columns(_("Wave"), _("Status"), _("Strategy"), _("Orders"), _("Lists"),
+                          _("Units picked"))
+        claims = self.query_one("#claims", DataTable)
+        claims.add_columns(_("Pick list"), _("Wave"), _("Picker"), _("Status"), _("Stops"),
+                           _("Last heard"))
+        self._load()
+
+    def on_unmount(self) -> None:
+        if self._refresh_timer is not None:
+            self._refresh_timer.stop()
+
+    def _load(self) -> None:
+        """Read the board; the next read is timed from this one's end, so a slow database
+        never stacks reads up."""
+        from warehouse_tui.services.supervision import wave_board
+
+        self.call_service(lambda: wave_board(self.store), then=self._show)
+
+    def _show(self, board: Board) -> None:
+        self.board = board
+        _fill(self.query_one("#waves", DataTable), [_wave_cells(row) for row in board.waves])
+        _fill(self.query_one("#claims", DataTable), [_claim_cells(row) for row in board.claims])
+        if self.is_mounted:
+            self._refresh_timer = self.set_timer(REFRESH_S, self._load)
+
+    # --- waves -----------------------------------------------------------------------------
+
+    def _chosen_wave(self) -> WaveRow | None:
+        table = self.query_one("#waves", DataTable)
+        if self.board is None or not self.board.waves or table.cursor_row < 0:
+            self.feedback(False, _("No wave chosen"))
+            return None
+        return self.board.waves[min(table.cursor_row, len(self.board.waves) - 1)]
+
+    def action_pause_resume(self) -> None:
+        from warehouse_tui.services.waves import pause_wave, resume_wave
+
+        wave = self._chosen_wave()
+        if wave is None:
+            return
+        service = resume_wave if wave.status == "paused" else pause_wave
+        actor, wave_id = self.actor, wave.wave_id
+        self.call_service(lambda: service(self.store, actor, wave_id),
+                          then=lambda result: self._waved(wave_id, result))
+
+    def action_cancel_wave(self) -> None:
+        from warehouse_tui.services.waves import cancel_wave
+
+        wave = self._chosen_wave()
+        if wave is None:
+            return
+        armed, self._cancel_armed = self._cancel_armed, None
+        if armed is None or armed[0] != wave.wave_id or time.monotonic() - armed[1] > CONFIRM_S:
+            self._cancel_armed = (wave.wave_id, time.monotonic())
+            self.feedback(False, _("Cancel WAVE-{wave}? Press F3 again to cancel it").format(
+                wave=wave.wave_id))
+            return
+        actor, wave_id = self.actor, wave.wave_id
+        self.call_service(lambda: cancel_wave(self.store, actor, wave_id),
+                          then=lambda result: self._waved(wave_id, result))
+
+    def _waved(self, wave_id: int, result: Any) -> None:
+        if result.accepted:
+            self.feedback(True, _("WAVE-{wave} is now {status}").format(
+                wave=wave_id, status=state_name(result.status)))
+        else:
+            self.feedback(False, result.reason)
+        self._reload_now()
+
+    # --- pick lists ------------------------------------------------------------------------
+
+    def action_release_claim(self) -> None:
+        from warehouse_tui.services.picking import release_claim
+
+        table = self.query_one("#claims", DataTable)
+        if self.board is None or not self.board.claims:
+            self.feedback(False, _("No pick list is held"))
+            return
+        claim = self.board.claims[min(max(table.cursor_row, 0), len(self.board.claims) - 1)]
+        actor, task_id = self.actor, claim.task_id
+        self.call_service(lambda: release_claim(self.store, actor, task_id), then=self._released)
+
+    def action_release_quiet(self) -> None:
+        from warehouse_tui.services.picking import release_stale_claims
+
+        actor = self.actor
+        self.call_service(lambda: release_stale_claims(self.store, actor), then=self._released)
+
+    def _released(self, result: Any) -> None:
+        if not result.accepted:
+            self.feedback(False, result.reason)
+        elif hasattr(result, "task_ids"):
+            released = ", ".join(f"PICK-{task_id}" for task_id in result.task_ids)
+            self.feedback(bool(released), _("Released: {lists}").format(lists=released)
+                          if released else _("No pick list is quiet"))
+        else:
+            self.feedback(True, result.message)
+        self._reload_now()
+
+    # --- scans: split a merge --------------------------------------------------------------
+
+    def handle_scan(self, code: str) -> None:
+        from warehouse_tui.domain.barcodes import ScanKind, parse_scan
+
+        kind = parse_scan(code).kind
+        if kind is ScanKind.ORDER:
+            self._split_order = code
+            self.feedback(True, _("Split {order} from its buyer's shipment? Scan a "
+                                  "supervisor's badge to confirm").format(order=code))
+        elif kind is ScanKind.BADGE and self._split_order is not None:
+            from warehouse_tui.services.audit import split_merge
+
+            order, self._split_order = self._split_order, None
+            actor = self.actor
+            self.call_service(lambda: split_merge(self.store, actor, order, code),
+                              then=lambda result: self._split(order, result))
+        else:
+            self.feedback(False, _("Scan an ORD- label to split it from its buyer's shipment"))
+
+    def _split(self, order: str, result: Any) -> None:
+        if result.accepted:
+            self.feedback(True, _("{order} ships on its own now").format(order=order))
+        else:
+            self.feedback(False, result.reason)
+
+    def _reload_now(self) -> None:
+        if self._refresh_timer is not None:
+            self._refresh_timer.stop()
+        self._load()
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+
+def _fill(table: DataTable, rows: list[tuple[str, tuple[str, ...]]]) -> None:
+    """Replace the table's rows, keeping the cursor on the same row key where it still is."""
+    keep = None
+    if table.row_count and table.cursor_row >= 0:
+        keep = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
+    table.clear()
+    for key, cells in rows:
+        table.add_row(*cells, key=key)
+    keys = [key for key, _cells in rows]
+    if keep in keys:
+        table.move_cursor(row=keys.index(keep))
+
+
+def _wave_cells(row: WaveRow) -> tuple[str, tuple[str, ...]]:
+    return str(row.wave_id), (
+        f"WAVE-{row.wave_id}",
+        state_name(row.status),
+        state_name(row.strategy),
+        str(row.orders),
+        f"{row.lists_done}/{row.lists}",
+        f"{row.units_picked}/{row.units}",
+    )
+
+
+def _claim_cells(row: ClaimRow) -> tuple[str, tuple[str, ...]]:
+    return str(row.task_id), (
+        f"PICK-{row.task_id}",
+        f"WAVE-{row.wave_id}",
+        row.picker,
+        state_name(row.status),
+        f"{row.stops_done}/{row.stops}",
+        _quiet(row),
+    )
+
+
+def _quiet(row: ClaimRow) -> str:
+    minutes = int(row.quiet_s // 60)
+    heard = _("{minutes} min ago").format(minutes=minutes) if minutes else _("just now")
+    return _("QUIET · {heard}").format(heard=heard) if row.stale else heard
+
+
+register_screen(
+    "waves", N_("Waves and pick lists"), {"supervisor"}, lambda: WavesScreen()
+)

@@ -1,0 +1,154 @@
+"""What a supervisor watches: the waves still on the floor and the pick lists held by pickers.
+
+One short read for the whole board, so the screen can poll it every few seconds. A claim whose
+heartbeat is older than the `claim_lease_s` setting is marked stale: its handheld has gone
+quiet, and a supervisor may release it (picking.release_claim / release_stale_claims).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import case, func, select
+from sqlmodel import col
+
+from warehouse_tui.services.settings import get_setting
+from warehouse_tui.store.engine import Store
+from warehouse_tui.store.models import (
+    Operator,
+    Order,
+    PickStop,
+    PickTask,
+    TaskStatus,
+    Wave,
+    WaveStatus,
+    as_utc,
+    utcnow,
+)
+
+ACTIVE_WAVES = (
+    WaveStatus.PLANNED,
+    WaveStatus.RELEASED,
+    WaveStatus.PAUSED,
+    WaveStatus.PICKING,
+    WaveStatus.SORTING,
+)
+HELD_LISTS = (TaskStatus.CLAIMED, TaskStatus.PAUSED)
+FINISHED_STOPS = ("done", "short")
+
+
+@dataclass(frozen=True)
+class WaveRow:
+    wave_id: int
+    status: str
+    strategy: str
+    orders: int
+    lists_done: int
+    lists: int
+    units_picked: int
+    units: int
+
+
+@dataclass(frozen=True)
+class ClaimRow:
+    task_id: int
+    wave_id: int
+    picker: str
+    status: str
+    stops_done: int
+    stops: int
+    quiet_s: float  # seconds since the handheld's last heartbeat
+    stale: bool
+
+
+@dataclass(frozen=True)
+class Board:
+    waves: tuple[WaveRow, ...]
+    claims: tuple[ClaimRow, ...]
+
+
+def wave_board(store: Store, now: datetime | None = None) -> Board:
+    now = now or utcnow()
+    with store.read() as session:
+        lease_s = float(get_setting(session, "claim_lease_s"))
+        orders = (
+            select(Order.wave_id, func.count().label("orders"))
+            .group_by(Order.wave_id)
+            .subquery()
+        )
+        lists = (
+            select(
+                PickTask.wave_id,
+                func.count().label("lists"),
+                func.sum(case((PickTask.status == TaskStatus.DONE, 1), else_=0)).label("done"),
+            )
+            .group_by(PickTask.wave_id)
+            .subquery()
+        )
+        units = (
+            select(
+                PickTask.wave_id,
+                func.sum(PickStop.qty).label("units"),
+                func.sum(PickStop.picked).label("picked"),
+            )
+            .join(PickStop, PickStop.task_id == PickTask.id)
+            .group_by(PickTask.wave_id)
+            .subquery()
+        )
+        waves = session.execute(
+            select(
+                Wave.id,
+                Wave.status,
+                Wave.strategy,
+                func.coalesce(orders.c.orders, 0),
+                func.coalesce(lists.c.done, 0),
+                func.coalesce(lists.c.lists, 0),
+                func.coalesce(units.c.picked, 0),
+                func.coalesce(units.c.units, 0),
+            )
+            .outerjoin(orders, orders.c.wave_id == Wave.id)
+            .outerjoin(lists, lists.c.wave_id == Wave.id)
+            .outerjoin(units, units.c.wave_id == Wave.id)
+            .where(col(Wave.status).in_(ACTIVE_WAVES))
+            .order_by(Wave.id)
+        ).all()
+        stops = (
+            select(
+                PickStop.task_id,
+                func.count().label("stops"),
+                func.sum(case((col(PickStop.status).in_(FINISHED_STOPS), 1), else_=0)).label(
+                    "done"
+                ),
+            )
+            .group_by(PickStop.task_id)
+            .subquery()
+        )
+        claims = session.execute(
+            select(
+                PickTask.id,
+                PickTask.wave_id,
+                func.coalesce(Operator.name, ""),
+                PickTask.status,
+                func.coalesce(stops.c.done, 0),
+                func.coalesce(stops.c.stops, 0),
+                PickTask.heartbeat_at,
+            )
+            .outerjoin(Operator, Operator.id == PickTask.claimed_by)
+            .outerjoin(stops, stops.c.task_id == PickTask.id)
+            .where(col(PickTask.status).in_(HELD_LISTS))
+            .order_by(PickTask.heartbeat_at, PickTask.id)
+        ).all()
+    return Board(
+        waves=tuple(WaveRow(*(int(v) if i >= 3 else v for i, v in enumerate(row)))
+                    for row in waves),
+        claims=tuple(_claim_row(row, now, lease_s) for row in claims),
+    )
+
+
+def _claim_row(row: tuple, now: datetime, lease_s: float) -> ClaimRow:  # type: ignore[type-arg]
+    task_id, wave_id, picker, status, done, stops, heartbeat_at = row
+    beat = as_utc(heartbeat_at)
+    quiet_s = max(0.0, (now - beat).total_seconds()) if beat is not None else lease_s
+    return ClaimRow(task_id, wave_id, picker, status, int(done), int(stops), quiet_s,
+                    stale=status == TaskStatus.CLAIMED and quiet_s >= lease_s)

@@ -121,3 +121,24 @@ def test_route_plan_refuses_bad_specs_clearly(tmp_path: Path) -> None:
     (tmp_path / "torn.json").write_text('{"layout": ', encoding="utf-8")
     torn = runner.invoke(app, ["route", "plan", str(tmp_path / "torn.json")])
     assert torn.exit_code == 1 and "not valid JSON" in torn.stderr
+
+
+def test_wave_pause_resume_and_cancel_for_scripts(sqlite_store: Store) -> None:
+    db = _seeded(sqlite_store)
+    wave = _json(runner.invoke(app, ["wave", "release", "--db", db, "--json"]).stdout)["wave"]
+
+    def change(action: str) -> tuple[int, dict]:
+        result = runner.invoke(app, ["wave", action, str(wave), "--db", db, "--json"])
+        return result.exit_code, _json(result.stdout)
+
+    assert change("pause") == (0, {"wave": wave, "status": "paused"})
+    assert change("pause")[0] == 1  # already paused: refused, nothing changes
+    assert change("resume") == (0, {"wave": wave, "status": "released"})
+    assert change("cancel") == (0, {"wave": wave, "status": "cancelled"})
+    code, refused = change("resume")
+    assert code == 1 and refused["wave"] == wave and "cancelled" in refused["error"]
+    with sqlite_store.read() as session:
+        statuses = {o.shop_order_id: o.status for o in session.exec(select(Order))}
+    assert statuses == {"1": OrderStatus.READY, "2": OrderStatus.READY, "3": OrderStatus.HELD}
+    missing = runner.invoke(app, ["wave", "pause", "999", "--db", db])
+    assert missing.exit_code == 1 and "No such wave: 999" in missing.stderr

@@ -1,4 +1,4 @@
-"""`warehouse-tui wave preview|release`, `orders audit` and `route plan SPEC.json`.
+"""`warehouse-tui wave preview|release|pause|resume|cancel`, `orders audit`, `route plan SPEC.json`.
 
 Three command groups, registered in cli.py as `wave`, `orders` and `route`; `app` holds all three
 (for tests and for running this module's commands on their own).
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from warehouse_tui.services.journal import Actor
     from warehouse_tui.services.waves import WaveRules
 
-wave_app = typer.Typer(no_args_is_help=True, help="Preview or release a wave of ready orders.")
+wave_app = typer.Typer(no_args_is_help=True, help="Plan, release, pause, resume or cancel waves.")
 orders_app = typer.Typer(no_args_is_help=True, help="Audit new orders.")
 route_app = typer.Typer(no_args_is_help=True, help="What-if routes on a layout.")
 app = typer.Typer(no_args_is_help=True)
@@ -165,6 +165,48 @@ def release(
     else:
         typer.echo(_("Wave {id} released.").format(id=result["wave"]))
         _show(summary)
+
+
+WaveArgument = Annotated[int, typer.Argument(metavar="WAVE", help="The wave's number.")]
+
+
+def _change_wave(action: str, wave: int, db: str | None, station: str | None,
+                 as_json: bool) -> None:
+    from warehouse_tui.services import waves
+    from warehouse_tui.services.states import state_name
+
+    service = {"pause": waves.pause_wave, "resume": waves.resume_wave,
+               "cancel": waves.cancel_wave}[action]
+    result = service(open_store(db), _actor(station), wave)
+    if not result.accepted:
+        refuse(result.reason, as_json=as_json, extra={"wave": wave})
+    if as_json:
+        emit({"wave": wave, "status": result.status})
+    else:
+        typer.echo(_("Wave {id} is now {status}.").format(id=wave,
+                                                          status=state_name(result.status)))
+
+
+@wave_app.command("pause")
+def pause(wave: WaveArgument, db: DbOption = None, station: StationOption = None,
+          as_json: JsonOption = False) -> None:
+    """No new pick list of the wave can be claimed; claimed ones finish."""
+    _change_wave("pause", wave, db, station, as_json)
+
+
+@wave_app.command("resume")
+def resume(wave: WaveArgument, db: DbOption = None, station: StationOption = None,
+           as_json: JsonOption = False) -> None:
+    """A paused wave's pick lists can be claimed again."""
+    _change_wave("resume", wave, db, station, as_json)
+
+
+@wave_app.command("cancel")
+def cancel(wave: WaveArgument, db: DbOption = None, station: StationOption = None,
+           as_json: JsonOption = False) -> None:
+    """Cancel the wave: unpicked stock is given back, its orders go back to ready (those with
+    items picked wait for them to be put back)."""
+    _change_wave("cancel", wave, db, station, as_json)
 
 
 @orders_app.command("audit")

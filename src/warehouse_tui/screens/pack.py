@@ -153,7 +153,7 @@ class PackScreen(FloorScreen):
         Binding("f5", "weigh", _("Weigh")),
         Binding("f6", "typed_weight", _("Type weight")),
         Binding("f7", "quantity", _("Qty")),
-        Binding("f8", "close_parcel", _("Close")),
+        Binding("f8", "close_parcel", _("Close parcel")),
         Binding("f9", "next_parcel", _("Next parcel")),
         Binding("f10", "reprint", _("Reprint")),
         Binding("escape", "back", _("Back")),

@@ -137,8 +137,11 @@ class WarehouseApp(App[None]):
         feedback = self._feedback
         if feedback is None:
             return
-        for index in range(feedback.ok_bells if ok else feedback.fail_bells):
-            self.set_timer(index * BELL_GAP_S + 0.001, self.bell)
+        bells = feedback.ok_bells if ok else feedback.fail_bells
+        if bells:
+            self.bell()  # at once: a timer per scan would cost more than the bell
+        for index in range(1, bells):
+            self.set_timer(index * BELL_GAP_S, self.bell)
 
     def logged_in(self, operator: OperatorView) -> None:
         from warehouse_tui.screens.home import HomeScreen

@@ -46,7 +46,9 @@ def _register() -> None:
     )
     app.add_typer(orders.app, name="order", help="Show or cancel one order.")
     app.command("status", help="Orders and waves per state.")(orders.status)
-    app.add_typer(wave_commands.wave_app, name="wave", help="Plan, release, pause, resume or cancel waves.")
+    app.add_typer(
+        wave_commands.wave_app, name="wave", help="Plan, release, pause, resume or cancel waves."
+    )
     app.add_typer(wave_commands.orders_app, name="orders", help="Audit new orders.")
     app.add_typer(wave_commands.route_app, name="route", help="What-if routes on a layout.")
     app.add_typer(settings.app, name="settings", help="Warehouse-wide settings.")

@@ -107,64 +107,56 @@ def _show(summary: dict[str, Any]) -> None:
     )
 
 
-@wave_app.command("preview")
-def preview(
-    strategy: StrategyOption = "pick-by-order",
-    carrier: CarrierOption = None,
-    shop: ShopOption = None,
-    single_item: SingleOption = False,
-    multi_item: MultiOption = False,
-    zone: ZoneOption = None,
-    min_priority: PriorityOption = None,
-    max_orders: MaxOrdersOption = None,
-    max_lines: MaxLinesOption = None,
-    max_picks: MaxPicksOption = None,
-    db: DbOption = None,
-    station: StationOption = None,
-    as_json: JsonOption = False,
-) -> None:
-    """Audit new orders, then show what a wave of these rules would pick and walk."""
-    from warehouse_tui.services.waves import preview_wave
+def _plan_command(release: bool) -> Any:
+    """`wave preview` or `wave release`: the same rules, planned and shown, or also released."""
 
-    rules = _rules(strategy, carrier, shop, single_item, multi_item, zone, min_priority,
-                   max_orders, max_lines, max_picks)
-    summary = preview_wave(open_store(db), _actor(station), rules).summary()
-    if as_json:
-        emit(summary)
-    else:
-        _show(summary)
+    def command(
+        strategy: StrategyOption = "pick-by-order",
+        carrier: CarrierOption = None,
+        shop: ShopOption = None,
+        single_item: SingleOption = False,
+        multi_item: MultiOption = False,
+        zone: ZoneOption = None,
+        min_priority: PriorityOption = None,
+        max_orders: MaxOrdersOption = None,
+        max_lines: MaxLinesOption = None,
+        max_picks: MaxPicksOption = None,
+        db: DbOption = None,
+        station: StationOption = None,
+        as_json: JsonOption = False,
+    ) -> None:
+        from warehouse_tui.services.waves import preview_wave, release_wave
+
+        rules = _rules(strategy, carrier, shop, single_item, multi_item, zone, min_priority,
+                       max_orders, max_lines, max_picks)
+        store, actor = open_store(db), _actor(station)
+        if not release:
+            summary = preview_wave(store, actor, rules).summary()
+            if as_json:
+                emit(summary)
+            else:
+                _show(summary)
+            return
+        result = release_wave(store, actor, rules)
+        if not result["accepted"]:
+            refuse(result["reason"], as_json=as_json)
+        summary = {key: result[key] for key in ("orders", "lines", "picks", "batches", "walk_m")}
+        if as_json:
+            emit({**summary, "wave": result["wave"]})
+        else:
+            typer.echo(_("Wave {id} released.").format(id=result["wave"]))
+            _show(summary)
+
+    command.__doc__ = (
+        "Audit new orders, then plan, allocate and release a wave in one transaction."
+        if release
+        else "Audit new orders, then show what a wave of these rules would pick and walk."
+    )
+    return command
 
 
-@wave_app.command("release")
-def release(
-    strategy: StrategyOption = "pick-by-order",
-    carrier: CarrierOption = None,
-    shop: ShopOption = None,
-    single_item: SingleOption = False,
-    multi_item: MultiOption = False,
-    zone: ZoneOption = None,
-    min_priority: PriorityOption = None,
-    max_orders: MaxOrdersOption = None,
-    max_lines: MaxLinesOption = None,
-    max_picks: MaxPicksOption = None,
-    db: DbOption = None,
-    station: StationOption = None,
-    as_json: JsonOption = False,
-) -> None:
-    """Audit new orders, then plan, allocate and release a wave in one transaction."""
-    from warehouse_tui.services.waves import release_wave
-
-    rules = _rules(strategy, carrier, shop, single_item, multi_item, zone, min_priority,
-                   max_orders, max_lines, max_picks)
-    result = release_wave(open_store(db), _actor(station), rules)
-    if not result["accepted"]:
-        refuse(result["reason"], as_json=as_json)
-    summary = {key: result[key] for key in ("orders", "lines", "picks", "batches", "walk_m")}
-    if as_json:
-        emit({**summary, "wave": result["wave"]})
-    else:
-        typer.echo(_("Wave {id} released.").format(id=result["wave"]))
-        _show(summary)
+wave_app.command("preview")(_plan_command(release=False))
+wave_app.command("release")(_plan_command(release=True))
 
 
 WaveArgument = Annotated[int, typer.Argument(metavar="WAVE", help="The wave's number.")]

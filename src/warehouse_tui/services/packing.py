@@ -1455,7 +1455,10 @@ def _close(session: Session, actor: Actor, parcel: Parcel | None, printer_dest: 
     message = (
         _("Parcel {parcel} closed, label printed: {tracking} — order packed")
         if complete
-        else _("Parcel {parcel} closed, label printed: {tracking} — items left: F9 for the next parcel")
+        else _(
+            "Parcel {parcel} closed, label printed: {tracking} — items left: F9 for the next "
+            "parcel"
+        )
     )
     return PackResult(
         True,

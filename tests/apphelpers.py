@@ -53,6 +53,7 @@ async def scan(pilot: Pilot, code: str) -> None:
 async def wait_idle(pilot: Pilot) -> None:
     """Let service workers finish and their results reach the screen."""
     await pilot.app.workers.wait_for_complete()
+    await pilot.app.services_done()  # type: ignore[attr-defined]
     await pilot.pause()
 
 

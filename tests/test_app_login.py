@@ -108,3 +108,15 @@ def test_snapshot_login(floor, snap_compare, size: tuple[int, int]) -> None:  # 
         await wait_idle(pilot)
 
     assert snap_compare(make_test_app(floor), terminal_size=size, run_before=run_before)
+
+
+async def test_a_service_that_raises_stops_the_app_with_its_error(floor) -> None:  # type: ignore[no-untyped-def]
+    app = make_test_app(floor)
+    shown: list[int] = []
+    with pytest.raises(ZeroDivisionError):
+        async with app.run_test(size=(40, 16)) as pilot:
+            await log_in(pilot, "OP-0001")
+            app.screen.call_service(lambda: 1 // 0, then=shown.append)  # type: ignore[attr-defined]
+            await app.services_done()
+            await pilot.pause()
+    assert shown == [] and app.return_code == 1

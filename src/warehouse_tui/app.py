@@ -3,6 +3,7 @@ operator's home and the floor screens."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
@@ -117,6 +118,10 @@ class WarehouseApp(App[None]):
         for scanner in self._scanners:
             scanner.stop()
         self.service_thread.shutdown(wait=False, cancel_futures=True)
+
+    async def services_done(self) -> None:
+        """Wait until every service asked for so far has run, its result shown."""
+        await asyncio.wrap_future(self.service_thread.submit(lambda: None))
 
     @property
     def store(self) -> Store:

@@ -8,10 +8,8 @@ fields use ScanAwareInput, which hands a scan-shaped burst to the screen instead
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Callable
-from functools import partial
 from itertools import pairwise
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -166,18 +164,20 @@ class FloorScreen(Screen[Any]):
         """Run a service on the app's service thread, then `then(result)` on the UI thread.
 
         One long-lived thread runs a station's services one at a time, in the order they were
-        asked for: scans count in the order they were made, and no thread is started per scan
-        (starting one costs more than the scan's own transaction)."""
+        asked for: scans count in the order they were made. Handing the call straight to that
+        thread, rather than through a worker, saves two hops between threads on every scan.
+        A service that raises stops the app with its traceback, as a failed worker would."""
 
-        async def work() -> None:
-            loop = asyncio.get_running_loop()
-            result = await loop.run_in_executor(
-                self.wapp.service_thread, partial(fn, *args, **kwargs)
-            )
+        def work() -> None:
+            try:
+                result = fn(*args, **kwargs)
+            except Exception as error:
+                self.app.call_from_thread(self.app._handle_exception, error)
+                return
             if then is not None:
-                then(result)
+                self.app.call_from_thread(then, result)
 
-        self.run_worker(work(), exclusive=False, group="service")
+        self.wapp.service_thread.submit(work)
 
     def feedback(self, ok: bool, message: str) -> None:
         """A coloured message in the screen's `#feedback` line, and the success or failure sound."""

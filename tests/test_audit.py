@@ -80,6 +80,49 @@ def test_stock_goes_to_ready_orders_then_the_most_urgent(store: Store) -> None:
     assert statuses == {"1": "ready", "2": "held", "3": "held", "4": "ready"}
 
 
+def test_urgency_breaks_ties_by_priority_then_first_imported(store: Store) -> None:
+    soon = datetime.now(UTC) + timedelta(hours=3)
+    with store.write() as session:
+        add_carrier(session)
+        (sku,) = add_skus(session, 1)
+        add_stock(session, add_location(session, 1, 5), sku, 3)
+        add_order(session, 1, [("SKU-1", 1)])  # no ship-by: after every order that has one
+        add_order(session, 2, [("SKU-1", 1)], ship_by=soon, priority=1)
+        add_order(session, 3, [("SKU-1", 1)], ship_by=soon, priority=2)
+        add_order(session, 4, [("SKU-1", 1)], ship_by=soon, priority=1)
+        add_order(session, 5, [("SKU-1", 1)])
+    audit_orders(store, ACTOR)
+    statuses = {number: order.status for number, order in _orders(store).items()}
+    assert statuses == {"1": "held", "2": "ready", "3": "ready", "4": "ready", "5": "held"}
+    with store.write() as session:
+        add_stock(session, add_location(session, 2, 5), sku, 1)
+        add_order(session, 6, [("SKU-1", 1)])
+        add_order(session, 7, [("SKU-1", 1)])
+    audit_orders(store, ACTOR)
+    statuses = {number: order.status for number, order in _orders(store).items()}
+    assert (statuses["6"], statuses["7"]) == ("ready", "held")
+
+
+def test_a_held_order_leaves_its_stock_to_the_next(store: Store) -> None:
+    with store.write() as session:
+        add_carrier(session)
+        first, second = add_skus(session, 2)
+        add_stock(session, add_location(session, 1, 5), first, 5)
+        add_stock(session, add_location(session, 2, 5), second, 4)
+        add_order(session, 1, [("SKU-1", 3), ("SKU-2", 3), ("SKU-2", 2)], priority=9)
+        add_order(session, 2, [("SKU-1", 5)], priority=5)
+        add_order(session, 3, [("SKU-2", 2), ("SKU-2", 2)])
+        add_order(session, 4, [("SKU-2", 1)])
+    result = audit_orders(store, ACTOR)
+    orders = _orders(store)
+    assert orders["1"].hold_reason == "too little stock for SKU-2"  # 3 + 2 of 4
+    assert {number: orders[number].status for number in "234"} == {
+        "2": "ready", "3": "ready", "4": "held"
+    }
+    assert result.holds == {orders["1"].id: "too little stock for SKU-2",
+                            orders["4"].id: "too little stock for SKU-2"}
+
+
 def test_merge_groups_same_buyer_address_and_carrier(store: Store) -> None:
     with store.write() as session:
         add_carrier(session)

@@ -1145,32 +1145,38 @@ def _batches(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
 
 def bulk_insert(session: Session, table: Table, columns: Sequence[str],
                 rows: Sequence[Sequence[Any]]) -> None:
-    """An executemany of `rows` (values in `columns` order) straight through the driver.
+    """An executemany of `rows` (values in `columns` order) into `table`, by `bulk_execute`."""
+    statement = insert(table).inline().values({name: bindparam(name) for name in columns})
+    bulk_execute(session, statement, columns, rows)
 
-    The same statement and the same value conversions SQLAlchemy would use (the INSERT compiled
-    once for this database, each column type's own bind processor), without its per-row
-    parameter handling, which otherwise costs more than the database's own work: the values
-    are put in the driver's order and converted a column at a time, when there is any of that
-    to do."""
+
+def bulk_execute(session: Session, statement: Any, names: Sequence[str],
+                 rows: Sequence[Sequence[Any]]) -> None:
+    """An executemany of `statement` straight through the driver: each row gives the values of
+    its bound parameters `names` (every one of them), in that order.
+
+    The same statement and the same value conversions SQLAlchemy would use (compiled once for
+    this database, each parameter type's own bind processor), without its per-row parameter
+    handling, which otherwise costs more than the database's own work: the values are put in
+    the driver's order and converted a column at a time, when there is any of that to do."""
     if not rows:
         return
     connection = session.connection()
     dialect = connection.dialect
-    statement = insert(table).inline().values({name: bindparam(name) for name in columns})
     compiled = statement.compile(dialect=dialect)
-    names = list(compiled.positiontup or columns)  # the order the driver wants
+    order = list(compiled.positiontup or names)  # the order the driver wants
     processors = {
-        name: processor for name in names
-        if (processor := table.c[name].type.dialect_impl(dialect).bind_processor(dialect))
+        name: processor for name in order
+        if (processor := compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect))
     }
     params: list[Any] = list(rows)
-    if processors or compiled.positiontup != list(columns):
-        given = dict(zip(columns, zip(*rows, strict=True), strict=True))
+    if processors or compiled.positiontup != list(names):
+        given = dict(zip(names, zip(*rows, strict=True), strict=True))
         values = [_converted(processors[name], given[name]) if name in processors
-                  else given[name] for name in names]
+                  else given[name] for name in order]
         params = list(zip(*values, strict=True))
         if compiled.positiontup is None:
-            params = [dict(zip(names, row, strict=True)) for row in params]
+            params = [dict(zip(order, row, strict=True)) for row in params]
     connection.exec_driver_sql(compiled.string, params)
 
 

@@ -9,7 +9,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from warehouse_tui.domain.batching import BatchPlan, CartCapacity, Order, plan_batches
+from warehouse_tui.domain.batching import (
+    BatchPlan,
+    CartCapacity,
+    Order,
+    plan_batches,
+    savings_groups,
+)
 from warehouse_tui.domain.layout import Layout, PickPoint
 from warehouse_tui.domain.routing import plan_route, route_length
 
@@ -94,6 +100,12 @@ def test_savings_beat_carts_filled_in_arrival_order() -> None:
     )
     assert len(plan.batches) <= 26  # 24 at best: savings may leave a cart or two part-full
     assert plan.best_length < 0.85 * arrival
+
+
+def test_orders_at_the_same_place_fill_carts_together() -> None:
+    orders = [Order(k, (PickPoint(3, 5),), volume=1) for k in range(30)]
+    groups = savings_groups(TWO_BLOCKS, orders, CartCapacity(max_totes=12, max_volume=60))
+    assert sorted(len(group) for group in groups) == [6, 12, 12]
 
 
 def test_an_order_too_big_for_a_cart_gets_one_to_itself() -> None:

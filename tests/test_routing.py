@@ -157,19 +157,41 @@ def test_optimal_is_held_karp_on_small_multi_block_instances() -> None:
         assert route.length == pytest.approx(held_karp_length(layout, picks), abs=1e-6)
 
 
-def test_best_is_within_two_percent_of_optimal_on_multi_block_layouts() -> None:
+def test_routes_through_two_blocks_are_exact_for_any_number_of_picks() -> None:
+    """The dynamic program over the aisles, with a middle cross-aisle: also on deeper layouts
+    whose picks lie in the front two blocks, and on picks too many for Held-Karp."""
+    rng = random.Random(2002)
+    for _ in range(150):
+        layout = random_layout(rng, blocks=rng.choice([2, 2, 3]))
+        reach = layout.cross_positions[2]
+        picks = [p for p in random_picks(rng, layout, rng.randint(1, 10)) if p.position <= reach]
+        optimum = held_karp_length(layout, picks)
+        for method in ("optimal", "best"):
+            route = plan_route(layout, picks, method)
+            assert route.exact
+            assert route.length == pytest.approx(optimum, abs=1e-6)
+    layout = Layout(12, 30, 3, 5, (15.0,))
+    many = [PickPoint(rng.randrange(12), round(rng.uniform(0, 30), 1)) for _ in range(60)]
+    route = plan_route(layout, many, "best")
+    assert route.exact
+    for method in ("s-shape", "largest-gap", "combined"):
+        assert route.length <= plan_route(layout, many, method).length + 1e-9
+
+
+def test_best_is_within_two_percent_of_optimal_beyond_two_blocks() -> None:
     rng = random.Random(42)
     gaps, searched_gaps = [], []
     for _ in range(200):
-        layout = random_layout(rng, blocks=rng.randint(2, 3))
+        layout = random_layout(rng, blocks=3)
         picks = [
             PickPoint(rng.randrange(layout.aisles), round(rng.uniform(0, layout.aisle_length), 1))
             for _ in range(rng.randint(6, 11))
         ]
         optimum = held_karp_length(layout, picks)
-        gap = plan_route(layout, picks, "best").length / optimum - 1
+        route = plan_route(layout, picks, "best")
+        gap = route.length / optimum - 1
         gaps.append(gap)
-        if len(set(picks)) > 8:  # beyond what `best` solves exactly: the local search's work
+        if not route.exact:  # the heuristics and local search's work
             searched_gaps.append(gap)
     print(
         f"best vs optimum: mean gap {statistics.mean(gaps):.3%}, "
@@ -180,9 +202,9 @@ def test_best_is_within_two_percent_of_optimal_on_multi_block_layouts() -> None:
     assert statistics.mean(searched_gaps) <= 0.02
 
 
-def test_optimal_falls_back_to_best_beyond_held_karp_on_multi_block() -> None:
-    layout = Layout(6, 20, 3, 2, (10,))
-    picks = [PickPoint(a, y) for a in range(6) for y in (3.0, 14.0, 17.0)][: HELD_KARP_LIMIT + 1]
+def test_optimal_falls_back_to_best_beyond_held_karp_on_three_blocks() -> None:
+    layout = Layout(6, 30, 3, 2, (10, 20))
+    picks = [PickPoint(a, y) for a in range(6) for y in (3.0, 14.0, 27.0)][: HELD_KARP_LIMIT + 1]
     route = plan_route(layout, picks, "optimal")
     assert route.method == "optimal"
     assert not route.exact
@@ -198,6 +220,10 @@ def test_small_routes_by_hand() -> None:
     lone = plan_route(layout, [PickPoint(2, 5)], "optimal")
     assert lone.length == 2 * (4 + 5)
     assert lone.sequence == (0,)
+    # one aisle, two blocks: up through the front block to the pick behind the cross-aisle, back
+    one_aisle = Layout(aisles=1, aisle_length=20, aisle_spacing=3, cross_aisles=(10,))
+    behind = plan_route(one_aisle, [PickPoint(0, 15), PickPoint(0, 4)], "best")
+    assert (behind.exact, behind.length, behind.sequence) == (True, 30, (1, 0))
 
 
 # --- every method, any input ------------------------------------------------------------------

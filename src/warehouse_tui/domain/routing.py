@@ -4,13 +4,14 @@ Every method returns a visiting sequence; its length is always recomputed the sa
 walk from the depot through the picks in sequence order along shortest paths and back — so
 methods compare fairly.
 
-- `optimal`: on a single block the Ratliff & Rosenthal (1983) dynamic program, linear in the
-  number of aisles, with the depot in any aisle; on several blocks Held-Karp up to
-  `HELD_KARP_LIMIT` distinct stops, and `best` beyond (then not exact).
+- `optimal`, and `best` (what waves use): exact whenever the route uses at most two blocks (the
+  front one and the one behind a middle cross-aisle) — the Ratliff & Rosenthal (1983) dynamic
+  program, linear in the number of aisles, as Roodbergen & De Koster (2001) extend it to a
+  middle cross-aisle. Deeper, `optimal` is Held-Karp up to `HELD_KARP_LIMIT` distinct stops and
+  `best` beyond (then not exact); `best` is Held-Karp for a few stops, else the best of the
+  three heuristics improved by 2-opt and or-opt.
 - `s-shape`, `largest-gap`, `combined`: the Roodbergen & De Koster (2001) multi-block versions
   (one block is just the simplest case), kept as baselines.
-- `best`, what waves use: Ratliff & Rosenthal on one block; on several, Held-Karp for a few
-  stops, else the best of the three heuristics improved by 2-opt and or-opt.
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from functools import cache
-from itertools import pairwise
+from functools import cache, lru_cache
+from itertools import product
 from typing import Any, NamedTuple
 
 from warehouse_tui.domain.layout import Layout, PickPoint
@@ -29,9 +30,10 @@ from warehouse_tui.i18n import _
 
 METHODS = ("optimal", "s-shape", "largest-gap", "combined", "best")
 HELD_KARP_LIMIT = 12
-"""Most distinct stops (depot not counted) `optimal` solves exactly on a multi-block layout."""
+"""Most distinct stops (depot not counted) `optimal` solves exactly on a route through more than
+two blocks."""
 _BEST_HELD_KARP_LIMIT = 8
-"""Up to this many stops `best` solves multi-block routes exactly too: it is cheaper than the
+"""Up to this many stops `best` solves those routes exactly too: it is cheaper than the
 heuristics plus local search there."""
 _MULTI_START_LIMIT = 30
 """Up to this many stops `best` improves all three heuristics' routes, beyond only the
@@ -141,16 +143,18 @@ def _tour_cost(tour: Sequence[int], dist: list[list[float]]) -> float:
 
 
 def _optimal_order(layout: Layout, stops: _Stops) -> tuple[list[PickPoint], bool]:
-    if layout.blocks == 1:
-        return ratliff_rosenthal_order(layout, stops.points), True
+    blocks = _dp_blocks(layout, stops.points)
+    if blocks <= _DP_MAX_BLOCKS:
+        return _dp_order(layout, stops.points, blocks), True
     if len(stops.points) <= HELD_KARP_LIMIT:
         return _held_karp_order(layout, stops.points), True
     return _best_order(layout, stops)
 
 
 def _best_order(layout: Layout, stops: _Stops) -> tuple[list[PickPoint], bool]:
-    if layout.blocks == 1:
-        return ratliff_rosenthal_order(layout, stops.points), True
+    blocks = _dp_blocks(layout, stops.points)
+    if blocks <= _DP_MAX_BLOCKS:
+        return _dp_order(layout, stops.points, blocks), True
     if len(stops.points) <= _BEST_HELD_KARP_LIMIT:
         return _held_karp_order(layout, stops.points), True
     points = stops.points
@@ -351,252 +355,292 @@ def _move_segment(
     return True
 
 
-# --- Ratliff & Rosenthal ----------------------------------------------------------------------
+# --- exact routes: a dynamic program over the aisles ------------------------------------------
 #
-# A tour is an even, connected multigraph over the front (a) and back (b) ends of the aisles
-# and the picks. Sweeping aisles left to right, a partial tour is summed up by the degree class
-# of the current aisle's a and b (zero, odd, even), whether a and b are already connected, and
-# whether a finished component lies behind (then nothing may follow). The depot is a pick at
-# position 0 of its aisle, so the tour must reach it. A segment of zero length (a pick on a
-# cross-aisle) still counts two towards its end's degree: it says the end must be on the tour.
+# Ratliff & Rosenthal (1983) for one block, as Roodbergen & De Koster (2001) extend it to a
+# middle cross-aisle. A tour is an even, connected multigraph over the junctions (where an aisle
+# meets a cross-aisle) and the picks. Sweeping the aisles left to right, a partial tour is summed
+# up by each junction of the current aisle: its degree class (zero, odd, even) and which of them
+# are already connected. Each aisle is walked segment by segment (a segment: the stretch of an
+# aisle between two cross-aisles), then linked to the next aisle by 0-2 copies of each
+# cross-aisle's link. The depot is a pick at position 0 of its aisle. A stretch of zero length (a
+# pick on a cross-aisle) still counts two towards its junction's degree: it says the junction
+# must be on the tour.
+#
+# Only segments with picks are walked (so only aisles with picks are visited). Take the stretch
+# of one block between two neighbouring aisles with picks in that block, or beyond the outermost
+# one: with at most two blocks, a tour enters and leaves it only through those aisles and the
+# cross-aisle shared with the other block, so any piece of tour inside it can be swapped for one
+# no longer that keeps to its cross-aisles and those aisles, walking none of its segments.
+#
+# The summaries and their moves depend on the number of junctions only, so they are numbered
+# once (`_automaton`) and a route only adds up costs. Cross-aisles behind the farthest block with
+# picks are never needed either, so a route is planned over the blocks it uses.
+
+_DP_MAX_BLOCKS = 2
+"""Routes that use at most this many blocks are planned exactly by the dynamic program (its
+shortcut above needs each block to touch the front or the back)."""
 
 _ZERO, _ODD, _EVEN = 0, 1, 2
 
+_Junctions = tuple[tuple[int, ...], tuple[int, ...]]
+"""A partial tour's summary: each junction's degree class, and its group (connected junctions
+share one; -1 for a junction not on the tour)."""
 
-class _State(NamedTuple):
-    front: int
-    back: int
-    joined: bool
-    closed: bool
+_WALKS = ((1, 1, True), (2, 2, True), (2, 2, False), (2, 0, False), (0, 2, False))
+"""Ways to walk a segment: (copies at its lower junction, at its upper one, joins them)."""
+_PASS, _TWICE, _GAP, _FROM_LOWER, _FROM_UPPER = range(len(_WALKS))
+"""Through once; through twice; in and out from both ends leaving the largest gap; in and out
+from the lower end only; from the upper end only."""
 
 
-_EMPTY = _State(_ZERO, _ZERO, False, False)
-_CLOSED = _State(_ZERO, _ZERO, False, True)
+class _Automaton(NamedTuple):
+    start: int
+    walks: list[list[list[int]]]
+    """walks[segment][way][summary] → the summary after walking the segment so (-1: no tour)."""
+    links: list[tuple[tuple[int, int, tuple[int, ...]], ...]]
+    """links[summary] → (summary at the next aisle, links walked, copies per junction), …"""
+    final: list[bool]
 
 
-class _Vertical(NamedTuple):
-    """How one aisle is walked: `passes` whole traversals, plus a doubled stretch from the
-    front up to `lower` and one from the back down to `upper` (None: no such stretch)."""
+@cache
+def _automaton(junctions: int) -> _Automaton:
+    """Every summary reachable with this many junctions per aisle, numbered, and its moves."""
+    start = (tuple([_ZERO] * junctions), tuple([-1] * junctions))
+    summaries = [start]
+    number = {start: 0}
 
-    cost: float
-    front_degree: int
-    back_degree: int
-    passes: int
-    lower: float | None
-    upper: float | None
+    def numbered(summary: _Junctions | None) -> int:
+        if summary is None:
+            return -1
+        if summary not in number:
+            number[summary] = len(summaries)
+            summaries.append(summary)
+        return number[summary]
+
+    walks: list[list[list[int]]] = [[[] for _ in _WALKS] for _ in range(junctions - 1)]
+    links = []
+    every_copies = list(product(range(3), repeat=junctions))
+    for summary in summaries:  # grows while it is read: a breadth-first search
+        for segment, table in enumerate(walks):
+            for way, column in enumerate(table):
+                column.append(numbered(_after_walk(summary, segment, way)))
+        moves = []
+        for copies in every_copies:
+            after = _after_links(summary, copies)
+            if after is not None:
+                moves.append((numbered(after), sum(copies), copies))
+        links.append(tuple(moves))
+    return _Automaton(0, walks, links, [_is_final(summary) for summary in summaries])
+
+
+def _canonical(degrees: tuple[int, ...], groups: Sequence[int]) -> _Junctions:
+    names: dict[int, int] = {}
+    return degrees, tuple(
+        names.setdefault(group, len(names)) if degree != _ZERO else -1
+        for degree, group in zip(degrees, groups, strict=True)
+    )
 
 
 def _with_degree(degree_class: int, added: int) -> int:
-    if added == 0:
-        return degree_class
     odd = (degree_class == _ODD) != (added % 2 == 1)
     return _ODD if odd else _EVEN
 
 
-def _vertical_options(positions: Sequence[float], length: float) -> list[_Vertical]:
-    options = [
-        _Vertical(length, 1, 1, 1, None, None),
-        _Vertical(2 * length, 2, 2, 2, None, None),
-    ]
-    if not positions:
-        return [_Vertical(0.0, 0, 0, 0, None, None), options[0]]
-    best: dict[tuple[bool, bool], _Vertical] = {}
+def _after_walk(summary: _Junctions, segment: int, way: int) -> _Junctions | None:
+    lower_copies, upper_copies, joins = _WALKS[way]
+    degrees, groups = list(summary[0]), list(summary[1])
+    if way == _TWICE and degrees[segment] != _ZERO and groups[segment] == groups[segment + 1]:
+        return None  # joins what is joined: a stretch from one end or both costs less
+    for junction, copies in ((segment, lower_copies), (segment + 1, upper_copies)):
+        if copies:
+            if degrees[junction] == _ZERO:
+                groups[junction] = len(groups) + junction  # a group of its own
+            degrees[junction] = _with_degree(degrees[junction], copies)
+    if joins:
+        kept, merged = groups[segment], groups[segment + 1]
+        groups = [kept if group == merged else group for group in groups]
+    return _canonical(tuple(degrees), groups)
+
+
+def _after_links(summary: _Junctions, copies: tuple[int, ...]) -> _Junctions | None:
+    """Copies of each junction's link to the next aisle; this aisle's junctions are then final."""
+    degrees, groups = summary
+    for degree, count in zip(degrees, copies, strict=True):
+        if (degree == _ODD) != (count == 1):
+            return None  # a junction left with odd degree
+        if degree == _ZERO and count:
+            return None  # a dead end: the tour never needs it
+    on_tour = {group for group in groups if group >= 0}
+    if on_tour - {group for group, count in zip(groups, copies, strict=True) if count}:
+        return None  # a group cut off: the next aisle has picks, so the tour is not done
+    return _canonical(
+        tuple(_ODD if count == 1 else _EVEN if count else _ZERO for count in copies), groups
+    )
+
+
+def _is_final(summary: _Junctions) -> bool:
+    degrees, groups = summary
+    return _ODD not in degrees and len({group for group in groups if group >= 0}) == 1
+
+
+class _Way(NamedTuple):
+    """How one segment is walked, with the reaches of its stretches from the lower and upper
+    junction (None: no such stretch)."""
+
+    way: int
+    cost: float
+    lower: float | None
+    upper: float | None
+
+
+@lru_cache(maxsize=4096)
+def _segment_ways(positions: tuple[float, ...], low: float, high: float) -> tuple[_Way, ...]:
+    """The ways worth walking a segment with picks at `positions` (ascending). Cached: the
+    same few locations come up route after route."""
+    depth = high - low
+    best: dict[int, _Way] = {}
     count = len(positions)
     for split in range(count + 1):
         lower = positions[split - 1] if split > 0 else None
         upper = positions[split] if split < count else None
-        if lower == length or upper == 0:
-            continue  # reaches the other end: that is a whole double pass, already listed
-        cost = 2 * (lower or 0.0) + (2 * (length - upper) if upper is not None else 0.0)
-        key = (lower is not None, upper is not None)
-        if key not in best or cost < best[key].cost:
-            best[key] = _Vertical(cost, 2 * key[0], 2 * key[1], 0, lower, upper)
-    return options + list(best.values())
-
-
-@cache
-def _after_vertical(
-    state: _State, front_degree: int, back_degree: int, joins: bool
-) -> _State | None:
-    if state.closed:
-        return state if front_degree == back_degree == 0 else None
-    front = _with_degree(state.front, front_degree)
-    back = _with_degree(state.back, back_degree)
-    joined = joins or (state.joined and state.front != _ZERO and state.back != _ZERO)
-    return _State(front, back, joined, False)
-
-
-@cache
-def _horizontal_moves(state: _State) -> list[tuple[_State, int, tuple[int, int]]]:
-    """(state after, links walked, (front links, back links)) for each way on to the next
-    aisle that keeps a tour possible."""
-    moves = []
-    for front_edges in range(3):
-        for back_edges in range(3):
-            after = _after_horizontal(state, front_edges, back_edges)
-            if after is not None:
-                moves.append((after, front_edges + back_edges, (front_edges, back_edges)))
-    return moves
-
-
-def _after_horizontal(state: _State, front_edges: int, back_edges: int) -> _State | None:
-    """Copies of the front and back links to the next aisle; this aisle's ends are then
-    final."""
-    if state.closed:
-        return state if front_edges == back_edges == 0 else None
-    if (state.front == _ODD) != (front_edges == 1) or (state.back == _ODD) != (back_edges == 1):
-        return None  # an end left with odd degree
-    front_part = "a" if state.front != _ZERO else None
-    back_part = ("a" if state.joined else "b") if state.back != _ZERO else None
-    new_front = (front_part or "new front") if front_edges else None
-    new_back = (back_part or "new back") if back_edges else None
-    old_parts = {front_part, back_part} - {None}
-    if old_parts - {new_front, new_back}:
-        if len(old_parts) == 1 and new_front is new_back is None:
-            return _CLOSED
-        return None  # a component cut off while other edges remain
-    joined = new_front is not None and new_front == new_back
-    return _State(front_edges, back_edges, joined, False)
-
-
-def _is_final(state: _State) -> bool:
-    if state.closed:
-        return True
-    if _ODD in (state.front, state.back):
-        return False
-    if state.front != _ZERO and state.back != _ZERO:
-        return state.joined
-    return state != _EMPTY
-
-
-def ratliff_rosenthal_order(layout: Layout, points: Sequence[PickPoint]) -> list[PickPoint]:
-    """An optimal visiting order of distinct `points` on a single-block layout."""
-    if layout.blocks != 1:
-        raise ValueError(
-            _("the Ratliff-Rosenthal route needs a layout without middle cross-aisles")
+        if lower == high or upper == low:
+            continue  # reaches the other end: that is a double pass, listed anyway
+        cost = 2 * (lower - low if lower is not None else 0.0) + 2 * (
+            high - upper if upper is not None else 0.0
         )
-    if not points:
-        return []
-    length = float(layout.aisle_length)
+        way = _GAP if upper is not None and lower is not None else (
+            _FROM_LOWER if lower is not None else _FROM_UPPER
+        )
+        if way not in best or cost < best[way].cost:
+            best[way] = _Way(way, cost, lower, upper)
+    return (_Way(_PASS, depth, None, None), _Way(_TWICE, 2 * depth, None, None), *best.values())
+
+
+def _dp_blocks(layout: Layout, points: Iterable[PickPoint]) -> int:
+    """How many blocks, from the front, a route through `points` needs."""
+    crosses = layout.cross_positions
+    return max((bisect_left(crosses, point.position, 1) for point in points), default=1)
+
+
+def _dp_order(layout: Layout, points: Sequence[PickPoint], blocks: int) -> list[PickPoint]:
+    """An optimal visiting order of distinct `points`, none at the depot, all in the front
+    `blocks` blocks."""
+    crosses = layout.cross_positions
+    # Segment k holds the picks in (crosses[k], crosses[k + 1]], the first one position 0 too.
+    in_segment: dict[tuple[int, int], list[PickPoint]] = defaultdict(list)
+    for point in sorted((layout.depot, *points)):
+        in_segment[point.aisle, bisect_left(crosses, point.position, 1) - 1].append(point)
+    aisles = sorted({aisle for aisle, _ in in_segment})
+    junctions = blocks + 1
+    machine = _automaton(junctions)
+    count, links = len(machine.final), machine.links
     spacing = layout.aisle_spacing
-    in_aisle: dict[int, set[float]] = defaultdict(set)
-    for point in points:
-        in_aisle[point.aisle].add(point.position)
-    in_aisle[layout.depot_aisle].add(0.0)
-    first, last = min(in_aisle), max(in_aisle)
-    costs: dict[_State, float] = {_EMPTY: 0.0}
-    steps: list[dict[_State, tuple[_State, Any]]] = []
-    for aisle in range(first, last + 1):
-        if aisle > first:
-            costs = _relax(
-                costs,
-                steps,
-                lambda state: [
-                    (after, links * spacing, move)
-                    for after, links, move in _horizontal_moves(state)
-                ],
+    inf = math.inf
+    costs = [inf] * count
+    costs[machine.start] = 0.0
+    live = [machine.start]
+    # Per step: the aisle's place in `aisles`, segment (-1: the links into the aisle), its picks
+    # bottom up, and for each summary reached the summary before and the move.
+    trail: list[tuple[int, int, tuple[PickPoint, ...], list[int], list[Any]]] = []
+    for stage, aisle in enumerate(aisles):
+        if stage:
+            link = (aisle - aisles[stage - 1]) * spacing
+            reached, before, moves, now_live = [inf] * count, [0] * count, [None] * count, []
+            for summary in live:
+                cost = costs[summary]
+                for after, copies, move in links[summary]:
+                    total = cost + copies * link
+                    if total < reached[after]:
+                        if reached[after] == inf:
+                            now_live.append(after)
+                        reached[after], before[after], moves[after] = total, summary, move
+            costs, live = reached, now_live
+            trail.append((stage, -1, (), before, moves))
+        for segment in range(blocks):
+            if (aisle, segment) not in in_segment:
+                continue  # never walked (see above)
+            picks = tuple(in_segment[aisle, segment])
+            ways = _segment_ways(
+                tuple([pick.position for pick in picks]), crosses[segment], crosses[segment + 1]
             )
-        options = _vertical_options(sorted(in_aisle.get(aisle, ())), length)
-        costs = _relax(
-            costs,
-            steps,
-            lambda state, options=options: [
-                (_after_vertical(state, o.front_degree, o.back_degree, o.passes > 0), o.cost, o)
-                for o in options
-            ],
-        )
-    final = min((s for s in costs if _is_final(s)), key=costs.__getitem__)
-    edges = _tour_edges(steps, final, first, in_aisle, length)
-    return _order_from_edges(edges, layout.depot, set(points))
-
-
-def _relax(
-    costs: dict[_State, float],
-    steps: list[dict[_State, tuple[_State, Any]]],
-    moves_from: Callable[[_State], list[tuple[_State | None, float, Any]]],
-) -> dict[_State, float]:
-    """One DP stage: the cheapest way to each state reachable by one move."""
-    reached: dict[_State, float] = {}
-    came_from: dict[_State, tuple[_State, Any]] = {}
-    for state, cost in costs.items():
-        for after, move_cost, move in moves_from(state):
-            if after is None:
-                continue
-            total = cost + move_cost
-            if total < reached.get(after, math.inf) - _EPSILON:
-                reached[after] = total
-                came_from[after] = (state, move)
-    steps.append(came_from)
-    return reached
-
-
-_Node = tuple[int, float]
-
-
-def _tour_edges(
-    steps: list[dict[_State, tuple[_State, Any]]],
-    final: _State,
-    first_aisle: int,
-    in_aisle: dict[int, set[float]],
-    length: float,
-) -> list[tuple[_Node, _Node]]:
-    """Walk the DP back from `final` and list the tour's edges, repeated as walked."""
-    edges: list[tuple[_Node, _Node]] = []
-    state = final
-    for step_index in range(len(steps) - 1, -1, -1):
-        state, move = steps[step_index][state]
-        aisle = first_aisle + (step_index + 1) // 2
-        if isinstance(move, _Vertical):
-            stops = sorted({0.0, length, *in_aisle.get(aisle, ())})
-            edges += _aisle_edges(aisle, stops, 0.0, length, move.passes)
-            if move.lower is not None:
-                edges += _aisle_edges(aisle, stops, 0.0, move.lower, 2)
-            if move.upper is not None:
-                edges += _aisle_edges(aisle, stops, move.upper, length, 2)
+            table = machine.walks[segment]
+            reached, before, moves, now_live = [inf] * count, [0] * count, [None] * count, []
+            for way in ways:
+                column, way_cost = table[way.way], way.cost
+                for summary in live:
+                    after = column[summary]
+                    if after >= 0:
+                        total = costs[summary] + way_cost
+                        if total < reached[after]:
+                            if reached[after] == inf:
+                                now_live.append(after)
+                            reached[after], before[after], moves[after] = total, summary, way
+            costs, live = reached, now_live
+            trail.append((stage, segment, picks, before, moves))
+    summary = min((s for s in live if machine.final[s]), key=costs.__getitem__)
+    # The tour: edges through segments and along links — (lower or left junction, the other,
+    # the picks passed going up), junctions numbered `junctions` per aisle visited — and spurs,
+    # stretches in and out from a junction: junction → their picks as first passed.
+    edges: list[tuple[int, int, tuple[PickPoint, ...]]] = []
+    spurs: dict[int, list[PickPoint]] = defaultdict(list)
+    for stage, segment, picks, before, moves in reversed(trail):
+        move = moves[summary]
+        summary = before[summary]
+        base = stage * junctions
+        if segment < 0:
+            edges += [
+                (base - junctions + k, base + k, ())
+                for k, copies in enumerate(move)
+                for _copy in range(copies)
+            ]
+        elif move.way == _PASS:
+            edges.append((base + segment, base + segment + 1, picks))
+        elif move.way == _TWICE:
+            edges += [(base + segment, base + segment + 1, picks)] * 2
         else:
-            front_edges, back_edges = move
-            edges += [((aisle - 1, 0.0), (aisle, 0.0))] * front_edges
-            edges += [((aisle - 1, length), (aisle, length))] * back_edges
-    return edges
+            if move.lower is not None:
+                spurs[base + segment] += [p for p in picks if p.position <= move.lower]
+            if move.upper is not None:
+                spurs[base + segment + 1] += [p for p in picks[::-1] if p.position >= move.upper]
+    visits = dict.fromkeys(_walk_picks(edges, spurs, aisles.index(layout.depot_aisle) * junctions))
+    del visits[layout.depot]
+    return list(visits)
 
 
-def _aisle_edges(
-    aisle: int, stops: list[float], low: float, high: float, times: int
-) -> list[tuple[_Node, _Node]]:
-    inside = [y for y in stops if low <= y <= high]
-    return [((aisle, y0), (aisle, y1)) for y0, y1 in pairwise(inside)] * times
-
-
-def _order_from_edges(
-    edges: list[tuple[_Node, _Node]], depot: PickPoint, points: set[PickPoint]
+def _walk_picks(
+    edges: list[tuple[int, int, tuple[PickPoint, ...]]],
+    spurs: dict[int, list[PickPoint]],
+    start: int,
 ) -> list[PickPoint]:
-    """First visits of `points` along an Euler circuit of `edges` from the depot."""
-    adjacent: dict[_Node, list[tuple[_Node, int]]] = defaultdict(list)
-    for number, (u, v) in enumerate(edges):
-        adjacent[u].append((v, number))
-        adjacent[v].append((u, number))
+    """The picks passed along an Euler circuit of `edges` from junction `start`, each junction's
+    spurs walked when the circuit first reaches it."""
+    adjacent: dict[int, list[int]] = defaultdict(list)
+    for number, (low, high, _picks) in enumerate(edges):
+        adjacent[low].append(number)
+        adjacent[high].append(number)
     used = [False] * len(edges)
-    stack: list[_Node] = [(depot.aisle, depot.position)]
-    circuit: list[_Node] = []
+    stack = [(start, -1)]  # (junction, the edge walked into it)
+    circuit = []
     while stack:
-        node = stack[-1]
-        pending = adjacent[node]
-        while pending and used[pending[-1][1]]:
+        junction = stack[-1][0]
+        pending = adjacent[junction]
+        while pending and used[pending[-1]]:
             pending.pop()
         if pending:
-            nxt, number = pending.pop()
+            number = pending.pop()
             used[number] = True
-            stack.append(nxt)
+            low, high, _picks = edges[number]
+            stack.append((high if junction == low else low, number))
         else:
             circuit.append(stack.pop())
-    order: list[PickPoint] = []
-    seen: set[PickPoint] = set()
-    for aisle, position in reversed(circuit):
-        point = PickPoint(aisle, position)
-        if point in points and point not in seen:
-            seen.add(point)
-            order.append(point)
-    return order
+    walked: list[PickPoint] = []
+    for junction, number in reversed(circuit):  # each edge is walked into its junction
+        if number >= 0:
+            low, high, picks = edges[number]
+            walked += picks if junction == high else picks[::-1]
+        walked += spurs.pop(junction, ())
+    return walked
 
 
 # --- heuristics (Roodbergen & De Koster 2001) -------------------------------------------------

@@ -69,9 +69,10 @@ from warehouse_tui.store.models import (
     utcnow,
 )
 
-SAVINGS_CHUNK = 300
-"""Savings compare every pair of units, so a bigger wave is cut into spatially sorted chunks of
-this many units, each batched on its own (a unit's best partners are near it anyway)."""
+SAVINGS_CHUNK = 1000
+"""Savings pair each unit with a few neighbours, but part-full carts are compared with each other,
+so a bigger wave is cut into spatially sorted chunks of this many units, each batched on its own
+(a unit's best partners are near it anyway)."""
 RELEASE_ATTEMPTS = 5
 _LINE_PAGE = 2000
 """Units whose lines are read at once while choosing a wave (also the ids per `IN` list)."""
@@ -519,7 +520,7 @@ def savings_chunks(
     layout: Layout, orders: Sequence[BatchOrder], size: int = SAVINGS_CHUNK
 ) -> list[list[BatchOrder]]:
     """The wave as is up to `size` orders; beyond, sorted by where the orders walk and cut into
-    chunks of that size (savings cost grows with the square of a chunk)."""
+    chunks of that size (emptying part-full carts costs more than linearly in a chunk)."""
     if len(orders) <= size:
         return [list(orders)]
     ordered = sorted(orders, key=lambda order: _footprint_key(layout, order.picks))

@@ -120,3 +120,16 @@ async def test_a_service_that_raises_stops_the_app_with_its_error(floor) -> None
             await app.services_done()
             await pilot.pause()
     assert shown == [] and app.return_code == 1
+
+
+async def test_a_failing_result_handler_stops_the_app_too(floor) -> None:  # type: ignore[no-untyped-def]
+    def fail(_result: int) -> None:
+        raise LookupError("the screen could not show it")
+
+    app = make_test_app(floor)
+    with pytest.raises(LookupError):
+        async with app.run_test(size=(40, 16)) as pilot:
+            await log_in(pilot, "OP-0001")
+            app.screen.call_service(lambda: 1, then=fail)  # type: ignore[attr-defined]
+            await app.services_done()
+            await pilot.pause()

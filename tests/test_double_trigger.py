@@ -4,6 +4,7 @@ changes nothing (SQLite only: the guard does not depend on the database)."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 
 from sqlmodel import col, select
@@ -90,3 +91,22 @@ def test_a_double_trigger_at_the_put_wall_changes_nothing(sqlite_floor: Store) -
             select(Journal).where(Journal.action == "putwall.confirm", col(Journal.accepted))
         ).all()
     assert len(confirms) == 1
+
+
+def test_the_window_is_judged_by_when_the_station_took_the_scans(sqlite_floor: Store) -> None:
+    """Scans wait in line for the service thread: two pulls 50 ms apart are a double trigger
+    however late their services run, and two 300 ms apart are two items however close."""
+    floor = sqlite_floor
+    release_wave(floor, "pick-by-order", [{"MUG": 3}])
+    task_id = claim_with_totes(floor, ["TOTE-0001"])
+    picker = own_station("HH-TRIGGER-QUEUE")
+    widen_window(floor, 200)
+    taken = time.monotonic()
+    assert scan_at_stop(floor, picker, task_id, "LOC-A01-01-1", taken).accepted
+    assert scan_at_stop(floor, picker, task_id, MUG, taken + 1.0).accepted
+    time.sleep(0.3)  # the service thread was busy
+    double = scan_at_stop(floor, picker, task_id, MUG, taken + 1.05)
+    assert not double.accepted and "double trigger" in double.reason
+    assert scan_at_stop(floor, picker, task_id, MUG, taken + 1.35).accepted
+    stop = current_stop(floor, task_id)
+    assert stop is not None and stop.picked == 2

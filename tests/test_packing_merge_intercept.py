@@ -23,7 +23,7 @@ from tests.test_packing_floor import (  # noqa: F401 — fixtures
 )
 from warehouse_tui.services import packing
 from warehouse_tui.services.journal import Actor
-from warehouse_tui.services.orders import cancel_order, complete_restock
+from warehouse_tui.services.orders import cancel_order, complete_restock, leave_merge_group
 from warehouse_tui.services.shipping import load_parcel
 from warehouse_tui.store.models import (
     Allocation,
@@ -31,7 +31,9 @@ from warehouse_tui.store.models import (
     Location,
     Order,
     OrderLine,
+    Outbox,
     Parcel,
+    Shop,
     Stock,
 )
 
@@ -39,11 +41,11 @@ DESK = Actor(None, "DESK", "cli")
 LOADER = Actor(None, "LOAD-1", "LoadScreen")
 
 
-def merged_pair(floor: Floor) -> tuple[int, int]:
+def merged_pair(floor: Floor, shop: str = "WEB") -> tuple[int, int]:
     """Two picked orders of one buyer, each line picked from a shelf of its own, so cancelling
     one leaves restock work to do before the cancellation can apply."""
-    mug = floor.order({"MUG-1": 1}, tote="TOTE-0001", merge_group="M1")
-    toy = floor.order({"TOY-1": 1}, tote="TOTE-0002", merge_group="M1")
+    mug = floor.order({"MUG-1": 1}, tote="TOTE-0001", merge_group="M1", shop=shop)
+    toy = floor.order({"TOY-1": 1}, tote="TOTE-0002", merge_group="M1", shop=shop)
     with floor.store.write() as session:
         lines = session.exec(select(OrderLine).order_by(OrderLine.id)).all()
         for bay, line in enumerate(lines, start=1):
@@ -86,6 +88,20 @@ def pack_alone(floor: Floor, order_id: int, code: str, label: Path) -> int:
     return parcel_id
 
 
+def packed_together_then_one_cancelled(floor: Floor, label: Path, shop: str = "WEB"
+                                       ) -> tuple[int, int, int]:
+    """The merged pair verified into one parcel, closed with its label; then the toy's order is
+    cancelled. Returns the mug's and toy's order ids and the parcel."""
+    mug, toy = merged_pair(floor, shop=shop)
+    parcel_id = start(floor, "TOTE-0001")
+    for code in (MUG, TOY):
+        assert packing.verify_scan(floor.store, PACKER, parcel_id, code).accepted
+    ready_to_close(floor, parcel_id)
+    assert packing.close_parcel(floor.store, PACKER, parcel_id, str(label)).order_packed
+    assert cancel_order(floor.store, DESK, f"ORD-{toy}").accepted
+    return mug, toy, parcel_id
+
+
 def test_a_cancelled_lead_mid_pack_leaves_and_the_rest_is_packed_alone(
     floor: Floor, tmp_path: Path
 ) -> None:
@@ -106,27 +122,20 @@ def test_a_cancelled_lead_mid_pack_leaves_and_the_rest_is_packed_alone(
     with floor.store.read() as session:
         assert session.get_one(Parcel, parcel_id).status == "cancelled"
     assert packed_of(floor.store, toy) == {"TOY-1": 0}  # the box is verified again
-    assert statuses(floor, toy)[0] == ("picked", "M1")
-    assert statuses(floor, mug)[0][1] is None
+    assert statuses(floor, mug, toy) == [("picked", None), ("picked", None)]  # toy: alone now
     assert [row.order_id for row in journal(floor.store, "merge-split")] == [mug]
 
     pack_alone(floor, toy, TOY, tmp_path / "labels.zpl")
     restock_everything(floor)  # the mug is back on its shelf: the cancellation applies
-    assert statuses(floor, mug, toy) == [("cancelled", None), ("packed", "M1")]
+    assert statuses(floor, mug, toy) == [("cancelled", None), ("packed", None)]
     assert packed_of(floor.store, toy) == {"TOY-1": 1}
 
 
 def test_a_member_cancelled_after_the_label_voids_the_parcel_and_the_rest_ships(
     floor: Floor, tmp_path: Path
 ) -> None:
-    mug, toy = merged_pair(floor)
     label = tmp_path / "labels.zpl"
-    parcel_id = start(floor, "TOTE-0001")
-    for code in (MUG, TOY):
-        assert packing.verify_scan(floor.store, PACKER, parcel_id, code).accepted
-    ready_to_close(floor, parcel_id)
-    assert packing.close_parcel(floor.store, PACKER, parcel_id, str(label)).order_packed
-    assert cancel_order(floor.store, DESK, f"ORD-{toy}").accepted
+    mug, _toy, parcel_id = packed_together_then_one_cancelled(floor, label)
 
     refused = load_parcel(floor.store, LOADER, "DHL", f"PCL-{parcel_id}")
     assert not refused.accepted and refused.stop
@@ -137,7 +146,7 @@ def test_a_member_cancelled_after_the_label_voids_the_parcel_and_the_rest_ships(
         voided = session.get_one(Parcel, parcel_id)
         assert voided.status == "cancelled" and voided.tracking is not None
     assert [row.raw for row in journal(floor.store, "parcel-void")] == [voided.tracking]
-    assert statuses(floor, mug)[0] == ("picked", "M1")
+    assert statuses(floor, mug)[0] == ("picked", None)
     assert packed_of(floor.store, mug) == {"MUG-1": 0}
     assert not packing.reprint_label(floor.store, PACKER, parcel_id, str(label)).accepted
 
@@ -146,3 +155,40 @@ def test_a_member_cancelled_after_the_label_voids_the_parcel_and_the_rest_ships(
     assert loaded.accepted and loaded.order_shipped, loaded.reason
     assert statuses(floor, mug)[0][0] == "shipped"
     assert not load_parcel(floor.store, LOADER, "DHL", f"PCL-{parcel_id}").accepted
+
+
+def test_those_left_are_renamed_so_a_returning_order_cannot_rejoin_them(floor: Floor) -> None:
+    """The lead leaves a three-order shipment: the other two become a group named after their
+    own lowest id, so the lead's old name, given again when it is audited anew, is not theirs."""
+    lead, *rest = (
+        floor.order({"MUG-1": 1}, tote=f"TOTE-000{n}", merge_group="M1") for n in (1, 2, 3)
+    )
+    with floor.store.write() as session:
+        leave_merge_group(session, DESK, session.get_one(Order, lead))
+    assert statuses(floor, lead, *rest) == [
+        ("picked", None), ("picked", f"M{rest[0]}"), ("picked", f"M{rest[0]}")]
+
+
+def test_a_shop_told_at_label_time_hears_the_voided_parcel_and_then_the_new_one(
+    floor: Floor, tmp_path: Path
+) -> None:
+    with floor.store.write() as session:
+        session.add(Shop(code="MKT", name="Marketplace", announce_at="label"))
+    label = tmp_path / "labels.zpl"
+    mug, _toy, parcel_id = packed_together_then_one_cancelled(floor, label, shop="MKT")
+    assert packing.start_pack(floor.store, PACKER, f"PCL-{parcel_id}").stop
+
+    repacked = pack_alone(floor, mug, MUG, label)
+
+    with floor.store.read() as session:
+        events = session.exec(select(Outbox).order_by(Outbox.id)).all()
+        voided = session.get_one(Parcel, parcel_id).tracking
+        fresh = session.get_one(Parcel, repacked).tracking
+    kinds = [(e.event, e.payload["tracking_numbers"]) for e in events]
+    assert kinds == [
+        ("fulfilment", [voided]),  # the mug, announced with the shared parcel
+        ("fulfilment", [voided]),  # the toy
+        ("fulfilment-void", [voided]),
+        ("fulfilment-void", [voided]),
+        ("fulfilment", [fresh]),  # the mug again, in its new parcel
+    ]

@@ -61,7 +61,14 @@ def test_show_lists_every_setting_and_set_changes_one(tmp_path: Path) -> None:
         ("weight_tolerance_pct", '"three"', "weight_tolerance_pct must be like 3.0"),
         ("timezone", "Mars/Olympus", "Unknown time zone Mars/Olympus"),
         ("feedback", '{"ok_bells": 1}', "feedback needs exactly the keys"),
-        ("feedback", json.dumps({**FEEDBACK, "fail_bells": 40}), "at most 9 bells"),
+        ("feedback", json.dumps({**FEEDBACK, "fail_bells": 40}), "between 0 and 9"),
+        ("claim_lease_s", "0", "claim_lease_s must be between 30 and 86400"),
+        ("duplicate_scan_window_ms", "5000", "between 0 and 2000"),
+        ("box_fill_factor", "5", "between 0.1 and 1.0"),
+        ("layout", json.dumps({"aisles": 12, "aisle_length": 60.0, "aisle_spacing": 3.0,
+                               "depot_aisle": 0, "cross_aisles": ["x"]}), "cross_aisles[]"),
+        ("layout", json.dumps({"aisles": 12, "aisle_length": 60.0, "aisle_spacing": 3.0,
+                               "depot_aisle": 0, "cross_aisles": [90.0]}), "layout: "),
         ("feedback", json.dumps({**FEEDBACK, "ok_colour": "green"}), "#rrggbb"),
     ],
 )
@@ -121,3 +128,18 @@ async def test_the_wedge_burst_setting_decides_what_a_typed_field_takes_as_a_sca
         await wait_idle(pilot)
         message = str(app.screen.query_one("#feedback").render())
         assert ("not a badge" in message) is taken_as_scan, message
+
+
+async def test_a_changed_feedback_setting_reaches_a_running_station_at_the_next_log_in(
+    sqlite_store: Store,
+) -> None:
+    add_operators(sqlite_store)
+    app = make_test_app(sqlite_store)
+    async with app.run_test(size=(40, 16)) as pilot:
+        await log_in(pilot, "OP-0001")
+        assert app.get_css_variables()["scan-fail"] != "#ff00ff"
+        with sqlite_store.write() as session:
+            set_setting(session, "feedback", FEEDBACK)
+        await pilot.press("ctrl+l")
+        await log_in(pilot, "OP-0001")
+        assert app.get_css_variables()["scan-fail"] == "#ff00ff"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
@@ -48,6 +49,8 @@ class WarehouseApp(App[None]):
         self.store_error: str = ""
         self._scanners: list[Any] = []  # this station's serial scanners, once the store is open
         self.service_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="service")
+        self._services_pending = 0  # asked for and not finished, their results shown included
+        self._services_lock = threading.Lock()
 
     def on_mount(self) -> None:
         self.push_screen(LoginScreen())
@@ -68,16 +71,20 @@ class WarehouseApp(App[None]):
             return
         finally:
             self._store_ready.set()
-        self._start_serial_scanners(store)
         self._use_station_settings(store)
+        self._start_serial_scanners(store)
 
     def _use_station_settings(self, store: Store) -> None:
+        """Read the feedback and wedge_burst settings: when the store opens, and again at each
+        log-in, so a change reaches every station without a restart."""
         from warehouse_tui.services.settings import feedback_style, wedge_burst
 
         with store.read() as session:
-            self._feedback = feedback_style(session)
-            self.wedge_burst = wedge_burst(session)
-        if self._feedback.ok_colour or self._feedback.fail_colour:
+            feedback, burst = feedback_style(session), wedge_burst(session)
+        colours = (feedback.ok_colour, feedback.fail_colour)
+        before = self._feedback
+        self._feedback, self.wedge_burst = feedback, burst
+        if colours != ((before.ok_colour, before.fail_colour) if before else ("", "")):
             self.call_from_thread(self.refresh_css)
 
     def get_css_variables(self) -> dict[str, str]:
@@ -119,9 +126,28 @@ class WarehouseApp(App[None]):
             scanner.stop()
         self.service_thread.shutdown(wait=False, cancel_futures=True)
 
+    def submit_service(self, work: Callable[[], None]) -> None:
+        """Queue `work` on the service thread, counted until it has finished."""
+
+        def counted() -> None:
+            try:
+                work()
+            finally:
+                with self._services_lock:
+                    self._services_pending -= 1
+
+        with self._services_lock:
+            self._services_pending += 1
+        self.service_thread.submit(counted)
+
     async def services_done(self) -> None:
-        """Wait until every service asked for so far has run, its result shown."""
-        await asyncio.wrap_future(self.service_thread.submit(lambda: None))
+        """Wait until every service asked for has run and its result is shown, including
+        services that showing a result asked for in turn."""
+        while True:
+            await asyncio.wrap_future(self.service_thread.submit(lambda: None))
+            with self._services_lock:
+                if not self._services_pending:
+                    return
 
     @property
     def store(self) -> Store:
@@ -153,6 +179,7 @@ class WarehouseApp(App[None]):
 
         self.operator = operator
         use_language(operator.language)
+        self.submit_service(lambda: self._use_station_settings(self.store))
         self.switch_screen(HomeScreen())
 
     def log_out(self) -> None:

@@ -132,12 +132,14 @@ def _plan_command(release: bool) -> Any:
         store, actor = open_store(db), _actor(station)
         if not release:
             summary = preview_wave(store, actor, rules).summary()
+            store.dispose()
             if as_json:
                 emit(summary)
             else:
                 _show(summary)
             return
         result = release_wave(store, actor, rules)
+        store.dispose()
         if not result["accepted"]:
             refuse(result["reason"], as_json=as_json)
         summary = {key: result[key] for key in ("orders", "lines", "picks", "batches", "walk_m")}
@@ -169,7 +171,9 @@ def _change_wave(action: str, wave: int, db: str | None, station: str | None,
 
     service = {"pause": waves.pause_wave, "resume": waves.resume_wave,
                "cancel": waves.cancel_wave}[action]
-    result = service(open_store(db), _actor(station), wave)
+    store = open_store(db)
+    result = service(store, _actor(station), wave)
+    store.dispose()
     if not result.accepted:
         refuse(result.reason, as_json=as_json, extra={"wave": wave})
     if as_json:

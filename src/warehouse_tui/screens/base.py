@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from contextlib import suppress
+from functools import cached_property
 from itertools import pairwise
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -114,6 +116,9 @@ class FloorScreen(Screen[Any]):
     def __init__(self) -> None:
         super().__init__()
         self._scan_buffer: list[str] = []
+        # When the scan being handled reached this screen (monotonic clock): services judge
+        # double triggers by it, however long the scan waits for the service thread.
+        self.scanned_at = 0.0
 
     @property
     def wapp(self) -> WarehouseApp:
@@ -141,6 +146,7 @@ class FloorScreen(Screen[Any]):
             self._scan_buffer.clear()
             if code:
                 event.stop()
+                self.scanned_at = time.monotonic()
                 self.handle_scan(code)
         elif event.key == "ctrl+right_square_bracket":
             self._scan_buffer.append(GS)
@@ -152,6 +158,7 @@ class FloorScreen(Screen[Any]):
     @on(ScanReceived)
     def _scan_from_elsewhere(self, message: ScanReceived) -> None:
         message.stop()
+        self.scanned_at = time.monotonic()
         self.handle_scan(message.code)
 
     def call_service(
@@ -166,27 +173,34 @@ class FloorScreen(Screen[Any]):
         One long-lived thread runs a station's services one at a time, in the order they were
         asked for: scans count in the order they were made. Handing the call straight to that
         thread, rather than through a worker, saves two hops between threads on every scan.
-        A service that raises stops the app with its traceback, as a failed worker would."""
+        A service (or `then`) that raises stops the app with its traceback, as a failed worker
+        would."""
 
         def work() -> None:
             try:
                 result = fn(*args, **kwargs)
-            except Exception as error:
-                self.app.call_from_thread(self.app._handle_exception, error)
-                return
-            if then is not None:
-                self.app.call_from_thread(then, result)
+                if then is not None:
+                    self.app.call_from_thread(then, result)
+            except Exception as error:  # in the service or in `then`
+                with suppress(RuntimeError):  # raised when the app has stopped already
+                    self.app.call_from_thread(self.app._handle_exception, error)
 
-        self.wapp.service_thread.submit(work)
+        self.wapp.submit_service(work)
+
+    @cached_property
+    def _feedback_line(self) -> Static | None:
+        """The screen's `#feedback` line, looked up once: a query walks the whole screen, which
+        on every scan costs more than painting the message."""
+        found = self.query("#feedback")
+        return found.first(Static) if found else None
 
     def feedback(self, ok: bool, message: str) -> None:
         """A coloured message in the screen's `#feedback` line, and the success or failure sound."""
         self.wapp.sound(ok)
-        line = self.query("#feedback")
-        if not line:
+        widget = self._feedback_line
+        if widget is None:
             self.notify(message, severity="information" if ok else "error")
             return
-        widget = line.first(Static)
         # A message that fits the one line already there needs no new layout (a scan's message
         # usually does): the screen repaints this line alone, sooner.
         fits = widget.size.height == 1 and cell_len(message) <= widget.content_size.width

@@ -115,8 +115,9 @@ class LoadScreen(FloorScreen):
             return
         from warehouse_tui.services.shipping import load_parcel
 
-        actor, carrier = self.actor, self.carrier
-        self.call_service(lambda: load_parcel(self.store, actor, carrier, code), then=self._loaded)
+        actor, carrier, at = self.actor, self.carrier, self.scanned_at
+        self.call_service(lambda: load_parcel(self.store, actor, carrier, code, at),
+                          then=self._loaded)
 
     def _loaded(self, result: LoadResult) -> None:
         message = result.reason

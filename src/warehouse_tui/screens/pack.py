@@ -311,7 +311,8 @@ class PackScreen(FloorScreen):
                 lambda: packing.enter_quantity(store, actor, parcel_id, code, qty), counts=True
             )
         else:
-            self._act(lambda: packing.verify_scan(store, actor, parcel_id, code), counts=True)
+            at = self.scanned_at
+            self._act(lambda: packing.verify_scan(store, actor, parcel_id, code, at), counts=True)
 
     def _authorise_weight(self, badge: str) -> None:
         from warehouse_tui.services import packing
@@ -486,9 +487,14 @@ class PackScreen(FloorScreen):
                 row.update(_row_text(now, widths), layout=False)
 
     def on_resize(self) -> None:
+        self.call_after_refresh(self._fit_lines)
+
+    def _fit_lines(self) -> None:
+        """The list again at its new width, with the counts it shows now (a scan may have
+        landed since the resize)."""
         lines = self._shown.get("lines")
         if lines is not None:
-            self.call_after_refresh(self._show_lines, lines)
+            self._show_lines(lines)
 
     def _put(self, widget_id: str, content: str | Text) -> None:
         """Update a widget only when what it shows changed: each update costs a repaint."""

@@ -133,8 +133,8 @@ class PickingScreen(FloorScreen):
             return
         from warehouse_tui.services.picking import scan_at_stop
 
-        actor, task_id = self.actor, self.task_id
-        self.call_service(lambda: scan_at_stop(self.store, actor, task_id, code),
+        actor, task_id, at = self.actor, self.task_id, self.scanned_at
+        self.call_service(lambda: scan_at_stop(self.store, actor, task_id, code, at),
                           then=self._outcome)
 
     def action_pause(self) -> None:

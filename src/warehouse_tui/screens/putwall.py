@@ -84,11 +84,12 @@ class PutWallScreen(FloorScreen):
             return
         from warehouse_tui.services.putwall import confirm_slot, sort_item
 
-        actor, wall = self.actor, self.wall
+        actor, wall, at = self.actor, self.wall, self.scanned_at
         if scan.kind == ScanKind.SLOT:
-            self.call_service(lambda: confirm_slot(self.store, actor, code), then=self._placed)
+            self.call_service(lambda: confirm_slot(self.store, actor, code, at),
+                              then=self._placed)
         else:
-            self.call_service(lambda: sort_item(self.store, actor, wall, code),
+            self.call_service(lambda: sort_item(self.store, actor, wall, code, at),
                               then=self._sorted)
 
     def _sorted(self, outcome: SortOutcome) -> None:

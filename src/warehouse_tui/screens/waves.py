@@ -2,9 +2,9 @@
 by pickers, read again every few seconds; pause, resume or cancel a wave, release the pick list
 of a handheld that went quiet, and split an order out of its buyer's merged shipment.
 
-Acting on a row takes the highlighted row of the table that has the focus (Tab moves between
-them). Cancelling a wave asks for the same key again; splitting a merge asks for a supervisor's
-badge, scanned on the spot.
+F2 and F3 act on the highlighted wave, F4 on the highlighted pick list (Tab moves between the
+tables). Cancelling a wave asks for the same key again; splitting a merge asks for a
+supervisor's badge, scanned on the spot, right after the order.
 """
 
 from __future__ import annotations
@@ -23,10 +23,12 @@ from warehouse_tui.screens.registry import register_screen
 from warehouse_tui.services.states import state_name
 
 if TYPE_CHECKING:
+    from warehouse_tui.services.picking import ActionResult, ReleasedClaims
     from warehouse_tui.services.supervision import Board, ClaimRow, WaveRow
 
 REFRESH_S = 3.0
 CONFIRM_S = 5.0  # a second press of the cancel key within this time confirms
+SPLIT_WAIT_S = 30.0  # a badge later than this after the order label splits nothing
 
 
 class WavesScreen(FloorScreen):
@@ -58,7 +60,8 @@ class WavesScreen(FloorScreen):
         super().__init__()
         self.board: Board | None = None
         self._cancel_armed: tuple[int, float] | None = None  # (wave, when F3 was pressed)
-        self._split_order: str | None = None  # an ORD- scanned, waiting for a badge
+        # an ORD- scanned, and when: the very next scan, if a badge soon enough, splits it
+        self._split_order: tuple[str, float] | None = None
         self._refresh_timer: Any = None
 
     def compose(self) -> ComposeResult:
@@ -97,6 +100,8 @@ class WavesScreen(FloorScreen):
         self.board = board
         _fill(self.query_one("#waves", DataTable), [_wave_cells(row) for row in board.waves])
         _fill(self.query_one("#claims", DataTable), [_claim_cells(row) for row in board.claims])
+        if self._refresh_timer is not None:
+            self._refresh_timer.stop()  # an action's read may have crossed the timer's
         if self.is_mounted:
             self._refresh_timer = self.set_timer(REFRESH_S, self._load)
 
@@ -155,23 +160,28 @@ class WavesScreen(FloorScreen):
             return
         claim = self.board.claims[min(max(table.cursor_row, 0), len(self.board.claims) - 1)]
         actor, task_id = self.actor, claim.task_id
-        self.call_service(lambda: release_claim(self.store, actor, task_id), then=self._released)
+        self.call_service(lambda: release_claim(self.store, actor, task_id),
+                          then=self._released_one)
 
     def action_release_quiet(self) -> None:
         from warehouse_tui.services.picking import release_stale_claims
 
         actor = self.actor
-        self.call_service(lambda: release_stale_claims(self.store, actor), then=self._released)
+        self.call_service(lambda: release_stale_claims(self.store, actor),
+                          then=self._released_quiet)
 
-    def _released(self, result: Any) -> None:
+    def _released_one(self, result: ActionResult) -> None:
+        self.feedback(result.accepted, result.message if result.accepted else result.reason)
+        self._reload_now()
+
+    def _released_quiet(self, result: ReleasedClaims) -> None:
+        released = ", ".join(f"PICK-{task_id}" for task_id in result.task_ids)
         if not result.accepted:
             self.feedback(False, result.reason)
-        elif hasattr(result, "task_ids"):
-            released = ", ".join(f"PICK-{task_id}" for task_id in result.task_ids)
-            self.feedback(bool(released), _("Released: {lists}").format(lists=released)
-                          if released else _("No pick list is quiet"))
+        elif released:
+            self.feedback(True, _("Released: {lists}").format(lists=released))
         else:
-            self.feedback(True, result.message)
+            self.feedback(False, _("No pick list is quiet"))
         self._reload_now()
 
     # --- scans: split a merge --------------------------------------------------------------
@@ -180,14 +190,17 @@ class WavesScreen(FloorScreen):
         from warehouse_tui.domain.barcodes import ScanKind, parse_scan
 
         kind = parse_scan(code).kind
+        waiting, self._split_order = self._split_order, None
+        if waiting is not None and time.monotonic() - waiting[1] > SPLIT_WAIT_S:
+            waiting = None
         if kind is ScanKind.ORDER:
-            self._split_order = code
+            self._split_order = (code, time.monotonic())
             self.feedback(True, _("Split {order} from its buyer's shipment? Scan a "
                                   "supervisor's badge to confirm").format(order=code))
-        elif kind is ScanKind.BADGE and self._split_order is not None:
+        elif kind is ScanKind.BADGE and waiting is not None:
             from warehouse_tui.services.audit import split_merge
 
-            order, self._split_order = self._split_order, None
+            order = waiting[0]
             actor = self.actor
             self.call_service(lambda: split_merge(self.store, actor, order, code),
                               then=lambda result: self._split(order, result))

@@ -31,6 +31,7 @@ from warehouse_tui.i18n import _
 from warehouse_tui.services.auth import supervisor_by_badge
 from warehouse_tui.services.importing import bulk_execute, bulk_insert
 from warehouse_tui.services.journal import Actor, record
+from warehouse_tui.services.orders import merge_group_name
 from warehouse_tui.services.states import state_name
 from warehouse_tui.store.engine import Store
 from warehouse_tui.store.models import (
@@ -44,7 +45,6 @@ from warehouse_tui.store.models import (
     Stock,
     utcnow,
 )
-from warehouse_tui.store.models import as_utc as as_utc  # re-exported for the wave planner
 
 OPEN_STATUSES = (OrderStatus.NEW, OrderStatus.READY, OrderStatus.HELD)
 ADDRESS_FIELDS = ("ship_name", "ship_address1", "ship_city", "ship_postcode", "ship_country")
@@ -338,7 +338,7 @@ def regroup_merges(session: Session) -> int:
         for members in together.values():
             if len(members) > 1:
                 groups += 1
-                wanted.update(dict.fromkeys(members, f"M{min(members)}"))
+                wanted.update(dict.fromkeys(members, merge_group_name(members)))
     changes = sorted(
         (order_id, wanted.get(order_id))
         for order_id, group, *_rest in rows

@@ -62,15 +62,20 @@ class DoubleTriggers:
         self._lock = threading.Lock()
         self._last: dict[tuple[str, str], tuple[str, float]] = {}
 
-    def arrive(self, station: str, context: str, code: str) -> float | None:
-        """Note `code`'s arrival; return seconds since the same code last arrived, if it did."""
-        now = time.monotonic()
+    def arrive(
+        self, station: str, context: str, code: str, at: float | None = None
+    ) -> float | None:
+        """Note `code`'s arrival (`at`, on the monotonic clock, when the station took the scan;
+        default now); return seconds since the same code last arrived, if it did. Taking the
+        time at the station matters: scans queue for the service thread, and a double trigger
+        must not drift apart behind a slow transaction."""
+        now = time.monotonic() if at is None else at
         with self._lock:
             previous = self._last.get((station, context))
             self._last[(station, context)] = (code, now)
         if previous is None or previous[0] != code:
             return None
-        return now - previous[1]
+        return max(0.0, now - previous[1])
 
 
 DOUBLE_TRIGGERS = DoubleTriggers()
@@ -84,11 +89,16 @@ def double_trigger_refusal(since_same: float | None, window_ms: int) -> str:
 
 
 def refuse_double_trigger(
-    session: Session, actor: Actor, action: str, context: str, code: str
+    session: Session,
+    actor: Actor,
+    action: str,
+    context: str,
+    code: str,
+    scanned_at: float | None = None,
 ) -> str:
     """Note the scan's arrival; if it repeats the last code of `context` inside the window,
     journal it as a refused duplicate and return why (else "")."""
-    since_same = DOUBLE_TRIGGERS.arrive(actor.station, context, code)
+    since_same = DOUBLE_TRIGGERS.arrive(actor.station, context, code, scanned_at)
     if since_same is None:
         return ""
     refusal = double_trigger_refusal(since_same, get_setting(session, "duplicate_scan_window_ms"))

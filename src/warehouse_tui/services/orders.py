@@ -25,6 +25,7 @@ from sqlmodel import Session
 
 from warehouse_tui.i18n import _
 from warehouse_tui.services.journal import Actor, record
+from warehouse_tui.services.shipping import withdraw_fulfilment
 from warehouse_tui.store.engine import Store
 from warehouse_tui.store.models import (
     Allocation,
@@ -498,23 +499,41 @@ def void_parcels_of(session: Session, actor: Actor, order_id: int) -> None:
         ).all()
         for counted, line in contents:
             line.packed -= counted.qty
-        for other_id in {line.order_id for _counted, line in contents} - {order_id}:
-            other = session.get_one(Order, other_id)
-            if other.status == OrderStatus.PACKED:
-                other.status = OrderStatus.PICKED
-                other.updated_at = utcnow()
+        for held_id in {line.order_id for _counted, line in contents} | {order_id}:
+            held = session.get_one(Order, held_id)
+            if parcel.status == ParcelStatus.CLOSED:
+                withdraw_fulfilment(session, held)
+            if held_id != order_id and held.status == OrderStatus.PACKED:
+                held.status = OrderStatus.PICKED
+                held.updated_at = utcnow()
+                record(session, actor, "order-unpacked", order_id=held_id,
+                       task_ref=f"PCL-{parcel.id}")
         parcel.status = ParcelStatus.CANCELLED
         record(session, actor, "parcel-void", order_id=order_id, task_ref=f"PCL-{parcel.id}",
                raw=parcel.tracking or "")
 
 
+def merge_group_name(order_ids: Iterable[int]) -> str:
+    """A merged shipment is named after its lowest order id, so a group's name says who leads."""
+    return f"M{min(order_ids)}"
+
+
 def leave_merge_group(session: Session, actor: Actor, order: Order) -> None:
-    """The order no longer ships with its buyer's other orders (cancelled or changed)."""
-    if order.merge_group is None:
+    """The order no longer ships with its buyer's other orders (cancelled or changed). Those
+    left are renamed after their own lowest id, or ungrouped if one is left alone: the name
+    must not come back when the order returns (a changed order is audited again) and joins a
+    new order of the same buyer."""
+    group = order.merge_group
+    if group is None:
         return
     record(session, actor, "merge-split", order_id=order.id, task_ref=f"ORD-{order.id}",
-           raw=order.merge_group)
+           raw=group)
     order.merge_group = None
+    session.flush()
+    rest = session.execute(select(Order).where(Order.merge_group == group)).scalars().all()
+    renamed = merge_group_name(o.id for o in rest if o.id is not None) if len(rest) > 1 else None
+    for other in rest:
+        other.merge_group = renamed
 
 
 def _free_totes_and_slots(session: Session, order_id: int) -> None:

@@ -89,10 +89,6 @@ TAG_INSTRUCTIONS: dict[str, str] = {
 }
 
 
-def parcel_code(parcel_id: int) -> str:
-    return f"PCL-{parcel_id}"
-
-
 def order_code(order_id: int) -> str:
     return f"ORD-{order_id}"
 
@@ -266,7 +262,7 @@ def start_pack(store: Store, actor: Actor, code: str) -> PackResult:
             accepted=result.accepted,
             reason=result.reason,
             raw=code,
-            task_ref=parcel_code(result.parcel_id) if result.parcel_id else "",
+            task_ref=parcel_label(result.parcel_id) if result.parcel_id else "",
             order_id=order_id,
         )
         return result
@@ -313,7 +309,7 @@ def _start(session: Session, actor: Actor, code: str) -> tuple[PackResult, int |
         message = _("Parcel {parcel} resumed for {orders}")
     orders = ", ".join(order_code(o.id) for o in members)
     return PackResult(
-        True, message.format(parcel=parcel_code(parcel.id), orders=orders), parcel_id=parcel.id
+        True, message.format(parcel=parcel_label(parcel.id), orders=orders), parcel_id=parcel.id
     ), lead.id
 
 
@@ -322,12 +318,12 @@ def _show_finished_parcel(
 ) -> tuple[PackResult, int | None]:
     if parcel.status == ParcelStatus.CANCELLED:
         return PackResult(
-            False, _("Parcel {parcel} was cancelled").format(parcel=parcel_code(parcel.id))
+            False, _("Parcel {parcel} was cancelled").format(parcel=parcel_label(parcel.id))
         ), order.id
     return PackResult(
         True,
         _("Parcel {parcel} is closed ({tracking}): R reprints its label").format(
-            parcel=parcel_code(parcel.id), tracking=parcel.tracking or "?"
+            parcel=parcel_label(parcel.id), tracking=parcel.tracking or "?"
         ),
         parcel_id=parcel.id,
         tracking=parcel.tracking,
@@ -413,8 +409,8 @@ def new_parcel(store: Store, actor: Actor, parcel_id: int) -> PackResult:
             NEW_PARCEL,
             accepted=result.accepted,
             reason=result.reason,
-            raw=parcel_code(parcel_id),
-            task_ref=parcel_code(result.parcel_id or parcel_id),
+            raw=parcel_label(parcel_id),
+            task_ref=parcel_label(result.parcel_id or parcel_id),
             order_id=parcel.order_id if parcel else None,
         )
         return result
@@ -430,7 +426,7 @@ def _next_parcel(session: Session, actor: Actor, parcel: Parcel | None) -> PackR
         return PackResult(False, stop, stop=True)
     if _open_parcel(session, lead) is not None:
         return PackResult(
-            False, _("Close parcel {parcel} first").format(parcel=parcel_code(parcel.id))
+            False, _("Close parcel {parcel} first").format(parcel=parcel_label(parcel.id))
         )
     if _remaining(session, [o.id for o in members]) == 0:
         return PackResult(False, _("Everything of this pack is packed already"))
@@ -438,7 +434,7 @@ def _next_parcel(session: Session, actor: Actor, parcel: Parcel | None) -> PackR
     return PackResult(
         True,
         _("Parcel {parcel} opened: scan the remaining items").format(
-            parcel=parcel_code(created.id)
+            parcel=parcel_label(created.id)
         ),
         parcel_id=created.id,
     )
@@ -710,10 +706,12 @@ class _Count:
     typed: bool = False
 
 
-def verify_scan(store: Store, actor: Actor, parcel_id: int, code: str) -> ScanResult:
+def verify_scan(
+    store: Store, actor: Actor, parcel_id: int, code: str, scanned_at: float | None = None
+) -> ScanResult:
     """Count one scanned item into the parcel: any of its barcodes (a case counts its units),
     or GS1 with the serial/batch a tracked SKU needs. Refusals count nothing; all is journaled."""
-    since_same = DOUBLE_TRIGGERS.arrive(actor.station, parcel_label(parcel_id), code)
+    since_same = DOUBLE_TRIGGERS.arrive(actor.station, parcel_label(parcel_id), code, scanned_at)
     scan = parse_scan(code)
     with store.engine.begin() as connection:
         if scan.valid and scan.gtin:
@@ -951,7 +949,7 @@ def _journal_row(
         "operator_id": actor.operator_id,
         "authorised_by": None,
         "screen": actor.screen,
-        "task_ref": parcel_code(parcel_id),
+        "task_ref": parcel_label(parcel_id),
         "order_id": order_id,
         "raw": raw,
         "action": action,
@@ -987,7 +985,7 @@ def _not_in_pack(connection: Connection, parcel_id: int, count: _Count) -> str:
     """Why a SKU found in the warehouse has no line in this parcel's orders."""
     parcel = connection.execute(select(_parcel.c.status).where(_parcel.c.id == parcel_id)).first()
     if parcel is None:
-        return _("No parcel {parcel}: start a pack first").format(parcel=parcel_code(parcel_id))
+        return _("No parcel {parcel}: start a pack first").format(parcel=parcel_label(parcel_id))
     sku = connection.execute(
         select(_sku.c.code, _sku.c.name).where(_sku.c.id == count.sku_id)
     ).one()
@@ -1025,7 +1023,7 @@ def undo_last_scan(store: Store, actor: Actor, parcel_id: int) -> ScanResult:
             accepted=result.accepted,
             reason=result.reason,
             raw=f"J{undone}" if undone else "",
-            task_ref=parcel_code(parcel_id),
+            task_ref=parcel_label(parcel_id),
             order_id=parcel.order_id if parcel else None,
         )
         return result
@@ -1087,7 +1085,7 @@ def _last_count(session: Session, parcel: Parcel) -> Journal | None:
         select(Journal)
         .where(
             Journal.order_id == parcel.order_id,
-            Journal.task_ref == parcel_code(parcel.id),
+            Journal.task_ref == parcel_label(parcel.id),
             Journal.accepted.is_(True),
             col(Journal.action).in_([*COUNT_ACTIONS, UNDO, REVERIFY]),
         )
@@ -1121,7 +1119,7 @@ def choose_box(store: Store, actor: Actor, parcel_id: int, code: str) -> PackRes
             accepted=result.accepted,
             reason=result.reason,
             raw=code,
-            task_ref=parcel_code(parcel_id),
+            task_ref=parcel_label(parcel_id),
             order_id=parcel.order_id if parcel else None,
         )
         return result
@@ -1228,7 +1226,7 @@ def _instructions_confirmed(session: Session, parcel: Parcel) -> bool:
             .select_from(Journal)
             .where(
                 Journal.order_id == parcel.order_id,
-                Journal.task_ref == parcel_code(parcel.id),
+                Journal.task_ref == parcel_label(parcel.id),
                 Journal.action == INSTRUCTIONS,
                 Journal.accepted.is_(True),
             )
@@ -1252,7 +1250,7 @@ def confirm_instructions(store: Store, actor: Actor, parcel_id: int) -> PackResu
             INSTRUCTIONS,
             accepted=result.accepted,
             reason=result.reason,
-            task_ref=parcel_code(parcel_id),
+            task_ref=parcel_label(parcel_id),
             order_id=parcel.order_id if parcel else None,
         )
         return result
@@ -1305,7 +1303,7 @@ def typed_weight(
                 accepted=False,
                 reason=reason,
                 raw=f"{grams:g} g",
-                task_ref=parcel_code(parcel_id),
+                task_ref=parcel_label(parcel_id),
                 order_id=parcel.order_id if parcel else None,
             )
             return PackResult(False, reason, parcel_id=parcel_id)
@@ -1329,7 +1327,7 @@ def _weigh(
         accepted=result.accepted,
         reason=result.reason,
         raw=f"{grams:g} g",
-        task_ref=parcel_code(parcel_id),
+        task_ref=parcel_label(parcel_id),
         order_id=parcel.order_id if parcel else None,
         authorised_by=authorised_by,
     )
@@ -1385,7 +1383,7 @@ def _back_to_verify(session: Session, actor: Actor, parcel: Parcel) -> None:
         actor,
         REVERIFY,
         reason=_("Parcel back to verify"),
-        task_ref=parcel_code(parcel.id),
+        task_ref=parcel_label(parcel.id),
         order_id=parcel.order_id,
     )
 
@@ -1410,7 +1408,7 @@ def close_parcel(store: Store, actor: Actor, parcel_id: int, printer_dest: str) 
             accepted=result.accepted,
             reason=result.reason,
             raw=printer_dest,
-            task_ref=parcel_code(parcel_id),
+            task_ref=parcel_label(parcel_id),
             order_id=parcel.order_id if parcel else None,
         )
         return result
@@ -1423,7 +1421,7 @@ def _close(session: Session, actor: Actor, parcel: Parcel | None, printer_dest: 
         return PackResult(
             False,
             _("Parcel {parcel} is {status}").format(
-                parcel=parcel_code(parcel.id), status=state_name(parcel.status)
+                parcel=parcel_label(parcel.id), status=state_name(parcel.status)
             ),
             parcel_id=parcel.id,
         )
@@ -1462,7 +1460,7 @@ def _close(session: Session, actor: Actor, parcel: Parcel | None, printer_dest: 
     )
     return PackResult(
         True,
-        message.format(parcel=parcel_code(parcel.id), tracking=tracking),
+        message.format(parcel=parcel_label(parcel.id), tracking=tracking),
         parcel_id=parcel.id,
         order_packed=complete,
         tracking=tracking,
@@ -1545,7 +1543,7 @@ def _label_zpl(
         postcode=lead.ship_postcode,
         country=lead.ship_country,
         phone=lead.ship_phone,
-        parcel_code=parcel_code(parcel.id),
+        parcel_code=parcel_label(parcel.id),
         parcel_number=number,
         parcel_count=count,
         reprint=reprint,
@@ -1565,7 +1563,7 @@ def reprint_label(store: Store, actor: Actor, parcel_id: int, printer_dest: str)
             accepted=result.accepted,
             reason=result.reason,
             raw=printer_dest,
-            task_ref=parcel_code(parcel_id),
+            task_ref=parcel_label(parcel_id),
             order_id=parcel.order_id if parcel else None,
         )
         return result
@@ -1589,7 +1587,7 @@ def _reprint(
         return PackResult(False, str(error), parcel_id=parcel.id)
     return PackResult(
         True,
-        _("Label of {parcel} reprinted").format(parcel=parcel_code(parcel.id)),
+        _("Label of {parcel} reprinted").format(parcel=parcel_label(parcel.id)),
         parcel_id=parcel.id,
         tracking=parcel.tracking,
     )

@@ -521,10 +521,14 @@ def _tote_for(session: Session, code: str) -> Tote:
 # --- scanning at a stop -----------------------------------------------------------------------
 
 
-def scan_at_stop(store: Store, actor: Actor, task_id: int, code: str) -> ScanOutcome:
+def scan_at_stop(
+    store: Store, actor: Actor, task_id: int, code: str, scanned_at: float | None = None
+) -> ScanOutcome:
     """One scan on a pick list: an empty tote, the location, an item, or the order's tote."""
     with store.write() as session:
-        refusal = refuse_double_trigger(session, actor, "pick.scan", f"PICK-{task_id}", code)
+        refusal = refuse_double_trigger(
+            session, actor, "pick.scan", f"PICK-{task_id}", code, scanned_at
+        )
         if refusal:
             return ScanOutcome(False, refusal)
         task, refusal = _own_task(session, actor, task_id, allow_paused=False)

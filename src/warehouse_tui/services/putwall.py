@@ -106,10 +106,12 @@ def held_item(store: Store, actor: Actor) -> SortOutcome | None:
                            placed=placed, needed=needed)
 
 
-def sort_item(store: Store, actor: Actor, wall: int, code: str) -> SortOutcome:
+def sort_item(
+    store: Store, actor: Actor, wall: int, code: str, scanned_at: float | None = None
+) -> SortOutcome:
     """An item scanned at the wall: the slot of the open order that still needs it."""
     with store.write() as session:
-        refusal = refuse_double_trigger(session, actor, SORT, WALL_CONTEXT, code)
+        refusal = refuse_double_trigger(session, actor, SORT, WALL_CONTEXT, code, scanned_at)
         if refusal:
             return SortOutcome(False, refusal)
         scan = parse_in_store(session, code)
@@ -140,10 +142,12 @@ def sort_item(store: Store, actor: Actor, wall: int, code: str) -> SortOutcome:
                            sku_name=sku.name, placed=placed, needed=needed)
 
 
-def confirm_slot(store: Store, actor: Actor, code: str) -> SortOutcome:
+def confirm_slot(
+    store: Store, actor: Actor, code: str, scanned_at: float | None = None
+) -> SortOutcome:
     """The slot scanned after an item: the unit counts into that slot's order."""
     with store.write() as session:
-        refusal = refuse_double_trigger(session, actor, CONFIRM, WALL_CONTEXT, code)
+        refusal = refuse_double_trigger(session, actor, CONFIRM, WALL_CONTEXT, code, scanned_at)
         if refusal:
             return SortOutcome(False, refusal)
         pending = _pending_sort(session, actor)

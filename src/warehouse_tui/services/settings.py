@@ -40,7 +40,25 @@ DEFAULTS: dict[str, Any] = {
     # `max_key_interval_ms` apart: a scanner types faster than any person.
     "wedge_burst": {"min_length": 8, "max_key_interval_ms": 35},
 }
-MAX_BELLS = 9
+# The range each number must lie in: values outside break the floor (a claim lease of 0 s makes
+# every picker's list look abandoned; a 5 s double-trigger window refuses real repeat scans).
+LIMITS: dict[str, tuple[float, float]] = {
+    "layout.aisles": (1, 1000),
+    "layout.aisle_length": (1, 10_000),
+    "layout.aisle_spacing": (0.5, 100),
+    "layout.depot_aisle": (0, 999),
+    "weight_tolerance_g": (0, 5000),
+    "weight_tolerance_pct": (0, 50),
+    "duplicate_scan_window_ms": (0, 2000),
+    "cart_totes": (1, 100),
+    "cart_volume_l": (1, 5000),
+    "claim_lease_s": (30, 86_400),
+    "box_fill_factor": (0.1, 1.0),
+    "feedback.ok_bells": (0, 9),
+    "feedback.fail_bells": (0, 9),
+    "wedge_burst.min_length": (4, 64),
+    "wedge_burst.max_key_interval_ms": (5, 200),
+}
 _HEX_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 
 
@@ -68,7 +86,10 @@ def _shape_refusal(name: str, default: Any, value: Any) -> str:
             refusal = _shape_refusal(f"{name}.{key}", default[key], item)
             if refusal:
                 return refusal
-        return ""
+        return _value_refusal(name, value)
+    if isinstance(default, list) and default and isinstance(value, list):
+        refusals = (_shape_refusal(f"{name}[]", default[0], item) for item in value)
+        return next((refusal for refusal in refusals if refusal), "")
     if isinstance(default, bool) or isinstance(value, bool):
         wrong = type(value) is not type(default)
     elif isinstance(default, float):
@@ -84,8 +105,14 @@ def _shape_refusal(name: str, default: Any, value: Any) -> str:
 
 def _value_refusal(name: str, value: Any) -> str:
     """Rules beyond the shape, for the settings that have them."""
-    if name.endswith("_bells") and value > MAX_BELLS:
-        return _("{name}: at most {most} bells").format(name=name, most=MAX_BELLS)
+    if name in LIMITS and not LIMITS[name][0] <= value <= LIMITS[name][1]:
+        low, high = LIMITS[name]
+        return _("{name} must be between {low} and {high}").format(name=name, low=low, high=high)
+    if name == "layout":
+        try:
+            Layout(**{**value, "cross_aisles": tuple(value["cross_aisles"])})
+        except ValueError as error:
+            return _("layout: {problem}").format(problem=error)
     if name.endswith("_colour") and value and not _HEX_COLOUR.fullmatch(value):
         return _("{name}: a colour is written #rrggbb, or empty for the theme's").format(
             name=name
@@ -109,14 +136,14 @@ def set_setting(session: Session, key: str, value: Any) -> None:
 
 @dataclass(frozen=True)
 class Feedback:
-    ok_bells: int = DEFAULTS["feedback"]["ok_bells"]
-    fail_bells: int = DEFAULTS["feedback"]["fail_bells"]
-    ok_colour: str = ""
-    fail_colour: str = ""
+    ok_bells: int
+    fail_bells: int
+    ok_colour: str
+    fail_colour: str
 
 
 def feedback_style(session: Session) -> Feedback:
-    return Feedback(**get_setting(session, "feedback"))
+    return Feedback(**_over_defaults(session, "feedback"))
 
 
 @dataclass(frozen=True)
@@ -126,7 +153,14 @@ class WedgeBurst:
 
 
 def wedge_burst(session: Session) -> WedgeBurst:
-    return WedgeBurst(**get_setting(session, "wedge_burst"))
+    return WedgeBurst(**_over_defaults(session, "wedge_burst"))
+
+
+def _over_defaults(session: Session, key: str) -> dict[str, Any]:
+    """A grouped setting as stored, over its defaults: a row written by hand with a key
+    missing or one too many still gives a whole, known set."""
+    stored = get_setting(session, key)
+    return {name: stored.get(name, value) for name, value in DEFAULTS[key].items()}
 
 
 def warehouse_layout(session: Session) -> Layout:

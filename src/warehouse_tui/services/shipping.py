@@ -14,6 +14,7 @@ lines and tracking numbers, when it is packed and the last parcel holding its li
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Select, func, or_, update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from warehouse_tui.domain.barcodes import ScanKind
 from warehouse_tui.i18n import _
@@ -57,9 +58,15 @@ def parcel_label(parcel_id: int) -> str:
 # --- the outbox event ----------------------------------------------------------------------------
 
 
-def fulfilment_key(order: Order) -> str:
-    """One fulfilment per order version: a resend carries the same key, a new version a new one."""
-    return f"fulfilment:{order.shop}:{order.shop_order_id}:{order.shop_version}"
+def fulfilment_key(order: Order, tracking_numbers: Sequence[str]) -> str:
+    """One fulfilment per order version and set of parcels: a resend carries the same key; a
+    new version, or parcels packed again after their first ones were voided, a new one."""
+    parcels = hashlib.sha1(",".join(sorted(tracking_numbers)).encode()).hexdigest()[:12]
+    return f"{_fulfilment_prefix(order)}{order.shop_version}:{parcels}"
+
+
+def _fulfilment_prefix(order: Order) -> str:
+    return f"fulfilment:{order.shop}:{order.shop_order_id}:"
 
 
 def announce_at(session: Session, shop_code: str) -> str:
@@ -71,19 +78,38 @@ def announce_at(session: Session, shop_code: str) -> str:
 def announce_fulfilment(session: Session, order: Order) -> Outbox:
     """Put the order's fulfilment (lines, carrier, tracking numbers) into the outbox, in the
     caller's transaction. Announcing the same order version twice adds nothing."""
-    key = fulfilment_key(order)
+    payload = fulfilment_payload(session, order)
+    key = fulfilment_key(order, payload["tracking_numbers"])  # type: ignore[arg-type]
     existing = session.exec(select(Outbox).where(Outbox.idempotency_key == key)).first()
     if existing is not None:
         return existing
-    event = Outbox(
-        shop=order.shop,
-        event="fulfilment",
-        payload=fulfilment_payload(session, order),
-        idempotency_key=key,
-    )
+    event = Outbox(shop=order.shop, event="fulfilment", payload=payload, idempotency_key=key)
     session.add(event)
     session.flush()
     return event
+
+
+def withdraw_fulfilment(session: Session, order: Order) -> None:
+    """The parcels a fulfilment announced were voided (the shop was told at label time): a
+    `fulfilment-void` event follows it through the outbox, naming the tracking numbers that
+    will not ship. Never a deletion: the outbox worker may be sending the fulfilment now."""
+    announced = session.exec(
+        select(Outbox).where(
+            Outbox.event == "fulfilment",
+            col(Outbox.idempotency_key).startswith(_fulfilment_prefix(order)),
+        )
+    ).all()
+    for event in announced:
+        key = f"void:{event.idempotency_key}"
+        if session.exec(select(Outbox.id).where(Outbox.idempotency_key == key)).first():
+            continue
+        session.add(Outbox(
+            shop=order.shop,
+            event="fulfilment-void",
+            payload={"shop_order_id": order.shop_order_id,
+                     "tracking_numbers": event.payload["tracking_numbers"]},
+            idempotency_key=key,
+        ))
 
 
 def fulfilment_payload(session: Session, order: Order) -> dict[str, object]:
@@ -164,10 +190,14 @@ class LoadResult:
     stop: bool = False
 
 
-def load_parcel(store: Store, actor: Actor, carrier_code: str, code: str) -> LoadResult:
+def load_parcel(
+    store: Store, actor: Actor, carrier_code: str, code: str, scanned_at: float | None = None
+) -> LoadResult:
     """Scan one parcel (PCL- label or tracking number) onto `carrier_code`'s truck."""
     with store.write() as session:
-        refusal = refuse_double_trigger(session, actor, LOAD_ACTION, carrier_code, code)
+        refusal = refuse_double_trigger(
+            session, actor, LOAD_ACTION, carrier_code, code, scanned_at
+        )
         if refusal:
             return LoadResult(False, refusal)
         result = _load(session, carrier_code, code)

@@ -72,8 +72,10 @@ def wave_board(store: Store, now: datetime | None = None) -> Board:
     now = now or utcnow()
     with store.read() as session:
         lease_s = float(get_setting(session, "claim_lease_s"))
+        active = select(Wave.id).where(col(Wave.status).in_(ACTIVE_WAVES))
         orders = (
             select(Order.wave_id, func.count().label("orders"))
+            .where(col(Order.wave_id).in_(active))
             .group_by(Order.wave_id)
             .subquery()
         )
@@ -83,6 +85,7 @@ def wave_board(store: Store, now: datetime | None = None) -> Board:
                 func.count().label("lists"),
                 func.sum(case((PickTask.status == TaskStatus.DONE, 1), else_=0)).label("done"),
             )
+            .where(col(PickTask.wave_id).in_(active))
             .group_by(PickTask.wave_id)
             .subquery()
         )
@@ -93,6 +96,7 @@ def wave_board(store: Store, now: datetime | None = None) -> Board:
                 func.sum(PickStop.picked).label("picked"),
             )
             .join(PickStop, PickStop.task_id == PickTask.id)
+            .where(col(PickTask.wave_id).in_(active))
             .group_by(PickTask.wave_id)
             .subquery()
         )
@@ -121,6 +125,9 @@ def wave_board(store: Store, now: datetime | None = None) -> Board:
                     "done"
                 ),
             )
+            .where(col(PickStop.task_id).in_(
+                select(PickTask.id).where(col(PickTask.status).in_(HELD_LISTS))
+            ))
             .group_by(PickStop.task_id)
             .subquery()
         )
@@ -137,7 +144,7 @@ def wave_board(store: Store, now: datetime | None = None) -> Board:
             .outerjoin(Operator, Operator.id == PickTask.claimed_by)
             .outerjoin(stops, stops.c.task_id == PickTask.id)
             .where(col(PickTask.status).in_(HELD_LISTS))
-            .order_by(PickTask.heartbeat_at, PickTask.id)
+            .order_by(col(PickTask.heartbeat_at).asc().nulls_first(), PickTask.id)
         ).all()
     return Board(
         waves=tuple(WaveRow(*(int(v) if i >= 3 else v for i, v in enumerate(row)))

@@ -405,7 +405,7 @@ class Journal(SQLModel, table=True):
 class Outbox(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     shop: str = Field(index=True)
-    event: str  # fulfilment | tracking | return | stock
+    event: str  # fulfilment | fulfilment-void | tracking | return | stock
     payload: dict = Field(sa_column=Column(JSON, nullable=False))
     idempotency_key: str = Field(unique=True)
     created_at: datetime = Field(default_factory=utcnow)

@@ -77,10 +77,14 @@ def feedback(screen: WavesScreen) -> str:
 def test_the_board_counts_waves_lists_units_and_quiet_claims(floor: Store) -> None:
     release_wave(floor, "pick-by-order", [{"MUG": 2}, {"TEE": 1}], orders_per_task=1)
     quiet, _heard = quiet_claim(floor)
+    with floor.write() as session:
+        flagged = session.exec(select(Order).order_by(Order.id)).first()
+        assert flagged is not None
+        flagged.hold_reason = "Short 1 × MUG (not at LOC-A01-01-1, none free elsewhere)"
     board = wave_board(floor)
     [wave] = board.waves
-    assert (wave.status, wave.orders, wave.lists_done, wave.lists, wave.units) == (
-        "picking", 2, 0, 2, 3)  # claiming a list starts the wave
+    assert (wave.status, wave.orders, wave.flagged, wave.lists_done, wave.lists, wave.units) == (
+        "picking", 2, 1, 0, 2, 3)  # claiming a list starts the wave
     assert [(c.task_id, c.stale) for c in board.claims] == [(quiet, True), (quiet + 1, False)]
     assert board.claims[0].picker == "Ana Picker" and board.claims[0].stops == 1
     assert 12 * 60 <= board.claims[0].quiet_s < 13 * 60

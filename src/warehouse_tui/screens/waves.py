@@ -38,7 +38,8 @@ class WavesScreen(FloorScreen):
     HELP: ClassVar[str] = N_(
         "The waves on the floor, with their pick lists done and units picked, and below them "
         "the pick lists pickers hold. Tab moves between the two lists; the arrow keys choose "
-        "a row.\n\n"
+        "a row. Short counts a wave's orders a picker flagged: items no location could give "
+        "(warehouse-tui order show names what is missing).\n\n"
         "F2 pauses the chosen wave (no new pick list of it can be claimed; those claimed "
         "finish) or resumes it. F3 twice cancels it: what was not picked goes back to stock, "
         "its orders back to ready.\n\n"
@@ -78,8 +79,8 @@ class WavesScreen(FloorScreen):
 
     def on_mount(self) -> None:
         waves = self.query_one("#waves", DataTable)
-        waves.add_columns(_("Wave"), _("Status"), _("Strategy"), _("Orders"), _("Lists"),
-                          _("Units picked"))
+        waves.add_columns(_("Wave"), _("Status"), _("Strategy"), _("Orders"), _("Short"),
+                          _("Lists"), _("Units picked"))
         claims = self.query_one("#claims", DataTable)
         claims.add_columns(_("Pick list"), _("Wave"), _("Picker"), _("Status"), _("Stops"),
                            _("Last heard"))
@@ -241,6 +242,7 @@ def _wave_cells(row: WaveRow) -> tuple[str, tuple[str, ...]]:
         state_name(row.status),
         state_name(row.strategy),
         str(row.orders),
+        str(row.flagged or ""),
         f"{row.lists_done}/{row.lists}",
         f"{row.units_picked}/{row.units}",
     )

@@ -44,6 +44,7 @@ class WaveRow:
     status: str
     strategy: str
     orders: int
+    flagged: int  # orders a picker flagged (a shortage no location could cover)
     lists_done: int
     lists: int
     units_picked: int
@@ -74,7 +75,11 @@ def wave_board(store: Store, now: datetime | None = None) -> Board:
         lease_s = float(get_setting(session, "claim_lease_s"))
         active = select(Wave.id).where(col(Wave.status).in_(ACTIVE_WAVES))
         orders = (
-            select(Order.wave_id, func.count().label("orders"))
+            select(
+                Order.wave_id,
+                func.count().label("orders"),
+                func.sum(case((Order.hold_reason != "", 1), else_=0)).label("flagged"),
+            )
             .where(col(Order.wave_id).in_(active))
             .group_by(Order.wave_id)
             .subquery()
@@ -106,6 +111,7 @@ def wave_board(store: Store, now: datetime | None = None) -> Board:
                 Wave.status,
                 Wave.strategy,
                 func.coalesce(orders.c.orders, 0),
+                func.coalesce(orders.c.flagged, 0),
                 func.coalesce(lists.c.done, 0),
                 func.coalesce(lists.c.lists, 0),
                 func.coalesce(units.c.picked, 0),

@@ -44,7 +44,7 @@ from warehouse_tui.services.lookup import gtin_forms, resolve_code
 from warehouse_tui.services.orders import leave_merge_group, void_parcels_of
 from warehouse_tui.services.settings import DEFAULTS, get_setting
 from warehouse_tui.services.shipping import announce_at, announce_fulfilment, parcel_label
-from warehouse_tui.services.states import state_name
+from warehouse_tui.services.states import kind_name, state_name
 from warehouse_tui.services.tracking import TrackingError, allocate_tracking
 from warehouse_tui.store.engine import Store
 from warehouse_tui.store.models import (
@@ -335,7 +335,9 @@ def _order_of_scan(session: Session, scan: Scan) -> tuple[Order | None, str]:
     if scan.kind not in kinds:
         return None, _("Scan a tote, a put-wall slot, an order or a parcel label to start")
     if scan.resolves is None:
-        return None, _("No {kind} has the code {code}").format(kind=scan.kind, code=scan.code)
+        return None, _("No {kind} has the code {code}").format(
+            kind=kind_name(scan.kind), code=scan.code
+        )
     row_id = scan.resolves.id
     order_id: int | None
     if scan.kind is ScanKind.TOTE:
@@ -743,7 +745,7 @@ def enter_quantity(store: Store, actor: Actor, parcel_id: int, code: str, qty: i
 
 def _count_of_scan(connection: Connection, scan: Scan, code: str) -> tuple[_Count | None, str]:
     if scan.kind not in (ScanKind.PRODUCT, ScanKind.GS1, ScanKind.UNKNOWN):
-        return None, _("That is a {kind} label: scan the items").format(kind=scan.kind)
+        return None, _("That is a {kind} label: scan the items").format(kind=kind_name(scan.kind))
     if scan.kind is not ScanKind.UNKNOWN and not scan.valid:
         return None, scan.error or _("unknown barcode")
     if scan.gtin:

@@ -1,6 +1,6 @@
-"""The states of orders, waves, pick lists and parcels (and wave strategies) as operators read
-them: the database keeps the English codes, screens show these names in the operator's
-language."""
+"""The floor's words as operators read them — states of orders, waves, pick lists and parcels,
+wave strategies, and the kinds of code a scan can be: the database and the parser keep English
+codes, messages show these names in the operator's language."""
 
 from __future__ import annotations
 
@@ -29,5 +29,25 @@ STATE_NAMES = {
 }
 
 
+KIND_NAMES = {
+    "product": N_("product"),
+    "gs1": N_("GS1"),
+    "location": N_("location"),
+    "tote": N_("tote"),
+    "slot": N_("put-wall slot"),
+    "order": N_("order"),
+    "parcel": N_("parcel"),
+    "box": N_("box"),
+    "badge": N_("badge"),
+    "tracking": N_("tracking number"),
+    "unknown": N_("unknown"),
+}
+
+
 def state_name(state: str) -> str:
     return _(STATE_NAMES.get(state, state))
+
+
+def kind_name(kind: str) -> str:
+    """A scan's kind (ScanKind value) by name."""
+    return _(KIND_NAMES.get(kind, kind))

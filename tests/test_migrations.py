@@ -49,6 +49,18 @@ def test_rows_survive_upgrade_to_head(tmp_path) -> None:  # type: ignore[no-unty
                 " unit_price_minor, picked, packed) VALUES (1, 1, 'l1', 'SKU-1', 1, 2, 1299, 0, 0)"
             )
         )
+        connection.execute(
+            text(
+                "INSERT INTO parcel (id, order_id, status, carrier, service, station,"
+                " created_at) VALUES (1, 1, 'closed', 'SF', '', 'PACK-1', '2026-01-01 00:00:00')"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO parcelline (id, parcel_id, order_line_id, qty, serials, batches)"
+                " VALUES (1, 1, 1, 2, '[\"SN-1\", \"SN-2\"]', '[]')"
+            )
+        )
     upgrade(store)
     assert current_revision(store) == head_revision()
     with store.engine.connect() as connection:
@@ -56,6 +68,8 @@ def test_rows_survive_upgrade_to_head(tmp_path) -> None:  # type: ignore[no-unty
         assert connection.execute(text("SELECT status FROM orders")).scalar() == "ready"
         assert connection.execute(text("SELECT code FROM barcode")).scalar() == "04006381333931"
         assert connection.execute(text("PRAGMA foreign_key_check")).fetchall() == []
+        serials = connection.execute(text("SELECT sku_id, serial, parcel_id FROM packedserial"))
+        assert serials.fetchall() == [(1, "SN-1", 1), (1, "SN-2", 1)]  # filled from the parcel
     store.dispose()
 
 
@@ -72,3 +86,19 @@ def test_two_terminals_upgrading_at_once(tmp_path) -> None:  # type: ignore[no-u
 
 def _upgrade_in_child(path: str) -> None:
     upgrade(Store(path))
+
+
+def test_the_migrations_build_exactly_the_models_schema(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """What the migrations create is what the models declare: nothing missing, nothing extra."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext as Context
+    from sqlmodel import SQLModel
+
+    import warehouse_tui.store.models  # noqa: F401 — registers the tables
+
+    store = Store(str(tmp_path / "head.db"))
+    upgrade(store)
+    with store.engine.connect() as connection:
+        differences = compare_metadata(Context.configure(connection), SQLModel.metadata)
+    store.dispose()
+    assert differences == []

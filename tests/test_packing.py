@@ -30,6 +30,7 @@ from warehouse_tui.services.settings import set_setting
 from warehouse_tui.store.models import (
     FloorTask,
     Order,
+    PackedSerial,
     Parcel,
     ParcelLine,
 )
@@ -190,6 +191,48 @@ def test_serial_tracked_item_needs_a_unique_serial(floor: Floor) -> None:
     ).accepted
     with floor.store.read() as session:
         assert session.exec(select(ParcelLine)).one().serials == ["SN1", "SN2"]
+
+
+def test_a_serial_packed_in_another_parcel_is_refused_until_that_parcel_is_voided(
+    floor: Floor,
+) -> None:
+    """One phone, one IMEI: the unit cannot go out twice, whichever station scans it."""
+    floor.order({"PHN-1": 1}, tote="TOTE-0001")
+    second_order = floor.order({"PHN-1": 1}, tote="TOTE-0002")
+    first, second = start(floor, "TOTE-0001"), start(floor, "TOTE-0002")
+    unit = PHONE_GS1.format(serial="IMEI-1")
+    assert packing.verify_scan(floor.store, PACKER, first, unit).accepted
+    elsewhere = packing.verify_scan(floor.store, PACKER, second, unit)
+    assert not elsewhere.accepted and f"packed already, in PCL-{first}" in elsewhere.reason
+    assert packed_of(floor.store, second_order) == {"PHN-1": 0}
+    assert packing.undo_last_scan(floor.store, PACKER, first).accepted  # out of the first box
+    assert packing.verify_scan(floor.store, PACKER, second, unit).accepted
+    with floor.store.read() as session:
+        [packed] = session.exec(select(PackedSerial)).all()
+    assert (packed.serial, packed.parcel_id) == ("IMEI-1", second)
+
+
+def test_an_over_scan_of_a_serial_keeps_the_serial_free(floor: Floor) -> None:
+    floor.order({"PHN-1": 1}, tote="TOTE-0001")
+    parcel_id = start(floor, "TOTE-0001")
+    unit = PHONE_GS1.format(serial="A")
+    assert packing.verify_scan(floor.store, PACKER, parcel_id, unit).accepted
+    over = packing.verify_scan(floor.store, PACKER, parcel_id, PHONE_GS1.format(serial="B"))
+    assert not over.accepted and "Over-scan" in over.reason
+    with floor.store.read() as session:
+        assert [row.serial for row in session.exec(select(PackedSerial))] == ["A"]
+
+
+def test_a_voided_parcel_frees_its_serials(floor: Floor) -> None:
+    order_id = floor.order({"PHN-1": 1}, tote="TOTE-0001")
+    parcel_id = start(floor, "TOTE-0001")
+    unit = PHONE_GS1.format(serial="C")
+    assert packing.verify_scan(floor.store, PACKER, parcel_id, unit).accepted
+    with floor.store.write() as session:
+        session.get_one(Order, order_id).intercepted = True
+    assert packing.start_pack(floor.store, PACKER, "TOTE-0001").stop  # the parcel is voided
+    with floor.store.read() as session:
+        assert session.exec(select(PackedSerial)).all() == []
 
 
 def test_batch_tracked_item_needs_its_batch(floor: Floor) -> None:

@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 from sqlalchemy import Table, bindparam, delete, func, insert, select, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from warehouse_tui.i18n import _
 from warehouse_tui.services.journal import Actor, record
@@ -35,6 +35,7 @@ from warehouse_tui.store.models import (
     Order,
     OrderLine,
     OrderStatus,
+    PackedSerial,
     Parcel,
     ParcelLine,
     ParcelStatus,
@@ -509,6 +510,7 @@ def void_parcels_of(session: Session, actor: Actor, order_id: int) -> None:
                 record(session, actor, "order-unpacked", order_id=held_id,
                        task_ref=f"PCL-{parcel.id}")
         parcel.status = ParcelStatus.CANCELLED
+        session.execute(delete(PackedSerial).where(col(PackedSerial.parcel_id) == parcel.id))
         record(session, actor, "parcel-void", order_id=order_id, task_ref=f"PCL-{parcel.id}",
                raw=parcel.tracking or "")
 

@@ -26,7 +26,19 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, false, func, insert, or_, select, update
+from sqlalchemy import (
+    Connection,
+    and_,
+    bindparam,
+    delete,
+    false,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlmodel import Session, col
 
 from warehouse_tui.devices.labels import LabelError, ShippingLabel, zpl_shipping_label
@@ -57,6 +69,7 @@ from warehouse_tui.store.models import (
     Order,
     OrderLine,
     OrderStatus,
+    PackedSerial,
     Parcel,
     ParcelLine,
     ParcelStatus,
@@ -462,6 +475,12 @@ _lead = _orders.alias("lead")
 _barcode = Barcode.__table__
 _sku = Sku.__table__
 _setting = Setting.__table__
+_packed_serial = PackedSerial.__table__
+# Both databases take ON CONFLICT DO NOTHING: a serial packed already inserts nothing.
+_SERIAL_CLAIM = text(
+    "INSERT INTO packedserial (sku_id, serial, parcel_id, order_line_id)"
+    " VALUES (:sku_id, :serial, :parcel_id, :order_line_id) ON CONFLICT DO NOTHING"
+)
 
 _BARCODE_QUERY = (
     select(_barcode.c.sku_id, _barcode.c.quantity)
@@ -784,7 +803,7 @@ def _count(
     )
     refusal, kind = _count_refusal(line, count, since_same, window_ms)
     if not refusal and line.serial_tracked:
-        refusal = _serial_refusal(connection, [row.line_id for row in rows], count)
+        refusal = _claim_serial(connection, parcel_id, line, count)
     if refusal:
         return _refuse(
             connection,
@@ -799,6 +818,8 @@ def _count(
         )
     counted = _COUNT_UP.run(connection, {"line_id": line.line_id, "units": count.units})
     if counted != 1:
+        if line.serial_tracked:
+            _release_serial(connection, count)
         return _refuse(
             connection, actor, parcel_id, raw, action, _over_scan(line, count), lead_id=line.lead_id
         )
@@ -872,15 +893,36 @@ def _over_scan(line: Any, count: _Count) -> str:
     )
 
 
-def _serial_refusal(connection: Connection, line_ids: list[int], count: _Count) -> str:
-    serials = connection.execute(
-        select(_parcel_line.c.serials).where(_parcel_line.c.order_line_id.in_(line_ids))
-    ).scalars()
-    if any(count.serial in (taken or []) for taken in serials):
+def _claim_serial(connection: Connection, parcel_id: int, line: Any, count: _Count) -> str:
+    """Claim the unit's serial for this parcel, or say where it is packed already. The unique
+    (SKU, serial) row decides, so two stations scanning one unit cannot both count it."""
+    claimed = connection.execute(
+        _SERIAL_CLAIM,
+        {"sku_id": count.sku_id, "serial": count.serial, "parcel_id": parcel_id,
+         "order_line_id": line.line_id},
+    ).rowcount
+    if claimed == 1:
+        return ""
+    holder = connection.execute(
+        select(_packed_serial.c.parcel_id).where(
+            _packed_serial.c.sku_id == count.sku_id, _packed_serial.c.serial == count.serial
+        )
+    ).scalar()
+    if holder == parcel_id:
         return _("Serial {serial} is scanned already: scan the next unit").format(
             serial=count.serial
         )
-    return ""
+    return _("Serial {serial} is packed already, in {parcel}: this unit cannot go twice").format(
+        serial=count.serial, parcel=parcel_label(holder)
+    )
+
+
+def _release_serial(connection: Connection, count: _Count) -> None:
+    connection.execute(
+        delete(_packed_serial).where(
+            _packed_serial.c.sku_id == count.sku_id, _packed_serial.c.serial == count.serial
+        )
+    )
 
 
 def _add_to_parcel_line(connection: Connection, parcel_id: int, line: Any, count: _Count) -> None:
@@ -1057,6 +1099,11 @@ def _undo(session: Session, parcel: Parcel | None) -> tuple[ScanResult, int | No
     parcel_line.qty -= units
     if serial and serial in parcel_line.serials:
         parcel_line.serials = [s for s in parcel_line.serials if s != serial]
+        session.execute(
+            delete(PackedSerial).where(
+                col(PackedSerial.sku_id) == order_line.sku_id, col(PackedSerial.serial) == serial
+            )
+        )
     if batch:
         batches = list(parcel_line.batches)
         for _unit in range(units):

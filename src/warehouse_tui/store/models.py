@@ -357,6 +357,19 @@ class ParcelLine(SQLModel, table=True):
     batches: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
 
 
+class PackedSerial(SQLModel, table=True):
+    """A serial number in a parcel that has not been voided: one unit of a serial-tracked SKU
+    can be packed once, across every station (the parcel line's `serials` keep what it
+    captured; this table is what makes a second packing of the same unit impossible)."""
+
+    __table_args__ = (UniqueConstraint("sku_id", "serial"),)
+    id: int | None = Field(default=None, primary_key=True)
+    sku_id: int = Field(foreign_key="sku.id")
+    serial: str
+    parcel_id: int = Field(foreign_key="parcel.id", index=True)
+    order_line_id: int = Field(foreign_key="orderline.id")
+
+
 class FloorTask(SQLModel, table=True):
     """Work the floor owes: restock intercepted items, count a location, inspect a return."""
 

@@ -4,6 +4,7 @@ operator's home and the floor screens."""
 from __future__ import annotations
 
 import asyncio
+import sys
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
     from warehouse_tui.store.engine import Store
 
 BELL_GAP_S = 0.15
+SWITCH_INTERVAL_S = 0.0005
 
 
 class WarehouseApp(App[None]):
@@ -53,6 +55,11 @@ class WarehouseApp(App[None]):
         self._services_lock = threading.Lock()
 
     def on_mount(self) -> None:
+        # Hand the interpreter between threads every 0.5 ms, not Python's default 5: a service
+        # computing on its thread must not hold back the UI and the output thread for that long
+        # (measured on the pack screen: a count reached the terminal 2.9 ms after its paint
+        # while the parcel was re-read beside it, 0.5 ms with this).
+        sys.setswitchinterval(SWITCH_INTERVAL_S)
         self.push_screen(LoginScreen())
         self.run_worker(self._open_store, thread=True, name="open-store")
 

@@ -27,6 +27,7 @@ from tests.test_packing_floor import (  # noqa: F401 — fixtures
 from warehouse_tui.devices.labels import parse_zpl_fields
 from warehouse_tui.services import packing
 from warehouse_tui.store.models import (
+    Carrier,
     Order,
     Outbox,
     Parcel,
@@ -191,3 +192,31 @@ def test_a_shop_told_at_label_time_gets_its_fulfilment(floor: Floor, tmp_path: P
     with floor.store.read() as session:
         event = session.exec(select(Outbox)).one()
         assert event.payload["tracking_numbers"] == ["JJD0000000001"]
+
+
+def test_a_pre_printed_label_gives_the_parcel_its_tracking_number(
+    floor: Floor, tmp_path: Path
+) -> None:
+    with floor.store.write() as session:
+        dhl = session.exec(select(Carrier).where(Carrier.code == "DHL")).one()
+        dhl.tracking_pattern = r"JJD\d{10}"
+        session.add(Carrier(code="UPS", name="UPS", tracking_pattern=r"1Z[0-9A-Z]{16}"))
+    floor.order({"TOY-1": 1}, tote="TOTE-0001")
+    parcel_id = start(floor, "TOTE-0001")
+    assert packing.verify_scan(floor.store, PACKER, parcel_id, TOY).accepted
+    wrong = packing.verify_scan(floor.store, PACKER, parcel_id, "1Z999AA10123456784")
+    assert not wrong.accepted and "UPS label" in wrong.reason
+    label = packing.verify_scan(floor.store, PACKER, parcel_id, "JJD5550000001")
+    assert label.accepted and "JJD5550000001" in label.reason
+    ready_to_close(floor, parcel_id)
+    zpl = tmp_path / "labels.zpl"
+    closed = packing.close_parcel(floor.store, PACKER, parcel_id, str(zpl))
+    assert closed.accepted and closed.tracking == "JJD5550000001"
+    assert "JJD5550000001" in [field.data for field in parse_zpl_fields(zpl.read_text("utf-8"))]
+    with floor.store.read() as session:
+        assert session.exec(select(TrackingPool)).one().next_number == 1  # the pool untouched
+    assert [r.accepted for r in journal(floor.store, packing.PREPRINTED)] == [False, True]
+    floor.order({"MUG-1": 1}, tote="TOTE-0002")
+    other = start(floor, "TOTE-0002")
+    reused = packing.verify_scan(floor.store, PACKER, other, "JJD5550000001")
+    assert not reused.accepted and f"on PCL-{parcel_id} already" in reused.reason

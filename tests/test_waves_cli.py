@@ -75,6 +75,7 @@ def test_wave_preview_for_people(sqlite_store: Store) -> None:
     result = runner.invoke(app, ["wave", "preview", "--single-item", "--db", _seeded(sqlite_store)])
     assert result.exit_code == 0
     assert "1 orders, 1 lines, 1 picks on 1 pick lists" in result.stdout
+    assert "0% less walking than picking order by order" in result.stdout  # one order: the same
 
 
 def test_wave_usage_errors(sqlite_store: Store) -> None:

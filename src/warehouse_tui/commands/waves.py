@@ -105,6 +105,9 @@ def _show(summary: dict[str, Any]) -> None:
             best=walk["best"], s_shape=walk["s_shape"], alone=walk["pick_by_order"]
         )
     )
+    if walk["pick_by_order"] > 0:
+        saved = 1 - walk["best"] / walk["pick_by_order"]
+        typer.echo(_("{saved:.0%} less walking than picking order by order").format(saved=saved))
 
 
 def _plan_command(release: bool) -> Any:

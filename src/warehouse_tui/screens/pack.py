@@ -145,7 +145,9 @@ class PackScreen(FloorScreen):
         "Scan a box label (BOX-…) or press F3 for the suggested box. Read the pack "
         "instructions and press F4 to confirm them. Put the parcel on the scale and press F5 "
         "when the weight is steady; F6 types a weight (a supervisor scans a badge).\n\n"
-        "F8 closes the parcel and prints its label. F9 opens the next parcel of a big order; "
+        "F8 closes the parcel and prints its label, with a tracking number from the carrier's "
+        "pool — or the number of a carrier's pre-printed label, if you scanned one on the "
+        "parcel first. F9 opens the next parcel of a big order; "
         "F10 reprints the label. STOP in red: the order was cancelled or changed — put "
         "everything aside for restock."
     )

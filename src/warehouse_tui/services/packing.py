@@ -52,7 +52,7 @@ from warehouse_tui.services.journal import (
     double_trigger_refusal,
     record,
 )
-from warehouse_tui.services.lookup import gtin_forms, resolve_code
+from warehouse_tui.services.lookup import gtin_forms, parse_in_store, resolve_code
 from warehouse_tui.services.orders import leave_merge_group, void_parcels_of
 from warehouse_tui.services.settings import DEFAULTS, get_setting
 from warehouse_tui.services.shipping import announce_at, announce_fulfilment, parcel_label
@@ -84,6 +84,7 @@ START = "pack.start"
 SCAN = "pack.scan"
 TYPED_QTY = "pack.qty"
 UNDO = "pack.undo"
+PREPRINTED = "pack.preprinted-label"
 NEW_PARCEL = "pack.new_parcel"
 BOX = "pack.box"
 INSTRUCTIONS = "pack.instructions"
@@ -335,7 +336,7 @@ def _show_finished_parcel(
         ), order.id
     return PackResult(
         True,
-        _("Parcel {parcel} is closed ({tracking}): R reprints its label").format(
+        _("Parcel {parcel} is closed ({tracking}): F10 reprints its label").format(
             parcel=parcel_label(parcel.id), tracking=parcel.tracking or "?"
         ),
         parcel_id=parcel.id,
@@ -743,8 +744,45 @@ def verify_scan(
                 return _count(connection, actor, parcel_id, code, count, since_same, rows)
         count, refusal = _count_of_scan(connection, scan, code)
         if count is None:
-            return _refuse(connection, actor, parcel_id, code, SCAN, refusal)
+            label = _preprinted_label(connection, actor, parcel_id, code)
+            return label or _refuse(connection, actor, parcel_id, code, SCAN, refusal)
         return _count(connection, actor, parcel_id, code, count, since_same)
+
+
+def _preprinted_label(
+    connection: Connection, actor: Actor, parcel_id: int, code: str
+) -> ScanResult | None:
+    """A carrier's pre-printed label scanned into an open parcel: its number becomes the
+    parcel's tracking number, printed on the label at close instead of one from the pool.
+    None when the code is no tracking number of any carrier."""
+    with Session(bind=connection) as session:
+        scan = parse_in_store(session, code, expect_tracking=True)
+        parcel = session.get(Parcel, parcel_id)
+    if scan.kind is not ScanKind.TRACKING or not scan.valid or parcel is None:
+        return None
+    if parcel.status != ParcelStatus.OPEN:
+        refusal = _("Parcel {parcel} is {status}: start a pack to scan items").format(
+            parcel=parcel_label(parcel_id), status=state_name(parcel.status))
+    elif scan.resolves is not None and scan.resolves.id != parcel_id:
+        refusal = _("Label {tracking} is on {parcel} already: use a new one").format(
+            tracking=scan.code, parcel=parcel_label(scan.resolves.id))
+    elif scan.carrier is not None and scan.carrier != parcel.carrier:
+        refusal = _("That is a {carrier} label: this parcel goes with {parcel_carrier}").format(
+            carrier=scan.carrier, parcel_carrier=parcel.carrier)
+    else:
+        refusal = ""
+    if refusal:
+        return _refuse(connection, actor, parcel_id, code, PREPRINTED, refusal)
+    connection.execute(update(_parcel).where(_parcel.c.id == parcel_id).values(tracking=scan.code))
+    _JOURNAL_INSERT.run(
+        connection, _journal_row(actor, PREPRINTED, code, parcel_id, parcel.order_id)
+    )
+    return ScanResult(
+        True,
+        _("Pre-printed label {tracking}: the parcel ships under this number").format(
+            tracking=scan.code
+        ),
+    )
 
 
 def enter_quantity(store: Store, actor: Actor, parcel_id: int, code: str, qty: int) -> ScanResult:
@@ -1484,7 +1522,7 @@ def _close(session: Session, actor: Actor, parcel: Parcel | None, printer_dest: 
         return PackResult(False, missing, parcel_id=parcel.id)
     savepoint = session.begin_nested()
     try:
-        tracking = allocate_tracking(session, parcel.carrier)
+        tracking = parcel.tracking or allocate_tracking(session, parcel.carrier)
         parcel.tracking = tracking
         parcel.status = ParcelStatus.CLOSED
         parcel.closed_at = utcnow()

@@ -86,6 +86,8 @@ def test_wave_usage_errors(sqlite_store: Store) -> None:
     assert strategy.exit_code == 2
     limit = runner.invoke(app, ["wave", "release", "--max-orders", "0", "--db", db])
     assert limit.exit_code == 2
+    due = runner.invoke(app, ["wave", "preview", "--due-by", "noon", "--db", db])
+    assert due.exit_code == 2 and "HH:MM" in due.output
 
 
 def _spec(tmp_path: Path, spec: object) -> str:

@@ -3,7 +3,7 @@ on both databases."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from sqlalchemy import func
@@ -28,6 +28,7 @@ from warehouse_tui.services.waves import (
 from warehouse_tui.store.engine import Store
 from warehouse_tui.store.models import (
     Allocation,
+    CarrierService,
     Journal,
     Order,
     OrderLine,
@@ -83,6 +84,19 @@ def test_rules_zone_and_limits_take_the_most_urgent_first(store: Store) -> None:
     assert _released(store, WaveRules(max_picks=2)) == {"5"}
 
 
+def test_due_by_takes_only_shipments_due_by_that_local_time(store: Store) -> None:
+    today = datetime.now(UTC).date()  # the warehouse's time zone is UTC by default
+    with store.write() as session:
+        stocked_floor(session)
+        add_order(session, 1, [("SKU-1", 1)], ship_by=datetime.combine(today, time(10), UTC))
+        add_order(session, 2, [("SKU-2", 1)], ship_by=datetime.combine(today, time(18), UTC))
+        add_order(session, 3, [("SKU-3", 1)])  # no ship-by: due at its service's cut-off
+        session.exec(select(CarrierService)).one().cutoff_local = "15:00"
+    assert _released(store, WaveRules(due_by="12:00")) == {"1"}
+    assert _released(store, WaveRules(due_by="16:00")) == {"3"}
+    assert _released(store, WaveRules(due_by="23:59")) == {"2"}
+
+
 def test_merged_orders_go_together_or_not_at_all(store: Store) -> None:
     with store.write() as session:
         stocked_floor(session)
@@ -109,6 +123,8 @@ def test_rules_refuse_nonsense() -> None:
         WaveRules(strategy="zone")
     with pytest.raises(ValueError, match="max_orders"):
         WaveRules(max_orders=0)
+    with pytest.raises(ValueError, match="HH:MM"):
+        WaveRules(due_by="noon")
 
 
 # --- pause, resume, cancel ------------------------------------------------------------------------

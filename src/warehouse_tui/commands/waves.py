@@ -53,6 +53,11 @@ PriorityOption = Annotated[
 MaxOrdersOption = Annotated[int | None, typer.Option("--max-orders", min=1)]
 MaxLinesOption = Annotated[int | None, typer.Option("--max-lines", min=1)]
 MaxPicksOption = Annotated[int | None, typer.Option("--max-picks", min=1)]
+DueByOption = Annotated[
+    str | None,
+    typer.Option("--due-by", metavar="HH:MM",
+                 help="Only shipments due by this local time today (ship-by, else the cut-off)."),
+]
 
 
 def _rules(
@@ -66,6 +71,7 @@ def _rules(
     max_orders: int | None,
     max_lines: int | None,
     max_picks: int | None,
+    due_by: str | None,
 ) -> WaveRules:
     from warehouse_tui.services.waves import WaveRules
 
@@ -82,6 +88,7 @@ def _rules(
             max_orders=max_orders,
             max_lines=max_lines,
             max_picks=max_picks,
+            due_by=due_by,
         )
     except ValueError as error:
         raise typer.BadParameter(str(error)) from None
@@ -124,6 +131,7 @@ def _plan_command(release: bool) -> Any:
         max_orders: MaxOrdersOption = None,
         max_lines: MaxLinesOption = None,
         max_picks: MaxPicksOption = None,
+        due_by: DueByOption = None,
         db: DbOption = None,
         station: StationOption = None,
         as_json: JsonOption = False,
@@ -131,7 +139,7 @@ def _plan_command(release: bool) -> Any:
         from warehouse_tui.services.waves import preview_wave, release_wave
 
         rules = _rules(strategy, carrier, shop, single_item, multi_item, zone, min_priority,
-                       max_orders, max_lines, max_picks)
+                       max_orders, max_lines, max_picks, due_by)
         store, actor = open_store(db), _actor(station)
         if not release:
             summary = preview_wave(store, actor, rules).summary()

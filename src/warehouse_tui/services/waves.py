@@ -95,6 +95,8 @@ class WaveRules:
     max_orders: int | None = None
     max_lines: int | None = None
     max_picks: int | None = None
+    due_by: str | None = None
+    """Local HH:MM today: only shipments due by then (ship-by, else their service's cut-off)."""
 
     def __post_init__(self) -> None:
         if self.strategy not in tuple(Strategy):
@@ -107,6 +109,9 @@ class WaveRules:
             limit = getattr(self, name)
             if limit is not None and limit < 1:
                 raise ValueError(_("{name} must be at least 1").format(name=name))
+        if self.due_by is not None and _local_time(self.due_by) is None:
+            raise ValueError(_("due-by is a local time written HH:MM, not {value!r}").format(
+                value=self.due_by))
 
     def as_dict(self) -> dict[str, Any]:
         return {key: value for key, value in asdict(self).items() if value is not None}
@@ -574,7 +579,11 @@ def _candidate_units(session: Session, rules: WaveRules) -> list[_Unit]:
         unit.order_ids.append(row.id)
         unit.deadline = min(unit.deadline, deadline)
         unit.priority = max(unit.priority, row.priority)
-    return list(grouped.values())
+    units = list(grouped.values())
+    due = _today_at(session, rules.due_by) if rules.due_by is not None else None
+    if due is not None:
+        units = [unit for unit in units if unit.deadline <= due]
+    return units
 
 
 def _matches(unit: _Unit, rules: WaveRules) -> bool:
@@ -606,8 +615,6 @@ def _read_lines(session: Session, units: Sequence[_Unit]) -> None:
 
 def _cutoffs_today(session: Session) -> dict[tuple[str, str], datetime]:
     """(carrier code, service code) → today's cut-off, from local HH:MM to UTC."""
-    zone = ZoneInfo(get_setting(session, "timezone"))
-    today = datetime.now(zone).date()
     cutoffs = {}
     rows = session.execute(
         select(Carrier.code, CarrierService.code, CarrierService.cutoff_local).join(
@@ -615,13 +622,27 @@ def _cutoffs_today(session: Session) -> dict[tuple[str, str], datetime]:
         )
     )
     for carrier, service, local in rows:
-        try:
-            hour, minute = (int(part) for part in local.split(":"))
-            moment = datetime.combine(today, time(hour, minute), tzinfo=zone)
-        except ValueError:
-            continue  # an unreadable cut-off orders like none at all
-        cutoffs[carrier, service] = moment.astimezone(UTC)
+        moment = _today_at(session, local)
+        if moment is not None:  # an unreadable cut-off orders like none at all
+            cutoffs[carrier, service] = moment
     return cutoffs
+
+
+def _local_time(text: str) -> time | None:
+    try:
+        hour, minute = (int(part) for part in text.split(":"))
+        return time(hour, minute)
+    except ValueError:
+        return None
+
+
+def _today_at(session: Session, local: str) -> datetime | None:
+    """Local HH:MM today in the warehouse's time zone, as UTC; None if unreadable."""
+    zone = ZoneInfo(get_setting(session, "timezone"))
+    moment = _local_time(local)
+    if moment is None:
+        return None
+    return datetime.combine(datetime.now(zone).date(), moment, tzinfo=zone).astimezone(UTC)
 
 
 def _free_lots(session: Session, zone: str | None) -> tuple[list[Lot], dict[int, int]]:

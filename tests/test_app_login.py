@@ -133,3 +133,17 @@ async def test_a_failing_result_handler_stops_the_app_too(floor) -> None:  # typ
             app.screen.call_service(lambda: 1, then=fail)  # type: ignore[attr-defined]
             await app.services_done()
             await pilot.pause()
+
+
+async def test_a_scan_refused_by_the_screen_itself_is_journaled_too(floor) -> None:  # type: ignore[no-untyped-def]
+    app = make_test_app(floor)
+    async with app.run_test(size=(40, 16)) as pilot:
+        await wait_idle(pilot)
+        await scan(pilot, "LOC-A01-01-1")  # a location label where a badge is wanted
+        await log_in(pilot, "OP-0001")
+        await scan(pilot, "TOTE-0001")  # on the home screen, before choosing a screen
+    with floor.read() as session:
+        rows = session.exec(select(Journal).where(Journal.action == "scan")).all()
+    assert [(r.raw, r.accepted, r.operator_id, r.station) for r in rows] == [
+        ("LOC-A01-01-1", False, None, "TEST-1"), ("TOTE-0001", False, 1, "TEST-1")]
+    assert "not a badge" in rows[0].reason and rows[1].screen == "HomeScreen"

@@ -23,7 +23,12 @@ from tests.test_packing_floor import (  # noqa: F401 — fixtures
 )
 from warehouse_tui.services import packing
 from warehouse_tui.services.journal import Actor
-from warehouse_tui.services.orders import cancel_order, complete_restock, leave_merge_group
+from warehouse_tui.services.orders import (
+    cancel_order,
+    complete_restock,
+    leave_merge_group,
+    order_summary,
+)
 from warehouse_tui.services.shipping import load_parcel
 from warehouse_tui.store.models import (
     Allocation,
@@ -192,3 +197,15 @@ def test_a_shop_told_at_label_time_hears_the_voided_parcel_and_then_the_new_one(
         ("fulfilment-void", [voided]),
         ("fulfilment", [fresh]),  # the mug again, in its new parcel
     ]
+
+
+def test_order_show_lists_the_lead_s_parcel_for_every_merged_order(
+    floor: Floor, tmp_path: Path
+) -> None:
+    mug, toy = merged_pair(floor)
+    parcel_id = start(floor, "TOTE-0002")
+    for code in (MUG, TOY):
+        assert packing.verify_scan(floor.store, PACKER, parcel_id, code).accepted
+    for order_id in (mug, toy):
+        summary = order_summary(floor.store, f"ORD-{order_id}")
+        assert summary is not None and [p["id"] for p in summary["parcels"]] == [parcel_id]

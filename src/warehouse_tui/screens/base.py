@@ -161,6 +161,20 @@ class FloorScreen(Screen[Any]):
         self.scanned_at = time.monotonic()
         self.handle_scan(message.code)
 
+    def journal_scan(self, code: str, *, accepted: bool, reason: str) -> None:
+        """Journal a scan this screen settled itself (every scan is journaled)."""
+        from warehouse_tui.services.journal import journal_scan
+
+        actor = self.actor
+        self.call_service(
+            lambda: journal_scan(self.store, actor, code, accepted=accepted, reason=reason)
+        )
+
+    def refuse_scan(self, code: str, reason: str) -> None:
+        """A scan this screen refuses before any service: shown, sounded and journaled."""
+        self.feedback(False, reason)
+        self.journal_scan(code, accepted=False, reason=reason)
+
     def call_service(
         self,
         fn: Callable[..., Any],

@@ -59,7 +59,7 @@ class HomeScreen(FloorScreen):
         from warehouse_tui.domain.barcodes import ScanKind, parse_scan
 
         if parse_scan(code).kind != ScanKind.BADGE:
-            self.feedback(False, _("Choose a screen first"))
+            self.refuse_scan(code, _("Choose a screen first"))
             return
         from warehouse_tui.services.auth import login_with_badge
 

@@ -108,10 +108,11 @@ class LoadScreen(FloorScreen):
     def handle_scan(self, code: str) -> None:
         carrier = self._carrier_codes.get(code.strip().upper())
         if carrier is not None:
+            self.journal_scan(code, accepted=True, reason=f"carrier {carrier}")
             self._choose(carrier)
             return
         if self.carrier is None:
-            self.feedback(False, _("Choose the carrier first: scan its code or pick it"))
+            self.refuse_scan(code, _("Choose the carrier first: scan its code or pick it"))
             return
         from warehouse_tui.services.shipping import load_parcel
 

@@ -37,7 +37,7 @@ class LoginScreen(FloorScreen):
 
         scan = parse_scan(code)
         if scan.kind != ScanKind.BADGE or not scan.valid:
-            self.feedback(False, _("That is not a badge: scan your OP- badge"))
+            self.refuse_scan(code, _("That is not a badge: scan your OP- badge"))
             return
         from warehouse_tui.services.auth import login_with_badge
 

@@ -304,7 +304,7 @@ class PackScreen(FloorScreen):
             return
         parcel_id = self.parcel_id
         if parcel_id is None:
-            self.feedback(False, _("Scan a tote, slot, order or parcel to start"))
+            self.refuse_scan(code, _("Scan a tote, slot, order or parcel to start"))
             return
         if kind is ScanKind.BOX:
             self._act(lambda: packing.choose_box(store, actor, parcel_id, code))
@@ -324,7 +324,7 @@ class PackScreen(FloorScreen):
 
         grams, parcel_id = self._typed_weight, self.parcel_id
         if grams is None or parcel_id is None:
-            self.feedback(False, _("A badge here only authorises a typed weight (F6)"))
+            self.refuse_scan(badge, _("A badge here only authorises a typed weight (F6)"))
             return
         self._typed_weight = None
         actor, store = self.actor, self.store

@@ -129,7 +129,7 @@ class PickingScreen(FloorScreen):
 
     def handle_scan(self, code: str) -> None:
         if self.task_id is None:
-            self.feedback(False, _("Press F2 to claim a pick list first"))
+            self.refuse_scan(code, _("Press F2 to claim a pick list first"))
             return
         from warehouse_tui.services.picking import scan_at_stop
 

@@ -76,9 +76,10 @@ class PutWallScreen(FloorScreen):
         scan = parse_scan(code)
         if self.wall is None:
             if scan.kind != ScanKind.SLOT or not scan.valid:
-                self.feedback(False, _("Scan any slot label of this wall first"))
+                self.refuse_scan(code, _("Scan any slot label of this wall first"))
                 return
             self.wall = scan.wall
+            self.journal_scan(code, accepted=True, reason=f"wall {scan.wall}")
             self._show_wall()
             self._prompt(_("Scan an item"))
             return

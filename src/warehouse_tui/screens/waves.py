@@ -196,6 +196,7 @@ class WavesScreen(FloorScreen):
             waiting = None
         if kind is ScanKind.ORDER:
             self._split_order = (code, time.monotonic())
+            self.journal_scan(code, accepted=True, reason="split: waiting for a badge")
             self.feedback(True, _("Split {order} from its buyer's shipment? Scan a "
                                   "supervisor's badge to confirm").format(order=code))
         elif kind is ScanKind.BADGE and waiting is not None:
@@ -206,7 +207,7 @@ class WavesScreen(FloorScreen):
             self.call_service(lambda: split_merge(self.store, actor, order, code),
                               then=lambda result: self._split(order, result))
         else:
-            self.feedback(False, _("Scan an ORD- label to split it from its buyer's shipment"))
+            self.refuse_scan(code, _("Scan an ORD- label to split it from its buyer's shipment"))
 
     def _split(self, order: str, result: Any) -> None:
         if result.accepted:

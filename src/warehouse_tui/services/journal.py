@@ -14,6 +14,7 @@ from sqlmodel import Session
 
 from warehouse_tui.i18n import _
 from warehouse_tui.services.settings import get_setting
+from warehouse_tui.store.engine import Store
 from warehouse_tui.store.models import Journal
 
 
@@ -52,6 +53,13 @@ def record(
             reason=reason,
         )
     )
+
+
+def journal_scan(store: Store, actor: Actor, raw: str, *, accepted: bool, reason: str) -> None:
+    """A scan a screen settled itself, with no service behind it (a badge where none is taken,
+    the put wall or carrier chosen): journaled like every other scan."""
+    with store.write() as session:
+        record(session, actor, "scan", accepted=accepted, reason=reason, raw=raw)
 
 
 class DoubleTriggers:

@@ -168,9 +168,16 @@ def _line_summaries(session: Session, order: Order) -> list[dict[str, Any]]:
 
 
 def _parcel_summaries(session: Session, order: Order) -> list[dict[str, Any]]:
+    """The order's own parcels and those holding its items: a merged order's items travel in
+    parcels that belong to its group's lead."""
+    holding = (
+        select(ParcelLine.parcel_id)
+        .join(OrderLine, OrderLine.id == ParcelLine.order_line_id)
+        .where(OrderLine.order_id == order.id)
+    )
     rows = session.execute(
         select(Parcel.id, Parcel.status, Parcel.weight_g, Parcel.tracking)
-        .where(Parcel.order_id == order.id)
+        .where((Parcel.order_id == order.id) | Parcel.id.in_(holding))
         .order_by(Parcel.id)
     )
     return [

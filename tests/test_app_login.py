@@ -8,6 +8,7 @@ from sqlmodel import select
 from tests.apphelpers import OPERATORS, add_operators, log_in, make_test_app, scan, wait_idle
 from warehouse_tui.screens.home import HomeScreen
 from warehouse_tui.screens.login import LoginScreen
+from warehouse_tui.services.settings import set_setting
 from warehouse_tui.store.models import Journal
 
 SIZES = [(40, 16), (80, 24)]
@@ -147,3 +148,19 @@ async def test_a_scan_refused_by_the_screen_itself_is_journaled_too(floor) -> No
     assert [(r.raw, r.accepted, r.operator_id, r.station) for r in rows] == [
         ("LOC-A01-01-1", False, None, "TEST-1"), ("TOTE-0001", False, 1, "TEST-1")]
     assert "not a badge" in rows[0].reason and rows[1].screen == "HomeScreen"
+
+
+async def test_a_double_triggered_badge_logs_in_once(floor) -> None:  # type: ignore[no-untyped-def]
+    """Every screen refuses the same code twice inside the window: here the second badge read
+    reaches the home screen and changes nothing."""
+    with floor.write() as session:
+        set_setting(session, "duplicate_scan_window_ms", 60_000)
+    app = make_test_app(floor)
+    async with app.run_test(size=(40, 16)) as pilot:
+        await log_in(pilot, "OP-0001")
+        await scan(pilot, "OP-0001")
+        assert "double trigger" in str(app.screen.query_one("#feedback").render())
+    with floor.read() as session:
+        rows = session.exec(select(Journal).order_by(Journal.id)).all()
+    assert [(r.action, r.accepted) for r in rows] == [("login", True), ("scan", False)]
+    assert "double trigger" in rows[1].reason

@@ -18,7 +18,7 @@ from warehouse_tui.screens.login import LoginScreen
 
 if TYPE_CHECKING:
     from warehouse_tui.services.auth import OperatorView
-    from warehouse_tui.services.journal import Actor
+    from warehouse_tui.services.journal import Actor, DoubleTriggers
     from warehouse_tui.services.settings import Feedback, WedgeBurst
     from warehouse_tui.store.engine import Store
 
@@ -41,6 +41,8 @@ class WarehouseApp(App[None]):
         # the store's feedback and wedge_burst settings, once it is open
         self._feedback: Feedback | None = None
         self.wedge_burst: WedgeBurst | None = None
+        self.duplicate_window_ms = 0
+        self._last_scans: DoubleTriggers | None = None  # this station's, made on first use
         super().__init__()
         use_language("en")  # until an operator logs in
         self.db = db
@@ -82,17 +84,31 @@ class WarehouseApp(App[None]):
         self._start_serial_scanners(store)
 
     def _use_station_settings(self, store: Store) -> None:
-        """Read the feedback and wedge_burst settings: when the store opens, and again at each
-        log-in, so a change reaches every station without a restart."""
-        from warehouse_tui.services.settings import feedback_style, wedge_burst
+        """Read the feedback, wedge_burst and double-trigger settings: when the store opens, and
+        again at each log-in, so a change reaches every station without a restart."""
+        from warehouse_tui.services.settings import feedback_style, get_setting, wedge_burst
 
         with store.read() as session:
             feedback, burst = feedback_style(session), wedge_burst(session)
+            self.duplicate_window_ms = int(get_setting(session, "duplicate_scan_window_ms"))
         colours = (feedback.ok_colour, feedback.fail_colour)
         before = self._feedback
         self._feedback, self.wedge_burst = feedback, burst
         if colours != ((before.ok_colour, before.fail_colour) if before else ("", "")):
             self.call_from_thread(self.refresh_css)
+
+    def double_trigger(self, code: str, at: float) -> str:
+        """Why this scan is refused as a scanner's double trigger (the same code as this
+        station's last scan, inside the window), or "". Checked for every scan on every screen;
+        the counting services check again for callers without a screen."""
+        if not self.duplicate_window_ms:
+            return ""
+        from warehouse_tui.services.journal import DoubleTriggers, double_trigger_refusal
+
+        if self._last_scans is None:
+            self._last_scans = DoubleTriggers()
+        since_same = self._last_scans.arrive(self.station, "screen", code, at)
+        return double_trigger_refusal(since_same, self.duplicate_window_ms)
 
     def get_css_variables(self) -> dict[str, str]:
         """The theme's, plus $scan-ok and $scan-fail: the feedback colours the setting names."""

@@ -146,8 +146,7 @@ class FloorScreen(Screen[Any]):
             self._scan_buffer.clear()
             if code:
                 event.stop()
-                self.scanned_at = time.monotonic()
-                self.handle_scan(code)
+                self._take_scan(code)
         elif event.key == "ctrl+right_square_bracket":
             self._scan_buffer.append(GS)
             event.stop()
@@ -158,8 +157,15 @@ class FloorScreen(Screen[Any]):
     @on(ScanReceived)
     def _scan_from_elsewhere(self, message: ScanReceived) -> None:
         message.stop()
+        self._take_scan(message.code)
+
+    def _take_scan(self, code: str) -> None:
         self.scanned_at = time.monotonic()
-        self.handle_scan(message.code)
+        refusal = self.wapp.double_trigger(code, self.scanned_at)
+        if refusal:
+            self.refuse_scan(code, refusal)
+            return
+        self.handle_scan(code)
 
     def journal_scan(self, code: str, *, accepted: bool, reason: str) -> None:
         """Journal a scan this screen settled itself (every scan is journaled)."""

@@ -48,3 +48,9 @@ async def test_serial_badge_scan_logs_in_and_unplug_is_shown(sqlite_store, tmp_p
             assert await _until(
                 lambda: any("unplugged" in str(n.message) for n in app._notifications), pilot
             )
+            [unplugged] = [n for n in app._notifications if "unplugged" in str(n.message)]
+            assert unplugged.timeout >= 3600  # it stays until the scanner is back
+            scanner.replug()
+            assert await _until(
+                lambda: not any("unplugged" in str(n.message) for n in app._notifications), pilot
+            )

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from warehouse_tui.store.engine import Store
 
 BELL_GAP_S = 0.15
+UNPLUGGED_NOTICE_S = 24 * 3600  # shown until the scanner is back
 SWITCH_INTERVAL_S = 0.0005
 
 
@@ -125,24 +126,30 @@ class WarehouseApp(App[None]):
 
         for device in station_devices(store, self.station):
             if device.kind == "scanner" and device.driver == "serial":
+                options: dict[str, Any] = {"suffix": device.settings.get("suffix", "CR")}
+                if "idle_s" in device.settings:  # the gap that ends a code sent with no suffix
+                    options["idle_timeout"] = float(device.settings["idle_s"])
                 scanner = SerialScanner(
                     device.port,
                     lambda event: self.call_from_thread(self._scanner_event, event),
-                    suffix=device.settings.get("suffix", "CR"),
+                    **options,
                 )
                 scanner.start()
                 self._scanners.append(scanner)
 
     def _scanner_event(self, event: object) -> None:
-        from warehouse_tui.devices.scanner import Scanned, ScannerConnected
+        from warehouse_tui.devices.scanner import Scanned, ScannerConnected, ScannerDisconnected
 
         if isinstance(event, Scanned):
             self.screen.post_message(ScanReceived(event.code))
         elif isinstance(event, ScannerConnected):
+            self.clear_notifications()  # the unplugged notice stays up until now
             self.notify(_("Scanner connected"), timeout=3)
         else:
             self.sound(False)
-            self.notify(event.reason, severity="error", timeout=8)  # type: ignore[attr-defined]
+            lasting = isinstance(event, ScannerDisconnected)
+            self.notify(event.reason, severity="error",  # type: ignore[attr-defined]
+                        timeout=UNPLUGGED_NOTICE_S if lasting else 8)
 
     def on_unmount(self) -> None:
         for scanner in self._scanners:

@@ -93,14 +93,21 @@ def pack_alone(floor: Floor, order_id: int, code: str, label: Path) -> int:
     return parcel_id
 
 
+def verified_together(floor: Floor, tote: str, shop: str = "WEB") -> tuple[int, int, int]:
+    """The merged pair, started from `tote` and both items verified into one parcel. Returns the
+    mug's and toy's order ids and the parcel."""
+    mug, toy = merged_pair(floor, shop=shop)
+    parcel_id = start(floor, tote)
+    for code in (MUG, TOY):
+        assert packing.verify_scan(floor.store, PACKER, parcel_id, code).accepted
+    return mug, toy, parcel_id
+
+
 def packed_together_then_one_cancelled(floor: Floor, label: Path, shop: str = "WEB"
                                        ) -> tuple[int, int, int]:
     """The merged pair verified into one parcel, closed with its label; then the toy's order is
     cancelled. Returns the mug's and toy's order ids and the parcel."""
-    mug, toy = merged_pair(floor, shop=shop)
-    parcel_id = start(floor, "TOTE-0001")
-    for code in (MUG, TOY):
-        assert packing.verify_scan(floor.store, PACKER, parcel_id, code).accepted
+    mug, toy, parcel_id = verified_together(floor, "TOTE-0001", shop)
     ready_to_close(floor, parcel_id)
     assert packing.close_parcel(floor.store, PACKER, parcel_id, str(label)).order_packed
     assert cancel_order(floor.store, DESK, f"ORD-{toy}").accepted
@@ -110,10 +117,7 @@ def packed_together_then_one_cancelled(floor: Floor, label: Path, shop: str = "W
 def test_a_cancelled_lead_mid_pack_leaves_and_the_rest_is_packed_alone(
     floor: Floor, tmp_path: Path
 ) -> None:
-    mug, toy = merged_pair(floor)
-    parcel_id = start(floor, "TOTE-0002")
-    for code in (MUG, TOY):
-        assert packing.verify_scan(floor.store, PACKER, parcel_id, code).accepted
+    mug, toy, parcel_id = verified_together(floor, "TOTE-0002")
     assert cancel_order(floor.store, DESK, f"ORD-{mug}").accepted  # the group's lead
 
     scan = packing.verify_scan(floor.store, PACKER, parcel_id, MUG)
@@ -199,13 +203,8 @@ def test_a_shop_told_at_label_time_hears_the_voided_parcel_and_then_the_new_one(
     ]
 
 
-def test_order_show_lists_the_lead_s_parcel_for_every_merged_order(
-    floor: Floor, tmp_path: Path
-) -> None:
-    mug, toy = merged_pair(floor)
-    parcel_id = start(floor, "TOTE-0002")
-    for code in (MUG, TOY):
-        assert packing.verify_scan(floor.store, PACKER, parcel_id, code).accepted
+def test_order_show_lists_the_lead_s_parcel_for_every_merged_order(floor: Floor) -> None:
+    mug, toy, parcel_id = verified_together(floor, "TOTE-0002")
     for order_id in (mug, toy):
         summary = order_summary(floor.store, f"ORD-{order_id}")
         assert summary is not None and [p["id"] for p in summary["parcels"]] == [parcel_id]

@@ -24,11 +24,10 @@ app = typer.Typer(no_args_is_help=True)
 @app.command()
 def show(as_json: JsonOption = False, db: DbOption = None) -> None:
     """Every setting with its current value (the default where none was set)."""
-    from warehouse_tui.services.settings import DEFAULTS, get_setting
+    from warehouse_tui.services.settings import all_settings
 
     store = open_store(db)
-    with store.read() as session:
-        values = {key: get_setting(session, key) for key in DEFAULTS}
+    values = all_settings(store)
     store.dispose()
     if as_json:
         emit(values)
@@ -46,19 +45,15 @@ def set_cmd(
     station: StationOption = None,
 ) -> None:
     """Change one setting; a value of the wrong shape is refused and changes nothing."""
-    from warehouse_tui.services.journal import Actor, record
-    from warehouse_tui.services.settings import set_setting, setting_refusal
+    from warehouse_tui.services.journal import Actor
+    from warehouse_tui.services.settings import change_setting
 
     parsed = _parsed(value)
-    refusal = setting_refusal(key, parsed)
+    store = open_store(db)
+    refusal = change_setting(store, Actor(None, chosen_station(station), "cli"), key, parsed)
+    store.dispose()
     if refusal:
         refuse(refusal, as_json=as_json)
-    store = open_store(db)
-    with store.write() as session:
-        set_setting(session, key, parsed)
-        record(session, Actor(None, chosen_station(station), "cli"), "setting.set",
-               raw=f"{key}={json.dumps(parsed, ensure_ascii=False)}")
-    store.dispose()
     if as_json:
         emit({key: parsed})
     else:

@@ -5,14 +5,18 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlmodel import Session
 
 from warehouse_tui.domain.layout import Layout
 from warehouse_tui.i18n import _
+from warehouse_tui.store.engine import Store
 from warehouse_tui.store.models import Setting
+
+if TYPE_CHECKING:
+    from warehouse_tui.services.journal import Actor
 
 DEFAULTS: dict[str, Any] = {
     "timezone": "UTC",
@@ -122,6 +126,27 @@ def _value_refusal(name: str, value: Any) -> str:
             ZoneInfo(value)
         except (ValueError, ZoneInfoNotFoundError):
             return _("Unknown time zone {zone}").format(zone=value)
+    return ""
+
+
+def all_settings(store: Store) -> dict[str, Any]:
+    """Every setting with its value (the default where none was stored)."""
+    with store.read() as session:
+        return {key: get_setting(session, key) for key in DEFAULTS}
+
+
+def change_setting(store: Store, actor: Actor, key: str, value: Any) -> str:
+    """Store one setting and journal the change; a value of the wrong shape or range is refused
+    (the reason returned) and changes nothing."""
+    from warehouse_tui.services.journal import record  # the journal reads settings itself
+
+    refusal = setting_refusal(key, value)
+    if refusal:
+        return refusal
+    with store.write() as session:
+        set_setting(session, key, value)
+        record(session, actor, "setting.set",
+               raw=f"{key}={json.dumps(value, ensure_ascii=False)}")
     return ""
 
 

@@ -55,32 +55,47 @@ def order_records(count: int, rng: random.Random) -> list[dict[str, Any]]:
         if number % SECOND_ORDER_EVERY == 0 and number:
             buyer = number - 1 - rng.randrange(min(number, 500))
         lines = [
-            {"shop_line_id": str(index), "sku": f"SKU-{rng.randrange(SKUS):05d}",
-             "qty": rng.choice((1, 1, 1, 2, 3))}
+            {
+                "shop_line_id": str(index),
+                "sku": f"SKU-{rng.randrange(SKUS):05d}",
+                "qty": rng.choice((1, 1, 1, 2, 3)),
+            }
             for index in range(1, LINES_PER_ORDER[number % len(LINES_PER_ORDER)] + 1)
         ]
         if number % UNKNOWN_EVERY == 0:
             lines.append({"shop_line_id": "x", "sku": f"GONE-{number % 50}", "qty": 1})
-        records.append({
-            "shop": "WEB",
-            "shop_order_id": str(1_000_000 + number),
-            "buyer": {"id": f"C-{buyer}", "name": "Lena Müller", "tags": []},
-            "ship_to": {"name": "Lena Müller", "address1": f"Gartenweg {buyer % 90 + 1}",
-                        "city": "Berlin",
-                        "postcode": "" if number % NO_POSTCODE_EVERY == 0 else str(10115 + buyer),
-                        "country": "DE"},
-            "carrier": "DHL",
-            "priority": number % 3,
-            "ship_by": (start + timedelta(hours=number % 48)).isoformat(),
-            "lines": lines,
-        })
+        records.append(
+            {
+                "shop": "WEB",
+                "shop_order_id": str(1_000_000 + number),
+                "buyer": {"id": f"C-{buyer}", "name": "Lena Müller", "tags": []},
+                "ship_to": {
+                    "name": "Lena Müller",
+                    "address1": f"Gartenweg {buyer % 90 + 1}",
+                    "city": "Berlin",
+                    "postcode": "" if number % NO_POSTCODE_EVERY == 0 else str(10115 + buyer),
+                    "country": "DE",
+                },
+                "carrier": "DHL",
+                "priority": number % 3,
+                "ship_by": (start + timedelta(hours=number % 48)).isoformat(),
+                "lines": lines,
+            }
+        )
     return records
 
 
 def location_records() -> list[dict[str, Any]]:
     return [
-        {"code": f"LOC-{number:05d}", "zone": "A", "block": 0, "aisle": number // 120,
-         "position_m": (number % 120) * 0.5, "bay": number % 120, "level": 0}
+        {
+            "code": f"LOC-{number:05d}",
+            "zone": "A",
+            "block": 0,
+            "aisle": number // 120,
+            "position_m": (number % 120) * 0.5,
+            "bay": number % 120,
+            "level": 0,
+        }
         for number in range(SKUS)
     ]
 
@@ -89,8 +104,11 @@ def stock_records(orders: int) -> list[dict[str, Any]]:
     """Enough of every SKU for all its orders, except the short ones."""
     plenty = orders * 2
     return [
-        {"location": f"LOC-{number:05d}", "sku": f"SKU-{number:05d}",
-         "qty": 5 if number < SHORT_SKUS else plenty}
+        {
+            "location": f"LOC-{number:05d}",
+            "sku": f"SKU-{number:05d}",
+            "qty": 5 if number < SHORT_SKUS else plenty,
+        }
         for number in range(SKUS)
     ]
 
@@ -119,8 +137,9 @@ def prepared_store(folder: Path, orders: int, rng: random.Random) -> tuple[Path,
     return path, import_s
 
 
-def audited(source: Path, copy: Path, profiler: cProfile.Profile | None = None
-            ) -> tuple[float, AuditResult]:
+def audited(
+    source: Path, copy: Path, profiler: cProfile.Profile | None = None
+) -> tuple[float, AuditResult]:
     """Audit a copy of the imported database, as the import command does: its time, result."""
     shutil.copyfile(source, copy)
     store = Store(str(copy))
@@ -151,9 +170,11 @@ def main(argv: Sequence[str] | None = None) -> None:
             pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
     assert result.audited == options.orders and result.ready and result.held, result.summary()
     ratio = audit_s / import_s
-    print(f"audit: {result.audited:,} orders ({result.ready:,} ready, {result.held:,} held,"
-          f" {result.merge_groups:,} merged shipments) in {audit_s:.2f} s, import of the same"
-          f" file {import_s:.2f} s → {ratio:.2f}× the import (aim ≤ {AIM})")
+    print(
+        f"audit: {result.audited:,} orders ({result.ready:,} ready, {result.held:,} held,"
+        f" {result.merge_groups:,} merged shipments) in {audit_s:.2f} s, import of the same"
+        f" file {import_s:.2f} s → {ratio:.2f}× the import (aim ≤ {AIM})"
+    )
 
 
 if __name__ == "__main__":

@@ -37,14 +37,43 @@ SKUS = 2_000
 AIM = 0.3
 PRAGMAS = ("journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON", "busy_timeout=30000")
 ORDER_COLUMNS = (
-    "shop", "shop_order_id", "shop_version", "buyer_id", "buyer_name", "buyer_tags",
-    "ship_name", "ship_address1", "ship_address2", "ship_city", "ship_region", "ship_postcode",
-    "ship_country", "ship_phone", "carrier", "service", "priority", "ship_by", "status",
-    "hold_reason", "merge_group", "no_merge", "pack_instructions", "wave_id", "intercepted",
-    "pending", "imported_at", "updated_at",
+    "shop",
+    "shop_order_id",
+    "shop_version",
+    "buyer_id",
+    "buyer_name",
+    "buyer_tags",
+    "ship_name",
+    "ship_address1",
+    "ship_address2",
+    "ship_city",
+    "ship_region",
+    "ship_postcode",
+    "ship_country",
+    "ship_phone",
+    "carrier",
+    "service",
+    "priority",
+    "ship_by",
+    "status",
+    "hold_reason",
+    "merge_group",
+    "no_merge",
+    "pack_instructions",
+    "wave_id",
+    "intercepted",
+    "pending",
+    "imported_at",
+    "updated_at",
 )
 LINE_COLUMNS = (
-    "order_id", "shop_line_id", "sku_code", "sku_id", "qty", "unit_price_minor", "picked",
+    "order_id",
+    "shop_line_id",
+    "sku_code",
+    "sku_id",
+    "qty",
+    "unit_price_minor",
+    "picked",
     "packed",
 )
 
@@ -54,30 +83,51 @@ def order_records(count: int, rng: random.Random) -> list[dict[str, Any]]:
     records = []
     for number in range(count):
         lines = LINES_PER_ORDER[number % len(LINES_PER_ORDER)]
-        records.append({
-            "shop": "WEB",
-            "shop_order_id": str(1_000_000 + number),
-            "version": 1,
-            "buyer": {"id": f"C-{rng.randrange(60_000)}", "name": "Lena Müller", "tags": ["vip"]},
-            "ship_to": {"name": "Lena Müller", "address1": f"Gartenweg {number % 90 + 1}",
-                        "city": "Berlin", "postcode": f"{10115 + number % 900}", "country": "DE"},
-            "carrier": "DHL",
-            "service": "PAKET",
-            "priority": number % 3,
-            "ship_by": (start + timedelta(hours=number % 48)).isoformat(),
-            "lines": [
-                {"shop_line_id": str(index), "sku": f"SKU-{rng.randrange(SKUS):05d}",
-                 "qty": rng.choice((1, 1, 1, 2, 3))}
-                for index in range(1, lines + 1)
-            ],
-        })
+        records.append(
+            {
+                "shop": "WEB",
+                "shop_order_id": str(1_000_000 + number),
+                "version": 1,
+                "buyer": {
+                    "id": f"C-{rng.randrange(60_000)}",
+                    "name": "Lena Müller",
+                    "tags": ["vip"],
+                },
+                "ship_to": {
+                    "name": "Lena Müller",
+                    "address1": f"Gartenweg {number % 90 + 1}",
+                    "city": "Berlin",
+                    "postcode": f"{10115 + number % 900}",
+                    "country": "DE",
+                },
+                "carrier": "DHL",
+                "service": "PAKET",
+                "priority": number % 3,
+                "ship_by": (start + timedelta(hours=number % 48)).isoformat(),
+                "lines": [
+                    {
+                        "shop_line_id": str(index),
+                        "sku": f"SKU-{rng.randrange(SKUS):05d}",
+                        "qty": rng.choice((1, 1, 1, 2, 3)),
+                    }
+                    for index in range(1, lines + 1)
+                ],
+            }
+        )
     return records
 
 
 def catalog_records() -> list[dict[str, Any]]:
     return [
-        {"sku": f"SKU-{number:05d}", "name": f"Item {number}", "barcodes": [],
-         "weight_g": 100 + number % 900, "length_mm": 100, "width_mm": 80, "height_mm": 50}
+        {
+            "sku": f"SKU-{number:05d}",
+            "name": f"Item {number}",
+            "barcodes": [],
+            "weight_g": 100 + number % 900,
+            "length_mm": 100,
+            "width_mm": 80,
+            "height_mm": 50,
+        }
         for number in range(SKUS)
     ]
 
@@ -99,14 +149,38 @@ def raw_rows(records: list[dict[str, Any]]) -> tuple[list[tuple[Any, ...]], list
     orders, lines = [], []
     for order_id, record in enumerate(records, start=1):
         ship_to, buyer = record["ship_to"], record["buyer"]
-        orders.append((
-            record["shop"], record["shop_order_id"], record["version"], buyer["id"],
-            buyer["name"], json.dumps(buyer["tags"]), ship_to["name"], ship_to["address1"], "",
-            ship_to["city"], "", ship_to["postcode"], ship_to["country"], "", record["carrier"],
-            record["service"], record["priority"],
-            _stored_time(datetime.fromisoformat(record["ship_by"])), "new", "", None, 0, "",
-            None, 0, None, now, now,
-        ))
+        orders.append(
+            (
+                record["shop"],
+                record["shop_order_id"],
+                record["version"],
+                buyer["id"],
+                buyer["name"],
+                json.dumps(buyer["tags"]),
+                ship_to["name"],
+                ship_to["address1"],
+                "",
+                ship_to["city"],
+                "",
+                ship_to["postcode"],
+                ship_to["country"],
+                "",
+                record["carrier"],
+                record["service"],
+                record["priority"],
+                _stored_time(datetime.fromisoformat(record["ship_by"])),
+                "new",
+                "",
+                None,
+                0,
+                "",
+                None,
+                0,
+                None,
+                now,
+                now,
+            )
+        )
         lines.extend(
             (order_id, line["shop_line_id"], line["sku"], None, line["qty"], 0, 0, 0)
             for line in record["lines"]
@@ -120,8 +194,13 @@ def fresh_store(path: Path) -> Store:
     return store
 
 
-def time_service(folder: Path, orders_file: Path, catalog_file: Path, orders: int,
-                 profiler: cProfile.Profile | None = None) -> float:
+def time_service(
+    folder: Path,
+    orders_file: Path,
+    catalog_file: Path,
+    orders: int,
+    profiler: cProfile.Profile | None = None,
+) -> float:
     store = fresh_store(folder / "service.db")
     import_file(store, ImportKind.CATALOG, catalog_file)
     if profiler:
@@ -145,10 +224,14 @@ def time_raw(folder: Path, records: list[dict[str, Any]], catalog_file: Path) ->
     connection = sqlite3.connect(path, isolation_level=None)
     for pragma in PRAGMAS:
         connection.execute(f"PRAGMA {pragma}")
-    insert_orders = (f"INSERT INTO orders ({', '.join(ORDER_COLUMNS)}) "
-                     f"VALUES ({', '.join('?' * len(ORDER_COLUMNS))})")
-    insert_lines = (f"INSERT INTO orderline ({', '.join(LINE_COLUMNS)}) "
-                    f"VALUES ({', '.join('?' * len(LINE_COLUMNS))})")
+    insert_orders = (
+        f"INSERT INTO orders ({', '.join(ORDER_COLUMNS)}) "
+        f"VALUES ({', '.join('?' * len(ORDER_COLUMNS))})"
+    )
+    insert_lines = (
+        f"INSERT INTO orderline ({', '.join(LINE_COLUMNS)}) "
+        f"VALUES ({', '.join('?' * len(LINE_COLUMNS))})"
+    )
     start = time.perf_counter()
     connection.execute("BEGIN IMMEDIATE")
     connection.executemany(insert_orders, orders)
@@ -180,9 +263,11 @@ def main(argv: Sequence[str] | None = None) -> None:
             time_service(profiled, orders_file, catalog_file, options.orders, profiler)
             pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
     ratio, orders = raw_s / service_s, options.orders
-    print(f"import: {orders:,} orders / {lines:,} lines from JSON Lines in {service_s:.2f} s"
-          f" ({orders / service_s:,.0f} orders/s), raw executemany {raw_s:.2f} s"
-          f" → {ratio:.2f} of raw speed (aim ≥ {AIM})")
+    print(
+        f"import: {orders:,} orders / {lines:,} lines from JSON Lines in {service_s:.2f} s"
+        f" ({orders / service_s:,.0f} orders/s), raw executemany {raw_s:.2f} s"
+        f" → {ratio:.2f} of raw speed (aim ≥ {AIM})"
+    )
 
 
 if __name__ == "__main__":

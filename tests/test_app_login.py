@@ -146,7 +146,9 @@ async def test_a_scan_refused_by_the_screen_itself_is_journaled_too(floor) -> No
     with floor.read() as session:
         rows = session.exec(select(Journal).where(Journal.action == "scan")).all()
     assert [(r.raw, r.accepted, r.operator_id, r.station) for r in rows] == [
-        ("LOC-A01-01-1", False, None, "TEST-1"), ("TOTE-0001", False, 1, "TEST-1")]
+        ("LOC-A01-01-1", False, None, "TEST-1"),
+        ("TOTE-0001", False, 1, "TEST-1"),
+    ]
     assert "not a badge" in rows[0].reason and rows[1].screen == "HomeScreen"
 
 

@@ -117,10 +117,14 @@ def test_a_held_order_leaves_its_stock_to_the_next(store: Store) -> None:
     orders = _orders(store)
     assert orders["1"].hold_reason == "too little stock for SKU-2"  # 3 + 2 of 4
     assert {number: orders[number].status for number in "234"} == {
-        "2": "ready", "3": "ready", "4": "held"
+        "2": "ready",
+        "3": "ready",
+        "4": "held",
     }
-    assert result.holds == {orders["1"].id: "too little stock for SKU-2",
-                            orders["4"].id: "too little stock for SKU-2"}
+    assert result.holds == {
+        orders["1"].id: "too little stock for SKU-2",
+        orders["4"].id: "too little stock for SKU-2",
+    }
 
 
 def test_merge_groups_same_buyer_address_and_carrier(store: Store) -> None:
@@ -143,8 +147,15 @@ def test_merge_groups_same_buyer_address_and_carrier(store: Store) -> None:
     group = f"M{orders['1'].id}"
     assert result.merge_groups == 1
     assert {n: o.merge_group for n, o in orders.items()} == {
-        "1": group, "2": group, "7": group,
-        "3": None, "4": None, "5": None, "6": None, "8": None, "9": None,
+        "1": group,
+        "2": group,
+        "7": group,
+        "3": None,
+        "4": None,
+        "5": None,
+        "6": None,
+        "8": None,
+        "9": None,
     }
 
 

@@ -62,7 +62,11 @@ def test_a_double_trigger_at_a_stop_counts_one_item(sqlite_floor: Store) -> None
     assert stop is not None and stop.picked == 1
     [row] = refused_duplicates(floor)
     assert (row.station, row.raw, row.task_ref, row.action) == (
-        "HH-TRIGGER-PICK", MUG, f"PICK-{task_id}", "pick.scan")
+        "HH-TRIGGER-PICK",
+        MUG,
+        f"PICK-{task_id}",
+        "pick.scan",
+    )
 
     widen_window(floor, 0)  # the same item again, a moment later, is the second unit
     assert scan_at_stop(floor, picker, task_id, MUG).accepted

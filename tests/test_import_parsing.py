@@ -29,8 +29,13 @@ def good_order(number: int = 1, **changes: Any) -> dict[str, Any]:
     order: dict[str, Any] = {
         "shop": "WEB",
         "shop_order_id": str(number),
-        "ship_to": {"name": "Lena", "address1": "Gartenweg 4", "city": "Berlin",
-                    "postcode": "10115", "country": "DE"},
+        "ship_to": {
+            "name": "Lena",
+            "address1": "Gartenweg 4",
+            "city": "Berlin",
+            "postcode": "10115",
+            "country": "DE",
+        },
         "carrier": "DHL",
         "lines": [{"sku": "MUG-01", "qty": 2}],
     }
@@ -51,8 +56,12 @@ def reasons(errors: list[RowError]) -> dict[int, str]:
 
 def test_a_good_order_is_read_with_its_fields_and_lines() -> None:
     order = good_order(
-        7, version=3, buyer={"id": 881, "name": "Lena", "tags": ["vip", "gift"]},
-        priority=2, ship_by="2024-05-06T17:00:00+02:00", service="EXPRESS",
+        7,
+        version=3,
+        buyer={"id": 881, "name": "Lena", "tags": ["vip", "gift"]},
+        priority=2,
+        ship_by="2024-05-06T17:00:00+02:00",
+        service="EXPRESS",
         pack_instructions="Gift wrap",
         lines=[{"sku": "MUG-01", "qty": 2, "shop_line_id": 11, "unit_price_minor": 899}],
     )
@@ -67,7 +76,11 @@ def test_a_good_order_is_read_with_its_fields_and_lines() -> None:
     assert fields["ship_phone"] == "+49 30 1" and fields["ship_address2"] == ""
     [line] = row.version.lines
     assert (line.sku_code, line.qty, line.shop_line_id, line.unit_price_minor) == (
-        "MUG-01", 2, "11", 899)
+        "MUG-01",
+        2,
+        "11",
+        899,
+    )
 
 
 def test_empty_values_are_the_audits_business_not_errors() -> None:
@@ -129,40 +142,51 @@ def test_blank_lines_count_but_are_not_records() -> None:
 
 
 def test_a_bare_cancellation_needs_only_its_key() -> None:
-    rows, errors = check(ImportKind.ORDERS, jsonl(
-        {"shop": "WEB", "shop_order_id": "1", "version": 2, "cancelled": True}))
+    rows, errors = check(
+        ImportKind.ORDERS,
+        jsonl({"shop": "WEB", "shop_order_id": "1", "version": 2, "cancelled": True}),
+    )
     assert errors == []
     assert rows[0].version.cancelled and rows[0].version.lines == ()
 
 
 def test_the_newest_version_in_a_file_wins_and_a_cancellation_keeps_its_content() -> None:
-    rows, _ = check(ImportKind.ORDERS, jsonl(
-        good_order(1, version=1),
-        good_order(1, version=3, carrier="UPS"),
-        good_order(1, version=2, carrier="GLS"),
-        good_order(2, version=1),
-        {"shop": "WEB", "shop_order_id": "2", "version": 2, "cancelled": True},
-    ))
+    rows, _ = check(
+        ImportKind.ORDERS,
+        jsonl(
+            good_order(1, version=1),
+            good_order(1, version=3, carrier="UPS"),
+            good_order(1, version=2, carrier="GLS"),
+            good_order(2, version=1),
+            {"shop": "WEB", "shop_order_id": "2", "version": 2, "cancelled": True},
+        ),
+    )
     first, second = newest_per_order(rows)
     assert (first.version.version, first.version.fields["carrier"]) == (3, "UPS")
     assert second.version.cancelled and second.version.version == 2
     assert second.version.lines[0].sku_code == "MUG-01"
 
 
-ORDER_CSV_HEADER = ("shop,shop_order_id,version,ship_name,ship_address1,ship_city,ship_postcode,"
-                    "ship_country,carrier,buyer_tags,sku,qty\n")
+ORDER_CSV_HEADER = (
+    "shop,shop_order_id,version,ship_name,ship_address1,ship_city,ship_postcode,"
+    "ship_country,carrier,buyer_tags,sku,qty\n"
+)
 
 
 def test_csv_orders_are_grouped_one_row_per_line() -> None:
-    text = (ORDER_CSV_HEADER
-            + "WEB,1,1,Lena,Gartenweg 4,Berlin,10115,DE,DHL,vip|gift,MUG-01,2\n"
-            + "WEB,2,1,Tom,Am Markt 1,Hamburg,20095,DE,DHL,,TEA,1\n"
-            + "WEB,1,1,Lena,Gartenweg 4,Berlin,10115,DE,DHL,vip|gift,TEA,3\n")
+    text = (
+        ORDER_CSV_HEADER
+        + "WEB,1,1,Lena,Gartenweg 4,Berlin,10115,DE,DHL,vip|gift,MUG-01,2\n"
+        + "WEB,2,1,Tom,Am Markt 1,Hamburg,20095,DE,DHL,,TEA,1\n"
+        + "WEB,1,1,Lena,Gartenweg 4,Berlin,10115,DE,DHL,vip|gift,TEA,3\n"
+    )
     rows, errors = check(ImportKind.ORDERS, text, FileFormat.CSV)
     assert errors == []
     first, second = rows
-    assert [(line.sku_code, line.qty) for line in first.version.lines] == [("MUG-01", 2),
-                                                                           ("TEA", 3)]
+    assert [(line.sku_code, line.qty) for line in first.version.lines] == [
+        ("MUG-01", 2),
+        ("TEA", 3),
+    ]
     assert first.version.fields["buyer_tags"] == ["vip", "gift"]
     assert second.line == 3
 
@@ -176,10 +200,12 @@ def test_csv_header_problems_are_line_one_and_stop_the_check() -> None:
 
 
 def test_csv_rows_count_physical_lines_even_inside_quotes() -> None:
-    text = (ORDER_CSV_HEADER
-            + 'WEB,1,1,"Lena\nMüller",Gartenweg 4,Berlin,10115,DE,DHL,,MUG-01,2\n'
-            + "WEB,2,1,Tom,Am Markt 1,Hamburg,20095,DE,DHL,,TEA,two\n"
-            + "WEB,3,1,Tom\n")
+    text = (
+        ORDER_CSV_HEADER
+        + 'WEB,1,1,"Lena\nMüller",Gartenweg 4,Berlin,10115,DE,DHL,,MUG-01,2\n'
+        + "WEB,2,1,Tom,Am Markt 1,Hamburg,20095,DE,DHL,,TEA,two\n"
+        + "WEB,3,1,Tom\n"
+    )
     rows, errors = check(ImportKind.ORDERS, text, FileFormat.CSV)
     assert rows[0].version.fields["ship_name"] == "Lena\nMüller"
     assert [error.line for error in errors] == [4, 5]
@@ -203,12 +229,14 @@ def test_barcodes_are_normalised_to_gtin14_and_cases_count_their_units() -> None
 
 
 def test_bad_catalog_rows() -> None:
-    text = (CATALOG_HEADER
-            + "A,Mug,4006381333932,350,1,2,3,\n"  # wrong check digit
-            + "B,Mug,X*0 Y*z,350,1,2,3,\n"
-            + "C,,,-5,1,2,3,maybe\n"
-            + "D,Mug,4006381333931,1,1,1,1,\n"
-            + "D,Mug again,4006381333931,1,1,1,1,\n")
+    text = (
+        CATALOG_HEADER
+        + "A,Mug,4006381333932,350,1,2,3,\n"  # wrong check digit
+        + "B,Mug,X*0 Y*z,350,1,2,3,\n"
+        + "C,,,-5,1,2,3,maybe\n"
+        + "D,Mug,4006381333931,1,1,1,1,\n"
+        + "D,Mug again,4006381333931,1,1,1,1,\n"
+    )
     rows, errors = check(ImportKind.CATALOG, text, FileFormat.CSV)
     found = reasons(errors)
     assert [row.values["code"] for row in rows] == ["D", "D"]
@@ -222,10 +250,25 @@ def test_bad_catalog_rows() -> None:
 
 def test_bad_location_and_stock_rows() -> None:
     locations = jsonl(
-        {"code": "A01-01-1", "zone": "A", "block": 0, "aisle": 0, "position_m": 1.0, "bay": 1,
-         "level": 1},
-        {"code": "LOC-A01-01-2", "zone": "A", "block": 0, "aisle": 0, "position_m": "far",
-         "bay": 1, "level": 1, "pickable": False},
+        {
+            "code": "A01-01-1",
+            "zone": "A",
+            "block": 0,
+            "aisle": 0,
+            "position_m": 1.0,
+            "bay": 1,
+            "level": 1,
+        },
+        {
+            "code": "LOC-A01-01-2",
+            "zone": "A",
+            "block": 0,
+            "aisle": 0,
+            "position_m": "far",
+            "bay": 1,
+            "level": 1,
+            "pickable": False,
+        },
     )
     _, errors = check(ImportKind.LOCATIONS, locations)
     found = reasons(errors)
@@ -234,8 +277,11 @@ def test_bad_location_and_stock_rows() -> None:
     _, errors = check(ImportKind.STOCK, stock, FileFormat.CSV)
     [error] = errors
     assert error.line == 2
-    for problem in ("qty: must be at least 1", "expiry: expected a date",
-                    "received_at: expected an ISO 8601"):
+    for problem in (
+        "qty: must be at least 1",
+        "expiry: expected a date",
+        "received_at: expected an ISO 8601",
+    ):
         assert problem in error.reason
 
 
@@ -266,8 +312,11 @@ def order_files(draw: st.DrawFn) -> tuple[str, set[int]]:
         order = good_order(number)
         if kind == "corrupt":
             CORRUPTIONS[draw(st.sampled_from(sorted(CORRUPTIONS)))](order)
-        lines.append(draw(st.sampled_from(BROKEN_TEXT)) if kind == "broken" else
-                     json.dumps(order, ensure_ascii=False))
+        lines.append(
+            draw(st.sampled_from(BROKEN_TEXT))
+            if kind == "broken"
+            else json.dumps(order, ensure_ascii=False)
+        )
         if kind != "good":
             bad.add(len(lines))
     return "\n".join(lines), bad

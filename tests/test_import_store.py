@@ -32,8 +32,12 @@ ACTOR = Actor(None, "DESK-1", "import")
 
 
 def import_sample(store: Store, tmp_path: Path) -> None:
-    for kind, name in (("catalog", "catalog.csv"), ("locations", "locations.csv"),
-                       ("stock", "stock.csv"), ("orders", "orders.jsonl")):
+    for kind, name in (
+        ("catalog", "catalog.csv"),
+        ("locations", "locations.csv"),
+        ("stock", "stock.csv"),
+        ("orders", "orders.jsonl"),
+    ):
         copy = tmp_path / name
         shutil.copy(DATA / name, copy)
         result = import_file(store, ImportKind(kind), copy, actor=ACTOR)
@@ -45,8 +49,9 @@ def orders_text(*records: dict[str, Any]) -> str:
 
 
 def import_orders(store: Store, *records: dict[str, Any]):  # type: ignore[no-untyped-def]
-    return import_text(store, ImportKind.ORDERS, orders_text(*records), FileFormat.JSONL,
-                       actor=ACTOR)
+    return import_text(
+        store, ImportKind.ORDERS, orders_text(*records), FileFormat.JSONL, actor=ACTOR
+    )
 
 
 def count(store: Store, model: Any) -> int:
@@ -58,22 +63,39 @@ def test_the_sample_files_round_trip(store: Store, tmp_path: Path) -> None:
     import_sample(store, tmp_path)
     with store.read() as session:
         mug = session.execute(select(Sku).where(Sku.code == "MUG-01")).scalar_one()
-        barcodes = dict(session.execute(
-            select(Barcode.code, Barcode.quantity).where(Barcode.sku_id == mug.id)).all())
+        barcodes = dict(
+            session.execute(
+                select(Barcode.code, Barcode.quantity).where(Barcode.sku_id == mug.id)
+            ).all()
+        )
         assert barcodes == {"04006381333931": 1, "14006381333938": 12}
-        assert session.execute(select(Sku.typed_qty_allowed).where(Sku.code == "CABLE-USB")
-                               ).scalar_one() is True
-        assert session.execute(select(Location.pickable).where(Location.code == "LOC-C11-01-4")
-                               ).scalar_one() is False
+        assert (
+            session.execute(
+                select(Sku.typed_qty_allowed).where(Sku.code == "CABLE-USB")
+            ).scalar_one()
+            is True
+        )
+        assert (
+            session.execute(
+                select(Location.pickable).where(Location.code == "LOC-C11-01-4")
+            ).scalar_one()
+            is False
+        )
         tea_lots = session.execute(
             select(Stock.batch, Stock.on_hand, Stock.expiry, Stock.received_at)
-            .join(Sku, Sku.id == Stock.sku_id).where(Sku.code == "TEA-GRN").order_by(Stock.batch)
+            .join(Sku, Sku.id == Stock.sku_id)
+            .where(Sku.code == "TEA-GRN")
+            .order_by(Stock.batch)
         ).all()
         assert [(lot.batch, lot.on_hand) for lot in tea_lots] == [("L2405A", 30), ("L2406B", 20)]
         assert tea_lots[0].expiry.isoformat() == "2025-11-30"
         assert tea_lots[0].received_at.isoformat() == "2024-05-03T07:30:00+00:00"
-        assert session.execute(select(func.sum(StockMove.delta)).where(
-            StockMove.reason == "receive")).scalar_one() == 540
+        assert (
+            session.execute(
+                select(func.sum(StockMove.delta)).where(StockMove.reason == "receive")
+            ).scalar_one()
+            == 540
+        )
         orders = {order.shop_order_id: order for order in session.execute(select(Order)).scalars()}
         assert orders["100231"].buyer_tags == ["vip"] and orders["100231"].priority == 1
         assert orders["100231"].ship_by.isoformat() == "2024-05-06T15:00:00+00:00"
@@ -81,12 +103,14 @@ def test_the_sample_files_round_trip(store: Store, tmp_path: Path) -> None:
         cancelled = orders["100232"]
         assert (cancelled.status, cancelled.shop_version) == (OrderStatus.CANCELLED, 2)
         lines = session.execute(
-            select(OrderLine.sku_code, OrderLine.qty, OrderLine.unit_price_minor)
-            .where(OrderLine.order_id == cancelled.id)
+            select(OrderLine.sku_code, OrderLine.qty, OrderLine.unit_price_minor).where(
+                OrderLine.order_id == cancelled.id
+            )
         ).all()
         assert [tuple(line) for line in lines] == [("CABLE-USB", 10, 899)]
-        journal = session.execute(select(Journal.action, Journal.station, Journal.raw)
-                                  .order_by(Journal.id)).all()
+        journal = session.execute(
+            select(Journal.action, Journal.station, Journal.raw).order_by(Journal.id)
+        ).all()
         assert [tuple(row) for row in journal] == [
             ("import-catalog", "DESK-1", "catalog.csv"),
             ("import-locations", "DESK-1", "locations.csv"),
@@ -97,19 +121,23 @@ def test_the_sample_files_round_trip(store: Store, tmp_path: Path) -> None:
 
 def test_one_bad_row_imports_nothing_of_the_file(store: Store) -> None:
     result = import_orders(store, good_order(1), good_order(2), good_order(3, lines="MUG"))
-    assert result.to_json() == {"imported": 0, "errors": [
-        {"line": 3, "reason": "lines: expected a list"}]}
+    assert result.to_json() == {
+        "imported": 0,
+        "errors": [{"line": 3, "reason": "lines: expected a list"}],
+    }
     assert count(store, Order) == 0 and count(store, OrderLine) == 0
     with store.read() as session:
         refusal = session.execute(select(Journal)).scalar_one()
     assert (refusal.action, refusal.accepted) == ("import-orders", False)
 
 
-@settings(max_examples=20, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(file=order_files())
-def test_generated_bad_files_never_import_anything(sqlite_store: Store,
-                                                   file: tuple[str, set[int]]) -> None:
+def test_generated_bad_files_never_import_anything(
+    sqlite_store: Store, file: tuple[str, set[int]]
+) -> None:
     """The database outlives the examples: a good file's orders stay, a bad file adds none."""
     text, bad = file
     before = count(sqlite_store, Order), count(sqlite_store, OrderLine)
@@ -119,15 +147,15 @@ def test_generated_bad_files_never_import_anything(sqlite_store: Store,
         assert (count(sqlite_store, Order), count(sqlite_store, OrderLine)) == before
 
 
-def test_stock_naming_unknown_places_or_skus_is_refused_whole(store: Store,
-                                                              tmp_path: Path) -> None:
+def test_stock_naming_unknown_places_or_skus_is_refused_whole(store: Store, tmp_path: Path) -> None:
     import_sample(store, tmp_path)
     before = count(store, StockMove)
-    text = ("location,sku,qty\nLOC-A01-01-1,MUG-01,5\nLOC-Z99-01-1,MUG-01,1\n"
-            "A01-01-1,NO-SUCH,2\n")
+    text = "location,sku,qty\nLOC-A01-01-1,MUG-01,5\nLOC-Z99-01-1,MUG-01,1\nA01-01-1,NO-SUCH,2\n"
     result = import_text(store, ImportKind.STOCK, text, FileFormat.CSV)
     assert [(error.line, error.reason) for error in result.errors] == [
-        (3, "location: no location LOC-Z99-01-1"), (4, "sku: no SKU NO-SUCH")]
+        (3, "location: no location LOC-Z99-01-1"),
+        (4, "sku: no SKU NO-SUCH"),
+    ]
     assert count(store, StockMove) == before
 
 
@@ -137,18 +165,23 @@ def test_stock_is_added_to_its_lot(store: Store, tmp_path: Path) -> None:
     result = import_text(store, ImportKind.STOCK, text, FileFormat.CSV)
     assert (result.created, result.updated, result.imported) == (0, 1, 2)
     with store.read() as session:
-        assert session.execute(select(Stock.on_hand).where(Stock.batch == "L2405A")
-                               ).scalar_one() == 36
+        assert (
+            session.execute(select(Stock.on_hand).where(Stock.batch == "L2405A")).scalar_one() == 36
+        )
 
 
 def test_catalog_and_locations_update_what_exists(store: Store, tmp_path: Path) -> None:
     import_sample(store, tmp_path)
-    catalog = ('{"sku": "MUG-01", "name": "Mug 400 ml", "barcodes": ["MUG-NEW", "5901234123457"],'
-               ' "weight_g": 400, "length_mm": 1, "width_mm": 1, "height_mm": 1}')
+    catalog = (
+        '{"sku": "MUG-01", "name": "Mug 400 ml", "barcodes": ["MUG-NEW", "5901234123457"],'
+        ' "weight_g": 400, "length_mm": 1, "width_mm": 1, "height_mm": 1}'
+    )
     result = import_text(store, ImportKind.CATALOG, catalog, FileFormat.JSONL)
     assert (result.created, result.updated) == (0, 1)
-    location = ('{"code": "LOC-A01-01-1", "zone": "A", "block": 0, "aisle": 0, '
-                '"position_m": 2.5, "bay": 1, "level": 1, "pickable": false}')
+    location = (
+        '{"code": "LOC-A01-01-1", "zone": "A", "block": 0, "aisle": 0, '
+        '"position_m": 2.5, "bay": 1, "level": 1, "pickable": false}'
+    )
     result = import_text(store, ImportKind.LOCATIONS, location, FileFormat.JSONL)
     assert (result.created, result.updated) == (0, 1)
     with store.read() as session:
@@ -157,7 +190,9 @@ def test_catalog_and_locations_update_what_exists(store: Store, tmp_path: Path) 
         owners = dict(session.execute(select(Barcode.code, Barcode.sku_id)).all())
         # The file's barcodes are now the mug's, the tea's EAN moved with them.
         assert {code for code, sku in owners.items() if sku == mug.id} == {
-            "MUG-NEW", "05901234123457"}
+            "MUG-NEW",
+            "05901234123457",
+        }
         spot = session.execute(select(Location).where(Location.code == "LOC-A01-01-1")).scalar_one()
         assert (spot.position_m, spot.pickable) == (2.5, False)
 
@@ -167,16 +202,24 @@ def test_a_newer_version_replaces_an_order_before_release(store: Store) -> None:
     with store.write() as session:
         held = session.execute(select(Order).where(Order.shop_order_id == "1")).scalar_one()
         held.status, held.hold_reason = OrderStatus.HELD, "incomplete address"
-    newer = good_order(1, version=2, carrier="UPS",
-                       lines=[{"sku": "TEA", "qty": 1}, {"sku": "CUP", "qty": 4}])
+    newer = good_order(
+        1, version=2, carrier="UPS", lines=[{"sku": "TEA", "qty": 1}, {"sku": "CUP", "qty": 4}]
+    )
     result = import_orders(store, newer, good_order(2, version=1))
     assert (result.updated, result.unchanged, result.created) == (1, 1, 0)
     with store.read() as session:
         order = session.execute(select(Order).where(Order.shop_order_id == "1")).scalar_one()
         assert (order.status, order.hold_reason, order.carrier, order.shop_version) == (
-            OrderStatus.NEW, "", "UPS", 2)
-        lines = session.execute(select(OrderLine.sku_code, OrderLine.qty)
-                                .where(OrderLine.order_id == order.id).order_by(OrderLine.id))
+            OrderStatus.NEW,
+            "",
+            "UPS",
+            2,
+        )
+        lines = session.execute(
+            select(OrderLine.sku_code, OrderLine.qty)
+            .where(OrderLine.order_id == order.id)
+            .order_by(OrderLine.id)
+        )
         assert [tuple(line) for line in lines] == [("TEA", 1), ("CUP", 4)]
         actions = session.execute(select(Journal.action).where(Journal.order_id == order.id))
         assert list(actions.scalars()) == ["order-updated"]
@@ -184,8 +227,9 @@ def test_a_newer_version_replaces_an_order_before_release(store: Store) -> None:
 
 def test_a_cancellation_before_release_cancels(store: Store) -> None:
     import_orders(store, good_order(1))
-    result = import_orders(store, {"shop": "WEB", "shop_order_id": "1", "version": 2,
-                                   "cancelled": True})
+    result = import_orders(
+        store, {"shop": "WEB", "shop_order_id": "1", "version": 2, "cancelled": True}
+    )
     assert result.cancelled == 1
     with store.read() as session:
         order = session.execute(select(Order)).scalar_one()
@@ -196,15 +240,18 @@ def test_a_cancellation_before_release_cancels(store: Store) -> None:
 
 
 def test_csv_orders_import(store: Store) -> None:
-    text = ("shop,shop_order_id,ship_name,ship_address1,ship_city,ship_postcode,ship_country,"
-            "carrier,sku,qty,shop_line_id\n"
-            "WEB,9,Lena,Gartenweg 4,Berlin,10115,DE,DHL,MUG-01,2,a\n"
-            "WEB,9,Lena,Gartenweg 4,Berlin,10115,DE,DHL,TEA,1,b\n")
+    text = (
+        "shop,shop_order_id,ship_name,ship_address1,ship_city,ship_postcode,ship_country,"
+        "carrier,sku,qty,shop_line_id\n"
+        "WEB,9,Lena,Gartenweg 4,Berlin,10115,DE,DHL,MUG-01,2,a\n"
+        "WEB,9,Lena,Gartenweg 4,Berlin,10115,DE,DHL,TEA,1,b\n"
+    )
     result = import_text(store, ImportKind.ORDERS, text, FileFormat.CSV)
     assert (result.imported, result.created) == (1, 1)
     with store.read() as session:
-        lines = session.execute(select(OrderLine.shop_line_id, OrderLine.sku_code)
-                                .order_by(OrderLine.id)).all()
+        lines = session.execute(
+            select(OrderLine.shop_line_id, OrderLine.sku_code).order_by(OrderLine.id)
+        ).all()
     assert [tuple(line) for line in lines] == [("a", "MUG-01"), ("b", "TEA")]
 
 
@@ -212,24 +259,32 @@ def test_a_large_file_goes_in_bulk_batches(store: Store) -> None:
     """Values that repeat over many rows (cut-off times, tags) are stored as given."""
     cut_offs = ("2024-05-06T15:00:00+02:00", "2024-05-06T16:00:00Z", None)
     records = [
-        good_order(number, ship_by=cut_offs[number % 3],
-                   buyer={"id": number, "tags": ["vip"] if number % 2 else []})
+        good_order(
+            number,
+            ship_by=cut_offs[number % 3],
+            buyer={"id": number, "tags": ["vip"] if number % 2 else []},
+        )
         for number in range(6_001)
     ]
     result = import_orders(store, *records)
     assert (result.created, count(store, Order), count(store, OrderLine)) == (6_001,) * 3
     assert gc.isenabled()
     with store.read() as session:
-        pairs = session.execute(select(Order.shop_order_id, OrderLine.sku_code).join(
-            OrderLine, OrderLine.order_id == Order.id).where(Order.shop_order_id == "6000"))
+        pairs = session.execute(
+            select(Order.shop_order_id, OrderLine.sku_code)
+            .join(OrderLine, OrderLine.order_id == Order.id)
+            .where(Order.shop_order_id == "6000")
+        )
         assert [tuple(pair) for pair in pairs] == [("6000", "MUG-01")]
         stored = session.execute(
             select(Order.shop_order_id, Order.ship_by, Order.buyer_id, Order.buyer_tags)
             .where(Order.shop_order_id.in_(["5997", "5998", "5999"]))
             .order_by(Order.shop_order_id)
         ).all()
-        assert [(number, ship_by and ship_by.isoformat(), buyer, tags)
-                for number, ship_by, buyer, tags in stored] == [
+        assert [
+            (number, ship_by and ship_by.isoformat(), buyer, tags)
+            for number, ship_by, buyer, tags in stored
+        ] == [
             ("5997", "2024-05-06T13:00:00+00:00", "5997", ["vip"]),
             ("5998", "2024-05-06T16:00:00+00:00", "5998", []),
             ("5999", None, "5999", ["vip"]),

@@ -49,7 +49,9 @@ def test_bad_rows_are_reported_per_line_and_exit_1(run, tmp_path: Path) -> None:
     as_json = run("import", "orders", path, "--json")
     assert as_json.exit_code == 1
     assert json.loads(as_json.stdout) == {
-        "imported": 0, "errors": [{"line": 2, "reason": "lines[0].qty: missing"}]}
+        "imported": 0,
+        "errors": [{"line": 2, "reason": "lines[0].qty: missing"}],
+    }
 
 
 def test_import_then_show_cancel_and_status(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -57,21 +59,27 @@ def test_import_then_show_cancel_and_status(run, tmp_path: Path) -> None:  # typ
     assert run("import", "orders", path).exit_code == 2  # no format from ".txt"
     imported = run("import", "orders", path, "--format", "jsonl", "--json")
     assert imported.exit_code == 0, imported.output
-    assert json.loads(imported.stdout) == {"imported": 2, "created": 2, "updated": 0,
-                                           "unchanged": 0, "cancelled": 0, "intercepted": 0}
+    assert json.loads(imported.stdout) == {
+        "imported": 2,
+        "created": 2,
+        "updated": 0,
+        "unchanged": 0,
+        "cancelled": 0,
+        "intercepted": 0,
+    }
 
     shown = run("order", "show", "WEB:1", "--json")
     summary = json.loads(shown.stdout)
     # The audit runs at import: this empty floor knows neither the SKU nor the carrier.
     assert summary["status"] == "held" and "unknown SKU MUG-01" in summary["hold_reason"]
     assert summary["parcels"] == []
-    assert summary["lines"] == [{"sku": "MUG-01", "ordered": 2, "allocated": 0, "picked": 0,
-                                 "packed": 0}]
+    assert summary["lines"] == [
+        {"sku": "MUG-01", "ordered": 2, "allocated": 0, "picked": 0, "packed": 0}
+    ]
     assert "MUG-01" in run("order", "show", "ORD-1").stdout
 
     cancelled = run("order", "cancel", "WEB:2", "--json")
-    assert json.loads(cancelled.stdout) == {"id": 2, "status": "cancelled",
-                                            "intercepted": False}
+    assert json.loads(cancelled.stdout) == {"id": 2, "status": "cancelled", "intercepted": False}
     refused = run("order", "cancel", "WEB:2")
     assert (refused.exit_code, refused.stderr) == (1, "This order is already cancelled\n")
     missing = run("order", "show", "WEB:9", "--json")

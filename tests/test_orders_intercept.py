@@ -57,10 +57,14 @@ def release_order(store: Store, status: OrderStatus = OrderStatus.RELEASED) -> R
     import_orders(store, good_order(1, lines=[{"sku": "MUG", "qty": 5}, {"sku": "TEA", "qty": 2}]))
     with store.write() as session:
         picker = Operator(badge="OP-0001", name="Ana", pin_hash="x", role="picker")
-        mug, tea = (Sku(code=code, name=code, weight_g=100, length_mm=1, width_mm=1, height_mm=1)
-                    for code in ("MUG", "TEA"))
-        near, far = (Location(code=code, zone="A", block=0, aisle=0, position_m=1.0, bay=1,
-                              level=1) for code in ("LOC-A01-01-1", "LOC-B02-01-1"))
+        mug, tea = (
+            Sku(code=code, name=code, weight_g=100, length_mm=1, width_mm=1, height_mm=1)
+            for code in ("MUG", "TEA")
+        )
+        near, far = (
+            Location(code=code, zone="A", block=0, aisle=0, position_m=1.0, bay=1, level=1)
+            for code in ("LOC-A01-01-1", "LOC-B02-01-1")
+        )
         session.add_all([picker, mug, tea, near, far])
         session.flush()
         # picking took the 3 mugs off the shelf: on hand 10 → 7, allocated 5 → 2
@@ -71,27 +75,54 @@ def release_order(store: Store, status: OrderStatus = OrderStatus.RELEASED) -> R
         session.flush()
         order = session.execute(select(Order)).scalar_one()
         order.status, order.wave_id = status, wave.id
-        mug_line, tea_line = session.execute(
-            select(OrderLine).order_by(OrderLine.id)).scalars().all()
+        mug_line, tea_line = (
+            session.execute(select(OrderLine).order_by(OrderLine.id)).scalars().all()
+        )
         mug_line.sku_id, mug_line.picked, tea_line.sku_id = mug.id, 3, tea.id
-        mug_allocation = Allocation(order_line_id=mug_line.id, stock_id=mug_stock.id, qty=5,
-                                    picked=3)
+        mug_allocation = Allocation(
+            order_line_id=mug_line.id, stock_id=mug_stock.id, qty=5, picked=3
+        )
         tea_allocation = Allocation(order_line_id=tea_line.id, stock_id=tea_stock.id, qty=2)
-        task = PickTask(wave_id=wave.id, strategy=Strategy.PICK_BY_ORDER, status="claimed",
-                        claimed_by=picker.id)
+        task = PickTask(
+            wave_id=wave.id, strategy=Strategy.PICK_BY_ORDER, status="claimed", claimed_by=picker.id
+        )
         tote = Tote(code="TOTE-0001", order_id=order.id)
         session.add_all([mug_allocation, tea_allocation, task, tote])
         session.flush()
-        session.add_all([
-            PickStop(task_id=task.id, seq=1, allocation_id=mug_allocation.id,
-                     stock_id=mug_stock.id, sku_id=mug.id, order_id=order.id, qty=3, picked=3,
-                     status="done"),
-            PickStop(task_id=task.id, seq=2, allocation_id=mug_allocation.id,
-                     stock_id=mug_stock.id, sku_id=mug.id, order_id=order.id, qty=2,
-                     status="at-location"),
-            PickStop(task_id=task.id, seq=3, allocation_id=tea_allocation.id,
-                     stock_id=tea_stock.id, sku_id=tea.id, order_id=order.id, qty=2),
-        ])
+        session.add_all(
+            [
+                PickStop(
+                    task_id=task.id,
+                    seq=1,
+                    allocation_id=mug_allocation.id,
+                    stock_id=mug_stock.id,
+                    sku_id=mug.id,
+                    order_id=order.id,
+                    qty=3,
+                    picked=3,
+                    status="done",
+                ),
+                PickStop(
+                    task_id=task.id,
+                    seq=2,
+                    allocation_id=mug_allocation.id,
+                    stock_id=mug_stock.id,
+                    sku_id=mug.id,
+                    order_id=order.id,
+                    qty=2,
+                    status="at-location",
+                ),
+                PickStop(
+                    task_id=task.id,
+                    seq=3,
+                    allocation_id=tea_allocation.id,
+                    stock_id=tea_stock.id,
+                    sku_id=tea.id,
+                    order_id=order.id,
+                    qty=2,
+                ),
+            ]
+        )
         return Released(order.id, mug_stock.id, tea_stock.id, picker.id)  # type: ignore[arg-type]
 
 
@@ -104,8 +135,11 @@ def stock_of(store: Store, stock_id: int) -> tuple[int, int]:
 
 def restock_tasks(store: Store, order_id: int) -> list[FloorTask]:
     with store.read() as session:
-        return list(session.execute(select(FloorTask).where(FloorTask.order_id == order_id)
-                                    .order_by(FloorTask.id)).scalars())
+        return list(
+            session.execute(
+                select(FloorTask).where(FloorTask.order_id == order_id).order_by(FloorTask.id)
+            ).scalars()
+        )
 
 
 def test_a_newer_version_after_release_is_intercepted_then_applied(store: Store) -> None:
@@ -118,11 +152,13 @@ def test_a_newer_version_after_release_is_intercepted_then_applied(store: Store)
         assert order is not None and order.intercepted
         assert (order.status, order.shop_version, order.carrier) == ("released", 1, "DHL")
         assert order.pending is not None and order.pending["version"] == 2
-        remaining = session.execute(select(PickStop.seq, PickStop.status)
-                                    .order_by(PickStop.seq)).all()
+        remaining = session.execute(
+            select(PickStop.seq, PickStop.status).order_by(PickStop.seq)
+        ).all()
         assert [tuple(stop) for stop in remaining] == [(1, "done")]  # unfinished stops gone
-        allocations = session.execute(select(Allocation.qty, Allocation.picked)
-                                      .order_by(Allocation.id)).all()
+        allocations = session.execute(
+            select(Allocation.qty, Allocation.picked).order_by(Allocation.id)
+        ).all()
         assert [tuple(row) for row in allocations] == [(3, 3), (0, 0)]
     assert stock_of(store, floor.near) == (7, 0)  # 2 unpicked mugs no longer reserved
     assert stock_of(store, floor.far) == (4, 0)
@@ -138,8 +174,9 @@ def test_a_newer_version_after_release_is_intercepted_then_applied(store: Store)
         assert order is not None
         assert (order.intercepted, order.pending, order.wave_id) == (False, None, None)
         assert (order.shop_version, order.carrier) == (2, "UPS")
-        lines = session.execute(select(OrderLine.sku_code, OrderLine.qty)
-                                .where(OrderLine.order_id == order.id)).all()
+        lines = session.execute(
+            select(OrderLine.sku_code, OrderLine.qty).where(OrderLine.order_id == order.id)
+        ).all()
         assert [tuple(line) for line in lines] == [("CUP", 1)]
         assert session.execute(select(func.count()).select_from(Allocation)).scalar_one() == 0
         move = session.execute(select(StockMove).where(StockMove.reason == "restock")).scalar_one()
@@ -147,8 +184,11 @@ def test_a_newer_version_after_release_is_intercepted_then_applied(store: Store)
         assert session.execute(select(Tote.order_id)).scalar_one() is None
         task_row = session.get(FloorTask, task.id)
         assert task_row is not None and task_row.done_by == floor.operator_id
-        actions = list(session.execute(select(Journal.action).where(
-            Journal.order_id == order.id).order_by(Journal.id)).scalars())
+        actions = list(
+            session.execute(
+                select(Journal.action).where(Journal.order_id == order.id).order_by(Journal.id)
+            ).scalars()
+        )
         assert actions == ["intercept", "restock", "intercept-applied"]
 
 
@@ -156,8 +196,12 @@ def test_cancel_after_packing_intercepts_then_cancels(store: Store) -> None:
     floor = release_order(store, OrderStatus.PACKED)
     with store.write() as session:
         line_id = session.execute(select(OrderLine.id).order_by(OrderLine.id)).scalars().first()
-        parcel = Parcel(order_id=floor.order_id, status=ParcelStatus.CLOSED, weight_g=420,
-                        tracking="JJD000390007")
+        parcel = Parcel(
+            order_id=floor.order_id,
+            status=ParcelStatus.CLOSED,
+            weight_g=420,
+            tracking="JJD000390007",
+        )
         session.add(parcel)
         session.flush()
         session.add(ParcelLine(parcel_id=parcel.id, order_line_id=line_id, qty=3))
@@ -171,10 +215,21 @@ def test_cancel_after_packing_intercepts_then_cancels(store: Store) -> None:
     summary = order_summary(store, "WEB:1")
     assert summary is not None
     assert summary["status"] == "cancelled"
-    assert summary["parcels"] == [{"id": summary["parcels"][0]["id"], "status": "cancelled",
-                                   "weight_g": 420, "tracking": "JJD000390007"}]
-    assert summary["lines"][0] == {"sku": "MUG", "ordered": 5, "allocated": 0, "picked": 0,
-                                   "packed": 0}
+    assert summary["parcels"] == [
+        {
+            "id": summary["parcels"][0]["id"],
+            "status": "cancelled",
+            "weight_g": 420,
+            "tracking": "JJD000390007",
+        }
+    ]
+    assert summary["lines"][0] == {
+        "sku": "MUG",
+        "ordered": 5,
+        "allocated": 0,
+        "picked": 0,
+        "packed": 0,
+    }
 
 
 def test_an_intercept_with_nothing_picked_applies_at_once(store: Store) -> None:
@@ -204,7 +259,8 @@ def test_a_newer_version_while_intercepted_replaces_the_waiting_one(store: Store
     assert done.status == OrderStatus.NEW
     summary = order_summary(store, "1")
     assert summary is not None and summary["lines"] == [
-        {"sku": "TEA", "ordered": 9, "allocated": 0, "picked": 0, "packed": 0}]
+        {"sku": "TEA", "ordered": 9, "allocated": 0, "picked": 0, "packed": 0}
+    ]
 
 
 def test_cancel_before_release_and_refusals(store: Store) -> None:
@@ -215,14 +271,22 @@ def test_cancel_before_release_and_refusals(store: Store) -> None:
         shipped.status = OrderStatus.SHIPPED
     refused = [cancel_order(store, SUPERVISOR, ref) for ref in ("WEB:2", "WEB:404", "ORD-9x")]
     assert [result.reason for result in refused] == [
-        "This order has already shipped", "No such order", "No such order"]
+        "This order has already shipped",
+        "No such order",
+        "No such order",
+    ]
     with store.read() as session:
-        journal = session.execute(select(Journal.action, Journal.accepted, Journal.raw)
-                                  .where(Journal.action == "order-cancel")
-                                  .order_by(Journal.id)).all()
+        journal = session.execute(
+            select(Journal.action, Journal.accepted, Journal.raw)
+            .where(Journal.action == "order-cancel")
+            .order_by(Journal.id)
+        ).all()
     assert [tuple(row) for row in journal] == [
-        ("order-cancel", True, ""), ("order-cancel", False, "WEB:2"),
-        ("order-cancel", False, "WEB:404"), ("order-cancel", False, "ORD-9x")]
+        ("order-cancel", True, ""),
+        ("order-cancel", False, "WEB:2"),
+        ("order-cancel", False, "WEB:404"),
+        ("order-cancel", False, "ORD-9x"),
+    ]
 
 
 def test_restock_refusals(store: Store) -> None:
@@ -249,22 +313,42 @@ def test_find_order_by_any_reference(sqlite_store: Store, ref: str) -> None:
 def test_order_show_contract(store: Store) -> None:
     floor = release_order(store)
     with store.write() as session:
-        session.add(Journal(station="HH-1", operator_id=floor.operator_id, action="pick.scan",
-                            order_id=floor.order_id))
+        session.add(
+            Journal(
+                station="HH-1",
+                operator_id=floor.operator_id,
+                action="pick.scan",
+                order_id=floor.order_id,
+            )
+        )
     summary = order_summary(store, "WEB:1")
     assert summary is not None
-    assert list(summary) == ["id", "shop", "shop_order_id", "status", "hold_reason", "lines",
-                             "parcels", "journal"]
+    assert list(summary) == [
+        "id",
+        "shop",
+        "shop_order_id",
+        "status",
+        "hold_reason",
+        "lines",
+        "parcels",
+        "journal",
+    ]
     assert (summary["id"], summary["status"], summary["hold_reason"]) == (
-        floor.order_id, "released", None)
+        floor.order_id,
+        "released",
+        None,
+    )
     assert summary["lines"] == [
         {"sku": "MUG", "ordered": 5, "allocated": 5, "picked": 3, "packed": 0},
         {"sku": "TEA", "ordered": 2, "allocated": 2, "picked": 0, "packed": 0},
     ]
     [entry] = summary["journal"]
     assert list(entry) == ["at", "operator", "station", "action"]
-    assert (entry["operator"], entry["station"], entry["action"]) == ("OP-0001", "HH-1",
-                                                                      "pick.scan")
+    assert (entry["operator"], entry["station"], entry["action"]) == (
+        "OP-0001",
+        "HH-1",
+        "pick.scan",
+    )
     assert entry["at"].endswith("+00:00")
     assert order_summary(store, "WEB:2") is None
 
@@ -274,5 +358,7 @@ def test_status_counts_every_state(store: Store) -> None:
     import_orders(store, good_order(2), good_order(3))
     counts = status_counts(store)
     assert counts["orders"] == {status.value: 0 for status in OrderStatus} | {
-        "released": 1, "new": 2}
+        "released": 1,
+        "new": 2,
+    }
     assert counts["waves"] == {status.value: 0 for status in WaveStatus} | {"picking": 1}

@@ -54,16 +54,24 @@ def merged_pair(floor: Floor, shop: str = "WEB") -> tuple[int, int]:
     with floor.store.write() as session:
         lines = session.exec(select(OrderLine).order_by(OrderLine.id)).all()
         for bay, line in enumerate(lines, start=1):
-            location = Location(code=f"LOC-A01-{bay:02d}-1", zone="A", block=0, aisle=0,
-                                position_m=bay * 1.5, bay=bay, level=1)
+            location = Location(
+                code=f"LOC-A01-{bay:02d}-1",
+                zone="A",
+                block=0,
+                aisle=0,
+                position_m=bay * 1.5,
+                bay=bay,
+                level=1,
+            )
             session.add(location)
             session.flush()
             stock = Stock(location_id=location.id, sku_id=line.sku_id, on_hand=5)
             session.add(stock)
             session.flush()
             assert stock.id is not None and line.id is not None
-            session.add(Allocation(order_line_id=line.id, stock_id=stock.id, qty=line.qty,
-                                   picked=line.qty))
+            session.add(
+                Allocation(order_line_id=line.id, stock_id=stock.id, qty=line.qty, picked=line.qty)
+            )
     return mug, toy
 
 
@@ -103,8 +111,9 @@ def verified_together(floor: Floor, tote: str, shop: str = "WEB") -> tuple[int, 
     return mug, toy, parcel_id
 
 
-def packed_together_then_one_cancelled(floor: Floor, label: Path, shop: str = "WEB"
-                                       ) -> tuple[int, int, int]:
+def packed_together_then_one_cancelled(
+    floor: Floor, label: Path, shop: str = "WEB"
+) -> tuple[int, int, int]:
     """The merged pair verified into one parcel, closed with its label; then the toy's order is
     cancelled. Returns the mug's and toy's order ids and the parcel."""
     mug, toy, parcel_id = verified_together(floor, "TOTE-0001", shop)
@@ -175,7 +184,10 @@ def test_those_left_are_renamed_so_a_returning_order_cannot_rejoin_them(floor: F
     with floor.store.write() as session:
         leave_merge_group(session, DESK, session.get_one(Order, lead))
     assert statuses(floor, lead, *rest) == [
-        ("picked", None), ("picked", f"M{rest[0]}"), ("picked", f"M{rest[0]}")]
+        ("picked", None),
+        ("picked", f"M{rest[0]}"),
+        ("picked", f"M{rest[0]}"),
+    ]
 
 
 def test_a_shop_told_at_label_time_hears_the_voided_parcel_and_then_the_new_one(

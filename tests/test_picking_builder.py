@@ -140,28 +140,56 @@ def seed_floor(store: Store, *, operators: int = 0) -> None:
         for op_id, badge, name, role in OPERATORS:
             session.add(Operator(id=op_id, badge=badge, name=name, role=role, pin_hash=pin_hash))
         for n in range(operators):
-            session.add(Operator(id=101 + n, badge=f"OP-{101 + n:04d}", name=f"Picker {n}",
-                                 role="picker", pin_hash=pin_hash))
+            session.add(
+                Operator(
+                    id=101 + n,
+                    badge=f"OP-{101 + n:04d}",
+                    name=f"Picker {n}",
+                    role="picker",
+                    pin_hash=pin_hash,
+                )
+            )
         locations = {}
         for code in ROUTE:
             zone, aisle, bay, level = code[4], int(code[5:7]), int(code[8:10]), int(code[11])
-            location = Location(code=code, zone=zone, block=0, aisle=aisle - 1,
-                                position_m=bay * 1.5, bay=bay, level=level)
+            location = Location(
+                code=code,
+                zone=zone,
+                block=0,
+                aisle=aisle - 1,
+                position_m=bay * 1.5,
+                bay=bay,
+                level=level,
+            )
             session.add(location)
             locations[code] = location
         session.flush()
         for code, spec in SKUS.items():
-            sku = Sku(code=code, name=spec.name, weight_g=200, length_mm=100, width_mm=100,
-                      height_mm=100, typed_qty_allowed=spec.typed_qty_allowed)
+            sku = Sku(
+                code=code,
+                name=spec.name,
+                weight_g=200,
+                length_mm=100,
+                width_mm=100,
+                height_mm=100,
+                typed_qty_allowed=spec.typed_qty_allowed,
+            )
             session.add(sku)
             session.flush()
             session.add(Barcode(code=spec.ean, sku_id=sku.id))
-            session.add(Stock(location_id=locations[spec.location].id, sku_id=sku.id,
-                              on_hand=spec.on_hand))
+            session.add(
+                Stock(location_id=locations[spec.location].id, sku_id=sku.id, on_hand=spec.on_hand)
+            )
             if code == "MUG":
                 session.add(Barcode(code=MUG_CASE, sku_id=sku.id, quantity=12))
-                session.add(Stock(location_id=locations[MUG_BACKUP].id, sku_id=sku.id,
-                                  on_hand=MUG_BACKUP_QTY, batch="B2"))
+                session.add(
+                    Stock(
+                        location_id=locations[MUG_BACKUP].id,
+                        sku_id=sku.id,
+                        on_hand=MUG_BACKUP_QTY,
+                        batch="B2",
+                    )
+                )
         for slot in range(1, WALL_SLOTS + 1):
             session.add(WallSlot(code=f"WALL-1-{slot:02d}", wall=1, slot=slot))
 
@@ -186,8 +214,13 @@ def release_wave(
         allocations: list[tuple[Order, Allocation, str]] = []
         order_rows = []
         for index, lines in enumerate(orders):
-            order = Order(shop="web", shop_order_id=f"{wave.id}-{index}", status="released",
-                          wave_id=wave.id, ship_name=f"Buyer {index}")
+            order = Order(
+                shop="web",
+                shop_order_id=f"{wave.id}-{index}",
+                status="released",
+                wave_id=wave.id,
+                ship_name=f"Buyer {index}",
+            )
             session.add(order)
             session.flush()
             order_rows.append(order)
@@ -204,7 +237,7 @@ def release_wave(
         size = orders_per_task or len(order_rows)
         released = Released(wave.id, [], [o.id for o in order_rows if o.id is not None])
         for start in range(0, len(order_rows), size):
-            group = {o.id for o in order_rows[start:start + size]}
+            group = {o.id for o in order_rows[start : start + size]}
             task = PickTask(wave_id=wave.id, strategy=strategy, route_m=42.0)
             session.add(task)
             session.flush()
@@ -223,7 +256,9 @@ def _primary_stock(session) -> dict[str, Stock]:  # type: ignore[no-untyped-def]
     by_code = {}
     for sku_code, spec in SKUS.items():
         by_code[sku_code] = session.exec(
-            select(Stock).join(Location).join(Sku)
+            select(Stock)
+            .join(Location)
+            .join(Sku)
             .where(Sku.code == sku_code, Location.code == spec.location)
         ).one()
     return by_code
@@ -236,12 +271,18 @@ def _route_index(sku_code: str) -> int:
 def _order_stops(session, task_id, mine, stock, totes, link_allocations) -> None:  # type: ignore[no-untyped-def]
     ordered = sorted(mine, key=lambda item: (_route_index(item[2]), item[0].id))
     for seq, (order, allocation, sku_code) in enumerate(ordered, start=1):
-        session.add(PickStop(
-            task_id=task_id, seq=seq, stock_id=stock[sku_code].id,
-            sku_id=stock[sku_code].sku_id, order_id=order.id, qty=allocation.qty,
-            allocation_id=allocation.id if link_allocations else None,
-            tote_id=totes.get(order.id),
-        ))
+        session.add(
+            PickStop(
+                task_id=task_id,
+                seq=seq,
+                stock_id=stock[sku_code].id,
+                sku_id=stock[sku_code].sku_id,
+                order_id=order.id,
+                qty=allocation.qty,
+                allocation_id=allocation.id if link_allocations else None,
+                tote_id=totes.get(order.id),
+            )
+        )
 
 
 def _batch_stops(session, task_id, mine, stock) -> None:  # type: ignore[no-untyped-def]
@@ -249,8 +290,15 @@ def _batch_stops(session, task_id, mine, stock) -> None:  # type: ignore[no-unty
     for _order, allocation, sku_code in mine:
         totals[sku_code] = totals.get(sku_code, 0) + allocation.qty
     for seq, sku_code in enumerate(sorted(totals, key=_route_index), start=1):
-        session.add(PickStop(task_id=task_id, seq=seq, stock_id=stock[sku_code].id,
-                             sku_id=stock[sku_code].sku_id, qty=totals[sku_code]))
+        session.add(
+            PickStop(
+                task_id=task_id,
+                seq=seq,
+                stock_id=stock[sku_code].id,
+                sku_id=stock[sku_code].sku_id,
+                qty=totals[sku_code],
+            )
+        )
 
 
 def _pre_bind(session, task_id, mine, released) -> dict[int, int]:  # type: ignore[no-untyped-def]
@@ -282,7 +330,8 @@ def scan_all(store: Store, task_id: int, codes: list[str]) -> None:
 def stock_of(store: Store, location: str) -> tuple[int, int]:
     with store.read() as session:
         stock = session.exec(
-            select(Stock).join(Location, col(Location.id) == Stock.location_id)
+            select(Stock)
+            .join(Location, col(Location.id) == Stock.location_id)
             .where(Location.code == location)
         ).one()
         return stock.on_hand, stock.allocated
@@ -291,7 +340,8 @@ def stock_of(store: Store, location: str) -> tuple[int, int]:
 def journal_rows(store: Store, action: str, accepted: bool) -> int:
     with store.read() as session:
         return session.exec(
-            select(func.count()).select_from(Journal)
+            select(func.count())
+            .select_from(Journal)
             .where(Journal.action == action, Journal.accepted == accepted)
         ).one()
 

@@ -24,8 +24,9 @@ OPERATORS_PER_PROCESS = 10
 TASKS = 24
 
 
-def _claim_until_none(url: str, schema: str | None, operator_ids: list[int],
-                      start: Barrier, results: Queue) -> None:
+def _claim_until_none(
+    url: str, schema: str | None, operator_ids: list[int], start: Barrier, results: Queue
+) -> None:
     """One terminal: each of its operators claims one pick list, until none is left. All
     terminals connect first and then start together, so their claims really race."""
     store = Store(url, schema=schema)
@@ -50,10 +51,16 @@ def _claim_race(store: Store, url: str, schema: str | None) -> None:
     context = multiprocessing.get_context("spawn")
     start, results = context.Barrier(PROCESSES), context.Queue()
     terminals = [
-        context.Process(target=_claim_until_none, args=(
-            url, schema,
-            [101 + p * OPERATORS_PER_PROCESS + n for n in range(OPERATORS_PER_PROCESS)],
-            start, results))
+        context.Process(
+            target=_claim_until_none,
+            args=(
+                url,
+                schema,
+                [101 + p * OPERATORS_PER_PROCESS + n for n in range(OPERATORS_PER_PROCESS)],
+                start,
+                results,
+            ),
+        )
         for p in range(PROCESSES)
     ]
     for terminal in terminals:

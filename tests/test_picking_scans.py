@@ -36,10 +36,14 @@ from warehouse_tui.store.models import (
         (["LOC-A01-01-1", "4006381333932"], "check digit wrong"),
         (["LOC-A01-01-1", "LOC-A04-03-1"], "Wrong location — pick MUG here at LOC-A01-01-1"),
         (["LOC-A01-01-1", MUG_CASE], "This barcode counts 12 but only 2 remain"),
-        (["LOC-A01-01-1", SKUS["MUG"].ean, SKUS["MUG"].ean, "TOTE-0002"],
-         "Wrong tote TOTE-0002 — this goes in TOTE-0001"),
-        (["LOC-A01-01-1", SKUS["MUG"].ean, SKUS["MUG"].ean, SKUS["MUG"].ean],
-         "All 2 in hand — scan the tote TOTE-0001"),
+        (
+            ["LOC-A01-01-1", SKUS["MUG"].ean, SKUS["MUG"].ean, "TOTE-0002"],
+            "Wrong tote TOTE-0002 — this goes in TOTE-0001",
+        ),
+        (
+            ["LOC-A01-01-1", SKUS["MUG"].ean, SKUS["MUG"].ean, SKUS["MUG"].ean],
+            "All 2 in hand — scan the tote TOTE-0001",
+        ),
     ],
 )
 def test_wrong_scans_are_refused_with_their_reason_and_change_nothing(

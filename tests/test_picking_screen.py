@@ -64,8 +64,15 @@ async def test_typed_quantity_short_and_pause_keys(floor: Store) -> None:
         screen = await open_picking(pilot)
         await pilot.press("f2")
         await wait_idle(pilot)
-        for code in ("TOTE-0001", "TOTE-0002", "LOC-A01-01-1", MUG, MUG, "TOTE-0001",
-                     "LOC-A02-05-1"):
+        for code in (
+            "TOTE-0001",
+            "TOTE-0002",
+            "LOC-A01-01-1",
+            MUG,
+            MUG,
+            "TOTE-0001",
+            "LOC-A02-05-1",
+        ):
             await scan(pilot, code)
         await pilot.press("f5")
         await pilot.pause()

@@ -49,7 +49,12 @@ def test_pick_by_order_walk_changes_stock_orders_and_wave(floor: Store) -> None:
     stop = current_stop(floor, task_id)
     assert stop is not None
     assert (stop.expect, stop.location_code, stop.sku_code, stop.qty, stop.tote_code) == (
-        Expect.LOCATION, "LOC-A01-01-1", "MUG", 2, "TOTE-0001")
+        Expect.LOCATION,
+        "LOC-A01-01-1",
+        "MUG",
+        2,
+        "TOTE-0001",
+    )
     assert (stop.order_ref, stop.done, stop.total) == (f"ORD-{first}", 0, 3)
 
     scan_all(floor, task_id, stop_scans("MUG", 2, "TOTE-0001"))
@@ -75,8 +80,10 @@ def test_pick_by_order_walk_changes_stock_orders_and_wave(floor: Store) -> None:
         assert session.get(PickTask, task_id).status == "done"  # type: ignore[union-attr]
         assert session.get(Wave, released.wave_id).status == "done"  # type: ignore[union-attr]
         totes = session.exec(select(Tote).order_by(col(Tote.code))).all()
-        assert [(t.code, t.order_id) for t in totes] == [("TOTE-0001", first),
-                                                         ("TOTE-0002", second)]
+        assert [(t.code, t.order_id) for t in totes] == [
+            ("TOTE-0001", first),
+            ("TOTE-0002", second),
+        ]
     assert journal_rows(floor, "pick.scan", True) == 10
 
 

@@ -57,8 +57,11 @@ def test_a_supervisor_releases_a_claim_whose_heartbeat_stopped(floor: Store) -> 
     assert other is not None
     assert heartbeat(floor, PICKER, task_id).accepted
     with floor.write() as session:
-        session.exec(update(PickTask).where(col(PickTask.id) == task_id)
-                     .values(heartbeat_at=utcnow() - timedelta(minutes=10)))
+        session.exec(
+            update(PickTask)
+            .where(col(PickTask.id) == task_id)
+            .values(heartbeat_at=utcnow() - timedelta(minutes=10))
+        )
 
     assert not release_stale_claims(floor, PICKER_2, 300).accepted
     released = release_stale_claims(floor, SUPERVISOR, 300)
@@ -73,7 +76,10 @@ def test_a_supervisor_releases_a_claim_whose_heartbeat_stopped(floor: Store) -> 
     assert taken is not None and taken.task_id == task_id
     stop = current_stop(floor, task_id)
     assert stop is not None and (stop.expect, stop.picked, stop.tote_code) == (
-        Expect.ITEM, 1, "TOTE-0001")
+        Expect.ITEM,
+        1,
+        "TOTE-0001",
+    )
     assert scan_at_stop(floor, PICKER_2, task_id, SKUS["MUG"].ean).accepted
 
 
@@ -139,8 +145,9 @@ def test_short_needs_the_location_scanned(floor: Store) -> None:
 
 
 def test_batch_pick_leaves_order_lines_for_the_put_wall(floor: Store) -> None:
-    released = release_wave(floor, "batch", [{"MUG": 2, "TEE": 1}, {"MUG": 1}],
-                            link_allocations=False)
+    released = release_wave(
+        floor, "batch", [{"MUG": 2, "TEE": 1}, {"MUG": 1}], link_allocations=False
+    )
     task_id = claim_with_totes(floor, [])
     stop = current_stop(floor, task_id)
     assert stop is not None and (stop.qty, stop.tote_code, stop.order_ref) == (3, None, None)

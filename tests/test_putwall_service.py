@@ -54,7 +54,11 @@ def test_items_go_to_their_orders_slots_and_full_slots_are_ready(floor: Store) -
     shown = sort_item(floor, PICKER, 1, MUG)
     assert shown.accepted and shown.slot_code == "WALL-1-01"
     assert (shown.order_ref, shown.sku_code, shown.placed, shown.needed) == (
-        f"ORD-{first}", "MUG", 0, 3)
+        f"ORD-{first}",
+        "MUG",
+        0,
+        3,
+    )
     placed = confirm_slot(floor, PICKER, "WALL-1-01")
     assert placed.accepted and not placed.slot_ready and placed.placed == 1
 
@@ -77,7 +81,10 @@ def test_items_go_to_their_orders_slots_and_full_slots_are_ready(floor: Store) -
         assert session.get(Wave, released.wave_id).status == "done"  # type: ignore[union-attr]
     views = wall_slots(floor, 1)
     assert [(v.code, v.status, v.placed, v.needed) for v in views] == [
-        ("WALL-1-01", "ready", 3, 3), ("WALL-1-02", "ready", 1, 1), ("WALL-1-03", "free", 0, 0)]
+        ("WALL-1-01", "ready", 3, 3),
+        ("WALL-1-02", "ready", 1, 1),
+        ("WALL-1-03", "free", 0, 0),
+    ]
 
 
 def test_an_item_no_open_order_needs_is_set_aside(floor: Store) -> None:

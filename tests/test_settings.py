@@ -65,10 +65,32 @@ def test_show_lists_every_setting_and_set_changes_one(tmp_path: Path) -> None:
         ("claim_lease_s", "0", "claim_lease_s must be between 30 and 86400"),
         ("duplicate_scan_window_ms", "5000", "between 0 and 2000"),
         ("box_fill_factor", "5", "between 0.1 and 1.0"),
-        ("layout", json.dumps({"aisles": 12, "aisle_length": 60.0, "aisle_spacing": 3.0,
-                               "depot_aisle": 0, "cross_aisles": ["x"]}), "cross_aisles[]"),
-        ("layout", json.dumps({"aisles": 12, "aisle_length": 60.0, "aisle_spacing": 3.0,
-                               "depot_aisle": 0, "cross_aisles": [90.0]}), "layout: "),
+        (
+            "layout",
+            json.dumps(
+                {
+                    "aisles": 12,
+                    "aisle_length": 60.0,
+                    "aisle_spacing": 3.0,
+                    "depot_aisle": 0,
+                    "cross_aisles": ["x"],
+                }
+            ),
+            "cross_aisles[]",
+        ),
+        (
+            "layout",
+            json.dumps(
+                {
+                    "aisles": 12,
+                    "aisle_length": 60.0,
+                    "aisle_spacing": 3.0,
+                    "depot_aisle": 0,
+                    "cross_aisles": [90.0],
+                }
+            ),
+            "layout: ",
+        ),
         ("feedback", json.dumps({**FEEDBACK, "ok_colour": "green"}), "#rrggbb"),
     ],
 )
@@ -82,11 +104,14 @@ def test_a_value_of_the_wrong_shape_is_refused_and_changes_nothing(
     assert shown(db) == DEFAULTS
 
 
-@given(st.sampled_from(sorted(DEFAULTS)), st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner, max_size=3),
-    max_leaves=6,
-))
+@given(
+    st.sampled_from(sorted(DEFAULTS)),
+    st.recursive(
+        st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
+        lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner, max_size=3),
+        max_leaves=6,
+    ),
+)
 def test_any_value_is_refused_or_accepted_without_raising(key: str, value: object) -> None:
     assert isinstance(setting_refusal(key, value), str)
 
@@ -108,10 +133,13 @@ async def test_the_feedback_setting_sets_bells_and_colours(sqlite_store: Store) 
         assert app.get_css_variables()["scan-ok"] == "#00ff00"
 
 
-@pytest.mark.parametrize(("burst", "taken_as_scan"), [
-    ({"min_length": 8, "max_key_interval_ms": 1000}, True),
-    ({"min_length": 99, "max_key_interval_ms": 1000}, False),
-])
+@pytest.mark.parametrize(
+    ("burst", "taken_as_scan"),
+    [
+        ({"min_length": 8, "max_key_interval_ms": 1000}, True),
+        ({"min_length": 99, "max_key_interval_ms": 1000}, False),
+    ],
+)
 async def test_the_wedge_burst_setting_decides_what_a_typed_field_takes_as_a_scan(
     sqlite_store: Store, burst: dict[str, int], taken_as_scan: bool
 ) -> None:

@@ -56,8 +56,14 @@ ADDRESS = {
 
 def add_skus(session: Session, count: int) -> list[Sku]:
     skus = [
-        Sku(code=f"SKU-{k}", name=f"Item {k}", weight_g=200, length_mm=100, width_mm=100,
-            height_mm=100)
+        Sku(
+            code=f"SKU-{k}",
+            name=f"Item {k}",
+            weight_g=200,
+            length_mm=100,
+            width_mm=100,
+            height_mm=100,
+        )
         for k in range(1, count + 1)
     ]
     session.add_all(skus)
@@ -75,9 +81,16 @@ def add_carrier(session: Session, code: str = "DHL") -> None:
 def add_location(
     session: Session, aisle: int, position: float, *, zone: str = "A", pickable: bool = True
 ) -> Location:
-    location = Location(code=f"LOC-{zone}{aisle:02d}-{position:04.1f}-{random.random():.6f}",
-                        zone=zone, block=0 if position < 30 else 1, aisle=aisle,
-                        position_m=position, bay=1, level=1, pickable=pickable)
+    location = Location(
+        code=f"LOC-{zone}{aisle:02d}-{position:04.1f}-{random.random():.6f}",
+        zone=zone,
+        block=0 if position < 30 else 1,
+        aisle=aisle,
+        position_m=position,
+        bay=1,
+        level=1,
+        pickable=pickable,
+    )
     session.add(location)
     session.flush()
     return location
@@ -93,9 +106,14 @@ def add_stock(
     expiry: date | None = None,
     received_days_ago: int = 10,
 ) -> Stock:
-    stock = Stock(location_id=location.id, sku_id=sku.id, batch=batch, expiry=expiry,
-                  received_at=datetime.now(UTC) - timedelta(days=received_days_ago),
-                  on_hand=on_hand)
+    stock = Stock(
+        location_id=location.id,
+        sku_id=sku.id,
+        batch=batch,
+        expiry=expiry,
+        received_at=datetime.now(UTC) - timedelta(days=received_days_ago),
+        on_hand=on_hand,
+    )
     session.add(stock)
     session.flush()
     return stock
@@ -183,9 +201,7 @@ def test_choose_lots_takes_the_least_lots_for_any_quantity() -> None:
         assert chosen is not None
         assert sum(amount for _lot_, amount in chosen) == qty
         assert all(0 < amount <= free[lot.stock_id] for lot, amount in chosen)
-        fewest = next(
-            n for n in range(1, count + 1) if sum(sorted(free.values())[-n:]) >= qty
-        )
+        fewest = next(n for n in range(1, count + 1) if sum(sorted(free.values())[-n:]) >= qty)
         assert len(chosen) == fewest
 
 
@@ -193,12 +209,20 @@ def test_release_allocates_by_the_rules_and_skips_unpickable(store: Store) -> No
     with store.write() as session:
         add_carrier(session)
         (sku,) = add_skus(session, 1)
-        later = add_stock(session, add_location(session, 1, 5), sku, 10, batch="L1",
-                          expiry=date(2027, 6, 1))
-        sooner = add_stock(session, add_location(session, 2, 5), sku, 10, batch="L2",
-                           expiry=date(2027, 1, 1))
-        add_stock(session, add_location(session, 3, 5, pickable=False), sku, 100, batch="L3",
-                  expiry=date(2026, 1, 1))
+        later = add_stock(
+            session, add_location(session, 1, 5), sku, 10, batch="L1", expiry=date(2027, 6, 1)
+        )
+        sooner = add_stock(
+            session, add_location(session, 2, 5), sku, 10, batch="L2", expiry=date(2027, 1, 1)
+        )
+        add_stock(
+            session,
+            add_location(session, 3, 5, pickable=False),
+            sku,
+            100,
+            batch="L3",
+            expiry=date(2026, 1, 1),
+        )
         big = add_stock(session, add_location(session, 4, 5), sku, 30, batch="L4")
         first = add_order(session, 1, [("SKU-1", 4)])
         second = add_order(session, 2, [("SKU-1", 25)])

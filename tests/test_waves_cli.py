@@ -97,8 +97,13 @@ def _spec(tmp_path: Path, spec: object) -> str:
 
 
 SPEC = {
-    "layout": {"aisles": 4, "aisle_length": 20, "aisle_spacing": 3, "depot_aisle": 0,
-               "cross_aisles": [10]},
+    "layout": {
+        "aisles": 4,
+        "aisle_length": 20,
+        "aisle_spacing": 3,
+        "depot_aisle": 0,
+        "cross_aisles": [10],
+    },
     "picks": [{"aisle": 3, "position": 15}, {"aisle": 1, "position": 5}],
     "method": "optimal",
 }
@@ -115,8 +120,9 @@ def test_route_plan_json(tmp_path: Path) -> None:
 
 
 def test_route_plan_refuses_bad_specs_clearly(tmp_path: Path) -> None:
-    bad = runner.invoke(app, ["route", "plan", _spec(tmp_path, {**SPEC, "method": "fast"}),
-                              "--json"])
+    bad = runner.invoke(
+        app, ["route", "plan", _spec(tmp_path, {**SPEC, "method": "fast"}), "--json"]
+    )
     assert bad.exit_code == 1
     assert "unknown routing method 'fast'" in _json(bad.stdout)["error"]
     missing = runner.invoke(app, ["route", "plan", str(tmp_path / "nope.json")])

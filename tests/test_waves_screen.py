@@ -43,8 +43,14 @@ def quiet_claim(store: Store) -> tuple[int, int]:
 def merged_pair(store: Store) -> tuple[int, int]:
     with store.write() as session:
         orders = [
-            Order(shop="web", shop_order_id=f"M-{n}", buyer_id="B9", status="ready",
-                  merge_group="M9", ship_name="Mia")
+            Order(
+                shop="web",
+                shop_order_id=f"M-{n}",
+                buyer_id="B9",
+                status="ready",
+                merge_group="M9",
+                ship_name="Mia",
+            )
             for n in (1, 2)
         ]
         session.add_all(orders)
@@ -84,7 +90,13 @@ def test_the_board_counts_waves_lists_units_and_quiet_claims(floor: Store) -> No
     board = wave_board(floor)
     [wave] = board.waves
     assert (wave.status, wave.orders, wave.flagged, wave.lists_done, wave.lists, wave.units) == (
-        "picking", 2, 1, 0, 2, 3)  # claiming a list starts the wave
+        "picking",
+        2,
+        1,
+        0,
+        2,
+        3,
+    )  # claiming a list starts the wave
     assert [(c.task_id, c.stale) for c in board.claims] == [(quiet, True), (quiet + 1, False)]
     assert board.claims[0].picker == "Ana Picker" and board.claims[0].stops == 1
     assert 12 * 60 <= board.claims[0].quiet_s < 13 * 60
@@ -95,7 +107,9 @@ async def test_pause_resume_and_cancel_a_wave(desk: Store) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_desk(pilot)
         assert [row[:2] for row in rows(screen, "waves")] == [
-            ["WAVE-1", "released"], ["WAVE-2", "released"]]
+            ["WAVE-1", "released"],
+            ["WAVE-2", "released"],
+        ]
         await pilot.press("f2")
         await wait_idle(pilot)
         assert rows(screen, "waves")[0][1] == "paused"

@@ -148,8 +148,11 @@ class WarehouseApp(App[None]):
         else:
             self.sound(False)
             lasting = isinstance(event, ScannerDisconnected)
-            self.notify(event.reason, severity="error",  # type: ignore[attr-defined]
-                        timeout=UNPLUGGED_NOTICE_S if lasting else 8)
+            self.notify(
+                event.reason,
+                severity="error",  # type: ignore[attr-defined]
+                timeout=UNPLUGGED_NOTICE_S if lasting else 8,
+            )
 
     def on_unmount(self) -> None:
         for scanner in self._scanners:

@@ -39,8 +39,9 @@ FileArgument = Annotated[
 ]
 FormatOption = Annotated[
     FileFormat | None,
-    typer.Option("--format", help="csv or jsonl (default: by the file's extension).",
-                 show_default=False),
+    typer.Option(
+        "--format", help="csv or jsonl (default: by the file's extension).", show_default=False
+    ),
 ]
 
 
@@ -80,14 +81,18 @@ def report(kind: ImportKind, result: ImportResult, as_json: bool) -> None:
     if as_json:
         emit(result.to_json())
     for error in result.errors:
-        typer.echo(_("line {line}: {reason}").format(line=error.line, reason=error.reason),
-                   err=True)
+        typer.echo(
+            _("line {line}: {reason}").format(line=error.line, reason=error.reason), err=True
+        )
     if result.errors:
         raise typer.Exit(1)
     if not as_json:
-        typer.echo(_("{kind}: {imported} imported — {created} created, {updated} updated, "
-                     "{unchanged} unchanged, {cancelled} cancelled, {intercepted} intercepted")
-                   .format(kind=kind.value, **result.to_json()))
+        typer.echo(
+            _(
+                "{kind}: {imported} imported — {created} created, {updated} updated, "
+                "{unchanged} unchanged, {cancelled} cancelled, {intercepted} intercepted"
+            ).format(kind=kind.value, **result.to_json())
+        )
 
 
 @contextmanager
@@ -99,9 +104,15 @@ def progress_bar() -> Iterator[Progress]:
 
     console = Console(stderr=True)
     labels = {"read": _("Checking"), "write": _("Writing")}
-    with RichProgress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                      TimeElapsedColumn(), console=console, transient=True,
-                      disable=not console.is_terminal) as bar:
+    with RichProgress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        disable=not console.is_terminal,
+    ) as bar:
         tasks: dict[str, int] = {}
 
         def update(stage: str, done: int, total: int) -> None:

@@ -46,8 +46,12 @@ def show(order: OrderArgument, as_json: JsonOption = False, db: DbOption = None)
 
 
 @app.command()
-def cancel(order: OrderArgument, as_json: JsonOption = False, db: DbOption = None,
-           station: StationOption = None) -> None:
+def cancel(
+    order: OrderArgument,
+    as_json: JsonOption = False,
+    db: DbOption = None,
+    station: StationOption = None,
+) -> None:
     """Cancel an order: at once before release; after release it is intercepted, and cancelled
     once what was picked is restocked."""
     from warehouse_tui.services.orders import cancel_order
@@ -60,8 +64,11 @@ def cancel(order: OrderArgument, as_json: JsonOption = False, db: DbOption = Non
     if as_json:
         emit({"id": result.order_id, "status": result.status, "intercepted": result.intercepted})
     elif result.intercepted:
-        typer.echo(_("Order {id} intercepted: it is cancelled once its picked items are "
-                     "restocked").format(id=result.order_id))
+        typer.echo(
+            _("Order {id} intercepted: it is cancelled once its picked items are restocked").format(
+                id=result.order_id
+            )
+        )
     else:
         typer.echo(_("Order {id} cancelled").format(id=result.order_id))
 
@@ -101,22 +108,26 @@ def _print_summary(summary: dict[str, Any]) -> None:
     for heading in (_("SKU"), _("Ordered"), _("Allocated"), _("Picked"), _("Packed")):
         lines.add_column(heading, justify="left" if heading == _("SKU") else "right")
     for line in summary["lines"]:
-        lines.add_row(line["sku"], *(str(line[key])
-                                     for key in ("ordered", "allocated", "picked", "packed")))
+        lines.add_row(
+            line["sku"], *(str(line[key]) for key in ("ordered", "allocated", "picked", "packed"))
+        )
     console.print(lines)
     if summary["parcels"]:
         parcels = Table(title=_("Parcels"), title_justify="left")
         for heading in (_("Parcel"), _("Status"), _("Weight (g)"), _("Tracking")):
             parcels.add_column(heading)
         for parcel in summary["parcels"]:
-            parcels.add_row(f"PCL-{parcel['id']}", parcel["status"],
-                            str(parcel["weight_g"] or ""), parcel["tracking"] or "")
+            parcels.add_row(
+                f"PCL-{parcel['id']}",
+                parcel["status"],
+                str(parcel["weight_g"] or ""),
+                parcel["tracking"] or "",
+            )
         console.print(parcels)
     if summary["journal"]:
         journal = Table(title=_("Journal"), title_justify="left")
         for heading in (_("At (UTC)"), _("Operator"), _("Station"), _("Action")):
             journal.add_column(heading)
         for entry in summary["journal"]:
-            journal.add_row(entry["at"], entry["operator"] or "", entry["station"],
-                            entry["action"])
+            journal.add_row(entry["at"], entry["operator"] or "", entry["station"], entry["action"])
         console.print(journal)

@@ -57,8 +57,9 @@ def set_cmd(
     if as_json:
         emit({key: parsed})
     else:
-        typer.echo(_("{key} is now {value}").format(
-            key=key, value=json.dumps(parsed, ensure_ascii=False)))
+        typer.echo(
+            _("{key} is now {value}").format(key=key, value=json.dumps(parsed, ensure_ascii=False))
+        )
 
 
 def _parsed(value: str) -> Any:

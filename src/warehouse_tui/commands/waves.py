@@ -55,8 +55,11 @@ MaxLinesOption = Annotated[int | None, typer.Option("--max-lines", min=1)]
 MaxPicksOption = Annotated[int | None, typer.Option("--max-picks", min=1)]
 DueByOption = Annotated[
     str | None,
-    typer.Option("--due-by", metavar="HH:MM",
-                 help="Only shipments due by this local time today (ship-by, else the cut-off)."),
+    typer.Option(
+        "--due-by",
+        metavar="HH:MM",
+        help="Only shipments due by this local time today (ship-by, else the cut-off).",
+    ),
 ]
 
 
@@ -103,9 +106,7 @@ def _actor(station: str | None) -> Actor:
 def _show(summary: dict[str, Any]) -> None:
     walk = summary["walk_m"]
     typer.echo(
-        _("{orders} orders, {lines} lines, {picks} picks on {batches} pick lists").format(
-            **summary
-        )
+        _("{orders} orders, {lines} lines, {picks} picks on {batches} pick lists").format(**summary)
     )
     typer.echo(
         _("walk: {best} m planned, {s_shape} m by S-shape, {alone} m order by order").format(
@@ -138,8 +139,19 @@ def _plan_command(release: bool) -> Any:
     ) -> None:
         from warehouse_tui.services.waves import preview_wave, release_wave
 
-        rules = _rules(strategy, carrier, shop, single_item, multi_item, zone, min_priority,
-                       max_orders, max_lines, max_picks, due_by)
+        rules = _rules(
+            strategy,
+            carrier,
+            shop,
+            single_item,
+            multi_item,
+            zone,
+            min_priority,
+            max_orders,
+            max_lines,
+            max_picks,
+            due_by,
+        )
         store, actor = open_store(db), _actor(station)
         if not release:
             summary = preview_wave(store, actor, rules).summary()
@@ -175,13 +187,15 @@ wave_app.command("release")(_plan_command(release=True))
 WaveArgument = Annotated[int, typer.Argument(metavar="WAVE", help="The wave's number.")]
 
 
-def _change_wave(action: str, wave: int, db: str | None, station: str | None,
-                 as_json: bool) -> None:
+def _change_wave(
+    action: str, wave: int, db: str | None, station: str | None, as_json: bool
+) -> None:
     from warehouse_tui.services import waves
     from warehouse_tui.services.states import state_name
 
-    service = {"pause": waves.pause_wave, "resume": waves.resume_wave,
-               "cancel": waves.cancel_wave}[action]
+    service = {"pause": waves.pause_wave, "resume": waves.resume_wave, "cancel": waves.cancel_wave}[
+        action
+    ]
     store = open_store(db)
     result = service(store, _actor(station), wave)
     store.dispose()
@@ -190,27 +204,40 @@ def _change_wave(action: str, wave: int, db: str | None, station: str | None,
     if as_json:
         emit({"wave": wave, "status": result.status})
     else:
-        typer.echo(_("Wave {id} is now {status}.").format(id=wave,
-                                                          status=state_name(result.status)))
+        typer.echo(
+            _("Wave {id} is now {status}.").format(id=wave, status=state_name(result.status))
+        )
 
 
 @wave_app.command("pause")
-def pause(wave: WaveArgument, db: DbOption = None, station: StationOption = None,
-          as_json: JsonOption = False) -> None:
+def pause(
+    wave: WaveArgument,
+    db: DbOption = None,
+    station: StationOption = None,
+    as_json: JsonOption = False,
+) -> None:
     """No new pick list of the wave can be claimed; claimed ones finish."""
     _change_wave("pause", wave, db, station, as_json)
 
 
 @wave_app.command("resume")
-def resume(wave: WaveArgument, db: DbOption = None, station: StationOption = None,
-           as_json: JsonOption = False) -> None:
+def resume(
+    wave: WaveArgument,
+    db: DbOption = None,
+    station: StationOption = None,
+    as_json: JsonOption = False,
+) -> None:
     """A paused wave's pick lists can be claimed again."""
     _change_wave("resume", wave, db, station, as_json)
 
 
 @wave_app.command("cancel")
-def cancel(wave: WaveArgument, db: DbOption = None, station: StationOption = None,
-           as_json: JsonOption = False) -> None:
+def cancel(
+    wave: WaveArgument,
+    db: DbOption = None,
+    station: StationOption = None,
+    as_json: JsonOption = False,
+) -> None:
     """Cancel the wave: unpicked stock is given back, its orders go back to ready (those with
     items picked wait for them to be put back)."""
     _change_wave("cancel", wave, db, station, as_json)
@@ -245,11 +272,15 @@ def plan(
     try:
         spec = json.loads(spec_file.read_text(encoding="utf-8"))
     except OSError as error:
-        refuse(_("cannot read {path}: {error}").format(path=spec_file, error=error.strerror),
-               as_json=as_json)
+        refuse(
+            _("cannot read {path}: {error}").format(path=spec_file, error=error.strerror),
+            as_json=as_json,
+        )
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        refuse(_("{path} is not valid JSON: {error}").format(path=spec_file, error=error),
-               as_json=as_json)
+        refuse(
+            _("{path} is not valid JSON: {error}").format(path=spec_file, error=error),
+            as_json=as_json,
+        )
     try:
         result = plan_route_from_spec(spec)
     except ValueError as error:

@@ -339,7 +339,9 @@ def _spread(batches: _Batches, emptied: int, others: list[int]) -> list[tuple[in
     moves = []
     for k in batches.members[emptied]:
         order, need_totes, need_volume = (
-            batches.of_order[k], batches.order_totes[k], batches.order_volume[k]
+            batches.of_order[k],
+            batches.order_totes[k],
+            batches.order_volume[k],
         )
         best, into = -math.inf, -1
         for a in others:

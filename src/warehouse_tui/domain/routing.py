@@ -509,8 +509,10 @@ def _segment_ways(positions: tuple[float, ...], low: float, high: float) -> tupl
         cost = 2 * (lower - low if lower is not None else 0.0) + 2 * (
             high - upper if upper is not None else 0.0
         )
-        way = _GAP if upper is not None and lower is not None else (
-            _FROM_LOWER if lower is not None else _FROM_UPPER
+        way = (
+            _GAP
+            if upper is not None and lower is not None
+            else (_FROM_LOWER if lower is not None else _FROM_UPPER)
         )
         if way not in best or cost < best[way].cost:
             best[way] = _Way(way, cost, lower, upper)

@@ -117,8 +117,9 @@ class LoadScreen(FloorScreen):
         from warehouse_tui.services.shipping import load_parcel
 
         actor, carrier, at = self.actor, self.carrier, self.scanned_at
-        self.call_service(lambda: load_parcel(self.store, actor, carrier, code, at),
-                          then=self._loaded)
+        self.call_service(
+            lambda: load_parcel(self.store, actor, carrier, code, at), then=self._loaded
+        )
 
     def _loaded(self, result: LoadResult) -> None:
         message = result.reason

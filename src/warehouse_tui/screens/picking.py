@@ -134,8 +134,9 @@ class PickingScreen(FloorScreen):
         from warehouse_tui.services.picking import scan_at_stop
 
         actor, task_id, at = self.actor, self.task_id, self.scanned_at
-        self.call_service(lambda: scan_at_stop(self.store, actor, task_id, code, at),
-                          then=self._outcome)
+        self.call_service(
+            lambda: scan_at_stop(self.store, actor, task_id, code, at), then=self._outcome
+        )
 
     def action_pause(self) -> None:
         if self.task_id is None:
@@ -159,7 +160,8 @@ class PickingScreen(FloorScreen):
         if self.stop is None:
             return
         question = _("How many {sku} are really at {location}?").format(
-            sku=self.stop.sku_code, location=self.stop.location_code)
+            sku=self.stop.sku_code, location=self.stop.location_code
+        )
         self.app.push_screen(NumberPrompt(question), self._short_counted)
 
     def _short_counted(self, found: int | None) -> None:
@@ -168,18 +170,19 @@ class PickingScreen(FloorScreen):
         from warehouse_tui.services.picking import short_pick
 
         actor, task_id = self.actor, self.task_id
-        self.call_service(lambda: short_pick(self.store, actor, task_id, found),
-                          then=self._outcome)
+        self.call_service(lambda: short_pick(self.store, actor, task_id, found), then=self._outcome)
 
     def action_quantity(self) -> None:
         if self.stop is None:
             return
         if not self.stop.typed_qty_allowed:
-            self.feedback(False, _("{sku} must be scanned item by item").format(
-                sku=self.stop.sku_code))
+            self.feedback(
+                False, _("{sku} must be scanned item by item").format(sku=self.stop.sku_code)
+            )
             return
-        question = _("How many {sku}? (up to {n})").format(sku=self.stop.sku_code,
-                                                          n=self.stop.remaining)
+        question = _("How many {sku}? (up to {n})").format(
+            sku=self.stop.sku_code, n=self.stop.remaining
+        )
         self.app.push_screen(NumberPrompt(question), self._quantity_typed)
 
     def _quantity_typed(self, qty: int | None) -> None:
@@ -188,8 +191,9 @@ class PickingScreen(FloorScreen):
         from warehouse_tui.services.picking import enter_quantity
 
         actor, task_id = self.actor, self.task_id
-        self.call_service(lambda: enter_quantity(self.store, actor, task_id, qty),
-                          then=self._outcome)
+        self.call_service(
+            lambda: enter_quantity(self.store, actor, task_id, qty), then=self._outcome
+        )
 
     def action_back(self) -> None:
         self.app.pop_screen()
@@ -234,21 +238,26 @@ class PickingScreen(FloorScreen):
             prompt.update(_("Press F2 for the next pick list"))
             self.task_id = None
             return
-        progress.update(_("PICK-{task} · stop {n}/{m}").format(
-            task=stop.task_id, n=min(stop.done + 1, stop.total), m=stop.total))
+        progress.update(
+            _("PICK-{task} · stop {n}/{m}").format(
+                task=stop.task_id, n=min(stop.done + 1, stop.total), m=stop.total
+            )
+        )
         from warehouse_tui.services.picking import Expect
 
         if stop.expect == Expect.EMPTY_TOTE:
             where.update(_("Empty tote → {order}").format(order=stop.bind_order_ref))
-            what.update(_("Tote {n} of {m} onto the cart").format(
-                n=stop.totes_bound + 1, m=stop.totes_needed))
+            what.update(
+                _("Tote {n} of {m} onto the cart").format(
+                    n=stop.totes_bound + 1, m=stop.totes_needed
+                )
+            )
             how_many.update("")
         else:
             where.update(stop.location_code)
             what.update(f"{stop.sku_code} {stop.sku_name}")
             tote = f" → {stop.tote_code}" if stop.tote_code else ""
-            how_many.update(_("Qty {picked}/{qty}").format(picked=stop.picked, qty=stop.qty)
-                            + tote)
+            how_many.update(_("Qty {picked}/{qty}").format(picked=stop.picked, qty=stop.qty) + tote)
         prompt.update(_("PAUSED — F3 resumes") if stop.paused else _(PROMPTS[stop.expect]))
 
 

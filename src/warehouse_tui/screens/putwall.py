@@ -23,8 +23,9 @@ if TYPE_CHECKING:
     from warehouse_tui.store.engine import Store
 
 
-def _wall_and_held(store: Store, station: str, actor: Actor
-                   ) -> tuple[int | None, SortOutcome | None]:
+def _wall_and_held(
+    store: Store, station: str, actor: Actor
+) -> tuple[int | None, SortOutcome | None]:
     from warehouse_tui.services.putwall import held_item, station_wall
 
     return station_wall(store, station), held_item(store, actor)
@@ -59,8 +60,7 @@ class PutWallScreen(FloorScreen):
 
     def on_mount(self) -> None:
         actor, station = self.actor, self.wapp.station
-        self.call_service(lambda: _wall_and_held(self.store, station, actor),
-                          then=self._ready)
+        self.call_service(lambda: _wall_and_held(self.store, station, actor), then=self._ready)
 
     def _ready(self, result: tuple[int | None, SortOutcome | None]) -> None:
         self.wall, held = result
@@ -87,11 +87,11 @@ class PutWallScreen(FloorScreen):
 
         actor, wall, at = self.actor, self.wall, self.scanned_at
         if scan.kind == ScanKind.SLOT:
-            self.call_service(lambda: confirm_slot(self.store, actor, code, at),
-                              then=self._placed)
+            self.call_service(lambda: confirm_slot(self.store, actor, code, at), then=self._placed)
         else:
-            self.call_service(lambda: sort_item(self.store, actor, wall, code, at),
-                              then=self._sorted)
+            self.call_service(
+                lambda: sort_item(self.store, actor, wall, code, at), then=self._sorted
+            )
 
     def _sorted(self, outcome: SortOutcome) -> None:
         if not outcome.accepted:
@@ -108,10 +108,16 @@ class PutWallScreen(FloorScreen):
             return
         slot = self.query_one("#slot", Static)
         slot.set_class(outcome.slot_ready, "ready")
-        slot.update(_("{slot} READY").format(slot=outcome.slot_code) if outcome.slot_ready
-                    else outcome.slot_code or "")
-        self.query_one("#order", Static).update(_("{order} · {placed}/{needed} in slot").format(
-            order=outcome.order_ref, placed=outcome.placed, needed=outcome.needed))
+        slot.update(
+            _("{slot} READY").format(slot=outcome.slot_code)
+            if outcome.slot_ready
+            else outcome.slot_code or ""
+        )
+        self.query_one("#order", Static).update(
+            _("{order} · {placed}/{needed} in slot").format(
+                order=outcome.order_ref, placed=outcome.placed, needed=outcome.needed
+            )
+        )
         self.query_one("#item", Static).update("")
         self._prompt(_("Scan the next item"))
 
@@ -119,8 +125,11 @@ class PutWallScreen(FloorScreen):
         slot = self.query_one("#slot", Static)
         slot.remove_class("ready")
         slot.update(outcome.slot_code or "")
-        self.query_one("#order", Static).update(_("{order} · {placed}/{needed} in slot").format(
-            order=outcome.order_ref, placed=outcome.placed, needed=outcome.needed))
+        self.query_one("#order", Static).update(
+            _("{order} · {placed}/{needed} in slot").format(
+                order=outcome.order_ref, placed=outcome.placed, needed=outcome.needed
+            )
+        )
         self.query_one("#item", Static).update(f"{outcome.sku_code} {outcome.sku_name}")
         self._prompt(_("Scan the slot"))
 
@@ -130,7 +139,8 @@ class PutWallScreen(FloorScreen):
 
     def _show_wall(self) -> None:
         self.query_one("#wall-name", Static).update(
-            _("Put wall {wall}").format(wall=self.wall) if self.wall else _("Put wall"))
+            _("Put wall {wall}").format(wall=self.wall) if self.wall else _("Put wall")
+        )
 
     def _prompt(self, text: str) -> None:
         self.query_one("#prompt", Static).update(text)

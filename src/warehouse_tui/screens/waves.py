@@ -79,11 +79,19 @@ class WavesScreen(FloorScreen):
 
     def on_mount(self) -> None:
         waves = self.query_one("#waves", DataTable)
-        waves.add_columns(_("Wave"), _("Status"), _("Strategy"), _("Orders"), _("Short"),
-                          _("Lists"), _("Units picked"))
+        waves.add_columns(
+            _("Wave"),
+            _("Status"),
+            _("Strategy"),
+            _("Orders"),
+            _("Short"),
+            _("Lists"),
+            _("Units picked"),
+        )
         claims = self.query_one("#claims", DataTable)
-        claims.add_columns(_("Pick list"), _("Wave"), _("Picker"), _("Status"), _("Stops"),
-                           _("Last heard"))
+        claims.add_columns(
+            _("Pick list"), _("Wave"), _("Picker"), _("Status"), _("Stops"), _("Last heard")
+        )
         self._load()
 
     def on_unmount(self) -> None:
@@ -123,8 +131,10 @@ class WavesScreen(FloorScreen):
             return
         service = resume_wave if wave.status == "paused" else pause_wave
         actor, wave_id = self.actor, wave.wave_id
-        self.call_service(lambda: service(self.store, actor, wave_id),
-                          then=lambda result: self._waved(wave_id, result))
+        self.call_service(
+            lambda: service(self.store, actor, wave_id),
+            then=lambda result: self._waved(wave_id, result),
+        )
 
     def action_cancel_wave(self) -> None:
         from warehouse_tui.services.waves import cancel_wave
@@ -135,17 +145,25 @@ class WavesScreen(FloorScreen):
         armed, self._cancel_armed = self._cancel_armed, None
         if armed is None or armed[0] != wave.wave_id or time.monotonic() - armed[1] > CONFIRM_S:
             self._cancel_armed = (wave.wave_id, time.monotonic())
-            self.feedback(False, _("Cancel WAVE-{wave}? Press F3 again to cancel it").format(
-                wave=wave.wave_id))
+            self.feedback(
+                False,
+                _("Cancel WAVE-{wave}? Press F3 again to cancel it").format(wave=wave.wave_id),
+            )
             return
         actor, wave_id = self.actor, wave.wave_id
-        self.call_service(lambda: cancel_wave(self.store, actor, wave_id),
-                          then=lambda result: self._waved(wave_id, result))
+        self.call_service(
+            lambda: cancel_wave(self.store, actor, wave_id),
+            then=lambda result: self._waved(wave_id, result),
+        )
 
     def _waved(self, wave_id: int, result: Any) -> None:
         if result.accepted:
-            self.feedback(True, _("WAVE-{wave} is now {status}").format(
-                wave=wave_id, status=state_name(result.status)))
+            self.feedback(
+                True,
+                _("WAVE-{wave} is now {status}").format(
+                    wave=wave_id, status=state_name(result.status)
+                ),
+            )
         else:
             self.feedback(False, result.reason)
         self._reload_now()
@@ -161,15 +179,17 @@ class WavesScreen(FloorScreen):
             return
         claim = self.board.claims[min(max(table.cursor_row, 0), len(self.board.claims) - 1)]
         actor, task_id = self.actor, claim.task_id
-        self.call_service(lambda: release_claim(self.store, actor, task_id),
-                          then=self._released_one)
+        self.call_service(
+            lambda: release_claim(self.store, actor, task_id), then=self._released_one
+        )
 
     def action_release_quiet(self) -> None:
         from warehouse_tui.services.picking import release_stale_claims
 
         actor = self.actor
-        self.call_service(lambda: release_stale_claims(self.store, actor),
-                          then=self._released_quiet)
+        self.call_service(
+            lambda: release_stale_claims(self.store, actor), then=self._released_quiet
+        )
 
     def _released_one(self, result: ActionResult) -> None:
         self.feedback(result.accepted, result.message if result.accepted else result.reason)
@@ -197,15 +217,21 @@ class WavesScreen(FloorScreen):
         if kind is ScanKind.ORDER:
             self._split_order = (code, time.monotonic())
             self.journal_scan(code, accepted=True, reason="split: waiting for a badge")
-            self.feedback(True, _("Split {order} from its buyer's shipment? Scan a "
-                                  "supervisor's badge to confirm").format(order=code))
+            self.feedback(
+                True,
+                _(
+                    "Split {order} from its buyer's shipment? Scan a supervisor's badge to confirm"
+                ).format(order=code),
+            )
         elif kind is ScanKind.BADGE and waiting is not None:
             from warehouse_tui.services.audit import split_merge
 
             order = waiting[0]
             actor = self.actor
-            self.call_service(lambda: split_merge(self.store, actor, order, code),
-                              then=lambda result: self._split(order, result))
+            self.call_service(
+                lambda: split_merge(self.store, actor, order, code),
+                then=lambda result: self._split(order, result),
+            )
         else:
             self.refuse_scan(code, _("Scan an ORD- label to split it from its buyer's shipment"))
 
@@ -266,6 +292,4 @@ def _quiet(row: ClaimRow) -> str:
     return _("QUIET · {heard}").format(heard=heard) if row.stale else heard
 
 
-register_screen(
-    "waves", N_("Waves and pick lists"), {"supervisor"}, lambda: WavesScreen()
-)
+register_screen("waves", N_("Waves and pick lists"), {"supervisor"}, lambda: WavesScreen())

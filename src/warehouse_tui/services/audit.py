@@ -163,8 +163,7 @@ def _new_orders(session: Session) -> list[tuple[Any, ...]]:
         session,
         select(*(table.c[name] for name in _NEW_ORDER_COLUMNS))
         .where(table.c.status == OrderStatus.NEW)
-        .order_by(table.c.ship_by.is_(None), table.c.ship_by, table.c.priority.desc(),
-                  table.c.id),
+        .order_by(table.c.ship_by.is_(None), table.c.ship_by, table.c.priority.desc(), table.c.id),
     )
 
 
@@ -174,7 +173,7 @@ def _lines_of_new_orders(session: Session) -> dict[int, list[tuple[Any, ...]]]:
         session,
         select(OrderLine.order_id, OrderLine.sku_code, OrderLine.sku_id, OrderLine.qty)
         .join(Order, Order.id == OrderLine.order_id)
-        .where(Order.status == OrderStatus.NEW)
+        .where(Order.status == OrderStatus.NEW),
     )
     lines: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
     for row in rows:
@@ -189,7 +188,7 @@ def _free_stock(session: Session) -> dict[int, int]:
         select(Stock.sku_id, func.sum(Stock.on_hand - Stock.allocated))
         .join(Location, Location.id == Stock.location_id)
         .where(Location.pickable.is_(True))
-        .group_by(Stock.sku_id)
+        .group_by(Stock.sku_id),
     )
     return {sku_id: int(total or 0) for sku_id, total in rows}
 
@@ -201,7 +200,7 @@ def _ready_demand(session: Session) -> dict[int, int]:
         select(OrderLine.sku_id, func.sum(OrderLine.qty))
         .join(Order, Order.id == OrderLine.order_id)
         .where(Order.status == OrderStatus.READY, OrderLine.sku_id.is_not(None))
-        .group_by(OrderLine.sku_id)
+        .group_by(OrderLine.sku_id),
     )
     return {sku_id: int(total or 0) for sku_id, total in rows}
 
@@ -274,23 +273,46 @@ def _set_statuses(session: Session, ready: list[int], holds: dict[int, str]) -> 
     made_held = (
         update(table)
         .where(table.c.id == bindparam("b_id"), table.c.status == bindparam("was"))
-        .values(status=bindparam("status"), hold_reason=bindparam("reason"),
-                updated_at=bindparam("at"))
+        .values(
+            status=bindparam("status"), hold_reason=bindparam("reason"), updated_at=bindparam("at")
+        )
     )
     held, was = OrderStatus.HELD.value, OrderStatus.NEW.value
     rows = [(order_id, held, holds[order_id], now, was) for order_id in sorted(holds)]
     bulk_execute(session, made_held, ("b_id", "status", "reason", "at", "was"), rows)
 
 
-_JOURNAL_COLUMNS = ("at", "station", "operator_id", "authorised_by", "screen", "task_ref",
-                    "order_id", "raw", "action", "accepted", "reason")
+_JOURNAL_COLUMNS = (
+    "at",
+    "station",
+    "operator_id",
+    "authorised_by",
+    "screen",
+    "task_ref",
+    "order_id",
+    "raw",
+    "action",
+    "accepted",
+    "reason",
+)
 
 
 def _journal_holds(session: Session, actor: Actor, holds: dict[int, str]) -> None:
     now = utcnow()
     rows = [
-        (now, actor.station, actor.operator_id, None, actor.screen, "", order_id, "",
-         "audit-hold", False, reason)
+        (
+            now,
+            actor.station,
+            actor.operator_id,
+            None,
+            actor.screen,
+            "",
+            order_id,
+            "",
+            "audit-hold",
+            False,
+            reason,
+        )
         for order_id, reason in holds.items()
     ]
     bulk_insert(session, Journal.__table__, _JOURNAL_COLUMNS, rows)
@@ -305,8 +327,14 @@ def normalise_address(*parts: str) -> str:
     return re.sub(r"[\W_]+", " ", text).strip()
 
 
-_MERGE_ADDRESS = ("ship_address1", "ship_address2", "ship_city", "ship_region", "ship_postcode",
-                  "ship_country")
+_MERGE_ADDRESS = (
+    "ship_address1",
+    "ship_address2",
+    "ship_city",
+    "ship_region",
+    "ship_postcode",
+    "ship_country",
+)
 
 
 def regroup_merges(session: Session) -> int:
@@ -318,9 +346,15 @@ def regroup_merges(session: Session) -> int:
     table = Order.__table__
     rows = driver_rows(
         session,
-        select(table.c.id, table.c.merge_group, table.c.no_merge, table.c.shop,
-               table.c.buyer_id, table.c.carrier, *(table.c[name] for name in _MERGE_ADDRESS))
-        .where(table.c.status.in_(OPEN_STATUSES))
+        select(
+            table.c.id,
+            table.c.merge_group,
+            table.c.no_merge,
+            table.c.shop,
+            table.c.buyer_id,
+            table.c.carrier,
+            *(table.c[name] for name in _MERGE_ADDRESS),
+        ).where(table.c.status.in_(OPEN_STATUSES)),
     )
     buyers: dict[tuple[str, str, str], list[tuple[Any, ...]]] = defaultdict(list)
     for row in rows:
@@ -375,9 +409,16 @@ def split_merge(store: Store, actor: Actor, order_ref: str, supervisor_badge: st
         elif order.merge_group is None:
             reason = _("Order {id} is not merged with another order").format(id=order.id)
         if reason or order is None or supervisor is None:
-            record(session, actor, "merge-split", accepted=False, reason=reason,
-                   raw=order_ref, order_id=order.id if order else None,
-                   authorised_by=supervisor.id if supervisor else None)
+            record(
+                session,
+                actor,
+                "merge-split",
+                accepted=False,
+                reason=reason,
+                raw=order_ref,
+                order_id=order.id if order else None,
+                authorised_by=supervisor.id if supervisor else None,
+            )
             return SplitResult(False, reason)
         group = order.merge_group
         order.no_merge = True
@@ -385,6 +426,13 @@ def split_merge(store: Store, actor: Actor, order_ref: str, supervisor_badge: st
         order.updated_at = utcnow()
         session.flush()
         regroup_merges(session)
-        record(session, actor, "merge-split", raw=order_ref, order_id=order.id,
-               authorised_by=supervisor.id, task_ref=group or "")
+        record(
+            session,
+            actor,
+            "merge-split",
+            raw=order_ref,
+            order_id=order.id,
+            authorised_by=supervisor.id,
+            task_ref=group or "",
+        )
         return SplitResult(True, "", order.id, group)

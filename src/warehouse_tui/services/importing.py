@@ -154,8 +154,9 @@ def format_of(path: Path, override: str | None = None) -> FileFormat:
         return FileFormat.CSV
     if suffix in (".jsonl", ".ndjson", ".json"):
         return FileFormat.JSONL
-    raise ValueError(_("Cannot tell the format of {name}: use --format csv or jsonl").format(
-        name=path.name))
+    raise ValueError(
+        _("Cannot tell the format of {name}: use --format csv or jsonl").format(name=path.name)
+    )
 
 
 class BadFile(Exception):
@@ -199,8 +200,15 @@ def csv_records(text: str) -> Iterator[tuple[int, Any]]:
                 header = [name.strip() for name in row]
                 yield number, header
             elif len(row) != len(header):
-                yield number, RowError(number, _("expected {want} fields, found {got}").format(
-                    want=len(header), got=len(row)))
+                yield (
+                    number,
+                    RowError(
+                        number,
+                        _("expected {want} fields, found {got}").format(
+                            want=len(header), got=len(row)
+                        ),
+                    ),
+                )
             else:
                 yield number, dict(zip(header, row, strict=True))
     except csv.Error as error:
@@ -252,8 +260,9 @@ class Fields:
             self.problem(name, _("expected text"))
         return ""
 
-    def integer(self, name: str, *, required: bool = True, default: int = 0,
-                minimum: int = 0) -> int:
+    def integer(
+        self, name: str, *, required: bool = True, default: int = 0, minimum: int = 0
+    ) -> int:
         value = self.values.get(name)
         if type(value) is int and value >= minimum:
             return value  # the usual case, first
@@ -276,8 +285,10 @@ class Fields:
         if self.from_csv and isinstance(value, str):
             with contextlib.suppress(ValueError):
                 value = float(value)
-        if not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(
-            value
+        if (
+            not isinstance(value, int | float)
+            or isinstance(value, bool)
+            or not math.isfinite(value)
         ):
             self.problem(name, _("expected a number"))
             return 0.0
@@ -380,10 +391,20 @@ class SkuRow:
     barcodes: tuple[tuple[str, int], ...]  # (code, units one scan counts)
 
 
-SKU_FIELDS = frozenset({
-    "sku", "name", "barcodes", "weight_g", "length_mm", "width_mm", "height_mm",
-    "serial_tracked", "batch_tracked", "typed_qty_allowed",
-})
+SKU_FIELDS = frozenset(
+    {
+        "sku",
+        "name",
+        "barcodes",
+        "weight_g",
+        "length_mm",
+        "width_mm",
+        "height_mm",
+        "serial_tracked",
+        "batch_tracked",
+        "typed_qty_allowed",
+    }
+)
 _BARCODE_ENTRY = re.compile(r"(?P<code>[^*\s|]+)(?:\*(?P<qty>\d+))?")
 
 
@@ -402,11 +423,11 @@ def _barcodes(fields: Fields) -> tuple[tuple[str, int], ...]:
         code = normalised_barcode(match["code"]) if match else None
         qty = int(match["qty"]) if match and match["qty"] else 1
         if match is None or qty < 1:
-            fields.problem("barcodes", _("bad entry {entry!r} (CODE or CODE*N)").format(
-                entry=entry))
+            fields.problem(
+                "barcodes", _("bad entry {entry!r} (CODE or CODE*N)").format(entry=entry)
+            )
         elif code is None:
-            fields.problem("barcodes", _("{code}: check digit is wrong").format(
-                code=match["code"]))
+            fields.problem("barcodes", _("{code}: check digit is wrong").format(code=match["code"]))
         else:
             found.append((code, qty))
     return tuple(found)
@@ -442,25 +463,33 @@ def _repeats_in_catalog(rows: list[SkuRow]) -> list[RowError]:
         problems = []
         earlier = first_sku.setdefault(row.values["code"], row.line)
         if earlier != row.line:
-            problems.append(_("sku {sku} is already on line {line}").format(
-                sku=row.values["code"], line=earlier))
+            problems.append(
+                _("sku {sku} is already on line {line}").format(
+                    sku=row.values["code"], line=earlier
+                )
+            )
         for code, _qty in row.barcodes:
             earlier = first_code.setdefault(code, row.line)
             if earlier != row.line:
-                problems.append(_("barcode {code} is already on line {line}").format(
-                    code=code, line=earlier))
+                problems.append(
+                    _("barcode {code} is already on line {line}").format(code=code, line=earlier)
+                )
         if problems:
             errors.append(RowError(row.line, _reason(problems)))
     return errors
 
 
-def _write_catalog(session: Session, rows: list[SkuRow], result: ImportResult,
-                   progress: Progress) -> None:
+def _write_catalog(
+    session: Session, rows: list[SkuRow], result: ImportResult, progress: Progress
+) -> None:
     codes = [row.values["code"] for row in rows]
     existing = _ids_by(session, _SKUS.c.code, codes)
     new = [row.values for row in rows if row.values["code"] not in existing]
-    known = [{**row.values, "sku_id": existing[row.values["code"]]}
-             for row in rows if row.values["code"] in existing]
+    known = [
+        {**row.values, "sku_id": existing[row.values["code"]]}
+        for row in rows
+        if row.values["code"] in existing
+    ]
     ids = dict(existing)
     for batch in _batches(new, WRITE_BATCH):
         inserted = session.execute(insert(_SKUS).returning(_SKUS.c.code, _SKUS.c.id), batch)
@@ -488,9 +517,18 @@ def _write_catalog(session: Session, rows: list[SkuRow], result: ImportResult,
 # --- locations ---------------------------------------------------------------------------------
 
 
-LOCATION_FIELDS = frozenset({
-    "code", "zone", "block", "aisle", "position_m", "bay", "level", "pickable",
-})
+LOCATION_FIELDS = frozenset(
+    {
+        "code",
+        "zone",
+        "block",
+        "aisle",
+        "position_m",
+        "bay",
+        "level",
+        "pickable",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -528,17 +566,25 @@ def _repeats_in_locations(rows: list[LocationRow]) -> list[RowError]:
         code = row.values["code"]
         earlier = first.setdefault(code, row.line)
         if earlier != row.line:
-            errors.append(RowError(row.line, _("location {code} is already on line {line}").format(
-                code=code, line=earlier)))
+            errors.append(
+                RowError(
+                    row.line,
+                    _("location {code} is already on line {line}").format(code=code, line=earlier),
+                )
+            )
     return errors
 
 
-def _write_locations(session: Session, rows: list[LocationRow], result: ImportResult,
-                     progress: Progress) -> None:
+def _write_locations(
+    session: Session, rows: list[LocationRow], result: ImportResult, progress: Progress
+) -> None:
     existing = _ids_by(session, _LOCATIONS.c.code, [row.values["code"] for row in rows])
     new = [row.values for row in rows if row.values["code"] not in existing]
-    known = [{**row.values, "location_id": existing[row.values["code"]]}
-             for row in rows if row.values["code"] in existing]
+    known = [
+        {**row.values, "location_id": existing[row.values["code"]]}
+        for row in rows
+        if row.values["code"] in existing
+    ]
     for batch in _batches(new, WRITE_BATCH):
         session.execute(insert(_LOCATIONS), batch)
     if known:
@@ -591,8 +637,9 @@ def _location_ids(session: Session, codes: list[str]) -> dict[str, int]:
     return {code: found[label] for code, label in stored.items() if label in found}
 
 
-def _unknown_references(rows: list[StockRow], locations: dict[str, int],
-                        skus: dict[str, int]) -> list[RowError]:
+def _unknown_references(
+    rows: list[StockRow], locations: dict[str, int], skus: dict[str, int]
+) -> list[RowError]:
     errors = []
     for row in rows:
         problems = []
@@ -605,8 +652,9 @@ def _unknown_references(rows: list[StockRow], locations: dict[str, int],
     return errors
 
 
-def _write_stock(session: Session, rows: list[StockRow], result: ImportResult,
-                 progress: Progress) -> list[RowError]:
+def _write_stock(
+    session: Session, rows: list[StockRow], result: ImportResult, progress: Progress
+) -> list[RowError]:
     """Receive every row into its lot; refuses the whole file (writing nothing) when a row
     names a location or SKU this warehouse does not have."""
     locations = _location_ids(session, sorted({row.location for row in rows}))
@@ -619,16 +667,37 @@ def _write_stock(session: Session, rows: list[StockRow], result: ImportResult,
     moves = []
     for row in rows:
         key = (locations[row.location], skus[row.sku], row.batch)
-        lot = lots.setdefault(key, {"location_id": key[0], "sku_id": key[1], "batch": key[2],
-                                    "expiry": row.expiry, "received_at": row.received_at or now,
-                                    "on_hand": 0, "allocated": 0})
+        lot = lots.setdefault(
+            key,
+            {
+                "location_id": key[0],
+                "sku_id": key[1],
+                "batch": key[2],
+                "expiry": row.expiry,
+                "received_at": row.received_at or now,
+                "on_hand": 0,
+                "allocated": 0,
+            },
+        )
         lot["on_hand"] += row.qty
-        moves.append({"at": now, "sku_id": key[1], "location_id": key[0], "batch": row.batch,
-                      "delta": row.qty, "reason": "receive", "ref": "import",
-                      "operator_id": None})
+        moves.append(
+            {
+                "at": now,
+                "sku_id": key[1],
+                "location_id": key[0],
+                "batch": row.batch,
+                "delta": row.qty,
+                "reason": "receive",
+                "ref": "import",
+                "operator_id": None,
+            }
+        )
     existing = _existing_lots(session, list(lots))
-    added = [{"stock_id": existing[key], "qty": lot["on_hand"]}
-             for key, lot in lots.items() if key in existing]
+    added = [
+        {"stock_id": existing[key], "qty": lot["on_hand"]}
+        for key, lot in lots.items()
+        if key in existing
+    ]
     new = [lot for key, lot in lots.items() if key not in existing]
     if added:
         session.execute(
@@ -652,21 +721,39 @@ def _existing_lots(session: Session, keys: list[tuple[int, int, str]]) -> dict[A
     found: dict[Any, int] = {}
     for chunk in _batches(sorted({sku for _location, sku, _batch in keys}), CHUNK):
         rows = session.execute(
-            select(_STOCK.c.location_id, _STOCK.c.sku_id, _STOCK.c.batch, _STOCK.c.id)
-            .where(_STOCK.c.sku_id.in_(chunk))
+            select(_STOCK.c.location_id, _STOCK.c.sku_id, _STOCK.c.batch, _STOCK.c.id).where(
+                _STOCK.c.sku_id.in_(chunk)
+            )
         )
-        found.update({(location, sku, batch): stock for location, sku, batch, stock in rows
-                      if (location, sku, batch) in wanted})
+        found.update(
+            {
+                (location, sku, batch): stock
+                for location, sku, batch, stock in rows
+                if (location, sku, batch) in wanted
+            }
+        )
     return found
 
 
 # --- orders ------------------------------------------------------------------------------------
 
 
-ORDER_FIELDS = frozenset({
-    "shop", "shop_order_id", "version", "buyer", "ship_to", "carrier", "service", "priority",
-    "ship_by", "pack_instructions", "lines", "cancelled",
-})
+ORDER_FIELDS = frozenset(
+    {
+        "shop",
+        "shop_order_id",
+        "version",
+        "buyer",
+        "ship_to",
+        "carrier",
+        "service",
+        "priority",
+        "ship_by",
+        "pack_instructions",
+        "lines",
+        "cancelled",
+    }
+)
 SHIP_TO_REQUIRED = ("name", "address1", "city", "postcode", "country")
 SHIP_TO_OPTIONAL = ("address2", "region", "phone")
 SHIP_TO_FIELDS = frozenset(SHIP_TO_REQUIRED + SHIP_TO_OPTIONAL)
@@ -675,12 +762,27 @@ _SHIP_TO = tuple(  # (key in ship_to, Order column, required)
 )
 BUYER_FIELDS = frozenset({"id", "name", "tags"})
 LINE_FIELDS = frozenset({"sku", "qty", "shop_line_id", "unit_price_minor"})
-CSV_ORDER_COLUMNS = frozenset({
-    "shop", "shop_order_id", "version", "carrier", "service", "priority", "ship_by",
-    "pack_instructions", "cancelled", "buyer_id", "buyer_name", "buyer_tags",
-    *(f"ship_{name}" for name in SHIP_TO_FIELDS),
-    "sku", "qty", "shop_line_id", "unit_price_minor",
-})
+CSV_ORDER_COLUMNS = frozenset(
+    {
+        "shop",
+        "shop_order_id",
+        "version",
+        "carrier",
+        "service",
+        "priority",
+        "ship_by",
+        "pack_instructions",
+        "cancelled",
+        "buyer_id",
+        "buyer_name",
+        "buyer_tags",
+        *(f"ship_{name}" for name in SHIP_TO_FIELDS),
+        "sku",
+        "qty",
+        "shop_line_id",
+        "unit_price_minor",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -706,8 +808,9 @@ def parse_order(line: int, values: Mapping[str, Any], from_csv: bool) -> OrderRo
     if cancelled and not any(name in values for name in ("ship_to", "carrier", "lines")):
         version = OrderVersion(version_number, cancelled=True)
     else:
-        version = OrderVersion(version_number, cancelled, _order_columns(fields),
-                               _order_lines(fields))
+        version = OrderVersion(
+            version_number, cancelled, _order_columns(fields), _order_lines(fields)
+        )
     if fields.problems:
         return RowError(line, _reason(fields.problems))
     return OrderRow(line, shop, shop_order_id, version)
@@ -716,9 +819,7 @@ def parse_order(line: int, values: Mapping[str, Any], from_csv: bool) -> OrderRo
 def _order_columns(fields: Fields) -> dict[str, Any]:
     ship_to = Fields(fields.mapping("ship_to", required=True), fields.from_csv, "ship_to.")
     buyer = Fields(fields.mapping("buyer", required=False), fields.from_csv, "buyer.")
-    columns = {
-        column: ship_to.text(name, required=required) for name, column, required in _SHIP_TO
-    }
+    columns = {column: ship_to.text(name, required=required) for name, column, required in _SHIP_TO}
     columns.update(
         buyer_id=buyer.identifier("id", required=False),
         buyer_name=buyer.text("name", required=False),
@@ -790,14 +891,25 @@ def csv_order_record(row: Mapping[str, str]) -> dict[str, Any]:
     """One CSV row (an order line with its order's columns) in the shape of a JSON order."""
     record: dict[str, Any] = {
         name: row[name]
-        for name in ("shop", "shop_order_id", "version", "carrier", "service", "priority",
-                     "ship_by", "pack_instructions", "cancelled")
+        for name in (
+            "shop",
+            "shop_order_id",
+            "version",
+            "carrier",
+            "service",
+            "priority",
+            "ship_by",
+            "pack_instructions",
+            "cancelled",
+        )
         if name in row
     }
-    record["ship_to"] = {name: row[f"ship_{name}"] for name in SHIP_TO_FIELDS
-                         if f"ship_{name}" in row}
-    record["buyer"] = {name: row[f"buyer_{name}"] for name in BUYER_FIELDS
-                       if f"buyer_{name}" in row}
+    record["ship_to"] = {
+        name: row[f"ship_{name}"] for name in SHIP_TO_FIELDS if f"ship_{name}" in row
+    }
+    record["buyer"] = {
+        name: row[f"buyer_{name}"] for name in BUYER_FIELDS if f"buyer_{name}" in row
+    }
     line = {name: row[name] for name in LINE_FIELDS if name in row}
     record["lines"] = [line] if row.get("sku") or row.get("qty") else []
     return record
@@ -814,8 +926,12 @@ def _group_csv_orders(rows: list[OrderRow]) -> list[OrderRow]:
             groups[key] = row
         else:
             version = first.version
-            merged = OrderVersion(version.version, version.cancelled, version.fields,
-                                  version.lines + row.version.lines)
+            merged = OrderVersion(
+                version.version,
+                version.cancelled,
+                version.fields,
+                version.lines + row.version.lines,
+            )
             groups[key] = OrderRow(first.line, first.shop, first.shop_order_id, merged)
     return list(groups.values())
 
@@ -844,19 +960,38 @@ def _cancelling(older: OrderRow, newer: OrderRow) -> OrderRow:
 
 # The Order columns a version sets (OrderVersion.fields), with their values when absent.
 _VERSION_DEFAULTS: tuple[tuple[str, Any], ...] = (
-    ("buyer_id", ""), ("buyer_name", ""), ("buyer_tags", []),
+    ("buyer_id", ""),
+    ("buyer_name", ""),
+    ("buyer_tags", []),
     *((f"ship_{name}", "") for name in SHIP_TO_REQUIRED + SHIP_TO_OPTIONAL),
-    ("carrier", ""), ("service", ""), ("priority", 0), ("ship_by", None),
+    ("carrier", ""),
+    ("service", ""),
+    ("priority", 0),
+    ("ship_by", None),
     ("pack_instructions", ""),
 )
 _VERSION_COLUMNS = tuple(name for name, _default in _VERSION_DEFAULTS)
 _VERSION_ABSENT = tuple(default for _name, default in _VERSION_DEFAULTS)
 _NEW_ORDER_COLUMNS = (
-    "shop", "shop_order_id", "shop_version", "status", *_VERSION_COLUMNS,
-    "imported_at", "updated_at", "hold_reason", "no_merge", "intercepted",
+    "shop",
+    "shop_order_id",
+    "shop_version",
+    "status",
+    *_VERSION_COLUMNS,
+    "imported_at",
+    "updated_at",
+    "hold_reason",
+    "no_merge",
+    "intercepted",
 )
 _NEW_LINE_COLUMNS = (
-    "order_id", "shop_line_id", "sku_code", "qty", "unit_price_minor", "picked", "packed",
+    "order_id",
+    "shop_line_id",
+    "sku_code",
+    "qty",
+    "unit_price_minor",
+    "picked",
+    "packed",
 )
 
 
@@ -869,8 +1004,9 @@ class _Existing:
     pending: dict[str, Any] | None
 
 
-def _write_orders(session: Session, actor: Actor, rows: list[OrderRow], result: ImportResult,
-                  progress: Progress) -> None:
+def _write_orders(
+    session: Session, actor: Actor, rows: list[OrderRow], result: ImportResult, progress: Progress
+) -> None:
     rows = newest_per_order(rows)
     done = 0
     for batch in _batches(rows, WRITE_BATCH):
@@ -895,9 +1031,14 @@ def _existing_orders(session: Session, keys: list[tuple[str, str]]) -> dict[Any,
     for shop, numbers in by_shop.items():
         for chunk in _batches(numbers, CHUNK):
             rows = session.execute(
-                select(_ORDERS.c.shop_order_id, _ORDERS.c.id, _ORDERS.c.status,
-                       _ORDERS.c.shop_version, _ORDERS.c.intercepted, _ORDERS.c.pending)
-                .where(_ORDERS.c.shop == shop, _ORDERS.c.shop_order_id.in_(chunk))
+                select(
+                    _ORDERS.c.shop_order_id,
+                    _ORDERS.c.id,
+                    _ORDERS.c.status,
+                    _ORDERS.c.shop_version,
+                    _ORDERS.c.intercepted,
+                    _ORDERS.c.pending,
+                ).where(_ORDERS.c.shop == shop, _ORDERS.c.shop_order_id.in_(chunk))
             )
             for shop_order_id, *rest in rows:
                 found[shop, shop_order_id] = _Existing(*rest)
@@ -915,7 +1056,11 @@ def _create_orders(session: Session, rows: list[OrderRow], result: ImportResult)
             row.version.version,
             OrderStatus.CANCELLED.value if row.version.cancelled else OrderStatus.NEW.value,
             *map(row.version.fields.get, _VERSION_COLUMNS, _VERSION_ABSENT),
-            now, now, "", False, False,
+            now,
+            now,
+            "",
+            False,
+            False,
         )
         for row in rows
     ]
@@ -938,15 +1083,19 @@ def _insert_orders(session: Session, rows: list[tuple[Any, ...]]) -> list[int]:
     highest = session.execute(select(func.coalesce(func.max(_ORDERS.c.id), 0))).scalar_one()
     bulk_insert(session, _ORDERS, _NEW_ORDER_COLUMNS, rows)
     found = session.execute(
-        select(_ORDERS.c.shop, _ORDERS.c.shop_order_id, _ORDERS.c.id)
-        .where(_ORDERS.c.id > highest)
+        select(_ORDERS.c.shop, _ORDERS.c.shop_order_id, _ORDERS.c.id).where(_ORDERS.c.id > highest)
     )
     ids = {(shop, number): order_id for shop, number, order_id in found}
     return [ids[row[0], row[1]] for row in rows]
 
 
-def _update_orders(session: Session, actor: Actor, rows: list[OrderRow],
-                   existing: Mapping[Any, _Existing], result: ImportResult) -> None:
+def _update_orders(
+    session: Session,
+    actor: Actor,
+    rows: list[OrderRow],
+    existing: Mapping[Any, _Existing],
+    result: ImportResult,
+) -> None:
     """Newer versions of orders we have: replaced or cancelled before release, intercepted
     after it; older or equal versions, and shipped or cancelled orders, stay as they are."""
     replacements = []
@@ -1004,28 +1153,56 @@ CSV_COLUMNS: dict[ImportKind, frozenset[str]] = {
     ImportKind.ORDERS: CSV_ORDER_COLUMNS,
 }
 CSV_REQUIRED: dict[ImportKind, tuple[str, ...]] = {
-    ImportKind.CATALOG: ("sku", "name", "barcodes", "weight_g", "length_mm", "width_mm",
-                         "height_mm"),
+    ImportKind.CATALOG: (
+        "sku",
+        "name",
+        "barcodes",
+        "weight_g",
+        "length_mm",
+        "width_mm",
+        "height_mm",
+    ),
     ImportKind.LOCATIONS: ("code", "zone", "block", "aisle", "position_m", "bay", "level"),
     ImportKind.STOCK: ("location", "sku", "qty"),
-    ImportKind.ORDERS: ("shop", "shop_order_id", "ship_name", "ship_address1", "ship_city",
-                        "ship_postcode", "ship_country", "carrier", "sku", "qty"),
+    ImportKind.ORDERS: (
+        "shop",
+        "shop_order_id",
+        "ship_name",
+        "ship_address1",
+        "ship_city",
+        "ship_postcode",
+        "ship_country",
+        "carrier",
+        "sku",
+        "qty",
+    ),
 }
 
 
 def _header_problems(kind: ImportKind, header: list[str]) -> list[RowError]:
-    problems = [_("unknown column {name}").format(name=name)
-                for name in header if name not in CSV_COLUMNS[kind]]
-    problems += [_("missing column {name}").format(name=name)
-                 for name in CSV_REQUIRED[kind] if name not in header]
+    problems = [
+        _("unknown column {name}").format(name=name)
+        for name in header
+        if name not in CSV_COLUMNS[kind]
+    ]
+    problems += [
+        _("missing column {name}").format(name=name)
+        for name in CSV_REQUIRED[kind]
+        if name not in header
+    ]
     repeated = sorted({name for name in header if header.count(name) > 1})
     problems += [_("column {name} given twice").format(name=name) for name in repeated]
     return [RowError(1, _reason(problems))] if problems else []
 
 
-def check_records(kind: ImportKind, records: Iterable[tuple[int, Any]], *, from_csv: bool,
-                  total: int, progress: Progress = _no_progress
-                  ) -> tuple[list[Any], list[RowError]]:
+def check_records(
+    kind: ImportKind,
+    records: Iterable[tuple[int, Any]],
+    *,
+    from_csv: bool,
+    total: int,
+    progress: Progress = _no_progress,
+) -> tuple[list[Any], list[RowError]]:
     """Every (line number, record) checked: (good rows, errors sorted by line). A CSV's header
     comes first as a list of column names."""
     parse = PARSERS[kind]
@@ -1062,29 +1239,52 @@ def _repeats(kind: ImportKind, rows: list[Any]) -> list[RowError]:
     return []
 
 
-def import_text(store: Store, kind: ImportKind, text: str, fmt: FileFormat, *,
-                actor: Actor | None = None, source: str = "",
-                progress: Progress = _no_progress) -> ImportResult:
+def import_text(
+    store: Store,
+    kind: ImportKind,
+    text: str,
+    fmt: FileFormat,
+    *,
+    actor: Actor | None = None,
+    source: str = "",
+    progress: Progress = _no_progress,
+) -> ImportResult:
     """Import the text of a file: all of it, or (with any error) nothing but a journal row."""
     with cyclic_gc_paused():
-        return _check_and_store(store, kind, text, fmt, actor or Actor(None, screen="import"),
-                                source, progress)
+        return _check_and_store(
+            store, kind, text, fmt, actor or Actor(None, screen="import"), source, progress
+        )
 
 
-def _check_and_store(store: Store, kind: ImportKind, text: str, fmt: FileFormat, actor: Actor,
-                     source: str, progress: Progress) -> ImportResult:
+def _check_and_store(
+    store: Store,
+    kind: ImportKind,
+    text: str,
+    fmt: FileFormat,
+    actor: Actor,
+    source: str,
+    progress: Progress,
+) -> ImportResult:
     from_csv = fmt is FileFormat.CSV
     records = csv_records(text) if from_csv else jsonl_records(text)
     try:
-        rows, errors = check_records(kind, records, from_csv=from_csv,
-                                     total=text.count("\n") + 1, progress=progress)
+        rows, errors = check_records(
+            kind, records, from_csv=from_csv, total=text.count("\n") + 1, progress=progress
+        )
     except BadFile as bad:
         rows, errors = [], [bad.error]
     return _store_rows(store, kind, rows, errors, actor, source, progress)
 
 
-def _store_rows(store: Store, kind: ImportKind, rows: list[Any], errors: list[RowError],
-                actor: Actor, source: str, progress: Progress) -> ImportResult:
+def _store_rows(
+    store: Store,
+    kind: ImportKind,
+    rows: list[Any],
+    errors: list[RowError],
+    actor: Actor,
+    source: str,
+    progress: Progress,
+) -> ImportResult:
     """Write the checked rows in one transaction, or journal the refusal and write nothing."""
     result = ImportResult()
     with store.write() as session:
@@ -1099,8 +1299,14 @@ def _store_rows(store: Store, kind: ImportKind, rows: list[Any], errors: list[Ro
         return result
 
 
-def _write(session: Session, actor: Actor, kind: ImportKind, rows: list[Any],
-           result: ImportResult, progress: Progress) -> list[RowError]:
+def _write(
+    session: Session,
+    actor: Actor,
+    kind: ImportKind,
+    rows: list[Any],
+    result: ImportResult,
+    progress: Progress,
+) -> list[RowError]:
     if kind is ImportKind.CATALOG:
         _write_catalog(session, rows, result, progress)
     elif kind is ImportKind.LOCATIONS:
@@ -1112,27 +1318,43 @@ def _write(session: Session, actor: Actor, kind: ImportKind, rows: list[Any],
     return []
 
 
-def import_file(store: Store, kind: ImportKind, path: Path, *, fmt: str | None = None,
-                actor: Actor | None = None, progress: Progress = _no_progress) -> ImportResult:
+def import_file(
+    store: Store,
+    kind: ImportKind,
+    path: Path,
+    *,
+    fmt: str | None = None,
+    actor: Actor | None = None,
+    progress: Progress = _no_progress,
+) -> ImportResult:
     """Import one file (CSV or JSON Lines by extension unless `fmt` says)."""
     file_format = format_of(path, fmt)
     try:
         text = _decode(path.read_bytes())
     except BadFile as bad:
         return ImportResult(errors=[bad.error])
-    return import_text(store, kind, text, file_format, actor=actor, source=path.name,
-                       progress=progress)
+    return import_text(
+        store, kind, text, file_format, actor=actor, source=path.name, progress=progress
+    )
 
 
-def import_records(store: Store, kind: ImportKind, records: Iterable[Mapping[str, Any]], *,
-                   actor: Actor | None = None, source: str = "") -> ImportResult:
+def import_records(
+    store: Store,
+    kind: ImportKind,
+    records: Iterable[Mapping[str, Any]],
+    *,
+    actor: Actor | None = None,
+    source: str = "",
+) -> ImportResult:
     """Import records already in memory, shaped as a JSON Lines file's (record N counts as
     line N) — how the demo and connectors hand orders in."""
     listed = list(records)
-    rows, errors = check_records(kind, enumerate(listed, start=1), from_csv=False,
-                                 total=len(listed))
-    return _store_rows(store, kind, rows, errors, actor or Actor(None, screen="import"), source,
-                       _no_progress)
+    rows, errors = check_records(
+        kind, enumerate(listed, start=1), from_csv=False, total=len(listed)
+    )
+    return _store_rows(
+        store, kind, rows, errors, actor or Actor(None, screen="import"), source, _no_progress
+    )
 
 
 # --- helpers -----------------------------------------------------------------------------------
@@ -1143,15 +1365,17 @@ def _batches(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
         yield items[start : start + size]
 
 
-def bulk_insert(session: Session, table: Table, columns: Sequence[str],
-                rows: Sequence[Sequence[Any]]) -> None:
+def bulk_insert(
+    session: Session, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> None:
     """An executemany of `rows` (values in `columns` order) into `table`, by `bulk_execute`."""
     statement = insert(table).inline().values({name: bindparam(name) for name in columns})
     bulk_execute(session, statement, columns, rows)
 
 
-def bulk_execute(session: Session, statement: Any, names: Sequence[str],
-                 rows: Sequence[Sequence[Any]]) -> None:
+def bulk_execute(
+    session: Session, statement: Any, names: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> None:
     """An executemany of `statement` straight through the driver: each row gives the values of
     its bound parameters `names` (every one of them), in that order.
 
@@ -1166,14 +1390,17 @@ def bulk_execute(session: Session, statement: Any, names: Sequence[str],
     compiled = statement.compile(dialect=dialect)
     order = list(compiled.positiontup or names)  # the order the driver wants
     processors = {
-        name: processor for name in order
+        name: processor
+        for name in order
         if (processor := compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect))
     }
     params: list[Any] = list(rows)
     if processors or compiled.positiontup != list(names):
         given = dict(zip(names, zip(*rows, strict=True), strict=True))
-        values = [_converted(processors[name], given[name]) if name in processors
-                  else given[name] for name in order]
+        values = [
+            _converted(processors[name], given[name]) if name in processors else given[name]
+            for name in order
+        ]
         params = list(zip(*values, strict=True))
         if compiled.positiontup is None:
             params = [dict(zip(order, row, strict=True)) for row in params]
@@ -1212,5 +1439,3 @@ def _ids_by(session: Session, column: Any, values: Sequence[str]) -> dict[str, i
         rows = session.execute(select(column, table.c.id).where(column.in_(chunk)))
         found.update({value: row_id for value, row_id in rows})
     return found
-
-

@@ -240,8 +240,15 @@ def cancel_order(store: Store, actor: Actor, ref: str) -> OrderResult:
         refusal = _cancel_refusal(order)
         if order is None or refusal:
             order_id = order.id if order else None
-            record(session, actor, "order-cancel", accepted=False, reason=refusal, raw=ref,
-                   order_id=order_id)
+            record(
+                session,
+                actor,
+                "order-cancel",
+                accepted=False,
+                reason=refusal,
+                raw=ref,
+                order_id=order_id,
+            )
             return OrderResult(False, refusal, order_id)
         cancellation = OrderVersion(version=newest_version(order), cancelled=True)
         if order.intercepted or order.status in AFTER_RELEASE:
@@ -403,8 +410,15 @@ def complete_restock(store: Store, actor: Actor, task_id: int) -> RestockResult:
         else:
             refusal = ""
         if refusal:
-            record(session, actor, RESTOCK, accepted=False, reason=refusal, raw=str(task_id),
-                   order_id=order_id)
+            record(
+                session,
+                actor,
+                RESTOCK,
+                accepted=False,
+                reason=refusal,
+                raw=str(task_id),
+                order_id=order_id,
+            )
             return RestockResult(False, refusal, order_id)
         assert task is not None
         _put_back(session, actor, task)
@@ -480,8 +494,14 @@ def _apply_pending(session: Session, actor: Actor, order: Order) -> None:
         session.execute(delete(ParcelLine).where(ParcelLine.order_line_id.in_(old_lines)))
         replace_versions(session, [(order.id, pending)])
     session.refresh(order)
-    record(session, actor, "intercept-applied", order_id=order.id, task_ref=f"ORD-{order.id}",
-           raw=order.status)
+    record(
+        session,
+        actor,
+        "intercept-applied",
+        order_id=order.id,
+        task_ref=f"ORD-{order.id}",
+        raw=order.status,
+    )
 
 
 def void_parcels_of(session: Session, actor: Actor, order_id: int) -> None:
@@ -493,12 +513,16 @@ def void_parcels_of(session: Session, actor: Actor, order_id: int) -> None:
         .join(OrderLine, OrderLine.id == ParcelLine.order_line_id)
         .where(OrderLine.order_id == order_id)
     )
-    parcels = session.execute(
-        select(Parcel).where(
-            (Parcel.order_id == order_id) | Parcel.id.in_(holding),
-            Parcel.status.in_([ParcelStatus.OPEN, ParcelStatus.CLOSED]),
+    parcels = (
+        session.execute(
+            select(Parcel).where(
+                (Parcel.order_id == order_id) | Parcel.id.in_(holding),
+                Parcel.status.in_([ParcelStatus.OPEN, ParcelStatus.CLOSED]),
+            )
         )
-    ).scalars().all()
+        .scalars()
+        .all()
+    )
     for parcel in parcels:
         contents = session.execute(
             select(ParcelLine, OrderLine)
@@ -514,12 +538,19 @@ def void_parcels_of(session: Session, actor: Actor, order_id: int) -> None:
             if held_id != order_id and held.status == OrderStatus.PACKED:
                 held.status = OrderStatus.PICKED
                 held.updated_at = utcnow()
-                record(session, actor, "order-unpacked", order_id=held_id,
-                       task_ref=f"PCL-{parcel.id}")
+                record(
+                    session, actor, "order-unpacked", order_id=held_id, task_ref=f"PCL-{parcel.id}"
+                )
         parcel.status = ParcelStatus.CANCELLED
         session.execute(delete(PackedSerial).where(col(PackedSerial.parcel_id) == parcel.id))
-        record(session, actor, "parcel-void", order_id=order_id, task_ref=f"PCL-{parcel.id}",
-               raw=parcel.tracking or "")
+        record(
+            session,
+            actor,
+            "parcel-void",
+            order_id=order_id,
+            task_ref=f"PCL-{parcel.id}",
+            raw=parcel.tracking or "",
+        )
 
 
 def merge_group_name(order_ids: Iterable[int]) -> str:
@@ -535,8 +566,7 @@ def leave_merge_group(session: Session, actor: Actor, order: Order) -> None:
     group = order.merge_group
     if group is None:
         return
-    record(session, actor, "merge-split", order_id=order.id, task_ref=f"ORD-{order.id}",
-           raw=group)
+    record(session, actor, "merge-split", order_id=order.id, task_ref=f"ORD-{order.id}", raw=group)
     order.merge_group = None
     session.flush()
     rest = session.execute(select(Order).where(Order.merge_group == group)).scalars().all()
@@ -565,9 +595,11 @@ def release_allocations(session: Session, order_ids: list[int]) -> None:
 
 
 def _drop_allocations(session: Session, order_ids: list[int]) -> None:
-    allocation_ids = select(Allocation.id).join(
-        OrderLine, OrderLine.id == Allocation.order_line_id
-    ).where(OrderLine.order_id.in_(order_ids))
+    allocation_ids = (
+        select(Allocation.id)
+        .join(OrderLine, OrderLine.id == Allocation.order_line_id)
+        .where(OrderLine.order_id.in_(order_ids))
+    )
     session.execute(
         update(PickStop)
         .where(PickStop.allocation_id.in_(allocation_ids))

@@ -257,9 +257,13 @@ def _stop_check(session: Session, actor: Actor, members: Sequence[Order]) -> str
         return reason
     for order in stopped:
         leave_merge_group(session, actor, order)
-    return reason + " " + _(
-        "The buyer's other orders go without it: scan {order} to pack them again"
-    ).format(order=order_code(rest[0].id))
+    return (
+        reason
+        + " "
+        + _("The buyer's other orders go without it: scan {order} to pack them again").format(
+            order=order_code(rest[0].id)
+        )
+    )
 
 
 # --- start ---------------------------------------------------------------------------------------
@@ -762,13 +766,16 @@ def _preprinted_label(
         return None
     if parcel.status != ParcelStatus.OPEN:
         refusal = _("Parcel {parcel} is {status}: start a pack to scan items").format(
-            parcel=parcel_label(parcel_id), status=state_name(parcel.status))
+            parcel=parcel_label(parcel_id), status=state_name(parcel.status)
+        )
     elif scan.resolves is not None and scan.resolves.id != parcel_id:
         refusal = _("Label {tracking} is on {parcel} already: use a new one").format(
-            tracking=scan.code, parcel=parcel_label(scan.resolves.id))
+            tracking=scan.code, parcel=parcel_label(scan.resolves.id)
+        )
     elif scan.carrier is not None and scan.carrier != parcel.carrier:
         refusal = _("That is a {carrier} label: this parcel goes with {parcel_carrier}").format(
-            carrier=scan.carrier, parcel_carrier=parcel.carrier)
+            carrier=scan.carrier, parcel_carrier=parcel.carrier
+        )
     else:
         refusal = ""
     if refusal:
@@ -936,8 +943,12 @@ def _claim_serial(connection: Connection, parcel_id: int, line: Any, count: _Cou
     (SKU, serial) row decides, so two stations scanning one unit cannot both count it."""
     claimed = connection.execute(
         _SERIAL_CLAIM,
-        {"sku_id": count.sku_id, "serial": count.serial, "parcel_id": parcel_id,
-         "order_line_id": line.line_id},
+        {
+            "sku_id": count.sku_id,
+            "serial": count.serial,
+            "parcel_id": parcel_id,
+            "order_line_id": line.line_id,
+        },
     ).rowcount
     if claimed == 1:
         return ""
@@ -1541,8 +1552,7 @@ def _close(session: Session, actor: Actor, parcel: Parcel | None, printer_dest: 
         _("Parcel {parcel} closed, label printed: {tracking} — order packed")
         if complete
         else _(
-            "Parcel {parcel} closed, label printed: {tracking} — items left: F9 for the next "
-            "parcel"
+            "Parcel {parcel} closed, label printed: {tracking} — items left: F9 for the next parcel"
         )
     )
     return PackResult(

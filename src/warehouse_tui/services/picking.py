@@ -169,8 +169,9 @@ def task_ref(task: PickTask) -> str:
 # --- claims -----------------------------------------------------------------------------------
 
 
-def claim_next_task(store: Store, actor: Actor, cart_totes: Sequence[str] | None = None
-                    ) -> TaskView | None:
+def claim_next_task(
+    store: Store, actor: Actor, cart_totes: Sequence[str] | None = None
+) -> TaskView | None:
     """The operator's held pick list, else the next open one, claimed by compare-and-set.
 
     `cart_totes` are empty totes already on the cart, bound to the list's orders in route
@@ -185,8 +186,13 @@ def claim_next_task(store: Store, actor: Actor, cart_totes: Sequence[str] | None
         else:
             task = _claim_free_task(session, actor)
             if task is None:
-                record(session, actor, "pick.claim", accepted=False,
-                       reason=_("No pick list is waiting"))
+                record(
+                    session,
+                    actor,
+                    "pick.claim",
+                    accepted=False,
+                    reason=_("No pick list is waiting"),
+                )
                 return None
         for code in cart_totes or ():
             unbound = _next_unbound_order(session, task)
@@ -231,8 +237,12 @@ def _claim_free_task(session: Session, actor: Actor) -> PickTask | None:
                 col(PickTask.claimed_by).is_(None),
                 col(PickTask.status) == TaskStatus.OPEN,
             )
-            .values(claimed_by=actor.operator_id, claimed_at=now, heartbeat_at=now,
-                    status=TaskStatus.CLAIMED)
+            .values(
+                claimed_by=actor.operator_id,
+                claimed_at=now,
+                heartbeat_at=now,
+                status=TaskStatus.CLAIMED,
+            )
             .execution_options(synchronize_session=False)
         )
         if claimed.rowcount != 1:
@@ -255,21 +265,31 @@ def heartbeat(store: Store, actor: Actor, task_id: int) -> ActionResult:
     with store.write() as session:
         renewed = session.exec(
             update(PickTask)
-            .where(col(PickTask.id) == task_id, col(PickTask.claimed_by) == actor.operator_id,
-                   col(PickTask.status).in_(HELD_TASK))
+            .where(
+                col(PickTask.id) == task_id,
+                col(PickTask.claimed_by) == actor.operator_id,
+                col(PickTask.status).in_(HELD_TASK),
+            )
             .values(heartbeat_at=utcnow())
             .execution_options(synchronize_session=False)
         )
         if renewed.rowcount == 1:
             return ActionResult(True)
         reason = _("This pick list is no longer yours — a supervisor released it")
-        record(session, actor, "pick.heartbeat", accepted=False, reason=reason,
-               task_ref=f"PICK-{task_id}")
+        record(
+            session,
+            actor,
+            "pick.heartbeat",
+            accepted=False,
+            reason=reason,
+            task_ref=f"PICK-{task_id}",
+        )
         return ActionResult(False, reason)
 
 
-def release_stale_claims(store: Store, actor: Actor, older_than_s: float | None = None
-                         ) -> ReleasedClaims:
+def release_stale_claims(
+    store: Store, actor: Actor, older_than_s: float | None = None
+) -> ReleasedClaims:
     """A supervisor frees claims whose heartbeat stopped (default: the claim_lease_s setting).
     Progress stays: the next picker takes over the same cart at the same stop."""
     with store.write() as session:
@@ -280,15 +300,19 @@ def release_stale_claims(store: Store, actor: Actor, older_than_s: float | None 
         lease = older_than_s if older_than_s is not None else get_setting(session, "claim_lease_s")
         cutoff = utcnow() - timedelta(seconds=float(lease))
         stale = session.exec(
-            select(PickTask.id).where(PickTask.status == TaskStatus.CLAIMED,
-                                      col(PickTask.heartbeat_at) < cutoff)
+            select(PickTask.id).where(
+                PickTask.status == TaskStatus.CLAIMED, col(PickTask.heartbeat_at) < cutoff
+            )
         ).all()
         released = []
         for task_id in stale:
             freed = session.exec(
                 update(PickTask)
-                .where(col(PickTask.id) == task_id, col(PickTask.status) == TaskStatus.CLAIMED,
-                       col(PickTask.heartbeat_at) < cutoff)
+                .where(
+                    col(PickTask.id) == task_id,
+                    col(PickTask.status) == TaskStatus.CLAIMED,
+                    col(PickTask.heartbeat_at) < cutoff,
+                )
                 .values(**_UNCLAIMED)
                 .execution_options(synchronize_session=False)
             )
@@ -306,20 +330,29 @@ def release_claim(store: Store, actor: Actor, task_id: int) -> ActionResult:
         if not refusal and (task is None or task.status not in HELD_TASK):
             refusal = _("This pick list is not claimed")
         if refusal:
-            record(session, actor, "pick.release", accepted=False, reason=refusal,
-                   task_ref=f"PICK-{task_id}")
+            record(
+                session,
+                actor,
+                "pick.release",
+                accepted=False,
+                reason=refusal,
+                task_ref=f"PICK-{task_id}",
+            )
             return ActionResult(False, refusal)
         assert task is not None
         previous = task.claimed_by
         for key, value in _UNCLAIMED.items():
             setattr(task, key, value)
-        record(session, actor, "pick.release", task_ref=task_ref(task),
-               raw=f"OP {previous}")
+        record(session, actor, "pick.release", task_ref=task_ref(task), raw=f"OP {previous}")
         return ActionResult(True, message=_("Pick list released"))
 
 
-_UNCLAIMED = {"claimed_by": None, "claimed_at": None, "heartbeat_at": None,
-              "status": TaskStatus.OPEN}
+_UNCLAIMED = {
+    "claimed_by": None,
+    "claimed_at": None,
+    "heartbeat_at": None,
+    "status": TaskStatus.OPEN,
+}
 
 
 def _not_supervisor(session: Session, actor: Actor) -> str:
@@ -353,14 +386,16 @@ def resume_task(store: Store, actor: Actor, task_id: int) -> ActionResult:
         return ActionResult(True, message=_("Resumed"))
 
 
-def _refused_action(session: Session, actor: Actor, action: str, reason: str,
-                    task_id: int) -> ActionResult:
+def _refused_action(
+    session: Session, actor: Actor, action: str, reason: str, task_id: int
+) -> ActionResult:
     record(session, actor, action, accepted=False, reason=reason, task_ref=f"PICK-{task_id}")
     return ActionResult(False, reason)
 
 
-def _own_task(session: Session, actor: Actor, task_id: int, *, allow_paused: bool
-              ) -> tuple[PickTask | None, str]:
+def _own_task(
+    session: Session, actor: Actor, task_id: int, *, allow_paused: bool
+) -> tuple[PickTask | None, str]:
     """The task, locked, if this operator holds it; else None and why not."""
     task = session.get(PickTask, task_id, with_for_update=True)
     if task is None:
@@ -391,9 +426,11 @@ def task_view(store: Store, task_id: int) -> TaskView | None:
 
 
 def _stops(session: Session, task: PickTask) -> list[PickStop]:
-    return list(session.exec(
-        select(PickStop).where(PickStop.task_id == task.id).order_by(col(PickStop.seq))
-    ).all())
+    return list(
+        session.exec(
+            select(PickStop).where(PickStop.task_id == task.id).order_by(col(PickStop.seq))
+        ).all()
+    )
 
 
 def _cart(session: Session, stops: list[PickStop]) -> list[tuple[int, str | None]]:
@@ -467,15 +504,17 @@ def _next_unbound_order(session: Session, task: PickTask) -> int | None:
     """The first order (in route order) of a pick-by-order list that has no tote yet."""
     return session.exec(
         select(PickStop.order_id)
-        .where(PickStop.task_id == task.id, col(PickStop.tote_id).is_(None),
-               col(PickStop.order_id).is_not(None))
+        .where(
+            PickStop.task_id == task.id,
+            col(PickStop.tote_id).is_(None),
+            col(PickStop.order_id).is_not(None),
+        )
         .group_by(col(PickStop.order_id))
         .order_by(func.min(PickStop.seq))
     ).first()
 
 
-def _bind_tote(session: Session, actor: Actor, task: PickTask, order_id: int, scan: Scan
-               ) -> str:
+def _bind_tote(session: Session, actor: Actor, task: PickTask, order_id: int, scan: Scan) -> str:
     """Bind the scanned empty tote to `order_id`; the refusal reason, or "" when bound."""
     reason = ""
     if not scan.valid:
@@ -487,10 +526,19 @@ def _bind_tote(session: Session, actor: Actor, task: PickTask, order_id: int, sc
         holder = session.get(Order, tote.order_id)
         if holder is not None and holder.status in TOTE_BUSY_ORDER_STATES:
             reason = _("{tote} still holds {order} — take an empty tote").format(
-                tote=tote.code, order=order_ref(tote.order_id))
+                tote=tote.code, order=order_ref(tote.order_id)
+            )
     if reason or tote is None:
-        record(session, actor, "pick.tote", accepted=False, reason=reason, raw=scan.raw,
-               task_ref=task_ref(task), order_id=order_id)
+        record(
+            session,
+            actor,
+            "pick.tote",
+            accepted=False,
+            reason=reason,
+            raw=scan.raw,
+            task_ref=task_ref(task),
+            order_id=order_id,
+        )
         return reason
     tote.order_id = order_id
     tote.task_id = task.id
@@ -533,8 +581,15 @@ def scan_at_stop(
             return ScanOutcome(False, refusal)
         task, refusal = _own_task(session, actor, task_id, allow_paused=False)
         if task is None:
-            record(session, actor, "pick.scan", accepted=False, reason=refusal, raw=code,
-                   task_ref=f"PICK-{task_id}")
+            record(
+                session,
+                actor,
+                "pick.scan",
+                accepted=False,
+                reason=refusal,
+                raw=code,
+                task_ref=f"PICK-{task_id}",
+            )
             return ScanOutcome(False, refusal)
         task.heartbeat_at = utcnow()
         scan = parse_in_store(session, code)
@@ -545,13 +600,28 @@ def scan_at_stop(
         stop = _current(session, task)
         if stop is None:
             refusal = _("This pick list is complete")
-            record(session, actor, "pick.scan", accepted=False, reason=refusal, raw=code,
-                   task_ref=task_ref(task))
+            record(
+                session,
+                actor,
+                "pick.scan",
+                accepted=False,
+                reason=refusal,
+                raw=code,
+                task_ref=task_ref(task),
+            )
             return ScanOutcome(False, refusal)
         step = _STEPS[StopState(stop.status)]
         refusal, message = step(session, actor, task, stop, scan)
-        record(session, actor, "pick.scan", accepted=not refusal, reason=refusal, raw=code,
-               task_ref=task_ref(task), order_id=stop.order_id)
+        record(
+            session,
+            actor,
+            "pick.scan",
+            accepted=not refusal,
+            reason=refusal,
+            raw=code,
+            task_ref=task_ref(task),
+            order_id=stop.order_id,
+        )
         return _outcome(session, task, refusal, message)
 
 
@@ -562,13 +632,26 @@ def enter_quantity(store: Store, actor: Actor, task_id: int, qty: int) -> ScanOu
         stop = _current(session, task) if task is not None else None
         refusal = refusal or _quantity_refusal(session, stop, qty)
         if refusal or task is None or stop is None:
-            record(session, actor, "pick.qty", accepted=False, reason=refusal, raw=str(qty),
-                   task_ref=f"PICK-{task_id}")
+            record(
+                session,
+                actor,
+                "pick.qty",
+                accepted=False,
+                reason=refusal,
+                raw=str(qty),
+                task_ref=f"PICK-{task_id}",
+            )
             return ScanOutcome(False, refusal)
         task.heartbeat_at = utcnow()
         message = _add_units(session, actor, task, stop, qty)
-        record(session, actor, "pick.qty", raw=str(qty), task_ref=task_ref(task),
-               order_id=stop.order_id)
+        record(
+            session,
+            actor,
+            "pick.qty",
+            raw=str(qty),
+            task_ref=task_ref(task),
+            order_id=stop.order_id,
+        )
         return _outcome(session, task, "", message)
 
 
@@ -588,8 +671,9 @@ def _outcome(session: Session, task: PickTask, refusal: str, message: str) -> Sc
     if refusal:
         return ScanOutcome(False, refusal, stop=view)
     done = task.status == TaskStatus.DONE
-    return ScanOutcome(True, message=_("Pick list complete") if done else message, stop=view,
-                       task_done=done)
+    return ScanOutcome(
+        True, message=_("Pick list complete") if done else message, stop=view, task_done=done
+    )
 
 
 def _current(session: Session, task: PickTask) -> PickStop | None:
@@ -608,25 +692,27 @@ def _stop_location(session: Session, stop: PickStop) -> Location:
     return location
 
 
-def _scan_location(session: Session, actor: Actor, task: PickTask, stop: PickStop,
-                   scan: Scan) -> tuple[str, str]:
+def _scan_location(
+    session: Session, actor: Actor, task: PickTask, stop: PickStop, scan: Scan
+) -> tuple[str, str]:
     location = _stop_location(session, stop)
     if not scan.valid:
         return scan.error or _("Unreadable scan — scan again"), ""
     if scan.kind != ScanKind.LOCATION:
-        return _("Scan the location label first: {location}").format(
-            location=location.code), ""
+        return _("Scan the location label first: {location}").format(location=location.code), ""
     if scan.resolves is None or scan.resolves.id != location.id:
         return _("Wrong location LOC-{scanned} — go to {location}").format(
-            scanned=scan.code, location=location.code), ""
+            scanned=scan.code, location=location.code
+        ), ""
     stop.status = StopState.AT_LOCATION
     sku = session.get(Sku, stop.sku_id)
     assert sku is not None
     return "", _("Pick {qty} × {sku}").format(qty=stop.qty - stop.picked, sku=sku.code)
 
 
-def _scan_item(session: Session, actor: Actor, task: PickTask, stop: PickStop,
-               scan: Scan) -> tuple[str, str]:
+def _scan_item(
+    session: Session, actor: Actor, task: PickTask, stop: PickStop, scan: Scan
+) -> tuple[str, str]:
     sku = session.get(Sku, stop.sku_id)
     assert sku is not None
     remaining = stop.qty - stop.picked
@@ -637,7 +723,8 @@ def _scan_item(session: Session, actor: Actor, task: PickTask, stop: PickStop,
         if scan.resolves is not None and scan.resolves.id == location.id:
             return "", _("Location already scanned — scan the item")
         return _("Wrong location — pick {sku} here at {location}").format(
-            sku=sku.code, location=location.code), ""
+            sku=sku.code, location=location.code
+        ), ""
     if scan.kind not in (ScanKind.PRODUCT, ScanKind.GS1):
         return _("Scan the item: {sku}").format(sku=sku.code), ""
     if scan.resolves is None or scan.resolves.type != "sku":
@@ -645,16 +732,17 @@ def _scan_item(session: Session, actor: Actor, task: PickTask, stop: PickStop,
     if scan.resolves.id != sku.id:
         other = session.get(Sku, scan.resolves.id)
         return _("Wrong item {other} — pick {sku}").format(
-            other=other.code if other else "?", sku=sku.code), ""
+            other=other.code if other else "?", sku=sku.code
+        ), ""
     units = scan.resolves.quantity
     if units > remaining:
-        return _("This barcode counts {units} but only {remaining} remain — scan single "
-                 "items").format(units=units, remaining=remaining), ""
+        return _(
+            "This barcode counts {units} but only {remaining} remain — scan single items"
+        ).format(units=units, remaining=remaining), ""
     return "", _add_units(session, actor, task, stop, units)
 
 
-def _add_units(session: Session, actor: Actor, task: PickTask, stop: PickStop, units: int
-               ) -> str:
+def _add_units(session: Session, actor: Actor, task: PickTask, stop: PickStop, units: int) -> str:
     stop.picked += units
     if stop.picked < stop.qty:
         return _("{picked} of {qty} — scan the next").format(picked=stop.picked, qty=stop.qty)
@@ -666,18 +754,21 @@ def _add_units(session: Session, actor: Actor, task: PickTask, stop: PickStop, u
     return _("Stop done")
 
 
-def _scan_tote(session: Session, actor: Actor, task: PickTask, stop: PickStop,
-               scan: Scan) -> tuple[str, str]:
+def _scan_tote(
+    session: Session, actor: Actor, task: PickTask, stop: PickStop, scan: Scan
+) -> tuple[str, str]:
     tote = session.get(Tote, stop.tote_id) if stop.tote_id else None
     assert tote is not None
     if not scan.valid:
         return scan.error or _("Unreadable scan — scan again"), ""
     if scan.kind != ScanKind.TOTE:
         return _("All {qty} in hand — scan the tote {tote}").format(
-            qty=stop.qty, tote=tote.code), ""
+            qty=stop.qty, tote=tote.code
+        ), ""
     if scan.resolves is None or scan.resolves.id != tote.id:
         return _("Wrong tote TOTE-{scanned} — this goes in {tote}").format(
-            scanned=scan.code, tote=tote.code), ""
+            scanned=scan.code, tote=tote.code
+        ), ""
     _confirm_stop(session, actor, task, stop)
     return "", _("In {tote}").format(tote=tote.code)
 
@@ -692,8 +783,9 @@ _STEPS = {
 # --- confirming a stop ------------------------------------------------------------------------
 
 
-def stop_allocations(session: Session, stop: PickStop, wave_id: int
-                     ) -> list[tuple[Allocation, OrderLine]]:
+def stop_allocations(
+    session: Session, stop: PickStop, wave_id: int
+) -> list[tuple[Allocation, OrderLine]]:
     """The allocations a stop picks for, locked, oldest first: its own allocation, else the
     wave's not fully picked allocations on its stock (of its order, on a pick-by-order stop)."""
     query = (
@@ -728,7 +820,8 @@ def _confirm_stop(session: Session, actor: Actor, task: PickTask, stop: PickStop
         left -= take
         if by_order:
             session.exec(
-                update(OrderLine).where(col(OrderLine.id) == line.id)
+                update(OrderLine)
+                .where(col(OrderLine.id) == line.id)
                 .values(picked=OrderLine.picked + take)
                 .execution_options(synchronize_session=False)
             )
@@ -736,13 +829,22 @@ def _confirm_stop(session: Session, actor: Actor, task: PickTask, stop: PickStop
     stock = session.get(Stock, stop.stock_id)
     assert stock is not None
     session.exec(
-        update(Stock).where(col(Stock.id) == stop.stock_id)
+        update(Stock)
+        .where(col(Stock.id) == stop.stock_id)
         .values(on_hand=Stock.on_hand - units, allocated=Stock.allocated - units)
         .execution_options(synchronize_session=False)
     )
-    session.add(StockMove(sku_id=stop.sku_id, location_id=stock.location_id, batch=stock.batch,
-                          delta=-units, reason="pick", ref=task_ref(task),
-                          operator_id=actor.operator_id))
+    session.add(
+        StockMove(
+            sku_id=stop.sku_id,
+            location_id=stock.location_id,
+            batch=stock.batch,
+            delta=-units,
+            reason="pick",
+            ref=task_ref(task),
+            operator_id=actor.operator_id,
+        )
+    )
     stop.status = StopState.DONE
     session.flush()
     for order_id in touched_orders:
@@ -752,7 +854,8 @@ def _confirm_stop(session: Session, actor: Actor, task: PickTask, stop: PickStop
 
 def order_fully_picked(session: Session, order_id: int) -> bool:
     missing = session.exec(
-        select(func.count()).select_from(OrderLine)
+        select(func.count())
+        .select_from(OrderLine)
         .where(OrderLine.order_id == order_id, col(OrderLine.picked) < col(OrderLine.qty))
     ).one()
     return missing == 0
@@ -783,7 +886,9 @@ def advance(session: Session, task: PickTask) -> None:
 def update_wave_progress(session: Session, wave_id: int) -> None:
     """picking → done (pick-by-order) or → sorting → done (batch), as DESIGN.md's states say."""
     unfinished = session.exec(
-        select(func.count()).select_from(PickTask).where(
+        select(func.count())
+        .select_from(PickTask)
+        .where(
             PickTask.wave_id == wave_id,
             col(PickTask.status).not_in((TaskStatus.DONE, TaskStatus.CANCELLED)),
         )
@@ -829,8 +934,15 @@ def short_pick(store: Store, actor: Actor, task_id: int, found_qty: int) -> Shor
         stop = _current(session, task) if task is not None else None
         refusal = refusal or _short_refusal(stop, found_qty)
         if refusal or task is None or stop is None:
-            record(session, actor, "pick.short", accepted=False, reason=refusal,
-                   raw=str(found_qty), task_ref=f"PICK-{task_id}")
+            record(
+                session,
+                actor,
+                "pick.short",
+                accepted=False,
+                reason=refusal,
+                raw=str(found_qty),
+                task_ref=f"PICK-{task_id}",
+            )
             return ShortOutcome(False, refusal)
         task.heartbeat_at = utcnow()
         missing = stop.qty - found_qty
@@ -842,10 +954,17 @@ def short_pick(store: Store, actor: Actor, task_id: int, found_qty: int) -> Shor
         moved_to, unrecovered = _reallocate(session, task, stop, shorted)
         for order_id, units in unrecovered.items():
             _flag_order(session, actor, task, order_id, sku, units, location)
-        record(session, actor, "pick.short", raw=str(found_qty), task_ref=task_ref(task),
-               order_id=stop.order_id,
-               reason=_("{missing} × {sku} missing at {location}").format(
-                   missing=missing, sku=sku.code, location=location.code))
+        record(
+            session,
+            actor,
+            "pick.short",
+            raw=str(found_qty),
+            task_ref=task_ref(task),
+            order_id=stop.order_id,
+            reason=_("{missing} × {sku} missing at {location}").format(
+                missing=missing, sku=sku.code, location=location.code
+            ),
+        )
         stop.qty = found_qty
         _settle_after_short(session, actor, task, stop)
         lost = sum(unrecovered.values())
@@ -853,8 +972,13 @@ def short_pick(store: Store, actor: Actor, task_id: int, found_qty: int) -> Shor
             message = _("Get the rest at {locations}").format(locations=", ".join(moved_to))
         else:
             message = _("Shortage recorded — the supervisor is told")
-        return ShortOutcome(True, message=message, moved_to=tuple(moved_to), unrecovered=lost,
-                            stop=_stop_view(session, task))
+        return ShortOutcome(
+            True,
+            message=message,
+            moved_to=tuple(moved_to),
+            unrecovered=lost,
+            stop=_stop_view(session, task),
+        )
 
 
 def _short_refusal(stop: PickStop | None, found_qty: int) -> str:
@@ -862,12 +986,12 @@ def _short_refusal(stop: PickStop | None, found_qty: int) -> str:
         return _("Scan the location first, then report the short")
     if not stop.picked <= found_qty < stop.qty:
         return _("Enter how many are there: {low} to {high}").format(
-            low=stop.picked, high=stop.qty - 1)
+            low=stop.picked, high=stop.qty - 1
+        )
     return ""
 
 
-def _settle_after_short(session: Session, actor: Actor, task: PickTask, stop: PickStop
-                        ) -> None:
+def _settle_after_short(session: Session, actor: Actor, task: PickTask, stop: PickStop) -> None:
     if stop.qty == 0:
         stop.status = StopState.SHORT
         advance(session, task)
@@ -878,8 +1002,9 @@ def _settle_after_short(session: Session, actor: Actor, task: PickTask, stop: Pi
             _confirm_stop(session, actor, task, stop)
 
 
-def _shrink_allocations(session: Session, task: PickTask, stop: PickStop, missing: int
-                        ) -> dict[int, int]:
+def _shrink_allocations(
+    session: Session, task: PickTask, stop: PickStop, missing: int
+) -> dict[int, int]:
     """Take `missing` units off the stop's allocations (newest first) and the stock's
     allocated count; the units taken per order line."""
     shorted: dict[int, int] = {}
@@ -895,15 +1020,17 @@ def _shrink_allocations(session: Session, task: PickTask, stop: PickStop, missin
         if left == 0:
             break
     session.exec(
-        update(Stock).where(col(Stock.id) == stop.stock_id)
+        update(Stock)
+        .where(col(Stock.id) == stop.stock_id)
         .values(allocated=Stock.allocated - (missing - left))
         .execution_options(synchronize_session=False)
     )
     return shorted
 
 
-def _reallocate(session: Session, task: PickTask, stop: PickStop, shorted: dict[int, int]
-                ) -> tuple[list[str], dict[int, int]]:
+def _reallocate(
+    session: Session, task: PickTask, stop: PickStop, shorted: dict[int, int]
+) -> tuple[list[str], dict[int, int]]:
     """Allocate the shorted units elsewhere (one location for all if one can, then earliest
     expiry, then oldest stock), add the stops right after this one; the location codes and the
     units per order that no location could give."""
@@ -941,8 +1068,9 @@ def _reallocate(session: Session, task: PickTask, stop: PickStop, shorted: dict[
     return codes, unrecovered
 
 
-def _add_to_stop(new_stops: dict[int, PickStop], stop: PickStop, stock: Stock,
-                 allocation: Allocation, take: int) -> None:
+def _add_to_stop(
+    new_stops: dict[int, PickStop], stop: PickStop, stock: Stock, allocation: Allocation, take: int
+) -> None:
     """One new stop per stock; a stop picking for one allocation names it."""
     assert stock.id is not None
     existing = new_stops.get(stock.id)
@@ -951,21 +1079,38 @@ def _add_to_stop(new_stops: dict[int, PickStop], stop: PickStop, stock: Stock,
         existing.allocation_id = None
         return
     new_stops[stock.id] = PickStop(
-        task_id=stop.task_id, seq=0, allocation_id=allocation.id, stock_id=stock.id,
-        sku_id=stop.sku_id, order_id=stop.order_id, tote_id=stop.tote_id, qty=take,
+        task_id=stop.task_id,
+        seq=0,
+        allocation_id=allocation.id,
+        stock_id=stock.id,
+        sku_id=stop.sku_id,
+        order_id=stop.order_id,
+        tote_id=stop.tote_id,
+        qty=take,
     )
 
 
 def _free_stock(session: Session, stop: PickStop, wanted: int) -> list[Stock]:
     free = col(Stock.on_hand) - col(Stock.allocated)
-    return list(session.exec(
-        select(Stock)
-        .join(Location, col(Location.id) == Stock.location_id)
-        .where(Stock.sku_id == stop.sku_id, col(Stock.id) != stop.stock_id,
-               col(Location.pickable).is_(True), free > 0)
-        .order_by((free >= wanted).desc(), col(Stock.expiry).is_(None), col(Stock.expiry),
-                  col(Stock.received_at), col(Stock.id))
-    ).all())
+    return list(
+        session.exec(
+            select(Stock)
+            .join(Location, col(Location.id) == Stock.location_id)
+            .where(
+                Stock.sku_id == stop.sku_id,
+                col(Stock.id) != stop.stock_id,
+                col(Location.pickable).is_(True),
+                free > 0,
+            )
+            .order_by(
+                (free >= wanted).desc(),
+                col(Stock.expiry).is_(None),
+                col(Stock.expiry),
+                col(Stock.received_at),
+                col(Stock.id),
+            )
+        ).all()
+    )
 
 
 def _reserve(session: Session, stock: Stock, qty: int) -> bool:
@@ -982,25 +1127,43 @@ def _reserve(session: Session, stock: Stock, qty: int) -> bool:
 def _queue_count(session: Session, location: Location, sku: Sku, missing: int) -> None:
     """A count task for the location, unless one is already open for this SKU there."""
     existing = session.exec(
-        select(FloorTask).where(FloorTask.kind == "count", FloorTask.status == "open",
-                                FloorTask.location_id == location.id,
-                                FloorTask.sku_id == sku.id)
+        select(FloorTask).where(
+            FloorTask.kind == "count",
+            FloorTask.status == "open",
+            FloorTask.location_id == location.id,
+            FloorTask.sku_id == sku.id,
+        )
     ).first()
     if existing is not None:
         existing.qty += missing
         return
-    session.add(FloorTask(kind="count", location_id=location.id, sku_id=sku.id, qty=missing,
-                          reason=_("Short pick: {missing} × {sku} not found").format(
-                              missing=missing, sku=sku.code)))
+    session.add(
+        FloorTask(
+            kind="count",
+            location_id=location.id,
+            sku_id=sku.id,
+            qty=missing,
+            reason=_("Short pick: {missing} × {sku} not found").format(
+                missing=missing, sku=sku.code
+            ),
+        )
+    )
 
 
-def _flag_order(session: Session, actor: Actor, task: PickTask, order_id: int, sku: Sku,
-                units: int, location: Location) -> None:
+def _flag_order(
+    session: Session,
+    actor: Actor,
+    task: PickTask,
+    order_id: int,
+    sku: Sku,
+    units: int,
+    location: Location,
+) -> None:
     order = session.get(Order, order_id, with_for_update=True)
     assert order is not None
     note = _("Short {units} × {sku} (not at {location}, none free elsewhere)").format(
-        units=units, sku=sku.code, location=location.code)
+        units=units, sku=sku.code, location=location.code
+    )
     order.hold_reason = f"{order.hold_reason}; {note}" if order.hold_reason else note
     order.updated_at = utcnow()
-    record(session, actor, "pick.shortage", reason=note, task_ref=task_ref(task),
-           order_id=order_id)
+    record(session, actor, "pick.shortage", reason=note, task_ref=task_ref(task), order_id=order_id)

@@ -84,9 +84,15 @@ def wall_slots(store: Store, wall: int) -> list[SlotView]:
         views = []
         for slot in slots:
             placed, needed = _order_units(session, slot.order_id) if slot.order_id else (0, 0)
-            views.append(SlotView(slot.code, slot.status,
-                                  order_ref(slot.order_id) if slot.order_id else None,
-                                  placed, needed))
+            views.append(
+                SlotView(
+                    slot.code,
+                    slot.status,
+                    order_ref(slot.order_id) if slot.order_id else None,
+                    placed,
+                    needed,
+                )
+            )
         return views
 
 
@@ -100,10 +106,16 @@ def held_item(store: Store, actor: Actor) -> SortOutcome | None:
         held = parse_in_store(session, pending.raw)
         sku = session.get(Sku, held.resolves.id) if held.resolves is not None else None
         placed, needed = _order_units(session, pending.order_id)
-        return SortOutcome(True, message=_("Put it in {slot}").format(slot=pending.task_ref),
-                           slot_code=pending.task_ref, order_ref=order_ref(pending.order_id),
-                           sku_code=sku.code if sku else None, sku_name=sku.name if sku else None,
-                           placed=placed, needed=needed)
+        return SortOutcome(
+            True,
+            message=_("Put it in {slot}").format(slot=pending.task_ref),
+            slot_code=pending.task_ref,
+            order_ref=order_ref(pending.order_id),
+            sku_code=sku.code if sku else None,
+            sku_name=sku.name if sku else None,
+            placed=placed,
+            needed=needed,
+        )
 
 
 def sort_item(
@@ -132,14 +144,22 @@ def sort_item(
         slot = _slot_of(session, order.id) or _bind_free_slot(session, wall, order.id)
         if slot is None:
             refusal = _("Wall {wall} is full — pack a ready slot first").format(wall=wall)
-            record(session, actor, SORT, accepted=False, reason=refusal, raw=code,
-                   order_id=order.id)
+            record(
+                session, actor, SORT, accepted=False, reason=refusal, raw=code, order_id=order.id
+            )
             return SortOutcome(False, refusal, sku_code=sku.code, sku_name=sku.name)
         record(session, actor, SORT, raw=code, task_ref=slot.code, order_id=order.id)
         placed, needed = _order_units(session, order.id)
-        return SortOutcome(True, message=_("Put it in {slot}").format(slot=slot.code),
-                           slot_code=slot.code, order_ref=order_ref(order.id), sku_code=sku.code,
-                           sku_name=sku.name, placed=placed, needed=needed)
+        return SortOutcome(
+            True,
+            message=_("Put it in {slot}").format(slot=slot.code),
+            slot_code=slot.code,
+            order_ref=order_ref(order.id),
+            sku_code=sku.code,
+            sku_name=sku.name,
+            placed=placed,
+            needed=needed,
+        )
 
 
 def confirm_slot(
@@ -178,7 +198,8 @@ def _single_item(session: Session, scan: Scan) -> tuple[Sku | None, str]:
         return None, _("Unknown barcode — not an item of this warehouse")
     if scan.resolves.quantity > 1:
         return None, _("This is a case of {n}: open it and scan each item").format(
-            n=scan.resolves.quantity)
+            n=scan.resolves.quantity
+        )
     sku = session.get(Sku, scan.resolves.id)
     assert sku is not None
     return sku, ""
@@ -190,8 +211,9 @@ def _order_needing(session: Session, wall: int, sku_id: int) -> Order | None:
     return session.exec(
         _needing(sku_id)
         .where(or_(col(WallSlot.id).is_(None), WallSlot.wall == wall))
-        .order_by(col(WallSlot.id).is_(None), col(Wave.id), col(Order.priority).desc(),
-                  col(Order.id))
+        .order_by(
+            col(WallSlot.id).is_(None), col(Wave.id), col(Order.priority).desc(), col(Order.id)
+        )
         .limit(1)
     ).first()
 
@@ -199,7 +221,9 @@ def _order_needing(session: Session, wall: int, sku_id: int) -> Order | None:
 def _wall_needing(session: Session, sku_id: int) -> int | None:
     """The other wall whose order still needs `sku_id`, if one does."""
     wall: int | None = session.exec(
-        _needing(sku_id).where(col(WallSlot.id).is_not(None)).with_only_columns(WallSlot.wall)
+        _needing(sku_id)
+        .where(col(WallSlot.id).is_not(None))
+        .with_only_columns(WallSlot.wall)
         .limit(1)
     ).first()
     return wall
@@ -239,15 +263,19 @@ def _slot_of(session: Session, order_id: int) -> WallSlot | None:
 def _bind_free_slot(session: Session, wall: int, order_id: int) -> WallSlot | None:
     free = session.exec(
         select(WallSlot.id)
-        .where(WallSlot.wall == wall, WallSlot.status == SLOT_FREE,
-               col(WallSlot.order_id).is_(None))
+        .where(
+            WallSlot.wall == wall, WallSlot.status == SLOT_FREE, col(WallSlot.order_id).is_(None)
+        )
         .order_by(col(WallSlot.slot))
     ).all()
     for slot_id in free:
         bound = session.exec(
             update(WallSlot)
-            .where(col(WallSlot.id) == slot_id, col(WallSlot.order_id).is_(None),
-                   col(WallSlot.status) == SLOT_FREE)
+            .where(
+                col(WallSlot.id) == slot_id,
+                col(WallSlot.order_id).is_(None),
+                col(WallSlot.status) == SLOT_FREE,
+            )
             .values(order_id=order_id, status=SLOT_FILLING)
             .execution_options(synchronize_session=False)
         )
@@ -266,8 +294,11 @@ def _set_aside(session: Session, actor: Actor, sku: Sku, code: str) -> SortOutco
 def _pending_sort(session: Session, actor: Actor) -> Journal | None:
     latest = session.exec(
         select(Journal)
-        .where(Journal.operator_id == actor.operator_id, col(Journal.accepted).is_(True),
-               col(Journal.action).in_((SORT, CONFIRM)))
+        .where(
+            Journal.operator_id == actor.operator_id,
+            col(Journal.accepted).is_(True),
+            col(Journal.action).in_((SORT, CONFIRM)),
+        )
         .order_by(col(Journal.id).desc())
         .limit(1)
     ).first()
@@ -281,12 +312,14 @@ def _slot_refusal(scan: Scan, slot: WallSlot | None, expected: str) -> str:
         return _("Put the item in {slot} and scan the slot").format(slot=expected)
     if slot is None or scan.resolves is None or scan.resolves.id != slot.id:
         return _("Wrong slot WALL-{scanned} — put it in {slot}").format(
-            scanned=scan.code, slot=expected)
+            scanned=scan.code, slot=expected
+        )
     return ""
 
 
-def _place(session: Session, actor: Actor, pending: Journal, slot: WallSlot, code: str
-           ) -> SortOutcome:
+def _place(
+    session: Session, actor: Actor, pending: Journal, slot: WallSlot, code: str
+) -> SortOutcome:
     order_id = pending.order_id
     assert order_id is not None
     held = parse_in_store(session, pending.raw)
@@ -298,11 +331,11 @@ def _place(session: Session, actor: Actor, pending: Journal, slot: WallSlot, cod
     ).first()
     if line is None or slot.order_id != order_id or _unsorted(session, line) <= 0:
         reason = _("That item is no longer needed here — scan it again")
-        record(session, actor, CONFIRM, accepted=False, reason=reason, raw=code,
-               order_id=order_id)
+        record(session, actor, CONFIRM, accepted=False, reason=reason, raw=code, order_id=order_id)
         return SortOutcome(False, reason, slot_code=slot.code)
     session.exec(
-        update(OrderLine).where(col(OrderLine.id) == line.id)
+        update(OrderLine)
+        .where(col(OrderLine.id) == line.id)
         .values(picked=OrderLine.picked + 1)
         .execution_options(synchronize_session=False)
     )
@@ -320,17 +353,26 @@ def _place(session: Session, actor: Actor, pending: Journal, slot: WallSlot, cod
     session.flush()
     update_wave_progress(session, order.wave_id)
     placed, needed = _order_units(session, order_id)
-    message = (_("{slot} complete — ready for packing") if ready
-               else _("In {slot}")).format(slot=slot.code)
-    return SortOutcome(True, message=message, slot_code=slot.code, order_ref=order_ref(order_id),
-                       slot_ready=ready, placed=placed, needed=needed)
+    message = (_("{slot} complete — ready for packing") if ready else _("In {slot}")).format(
+        slot=slot.code
+    )
+    return SortOutcome(
+        True,
+        message=message,
+        slot_code=slot.code,
+        order_ref=order_ref(order_id),
+        slot_ready=ready,
+        placed=placed,
+        needed=needed,
+    )
 
 
 def _unsorted(session: Session, line: OrderLine) -> int:
     """Units of a line picked off the shelves but not yet in its slot."""
     picked = session.exec(
-        select(func.coalesce(func.sum(Allocation.picked), 0))
-        .where(Allocation.order_line_id == line.id)
+        select(func.coalesce(func.sum(Allocation.picked), 0)).where(
+            Allocation.order_line_id == line.id
+        )
     ).one()
     sorted_ = session.exec(select(OrderLine.picked).where(OrderLine.id == line.id)).one()
     return int(picked) - int(sorted_)
@@ -338,8 +380,8 @@ def _unsorted(session: Session, line: OrderLine) -> int:
 
 def _order_units(session: Session, order_id: int) -> tuple[int, int]:
     placed, needed = session.exec(
-        select(func.coalesce(func.sum(OrderLine.picked), 0),
-               func.coalesce(func.sum(OrderLine.qty), 0))
-        .where(OrderLine.order_id == order_id)
+        select(
+            func.coalesce(func.sum(OrderLine.picked), 0), func.coalesce(func.sum(OrderLine.qty), 0)
+        ).where(OrderLine.order_id == order_id)
     ).one()
     return int(placed), int(needed)

@@ -118,9 +118,7 @@ def _value_refusal(name: str, value: Any) -> str:
         except ValueError as error:
             return _("layout: {problem}").format(problem=error)
     if name.endswith("_colour") and value and not _HEX_COLOUR.fullmatch(value):
-        return _("{name}: a colour is written #rrggbb, or empty for the theme's").format(
-            name=name
-        )
+        return _("{name}: a colour is written #rrggbb, or empty for the theme's").format(name=name)
     if name == "timezone":
         try:
             ZoneInfo(value)
@@ -145,8 +143,7 @@ def change_setting(store: Store, actor: Actor, key: str, value: Any) -> str:
         return refusal
     with store.write() as session:
         set_setting(session, key, value)
-        record(session, actor, "setting.set",
-               raw=f"{key}={json.dumps(value, ensure_ascii=False)}")
+        record(session, actor, "setting.set", raw=f"{key}={json.dumps(value, ensure_ascii=False)}")
     return ""
 
 

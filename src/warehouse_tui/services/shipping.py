@@ -103,13 +103,17 @@ def withdraw_fulfilment(session: Session, order: Order) -> None:
         key = f"void:{event.idempotency_key}"
         if session.exec(select(Outbox.id).where(Outbox.idempotency_key == key)).first():
             continue
-        session.add(Outbox(
-            shop=order.shop,
-            event="fulfilment-void",
-            payload={"shop_order_id": order.shop_order_id,
-                     "tracking_numbers": event.payload["tracking_numbers"]},
-            idempotency_key=key,
-        ))
+        session.add(
+            Outbox(
+                shop=order.shop,
+                event="fulfilment-void",
+                payload={
+                    "shop_order_id": order.shop_order_id,
+                    "tracking_numbers": event.payload["tracking_numbers"],
+                },
+                idempotency_key=key,
+            )
+        )
 
 
 def fulfilment_payload(session: Session, order: Order) -> dict[str, object]:
@@ -195,9 +199,7 @@ def load_parcel(
 ) -> LoadResult:
     """Scan one parcel (PCL- label or tracking number) onto `carrier_code`'s truck."""
     with store.write() as session:
-        refusal = refuse_double_trigger(
-            session, actor, LOAD_ACTION, carrier_code, code, scanned_at
-        )
+        refusal = refuse_double_trigger(session, actor, LOAD_ACTION, carrier_code, code, scanned_at)
         if refusal:
             return LoadResult(False, refusal)
         result = _load(session, carrier_code, code)

@@ -131,9 +131,11 @@ def wave_board(store: Store, now: datetime | None = None) -> Board:
                     "done"
                 ),
             )
-            .where(col(PickStop.task_id).in_(
-                select(PickTask.id).where(col(PickTask.status).in_(HELD_LISTS))
-            ))
+            .where(
+                col(PickStop.task_id).in_(
+                    select(PickTask.id).where(col(PickTask.status).in_(HELD_LISTS))
+                )
+            )
             .group_by(PickStop.task_id)
             .subquery()
         )
@@ -153,8 +155,9 @@ def wave_board(store: Store, now: datetime | None = None) -> Board:
             .order_by(col(PickTask.heartbeat_at).asc().nulls_first(), PickTask.id)
         ).all()
     return Board(
-        waves=tuple(WaveRow(*(int(v) if i >= 3 else v for i, v in enumerate(row)))
-                    for row in waves),
+        waves=tuple(
+            WaveRow(*(int(v) if i >= 3 else v for i, v in enumerate(row))) for row in waves
+        ),
         claims=tuple(_claim_row(row, now, lease_s) for row in claims),
     )
 
@@ -163,5 +166,13 @@ def _claim_row(row: tuple, now: datetime, lease_s: float) -> ClaimRow:  # type: 
     task_id, wave_id, picker, status, done, stops, heartbeat_at = row
     beat = as_utc(heartbeat_at)
     quiet_s = max(0.0, (now - beat).total_seconds()) if beat is not None else lease_s
-    return ClaimRow(task_id, wave_id, picker, status, int(done), int(stops), quiet_s,
-                    stale=status == TaskStatus.CLAIMED and quiet_s >= lease_s)
+    return ClaimRow(
+        task_id,
+        wave_id,
+        picker,
+        status,
+        int(done),
+        int(stops),
+        quiet_s,
+        stale=status == TaskStatus.CLAIMED and quiet_s >= lease_s,
+    )

@@ -110,8 +110,9 @@ class WaveRules:
             if limit is not None and limit < 1:
                 raise ValueError(_("{name} must be at least 1").format(name=name))
         if self.due_by is not None and _local_time(self.due_by) is None:
-            raise ValueError(_("due-by is a local time written HH:MM, not {value!r}").format(
-                value=self.due_by))
+            raise ValueError(
+                _("due-by is a local time written HH:MM, not {value!r}").format(value=self.due_by)
+            )
 
     def as_dict(self) -> dict[str, Any]:
         return {key: value for key, value in asdict(self).items() if value is not None}
@@ -215,15 +216,24 @@ def release_wave(store: Store, actor: Actor, rules: WaveRules) -> dict[str, Any]
                 raise
     reason = _("Stock or orders kept changing while releasing; try again")
     with store.write() as session:
-        record(session, actor, "wave-release", accepted=False, reason=reason,
-               raw=_rules_text(rules))
+        record(
+            session, actor, "wave-release", accepted=False, reason=reason, raw=_rules_text(rules)
+        )
     return _refusal(reason)
 
 
 def _refusal(reason: str) -> dict[str, Any]:
     empty = {"best": 0.0, "s_shape": 0.0, "pick_by_order": 0.0}
-    return {"orders": 0, "lines": 0, "picks": 0, "batches": 0, "walk_m": empty, "wave": None,
-            "accepted": False, "reason": reason}
+    return {
+        "orders": 0,
+        "lines": 0,
+        "picks": 0,
+        "batches": 0,
+        "walk_m": empty,
+        "wave": None,
+        "accepted": False,
+        "reason": reason,
+    }
 
 
 def _rules_text(rules: WaveRules) -> str:
@@ -235,13 +245,20 @@ def _release(session: Session, actor: Actor, rules: WaveRules) -> dict[str, Any]
     plan = plan_wave(session, rules)
     if not plan.order_ids:
         reason = _("No ready order matches these wave rules")
-        record(session, actor, "wave-release", accepted=False, reason=reason,
-               raw=_rules_text(rules))
+        record(
+            session, actor, "wave-release", accepted=False, reason=reason, raw=_rules_text(rules)
+        )
         return _refusal(reason)
     now = utcnow()
-    wave = Wave(status=WaveStatus.RELEASED, strategy=rules.strategy, rules=rules.as_dict(),
-                walk_m=round(plan.best_m, 1), created_by=actor.operator_id, created_at=now,
-                released_at=now)
+    wave = Wave(
+        status=WaveStatus.RELEASED,
+        strategy=rules.strategy,
+        rules=rules.as_dict(),
+        walk_m=round(plan.best_m, 1),
+        created_by=actor.operator_id,
+        created_at=now,
+        released_at=now,
+    )
     session.add(wave)
     session.flush()
     assert wave.id is not None
@@ -275,8 +292,13 @@ def _release_orders(
         "WHERE id = :id AND status = :ready"
     )
     for order_id in sorted(order_ids):
-        values = {"released": OrderStatus.RELEASED.value, "ready": OrderStatus.READY.value,
-                  "wave": wave_id, "now": now, "id": order_id}
+        values = {
+            "released": OrderStatus.RELEASED.value,
+            "ready": OrderStatus.READY.value,
+            "wave": wave_id,
+            "now": now,
+            "id": order_id,
+        }
         if session.execute(statement, values).rowcount != 1:
             raise _Conflict
 
@@ -295,8 +317,10 @@ def _insert_tasks(
     carts: Sequence[PlannedCart],
     allocation_ids: dict[PlannedPick, int],
 ) -> None:
-    tasks = [PickTask(wave_id=wave_id, strategy=strategy, route_m=round(cart.route_m, 1))
-             for cart in carts]
+    tasks = [
+        PickTask(wave_id=wave_id, strategy=strategy, route_m=round(cart.route_m, 1))
+        for cart in carts
+    ]
     session.add_all(tasks)
     session.flush()
     session.add_all(
@@ -392,8 +416,9 @@ def choose_lots(
     while remaining > 0:
         for index, lot in enumerate(pool):
             amount = min(free[lot.stock_id], remaining)
-            rest = sorted((free[other.stock_id] for other in pool if other is not lot),
-                          reverse=True)
+            rest = sorted(
+                (free[other.stock_id] for other in pool if other is not lot), reverse=True
+            )
             if remaining - amount <= sum(rest[: slots - 1]):
                 chosen.append((lot, amount))
                 remaining -= amount
@@ -492,8 +517,9 @@ def _allocate_unit(unit: _Unit, allocator: Allocator) -> list[PlannedPick] | Non
 def _cart(
     batch: Batch, chosen: Sequence[tuple[_Unit, list[PlannedPick]]], strategy: str
 ) -> PlannedCart:
-    in_route_order = [chosen[batch.picks[k].order_id][1][batch.picks[k].line]
-                      for k in batch.route.sequence]
+    in_route_order = [
+        chosen[batch.picks[k].order_id][1][batch.picks[k].line] for k in batch.route.sequence
+    ]
     if strategy == Strategy.PICK_BY_ORDER:
         stops = tuple(
             PlannedStop(p.stock_id, p.sku_id, p.qty, p.point, p.order_id, p) for p in in_route_order
@@ -509,9 +535,7 @@ def _cart(
     return PlannedCart(order_ids, stops, batch.route.length, batch.s_shape_length)
 
 
-def plan_carts(
-    layout: Layout, orders: Sequence[BatchOrder], capacity: CartCapacity
-) -> BatchPlan:
+def plan_carts(layout: Layout, orders: Sequence[BatchOrder], capacity: CartCapacity) -> BatchPlan:
     """`plan_batches` over the wave's `savings_chunks`, put back together."""
     parts = [plan_batches(layout, chunk, capacity) for chunk in savings_chunks(layout, orders)]
     return BatchPlan(
@@ -571,9 +595,7 @@ def _candidate_units(session: Session, rules: WaveRules) -> list[_Unit]:
     for row in orders:
         if row.merge_group in waiting:
             continue
-        deadline = (
-            as_utc(row.ship_by) or cutoffs.get((row.carrier, row.service)) or _FAR_FUTURE
-        )
+        deadline = as_utc(row.ship_by) or cutoffs.get((row.carrier, row.service)) or _FAR_FUTURE
         key = row.merge_group if row.merge_group is not None else row.id
         unit = grouped.setdefault(key, _Unit([], [], deadline, row.priority))
         unit.order_ids.append(row.id)
@@ -604,8 +626,10 @@ def _read_lines(session: Session, units: Sequence[_Unit]) -> None:
             select(
                 OrderLine.order_id, OrderLine.id, OrderLine.sku_id, OrderLine.qty - OrderLine.picked
             )
-            .where(OrderLine.order_id.in_(ids[start : start + _LINE_PAGE]),
-                   OrderLine.sku_id.is_not(None))
+            .where(
+                OrderLine.order_id.in_(ids[start : start + _LINE_PAGE]),
+                OrderLine.sku_id.is_not(None),
+            )
             .order_by(OrderLine.id),
         )
         for order_id, line_id, sku_id, qty in rows:
@@ -665,8 +689,15 @@ def _free_lots(session: Session, zone: str | None) -> tuple[list[Lot], dict[int,
     for stock_id, sku_id, expiry, received_at, available, aisle, position in rows_of(
         session, query
     ):
-        lots.append(Lot(stock_id, sku_id, expiry, as_utc(received_at) or _FAR_FUTURE,
-                        PickPoint(aisle, float(position))))
+        lots.append(
+            Lot(
+                stock_id,
+                sku_id,
+                expiry,
+                as_utc(received_at) or _FAR_FUTURE,
+                PickPoint(aisle, float(position)),
+            )
+        )
         free[stock_id] = int(available)
     return lots, free
 
@@ -684,9 +715,11 @@ def _cart_capacity(session: Session, strategy: str) -> CartCapacity:
     """Pick-by-order: the cart's totes. Batch: the put wall's slots (one per order)."""
     volume = float(get_setting(session, "cart_volume_l"))
     if strategy == Strategy.BATCH:
-        slots = session.execute(
-            select(func.count()).select_from(WallSlot).group_by(WallSlot.wall)
-        ).scalars().all()
+        slots = (
+            session.execute(select(func.count()).select_from(WallSlot).group_by(WallSlot.wall))
+            .scalars()
+            .all()
+        )
         if slots:
             return CartCapacity(max(slots), volume)
     return CartCapacity(int(get_setting(session, "cart_totes")), volume)
@@ -716,9 +749,9 @@ def resume_wave(store: Store, actor: Actor, wave_id: int) -> WaveResult:
         if wave is None or wave.status != WaveStatus.PAUSED:
             return _refuse(session, actor, "wave-resume", wave_id, wave)
         started = session.execute(
-            select(func.count()).select_from(PickTask).where(
-                PickTask.wave_id == wave_id, PickTask.status != TaskStatus.OPEN
-            )
+            select(func.count())
+            .select_from(PickTask)
+            .where(PickTask.wave_id == wave_id, PickTask.status != TaskStatus.OPEN)
         ).scalar_one()
         wave.status = WaveStatus.PICKING if started else WaveStatus.RELEASED
         record(session, actor, "wave-resume", task_ref=f"WAVE-{wave_id}")
@@ -734,10 +767,14 @@ def cancel_wave(store: Store, actor: Actor, wave_id: int) -> WaveResult:
             return _refuse(session, actor, "wave-cancel", wave_id, wave)
         _release_allocations(session, wave_id)
         session.execute(
-            text("UPDATE picktask SET status = :cancelled WHERE wave_id = :wave "
-                 "AND status != :done"),
-            {"cancelled": TaskStatus.CANCELLED.value, "done": TaskStatus.DONE.value,
-             "wave": wave_id},
+            text(
+                "UPDATE picktask SET status = :cancelled WHERE wave_id = :wave AND status != :done"
+            ),
+            {
+                "cancelled": TaskStatus.CANCELLED.value,
+                "done": TaskStatus.DONE.value,
+                "wave": wave_id,
+            },
         )
         _return_orders(session, wave_id)
         wave.status = WaveStatus.CANCELLED
@@ -751,8 +788,7 @@ def _refuse(
     if wave is None:
         reason = _("No such wave: {id}").format(id=wave_id)
     else:
-        reason = _("Wave {id} is {status}: not possible now").format(id=wave_id,
-                                                                     status=wave.status)
+        reason = _("Wave {id} is {status}: not possible now").format(id=wave_id, status=wave.status)
     record(session, actor, action, accepted=False, reason=reason, task_ref=f"WAVE-{wave_id}")
     return WaveResult(False, reason, wave.status if wave else "")
 

@@ -27,7 +27,8 @@ def upgrade() -> None:
         sa.Column("parcel_id", sa.Integer(), nullable=False),
         sa.Column("order_line_id", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
-            ["order_line_id"], ["orderline.id"],
+            ["order_line_id"],
+            ["orderline.id"],
             name=op.f("fk_packedserial_order_line_id_orderline"),
         ),
         sa.ForeignKeyConstraint(
@@ -37,9 +38,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_packedserial")),
         sa.UniqueConstraint("sku_id", "serial", name=op.f("uq_packedserial_sku_id")),
     )
-    op.create_index(
-        op.f("ix_packedserial_parcel_id"), "packedserial", ["parcel_id"], unique=False
-    )
+    op.create_index(op.f("ix_packedserial_parcel_id"), "packedserial", ["parcel_id"], unique=False)
     _backfill()
 
 
@@ -64,8 +63,14 @@ def _backfill() -> None:
         for serial in (json.loads(serials) if isinstance(serials, str) else serials) or []:
             if (sku_id, serial) not in seen:
                 seen.add((sku_id, serial))
-                packed.append({"sku_id": sku_id, "serial": serial, "parcel_id": parcel_id,
-                               "order_line_id": order_line_id})
+                packed.append(
+                    {
+                        "sku_id": sku_id,
+                        "serial": serial,
+                        "parcel_id": parcel_id,
+                        "order_line_id": order_line_id,
+                    }
+                )
     if packed:
         connection.execute(
             sa.text(

@@ -31,11 +31,14 @@ def root(ctx: typer.Context, db: DbOption = None, station: StationOption = None)
 
 
 def _register() -> None:
+    from warehouse_tui.commands import check, demo, devices, importing, orders, settings, shipping
     from warehouse_tui.commands import db as db_commands
-    from warehouse_tui.commands import demo, devices, importing, orders, settings, shipping
     from warehouse_tui.commands import waves as wave_commands
 
     app.add_typer(db_commands.app, name="db", help="Database schema.")
+    app.command("check", help="Prove the floor's books agree; exit 1 naming each violation.")(
+        check.check_cmd
+    )
     app.command("demo")(demo.demo_cmd)
     app.add_typer(devices.scale_app, name="scale", help="Scales.")
     app.add_typer(devices.labels_app, name="labels", help="Our own labels.")

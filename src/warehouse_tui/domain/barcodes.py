@@ -218,6 +218,30 @@ _OWN_LABELS = {
 _LABEL_PREFIX = {label.kind: prefix for prefix, label in _OWN_LABELS.items()}
 
 
+def format_label(kind: ScanKind, *parts: int | str) -> str:
+    """Our own label's text for `kind` from its parts, in the one form `parse_scan` reads back:
+    `format_label(ScanKind.ORDER, 10023)` is "ORD-10023"; a location takes zone, aisle number,
+    bay and level, a slot its wall and slot. Raises ValueError for parts that make no valid
+    label, so a bad id never reaches a printed label."""
+    prefix = _LABEL_PREFIX.get(kind)
+    if prefix is None:
+        raise ValueError(f"{kind} is not one of our own labels")
+    if kind is ScanKind.LOCATION and len(parts) == 4:
+        zone, aisle, bay, level = parts
+        body = f"{zone}{int(aisle):02d}-{int(bay):02d}-{level}"
+    elif kind is ScanKind.SLOT and len(parts) == 2:
+        body = f"{int(parts[0])}-{int(parts[1]):02d}"
+    elif kind in (ScanKind.TOTE, ScanKind.BADGE) and len(parts) == 1:
+        body = f"{int(parts[0]):04d}"
+    elif len(parts) == 1:
+        body = str(parts[0])
+    else:
+        raise ValueError(f"a {kind} label takes other parts than {parts!r}")
+    if _OWN_LABELS[prefix].form.fullmatch(body) is None:
+        raise ValueError(f"{prefix}-{body} is not a valid {kind} label")
+    return f"{prefix}-{body}"
+
+
 # --- steps c and e: what may be GS1 --------------------------------------------------------
 
 _DIGITAL_LINK = re.compile(

@@ -1,0 +1,300 @@
+"""`warehouse-tui check`: prove the floor's books agree with each other, or name every place
+they do not.
+
+The rules are the invariants the services keep in every transaction, read back in one deferred
+read transaction (a consistent snapshot on both databases), each as one aggregate query, so a
+check costs a few scans of the tables however busy the floor is. A violation names the rule,
+the barcode-style reference of what it is about and what disagrees; the floor and race tests
+run the check at their end, so a write that breaks an invariant fails the test that caused it.
+
+The rules:
+- `ledger`: each stock row's on hand equals the sum of its ledger moves (location, SKU, batch);
+- `negative-stock`: nothing on hand or allocated below zero, nothing allocated beyond on hand;
+- `allocation`: each stock row's allocated equals what its allocations still reserve
+  (quantity − picked), and no allocation picked more than it reserved;
+- `line-counts`: an order line never picked more than ordered, nor packed more than picked;
+- `order-status`: an order's state agrees with its lines, wave and parcels (released and later
+  belong to a wave; picked means every line picked, packed every line packed, shipped every
+  live parcel loaded; an order that was not released has nothing picked);
+- `claim`: a claimed pick list names who holds it, an open one names nobody, and nobody holds
+  two;
+- `parcel`: a closed or loaded parcel has its tracking number and weight.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from sqlalchemy import and_, func, literal, or_, select, union_all
+from sqlmodel import Session
+
+from warehouse_tui.domain.barcodes import ScanKind, format_label
+from warehouse_tui.store.engine import Store
+from warehouse_tui.store.models import (
+    Allocation,
+    Location,
+    Order,
+    OrderLine,
+    OrderStatus,
+    Parcel,
+    ParcelStatus,
+    PickTask,
+    Sku,
+    Stock,
+    StockMove,
+    TaskStatus,
+)
+
+
+@dataclass(frozen=True)
+class Violation:
+    rule: str
+    ref: str
+    detail: str
+
+
+def check_floor(store: Store) -> list[Violation]:
+    """Every violation of the floor's invariants, in rule order; empty when the books agree."""
+    with store.read() as session:
+        return [
+            *_ledger(session),
+            *_negative_stock(session),
+            *_allocations(session),
+            *_line_counts(session),
+            *_order_status(session),
+            *_claims(session),
+            *_parcels(session),
+        ]
+
+
+def _stock_ref(location: str, sku: str, batch: str) -> str:
+    return f"{location} {sku}" + (f" batch {batch}" if batch else "")
+
+
+def _ledger(session: Session) -> Iterator[Violation]:
+    """Stock rows against the sum of their moves, including moves whose stock row is gone."""
+    moves = (
+        select(
+            StockMove.location_id.label("location_id"),
+            StockMove.sku_id.label("sku_id"),
+            StockMove.batch.label("batch"),
+            StockMove.delta.label("moved"),
+            literal(0).label("held"),
+        )
+        .where(StockMove.location_id.is_not(None))
+        .subquery()
+    )
+    stock = select(
+        Stock.location_id, Stock.sku_id, Stock.batch, literal(0), Stock.on_hand
+    ).subquery()
+    both = union_all(select(moves), select(stock)).subquery()
+    rows = session.execute(
+        select(
+            Location.code,
+            Sku.code,
+            both.c.batch,
+            func.sum(both.c.moved),
+            func.sum(both.c.held),
+        )
+        .join(Location, Location.id == both.c.location_id)
+        .join(Sku, Sku.id == both.c.sku_id)
+        .group_by(Location.code, Sku.code, both.c.batch)
+        .having(func.sum(both.c.moved) != func.sum(both.c.held))
+        .order_by(Location.code, Sku.code, both.c.batch)
+    )
+    for location, sku, batch, moved, held in rows:
+        yield Violation(
+            "ledger",
+            _stock_ref(location, sku, batch),
+            f"on hand {held}, ledger moves add up to {moved}",
+        )
+
+
+def _stock_rows(session: Session, *conditions: object) -> Iterator[tuple[str, str, str, int, int]]:
+    yield from session.execute(
+        select(Location.code, Sku.code, Stock.batch, Stock.on_hand, Stock.allocated)
+        .join(Location, Location.id == Stock.location_id)
+        .join(Sku, Sku.id == Stock.sku_id)
+        .where(*conditions)
+        .order_by(Location.code, Sku.code, Stock.batch)
+    ).all()
+
+
+def _negative_stock(session: Session) -> Iterator[Violation]:
+    condition = or_(Stock.on_hand < 0, Stock.allocated < 0, Stock.allocated > Stock.on_hand)
+    for location, sku, batch, on_hand, allocated in _stock_rows(session, condition):
+        yield Violation(
+            "negative-stock",
+            _stock_ref(location, sku, batch),
+            f"on hand {on_hand}, allocated {allocated}: free stock {on_hand - allocated}",
+        )
+
+
+def _allocations(session: Session) -> Iterator[Violation]:
+    reserved = (
+        select(Allocation.stock_id, func.sum(Allocation.qty - Allocation.picked).label("held"))
+        .group_by(Allocation.stock_id)
+        .subquery()
+    )
+    held = func.coalesce(reserved.c.held, 0)
+    rows = session.execute(
+        select(Location.code, Sku.code, Stock.batch, Stock.allocated, held)
+        .join(Location, Location.id == Stock.location_id)
+        .join(Sku, Sku.id == Stock.sku_id)
+        .outerjoin(reserved, reserved.c.stock_id == Stock.id)
+        .where(Stock.allocated != held)
+        .order_by(Location.code, Sku.code, Stock.batch)
+    )
+    for location, sku, batch, allocated, reserving in rows:
+        yield Violation(
+            "allocation",
+            _stock_ref(location, sku, batch),
+            f"allocated {allocated}, its allocations still reserve {reserving}",
+        )
+    overpicked = session.execute(
+        select(Allocation.id, OrderLine.order_id, Allocation.qty, Allocation.picked)
+        .join(OrderLine, OrderLine.id == Allocation.order_line_id)
+        .where(or_(Allocation.picked > Allocation.qty, Allocation.picked < 0))
+        .order_by(Allocation.id)
+    )
+    for allocation_id, order_id, qty, picked in overpicked:
+        yield Violation(
+            "allocation",
+            format_label(ScanKind.ORDER, order_id),
+            f"allocation {allocation_id} reserved {qty} and picked {picked}",
+        )
+
+
+def _line_counts(session: Session) -> Iterator[Violation]:
+    rows = session.execute(
+        select(
+            OrderLine.order_id,
+            OrderLine.sku_code,
+            OrderLine.qty,
+            OrderLine.picked,
+            OrderLine.packed,
+        )
+        .where(
+            or_(
+                OrderLine.picked > OrderLine.qty,
+                OrderLine.packed > OrderLine.picked,
+                OrderLine.picked < 0,
+                OrderLine.packed < 0,
+            )
+        )
+        .order_by(OrderLine.order_id, OrderLine.id)
+    )
+    for order_id, sku, qty, picked, packed in rows:
+        yield Violation(
+            "line-counts",
+            format_label(ScanKind.ORDER, order_id),
+            f"{sku}: ordered {qty}, picked {picked}, packed {packed}",
+        )
+
+
+_IN_A_WAVE = (OrderStatus.RELEASED, OrderStatus.PICKED, OrderStatus.PACKED, OrderStatus.SHIPPED)
+_BEFORE_RELEASE = (OrderStatus.NEW, OrderStatus.HELD, OrderStatus.READY)
+
+
+def _order_status(session: Session) -> Iterator[Violation]:
+    def orders_where(*conditions: object) -> list[tuple[int, str]]:
+        return list(
+            session.execute(
+                select(Order.id, Order.status).where(*conditions).order_by(Order.id)
+            ).all()
+        )
+
+    def line_exists(*conditions: object) -> object:
+        return select(OrderLine.id).where(OrderLine.order_id == Order.id, *conditions).exists()
+
+    live = Order.intercepted.is_(False)
+    checks: list[tuple[list[tuple[int, str]], str]] = [
+        (
+            orders_where(Order.status.in_(_IN_A_WAVE), Order.wave_id.is_(None)),
+            "is {status} but belongs to no wave",
+        ),
+        (
+            orders_where(
+                Order.status == OrderStatus.PICKED,
+                live,
+                line_exists(OrderLine.picked < OrderLine.qty),
+            ),
+            "is picked but a line is not picked in full",
+        ),
+        (
+            orders_where(
+                Order.status.in_((OrderStatus.PACKED, OrderStatus.SHIPPED)),
+                live,
+                line_exists(OrderLine.packed < OrderLine.qty),
+            ),
+            "is {status} but a line is not packed in full",
+        ),
+        (
+            orders_where(
+                Order.status.in_(_BEFORE_RELEASE),
+                line_exists(or_(OrderLine.picked > 0, OrderLine.packed > 0)),
+            ),
+            "is {status} but has picked or packed units",
+        ),
+        (
+            orders_where(
+                Order.status == OrderStatus.SHIPPED,
+                select(Parcel.id)
+                .where(
+                    Parcel.order_id == Order.id,
+                    Parcel.status.in_((ParcelStatus.OPEN, ParcelStatus.CLOSED)),
+                )
+                .exists(),
+            ),
+            "is shipped but a parcel of it is not loaded",
+        ),
+    ]
+    for rows, detail in checks:
+        for order_id, status in rows:
+            yield Violation(
+                "order-status", format_label(ScanKind.ORDER, order_id), detail.format(status=status)
+            )
+
+
+def _claims(session: Session) -> Iterator[Violation]:
+    rows = session.execute(
+        select(PickTask.id, PickTask.claimed_by)
+        .where(
+            or_(
+                and_(PickTask.status == TaskStatus.CLAIMED, PickTask.claimed_by.is_(None)),
+                and_(PickTask.status == TaskStatus.OPEN, PickTask.claimed_by.is_not(None)),
+            )
+        )
+        .order_by(PickTask.id)
+    )
+    for task_id, holder in rows:
+        detail = "claimed by nobody" if holder is None else f"open but held by operator {holder}"
+        yield Violation("claim", f"pick list {task_id}", detail)
+    doubles = session.execute(
+        select(PickTask.claimed_by, func.count())
+        .where(PickTask.status == TaskStatus.CLAIMED)
+        .group_by(PickTask.claimed_by)
+        .having(func.count() > 1)
+        .order_by(PickTask.claimed_by)
+    )
+    for holder, held in doubles:
+        yield Violation("claim", f"operator {holder}", f"holds {held} pick lists at once")
+
+
+def _parcels(session: Session) -> Iterator[Violation]:
+    rows = session.execute(
+        select(Parcel.id, Parcel.status, Parcel.tracking, Parcel.weight_g)
+        .where(
+            Parcel.status.in_((ParcelStatus.CLOSED, ParcelStatus.LOADED)),
+            or_(Parcel.tracking.is_(None), Parcel.weight_g.is_(None)),
+        )
+        .order_by(Parcel.id)
+    )
+    for parcel_id, status, tracking, weight in rows:
+        missing = " and ".join(
+            name for name, value in (("tracking number", tracking), ("weight", weight)) if not value
+        )
+        yield Violation(
+            "parcel", format_label(ScanKind.PARCEL, parcel_id), f"{status} without {missing}"
+        )

@@ -1,0 +1,151 @@
+"""`warehouse-tui check` on both databases: a floor built through the real import and wave
+release is consistent, and each rule catches the break it is written for (made with SQL here,
+as a faulty write would leave it)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlmodel import select
+from typer.testing import CliRunner
+
+from warehouse_tui.cli import app
+from warehouse_tui.services.check import Violation, check_floor
+from warehouse_tui.services.importing import ImportKind, import_file, import_records
+from warehouse_tui.services.journal import Actor
+from warehouse_tui.services.waves import WaveRules, release_wave
+from warehouse_tui.store.engine import Store
+from warehouse_tui.store.models import Carrier, CarrierService, Order, OrderStatus
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+ADMIN = Actor(None, "DESK", "cli")
+SHIP_TO = {"name": "Ada", "address1": "1 Road", "city": "Town", "postcode": "1", "country": "GB"}
+
+
+def released_floor(store: Store) -> list[int]:
+    """The sample catalog, locations and stock, two orders released in one wave: their ids."""
+    for kind, name in (
+        (ImportKind.CATALOG, "catalog.csv"),
+        (ImportKind.LOCATIONS, "locations.csv"),
+        (ImportKind.STOCK, "stock.csv"),
+    ):
+        assert import_file(store, kind, DATA / name, actor=ADMIN).accepted
+    with store.write() as session:
+        carrier = Carrier(code="DHL", name="DHL")
+        session.add(carrier)
+        session.flush()
+        session.add(CarrierService(carrier_id=carrier.id, code="STD", name="Standard"))
+    orders = [
+        {
+            "shop": "web",
+            "shop_order_id": number,
+            "buyer": {"id": number, "name": number},
+            "ship_to": {**SHIP_TO, "name": number},
+            "carrier": "DHL",
+            "service": "STD",
+            "lines": [{"sku": "MUG-01", "qty": 2}],
+        }
+        for number in ("A-1", "B-1")
+    ]
+    assert import_records(store, ImportKind.ORDERS, orders, actor=ADMIN).accepted
+    released = release_wave(store, ADMIN, WaveRules(strategy="pick-by-order"))
+    assert released["accepted"], released["reason"]
+    with store.read() as session:
+        return [order.id for order in session.exec(select(Order).order_by(Order.id))]
+
+
+def break_it(store: Store, sql: str) -> None:
+    with store.write() as session:
+        session.execute(text(sql))
+
+
+def rules(violations: list[Violation]) -> set[tuple[str, str]]:
+    return {(violation.rule, violation.ref) for violation in violations}
+
+
+def test_a_floor_built_by_the_services_is_consistent(store: Store) -> None:
+    released_floor(store)
+    assert check_floor(store) == []
+
+
+MUG_ROW = (
+    "(SELECT s.id FROM stock s JOIN location l ON l.id = s.location_id "
+    "JOIN sku k ON k.id = s.sku_id WHERE l.code = 'LOC-A01-01-1' AND k.code = 'MUG-01')"
+)
+
+
+@pytest.mark.parametrize(
+    ("sql", "expected"),
+    [
+        (
+            f"UPDATE stock SET on_hand = on_hand + 1 WHERE id = {MUG_ROW}",
+            {("ledger", "LOC-A01-01-1 MUG-01")},
+        ),
+        (
+            f"UPDATE stock SET allocated = allocated + 1 WHERE id = {MUG_ROW}",
+            {("allocation", "LOC-A01-01-1 MUG-01")},
+        ),
+        (
+            f"UPDATE stock SET allocated = on_hand + 1 WHERE id = {MUG_ROW}",
+            {("allocation", "LOC-A01-01-1 MUG-01"), ("negative-stock", "LOC-A01-01-1 MUG-01")},
+        ),
+    ],
+)
+def test_each_stock_rule_catches_its_break(
+    store: Store, sql: str, expected: set[tuple[str, str]]
+) -> None:
+    released_floor(store)
+    break_it(store, sql)
+    assert rules(check_floor(store)) == expected
+
+
+def test_order_rules_name_the_order(store: Store) -> None:
+    first, second = released_floor(store)
+    break_it(store, f"UPDATE orderline SET picked = qty + 1 WHERE order_id = {first}")
+    break_it(store, f"UPDATE orders SET status = '{OrderStatus.PICKED}' WHERE id = {second}")
+    assert rules(check_floor(store)) == {
+        ("line-counts", f"ORD-{first}"),
+        ("order-status", f"ORD-{second}"),
+    }
+
+
+def test_a_claim_without_a_holder_and_a_parcel_without_tracking_are_named(store: Store) -> None:
+    first, _second = released_floor(store)
+    break_it(store, "UPDATE picktask SET status = 'claimed', claimed_by = NULL")
+    break_it(
+        store,
+        "INSERT INTO parcel (order_id, status, carrier, service, station, created_at) "
+        f"VALUES ({first}, 'closed', 'DHL', 'STD', 'PACK-1', CURRENT_TIMESTAMP)",
+    )
+    found = check_floor(store)
+    assert {violation.rule for violation in found} == {"claim", "parcel"}
+    parcel = next(violation for violation in found if violation.rule == "parcel")
+    assert parcel.detail == "closed without tracking number and weight"
+
+
+def test_the_command_prints_the_contract_and_exits_1_on_a_violation(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    released_floor(sqlite_store)
+    url = str(sqlite_store.engine.url.database)
+    runner = CliRunner()
+    clean = runner.invoke(app, ["check", "--json", "--db", url])
+    assert clean.exit_code == 0, clean.output
+    assert json.loads(clean.stdout) == {"ok": True, "violations": []}
+
+    break_it(sqlite_store, f"UPDATE stock SET on_hand = on_hand - 1 WHERE id = {MUG_ROW}")
+    broken = runner.invoke(app, ["check", "--json", "--db", url])
+    assert broken.exit_code == 1
+    assert json.loads(broken.stdout) == {
+        "ok": False,
+        "violations": [
+            {
+                "rule": "ledger",
+                "ref": "LOC-A01-01-1 MUG-01",
+                "detail": "on hand 47, ledger moves add up to 48",
+            }
+        ],
+    }

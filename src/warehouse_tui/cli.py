@@ -31,7 +31,16 @@ def root(ctx: typer.Context, db: DbOption = None, station: StationOption = None)
 
 
 def _register() -> None:
-    from warehouse_tui.commands import check, demo, devices, importing, orders, settings, shipping
+    from warehouse_tui.commands import (
+        check,
+        demo,
+        devices,
+        importing,
+        operators,
+        orders,
+        settings,
+        shipping,
+    )
     from warehouse_tui.commands import db as db_commands
     from warehouse_tui.commands import waves as wave_commands
 
@@ -55,6 +64,7 @@ def _register() -> None:
     app.add_typer(wave_commands.orders_app, name="orders", help="Audit new orders.")
     app.add_typer(wave_commands.route_app, name="route", help="What-if routes on a layout.")
     app.add_typer(settings.app, name="settings", help="Warehouse-wide settings.")
+    app.add_typer(operators.app, name="operator", help="Operators, badges and PIN locks.")
 
 
 _register()

@@ -64,7 +64,7 @@ class HomeScreen(FloorScreen):
         from warehouse_tui.services.auth import login_with_badge
 
         self.call_service(
-            lambda: login_with_badge(self.store, self.wapp.station, code),
+            lambda: login_with_badge(self.store, self.wapp.station, code, scanned=True),
             then=self._switch_operator,
         )
 

@@ -42,7 +42,8 @@ class LoginScreen(FloorScreen):
         from warehouse_tui.services.auth import login_with_badge
 
         self.call_service(
-            lambda: login_with_badge(self.store, self.wapp.station, code), then=self._after_login
+            lambda: login_with_badge(self.store, self.wapp.station, code, scanned=True),
+            then=self._after_login,
         )
 
     @on(Input.Submitted, "#operator-id")

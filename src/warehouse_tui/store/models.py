@@ -86,6 +86,9 @@ class ParcelStatus(StrEnum):
 
 
 class Operator(SQLModel, table=True):
+    """Someone who logs in. The badge carries a random part (never derived from the id); wrong
+    PINs count up to a lock whose length doubles with each lock in a row (services/auth.py)."""
+
     id: int | None = Field(default=None, primary_key=True)
     badge: str = Field(unique=True)
     name: str
@@ -93,6 +96,9 @@ class Operator(SQLModel, table=True):
     role: str  # a Role
     language: str = "en"
     active: bool = True
+    failed_pins: int = 0  # wrong PINs since the last good one or the last lock
+    lockouts: int = 0  # locks in a row since the last good PIN
+    locked_until: datetime | None = None
 
 
 class Station(SQLModel, table=True):

@@ -15,6 +15,7 @@ from sqlmodel import select
 from tests.conftest import drop_pg_schema, make_pg_store
 from warehouse_tui.services.auth import (
     LoginRefusal,
+    OperatorView,
     add_operator,
     login_with_badge,
     login_with_pin,
@@ -24,7 +25,7 @@ from warehouse_tui.services.auth import (
     unlock_operator,
 )
 from warehouse_tui.services.journal import Actor
-from warehouse_tui.services.settings import set_setting
+from warehouse_tui.services.settings import change_setting, set_setting
 from warehouse_tui.store.engine import Store
 from warehouse_tui.store.migrate import upgrade
 from warehouse_tui.store.models import Journal, Operator, Role, as_utc, utcnow
@@ -33,17 +34,23 @@ ADMIN = Actor(None, "DESK", "cli")
 STATION = "PACK-1"
 
 
+def added(store: Store, name: str, role: Role, pin: str) -> OperatorView:
+    view, refusal = add_operator(store, ADMIN, name, role, pin)
+    assert view is not None, refusal
+    return view
+
+
 def wrong_pins(store: Store, operator_id: int, times: int) -> list[LoginRefusal | None]:
     return [login_with_pin(store, STATION, operator_id, "0000").refusal for _ in range(times)]
 
 
 def test_badges_are_random_and_not_the_operator_id(store: Store) -> None:
-    made = [add_operator(store, ADMIN, f"Picker {n}", Role.PICKER, "1234") for n in range(20)]
+    made = [added(store, f"Picker {n}", Role.PICKER, "1234") for n in range(20)]
     badges = {view.badge for view in made}
     assert len(badges) == 20
     assert all(re.fullmatch(r"OP-\d{10}", badge) for badge in badges)
     assert all(view.badge != f"OP-{view.id:04d}" for view in made)
-    new = reissue_badge(store, ADMIN, made[0].id)
+    new, _reason = reissue_badge(store, ADMIN, made[0].id)
     assert new is not None and new != made[0].badge
     old = login_with_badge(store, STATION, made[0].badge, scanned=True)
     assert old.refusal is LoginRefusal.UNKNOWN
@@ -51,7 +58,7 @@ def test_badges_are_random_and_not_the_operator_id(store: Store) -> None:
 
 
 def test_a_typed_badge_asks_for_the_pin_and_a_scanned_one_does_not(store: Store) -> None:
-    ana = add_operator(store, ADMIN, "Ana", Role.PICKER, "1234")
+    ana = added(store, "Ana", Role.PICKER, "1234")
     typed = login_with_badge(store, STATION, ana.badge, scanned=False)
     assert typed.refusal is LoginRefusal.NEEDS_PIN and not typed.accepted
     assert login_with_badge(store, STATION, ana.badge, scanned=False, pin="1234").accepted
@@ -65,7 +72,7 @@ def test_a_typed_badge_asks_for_the_pin_and_a_scanned_one_does_not(store: Store)
 
 
 def test_five_wrong_pins_lock_for_a_time_that_doubles(store: Store) -> None:
-    ana = add_operator(store, ADMIN, "Ana", Role.PICKER, "1234")
+    ana = added(store, "Ana", Role.PICKER, "1234")
     assert wrong_pins(store, ana.id, 5) == [LoginRefusal.UNKNOWN] * 5
     locked = login_with_pin(store, STATION, ana.id, "1234")
     assert locked.refusal is LoginRefusal.LOCKED
@@ -97,7 +104,7 @@ def test_five_wrong_pins_lock_for_a_time_that_doubles(store: Store) -> None:
 
 
 def test_a_good_pin_clears_the_count_and_a_supervisor_unlocks(store: Store) -> None:
-    ana = add_operator(store, ADMIN, "Ana", Role.PICKER, "1234")
+    ana = added(store, "Ana", Role.PICKER, "1234")
     wrong_pins(store, ana.id, 4)
     assert login_with_pin(store, STATION, ana.id, "1234").accepted
     assert wrong_pins(store, ana.id, 4) == [LoginRefusal.UNKNOWN] * 4  # counted from zero again
@@ -110,8 +117,8 @@ def test_a_good_pin_clears_the_count_and_a_supervisor_unlocks(store: Store) -> N
 
 
 def test_a_supervisor_approves_with_badge_and_pin(store: Store) -> None:
-    sofia = add_operator(store, ADMIN, "Sofia", Role.SUPERVISOR, "3008")
-    marta = add_operator(store, ADMIN, "Marta", Role.PACKER, "2005")
+    sofia = added(store, "Sofia", Role.SUPERVISOR, "3008")
+    marta = added(store, "Marta", Role.PACKER, "2005")
     packer = Actor(marta.id, STATION, "PackScreen")
     with store.write() as session:
         approver, reason = supervisor_approval(session, packer, sofia.badge, "3008")
@@ -140,7 +147,7 @@ def test_processes_guessing_at_once_lock_exactly_at_the_limit(backend: str, tmp_
         store, schema = make_pg_store()
     try:
         upgrade(store)
-        ana = add_operator(store, ADMIN, "Ana", Role.PICKER, "1234")
+        ana = added(store, "Ana", Role.PICKER, "1234")
         context = multiprocessing.get_context("spawn")
         start, out = context.Event(), context.Queue()
         workers = [
@@ -163,3 +170,34 @@ def test_processes_guessing_at_once_lock_exactly_at_the_limit(backend: str, tmp_
         store.dispose()
         if schema:
             drop_pg_schema(schema)
+
+
+def test_roles_are_checked_in_the_services(store: Store) -> None:
+    ana = added(store, "Ana", Role.PICKER, "1234")
+    sofia = added(store, "Sofia", Role.SUPERVISOR, "3008")
+    picker = Actor(ana.id, "HH-1", "HomeScreen")
+    supervisor = Actor(sofia.id, "SUP-1", "WavesScreen")
+    wrong_pins(store, ana.id, 5)
+
+    assert unlock_operator(store, picker, ana.id).startswith("Only a supervisor may do this")
+    assert change_setting(store, picker, "claim_lease_s", 600).startswith("Only a supervisor")
+    view, refusal = add_operator(store, supervisor, "Eve", Role.ADMIN, "1111")
+    assert view is None and refusal == "Only an admin may do this"
+    badge, refusal = reissue_badge(store, picker, sofia.id)
+    assert badge is None and refusal == "Only an admin may do this"
+    assert unlock_operator(store, supervisor, ana.id) == ""
+    assert change_setting(store, supervisor, "claim_lease_s", 600) == ""
+
+    local = Actor(None, "DESK", "cli", name="night-admin")
+    assert change_setting(store, local, "claim_lease_s", 900) == ""
+    with store.read() as session:
+        rows = session.exec(
+            select(Journal).where(Journal.action.in_(("setting.set", "operator.unlock")))  # type: ignore[attr-defined]
+        ).all()
+    assert [(row.operator_id, row.actor_name, row.accepted) for row in rows] == [
+        (ana.id, "", False),
+        (ana.id, "", False),
+        (sofia.id, "", True),
+        (sofia.id, "", True),
+        (None, "night-admin", True),
+    ]

@@ -47,8 +47,10 @@ def add(
     if language not in ("en", "zh_CN"):
         refuse(_("Language is en or zh_CN"), as_json=as_json)
     store = open_store(db)
-    view = add_operator(store, _cli(station), name, role, pin, language)
+    view, refusal = add_operator(store, _cli(station), name, role, pin, language)
     store.dispose()
+    if view is None:
+        refuse(refusal, as_json=as_json)
     if as_json:
         emit({"id": view.id, "badge": view.badge, "name": view.name, "role": view.role})
     else:
@@ -115,10 +117,10 @@ def new_badge_cmd(
     from warehouse_tui.services.auth import reissue_badge
 
     store = open_store(db)
-    badge = reissue_badge(store, _cli(station), operator_id)
+    badge, refusal = reissue_badge(store, _cli(station), operator_id)
     store.dispose()
     if badge is None:
-        refuse(_("No operator {id}").format(id=operator_id), as_json=as_json)
+        refuse(refusal, as_json=as_json)
     if as_json:
         emit({"id": operator_id, "badge": badge})
     else:

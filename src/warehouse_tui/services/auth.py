@@ -30,12 +30,12 @@ from warehouse_tui.domain.barcodes import ScanKind, format_label
 from warehouse_tui.domain.pins import hash_pin, pin_matches
 from warehouse_tui.i18n import _
 from warehouse_tui.services.journal import Actor, record
+from warehouse_tui.services.roles import ADMINS, SUPERVISORS, role_refusal
 from warehouse_tui.services.settings import get_setting
 from warehouse_tui.store.engine import Store
 from warehouse_tui.store.models import Operator, Role, as_utc, utcnow
 
 BADGE_DIGITS = 10
-SUPERVISING = (Role.SUPERVISOR, Role.ADMIN)
 _LONGEST_LOCK_S = 24 * 3600
 
 
@@ -110,7 +110,7 @@ def supervisor_approval(
     if not result.accepted:
         return None, result.reason
     assert operator is not None
-    if operator.role not in SUPERVISING:
+    if operator.role not in SUPERVISORS:
         reason = _("{name} is not a supervisor: a supervisor's badge and PIN are needed").format(
             name=operator.name
         )
@@ -123,6 +123,10 @@ def unlock_operator(store: Store, actor: Actor, operator_id: int) -> str:
     """Lift an operator's PIN lock at once (a supervisor's or admin's call); the reason it was
     refused, or ""."""
     with store.write() as session:
+        refusal = role_refusal(session, actor, SUPERVISORS)
+        if refusal:
+            record(session, actor, "operator.unlock", accepted=False, reason=refusal)
+            return refusal
         operator = session.get(Operator, operator_id)
         if operator is None:
             return _("No operator {id}").format(id=operator_id)
@@ -211,14 +215,19 @@ def supervisor_by_badge(session: Session, badge: str) -> Operator | None:
     operator = _by_badge(session, badge)
     if operator is None or not operator.active:
         return None
-    return operator if operator.role in SUPERVISING else None
+    return operator if operator.role in SUPERVISORS else None
 
 
 def add_operator(
     store: Store, actor: Actor, name: str, role: Role, pin: str, language: str = "en"
-) -> OperatorView:
-    """A new operator with a fresh random badge; the PIN is stored as a salted hash only."""
+) -> tuple[OperatorView | None, str]:
+    """A new operator with a fresh random badge (the PIN is stored as a salted hash only), or
+    None and why not: adding operators is an admin's call."""
     with store.write() as session:
+        refusal = role_refusal(session, actor, ADMINS)
+        if refusal:
+            record(session, actor, "operator.add", accepted=False, reason=refusal, raw=name)
+            return None, refusal
         operator = Operator(
             badge=_unused_badge(session),
             name=name,
@@ -230,19 +239,23 @@ def add_operator(
         session.flush()
         assert operator.id is not None
         record(session, actor, "operator.add", raw=f"{operator.id} {role}")
-        return OperatorView(operator.id, operator.badge, name, role, language)
+        return OperatorView(operator.id, operator.badge, name, role, language), ""
 
 
-def reissue_badge(store: Store, actor: Actor, operator_id: int) -> str | None:
-    """A new random badge for a lost or copied one (the old one stops working); None when there
-    is no such operator."""
+def reissue_badge(store: Store, actor: Actor, operator_id: int) -> tuple[str | None, str]:
+    """A new random badge for a lost or copied one (the old one stops working), or None and why
+    not."""
     with store.write() as session:
+        refusal = role_refusal(session, actor, ADMINS)
         operator = session.get(Operator, operator_id)
-        if operator is None:
-            return None
+        if not refusal and operator is None:
+            refusal = _("No operator {id}").format(id=operator_id)
+        if refusal or operator is None:
+            record(session, actor, "operator.badge", accepted=False, reason=refusal)
+            return None, refusal
         operator.badge = _unused_badge(session)
         record(session, actor, "operator.badge", raw=str(operator_id))
-        return operator.badge
+        return operator.badge, ""
 
 
 def operators(store: Store) -> list[tuple[OperatorView, datetime | None]]:

@@ -20,11 +20,13 @@ from warehouse_tui.store.models import Journal
 
 @dataclass(frozen=True)
 class Actor:
-    """Who acts, from which station and screen; every service takes one."""
+    """Who acts, from which station and screen; every service takes one. With no operator it is
+    the local command line, and `name` is who ran it (services/roles.py)."""
 
     operator_id: int | None
     station: str = ""
     screen: str = ""
+    name: str = ""
 
 
 def record(
@@ -43,6 +45,7 @@ def record(
         Journal(
             station=actor.station,
             operator_id=actor.operator_id,
+            actor_name=actor.name,
             authorised_by=authorised_by,
             screen=actor.screen,
             task_ref=task_ref,

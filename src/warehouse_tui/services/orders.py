@@ -25,6 +25,7 @@ from sqlmodel import Session, col
 
 from warehouse_tui.i18n import _
 from warehouse_tui.services.journal import Actor, record
+from warehouse_tui.services.roles import SUPERVISORS, role_refusal
 from warehouse_tui.services.shipping import withdraw_fulfilment
 from warehouse_tui.store.engine import Store
 from warehouse_tui.store.models import (
@@ -237,7 +238,7 @@ def cancel_order(store: Store, actor: Actor, ref: str) -> OrderResult:
     """Cancel by hand: at once before release, as an intercept after it; refused once shipped."""
     with store.write() as session:
         order = find_order(session, ref)
-        refusal = _cancel_refusal(order)
+        refusal = role_refusal(session, actor, SUPERVISORS) or _cancel_refusal(order)
         if order is None or refusal:
             order_id = order.id if order else None
             record(

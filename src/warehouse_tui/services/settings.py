@@ -142,11 +142,16 @@ def change_setting(store: Store, actor: Actor, key: str, value: Any) -> str:
     """Store one setting and journal the change; a value of the wrong shape or range is refused
     (the reason returned) and changes nothing."""
     from warehouse_tui.services.journal import record  # the journal reads settings itself
+    from warehouse_tui.services.roles import SUPERVISORS, role_refusal
 
     refusal = setting_refusal(key, value)
     if refusal:
         return refusal
     with store.write() as session:
+        refusal = role_refusal(session, actor, SUPERVISORS)
+        if refusal:
+            record(session, actor, "setting.set", accepted=False, reason=refusal, raw=key)
+            return refusal
         set_setting(session, key, value)
         record(session, actor, "setting.set", raw=f"{key}={json.dumps(value, ensure_ascii=False)}")
     return ""

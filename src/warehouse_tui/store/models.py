@@ -411,6 +411,7 @@ class Journal(SQLModel, table=True):
     at: datetime = Field(default_factory=utcnow, index=True)
     station: str = ""
     operator_id: int | None = Field(default=None, foreign_key="operator.id", index=True)
+    actor_name: str = ""  # who ran the command line, when no operator acted
     authorised_by: int | None = Field(default=None, foreign_key="operator.id")
     screen: str = ""
     task_ref: str = ""

@@ -91,3 +91,20 @@ def test_import_then_show_cancel_and_status(run, tmp_path: Path) -> None:  # typ
         "waves": {state.value: 0 for state in WaveStatus},
     }
     assert "cancelled" in run("status").stdout
+
+
+def test_order_show_prints_shop_text_as_text(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    marked = {
+        "name": "[bold]Lena[/] [@click=app.quit]x[/]",
+        "address1": "Gartenweg [/] 4",
+        "city": "[red]Berlin",
+        "postcode": "10115",
+        "country": "DE",
+    }
+    order = good_order(7, ship_to=marked, shop_order_id="[/]7")
+    path = write(tmp_path, "orders.jsonl", order)
+    assert run("import", "orders", path).exit_code == 0
+    shown = run("order", "show", "WEB:[/]7")
+    assert shown.exit_code == 0, shown.output
+    assert "(WEB:[/]7)" in shown.stdout
+    assert "[bold]Lena[/] [@click=app.quit]x[/], Gartenweg [/] 4, [red]Berlin" in shown.stdout

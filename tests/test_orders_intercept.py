@@ -209,6 +209,9 @@ def test_cancel_after_packing_intercepts_then_cancels(store: Store) -> None:
     assert (result.accepted, result.intercepted, result.status) == (True, True, "packed")
     again = cancel_order(store, SUPERVISOR, "WEB:1")
     assert (again.accepted, again.reason) == (False, "This order is already cancelled")
+    stopped = order_summary(store, "WEB:1")
+    assert stopped is not None
+    assert stopped["intercept"] == "cancelled at the shop after release"
     [task] = restock_tasks(store, floor.order_id)
     done = complete_restock(store, Actor(floor.operator_id, "HH-1"), task.id)  # type: ignore[arg-type]
     assert (done.applied, done.status) == (True, OrderStatus.CANCELLED)
@@ -329,10 +332,16 @@ def test_order_show_contract(store: Store) -> None:
         "shop_order_id",
         "status",
         "hold_reason",
+        "carrier",
+        "service",
+        "ship_to",
+        "wave",
+        "intercept",
         "lines",
         "parcels",
         "journal",
     ]
+    assert summary["wave"] is not None and summary["intercept"] is None
     assert (summary["id"], summary["status"], summary["hold_reason"]) == (
         floor.order_id,
         "released",
@@ -343,11 +352,12 @@ def test_order_show_contract(store: Store) -> None:
         {"sku": "TEA", "ordered": 2, "allocated": 2, "picked": 0, "packed": 0},
     ]
     [entry] = summary["journal"]
-    assert list(entry) == ["at", "operator", "station", "action"]
-    assert (entry["operator"], entry["station"], entry["action"]) == (
+    assert list(entry) == ["at", "operator", "station", "action", "accepted", "reason"]
+    assert (entry["operator"], entry["station"], entry["action"], entry["accepted"]) == (
         "OP-0001",
         "HH-1",
         "pick.scan",
+        True,
     )
     assert entry["at"].endswith("+00:00")
     assert order_summary(store, "WEB:2") is None

@@ -84,50 +84,91 @@ def status(as_json: JsonOption = False, db: DbOption = None) -> None:
         emit(counts)
         return
     from rich.console import Console
-    from rich.table import Table
 
     console = Console()
     for title, key in ((_("Orders"), "orders"), (_("Waves"), "waves")):
-        table = Table(title=title, title_justify="left")
-        table.add_column(_("State"))
-        table.add_column(_("Count"), justify="right")
-        for state, count in counts[key].items():
-            table.add_row(state, str(count))
-        console.print(table)
+        rows = [[state, str(count)] for state, count in counts[key].items()]
+        console.print(_table(title, (_("State"), _("Count")), rows, counts=True))
 
 
 def _print_summary(summary: dict[str, Any]) -> None:
+    """The order as tables; every value is shop or operator text, so none is read as markup."""
     from rich.console import Console
-    from rich.table import Table
 
     console = Console()
-    console.print(_("Order {id} ({shop}:{shop_order_id}) — {status}").format(**summary))
-    if summary["hold_reason"]:
-        console.print(_("Held: {reason}").format(reason=summary["hold_reason"]))
-    lines = Table(title=_("Lines"), title_justify="left")
-    for heading in (_("SKU"), _("Ordered"), _("Allocated"), _("Picked"), _("Packed")):
-        lines.add_column(heading, justify="left" if heading == _("SKU") else "right")
-    for line in summary["lines"]:
-        lines.add_row(
-            line["sku"], *(str(line[key]) for key in ("ordered", "allocated", "picked", "packed"))
+
+    def say(text: str) -> None:
+        console.print(text, markup=False, highlight=False)
+
+    say(_("Order {id} ({shop}:{shop_order_id}) — {status}").format(**summary))
+    ship_to = ", ".join(summary["ship_to"].values())
+    say(_("Ship to: {address}").format(address=ship_to))
+    say(
+        _("Carrier: {carrier} {service}").format(
+            carrier=summary["carrier"], service=summary["service"] or ""
         )
-    console.print(lines)
+    )
+    if summary["wave"] is not None:
+        say(_("Wave: {wave}").format(wave=summary["wave"]))
+    if summary["hold_reason"]:
+        say(_("Held: {reason}").format(reason=summary["hold_reason"]))
+    if summary["intercept"]:
+        say(_("Intercepted: {reason}").format(reason=summary["intercept"]))
+    columns = ("ordered", "allocated", "picked", "packed")
+    console.print(
+        _table(
+            _("Lines"),
+            (_("SKU"), _("Ordered"), _("Allocated"), _("Picked"), _("Packed")),
+            [[line["sku"], *(str(line[key]) for key in columns)] for line in summary["lines"]],
+            counts=True,
+        )
+    )
     if summary["parcels"]:
-        parcels = Table(title=_("Parcels"), title_justify="left")
-        for heading in (_("Parcel"), _("Status"), _("Weight (g)"), _("Tracking")):
-            parcels.add_column(heading)
-        for parcel in summary["parcels"]:
-            parcels.add_row(
-                f"PCL-{parcel['id']}",
-                parcel["status"],
-                str(parcel["weight_g"] or ""),
-                parcel["tracking"] or "",
+        console.print(
+            _table(
+                _("Parcels"),
+                (_("Parcel"), _("Status"), _("Weight (g)"), _("Tracking")),
+                [
+                    [
+                        f"PCL-{parcel['id']}",
+                        parcel["status"],
+                        str(parcel["weight_g"] or ""),
+                        parcel["tracking"] or "",
+                    ]
+                    for parcel in summary["parcels"]
+                ],
             )
-        console.print(parcels)
+        )
     if summary["journal"]:
-        journal = Table(title=_("Journal"), title_justify="left")
-        for heading in (_("At (UTC)"), _("Operator"), _("Station"), _("Action")):
-            journal.add_column(heading)
-        for entry in summary["journal"]:
-            journal.add_row(entry["at"], entry["operator"] or "", entry["station"], entry["action"])
-        console.print(journal)
+        console.print(
+            _table(
+                _("Journal"),
+                (_("At (UTC)"), _("Operator"), _("Station"), _("Action"), _("Outcome")),
+                [
+                    [
+                        entry["at"],
+                        entry["operator"] or "",
+                        entry["station"],
+                        entry["action"],
+                        entry["reason"] or (_("done") if entry["accepted"] else _("refused")),
+                    ]
+                    for entry in summary["journal"]
+                ],
+            )
+        )
+
+
+def _table(
+    title: str, headings: tuple[str, ...], rows: list[list[str]], *, counts: bool = False
+) -> Any:
+    """A rich table whose cells are plain text: a name like "[b]Mug[/]" shows as typed. With
+    `counts`, the columns after the first hold numbers and are right-aligned."""
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title=title, title_justify="left")
+    for index, heading in enumerate(headings):
+        table.add_column(heading, justify="right" if counts and index else "left")
+    for row in rows:
+        table.add_row(*(Text(cell) for cell in row))
+    return table

@@ -145,10 +145,40 @@ def order_summary(store: Store, ref: str) -> dict[str, Any] | None:
             "shop_order_id": order.shop_order_id,
             "status": order.status,
             "hold_reason": order.hold_reason or None,
+            "carrier": order.carrier,
+            "service": order.service or None,
+            "ship_to": _ship_to(order),
+            "wave": order.wave_id,
+            "intercept": intercept_reason(order) or None,
             "lines": _line_summaries(session, order),
             "parcels": _parcel_summaries(session, order),
             "journal": _journal_entries(session, order),
         }
+
+
+def _ship_to(order: Order) -> dict[str, str]:
+    fields = {
+        "name": order.ship_name,
+        "address1": order.ship_address1,
+        "address2": order.ship_address2,
+        "city": order.ship_city,
+        "region": order.ship_region,
+        "postcode": order.ship_postcode,
+        "country": order.ship_country,
+        "phone": order.ship_phone,
+    }
+    return {key: value for key, value in fields.items() if value}
+
+
+def intercept_reason(order: Order) -> str:
+    """Why a released order is stopped at the pack station, in the operator's language; ""
+    when it is not intercepted."""
+    if not order.intercepted:
+        return ""
+    if order.pending is not None and order.pending.get("cancelled"):
+        return _("cancelled at the shop after release")
+    version = order.pending["version"] if order.pending else order.shop_version
+    return _("changed at the shop after release (version {version})").format(version=version)
 
 
 def _line_summaries(session: Session, order: Order) -> list[dict[str, Any]]:
@@ -189,14 +219,28 @@ def _parcel_summaries(session: Session, order: Order) -> list[dict[str, Any]]:
 
 def _journal_entries(session: Session, order: Order) -> list[dict[str, Any]]:
     rows = session.execute(
-        select(Journal.at, Operator.badge, Journal.station, Journal.action)
+        select(
+            Journal.at,
+            Operator.badge,
+            Journal.station,
+            Journal.action,
+            Journal.accepted,
+            Journal.reason,
+        )
         .outerjoin(Operator, Operator.id == Journal.operator_id)
         .where(Journal.order_id == order.id)
         .order_by(Journal.at, Journal.id)
     )
     return [
-        {"at": at.isoformat(), "operator": badge, "station": station, "action": action}
-        for at, badge, station, action in rows
+        {
+            "at": at.isoformat(),
+            "operator": badge,
+            "station": station,
+            "action": action,
+            "accepted": accepted,
+            "reason": reason,
+        }
+        for at, badge, station, action, accepted, reason in rows
     ]
 
 

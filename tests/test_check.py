@@ -12,45 +12,18 @@ from sqlalchemy import text
 from sqlmodel import select
 from typer.testing import CliRunner
 
+from tests.factories import ADMIN, import_orders, order_record, sample_floor
 from warehouse_tui.cli import app
 from warehouse_tui.services.check import Violation, check_floor
-from warehouse_tui.services.importing import ImportKind, import_file, import_records
-from warehouse_tui.services.journal import Actor
 from warehouse_tui.services.waves import WaveRules, release_wave
 from warehouse_tui.store.engine import Store
-from warehouse_tui.store.models import Carrier, CarrierService, Order, OrderStatus
-
-DATA = Path(__file__).resolve().parent.parent / "data"
-ADMIN = Actor(None, "DESK", "cli")
-SHIP_TO = {"name": "Ada", "address1": "1 Road", "city": "Town", "postcode": "1", "country": "GB"}
+from warehouse_tui.store.models import Order, OrderStatus
 
 
 def released_floor(store: Store) -> list[int]:
-    """The sample catalog, locations and stock, two orders released in one wave: their ids."""
-    for kind, name in (
-        (ImportKind.CATALOG, "catalog.csv"),
-        (ImportKind.LOCATIONS, "locations.csv"),
-        (ImportKind.STOCK, "stock.csv"),
-    ):
-        assert import_file(store, kind, DATA / name, actor=ADMIN).accepted
-    with store.write() as session:
-        carrier = Carrier(code="DHL", name="DHL")
-        session.add(carrier)
-        session.flush()
-        session.add(CarrierService(carrier_id=carrier.id, code="STD", name="Standard"))
-    orders = [
-        {
-            "shop": "web",
-            "shop_order_id": number,
-            "buyer": {"id": number, "name": number},
-            "ship_to": {**SHIP_TO, "name": number},
-            "carrier": "DHL",
-            "service": "STD",
-            "lines": [{"sku": "MUG-01", "qty": 2}],
-        }
-        for number in ("A-1", "B-1")
-    ]
-    assert import_records(store, ImportKind.ORDERS, orders, actor=ADMIN).accepted
+    """The sample floor with two orders released in one wave: their ids."""
+    sample_floor(store)
+    import_orders(store, order_record("A-1", {"MUG-01": 2}), order_record("B-1", {"MUG-01": 2}))
     released = release_wave(store, ADMIN, WaveRules(strategy="pick-by-order"))
     assert released["accepted"], released["reason"]
     with store.read() as session:

@@ -38,6 +38,7 @@ def _register() -> None:
         importing,
         operators,
         orders,
+        products,
         settings,
         shipping,
     )
@@ -65,6 +66,7 @@ def _register() -> None:
     app.add_typer(wave_commands.route_app, name="route", help="What-if routes on a layout.")
     app.add_typer(settings.app, name="settings", help="Warehouse-wide settings.")
     app.add_typer(operators.app, name="operator", help="Operators, badges and PIN locks.")
+    app.add_typer(products.app, name="product", help="Look a product up by any of its codes.")
 
 
 _register()

@@ -10,19 +10,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import or_
+from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
 from warehouse_tui.domain.barcodes import Resolved, Scan, ScanKind, parse_scan
 from warehouse_tui.services.tracking import tracking_patterns
+from warehouse_tui.store.engine import Store
 from warehouse_tui.store.models import (
     Barcode,
     BoxType,
     Location,
     Operator,
     Order,
+    OrderLine,
+    OrderStatus,
     Parcel,
     Sku,
+    Stock,
     Tote,
     WallSlot,
 )
@@ -40,7 +44,14 @@ _ID_LABELS: dict[str, tuple[Any, str]] = {
     "ORD-": (Order.id, "order"),
     "PCL-": (Parcel.id, "parcel"),
 }
-_LARGEST_ID = 2**31 - 1  # ids are INTEGER columns; PostgreSQL refuses a larger literal
+_LARGEST_ID = 2**31 - 1
+# Orders whose lines still want units from the shelves.
+OPEN_ORDER_STATES = (
+    OrderStatus.NEW,
+    OrderStatus.HELD,
+    OrderStatus.READY,
+    OrderStatus.RELEASED,
+)  # ids are INTEGER columns; PostgreSQL refuses a larger literal
 
 
 def resolve_code(session: Session, code: str) -> Resolved | None:
@@ -116,3 +127,67 @@ def parse_in_store(session: Session, raw: str, expect_tracking: bool = False) ->
             resolves=scan.resolves,
         )
     return scan
+
+
+def product_card(store: Store, code: str) -> dict[str, Any] | None:
+    """`product show`: a product found by any of its codes (a barcode, a case code, a GS1
+    string, its SKU) with its barcodes, tracking, weight and size, stock per location and lot,
+    and the open demand on it. None when `code` names no product."""
+    with store.read() as session:
+        sku = _sku_of(session, code)
+        if sku is None:
+            return None
+        barcodes = session.execute(
+            select(Barcode.code, Barcode.quantity)
+            .where(Barcode.sku_id == sku.id)
+            .order_by(Barcode.quantity, Barcode.code)
+        ).all()
+        stock = session.execute(
+            select(Location.code, Stock.batch, Stock.expiry, Stock.on_hand, Stock.allocated)
+            .join(Location, Location.id == Stock.location_id)
+            .where(Stock.sku_id == sku.id, Stock.on_hand != 0)
+            .order_by(Location.code, Stock.batch)
+        ).all()
+        demand = session.execute(
+            select(
+                func.count(func.distinct(OrderLine.order_id)),
+                func.coalesce(func.sum(OrderLine.qty - OrderLine.picked), 0),
+            )
+            .join(Order, Order.id == OrderLine.order_id)
+            .where(
+                # new orders name their SKU by code until the audit resolves it
+                or_(OrderLine.sku_id == sku.id, OrderLine.sku_code == sku.code),
+                Order.status.in_(OPEN_ORDER_STATES),
+            )
+        ).one()
+    return {
+        "sku": sku.code,
+        "name": sku.name,
+        "barcodes": [{"code": barcode, "units": units} for barcode, units in barcodes],
+        "serial_tracked": sku.serial_tracked,
+        "batch_tracked": sku.batch_tracked,
+        "typed_qty_allowed": sku.typed_qty_allowed,
+        "weight_g": sku.weight_g,
+        "size_mm": [sku.length_mm, sku.width_mm, sku.height_mm],
+        "stock": [
+            {
+                "location": location,
+                "batch": batch or None,
+                "expiry": expiry.isoformat() if expiry else None,
+                "on_hand": on_hand,
+                "allocated": allocated,
+            }
+            for location, batch, expiry, on_hand, allocated in stock
+        ],
+        "open_orders": demand[0],
+        "open_units": int(demand[1]),
+    }
+
+
+def _sku_of(session: Session, code: str) -> Sku | None:
+    """The SKU a typed or scanned code names: a barcode or GS1 string through the scan parser,
+    else the SKU's own code."""
+    scan = parse_in_store(session, code)
+    if scan.resolves is not None and scan.resolves.type == "sku":
+        return session.get(Sku, scan.resolves.id)
+    return session.execute(select(Sku).where(Sku.code == code.strip())).scalar()

@@ -10,10 +10,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from warehouse_tui.services.auth import add_operator
 from warehouse_tui.services.importing import ImportKind, import_file, import_records
 from warehouse_tui.services.journal import Actor
 from warehouse_tui.store.engine import Store
-from warehouse_tui.store.models import Carrier, CarrierService
+from warehouse_tui.store.models import Carrier, CarrierService, Role
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 ADMIN = Actor(None, "DESK", "cli", name="test-admin")
@@ -52,3 +53,10 @@ def order_record(number: str, lines: dict[str, int], **changes: Any) -> dict[str
 def import_orders(store: Store, *records: dict[str, Any]) -> None:
     result = import_records(store, ImportKind.ORDERS, records, actor=ADMIN)
     assert result.accepted, result.errors
+
+
+def operator(store: Store, role: Role, name: str, station: str = "HH-1") -> Actor:
+    """A new operator of `role` (PIN 1234), as the actor a screen on `station` would make."""
+    view, refusal = add_operator(store, ADMIN, name, role, "1234")
+    assert view is not None, refusal
+    return Actor(view.id, station, "test")

@@ -5,7 +5,7 @@ ORDER is an internal id, an order label (ORD-123) or the shop's number (SHOP:SHO
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -21,6 +21,9 @@ from warehouse_tui.commands.common import (
 )
 from warehouse_tui.i18n import _
 from warehouse_tui.services.journal import Actor
+
+if TYPE_CHECKING:
+    from warehouse_tui.services.orders import OrderResult
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -71,6 +74,61 @@ def cancel(
         )
     else:
         typer.echo(_("Order {id} cancelled").format(id=result.order_id))
+
+
+@app.command()
+def hold(
+    order: OrderArgument,
+    reason: Annotated[str, typer.Option(help="Why: everyone who meets the order reads it.")],
+    as_json: JsonOption = False,
+    db: DbOption = None,
+    station: StationOption = None,
+) -> None:
+    """Hold an order that is not yet in a wave; waves pass it by until it is released."""
+    from warehouse_tui.services.holds import hold_order
+
+    store = open_store(db)
+    result = hold_order(store, Actor(None, chosen_station(station), "cli"), order, reason)
+    store.dispose()
+    _held_or_released(result, as_json)
+
+
+@app.command()
+def release(
+    order: OrderArgument,
+    as_json: JsonOption = False,
+    db: DbOption = None,
+    station: StationOption = None,
+) -> None:
+    """Release a held order: it is audited again at once and is ready, or held with the
+    audit's reason."""
+    from warehouse_tui.services.holds import release_order
+
+    store = open_store(db)
+    result = release_order(store, Actor(None, chosen_station(station), "cli"), order)
+    store.dispose()
+    _held_or_released(result, as_json)
+
+
+def _held_or_released(result: OrderResult, as_json: bool) -> None:
+    if not result.accepted:
+        refuse(result.reason, as_json=as_json, extra={"id": result.order_id})
+    if as_json:
+        emit(
+            {
+                "id": result.order_id,
+                "status": result.status,
+                "hold_reason": result.hold_reason or None,
+            }
+        )
+    elif result.hold_reason:
+        typer.echo(
+            _("Order {id} is {status}: {reason}").format(
+                id=result.order_id, status=result.status, reason=result.hold_reason
+            )
+        )
+    else:
+        typer.echo(_("Order {id} is {status}").format(id=result.order_id, status=result.status))
 
 
 def status(as_json: JsonOption = False, db: DbOption = None) -> None:

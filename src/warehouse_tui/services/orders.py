@@ -265,13 +265,15 @@ def _counts(session: Session, column: Any) -> dict[str, int]:
 
 @dataclass(frozen=True)
 class OrderResult:
-    """What a cancellation or a restock did; `reason` says why when it was refused."""
+    """What a cancellation, hold, release or restock did; `reason` says why when it was
+    refused, `hold_reason` why the order is held when it is."""
 
     accepted: bool
     reason: str = ""
     order_id: int | None = None
     status: str = ""
     intercepted: bool = False
+    hold_reason: str = ""
 
 
 def _result(order: Order) -> OrderResult:

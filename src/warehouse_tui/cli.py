@@ -41,6 +41,7 @@ def _register() -> None:
         products,
         settings,
         shipping,
+        stock,
     )
     from warehouse_tui.commands import db as db_commands
     from warehouse_tui.commands import waves as wave_commands
@@ -67,6 +68,7 @@ def _register() -> None:
     app.add_typer(settings.app, name="settings", help="Warehouse-wide settings.")
     app.add_typer(operators.app, name="operator", help="Operators, badges and PIN locks.")
     app.add_typer(products.app, name="product", help="Look a product up by any of its codes.")
+    app.add_typer(stock.app, name="stock", help="Stock per SKU for purchasing.")
 
 
 _register()

@@ -154,11 +154,7 @@ def product_card(store: Store, code: str) -> dict[str, Any] | None:
                 func.coalesce(func.sum(OrderLine.qty - OrderLine.picked), 0),
             )
             .join(Order, Order.id == OrderLine.order_id)
-            .where(
-                # new orders name their SKU by code until the audit resolves it
-                or_(OrderLine.sku_id == sku.id, OrderLine.sku_code == sku.code),
-                Order.status.in_(OPEN_ORDER_STATES),
-            )
+            .where(OrderLine.sku_code == sku.code, Order.status.in_(OPEN_ORDER_STATES))
         ).one()
     return {
         "sku": sku.code,

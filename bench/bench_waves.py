@@ -19,10 +19,10 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from warehouse_tui.demo.tables.floor import AISLES, BAYS, LAYOUT_SPEC, LEVELS, bay_position
 from warehouse_tui.domain.batching import CartCapacity, Order, savings_groups
 from warehouse_tui.domain.layout import Layout, PickPoint
 from warehouse_tui.domain.routing import plan_route
-from warehouse_tui.services.demo import AISLES, BAYS, LAYOUT_SPEC, LEVELS, bay_position
 from warehouse_tui.services.settings import DEFAULTS
 from warehouse_tui.services.waves import savings_chunks
 

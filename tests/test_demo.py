@@ -17,17 +17,12 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from tests.conftest import drop_pg_schema, make_pg_store
+from warehouse_tui.demo import counts, holds_data, seed_demo, wipe
+from warehouse_tui.demo.catalogue import build_catalogue
+from warehouse_tui.demo.orders import build_orders
+from warehouse_tui.demo.tables.people import OPERATORS
 from warehouse_tui.domain.barcodes import ScanKind, parse_scan
 from warehouse_tui.domain.pins import pin_matches
-from warehouse_tui.services.demo import (
-    OPERATORS,
-    build_catalogue,
-    build_orders,
-    counts,
-    holds_data,
-    seed_demo,
-    wipe,
-)
 from warehouse_tui.services.settings import warehouse_layout
 from warehouse_tui.services.tracking import format_tracking, tracking_patterns
 from warehouse_tui.store.engine import Store

@@ -1,4 +1,5 @@
-"""Short picks, released claims and batch picks, on SQLite and PostgreSQL."""
+"""Short picks, released claims, batch picks and the journal of a held list, on SQLite and
+PostgreSQL."""
 
 from __future__ import annotations
 
@@ -28,9 +29,12 @@ from warehouse_tui.services.picking import (
     Expect,
     claim_next_task,
     current_stop,
+    enter_quantity,
     heartbeat,
+    pause_task,
     release_claim,
     release_stale_claims,
+    resume_task,
     scan_at_stop,
     short_pick,
 )
@@ -169,3 +173,49 @@ def test_pick_by_order_stops_without_allocation_ids_find_their_allocations(
     with floor.read() as session:
         lines = session.exec(select(OrderLine).order_by(col(OrderLine.id))).all()
         assert [line.picked for line in lines] == [2, 3]
+
+
+def test_each_action_on_a_held_list_writes_one_journal_row_with_its_outcome(
+    floor: Store,
+) -> None:
+    released = release_wave(floor, "pick-by-order", [{"MUG": 8}])
+    (order_id,) = released.order_ids
+    task_id = claim_with_totes(floor, ["TOTE-0001"])
+    before = _journal(floor)
+    here = f"PICK-{task_id}"
+
+    assert pause_task(floor, PICKER, task_id).accepted
+    assert not pause_task(floor, PICKER, task_id).accepted
+    assert resume_task(floor, PICKER, task_id).accepted
+    assert not resume_task(floor, PICKER, task_id).accepted
+    assert not enter_quantity(floor, PICKER, task_id, 3).accepted
+    assert not scan_at_stop(floor, PICKER_2, task_id, "LOC-A01-01-1").accepted
+    assert scan_at_stop(floor, PICKER, task_id, "LOC-A01-01-1").accepted
+    assert short_pick(floor, PICKER, task_id, 4).accepted
+
+    assert _journal(floor)[len(before) :] == [
+        ("pick.pause", True, "", "", here, None),
+        ("pick.pause", False, "This pick list is paused — resume it first", "", here, None),
+        ("pick.resume", True, "", "", here, None),
+        ("pick.resume", False, "This pick list is not paused", "", here, None),
+        ("pick.qty", False, "Scan the location first", "3", here, None),
+        (
+            "pick.scan",
+            False,
+            "This pick list is no longer yours — claim the next one",
+            "LOC-A01-01-1",
+            here,
+            None,
+        ),
+        ("pick.scan", True, "", "LOC-A01-01-1", here, order_id),
+        ("pick.short", True, "4 × MUG missing at LOC-A01-01-1", "4", here, order_id),
+    ]
+
+
+def _journal(store: Store) -> list[tuple[str, bool, str, str, str, int | None]]:
+    with store.read() as session:
+        rows = session.exec(select(Journal).order_by(col(Journal.id))).all()
+        return [
+            (row.action, row.accepted, row.reason, row.raw, row.task_ref, row.order_id)
+            for row in rows
+        ]

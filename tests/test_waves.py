@@ -13,12 +13,9 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from warehouse_tui.domain.layout import PickPoint
 from warehouse_tui.services.journal import Actor
 from warehouse_tui.services.waves import (
-    Lot,
     WaveRules,
-    choose_lots,
     preview_wave,
     release_wave,
 )
@@ -156,53 +153,6 @@ def stocked_floor(session: Session, skus: int = 6, per_location: int = 50) -> li
 
 def allocations(session: Session) -> list[Allocation]:
     return list(session.exec(select(Allocation).order_by(Allocation.id)))
-
-
-# --- allocation rules -----------------------------------------------------------------------------
-
-
-def _lot(stock_id: int, expiry: date | None, received: int) -> Lot:
-    return Lot(stock_id, 1, expiry, datetime(2026, 1, received, tzinfo=UTC), PickPoint(0, 1.0))
-
-
-def test_choose_lots_fewest_first_then_expiry_then_received() -> None:
-    late, early, none_old, none_new = (
-        _lot(1, date(2027, 6, 1), 1),
-        _lot(2, date(2027, 1, 1), 2),
-        _lot(3, None, 1),
-        _lot(4, None, 5),
-    )
-    lots = sorted([late, early, none_old, none_new], key=Lot.fefo)
-    free = {1: 5, 2: 5, 3: 12, 4: 12}
-
-    def pick(qty: int) -> list[tuple[int, int]]:
-        chosen = choose_lots(lots, free, qty)
-        assert chosen is not None
-        return [(lot.stock_id, amount) for lot, amount in chosen]
-
-    assert pick(4) == [(2, 4)]  # earliest expiry that fills it alone
-    assert pick(8) == [(3, 8)]  # one lot beats two earlier-expiring ones; oldest receipt
-    assert pick(20) == [(3, 12), (4, 8)]  # two lots suffice only with both big ones
-    assert pick(27) == [(2, 5), (3, 12), (4, 10)]  # three needed: the earliest expiry first
-    assert choose_lots(lots, free, 35) is None
-
-
-def test_choose_lots_takes_the_least_lots_for_any_quantity() -> None:
-    rng = random.Random(7)
-    for _ in range(200):
-        count = rng.randint(1, 6)
-        lots = sorted(
-            (_lot(k, date(2027, 1, rng.randint(1, 28)), rng.randint(1, 28)) for k in range(count)),
-            key=Lot.fefo,
-        )
-        free = {lot.stock_id: rng.randint(1, 10) for lot in lots}
-        qty = rng.randint(1, sum(free.values()))
-        chosen = choose_lots(lots, free, qty)
-        assert chosen is not None
-        assert sum(amount for _lot_, amount in chosen) == qty
-        assert all(0 < amount <= free[lot.stock_id] for lot, amount in chosen)
-        fewest = next(n for n in range(1, count + 1) if sum(sorted(free.values())[-n:]) >= qty)
-        assert len(chosen) == fewest
 
 
 def test_release_allocates_by_the_rules_and_skips_unpickable(store: Store) -> None:

@@ -51,7 +51,7 @@ def demo_cmd(
 
     A database that already holds data is left as it is (use --reset to wipe and reseed).
     """
-    from warehouse_tui.services.demo import TIMEZONE, holds_data, seed_demo, wipe
+    from warehouse_tui.demo import TIMEZONE, holds_data, seed_demo, wipe
 
     store = open_store(db)
     day = today.date() if today else datetime.now(ZoneInfo(TIMEZONE)).date()

@@ -1,0 +1,89 @@
+"""Empty totes onto a pick-by-order cart: one per order, bound in route order.
+
+Totes are bound when a picker takes a list, not when its wave is released: physical totes are
+reused all day, so none is reserved for work nobody has claimed. A tote is registered the first
+time its label is scanned (totes are labelled, not enrolled), and one that still holds an order
+on its way to the pack station is refused.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import func, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from warehouse_tui.domain.barcodes import Scan, ScanKind
+from warehouse_tui.i18n import _
+from warehouse_tui.services.journal import Actor, record
+from warehouse_tui.services.picking.views import order_ref, task_ref
+from warehouse_tui.store.models import Order, OrderStatus, PickStop, PickTask, Tote
+
+# A tote holding an order in one of these states is still in use.
+TOTE_BUSY_ORDER_STATES = (OrderStatus.RELEASED, OrderStatus.PICKED)
+
+
+def next_unbound_order(session: Session, task: PickTask) -> int | None:
+    """The first order (in route order) of a pick-by-order list that has no tote yet."""
+    return session.exec(
+        select(PickStop.order_id)
+        .where(
+            PickStop.task_id == task.id,
+            col(PickStop.tote_id).is_(None),
+            col(PickStop.order_id).is_not(None),
+        )
+        .group_by(col(PickStop.order_id))
+        .order_by(func.min(PickStop.seq))
+    ).first()
+
+
+def bind_tote(session: Session, actor: Actor, task: PickTask, order_id: int, scan: Scan) -> str:
+    """Bind the scanned empty tote to `order_id`, journaled as pick.tote; the refusal reason,
+    or "" when bound."""
+    reason = ""
+    if not scan.valid:
+        reason = scan.error or _("Unreadable scan — scan again")
+    elif scan.kind != ScanKind.TOTE:
+        reason = _("Scan an empty tote for {order}").format(order=order_ref(order_id))
+    tote = None if reason else _tote_for(session, f"TOTE-{scan.code}")
+    if tote is not None and tote.order_id is not None and tote.order_id != order_id:
+        holder = session.get(Order, tote.order_id)
+        if holder is not None and holder.status in TOTE_BUSY_ORDER_STATES:
+            reason = _("{tote} still holds {order} — take an empty tote").format(
+                tote=tote.code, order=order_ref(tote.order_id)
+            )
+    if reason or tote is None:
+        record(
+            session,
+            actor,
+            "pick.tote",
+            accepted=False,
+            reason=reason,
+            raw=scan.raw,
+            task_ref=task_ref(task),
+            order_id=order_id,
+        )
+        return reason
+    tote.order_id = order_id
+    tote.task_id = task.id
+    session.exec(
+        update(PickStop)
+        .where(col(PickStop.task_id) == task.id, col(PickStop.order_id) == order_id)
+        .values(tote_id=tote.id)
+        .execution_options(synchronize_session="fetch")
+    )
+    record(session, actor, "pick.tote", raw=scan.raw, task_ref=task_ref(task), order_id=order_id)
+    return ""
+
+
+def _tote_for(session: Session, code: str) -> Tote:
+    """The tote with this label, registered on first use (totes are labelled, not enrolled)."""
+    tote = session.exec(select(Tote).where(Tote.code == code).with_for_update()).first()
+    if tote is not None:
+        return tote
+    try:
+        with session.begin_nested():
+            tote = Tote(code=code)
+            session.add(tote)
+    except IntegrityError:  # another terminal registered the same label a moment ago
+        tote = session.exec(select(Tote).where(Tote.code == code).with_for_update()).one()
+    return tote

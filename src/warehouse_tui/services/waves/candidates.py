@@ -1,0 +1,207 @@
+"""What a wave is chosen from, read from the database: shipments, their lines, free stock.
+
+Everything here is a read. The shipments (`Unit`) come first with their deadlines, so they can
+be sorted by urgency; their lines are read later a page at a time (`read_lines`), because a wave
+of 500 should cost the same whether 1k or 100k orders are ready. Free stock is read once, as
+`domain.allocation` lots, and allocated in memory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from warehouse_tui.domain.allocation import Lot
+from warehouse_tui.domain.batching import CartCapacity
+from warehouse_tui.domain.layout import PickPoint
+from warehouse_tui.services.audit import rows_of
+from warehouse_tui.services.settings import get_setting
+from warehouse_tui.services.waves.rules import WaveRules, local_time
+from warehouse_tui.store.models import (
+    Carrier,
+    CarrierService,
+    Location,
+    Order,
+    OrderLine,
+    OrderStatus,
+    Sku,
+    Stock,
+    Strategy,
+    WallSlot,
+    as_utc,
+)
+
+LINE_PAGE = 2000
+"""Units whose lines are read at once while choosing a wave (also the ids per `IN` list)."""
+_FAR_FUTURE = datetime.max.replace(tzinfo=UTC)
+
+
+@dataclass
+class Unit:
+    """A shipment: one order, or the orders of one merge group."""
+
+    order_ids: list[int]
+    lines: list[tuple[int, int, int, int]]
+    """(order id, line id, sku id, qty)."""
+    deadline: datetime
+    priority: int
+
+    def urgency(self) -> tuple[datetime, int, int]:
+        return self.deadline, -self.priority, min(self.order_ids)
+
+    @property
+    def items(self) -> int:
+        return sum(line[3] for line in self.lines)
+
+
+def candidate_units(session: Session, rules: WaveRules) -> list[Unit]:
+    """Ready orders matching the rules, as shipments; a merge group waits for all its orders."""
+    query = select(
+        Order.id, Order.carrier, Order.service, Order.priority, Order.ship_by, Order.merge_group
+    ).where(Order.status == OrderStatus.READY)
+    if rules.carrier is not None:
+        query = query.where(Order.carrier == rules.carrier)
+    if rules.shop is not None:
+        query = query.where(Order.shop == rules.shop)
+    orders = rows_of(session, query).all()
+    waiting = set(
+        rows_of(
+            session,
+            select(Order.merge_group).where(
+                Order.status.in_((OrderStatus.NEW, OrderStatus.HELD)),
+                Order.merge_group.is_not(None),
+            ),
+        ).scalars()
+    )
+    cutoffs = _cutoffs_today(session)
+    grouped: dict[str | int, Unit] = {}
+    for row in orders:
+        if row.merge_group in waiting:
+            continue
+        deadline = as_utc(row.ship_by) or cutoffs.get((row.carrier, row.service)) or _FAR_FUTURE
+        key = row.merge_group if row.merge_group is not None else row.id
+        unit = grouped.setdefault(key, Unit([], [], deadline, row.priority))
+        unit.order_ids.append(row.id)
+        unit.deadline = min(unit.deadline, deadline)
+        unit.priority = max(unit.priority, row.priority)
+    units = list(grouped.values())
+    due = _today_at(session, rules.due_by) if rules.due_by is not None else None
+    if due is not None:
+        units = [unit for unit in units if unit.deadline <= due]
+    return units
+
+
+def matches(unit: Unit, rules: WaveRules) -> bool:
+    """The rules a unit's lines decide (it has lines, priority, single item)."""
+    if not unit.lines:
+        return False
+    if rules.min_priority is not None and unit.priority < rules.min_priority:
+        return False
+    return rules.single_item is None or (unit.items == 1) == rules.single_item
+
+
+def read_lines(session: Session, units: Sequence[Unit]) -> None:
+    """Fill in the lines still to pick of these units' orders."""
+    unit_of = {order_id: unit for unit in units for order_id in unit.order_ids}
+    ids = sorted(unit_of)
+    for start in range(0, len(ids), LINE_PAGE):
+        rows = rows_of(
+            session,
+            select(
+                OrderLine.order_id, OrderLine.id, OrderLine.sku_id, OrderLine.qty - OrderLine.picked
+            )
+            .where(
+                OrderLine.order_id.in_(ids[start : start + LINE_PAGE]),
+                OrderLine.sku_id.is_not(None),
+            )
+            .order_by(OrderLine.id),
+        )
+        for order_id, line_id, sku_id, qty in rows:
+            if qty > 0:
+                unit_of[order_id].lines.append((order_id, line_id, sku_id, qty))
+
+
+def _cutoffs_today(session: Session) -> dict[tuple[str, str], datetime]:
+    """(carrier code, service code) → today's cut-off, from local HH:MM to UTC."""
+    cutoffs = {}
+    rows = session.execute(
+        select(Carrier.code, CarrierService.code, CarrierService.cutoff_local).join(
+            Carrier, Carrier.id == CarrierService.carrier_id
+        )
+    )
+    for carrier, service, local in rows:
+        moment = _today_at(session, local)
+        if moment is not None:  # an unreadable cut-off orders like none at all
+            cutoffs[carrier, service] = moment
+    return cutoffs
+
+
+def _today_at(session: Session, local: str) -> datetime | None:
+    """Local HH:MM today in the warehouse's time zone, as UTC; None if unreadable."""
+    zone = ZoneInfo(get_setting(session, "timezone"))
+    moment = local_time(local)
+    if moment is None:
+        return None
+    return datetime.combine(datetime.now(zone).date(), moment, tzinfo=zone).astimezone(UTC)
+
+
+def free_lots(session: Session, zone: str | None) -> tuple[list[Lot], dict[int, int]]:
+    """Every pickable stock row with free units (of `zone`, if given), and its free units."""
+    query = (
+        select(
+            Stock.id,
+            Stock.sku_id,
+            Stock.expiry,
+            Stock.received_at,
+            Stock.on_hand - Stock.allocated,
+            Location.aisle,
+            Location.position_m,
+        )
+        .join(Location, Location.id == Stock.location_id)
+        .where(Location.pickable.is_(True), Stock.on_hand - Stock.allocated > 0)
+    )
+    if zone is not None:
+        query = query.where(Location.zone == zone)
+    lots, free = [], {}
+    for stock_id, sku_id, expiry, received_at, available, aisle, position in rows_of(
+        session, query
+    ):
+        lots.append(
+            Lot(
+                stock_id,
+                sku_id,
+                expiry,
+                as_utc(received_at) or _FAR_FUTURE,
+                PickPoint(aisle, float(position)),
+            )
+        )
+        free[stock_id] = int(available)
+    return lots, free
+
+
+def sku_litres(session: Session, sku_ids: set[int]) -> dict[int, float]:
+    if not sku_ids:
+        return {}
+    rows = session.execute(
+        select(Sku.id, Sku.length_mm * Sku.width_mm * Sku.height_mm).where(Sku.id.in_(sku_ids))
+    )
+    return {sku_id: (volume or 0) / 1_000_000 for sku_id, volume in rows}
+
+
+def cart_capacity(session: Session, strategy: str) -> CartCapacity:
+    """Pick-by-order: the cart's totes. Batch: the put wall's slots (one per order)."""
+    volume = float(get_setting(session, "cart_volume_l"))
+    if strategy == Strategy.BATCH:
+        slots = (
+            session.execute(select(func.count()).select_from(WallSlot).group_by(WallSlot.wall))
+            .scalars()
+            .all()
+        )
+        if slots:
+            return CartCapacity(max(slots), volume)
+    return CartCapacity(int(get_setting(session, "cart_totes")), volume)

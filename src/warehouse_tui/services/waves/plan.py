@@ -1,0 +1,240 @@
+"""Planning a wave: choose its shipments, allocate them in memory, cut them into routed carts.
+
+A plan changes nothing: `preview_wave` shows it, `release.release_wave` plans again inside its
+own write transaction and writes that plan. Planning is a read of the candidates and free stock
+(`candidates`), the allocation rule (`domain.allocation`) and the batching and routing of
+`domain.batching`; only the choosing of units, in urgency order under the rules' limits, and the
+shape of a cart's stops per strategy live here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlmodel import Session
+
+from warehouse_tui.domain.allocation import Allocator
+from warehouse_tui.domain.batching import Batch, BatchPlan, CartCapacity, plan_batches
+from warehouse_tui.domain.batching import Order as BatchOrder
+from warehouse_tui.domain.layout import Layout, PickPoint
+from warehouse_tui.services.audit import run_audit
+from warehouse_tui.services.journal import Actor, record
+from warehouse_tui.services.settings import warehouse_layout
+from warehouse_tui.services.waves.candidates import (
+    LINE_PAGE,
+    Unit,
+    candidate_units,
+    cart_capacity,
+    free_lots,
+    matches,
+    read_lines,
+    sku_litres,
+)
+from warehouse_tui.services.waves.rules import WaveRules
+from warehouse_tui.store.engine import Store
+from warehouse_tui.store.models import Strategy
+
+SAVINGS_CHUNK = 1000
+"""Savings pair each unit with a few neighbours, but part-full carts are compared with each other,
+so a bigger wave is cut into spatially sorted chunks of this many units, each batched on its own
+(a unit's best partners are near it anyway)."""
+
+
+@dataclass(frozen=True)
+class PlannedPick:
+    """One allocation: an order line's quantity from one stock row (location and lot)."""
+
+    order_id: int
+    line_id: int
+    stock_id: int
+    sku_id: int
+    qty: int
+    point: PickPoint
+
+
+@dataclass(frozen=True)
+class PlannedStop:
+    stock_id: int
+    sku_id: int
+    qty: int
+    point: PickPoint
+    order_id: int | None
+    """The order whose tote the items go into; None on a batch stop (the put wall sorts)."""
+    pick: PlannedPick | None
+    """The allocation a pick-by-order stop picks; None on a batch stop."""
+
+
+@dataclass(frozen=True)
+class PlannedCart:
+    order_ids: tuple[int, ...]
+    stops: tuple[PlannedStop, ...]
+    route_m: float
+    s_shape_m: float
+
+
+@dataclass(frozen=True)
+class WavePlan:
+    rules: WaveRules
+    order_ids: tuple[int, ...]
+    lines: int
+    picks: tuple[PlannedPick, ...]
+    carts: tuple[PlannedCart, ...]
+    best_m: float
+    s_shape_m: float
+    pick_by_order_m: float
+
+    def summary(self) -> dict[str, Any]:
+        """The preview contract: orders, lines, picks (stops), batches (carts), walk_m."""
+        return {
+            "orders": len(self.order_ids),
+            "lines": self.lines,
+            "picks": sum(len(cart.stops) for cart in self.carts),
+            "batches": len(self.carts),
+            "walk_m": {
+                "best": round(self.best_m, 1),
+                "s_shape": round(self.s_shape_m, 1),
+                "pick_by_order": round(self.pick_by_order_m, 1),
+            },
+        }
+
+
+def preview_wave(store: Store, actor: Actor, rules: WaveRules) -> WavePlan:
+    """Audit the new orders (committed), then plan the wave without changing anything else."""
+    with store.write() as session:
+        run_audit(session, actor)
+        record(session, actor, "wave-preview", raw=rules.as_text())
+    with store.read() as session:
+        return plan_wave(session, rules)
+
+
+def plan_wave(session: Session, rules: WaveRules) -> WavePlan:
+    """Choose the wave's orders, allocate them in memory and plan its pick lists."""
+    layout = warehouse_layout(session)
+    units = sorted(candidate_units(session, rules), key=Unit.urgency)
+    lots, free = free_lots(session, rules.zone)
+    allocator = Allocator(lots, free)
+    chosen = _select(session, units, rules, allocator)
+    volumes = sku_litres(session, {line[2] for unit, _picks in chosen for line in unit.lines})
+    capacity = cart_capacity(session, rules.strategy)
+    orders = [
+        BatchOrder(
+            index,
+            tuple(pick.point for pick in picks),
+            volume=sum(volumes.get(line[2], 0.0) * line[3] for line in unit.lines),
+            totes=len(unit.order_ids),
+        )
+        for index, (unit, picks) in enumerate(chosen)
+    ]
+    plan = plan_carts(layout, orders, capacity)
+    carts = tuple(_cart(batch, chosen, rules.strategy) for batch in plan.batches)
+    return WavePlan(
+        rules,
+        tuple(sorted(order_id for unit, _picks in chosen for order_id in unit.order_ids)),
+        sum(len(unit.lines) for unit, _picks in chosen),
+        tuple(pick for _unit, picks in chosen for pick in picks),
+        carts,
+        plan.best_length,
+        plan.s_shape_length,
+        plan.pick_by_order_length,
+    )
+
+
+def _select(
+    session: Session, units: Sequence[Unit], rules: WaveRules, allocator: Allocator
+) -> list[tuple[Unit, list[PlannedPick]]]:
+    """Most urgent first; lines are read a page of units at a time, so a wave of 500 costs the
+    same whether 1k or 100k orders are ready."""
+    chosen: list[tuple[Unit, list[PlannedPick]]] = []
+    orders = lines = picks = 0
+    for index, unit in enumerate(units):
+        if index % LINE_PAGE == 0:
+            read_lines(session, units[index : index + LINE_PAGE])
+        if not matches(unit, rules):
+            continue
+        if rules.max_orders is not None and orders + len(unit.order_ids) > rules.max_orders:
+            continue
+        if rules.max_lines is not None and lines + len(unit.lines) > rules.max_lines:
+            continue
+        planned = _allocate_unit(unit, allocator)
+        if planned is None:
+            continue
+        if rules.max_picks is not None and picks + len(planned) > rules.max_picks:
+            allocator.give_back([(pick.stock_id, pick.qty) for pick in planned])
+            continue
+        chosen.append((unit, planned))
+        orders += len(unit.order_ids)
+        lines += len(unit.lines)
+        picks += len(planned)
+        if rules.max_orders is not None and orders == rules.max_orders:
+            break
+    return chosen
+
+
+def _allocate_unit(unit: Unit, allocator: Allocator) -> list[PlannedPick] | None:
+    planned: list[PlannedPick] = []
+    for order_id, line_id, sku_id, qty in unit.lines:
+        lots = allocator.take(sku_id, qty)
+        if lots is None:
+            allocator.give_back([(pick.stock_id, pick.qty) for pick in planned])
+            return None
+        planned += [
+            PlannedPick(order_id, line_id, lot.stock_id, sku_id, amount, lot.point)
+            for lot, amount in lots
+        ]
+    return planned
+
+
+def _cart(
+    batch: Batch, chosen: Sequence[tuple[Unit, list[PlannedPick]]], strategy: str
+) -> PlannedCart:
+    in_route_order = [
+        chosen[batch.picks[k].order_id][1][batch.picks[k].line] for k in batch.route.sequence
+    ]
+    if strategy == Strategy.PICK_BY_ORDER:
+        stops = tuple(
+            PlannedStop(p.stock_id, p.sku_id, p.qty, p.point, p.order_id, p) for p in in_route_order
+        )
+    else:
+        totals: dict[int, PlannedStop] = {}
+        for p in in_route_order:
+            seen = totals.get(p.stock_id)
+            qty = p.qty + (seen.qty if seen else 0)
+            totals[p.stock_id] = PlannedStop(p.stock_id, p.sku_id, qty, p.point, None, None)
+        stops = tuple(totals.values())  # dicts keep first-visit order
+    order_ids = tuple(order_id for k in batch.order_ids for order_id in chosen[k][0].order_ids)
+    return PlannedCart(order_ids, stops, batch.route.length, batch.s_shape_length)
+
+
+def plan_carts(layout: Layout, orders: Sequence[BatchOrder], capacity: CartCapacity) -> BatchPlan:
+    """`plan_batches` over the wave's `savings_chunks`, put back together."""
+    parts = [plan_batches(layout, chunk, capacity) for chunk in savings_chunks(layout, orders)]
+    return BatchPlan(
+        tuple(batch for part in parts for batch in part.batches),
+        sum(part.best_length for part in parts),
+        sum(part.s_shape_length for part in parts),
+        sum(part.pick_by_order_length for part in parts),
+    )
+
+
+def savings_chunks(
+    layout: Layout, orders: Sequence[BatchOrder], size: int = SAVINGS_CHUNK
+) -> list[list[BatchOrder]]:
+    """The wave as is up to `size` orders; beyond, sorted by where the orders walk and cut into
+    chunks of that size (emptying part-full carts costs more than linearly in a chunk)."""
+    if len(orders) <= size:
+        return [list(orders)]
+    ordered = sorted(orders, key=lambda order: _footprint_key(layout, order.picks))
+    return [ordered[start : start + size] for start in range(0, len(ordered), size)]
+
+
+def _footprint_key(layout: Layout, picks: Sequence[PickPoint]) -> tuple[int, int, float]:
+    """Orders that reach equally far sideways, in the same blocks, sort together."""
+    if not picks:
+        return 0, 0, 0.0
+    reach = max(abs(point.aisle - layout.depot_aisle) for point in picks)
+    blocks = 0
+    for point in picks:
+        blocks |= 1 << layout.block_of(point.position)
+    return reach // 3, blocks, sum(point.aisle for point in picks) / len(picks)

@@ -16,7 +16,6 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import (
     ColumnElement,
-    Connection,
     and_,
     bindparam,
     delete,
@@ -41,7 +40,7 @@ from warehouse_tui.store.models import (
     Setting,
     Sku,
 )
-from warehouse_tui.store.prepared import Command, Query
+from warehouse_tui.store.prepared import Command, Query, Tx
 
 _journal = Journal.__table__
 _order_line = OrderLine.__table__
@@ -168,145 +167,200 @@ _FORGET_WEIGHT = Command(
     .where(_parcel.c.id == bindparam("parcel_id"))
     .values(weight_g=None, expected_weight_g=None)
 )
-# Both databases take ON CONFLICT DO NOTHING: a serial packed already inserts nothing.
-_SERIAL_CLAIM = text(
-    "INSERT INTO packedserial (sku_id, serial, parcel_id, order_line_id)"
-    " VALUES (:sku_id, :serial, :parcel_id, :order_line_id) ON CONFLICT DO NOTHING"
+_PARCEL_LINE_TRACKED_UP = Command(
+    update(_parcel_line)
+    .where(_parcel_line.c.id == bindparam("parcel_line_id"))
+    .values(qty=_parcel_line.c.qty + bindparam("units")),
+    column_keys=("serials", "batches"),
 )
 
 
-def lines_by_barcode(
-    connection: Connection, parcel_id: int, codes: Sequence[str]
-) -> list[ScanLine]:
-    """The pack's lines for the SKU one of `codes` (a GTIN's registered forms) names."""
+class _Tracked(NamedTuple):
+    serials: list[str] | None
+    batches: list[str] | None
+
+
+_PARCEL_LINE_TRACKED = Query(
+    select(_parcel_line.c.serials, _parcel_line.c.batches).where(
+        _parcel_line.c.id == bindparam("parcel_line_id")
+    ),
+    _Tracked,
+)
+# Both databases take ON CONFLICT DO NOTHING: a serial packed already inserts nothing.
+_SERIAL_CLAIM = Command(
+    text(
+        "INSERT INTO packedserial (sku_id, serial, parcel_id, order_line_id)"
+        " VALUES (:sku_id, :serial, :parcel_id, :order_line_id) ON CONFLICT DO NOTHING"
+    )
+)
+
+
+class _Holder(NamedTuple):
+    parcel_id: int
+
+
+_SERIAL_HOLDER = Query(
+    select(_packed_serial.c.parcel_id).where(
+        _packed_serial.c.sku_id == bindparam("sku_id"),
+        _packed_serial.c.serial == bindparam("serial"),
+    ),
+    _Holder,
+)
+_SERIAL_RELEASE = Command(
+    delete(_packed_serial).where(
+        _packed_serial.c.sku_id == bindparam("sku_id"),
+        _packed_serial.c.serial == bindparam("serial"),
+    )
+)
+_SET_TRACKING = Command(
+    update(_parcel).where(_parcel.c.id == bindparam("parcel_id")), column_keys=("tracking",)
+)
+
+
+class _SkuUnits(NamedTuple):
+    sku_id: int
+    quantity: int
+
+
+_SKU_BY_BARCODE = Query(
+    select(_barcode.c.sku_id, _barcode.c.quantity).where(_barcode.c.code.in_(_CODE_BINDS)).limit(1),
+    _SkuUnits,
+)
+
+
+class ParcelState(NamedTuple):
+    status: str
+    order_id: int
+
+
+_PARCEL_STATE = Query(
+    select(_parcel.c.status, _parcel.c.order_id).where(_parcel.c.id == bindparam("parcel_id")),
+    ParcelState,
+)
+
+
+class SkuName(NamedTuple):
+    code: str
+    name: str
+
+
+_SKU_NAME = Query(select(_sku.c.code, _sku.c.name).where(_sku.c.id == bindparam("sku_id")), SkuName)
+
+
+class _Waiting(NamedTuple):
+    order_id: int
+
+
+_WANTED_ELSEWHERE = Query(
+    select(_order_line.c.order_id)
+    .join(_orders, _orders.c.id == _order_line.c.order_id)
+    .where(_order_line.c.sku_id == bindparam("sku_id"))
+    .where(_orders.c.status == OrderStatus.PICKED)
+    .where(_order_line.c.packed < _order_line.c.picked)
+    .limit(1),
+    _Waiting,
+)
+
+
+def _code_params(codes: Sequence[str]) -> dict[str, Any]:
     padded = [*codes, *[codes[0]] * (_GTIN_FORMS - len(codes))]
-    params = {f"code{n}": code for n, code in enumerate(padded)}
-    params["parcel_id"] = parcel_id  # type: ignore[assignment]
-    return _LINES_BY_BARCODE.rows(connection, params)
+    return {f"code{n}": code for n, code in enumerate(padded)}
 
 
-def lines_by_sku(connection: Connection, parcel_id: int, sku_id: int) -> list[ScanLine]:
-    return _LINES_BY_SKU.rows(connection, {"parcel_id": parcel_id, "sku_id": sku_id})
+def lines_by_barcode(tx: Tx, parcel_id: int, codes: Sequence[str]) -> list[ScanLine]:
+    """The pack's lines for the SKU one of `codes` (a GTIN's registered forms) names."""
+    params = _code_params(codes)
+    params["parcel_id"] = parcel_id
+    return _LINES_BY_BARCODE.rows(tx, params)
 
 
-def count_up(connection: Connection, line_id: int, units: int) -> bool:
+def lines_by_sku(tx: Tx, parcel_id: int, sku_id: int) -> list[ScanLine]:
+    return _LINES_BY_SKU.rows(tx, {"parcel_id": parcel_id, "sku_id": sku_id})
+
+
+def count_up(tx: Tx, line_id: int, units: int) -> bool:
     """Add `units` to the order line's packed count, unless that would pass what was picked
     (another station counted meanwhile); whether it did."""
-    return _COUNT_UP.run(connection, {"line_id": line_id, "units": units}) == 1
+    return _COUNT_UP.run(tx, {"line_id": line_id, "units": units}) == 1
 
 
 def add_to_parcel_line(
-    connection: Connection,
-    parcel_id: int,
-    line: ScanLine,
-    units: int,
-    serial: str | None,
-    batch: str | None,
+    tx: Tx, parcel_id: int, line: ScanLine, units: int, serial: str | None, batch: str | None
 ) -> None:
     """Add the counted units (with a tracked SKU's serial or batch) to the parcel's line."""
+    serials = [serial] if serial else []
+    batches = [batch] * units if batch else []
     if line.parcel_line_id is None:
         _PARCEL_LINE_INSERT.run(
-            connection,
+            tx,
             {
                 "parcel_id": parcel_id,
                 "order_line_id": line.line_id,
                 "qty": units,
-                "serials": [serial] if serial else [],
-                "batches": [batch] * units if batch else [],
+                "serials": serials,
+                "batches": batches,
             },
         )
-    elif serial or batch:
-        current = connection.execute(
-            select(_parcel_line.c.serials, _parcel_line.c.batches).where(
-                _parcel_line.c.id == line.parcel_line_id
-            )
-        ).one()
-        serials = [*(current.serials or []), *([serial] if serial else [])]
-        batches = [*(current.batches or []), *([batch] * units if batch else [])]
-        connection.execute(
-            update(_parcel_line)
-            .where(_parcel_line.c.id == line.parcel_line_id)
-            .values(qty=_parcel_line.c.qty + units, serials=serials, batches=batches)
+    elif serials or batches:
+        held = _PARCEL_LINE_TRACKED.rows(tx, {"parcel_line_id": line.parcel_line_id})[0]
+        _PARCEL_LINE_TRACKED_UP.run(
+            tx,
+            {
+                "parcel_line_id": line.parcel_line_id,
+                "units": units,
+                "serials": [*(held.serials or []), *serials],
+                "batches": [*(held.batches or []), *batches],
+            },
         )
     else:
-        _PARCEL_LINE_UP.run(connection, {"parcel_line_id": line.parcel_line_id, "units": units})
+        _PARCEL_LINE_UP.run(tx, {"parcel_line_id": line.parcel_line_id, "units": units})
 
 
-def forget_weight(connection: Connection, parcel_id: int) -> None:
+def forget_weight(tx: Tx, parcel_id: int) -> None:
     """The parcel's contents changed: its weighing no longer holds."""
-    _FORGET_WEIGHT.run(connection, {"parcel_id": parcel_id})
+    _FORGET_WEIGHT.run(tx, {"parcel_id": parcel_id})
 
 
-def insert_journal(connection: Connection, row: dict[str, Any]) -> None:
-    """One journal row: every column but the id, as services.journal.journal_row builds it
-    (plus the effect columns)."""
-    _JOURNAL_INSERT.run(connection, row)
+def insert_journal(tx: Tx, row: dict[str, Any]) -> None:
+    """One journal row: every column but the id, as services.journal.journal_row builds it,
+    with the effect columns."""
+    _JOURNAL_INSERT.run(tx, row)
 
 
-def claim_serial(
-    connection: Connection, sku_id: int, serial: str, parcel_id: int, line_id: int
-) -> int | None:
+def claim_serial(tx: Tx, sku_id: int, serial: str, parcel_id: int, line_id: int) -> int | None:
     """Claim the unit's serial for this parcel: None if claimed, else the parcel that holds it
     already. The unique (SKU, serial) row decides, so two stations cannot both claim it."""
-    claimed = connection.execute(
-        _SERIAL_CLAIM,
-        {"sku_id": sku_id, "serial": serial, "parcel_id": parcel_id, "order_line_id": line_id},
-    ).rowcount
-    if claimed == 1:
+    params = {"sku_id": sku_id, "serial": serial, "parcel_id": parcel_id, "order_line_id": line_id}
+    if _SERIAL_CLAIM.run(tx, params) == 1:
         return None
-    return connection.execute(
-        select(_packed_serial.c.parcel_id).where(
-            _packed_serial.c.sku_id == sku_id, _packed_serial.c.serial == serial
-        )
-    ).scalar_one()
+    return _SERIAL_HOLDER.rows(tx, {"sku_id": sku_id, "serial": serial})[0].parcel_id
 
 
-def release_serial(connection: Connection, sku_id: int, serial: str) -> None:
-    connection.execute(
-        delete(_packed_serial).where(
-            _packed_serial.c.sku_id == sku_id, _packed_serial.c.serial == serial
-        )
-    )
+def release_serial(tx: Tx, sku_id: int, serial: str) -> None:
+    _SERIAL_RELEASE.run(tx, {"sku_id": sku_id, "serial": serial})
 
 
-def set_tracking(connection: Connection, parcel_id: int, tracking: str) -> None:
-    connection.execute(update(_parcel).where(_parcel.c.id == parcel_id).values(tracking=tracking))
+def set_tracking(tx: Tx, parcel_id: int, tracking: str) -> None:
+    _SET_TRACKING.run(tx, {"parcel_id": parcel_id, "tracking": tracking})
 
 
-def sku_by_barcode(connection: Connection, codes: Sequence[str]) -> tuple[int, int] | None:
-    """The SKU one of `codes` names and the units one scan of it counts, if any."""
-    row = connection.execute(
-        select(_barcode.c.sku_id, _barcode.c.quantity)
-        .where(_barcode.c.code.in_(list(codes)))
-        .limit(1)
-    ).first()
-    return (row.sku_id, row.quantity) if row is not None else None
+def sku_by_barcode(tx: Tx, codes: Sequence[str]) -> tuple[int, int] | None:
+    """The SKU one of `codes` (a GTIN's registered forms) names and the units one scan of it
+    counts, if any."""
+    rows = _SKU_BY_BARCODE.rows(tx, _code_params(codes))
+    return (rows[0].sku_id, rows[0].quantity) if rows else None
 
 
-def parcel_state(connection: Connection, parcel_id: int) -> tuple[str, int] | None:
+def parcel_state(tx: Tx, parcel_id: int) -> ParcelState | None:
     """The parcel's status and lead order, if there is such a parcel."""
-    row = connection.execute(
-        select(_parcel.c.status, _parcel.c.order_id).where(_parcel.c.id == parcel_id)
-    ).first()
-    return (row.status, row.order_id) if row is not None else None
+    rows = _PARCEL_STATE.rows(tx, {"parcel_id": parcel_id})
+    return rows[0] if rows else None
 
 
-def sku_name(connection: Connection, sku_id: int) -> tuple[str, str]:
-    """The SKU's code and name."""
-    row = connection.execute(select(_sku.c.code, _sku.c.name).where(_sku.c.id == sku_id)).one()
-    return row.code, row.name
+def sku_name(tx: Tx, sku_id: int) -> SkuName:
+    return _SKU_NAME.rows(tx, {"sku_id": sku_id})[0]
 
 
-def wanted_elsewhere(connection: Connection, sku_id: int) -> bool:
+def wanted_elsewhere(tx: Tx, sku_id: int) -> bool:
     """Whether a picked order still waits for a unit of the SKU."""
-    return (
-        connection.execute(
-            select(_order_line.c.order_id)
-            .join(_orders, _orders.c.id == _order_line.c.order_id)
-            .where(_order_line.c.sku_id == sku_id)
-            .where(_orders.c.status == OrderStatus.PICKED)
-            .where(_order_line.c.packed < _order_line.c.picked)
-            .limit(1)
-        ).scalar()
-        is not None
-    )
+    return bool(_WANTED_ELSEWHERE.rows(tx, {"sku_id": sku_id}))

@@ -2,16 +2,20 @@
 
 A scan at the pack station is a handful of indexed statements, and SQLAlchemy's per-execution
 machinery (compile cache lookup, parameter processing, result set set-up: tens of microseconds
-each) costs more than the statements themselves. A prepared statement is a Core statement
-compiled once per dialect and run straight on the driver's connection, inside the transaction
-of the `Connection` it is given, with the dialect's own bind and result processors — so it
-keeps SQLAlchemy's SQL and types, and skips only the per-execution work. Values are always
+each) costs more than the statements themselves; so does opening a `Connection` and its
+transaction. A prepared statement is a Core statement compiled once per dialect and run
+straight on the driver's connection, with the dialect's own bind and result processors — so
+it keeps SQLAlchemy's SQL and types, and skips only the per-execution work. Values are always
 bound parameters; nothing is written into the SQL text. A `Query` reads rows into the
 NamedTuple it is declared with (checked against the statement's columns), a `Command` writes.
 
-`write_transaction` is the transaction such statements run in: the engine's write
-transaction (BEGIN IMMEDIATE on SQLite) as a bare Core connection, with no ORM session to set
-up. A service that needs the ORM for a rare branch can still open a `Session` on it.
+They run on a `Tx`, a transaction's driver connection and dialect, which comes from either
+- `fast_write`: a write transaction on a pooled driver connection, begun and ended here, for
+  the hot path that needs nothing but prepared statements; or
+- `write_transaction`: the engine's ordinary write transaction as a Core `Connection` (an ORM
+  `Session` can be opened on it for a rare branch), with `Tx.of(connection)` for the
+  prepared statements in it.
+Both begin IMMEDIATE on SQLite, as every write transaction does (DESIGN.md, Known traps).
 """
 
 from __future__ import annotations
@@ -21,14 +25,45 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar, cast
 
-from sqlalchemy import Connection, Dialect
+from sqlalchemy import Connection, Dialect, TextClause
 from sqlalchemy.sql import Delete, Insert, Select, Update
 
 from warehouse_tui.store.engine import Store
 
-Statement = Select[Any] | Insert | Update | Delete
+Statement = Select[Any] | Insert | Update | Delete | TextClause
 Processor = Callable[[Any], Any]
 RowT = TypeVar("RowT", bound=tuple[Any, ...])
+
+
+@dataclass(frozen=True, slots=True)
+class Tx:
+    """A transaction's driver connection, and the dialect that compiles for it."""
+
+    dialect: Dialect
+    driver: Any
+
+    @classmethod
+    def of(cls, connection: Connection) -> Tx:
+        return cls(connection.dialect, connection.connection.driver_connection)
+
+
+@contextmanager
+def fast_write(store: Store) -> Iterator[Tx]:
+    """One write transaction straight on a pooled driver connection: committed on success,
+    rolled back on any exception."""
+    pooled = store.engine.raw_connection()
+    try:
+        driver = pooled.driver_connection
+        if store.is_sqlite:
+            driver.execute("BEGIN IMMEDIATE")  # pysqlite's own BEGIN is off (engine.py)
+        try:
+            yield Tx(store.engine.dialect, driver)
+        except BaseException:
+            driver.rollback()
+            raise
+        driver.commit()
+    finally:
+        pooled.close()
 
 
 @contextmanager
@@ -51,9 +86,9 @@ class Query(Generic[RowT]):
         self._row = row
         self._forms: dict[tuple[type, str], _Form] = {}
 
-    def rows(self, connection: Connection, params: Mapping[str, Any]) -> list[RowT]:
-        form = _form_of(self._forms, self._statement, connection.dialect, None)
-        cursor = connection.connection.driver_connection.execute(form.sql, form.bind(params))
+    def rows(self, tx: Tx, params: Mapping[str, Any]) -> list[RowT]:
+        form = _form_of(self._forms, self._statement, tx.dialect, None)
+        cursor = tx.driver.execute(form.sql, form.bind(params))
         make = self._row._make  # type: ignore[attr-defined]
         processors = form.result_processors
         if not processors:
@@ -62,21 +97,22 @@ class Query(Generic[RowT]):
 
 
 class Command:
-    """An INSERT, UPDATE or DELETE, compiled on first use for each dialect it meets."""
+    """An INSERT, UPDATE or DELETE (or a textual one), compiled on first use for each dialect
+    it meets."""
 
     def __init__(
-        self, statement: Insert | Update | Delete, *, column_keys: Sequence[str] | None = None
+        self, statement: Insert | Update | Delete | TextClause, *, column_keys: Sequence[str] = ()
     ) -> None:
-        """`column_keys` names the columns an INSERT or UPDATE sets (else all of them)."""
+        """`column_keys` names the columns an INSERT or UPDATE sets from parameters (else all
+        of them); values the statement gives itself are set too."""
         self._statement = statement
-        self._column_keys = list(column_keys) if column_keys is not None else None
+        self._column_keys = list(column_keys) or None
         self._forms: dict[tuple[type, str], _Form] = {}
 
-    def run(self, connection: Connection, params: Mapping[str, Any]) -> int:
+    def run(self, tx: Tx, params: Mapping[str, Any]) -> int:
         """Run it; the number of rows it touched."""
-        form = _form_of(self._forms, self._statement, connection.dialect, self._column_keys)
-        cursor = connection.connection.driver_connection.execute(form.sql, form.bind(params))
-        return int(cursor.rowcount)
+        form = _form_of(self._forms, self._statement, tx.dialect, self._column_keys)
+        return int(tx.driver.execute(form.sql, form.bind(params)).rowcount)
 
 
 def _form_of(
@@ -101,14 +137,16 @@ def _processed(raw: Sequence[Any], processors: tuple[tuple[int, Processor], ...]
 
 @dataclass(frozen=True)
 class _Form:
-    """One statement's SQL for one dialect, with how to bind its parameters and read its rows."""
+    """One statement's SQL for one dialect, with how to bind its parameters and read its rows.
+    The statement's own values (its literals) are bound once, here; only the parameters of
+    each run go through their type's bind processor."""
 
     sql: str
     names: tuple[str, ...]
     keys: tuple[str, ...]
     fixed: dict[str, Any]
     positional: bool
-    bind_processors: tuple[tuple[str, Processor], ...]
+    bind_processors: dict[str, Processor]
     result_processors: tuple[tuple[int, Processor], ...]
 
     @classmethod
@@ -122,22 +160,22 @@ class _Form:
         types = {name: bind.type for bind, name in compiled.bind_names.items()}
         names = tuple(compiled.positiontup) if positional else tuple(types)
         escaped = compiled.escaped_bind_names
-        fixed = {
-            name: bind.effective_value
-            for bind, name in compiled.bind_names.items()
-            if not bind.required
-        }
-        bind_processors = []
+        bind_processors = {}
         for name, type_ in types.items():
             processor = type_.dialect_impl(dialect).bind_processor(dialect)
             if processor is not None:
-                bind_processors.append((name, processor))
+                bind_processors[name] = processor
+        fixed = {}
+        for bind, name in compiled.bind_names.items():
+            if not bind.required:
+                processor = bind_processors.get(name)
+                value = bind.effective_value
+                fixed[name] = processor(value) if processor is not None else value
         result_processors: tuple[tuple[int, Processor], ...] = ()
         if isinstance(statement, Select):
-            columns = list(statement.selected_columns)
             processors = (
                 column.type.dialect_impl(dialect).result_processor(dialect, None)
-                for column in columns
+                for column in statement.selected_columns
             )
             result_processors = tuple(
                 (index, processor)
@@ -150,16 +188,18 @@ class _Form:
             tuple(escaped.get(name, name) for name in names),
             fixed,
             positional,
-            tuple(bind_processors),
+            bind_processors,
             result_processors,
         )
 
     def bind(self, params: Mapping[str, Any]) -> Any:
-        """The driver's parameters: the statement's own literals, then `params`, each through
-        its type's bind processor, in the dialect's paramstyle."""
-        values = {**self.fixed, **params}
-        for name, processor in self.bind_processors:
-            values[name] = processor(values[name])
+        """The driver's parameters, in the dialect's paramstyle: the statement's own values,
+        then `params`, each through its type's bind processor."""
+        values = dict(self.fixed)
+        processors = self.bind_processors
+        for name, value in params.items():
+            processor = processors.get(name)
+            values[name] = processor(value) if processor is not None else value
         if self.positional:
             return tuple(map(values.__getitem__, self.names))
         return {key: values[name] for key, name in zip(self.keys, self.names, strict=True)}

@@ -1,12 +1,13 @@
 """Verify: count every scanned item into the parcel — the pack station's hot path.
 
 A scan comes every second or two, and bench/bench_pack.py holds it to a few times a bare
-durable commit. So `verify_scan` runs on one Core connection with prepared statements
-(store/prepared.py): one indexed SELECT from the barcode to the scanned SKU's order lines in
-the pack (with the parcel's state and the duplicate-scan window setting), then the counting
-UPDATE, the parcel line and the journal row, and the commit. Anything rarer — a code that is
-no GTIN, a carrier's pre-printed label, a refusal that needs explaining — takes a slower
-branch with ordinary queries.
+durable commit. So a GTIN of a SKU in the pack — nearly every scan — is settled in one fast
+write transaction of prepared statements (store/pack_scan.py): one indexed SELECT from the
+barcode to the SKU's order lines in the pack (with the parcel's state and the duplicate-scan
+window setting), then the counting UPDATE, the parcel line and the journal row, and the
+commit. Anything rarer — a code that is no GTIN or names no line of the pack, a carrier's
+pre-printed label — is settled in an ordinary write transaction, where the ORM's lookups are
+at hand.
 
 An accepted count's journal row carries its effect in columns (order line, units, serial,
 batch), which is exactly what `undo_last_scan` takes back.
@@ -37,7 +38,7 @@ from warehouse_tui.store import pack_scan
 from warehouse_tui.store.engine import Store
 from warehouse_tui.store.models import OrderStatus, Parcel, ParcelStatus
 from warehouse_tui.store.pack_scan import ScanLine
-from warehouse_tui.store.prepared import write_transaction
+from warehouse_tui.store.prepared import Tx, fast_write, write_transaction
 
 # An accepted count's effect as the journal keeps it: order line, units, serial, batch.
 _Effect = tuple[int, int, str | None, str | None]
@@ -59,36 +60,40 @@ def verify_scan(
     store: Store, actor: Actor, parcel_id: int, code: str, scanned_at: float | None = None
 ) -> ScanResult:
     """Count one scanned item into the parcel: any of its barcodes (a case counts its units),
-    or GS1 with the serial/batch a tracked SKU needs. Refusals count nothing; all is journaled."""
+    or GS1 with the serial/batch a tracked SKU needs. Refusals count nothing; all is journaled.
+
+    A GTIN of a SKU in the pack is settled in one fast transaction of prepared statements;
+    anything else (no GTIN, no line for it, a carrier's label) in an ordinary one."""
     since_same = DOUBLE_TRIGGERS.arrive(actor.station, parcel_label(parcel_id), code, scanned_at)
     scan = parse_scan(code)
-    with write_transaction(store) as connection:
-        if scan.valid and scan.gtin:
-            lines = pack_scan.lines_by_barcode(connection, parcel_id, gtin_forms(scan.gtin))
+    if scan.valid and scan.gtin:
+        with fast_write(store) as tx:
+            lines = pack_scan.lines_by_barcode(tx, parcel_id, gtin_forms(scan.gtin))
             if lines:
                 units = lines[0].units or 1
                 count = _Count(lines[0].sku_id, units, scan.serial, scan.batch)
-                return _count(connection, actor, parcel_id, code, count, since_same, lines)
+                return _count(tx, actor, parcel_id, code, count, since_same, lines)
+    with write_transaction(store) as connection:
+        tx = Tx.of(connection)
         count, refusal = _count_of_scan(connection, scan, code)
         if count is None:
             label = _preprinted_label(connection, actor, parcel_id, code)
-            return label or _refuse(connection, actor, parcel_id, code, SCAN, refusal)
-        return _count(connection, actor, parcel_id, code, count, since_same)
+            return label or _refuse(tx, actor, parcel_id, code, SCAN, refusal)
+        return _count(tx, actor, parcel_id, code, count, since_same)
 
 
 def enter_quantity(store: Store, actor: Actor, parcel_id: int, code: str, qty: int) -> ScanResult:
     """Count `qty` units of the SKU `code` names, for SKUs that allow typed quantities."""
     raw = f"{code} x{qty}"
     with write_transaction(store) as connection:
+        tx = Tx.of(connection)
         if qty <= 0:
-            return _refuse(
-                connection, actor, parcel_id, raw, TYPED_QTY, _("Type a quantity of 1 or more")
-            )
+            return _refuse(tx, actor, parcel_id, raw, TYPED_QTY, _("Type a quantity of 1 or more"))
         count, refusal = _count_of_scan(connection, parse_scan(code), code)
         if count is None:
-            return _refuse(connection, actor, parcel_id, raw, TYPED_QTY, refusal)
+            return _refuse(tx, actor, parcel_id, raw, TYPED_QTY, refusal)
         typed = _Count(count.sku_id, qty * count.units, typed=True)
-        return _count(connection, actor, parcel_id, raw, typed, None)
+        return _count(tx, actor, parcel_id, raw, typed, None)
 
 
 def _preprinted_label(
@@ -116,10 +121,11 @@ def _preprinted_label(
         )
     else:
         refusal = ""
+    tx = Tx.of(connection)
     if refusal:
-        return _refuse(connection, actor, parcel_id, code, PREPRINTED, refusal)
-    pack_scan.set_tracking(connection, parcel_id, scan.code)
-    _journal(connection, actor, PREPRINTED, code, parcel_id, parcel.order_id)
+        return _refuse(tx, actor, parcel_id, code, PREPRINTED, refusal)
+    pack_scan.set_tracking(tx, parcel_id, scan.code)
+    _journal(tx, actor, PREPRINTED, code, parcel_id, parcel.order_id)
     return ScanResult(
         True,
         _("Pre-printed label {tracking}: the parcel ships under this number").format(
@@ -134,7 +140,7 @@ def _count_of_scan(connection: Connection, scan: Scan, code: str) -> tuple[_Coun
     if scan.kind is not ScanKind.UNKNOWN and not scan.valid:
         return None, scan.error or _("unknown barcode")
     if scan.gtin:
-        found = pack_scan.sku_by_barcode(connection, gtin_forms(scan.gtin))
+        found = pack_scan.sku_by_barcode(Tx.of(connection), gtin_forms(scan.gtin))
         if found is not None:
             return _Count(found[0], found[1], scan.serial, scan.batch), ""
     with Session(bind=connection) as session:
@@ -147,7 +153,7 @@ def _count_of_scan(connection: Connection, scan: Scan, code: str) -> tuple[_Coun
 
 
 def _count(
-    connection: Connection,
+    tx: Tx,
     actor: Actor,
     parcel_id: int,
     raw: str,
@@ -156,10 +162,10 @@ def _count(
     lines: list[ScanLine] | None = None,
 ) -> ScanResult:
     if not lines:
-        lines = pack_scan.lines_by_sku(connection, parcel_id, count.sku_id)
+        lines = pack_scan.lines_by_sku(tx, parcel_id, count.sku_id)
     if not lines:
-        refusal = _not_in_pack(connection, parcel_id, count)
-        return _refuse(connection, actor, parcel_id, raw, SCAN, refusal)
+        refusal = _not_in_pack(tx, parcel_id, count)
+        return _refuse(tx, actor, parcel_id, raw, SCAN, refusal)
     line = lines[0]
     action = TYPED_QTY if count.typed else SCAN
     window_ms = (
@@ -167,10 +173,10 @@ def _count(
     )
     refusal, kind = _count_refusal(line, count, since_same, window_ms)
     if not refusal and line.serial_tracked:
-        refusal = _claim_serial(connection, parcel_id, line, count)
+        refusal = _claim_serial(tx, parcel_id, line, count)
     if refusal:
         return _refuse(
-            connection,
+            tx,
             actor,
             parcel_id,
             raw,
@@ -180,22 +186,22 @@ def _count(
             stop=kind == "stop",
             duplicate=kind == "duplicate",
         )
-    if not pack_scan.count_up(connection, line.line_id, count.units):
+    if not pack_scan.count_up(tx, line.line_id, count.units):
         if line.serial_tracked and count.serial:
-            pack_scan.release_serial(connection, count.sku_id, count.serial)
+            pack_scan.release_serial(tx, count.sku_id, count.serial)
         refusal = _over_scan(line, count)
-        return _refuse(connection, actor, parcel_id, raw, action, refusal, lead_id=line.lead_id)
+        return _refuse(tx, actor, parcel_id, raw, action, refusal, lead_id=line.lead_id)
     serial = count.serial if line.serial_tracked else None
     batch = count.batch if line.batch_tracked else None
-    pack_scan.add_to_parcel_line(connection, parcel_id, line, count.units, serial, batch)
+    pack_scan.add_to_parcel_line(tx, parcel_id, line, count.units, serial, batch)
     if line.weight_g is not None:
-        pack_scan.forget_weight(connection, parcel_id)
+        pack_scan.forget_weight(tx, parcel_id)
     packed = line.packed + count.units
     message = _("{sku} +{units} ({packed}/{expected})").format(
         sku=line.sku_code, units=count.units, packed=packed, expected=line.picked
     )
     effect = (line.line_id, count.units, serial, batch)
-    _journal(connection, actor, action, raw, parcel_id, line.lead_id, reason=message, effect=effect)
+    _journal(tx, actor, action, raw, parcel_id, line.lead_id, reason=message, effect=effect)
     return ScanResult(
         True,
         message,
@@ -252,10 +258,10 @@ def _over_scan(line: ScanLine, count: _Count) -> str:
     )
 
 
-def _claim_serial(connection: Connection, parcel_id: int, line: ScanLine, count: _Count) -> str:
+def _claim_serial(tx: Tx, parcel_id: int, line: ScanLine, count: _Count) -> str:
     """Claim the unit's serial for this parcel, or say where it is packed already."""
     assert count.serial is not None  # a serial-tracked count without one is refused before
-    holder = pack_scan.claim_serial(connection, count.sku_id, count.serial, parcel_id, line.line_id)
+    holder = pack_scan.claim_serial(tx, count.sku_id, count.serial, parcel_id, line.line_id)
     if holder is None:
         return ""
     if holder == parcel_id:
@@ -268,7 +274,7 @@ def _claim_serial(connection: Connection, parcel_id: int, line: ScanLine, count:
 
 
 def _journal(
-    connection: Connection,
+    tx: Tx,
     actor: Actor,
     action: str,
     raw: str,
@@ -292,11 +298,11 @@ def _journal(
     row["effect_line_id"], row["effect_units"], row["effect_serial"], row["effect_batch"] = (
         effect or _NO_EFFECT
     )
-    pack_scan.insert_journal(connection, row)
+    pack_scan.insert_journal(tx, row)
 
 
 def _refuse(
-    connection: Connection,
+    tx: Tx,
     actor: Actor,
     parcel_id: int,
     raw: str,
@@ -308,18 +314,18 @@ def _refuse(
     duplicate: bool = False,
 ) -> ScanResult:
     if lead_id is None:
-        state = pack_scan.parcel_state(connection, parcel_id)
+        state = pack_scan.parcel_state(tx, parcel_id)
         lead_id = state[1] if state is not None else None
-    _journal(connection, actor, action, raw, parcel_id, lead_id, accepted=False, reason=reason)
+    _journal(tx, actor, action, raw, parcel_id, lead_id, accepted=False, reason=reason)
     return ScanResult(False, reason, stop=stop, duplicate=duplicate)
 
 
-def _not_in_pack(connection: Connection, parcel_id: int, count: _Count) -> str:
+def _not_in_pack(tx: Tx, parcel_id: int, count: _Count) -> str:
     """Why a SKU found in the warehouse has no line in this parcel's orders."""
-    if pack_scan.parcel_state(connection, parcel_id) is None:
+    if pack_scan.parcel_state(tx, parcel_id) is None:
         return _("No parcel {parcel}: start a pack first").format(parcel=parcel_label(parcel_id))
-    code, name = pack_scan.sku_name(connection, count.sku_id)
-    if pack_scan.wanted_elsewhere(connection, count.sku_id):
+    code, name = pack_scan.sku_name(tx, count.sku_id)
+    if pack_scan.wanted_elsewhere(tx, count.sku_id):
         return _("WRONG ITEM: {sku} {name} belongs to another order — put it aside").format(
             sku=code, name=name
         )

@@ -151,6 +151,11 @@ _PARCEL_LINE_INSERT = Command(
     insert(_parcel_line),
     column_keys=("parcel_id", "order_line_id", "qty", "serials", "batches"),
 )
+# An untracked SKU's new line: its empty serials and batches are bound once, not per scan.
+_PLAIN_PARCEL_LINE_INSERT = Command(
+    insert(_parcel_line).values(serials=[], batches=[]),
+    column_keys=("parcel_id", "order_line_id", "qty"),
+)
 _COUNT_UP = Command(
     update(_order_line)
     .where(_order_line.c.id == bindparam("line_id"))
@@ -290,7 +295,11 @@ def add_to_parcel_line(
     """Add the counted units (with a tracked SKU's serial or batch) to the parcel's line."""
     serials = [serial] if serial else []
     batches = [batch] * units if batch else []
-    if line.parcel_line_id is None:
+    if line.parcel_line_id is None and not (serials or batches):
+        _PLAIN_PARCEL_LINE_INSERT.run(
+            tx, {"parcel_id": parcel_id, "order_line_id": line.line_id, "qty": units}
+        )
+    elif line.parcel_line_id is None:
         _PARCEL_LINE_INSERT.run(
             tx,
             {

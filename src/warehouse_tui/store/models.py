@@ -420,6 +420,13 @@ class Journal(SQLModel, table=True):
     action: str
     accepted: bool = True
     reason: str = ""
+    # An accepted item count's effect, which undo takes back: `effect_units` onto the order
+    # line `effect_line_id`, with the serial or batch the scan carried; null on other rows.
+    # No foreign key: the journal is history, and adding one would rebuild its table.
+    effect_line_id: int | None = None
+    effect_units: int | None = None
+    effect_serial: str | None = None
+    effect_batch: str | None = None
 
 
 class Outbox(SQLModel, table=True):

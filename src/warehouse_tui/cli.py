@@ -21,6 +21,7 @@ from warehouse_tui.commands.common import (
     chosen_db,
     chosen_station,
     emit_exact,
+    printable,
     refusal_reason,
 )
 
@@ -45,7 +46,7 @@ class RefusingGroup(TyperGroup):
                 raise
             if ctx.meta.get(JSON_ASKED):
                 emit_exact({"error": reason})
-            typer.echo(reason, err=True)
+            typer.echo(printable(reason), err=True)  # a path may hold a newline, or ESC
             raise typer.Exit(1) from None
 
 

@@ -42,7 +42,9 @@ def main() -> None:
     try:
         check_database(db)
     except DatabaseUnavailable as refused:
-        sys.exit(str(refused))
+        from warehouse_tui.commands.common import printable
+
+        sys.exit(printable(str(refused)))
     from warehouse_tui.app import run_app
 
     run_app(db, options.get("--station") or station_from_environment())

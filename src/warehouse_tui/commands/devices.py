@@ -1,8 +1,8 @@
 """`warehouse-tui scale read`, `warehouse-tui labels …` and `warehouse-tui barcode inspect`.
 
-`scale read` takes a reading only inside the scale's capacity: the protocols carry weights as
-free digits (an MT-SICS reply may hold thirty), so a misconfigured or broken scale can send
-1e29 g, or a number too long to be finite. `barcode inspect` shows codes as scanned, which may
+`scale read` takes a reading only inside the scale's range, 0 to its capacity: the protocols
+carry weights as free digits (an MT-SICS reply may hold thirty), so a misconfigured or broken
+scale can send 1e29 g; a weight that is not a finite number is outside every range. `barcode inspect` shows codes as scanned, which may
 hold escape sequences: they are printed escaped, never sent to the terminal.
 """
 
@@ -107,14 +107,12 @@ def scale_read(
     except ScaleError as error:
         refuse(error.reason)
     grams = float(reading["grams"])  # type: ignore[arg-type]
-    if not math.isfinite(grams):
-        refuse(_("The scale sent a weight that is not a number: {raw}").format(raw=reading["raw"]))
-    if grams > capacity:
+    if not 0 <= grams <= capacity:  # also false for a weight that is not a finite number
         refuse(
             _(
-                "The scale reads {grams:g} g, beyond its capacity of {capacity:g} g: "
-                "check the scale's unit and range ({raw})"
-            ).format(grams=grams, capacity=capacity, raw=reading["raw"])
+                "The scale reads {raw}, outside its range of 0 to {capacity:g} g: "
+                "check the scale's unit and capacity"
+            ).format(raw=reading["raw"], capacity=capacity)
         )
     if as_json:
         emit(reading)

@@ -14,6 +14,7 @@ reads it (an empty file is an empty SQLite database, as SQLite itself treats it)
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -130,12 +131,22 @@ def _absolute(path: str) -> Path:
 
 
 def _check_postgresql(db: str) -> None:
-    """Refuse a PostgreSQL URL libpq could not read: a bad port, an unclosed IPv6 bracket."""
+    """Refuse a PostgreSQL URL that cannot be read: a port that is not a number from 1 to
+    65535 (an empty one included), an unclosed IPv6 bracket."""
     try:
-        port = urlsplit(db).port
+        urlsplit(db)
     except ValueError as error:
         raise DatabaseUnavailable(
             _("{db} is not a valid URL: {reason}").format(db=shown(db), reason=error)
         ) from error
-    if port == 0:
-        raise DatabaseUnavailable(_("{db} is not a valid URL: port 0").format(db=shown(db)))
+    authority = re.split(r"[/?]", db.partition("://")[2], maxsplit=1)[0]
+    host_and_port = authority.rpartition("@")[2]
+    if ":" not in host_and_port.rpartition("]")[2]:
+        return
+    port = host_and_port.rpartition(":")[2]
+    if not (port.isascii() and port.isdigit() and 0 < int(port) < 65536):
+        raise DatabaseUnavailable(
+            _("{db} is not a valid URL: the port {port!r} is not a number from 1 to 65535").format(
+                db=shown(db), port=port
+            )
+        )

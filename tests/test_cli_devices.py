@@ -293,6 +293,7 @@ def test_manifest_cli_writes_csv_and_pdf(db: str, tmp_path: Path) -> None:
     summary = json.loads(result.stdout)
     assert summary["parcels"] == 2 and summary["carrier"] == "UPS"
     assert all(parcel.tracking in csv_out.read_text(encoding="utf-8") for parcel in parcels)
+    assert csv_out.stat().st_mode & 0o777 == 0o640  # names and addresses: not for every user
 
     pdf_out = tmp_path / "ups.pdf"
     result = runner.invoke(

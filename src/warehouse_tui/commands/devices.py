@@ -2,8 +2,9 @@
 
 `scale read` takes a reading only inside the scale's range, 0 to its capacity: the protocols
 carry weights as free digits (an MT-SICS reply may hold thirty), so a misconfigured or broken
-scale can send 1e29 g; a weight that is not a finite number is outside every range. `barcode inspect` shows codes as scanned, which may
-hold escape sequences: they are printed escaped, never sent to the terminal.
+scale can send 1e29 g; a weight that is not a finite number is outside every range.
+`barcode inspect` shows codes as scanned, which may hold escape sequences: they are printed
+escaped, never sent to the terminal.
 """
 
 from __future__ import annotations

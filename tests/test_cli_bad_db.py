@@ -9,16 +9,18 @@ import subprocess
 import sys
 from pathlib import Path
 
+import psycopg
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sqlalchemy.exc import OperationalError
 from typer.testing import CliRunner
 
 from tests.conftest import require_pg
 from warehouse_tui.cli import app
 from warehouse_tui.commands.common import printable
 from warehouse_tui.store.address import DatabaseUnavailable, normalise_url
-from warehouse_tui.store.engine import Store, open_database
+from warehouse_tui.store.engine import Store, failure_reason, open_database
 from warehouse_tui.store.migrate import upgrade
 
 runner = CliRunner()
@@ -265,3 +267,15 @@ def test_open_database_probes_the_connection(tmp_path: Path) -> None:
         open_database(CLOSED_PORT_URL)
     path = _writable_copy(tmp_path)
     open_database(str(path)).dispose()
+
+
+def test_a_wrong_password_is_worded_from_the_servers_reply() -> None:
+    """The test server trusts every local user, so the reply libpq gives is replayed here."""
+    reply = (
+        'connection failed: connection to server at "127.0.0.1", port 5432 failed: '
+        'FATAL:  password authentication failed for user "packer"\n'
+    )
+    error = OperationalError("SELECT 1", {}, psycopg.OperationalError(reply))
+    assert failure_reason(error) == (
+        'The database refused: password authentication failed for user "packer"'
+    )

@@ -37,6 +37,7 @@ def shown(db: Path) -> dict[str, object]:
     return json.loads(result.stdout)
 
 
+@pytest.mark.usefixtures("sqlite_store")  # the database at tmp_path / "floor.db"
 def test_show_lists_every_setting_and_set_changes_one(tmp_path: Path) -> None:
     db = tmp_path / "floor.db"
     assert shown(db) == DEFAULTS
@@ -94,6 +95,7 @@ def test_show_lists_every_setting_and_set_changes_one(tmp_path: Path) -> None:
         ("feedback", json.dumps({**FEEDBACK, "ok_colour": "green"}), "#rrggbb"),
     ],
 )
+@pytest.mark.usefixtures("sqlite_store")  # the database at tmp_path / "floor.db"
 def test_a_value_of_the_wrong_shape_is_refused_and_changes_nothing(
     tmp_path: Path, key: str, value: str, reason: str
 ) -> None:

@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING, Any
 from textual.app import App
 
 from warehouse_tui.i18n import _, use_language
-from warehouse_tui.screens.base import ScanReceived
+from warehouse_tui.screens.base import FloorScreen, ScanReceived
 from warehouse_tui.screens.login import LoginScreen
+from warehouse_tui.store.address import DatabaseUnavailable
 
 if TYPE_CHECKING:
     from warehouse_tui.services.auth import OperatorView
@@ -68,15 +69,15 @@ class WarehouseApp(App[None]):
 
     def _open_store(self) -> None:
         """Import the database layer and upgrade the schema, off the UI thread."""
-        from warehouse_tui.store.engine import Store
+        from warehouse_tui.store.engine import failure_reason, open_database
         from warehouse_tui.store.migrate import upgrade
 
         try:
-            store = self._store or Store(self.db)
+            store = self._store or open_database(self.db)
             upgrade(store)
             self._store = store
         except Exception as error:  # shown to the operator; the app stays up
-            self.store_error = f"{error.__class__.__name__}: {error}"
+            self.store_error = failure_reason(error) or f"{error.__class__.__name__}: {error}"
             self.call_from_thread(self.notify, self.store_error, severity="error", timeout=30)
             return
         finally:
@@ -187,8 +188,19 @@ class WarehouseApp(App[None]):
         """The Store; blocks until it is open, so call it from workers, not the UI thread."""
         self._store_ready.wait()
         if self._store is None:
-            raise RuntimeError(self.store_error)
+            raise DatabaseUnavailable(self.store_error)
         return self._store
+
+    def _handle_exception(self, error: Exception) -> None:
+        """A database that did not open is refused on screen, like a wrong scan: the operator
+        reads why and the app stays up. Anything else stops the app, as Textual does."""
+        if not isinstance(error, DatabaseUnavailable):
+            super()._handle_exception(error)
+            return
+        if isinstance(self.screen, FloorScreen):
+            self.screen.feedback(False, str(error))
+        else:
+            self.notify(str(error), severity="error")
 
     def actor_for(self, screen: str) -> Actor:
         from warehouse_tui.services.journal import Actor

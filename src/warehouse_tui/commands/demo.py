@@ -53,7 +53,7 @@ def demo_cmd(
     """
     from warehouse_tui.demo import TIMEZONE, holds_data, seed_demo, wipe
 
-    store = open_store(db)
+    store = open_store(db, create=True)
     day = today.date() if today else datetime.now(ZoneInfo(TIMEZONE)).date()
     seeded = not holds_data(store) or reset
     if not seeded:

@@ -21,6 +21,7 @@ from warehouse_tui.i18n import N_, _
 from warehouse_tui.screens.base import FloorScreen
 from warehouse_tui.screens.registry import register_screen
 from warehouse_tui.services.states import state_name
+from warehouse_tui.widgets.feedback_line import FeedbackLine
 
 if TYPE_CHECKING:
     from warehouse_tui.services.picking import ActionResult, ReleasedClaims
@@ -71,7 +72,7 @@ class WavesScreen(FloorScreen):
             yield DataTable(id="waves", cursor_type="row", zebra_stripes=True)
             yield Static(_("Pick lists held by pickers"), classes="heading")
             yield DataTable(id="claims", cursor_type="row", zebra_stripes=True)
-            yield Static("", id="feedback", markup=False)
+            yield FeedbackLine(id="feedback")
             yield Static(
                 _("F2 pause/resume · F3 cancel · F4 release · F5 release quiet · Esc back"),
                 classes="keys",

@@ -4,7 +4,9 @@ repaints its own row only, other lines or another width build the rows again."""
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Any
 
+import pytest
 from textual.app import App, ComposeResult
 from textual.pilot import Pilot
 from textual.widgets import Static
@@ -38,7 +40,7 @@ def rows(line_list: LineList) -> list[str]:
     return [str(row.render()).strip() for row in line_list.query(Static)]
 
 
-async def test_a_count_repaints_its_own_row_only() -> None:
+async def test_a_count_repaints_its_own_row_only(monkeypatch: pytest.MonkeyPatch) -> None:
     app = ListApp()
     async with app.run_test(size=(60, 8)) as pilot:
         line_list = app.query_one(LineList)
@@ -48,11 +50,13 @@ async def test_a_count_repaints_its_own_row_only() -> None:
         assert [row.split()[0] for row in rows(line_list)] == ["SKU", "MUG-1", "TOY-1", "TEA-1"]
         assert rows(line_list)[1].split()[-2:] == ["1", "1/2"]
         repainted: list[Static] = []
-        for row in built:
-            row.update = lambda *a, row=row, update=row.update, **k: (  # type: ignore[method-assign]
-                repainted.append(row),
-                update(*a, **k),
-            )[1]
+        update = Static.update
+
+        def counted_update(row: Static, *args: Any, **kwargs: Any) -> None:
+            repainted.append(row)
+            update(row, *args, **kwargs)
+
+        monkeypatch.setattr(Static, "update", counted_update)
         line_list.lines = (replace(LINES[0], in_parcel=2, packed=2), *LINES[1:])
         await pilot.pause()
         assert list(line_list.query(Static)) == built  # the same row widgets

@@ -7,6 +7,7 @@ import pytest
 from textual import on
 from textual.app import App
 from textual.pilot import Pilot
+from textual.widgets import Input
 
 from warehouse_tui.widgets.number_prompt import NumberPrompt
 from warehouse_tui.widgets.scan_input import ScanReceived
@@ -71,7 +72,7 @@ async def test_a_scan_into_the_prompt_is_a_scan_not_a_quantity() -> None:
 
 def test_snapshot_number_prompt(snap_compare) -> None:  # type: ignore[no-untyped-def]
     async def run_before(pilot: Pilot) -> None:
-        pilot.app.screen.query_one("#number").cursor_blink = False
+        pilot.app.screen.query_one("#number", Input).cursor_blink = False
         await pilot.press("1", "2")
 
     app = PromptApp(NumberPrompt.whole("How many [b]MUG-1[/b] at LOC-A01-01-1?"))

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.coordinate import Coordinate
 from textual.widgets import DataTable, Static
 
 from warehouse_tui.i18n import N_, _
@@ -255,7 +256,7 @@ def _fill(table: DataTable, rows: list[tuple[str, tuple[str, ...]]]) -> None:
     """Replace the table's rows, keeping the cursor on the same row key where it still is."""
     keep = None
     if table.row_count and table.cursor_row >= 0:
-        keep = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
+        keep = table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0)).row_key.value
     table.clear()
     for key, cells in rows:
         table.add_row(*cells, key=key)

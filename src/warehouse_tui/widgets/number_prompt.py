@@ -63,7 +63,7 @@ class NumberPrompt(ModalScreen[NumberT | None], Generic[NumberT]):
     ) -> None:
         super().__init__()
         self._question = question
-        self._read = read
+        self._read: Callable[[str], NumberT | None] = read
         self._input_type: Literal["integer", "number"] = input_type
 
     @classmethod

@@ -39,7 +39,7 @@ async def test_serial_badge_scan_logs_in_and_unplug_is_shown(sqlite_store, tmp_p
         app = make_test_app(sqlite_store, station="HH-1")
         async with app.run_test(size=(40, 16)) as pilot:
             await wait_idle(pilot)
-            assert await _until(lambda: bool(app._scanners), pilot)
+            assert await _until(lambda: bool(app.devices.scanners), pilot)
             await asyncio.sleep(0.3)  # the reader opens the port
             scanner.scan("OP-0002")
             assert await _until(lambda: isinstance(app.screen, HomeScreen), pilot)

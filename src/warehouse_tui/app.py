@@ -1,5 +1,10 @@
 """The Textual app: login first (painted before the database layer is imported), then the
-operator's home and the floor screens."""
+operator's home and the floor screens.
+
+The app owns what a station has once: the store, the station's devices (opened together by
+`devices.station` when the store is open), the one service thread, the settings that shape
+feedback. Screens reach these through `screens.host.ScreenHost`, which this app satisfies; they
+never import this module."""
 
 from __future__ import annotations
 
@@ -8,16 +13,18 @@ import sys
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from textual.app import App
 
 from warehouse_tui.i18n import _, use_language
-from warehouse_tui.screens.base import FloorScreen, ScanReceived
 from warehouse_tui.screens.login import LoginScreen
 from warehouse_tui.store.address import DatabaseUnavailable
+from warehouse_tui.widgets.scan_input import ScanReceived
 
 if TYPE_CHECKING:
+    from warehouse_tui.devices.scanner import ScannerEvent
+    from warehouse_tui.devices.station import StationDevices
     from warehouse_tui.services.auth import OperatorView
     from warehouse_tui.services.journal import Actor, DoubleTriggers
     from warehouse_tui.services.settings import Feedback, WedgeBurst
@@ -53,7 +60,7 @@ class WarehouseApp(App[None]):
         self._store = store
         self._store_ready = threading.Event()
         self.store_error: str = ""
-        self._scanners: list[Any] = []  # this station's serial scanners, once the store is open
+        self._devices: StationDevices | None = None  # opened with the store
         self.service_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="service")
         self._services_pending = 0  # asked for and not finished, their results shown included
         self._services_lock = threading.Lock()
@@ -76,6 +83,7 @@ class WarehouseApp(App[None]):
             store = self._store or open_database(self.db)
             upgrade(store)
             self._store = store
+            self._devices = self._open_devices(store)
         except Exception as error:  # shown to the operator; the app stays up
             self.store_error = failure_reason(error) or f"{error.__class__.__name__}: {error}"
             self.call_from_thread(self.notify, self.store_error, severity="error", timeout=30)
@@ -83,7 +91,17 @@ class WarehouseApp(App[None]):
         finally:
             self._store_ready.set()
         self._use_station_settings(store)
-        self._start_serial_scanners(store)
+
+    def _open_devices(self, store: Store) -> StationDevices:
+        """The station's devices as the database lists them; a serial scanner's scans reach the
+        active screen as the same message a wedge's do."""
+        from warehouse_tui.devices.station import StationDevices
+        from warehouse_tui.services.stations import station_devices
+
+        def from_scanner_thread(event: ScannerEvent) -> None:
+            self.call_from_thread(self._scanner_event, event)
+
+        return StationDevices(station_devices(store, self.station), from_scanner_thread).open()
 
     def _use_station_settings(self, store: Store) -> None:
         """Read the feedback, wedge_burst and double-trigger settings: when the store opens, and
@@ -120,25 +138,7 @@ class WarehouseApp(App[None]):
         variables["scan-fail"] = (feedback and feedback.fail_colour) or variables["error"]
         return variables
 
-    def _start_serial_scanners(self, store: Store) -> None:
-        """A serial scanner's scans reach the active screen as the same message a wedge's do."""
-        from warehouse_tui.devices.scanner import SerialScanner
-        from warehouse_tui.services.stations import station_devices
-
-        for device in station_devices(store, self.station):
-            if device.kind == "scanner" and device.driver == "serial":
-                options: dict[str, Any] = {"suffix": device.settings.get("suffix", "CR")}
-                if "idle_s" in device.settings:  # the gap that ends a code sent with no suffix
-                    options["idle_timeout"] = float(device.settings["idle_s"])
-                scanner = SerialScanner(
-                    device.port,
-                    lambda event: self.call_from_thread(self._scanner_event, event),
-                    **options,
-                )
-                scanner.start()
-                self._scanners.append(scanner)
-
-    def _scanner_event(self, event: object) -> None:
+    def _scanner_event(self, event: ScannerEvent) -> None:
         from warehouse_tui.devices.scanner import Scanned, ScannerConnected, ScannerDisconnected
 
         if isinstance(event, Scanned):
@@ -156,8 +156,8 @@ class WarehouseApp(App[None]):
             )
 
     def on_unmount(self) -> None:
-        for scanner in self._scanners:
-            scanner.stop()
+        if self._devices is not None:
+            self._devices.close()
         self.service_thread.shutdown(wait=False, cancel_futures=True)
 
     def submit_service(self, work: Callable[[], None]) -> None:
@@ -191,16 +191,13 @@ class WarehouseApp(App[None]):
             raise DatabaseUnavailable(self.store_error)
         return self._store
 
-    def _handle_exception(self, error: Exception) -> None:
-        """A database that did not open is refused on screen, like a wrong scan: the operator
-        reads why and the app stays up. Anything else stops the app, as Textual does."""
-        if not isinstance(error, DatabaseUnavailable):
-            super()._handle_exception(error)
-            return
-        if isinstance(self.screen, FloorScreen):
-            self.screen.feedback(False, str(error))
-        else:
-            self.notify(str(error), severity="error")
+    @property
+    def devices(self) -> StationDevices:
+        """The station's devices, open; blocks until the store is, like `store`."""
+        self._store_ready.wait()
+        if self._devices is None:
+            raise DatabaseUnavailable(self.store_error)
+        return self._devices
 
     def actor_for(self, screen: str) -> Actor:
         from warehouse_tui.services.journal import Actor

@@ -14,6 +14,7 @@ from textual.widgets.option_list import Option
 from warehouse_tui.i18n import N_, _
 from warehouse_tui.screens.base import FloorScreen
 from warehouse_tui.screens.registry import screens_for
+from warehouse_tui.widgets.feedback_line import FeedbackLine
 
 ROLE_NAMES = {
     "picker": N_("picker"),
@@ -34,7 +35,7 @@ class HomeScreen(FloorScreen):
     BINDINGS: ClassVar = [Binding("ctrl+l", "log_out", _("Log out"))]
 
     def compose(self) -> ComposeResult:
-        operator = self.wapp.operator
+        operator = self.host.operator
         assert operator is not None
         entries = screens_for(operator.role)
         with Vertical(id="home"):
@@ -45,12 +46,12 @@ class HomeScreen(FloorScreen):
                 yield OptionList(*[Option(_(e.title), id=e.key) for e in entries], id="menu")
             else:
                 yield Static(_("No floor screens for your role yet."), id="menu-empty")
-            yield Static("", id="feedback")
+            yield FeedbackLine(id="feedback")
             yield Static(_("Enter open · F1 help · Ctrl+L log out"), classes="keys")
 
     @on(OptionList.OptionSelected, "#menu")
     def _open(self, event: OptionList.OptionSelected) -> None:
-        operator = self.wapp.operator
+        operator = self.host.operator
         assert operator is not None
         entry = next(e for e in screens_for(operator.role) if e.key == event.option.id)
         self.app.push_screen(entry.factory())
@@ -64,7 +65,7 @@ class HomeScreen(FloorScreen):
         from warehouse_tui.services.auth import login_with_badge
 
         self.call_service(
-            lambda: login_with_badge(self.store, self.wapp.station, code, scanned=True),
+            lambda: login_with_badge(self.store, self.host.station, code, scanned=True),
             then=self._switch_operator,
         )
 
@@ -72,7 +73,7 @@ class HomeScreen(FloorScreen):
         if not result.accepted:
             self.feedback(False, result.reason)
             return
-        self.wapp.logged_in(result.operator)
+        self.host.logged_in(result.operator)
 
     def action_log_out(self) -> None:
-        self.wapp.log_out()
+        self.host.log_out()

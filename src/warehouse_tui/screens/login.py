@@ -10,7 +10,9 @@ from textual.containers import Vertical
 from textual.widgets import Input, Static
 
 from warehouse_tui.i18n import N_, _
-from warehouse_tui.screens.base import FloorScreen, ScanAwareInput
+from warehouse_tui.screens.base import FloorScreen
+from warehouse_tui.widgets.feedback_line import FeedbackLine
+from warehouse_tui.widgets.scan_input import ScanAwareInput
 
 
 class LoginScreen(FloorScreen):
@@ -29,7 +31,7 @@ class LoginScreen(FloorScreen):
             yield Static(_("or type your ID and PIN"), classes="hint")
             yield ScanAwareInput(placeholder=_("Operator ID"), id="operator-id")
             yield ScanAwareInput(placeholder=_("PIN"), id="pin", password=True)
-            yield Static("", id="feedback")
+            yield FeedbackLine(id="feedback")
             yield Static(_("F1 help"), classes="keys")
 
     def handle_scan(self, code: str) -> None:
@@ -42,7 +44,7 @@ class LoginScreen(FloorScreen):
         from warehouse_tui.services.auth import login_with_badge
 
         self.call_service(
-            lambda: login_with_badge(self.store, self.wapp.station, code, scanned=True),
+            lambda: login_with_badge(self.store, self.host.station, code, scanned=True),
             then=self._after_login,
         )
 
@@ -62,7 +64,7 @@ class LoginScreen(FloorScreen):
         from warehouse_tui.services.auth import login_with_pin
 
         self.call_service(
-            lambda: login_with_pin(self.store, self.wapp.station, int(operator_id), pin),
+            lambda: login_with_pin(self.store, self.host.station, int(operator_id), pin),
             then=self._after_login,
         )
 
@@ -70,5 +72,5 @@ class LoginScreen(FloorScreen):
         if not result.accepted:
             self.feedback(False, result.reason)
             return
-        self.wapp.sound(True)
-        self.wapp.logged_in(result.operator)
+        self.host.sound(True)
+        self.host.logged_in(result.operator)

@@ -1,7 +1,8 @@
 """The floor's schema, declared once (SQLModel): tables, states and their vocabulary.
 
 States are stored as their plain string values (no database enum types), so raw SQL on
-the hot paths and future states need no type migration.
+the hot paths and future states need no type migration. The model fields are typed as their
+StrEnum all the same: `EnumText` keeps the column a VARCHAR and hands rows back as members.
 
 Money is in minor units, weights in grams, sizes in millimetres, times in UTC.
 """
@@ -10,9 +11,11 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from enum import StrEnum
+from typing import TypeVar
 
-from sqlalchemy import JSON, Column, MetaData, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlalchemy import JSON, Column, Dialect, MetaData, UniqueConstraint
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import AutoString, Field, SQLModel
 
 # A naming convention makes Alembic's SQLite table rebuilds reproducible.
 SQLModel.metadata = MetaData(
@@ -35,6 +38,28 @@ def as_utc(moment: datetime | None) -> datetime | None:
     if moment is None or moment.tzinfo is not None:
         return moment
     return moment.replace(tzinfo=UTC)
+
+
+_Enum = TypeVar("_Enum", bound=StrEnum)
+
+
+class EnumText(TypeDecorator[_Enum]):
+    """A StrEnum column stored as its plain string value, the same VARCHAR a `str` field gets:
+    loaded rows are members, writes take a member or its value, and a value outside the enum is
+    refused when written rather than when some later screen reads it."""
+
+    impl = AutoString
+    cache_ok = True
+
+    def __init__(self, enum: type[_Enum]) -> None:
+        super().__init__()
+        self.enum = enum
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
+        return None if value is None else self.enum(value).value
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> _Enum | None:
+        return None if value is None else self.enum(value)
 
 
 class Role(StrEnum):
@@ -93,7 +118,7 @@ class Operator(SQLModel, table=True):
     badge: str = Field(unique=True)
     name: str
     pin_hash: str
-    role: str  # a Role
+    role: Role = Field(sa_type=EnumText(Role))
     language: str = "en"
     active: bool = True
     failed_pins: int = 0  # wrong PINs since the last good one or the last lock
@@ -250,7 +275,7 @@ class Order(SQLModel, table=True):
     service: str = ""
     priority: int = 0
     ship_by: datetime | None = None
-    status: str = Field(default=OrderStatus.NEW, index=True)
+    status: OrderStatus = Field(default=OrderStatus.NEW, index=True, sa_type=EnumText(OrderStatus))
     hold_reason: str = ""
     merge_group: str | None = Field(default=None, index=True)
     no_merge: bool = False
@@ -276,8 +301,8 @@ class OrderLine(SQLModel, table=True):
 
 class Wave(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
-    status: str = Field(default=WaveStatus.PLANNED, index=True)
-    strategy: str  # a Strategy
+    status: WaveStatus = Field(default=WaveStatus.PLANNED, index=True, sa_type=EnumText(WaveStatus))
+    strategy: Strategy = Field(sa_type=EnumText(Strategy))
     rules: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     walk_m: float = 0.0
     created_by: int | None = Field(default=None, foreign_key="operator.id")
@@ -298,8 +323,8 @@ class PickTask(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     wave_id: int = Field(foreign_key="wave.id", index=True)
-    strategy: str  # a Strategy
-    status: str = Field(default=TaskStatus.OPEN, index=True)
+    strategy: Strategy = Field(sa_type=EnumText(Strategy))
+    status: TaskStatus = Field(default=TaskStatus.OPEN, index=True, sa_type=EnumText(TaskStatus))
     claimed_by: int | None = Field(default=None, foreign_key="operator.id")
     claimed_at: datetime | None = None
     heartbeat_at: datetime | None = None
@@ -340,7 +365,9 @@ class WallSlot(SQLModel, table=True):
 class Parcel(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     order_id: int = Field(foreign_key="orders.id", index=True)
-    status: str = Field(default=ParcelStatus.OPEN, index=True)
+    status: ParcelStatus = Field(
+        default=ParcelStatus.OPEN, index=True, sa_type=EnumText(ParcelStatus)
+    )
     box_type_id: int | None = Field(default=None, foreign_key="boxtype.id")
     expected_weight_g: int | None = None
     weight_g: int | None = None

@@ -151,7 +151,7 @@ class WarehouseApp(App[None]):
             lasting = isinstance(event, ScannerDisconnected)
             self.notify(
                 event.reason,
-                severity="error",  # type: ignore[attr-defined]
+                severity="error",
                 timeout=UNPLUGGED_NOTICE_S if lasting else 8,
             )
 

@@ -193,7 +193,7 @@ def parse_sma(frame: bytes) -> WeightReading:
         return _without_weight("error", "sma", frame)
     if len(text) != SMA_REPLY_LENGTH or not text[1:].isprintable():
         raise ParseError(_("An SMA weight reply has 18 characters between LF and CR"))
-    status, weight_range, mode, motion = text[1:5]
+    status, weight_range, mode, motion = text[1], text[2], text[3], text[4]
     weight, unit = text[6:16], text[16:19].rstrip()
     if status not in SMA_STATUSES or mode not in SMA_WEIGHT_MODES or motion not in "M ":
         raise ParseError(_("Unknown SMA status characters {status!r}").format(status=text[1:6]))

@@ -25,12 +25,11 @@ from pathlib import Path
 from types import TracebackType
 from typing import Literal
 
-import serial
-
 from warehouse_tui.devices.serialport import (
     EIGHT_N_ONE,
     PORT_FAILURES,
     READ_SLICE,
+    SerialPort,
     escape_bytes,
     open_port,
     open_raw_pty,
@@ -202,7 +201,7 @@ class SerialScanner:
                 self._emit(ScannerDisconnected(self.port_url, reason))
                 reported_absent = True
 
-    def _read_until_failure(self, port: serial.SerialBase) -> Exception | None:
+    def _read_until_failure(self, port: SerialPort) -> Exception | None:
         """Read and report scans until stopped (None) or the port fails (the error)."""
         while not self._stop.is_set():
             try:

@@ -12,6 +12,8 @@ import os
 import termios
 import tty
 from dataclasses import dataclass
+from types import TracebackType
+from typing import Protocol, Self
 
 import serial
 
@@ -39,9 +41,35 @@ EIGHT_N_ONE = LineSettings(serial.EIGHTBITS, serial.PARITY_NONE, serial.STOPBITS
 SEVEN_E_ONE = LineSettings(serial.SEVENBITS, serial.PARITY_EVEN, serial.STOPBITS_ONE)
 
 
+class SerialPort(Protocol):
+    """What the drivers use of an open port: every class `serial_for_url` returns (the
+    platform's Serial and the socket://, rfc2217:// and loop:// handlers) has all of it."""
+
+    @property
+    def in_waiting(self) -> int: ...
+
+    def read(self, size: int = ..., /) -> bytes: ...
+
+    def write(self, data: bytes, /) -> int | None: ...
+
+    def reset_input_buffer(self) -> None: ...
+
+    def close(self) -> None: ...
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+        /,
+    ) -> None: ...
+
+
 def open_port(
     port: str, baudrate: int, line: LineSettings, timeout: float = READ_SLICE
-) -> serial.SerialBase:
+) -> SerialPort:
     """Open `port` (a device path or pyserial URL); raise serial.SerialException if it fails.
 
     A pseudo-terminal (a simulated device) has no character framing: Linux keeps it at 8 data
@@ -56,7 +84,7 @@ def open_port(
         raise serial.SerialException(str(error)) from error
 
 
-def _open(port: str, baudrate: int, line: LineSettings, timeout: float) -> serial.SerialBase:
+def _open(port: str, baudrate: int, line: LineSettings, timeout: float) -> SerialPort:
     try:
         return serial.serial_for_url(
             port,
@@ -72,7 +100,7 @@ def _open(port: str, baudrate: int, line: LineSettings, timeout: float) -> seria
         raise serial.SerialException(str(error)) from error
 
 
-def read_available(port: serial.SerialBase) -> bytes:
+def read_available(port: SerialPort) -> bytes:
     """Read what has arrived (waiting at most the port's timeout for the first byte).
 
     Raises one of PORT_FAILURES when the device is gone.
@@ -80,7 +108,7 @@ def read_available(port: serial.SerialBase) -> bytes:
     return port.read(max(port.in_waiting, 1))
 
 
-def escape_bytes(data: bytes) -> str:
+def escape_bytes(data: bytes | bytearray) -> str:
     r"""Printable ASCII as is; every other byte, and the backslash, as lowercase \xNN."""
     return "".join(
         chr(byte) if 0x20 <= byte < 0x7F and byte != 0x5C else f"\\x{byte:02x}" for byte in data

@@ -545,6 +545,7 @@ def _dp_order(layout: Layout, points: Sequence[PickPoint], blocks: int) -> list[
     # Per step: the aisle's place in `aisles`, segment (-1: the links into the aisle), its picks
     # bottom up, and for each summary reached the summary before and the move.
     trail: list[tuple[int, int, tuple[PickPoint, ...], list[int], list[Any]]] = []
+    moves: list[Any]  # a link's move or a segment's way, per summary reached; None where none
     for stage, aisle in enumerate(aisles):
         if stage:
             link = (aisle - aisles[stage - 1]) * spacing

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from textual.screen import Screen
 
@@ -16,13 +17,15 @@ class ScreenEntry:
     key: str
     title: str  # marked with N_, translated when shown
     roles: frozenset[str]
-    factory: Callable[[], Screen]
+    factory: Callable[[], Screen[Any]]
 
 
 _entries: dict[str, ScreenEntry] = {}
 
 
-def register_screen(key: str, title: str, roles: set[str], factory: Callable[[], Screen]) -> None:
+def register_screen(
+    key: str, title: str, roles: set[str], factory: Callable[[], Screen[Any]]
+) -> None:
     _entries[key] = ScreenEntry(key, title, frozenset(roles), factory)
 
 

@@ -252,7 +252,7 @@ class WavesScreen(FloorScreen):
         self.app.pop_screen()
 
 
-def _fill(table: DataTable, rows: list[tuple[str, tuple[str, ...]]]) -> None:
+def _fill(table: DataTable[str], rows: list[tuple[str, tuple[str, ...]]]) -> None:
     """Replace the table's rows, keeping the cursor on the same row key where it still is."""
     keep = None
     if table.row_count and table.cursor_row >= 0:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from enum import StrEnum
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import JSON, Column, Dialect, MetaData, UniqueConstraint
 from sqlalchemy.types import TypeDecorator
@@ -141,7 +141,7 @@ class Device(SQLModel, table=True):
     kind: str  # scanner | scale | printer
     driver: str  # wedge | serial | mt-sics | sma | toledo-continuous | zpl
     port: str = ""
-    settings: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    settings: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
 
 class Sku(SQLModel, table=True):
@@ -250,7 +250,7 @@ class Shop(SQLModel, table=True):
     name: str
     kind: str = "file"  # file | shopify | woocommerce
     announce_at: str = "load"  # load | label
-    settings: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    settings: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
 
 class Order(SQLModel, table=True):
@@ -282,7 +282,9 @@ class Order(SQLModel, table=True):
     pack_instructions: str = ""
     wave_id: int | None = Field(default=None, foreign_key="wave.id", index=True)
     intercepted: bool = False  # cancelled or changed after release: the pack station refuses it
-    pending: dict | None = Field(default=None, sa_column=Column(JSON))  # a newer version waiting
+    pending: dict[str, Any] | None = Field(
+        default=None, sa_column=Column(JSON)
+    )  # a newer version waiting
     imported_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 
@@ -303,7 +305,7 @@ class Wave(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     status: WaveStatus = Field(default=WaveStatus.PLANNED, index=True, sa_type=EnumText(WaveStatus))
     strategy: Strategy = Field(sa_type=EnumText(Strategy))
-    rules: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    rules: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     walk_m: float = 0.0
     created_by: int | None = Field(default=None, foreign_key="operator.id")
     created_at: datetime = Field(default_factory=utcnow)
@@ -460,7 +462,7 @@ class Outbox(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     shop: str = Field(index=True)
     event: str  # fulfilment | fulfilment-void | tracking | return | stock
-    payload: dict = Field(sa_column=Column(JSON, nullable=False))
+    payload: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     idempotency_key: str = Field(unique=True)
     created_at: datetime = Field(default_factory=utcnow)
     attempts: int = 0

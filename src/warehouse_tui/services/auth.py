@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import update
+from sqlalchemy import ColumnElement, update
 from sqlmodel import Session, col, select
 
 from warehouse_tui.domain.barcodes import ScanKind, format_label
@@ -44,7 +44,7 @@ class OperatorView:
     id: int
     badge: str
     name: str
-    role: str
+    role: Role
     language: str
 
 
@@ -85,7 +85,7 @@ def login_with_badge(
             reason = _("Now type your PIN")
             return _refused(session, actor, LoginRefusal.NEEDS_PIN, reason, raw=badge)
         result = _checked(session, station, operator, pin, raw=badge)
-        if result.accepted:
+        if result.operator is not None:
             record(session, Actor(result.operator.id, station, "login"), "login", raw=badge)
         return result
 
@@ -139,9 +139,9 @@ def _by_badge(session: Session, badge: str) -> Operator | None:
     return _locked_row(session, col(Operator.badge) == badge.strip().upper())
 
 
-def _locked_row(session: Session, condition: object) -> Operator | None:
+def _locked_row(session: Session, condition: ColumnElement[bool]) -> Operator | None:
     """The operator row, locked until the transaction ends, so wrong PINs count one by one."""
-    return session.exec(select(Operator).where(condition).with_for_update()).first()  # type: ignore[arg-type]
+    return session.exec(select(Operator).where(condition).with_for_update()).first()
 
 
 def _checked(
@@ -277,5 +277,5 @@ def operators(store: Store) -> list[tuple[OperatorView, datetime | None]]:
 def _unused_badge(session: Session) -> str:
     while True:
         badge = new_badge()
-        if session.exec(select(Operator.id).where(Operator.badge == badge)).first() is None:
+        if session.exec(select(Operator.id).where(col(Operator.badge) == badge)).first() is None:
             return badge

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, or_
-from sqlmodel import Session, select
+from sqlalchemy import func, or_, select
+from sqlmodel import Session, col
 
 from warehouse_tui.domain.barcodes import Resolved, Scan, ScanKind, parse_scan
 from warehouse_tui.services.tracking import tracking_patterns
@@ -92,16 +92,18 @@ def gtin_forms(code: str) -> list[str]:
 
 def _product(session: Session, code: str) -> Resolved | None:
     barcode = session.execute(
-        select(Barcode.sku_id, Barcode.quantity).where(Barcode.code.in_(gtin_forms(code))).limit(1)
+        select(col(Barcode.sku_id), col(Barcode.quantity))
+        .where(col(Barcode.code).in_(gtin_forms(code)))
+        .limit(1)
     ).first()
     if barcode is not None:
         return Resolved("sku", barcode.sku_id, barcode.quantity)
-    sku_id = session.execute(select(Sku.id).where(Sku.code == code)).scalar()
+    sku_id = session.execute(select(col(Sku.id)).where(col(Sku.code) == code)).scalar()
     return Resolved("sku", sku_id) if sku_id is not None else None
 
 
 def _parcel_by_tracking(session: Session, code: str) -> Resolved | None:
-    parcel_id = session.execute(select(Parcel.id).where(Parcel.tracking == code)).scalar()
+    parcel_id = session.execute(select(col(Parcel.id)).where(col(Parcel.tracking) == code)).scalar()
     return Resolved("parcel", parcel_id) if parcel_id is not None else None
 
 
@@ -138,23 +140,29 @@ def product_card(store: Store, code: str) -> dict[str, Any] | None:
         if sku is None:
             return None
         barcodes = session.execute(
-            select(Barcode.code, Barcode.quantity)
-            .where(Barcode.sku_id == sku.id)
-            .order_by(Barcode.quantity, Barcode.code)
+            select(col(Barcode.code), col(Barcode.quantity))
+            .where(col(Barcode.sku_id) == sku.id)
+            .order_by(col(Barcode.quantity), col(Barcode.code))
         ).all()
         stock = session.execute(
-            select(Location.code, Stock.batch, Stock.expiry, Stock.on_hand, Stock.allocated)
-            .join(Location, Location.id == Stock.location_id)
-            .where(Stock.sku_id == sku.id, Stock.on_hand != 0)
-            .order_by(Location.code, Stock.batch)
+            select(
+                col(Location.code),
+                col(Stock.batch),
+                col(Stock.expiry),
+                col(Stock.on_hand),
+                col(Stock.allocated),
+            )
+            .join(Location, col(Location.id) == col(Stock.location_id))
+            .where(col(Stock.sku_id) == sku.id, col(Stock.on_hand) != 0)
+            .order_by(col(Location.code), col(Stock.batch))
         ).all()
         demand = session.execute(
             select(
                 func.count(func.distinct(OrderLine.order_id)),
                 func.coalesce(func.sum(OrderLine.qty - OrderLine.picked), 0),
             )
-            .join(Order, Order.id == OrderLine.order_id)
-            .where(OrderLine.sku_code == sku.code, Order.status.in_(OPEN_ORDER_STATES))
+            .join(Order, col(Order.id) == col(OrderLine.order_id))
+            .where(col(OrderLine.sku_code) == sku.code, col(Order.status).in_(OPEN_ORDER_STATES))
         ).one()
     return {
         "sku": sku.code,
@@ -186,4 +194,4 @@ def _sku_of(session: Session, code: str) -> Sku | None:
     scan = parse_in_store(session, code)
     if scan.resolves is not None and scan.resolves.type == "sku":
         return session.get(Sku, scan.resolves.id)
-    return session.execute(select(Sku).where(Sku.code == code.strip())).scalar()
+    return session.execute(select(Sku).where(col(Sku.code) == code.strip())).scalar()

@@ -12,10 +12,10 @@ remembers it, and a new item scan simply supersedes it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import func, or_, update
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from warehouse_tui.domain.barcodes import Scan, ScanKind
 from warehouse_tui.i18n import _
@@ -210,7 +210,7 @@ def _order_needing(session: Session, wall: int, sku_id: int) -> Order | None:
     but not yet in its slot; orders already on this wall first, never one on another wall."""
     return session.exec(
         _needing(sku_id)
-        .where(or_(col(WallSlot.id).is_(None), WallSlot.wall == wall))
+        .where(or_(col(WallSlot.id).is_(None), col(WallSlot.wall) == wall))
         .order_by(
             col(WallSlot.id).is_(None), col(Wave.id), col(Order.priority).desc(), col(Order.id)
         )
@@ -220,35 +220,34 @@ def _order_needing(session: Session, wall: int, sku_id: int) -> Order | None:
 
 def _wall_needing(session: Session, sku_id: int) -> int | None:
     """The other wall whose order still needs `sku_id`, if one does."""
-    wall: int | None = session.exec(
+    return session.scalar(
         _needing(sku_id)
         .where(col(WallSlot.id).is_not(None))
-        .with_only_columns(WallSlot.wall)
+        .with_only_columns(col(WallSlot.wall))
         .limit(1)
-    ).first()
-    return wall
+    )
 
 
-def _needing(sku_id: int) -> Any:
+def _needing(sku_id: int) -> SelectOfScalar[Order]:
     """Open orders of batch waves being picked or sorted with a unit of `sku_id` picked off the
     shelves but not yet in their slot, with their slot if they have one."""
     picked = (
-        select(Allocation.order_line_id, func.sum(Allocation.picked).label("picked"))
+        select(col(Allocation.order_line_id), func.sum(col(Allocation.picked)).label("picked"))
         .group_by(col(Allocation.order_line_id))
         .subquery()
     )
     return (
         select(Order)
-        .join(OrderLine, col(OrderLine.order_id) == Order.id)
-        .join(Wave, col(Wave.id) == Order.wave_id)
-        .join(picked, picked.c.order_line_id == OrderLine.id)
-        .outerjoin(WallSlot, col(WallSlot.order_id) == Order.id)
+        .join(OrderLine, col(OrderLine.order_id) == col(Order.id))
+        .join(Wave, col(Wave.id) == col(Order.wave_id))
+        .join(picked, picked.c.order_line_id == col(OrderLine.id))
+        .outerjoin(WallSlot, col(WallSlot.order_id) == col(Order.id))
         .where(
-            OrderLine.sku_id == sku_id,
-            picked.c.picked > OrderLine.picked,
-            Wave.strategy == Strategy.BATCH,
+            col(OrderLine.sku_id) == sku_id,
+            picked.c.picked > col(OrderLine.picked),
+            col(Wave.strategy) == Strategy.BATCH,
             col(Wave.status).in_((WaveStatus.PICKING, WaveStatus.SORTING)),
-            Order.status == OrderStatus.RELEASED,
+            col(Order.status) == OrderStatus.RELEASED,
             col(Order.intercepted).is_(False),
         )
     )

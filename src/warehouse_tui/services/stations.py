@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from warehouse_tui.store.engine import Store
 from warehouse_tui.store.models import Device, Station
@@ -23,7 +23,7 @@ def station_devices(store: Store, station: str) -> list[DeviceView]:
     with store.read() as session:
         rows = session.exec(
             select(Device)
-            .join(Station, Station.id == Device.station_id)
-            .where(Station.name == station)
+            .join(Station, col(Station.id) == col(Device.station_id))
+            .where(col(Station.name) == station)
         ).all()
         return [DeviceView(d.kind, d.driver, d.port, dict(d.settings)) for d in rows]

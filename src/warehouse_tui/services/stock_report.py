@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from warehouse_tui.services.lookup import OPEN_ORDER_STATES
 from warehouse_tui.store.engine import Store
@@ -87,30 +87,30 @@ def _low(row: SkuStock, below_days: float) -> bool:
 def _totals(session: Session, sku: str | None) -> list[tuple[int, str, str, int, int]]:
     statement = (
         select(
-            Sku.id,
-            Sku.code,
-            Sku.name,
-            func.coalesce(func.sum(Stock.on_hand), 0),
-            func.coalesce(func.sum(Stock.allocated), 0),
+            col(Sku.id),
+            col(Sku.code),
+            col(Sku.name),
+            func.coalesce(func.sum(col(Stock.on_hand)), 0),
+            func.coalesce(func.sum(col(Stock.allocated)), 0),
         )
-        .outerjoin(Stock, Stock.sku_id == Sku.id)
-        .group_by(Sku.id, Sku.code, Sku.name)
-        .order_by(Sku.code)
+        .outerjoin(Stock, col(Stock.sku_id) == col(Sku.id))
+        .group_by(col(Sku.id), col(Sku.code), col(Sku.name))
+        .order_by(col(Sku.code))
     )
     if sku is not None:
-        statement = statement.where(Sku.code == sku)
-    return [tuple(row) for row in session.execute(statement)]  # type: ignore[misc]
+        statement = statement.where(col(Sku.code) == sku)
+    return [tuple(row) for row in session.execute(statement)]
 
 
 def _shipped(session: Session, days: int) -> dict[int, int]:
     since = utcnow() - timedelta(days=days)
     rows = session.execute(
-        select(Sku.id, func.sum(ParcelLine.qty))
-        .join(OrderLine, OrderLine.sku_code == Sku.code)
-        .join(ParcelLine, ParcelLine.order_line_id == OrderLine.id)
-        .join(Parcel, Parcel.id == ParcelLine.parcel_id)
-        .where(Parcel.status == ParcelStatus.LOADED, Parcel.loaded_at >= since)
-        .group_by(Sku.id)
+        select(col(Sku.id), func.sum(col(ParcelLine.qty)))
+        .join(OrderLine, col(OrderLine.sku_code) == col(Sku.code))
+        .join(ParcelLine, col(ParcelLine.order_line_id) == col(OrderLine.id))
+        .join(Parcel, col(Parcel.id) == col(ParcelLine.parcel_id))
+        .where(col(Parcel.status) == ParcelStatus.LOADED, col(Parcel.loaded_at) >= since)
+        .group_by(col(Sku.id))
     )
     return {sku_id: int(units) for sku_id, units in rows}
 
@@ -118,22 +118,22 @@ def _shipped(session: Session, days: int) -> dict[int, int]:
 def _demand(session: Session) -> dict[int, int]:
     """Units open orders still want from the shelves, per SKU."""
     rows = session.execute(
-        select(Sku.id, func.sum(OrderLine.qty - OrderLine.picked))
-        .join(OrderLine, OrderLine.sku_code == Sku.code)
-        .join(Order, Order.id == OrderLine.order_id)
-        .where(Order.status.in_(OPEN_ORDER_STATES))
-        .group_by(Sku.id)
+        select(col(Sku.id), func.sum(col(OrderLine.qty) - col(OrderLine.picked)))
+        .join(OrderLine, col(OrderLine.sku_code) == col(Sku.code))
+        .join(Order, col(Order.id) == col(OrderLine.order_id))
+        .where(col(Order.status).in_(OPEN_ORDER_STATES))
+        .group_by(col(Sku.id))
     )
     return {sku_id: int(units) for sku_id, units in rows}
 
 
 def _locations(session: Session) -> dict[int, list[str]]:
     rows = session.execute(
-        select(Stock.sku_id, Location.code)
+        select(col(Stock.sku_id), col(Location.code))
         .distinct()
-        .join(Location, Location.id == Stock.location_id)
-        .where(Stock.on_hand > 0)
-        .order_by(Stock.sku_id, Location.code)
+        .join(Location, col(Location.id) == col(Stock.location_id))
+        .where(col(Stock.on_hand) > 0)
+        .order_by(col(Stock.sku_id), col(Location.code))
     )
     places: dict[int, list[str]] = {}
     for sku_id, code in rows:

@@ -7,8 +7,10 @@ quiet, and a supervisor may release it (picking.release_claim / release_stale_cl
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import case, func, select
 from sqlmodel import col
@@ -20,6 +22,7 @@ from warehouse_tui.store.models import (
     Order,
     PickStop,
     PickTask,
+    Strategy,
     TaskStatus,
     Wave,
     WaveStatus,
@@ -41,8 +44,8 @@ FINISHED_STOPS = ("done", "short")
 @dataclass(frozen=True)
 class WaveRow:
     wave_id: int
-    status: str
-    strategy: str
+    status: WaveStatus
+    strategy: Strategy
     orders: int
     flagged: int  # orders a picker flagged (a shortage no location could cover)
     lists_done: int
@@ -56,7 +59,7 @@ class ClaimRow:
     task_id: int
     wave_id: int
     picker: str
-    status: str
+    status: TaskStatus
     stops_done: int
     stops: int
     quiet_s: float  # seconds since the handheld's last heartbeat
@@ -73,43 +76,43 @@ def wave_board(store: Store, now: datetime | None = None) -> Board:
     now = now or utcnow()
     with store.read() as session:
         lease_s = float(get_setting(session, "claim_lease_s"))
-        active = select(Wave.id).where(col(Wave.status).in_(ACTIVE_WAVES))
+        active = select(col(Wave.id)).where(col(Wave.status).in_(ACTIVE_WAVES))
         orders = (
             select(
-                Order.wave_id,
+                col(Order.wave_id),
                 func.count().label("orders"),
-                func.sum(case((Order.hold_reason != "", 1), else_=0)).label("flagged"),
+                func.sum(case((col(Order.hold_reason) != "", 1), else_=0)).label("flagged"),
             )
             .where(col(Order.wave_id).in_(active))
-            .group_by(Order.wave_id)
+            .group_by(col(Order.wave_id))
             .subquery()
         )
         lists = (
             select(
-                PickTask.wave_id,
+                col(PickTask.wave_id),
                 func.count().label("lists"),
-                func.sum(case((PickTask.status == TaskStatus.DONE, 1), else_=0)).label("done"),
+                func.sum(case((col(PickTask.status) == TaskStatus.DONE, 1), else_=0)).label("done"),
             )
             .where(col(PickTask.wave_id).in_(active))
-            .group_by(PickTask.wave_id)
+            .group_by(col(PickTask.wave_id))
             .subquery()
         )
         units = (
             select(
-                PickTask.wave_id,
-                func.sum(PickStop.qty).label("units"),
-                func.sum(PickStop.picked).label("picked"),
+                col(PickTask.wave_id),
+                func.sum(col(PickStop.qty)).label("units"),
+                func.sum(col(PickStop.picked)).label("picked"),
             )
-            .join(PickStop, PickStop.task_id == PickTask.id)
+            .join(PickStop, col(PickStop.task_id) == col(PickTask.id))
             .where(col(PickTask.wave_id).in_(active))
-            .group_by(PickTask.wave_id)
+            .group_by(col(PickTask.wave_id))
             .subquery()
         )
         waves = session.execute(
             select(
-                Wave.id,
-                Wave.status,
-                Wave.strategy,
+                col(Wave.id),
+                col(Wave.status),
+                col(Wave.strategy),
                 func.coalesce(orders.c.orders, 0),
                 func.coalesce(orders.c.flagged, 0),
                 func.coalesce(lists.c.done, 0),
@@ -117,15 +120,15 @@ def wave_board(store: Store, now: datetime | None = None) -> Board:
                 func.coalesce(units.c.picked, 0),
                 func.coalesce(units.c.units, 0),
             )
-            .outerjoin(orders, orders.c.wave_id == Wave.id)
-            .outerjoin(lists, lists.c.wave_id == Wave.id)
-            .outerjoin(units, units.c.wave_id == Wave.id)
+            .outerjoin(orders, orders.c.wave_id == col(Wave.id))
+            .outerjoin(lists, lists.c.wave_id == col(Wave.id))
+            .outerjoin(units, units.c.wave_id == col(Wave.id))
             .where(col(Wave.status).in_(ACTIVE_WAVES))
-            .order_by(Wave.id)
+            .order_by(col(Wave.id))
         ).all()
         stops = (
             select(
-                PickStop.task_id,
+                col(PickStop.task_id),
                 func.count().label("stops"),
                 func.sum(case((col(PickStop.status).in_(FINISHED_STOPS), 1), else_=0)).label(
                     "done"
@@ -133,36 +136,37 @@ def wave_board(store: Store, now: datetime | None = None) -> Board:
             )
             .where(
                 col(PickStop.task_id).in_(
-                    select(PickTask.id).where(col(PickTask.status).in_(HELD_LISTS))
+                    select(col(PickTask.id)).where(col(PickTask.status).in_(HELD_LISTS))
                 )
             )
-            .group_by(PickStop.task_id)
+            .group_by(col(PickStop.task_id))
             .subquery()
         )
         claims = session.execute(
             select(
-                PickTask.id,
-                PickTask.wave_id,
-                func.coalesce(Operator.name, ""),
-                PickTask.status,
+                col(PickTask.id),
+                col(PickTask.wave_id),
+                func.coalesce(col(Operator.name), ""),
+                col(PickTask.status),
                 func.coalesce(stops.c.done, 0),
                 func.coalesce(stops.c.stops, 0),
-                PickTask.heartbeat_at,
+                col(PickTask.heartbeat_at),
             )
-            .outerjoin(Operator, Operator.id == PickTask.claimed_by)
-            .outerjoin(stops, stops.c.task_id == PickTask.id)
+            .outerjoin(Operator, col(Operator.id) == col(PickTask.claimed_by))
+            .outerjoin(stops, stops.c.task_id == col(PickTask.id))
             .where(col(PickTask.status).in_(HELD_LISTS))
-            .order_by(col(PickTask.heartbeat_at).asc().nulls_first(), PickTask.id)
+            .order_by(col(PickTask.heartbeat_at).asc().nulls_first(), col(PickTask.id))
         ).all()
     return Board(
         waves=tuple(
-            WaveRow(*(int(v) if i >= 3 else v for i, v in enumerate(row))) for row in waves
+            WaveRow(wave_id, status, strategy, *(int(count) for count in counts))
+            for wave_id, status, strategy, *counts in waves
         ),
         claims=tuple(_claim_row(row, now, lease_s) for row in claims),
     )
 
 
-def _claim_row(row: tuple, now: datetime, lease_s: float) -> ClaimRow:  # type: ignore[type-arg]
+def _claim_row(row: Sequence[Any], now: datetime, lease_s: float) -> ClaimRow:
     task_id, wave_id, picker, status, done, stops, heartbeat_at = row
     beat = as_utc(heartbeat_at)
     quiet_s = max(0.0, (now - beat).total_seconds()) if beat is not None else lease_s

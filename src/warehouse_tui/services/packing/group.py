@@ -40,9 +40,9 @@ def members(session: Session, lead: Order) -> list[Order]:
     if lead.merge_group is None or lead.no_merge:
         return [lead]
     return list(
-        session.exec(
-            select(Order).where(Order.merge_group == lead.merge_group).order_by(Order.id)
-        ).scalars()
+        session.scalars(
+            select(Order).where(col(Order.merge_group) == lead.merge_group).order_by(col(Order.id))
+        )
     )
 
 
@@ -73,16 +73,16 @@ def stop_reason(order: Order) -> str:
 
 def _ensure_restock(session: Session, order: Order) -> None:
     """The intercepted order's picked items get restock work (once)."""
-    has_restock = session.exec(
+    has_restock = session.scalars(
         select(func.count())
         .select_from(FloorTask)
-        .where(FloorTask.order_id == order.id, FloorTask.kind == "restock")
-    ).scalar_one()
+        .where(col(FloorTask.order_id) == order.id, col(FloorTask.kind) == "restock")
+    ).one()
     if has_restock:
         return
-    lines = session.exec(
-        select(OrderLine).where(OrderLine.order_id == order.id, OrderLine.picked > 0)
-    ).scalars()
+    lines = session.scalars(
+        select(OrderLine).where(col(OrderLine.order_id) == order.id, col(OrderLine.picked) > 0)
+    )
     for line in lines:
         session.add(
             FloorTask(
@@ -124,11 +124,13 @@ def stop_check(session: Session, actor: Actor, group: Sequence[Order]) -> str:
 
 def remaining(session: Session, order_ids: Iterable[int | None]) -> int:
     """Units picked for these orders and not packed yet."""
-    return session.execute(
-        select(func.coalesce(func.sum(OrderLine.picked - OrderLine.packed), 0)).where(
-            col(OrderLine.order_id).in_(list(order_ids))
-        )
-    ).scalar_one()
+    return int(
+        session.execute(
+            select(func.coalesce(func.sum(col(OrderLine.picked) - col(OrderLine.packed)), 0)).where(
+                col(OrderLine.order_id).in_(list(order_ids))
+            )
+        ).scalar_one()
+    )
 
 
 def instructions(group: Sequence[Order]) -> list[str]:

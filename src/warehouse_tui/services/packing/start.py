@@ -139,16 +139,12 @@ def _order_of_scan(session: Session, scan: Scan) -> tuple[Order | None, str]:
 
 
 def _open_parcel(session: Session, lead: Order) -> Parcel | None:
-    return (
-        session.exec(
-            select(Parcel)
-            .where(Parcel.order_id == lead.id, Parcel.status == ParcelStatus.OPEN)
-            .order_by(Parcel.id)
-            .limit(1)
-        )
-        .scalars()
-        .first()
-    )
+    return session.scalars(
+        select(Parcel)
+        .where(col(Parcel.order_id) == lead.id, col(Parcel.status) == ParcelStatus.OPEN)
+        .order_by(col(Parcel.id))
+        .limit(1)
+    ).first()
 
 
 def _add_parcel(session: Session, actor: Actor, lead: Order) -> Parcel:
@@ -169,8 +165,8 @@ def open_parcel_at_station(store: Store, station: str) -> int | None:
     """The parcel this station left open (a restart continues it), if any."""
     with store.read() as session:
         return session.execute(
-            select(Parcel.id)
-            .where(Parcel.station == station, Parcel.status == ParcelStatus.OPEN)
+            select(col(Parcel.id))
+            .where(col(Parcel.station) == station, col(Parcel.status) == ParcelStatus.OPEN)
             .order_by(col(Parcel.id).desc())
             .limit(1)
         ).scalar()

@@ -51,15 +51,11 @@ def _undo(session: Session, parcel: Parcel | None) -> tuple[ScanResult, int | No
     if last is None or last.effect_line_id is None or last.effect_units is None:
         return ScanResult(False, _("Nothing to undo")), None
     line_id, units = last.effect_line_id, last.effect_units
-    parcel_line = (
-        session.exec(
-            select(ParcelLine).where(
-                ParcelLine.parcel_id == parcel.id, ParcelLine.order_line_id == line_id
-            )
+    parcel_line = session.scalars(
+        select(ParcelLine).where(
+            col(ParcelLine.parcel_id) == parcel.id, col(ParcelLine.order_line_id) == line_id
         )
-        .scalars()
-        .first()
-    )
+    ).first()
     order_line = session.get_one(OrderLine, line_id)
     if parcel_line is None or parcel_line.qty < units or order_line.packed < units:
         return ScanResult(False, _("Nothing to undo")), None
@@ -102,16 +98,16 @@ def _last_count(session: Session, parcel: Parcel) -> Journal | None:
     """The latest accepted count of the parcel not yet undone (undo rows pop counts off the
     stack; a send-back to verify empties it)."""
     assert parcel.id is not None
-    rows = session.exec(
+    rows = session.scalars(
         select(Journal)
         .where(
-            Journal.order_id == parcel.order_id,
-            Journal.task_ref == parcel_label(parcel.id),
+            col(Journal.order_id) == parcel.order_id,
+            col(Journal.task_ref) == parcel_label(parcel.id),
             col(Journal.accepted).is_(True),
             col(Journal.action).in_([*COUNT_ACTIONS, UNDO, REVERIFY]),
         )
         .order_by(col(Journal.id).desc())
-    ).scalars()
+    )
     pending_undos = 0
     for row in rows:
         if row.action == REVERIFY:

@@ -71,8 +71,8 @@ def verify_scan(
             lines = pack_scan.lines_by_barcode(tx, parcel_id, gtin_forms(scan.gtin))
             if lines:
                 units = lines[0].units or 1
-                count = _Count(lines[0].sku_id, units, scan.serial, scan.batch)
-                return _count(tx, actor, parcel_id, code, count, since_same, lines)
+                counted = _Count(lines[0].sku_id, units, scan.serial, scan.batch)
+                return _count(tx, actor, parcel_id, code, counted, since_same, lines)
     with write_transaction(store) as connection:
         tx = Tx.of(connection)
         count, refusal = _count_of_scan(connection, scan, code)
@@ -105,7 +105,7 @@ def _preprinted_label(
     with Session(bind=connection) as session:
         scan = parse_in_store(session, code, expect_tracking=True)
         parcel = session.get(Parcel, parcel_id)
-    if scan.kind is not ScanKind.TRACKING or not scan.valid or parcel is None:
+    if scan.kind is not ScanKind.TRACKING or not scan.valid or scan.code is None or parcel is None:
         return None
     if parcel.status != ParcelStatus.OPEN:
         refusal = _("Parcel {parcel} is {status}: start a pack to scan items").format(

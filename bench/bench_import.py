@@ -146,7 +146,8 @@ def _stored_time(moment: datetime) -> str:
 def raw_rows(records: list[dict[str, Any]]) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
     """The same orders and lines as plain tuples, ids given in order (the tables start empty)."""
     now = _stored_time(datetime.now(UTC))
-    orders, lines = [], []
+    orders: list[tuple[Any, ...]] = []
+    lines: list[tuple[Any, ...]] = []
     for order_id, record in enumerate(records, start=1):
         ship_to, buyer = record["ship_to"], record["buyer"]
         orders.append(

@@ -35,6 +35,7 @@ import termios
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 LINES_PER_ORDER = 4
 SKUS = 20_000
@@ -159,7 +160,7 @@ def time_scans(db: Path, scans: int) -> tuple[list[float], list[float], list[flo
         if order % 10 == 0:
             order += 1
         started = packing.start_pack(store, actor, f"ORD-{order}")
-        assert started.accepted, started.reason
+        assert started.accepted and started.parcel_id is not None, started.reason
         plan += [(started.parcel_id, ean13(sku)) for sku in _skus_of(order)]
     for parcel_id, code in plan[:20]:  # warm-up: statement caches, pages
         packing.verify_scan(store, actor, parcel_id, code)
@@ -356,7 +357,7 @@ def main() -> None:
         f"\n  scan → pack view ready p50 {result['with_view_p50_ms']:.3f} ms,"
         f" p99 {result['with_view_p99_ms']:.3f} ms: {result['with_view_ratio_p50']}× (aim ≤ 5×)"
     )
-    end_to_end = {
+    end_to_end: dict[str, Any] = {
         "bench": "pack.end_to_end",
         "bursts": len(app_times),
         "app_p50_ms": round(percentile(app_times, 0.5) * ms, 1),

@@ -16,7 +16,7 @@ import cProfile
 import pstats
 import random
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from warehouse_tui.demo.tables.floor import AISLES, BAYS, LAYOUT_SPEC, LEVELS, bay_position
@@ -108,7 +108,9 @@ def plan_first_come(wave: Sequence[Order]) -> list[list[Order]]:
     return carts
 
 
-def timed(plan, day: list[Sequence[Order]]) -> tuple[float, list[list[Order]]]:  # type: ignore[no-untyped-def]
+def timed(
+    plan: Callable[[Sequence[Order]], list[list[Order]]], day: list[Sequence[Order]]
+) -> tuple[float, list[list[Order]]]:
     start = time.perf_counter()
     carts = [cart for wave in day for cart in plan(wave)]
     return time.perf_counter() - start, carts

@@ -45,12 +45,12 @@ class Buyer:
 
 def _ship_to(rng: random.Random, region: str, name: str) -> dict[str, str]:
     if region == "DE":
-        city, postcode = rng.choice(DE_CITIES)
+        city, first_postcode = rng.choice(DE_CITIES)
         return {
             "name": name,
             "address1": f"{rng.choice(DE_STREETS)} {rng.randint(1, 180)}",
             "city": city,
-            "postcode": f"{postcode + rng.randint(0, 60):05d}",
+            "postcode": f"{first_postcode + rng.randint(0, 60):05d}",
             "country": "DE",
         }
     if region == "EU":

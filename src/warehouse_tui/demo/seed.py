@@ -12,7 +12,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Table, bindparam, func, insert, literal, select, text, update
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session, SQLModel, col
 
 from warehouse_tui.demo.catalogue import DemoSku, build_catalogue
 from warehouse_tui.demo.orders import DemoOrders, build_orders
@@ -54,6 +54,7 @@ from warehouse_tui.store.models import (
     Tote,
     TrackingPool,
     WallSlot,
+    table_of,
 )
 
 Progress = Callable[[str], None]
@@ -61,7 +62,7 @@ Progress = Callable[[str], None]
 
 def _insert(session: Session, model: type[SQLModel], rows: list[dict[str, Any]]) -> None:
     if rows:
-        session.execute(insert(model.__table__), rows)  # type: ignore[attr-defined]
+        session.execute(insert(table_of(model)), rows)
 
 
 def _ids(session: Session, code_column: Any, id_column: Any) -> dict[str, int]:
@@ -161,7 +162,10 @@ def _seed_operators(session: Session) -> int:
         ],
     )
     admin = next(operator for operator in OPERATORS if operator.role is Role.ADMIN)
-    return session.execute(select(Operator.id).where(Operator.badge == admin.badge)).scalar_one()
+    admin_id: int = session.execute(
+        select(col(Operator.id)).where(col(Operator.badge) == admin.badge)
+    ).scalar_one()
+    return admin_id
 
 
 def _seed_stations(session: Session) -> None:
@@ -278,7 +282,7 @@ def _import_orders(store: Store, actor: Actor, orders: DemoOrders) -> None:
 
 def _set_import_times(store: Store, imported_at: dict[tuple[str, str], datetime]) -> None:
     """Give the orders the times they came in on the demo's day, not the seeding's clock."""
-    orders: Table = Order.__table__  # type: ignore[attr-defined]
+    orders = table_of(Order)
     with store.write() as session:
         session.execute(
             update(orders)
@@ -317,10 +321,12 @@ def counts(store: Store) -> dict[str, int]:
             for name, model in tables.items()
         }
         result["merge_groups"] = session.execute(
-            select(func.count(Order.merge_group.distinct()))
+            select(func.count(col(Order.merge_group).distinct()))
         ).scalar_one()
         for status, number in session.execute(
-            select(Order.status, func.count()).group_by(Order.status).order_by(Order.status)
+            select(col(Order.status), func.count())
+            .group_by(col(Order.status))
+            .order_by(col(Order.status))
         ):
             result[f"orders_{status}"] = number
     return result

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from sqlalchemy import JSON, Column, Dialect, MetaData, UniqueConstraint
+from sqlalchemy import JSON, Column, Dialect, MetaData, Table, UniqueConstraint
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import AutoString, Field, SQLModel
 
@@ -27,6 +27,12 @@ SQLModel.metadata = MetaData(
         "pk": "pk_%(table_name)s",
     }
 )
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """A table model's Core table, for the SQL that skips the ORM (bulk writes, hot paths)."""
+    table: Table = model.__table__  # type: ignore[attr-defined]  # SQLModel's stubs omit it
+    return table
 
 
 def utcnow() -> datetime:

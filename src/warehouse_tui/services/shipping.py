@@ -20,11 +20,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, func, or_, update
+import sqlalchemy
+from sqlalchemy import ColumnElement, func, or_, update
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from warehouse_tui.devices.printer import write_output_file
 from warehouse_tui.domain.barcodes import ScanKind
@@ -72,7 +74,9 @@ def _fulfilment_prefix(order: Order) -> str:
 
 def announce_at(session: Session, shop_code: str) -> str:
     """When `shop_code` hears of a shipment: "load" (the default) or "label"."""
-    setting = session.execute(select(Shop.announce_at).where(Shop.code == shop_code)).scalar()
+    setting = session.execute(
+        select(col(Shop.announce_at)).where(col(Shop.code) == shop_code)
+    ).scalar()
     return setting or "load"
 
 
@@ -80,8 +84,8 @@ def announce_fulfilment(session: Session, order: Order) -> Outbox:
     """Put the order's fulfilment (lines, carrier, tracking numbers) into the outbox, in the
     caller's transaction. Announcing the same order version twice adds nothing."""
     payload = fulfilment_payload(session, order)
-    key = fulfilment_key(order, payload["tracking_numbers"])  # type: ignore[arg-type]
-    existing = session.exec(select(Outbox).where(Outbox.idempotency_key == key)).first()
+    key = fulfilment_key(order, payload["tracking_numbers"])
+    existing = session.exec(select(Outbox).where(col(Outbox.idempotency_key) == key)).first()
     if existing is not None:
         return existing
     event = Outbox(shop=order.shop, event="fulfilment", payload=payload, idempotency_key=key)
@@ -96,13 +100,13 @@ def withdraw_fulfilment(session: Session, order: Order) -> None:
     will not ship. Never a deletion: the outbox worker may be sending the fulfilment now."""
     announced = session.exec(
         select(Outbox).where(
-            Outbox.event == "fulfilment",
+            col(Outbox.event) == "fulfilment",
             col(Outbox.idempotency_key).startswith(_fulfilment_prefix(order)),
         )
     ).all()
     for event in announced:
         key = f"void:{event.idempotency_key}"
-        if session.exec(select(Outbox.id).where(Outbox.idempotency_key == key)).first():
+        if session.exec(select(col(Outbox.id)).where(col(Outbox.idempotency_key) == key)).first():
             continue
         session.add(
             Outbox(
@@ -117,19 +121,19 @@ def withdraw_fulfilment(session: Session, order: Order) -> None:
         )
 
 
-def fulfilment_payload(session: Session, order: Order) -> dict[str, object]:
+def fulfilment_payload(session: Session, order: Order) -> dict[str, Any]:
     """The order's own lines, by the parcels holding them (a merged order's parcels belong to
     its group's lead), with those parcels' carrier and tracking numbers."""
     rows = session.execute(
         select(Parcel, ParcelLine, OrderLine)
-        .join(ParcelLine, ParcelLine.parcel_id == Parcel.id)
-        .join(OrderLine, OrderLine.id == ParcelLine.order_line_id)
-        .where(OrderLine.order_id == order.id)
-        .where(Parcel.status != ParcelStatus.CANCELLED)
-        .order_by(Parcel.id, OrderLine.id)
+        .join(ParcelLine, col(ParcelLine.parcel_id) == col(Parcel.id))
+        .join(OrderLine, col(OrderLine.id) == col(ParcelLine.order_line_id))
+        .where(col(OrderLine.order_id) == order.id)
+        .where(col(Parcel.status) != ParcelStatus.CANCELLED)
+        .order_by(col(Parcel.id), col(OrderLine.id))
     ).all()
-    parcels: dict[int, dict[str, object]] = {}
-    totals: dict[int, dict[str, object]] = {}
+    parcels: dict[int, dict[str, Any]] = {}
+    totals: dict[int, dict[str, Any]] = {}
     for parcel, parcel_line, order_line in rows:
         entry = parcels.setdefault(
             parcel.id,
@@ -147,11 +151,11 @@ def fulfilment_payload(session: Session, order: Order) -> dict[str, object]:
             "sku": order_line.sku_code,
             "qty": parcel_line.qty,
         }
-        entry["lines"].append(line)  # type: ignore[attr-defined]
+        entry["lines"].append(line)
         total = totals.setdefault(order_line.id, {**line, "qty": 0})
-        total["qty"] += parcel_line.qty  # type: ignore[operator]
+        total["qty"] += parcel_line.qty
         if parcel_line.serials:
-            total.setdefault("serials", []).extend(parcel_line.serials)  # type: ignore[attr-defined]
+            total.setdefault("serials", []).extend(parcel_line.serials)
     tracking = [p["tracking"] for p in parcels.values() if p["tracking"]]
     carriers = sorted({str(p["carrier"]) for p in parcels.values() if p["carrier"]})
     return {
@@ -171,12 +175,12 @@ def fulfilment_payload(session: Session, order: Order) -> dict[str, object]:
 # --- loading -----------------------------------------------------------------------------------
 
 
-def _orders_holding_lines(parcel_filter: ColumnElement[bool]) -> Select[tuple[int]]:
+def _orders_holding_lines(parcel_filter: ColumnElement[bool]) -> SelectOfScalar[int]:
     """The ids of the orders with lines in the parcels `parcel_filter` selects."""
     return (
-        select(OrderLine.order_id)
-        .join(ParcelLine, ParcelLine.order_line_id == OrderLine.id)
-        .join(Parcel, Parcel.id == ParcelLine.parcel_id)
+        select(col(OrderLine.order_id))
+        .join(ParcelLine, col(ParcelLine.order_line_id) == col(OrderLine.id))
+        .join(Parcel, col(Parcel.id) == col(ParcelLine.parcel_id))
         .where(parcel_filter)
     )
 
@@ -219,24 +223,25 @@ def load_parcel(
 
 def _load(session: Session, carrier_code: str, code: str) -> LoadResult:
     carrier_name = session.execute(
-        select(Carrier.name).where(Carrier.code == carrier_code)
+        select(col(Carrier.name)).where(col(Carrier.code) == carrier_code)
     ).scalar()
     if carrier_name is None:
         return LoadResult(False, _("Unknown carrier {carrier}").format(carrier=carrier_code))
     parcel, refusal = _scanned_parcel(session, code)
     if parcel is None:
         return LoadResult(False, refusal)
+    assert parcel.id is not None  # read from the database
     pack = _lock_pack(session, parcel.order_id)
-    inside = set(session.execute(_orders_holding_lines(Parcel.id == parcel.id)).scalars())
+    inside = set(session.execute(_orders_holding_lines(col(Parcel.id) == parcel.id)).scalars())
     # The lead's cancellation voids all its parcels (services.orders), so it stops them all.
     held = [o for o in pack if o.id in inside or o.id == parcel.order_id]
     refused = _refusal(parcel, held, carrier_code, carrier_name)
     if refused is not None:
         return refused
-    taken = session.execute(
+    taken = session.exec(
         update(Parcel)
-        .where(Parcel.id == parcel.id)
-        .where(Parcel.status == ParcelStatus.CLOSED)
+        .where(col(Parcel.id) == parcel.id)
+        .where(col(Parcel.status) == ParcelStatus.CLOSED)
         .values(status=ParcelStatus.LOADED, loaded_at=utcnow())
         .execution_options(synchronize_session=False)
     ).rowcount
@@ -267,11 +272,11 @@ def _lock_pack(session: Session, lead_id: int) -> list[Order]:
             select(Order)
             .where(
                 or_(
-                    Order.id == lead_id,
-                    Order.id.in_(_orders_holding_lines(Parcel.order_id == lead_id)),
+                    col(Order.id) == lead_id,
+                    col(Order.id).in_(_orders_holding_lines(col(Parcel.order_id) == lead_id)),
                 )
             )
-            .order_by(Order.id)
+            .order_by(col(Order.id))
             .with_for_update()
             .execution_options(populate_existing=True)
         ).scalars()
@@ -294,6 +299,7 @@ def _refusal(
     parcel: Parcel, orders: Sequence[Order], carrier_code: str, carrier_name: str
 ) -> LoadResult | None:
     """Why `parcel`, holding lines of `orders`, may not go onto `carrier_code`'s truck."""
+    assert parcel.id is not None  # read from the database
     label = parcel_label(parcel.id)
 
     def refuse(reason: str, *, order_id: int | None = None, stop: bool = False) -> LoadResult:
@@ -339,6 +345,7 @@ def _refusal(
 
 
 def _loaded_already(parcel: Parcel) -> LoadResult:
+    assert parcel.id is not None  # read from the database
     return LoadResult(
         False,
         _("{parcel} is already loaded").format(parcel=parcel_label(parcel.id)),
@@ -354,19 +361,19 @@ def _ship_if_complete(session: Session, order: Order) -> bool:
     if order.status != OrderStatus.PACKED:
         return False
     waiting = session.execute(
-        select(func.count(func.distinct(Parcel.id)))
+        select(func.count(func.distinct(col(Parcel.id))))
         .select_from(Parcel)
-        .join(ParcelLine, ParcelLine.parcel_id == Parcel.id)
-        .join(OrderLine, OrderLine.id == ParcelLine.order_line_id)
-        .where(OrderLine.order_id == order.id)
-        .where(Parcel.status.not_in([ParcelStatus.LOADED, ParcelStatus.CANCELLED]))
+        .join(ParcelLine, col(ParcelLine.parcel_id) == col(Parcel.id))
+        .join(OrderLine, col(OrderLine.id) == col(ParcelLine.order_line_id))
+        .where(col(OrderLine.order_id) == order.id)
+        .where(col(Parcel.status).not_in([ParcelStatus.LOADED, ParcelStatus.CANCELLED]))
     ).scalar_one()
     if waiting:
         return False
-    shipped = session.execute(
+    shipped = session.exec(
         update(Order)
-        .where(Order.id == order.id)
-        .where(Order.status == OrderStatus.PACKED)
+        .where(col(Order.id) == order.id)
+        .where(col(Order.status) == OrderStatus.PACKED)
         .values(status=OrderStatus.SHIPPED, updated_at=utcnow())
         .execution_options(synchronize_session=False)
     ).rowcount
@@ -388,7 +395,9 @@ class CarrierChoice:
 
 def carriers(store: Store) -> list[CarrierChoice]:
     with store.read() as session:
-        rows = session.execute(select(Carrier.code, Carrier.name).order_by(Carrier.code)).all()
+        rows = session.execute(
+            select(col(Carrier.code), col(Carrier.name)).order_by(col(Carrier.code))
+        ).all()
     return [CarrierChoice(code, name) for code, name in rows]
 
 
@@ -407,23 +416,27 @@ def missing_parcels(store: Store, carrier_code: str) -> list[MissingParcel]:
     changed orders, or holding lines of one (a merged order's), are left out: they must not
     be loaded."""
     stopped = (
-        select(ParcelLine.parcel_id)
-        .join(OrderLine, OrderLine.id == ParcelLine.order_line_id)
-        .join(Order, Order.id == OrderLine.order_id)
-        .where(or_(Order.status == OrderStatus.CANCELLED, Order.intercepted.is_(True)))
+        select(col(ParcelLine.parcel_id))
+        .join(OrderLine, col(OrderLine.id) == col(ParcelLine.order_line_id))
+        .join(Order, col(Order.id) == col(OrderLine.order_id))
+        .where(or_(col(Order.status) == OrderStatus.CANCELLED, col(Order.intercepted).is_(True)))
     )
     with store.read() as session:
         rows = session.execute(
-            select(
-                Parcel.id, Parcel.tracking, Order.shop_order_id, Order.ship_name, Parcel.closed_at
+            sqlalchemy.select(  # sqlmodel's select is typed for four columns at most
+                col(Parcel.id),
+                col(Parcel.tracking),
+                col(Order.shop_order_id),
+                col(Order.ship_name),
+                col(Parcel.closed_at),
             )
-            .join(Order, Order.id == Parcel.order_id)
-            .where(Parcel.carrier == carrier_code)
-            .where(Parcel.status == ParcelStatus.CLOSED)
-            .where(Order.status != OrderStatus.CANCELLED)
-            .where(Order.intercepted.is_(False))
-            .where(Parcel.id.not_in(stopped))
-            .order_by(Parcel.closed_at, Parcel.id)
+            .join(Order, col(Order.id) == col(Parcel.order_id))
+            .where(col(Parcel.carrier) == carrier_code)
+            .where(col(Parcel.status) == ParcelStatus.CLOSED)
+            .where(col(Order.status) != OrderStatus.CANCELLED)
+            .where(col(Order.intercepted).is_(False))
+            .where(col(Parcel.id).not_in(stopped))
+            .order_by(col(Parcel.closed_at), col(Parcel.id))
         ).all()
     return [
         MissingParcel(parcel_id, parcel_label(parcel_id), tracking, order, ship_name, closed_at)
@@ -449,14 +462,14 @@ def loaded_count(store: Store, carrier_code: str, day: date) -> int:
     """Parcels of `carrier_code` loaded on the warehouse's local `day`."""
     with store.read() as session:
         start, end = local_day_bounds(session, day)
-        return session.execute(
+        return session.exec(
             select(func.count())
             .select_from(Parcel)
-            .where(Parcel.carrier == carrier_code)
-            .where(Parcel.status == ParcelStatus.LOADED)
-            .where(Parcel.loaded_at >= start)
-            .where(Parcel.loaded_at < end)
-        ).scalar_one()
+            .where(col(Parcel.carrier) == carrier_code)
+            .where(col(Parcel.status) == ParcelStatus.LOADED)
+            .where(col(Parcel.loaded_at) >= start)
+            .where(col(Parcel.loaded_at) < end)
+        ).one()
 
 
 @dataclass(frozen=True)
@@ -472,7 +485,9 @@ class LoadBoard:
 def load_board(store: Store, carrier_code: str, now: datetime | None = None) -> LoadBoard | None:
     """The board of `carrier_code`, or None if no carrier has that code."""
     with store.read() as session:
-        name = session.execute(select(Carrier.name).where(Carrier.code == carrier_code)).scalar()
+        name = session.execute(
+            select(col(Carrier.name)).where(col(Carrier.code) == carrier_code)
+        ).scalar()
     if name is None:
         return None
     today = local_today(store, now)
@@ -523,12 +538,12 @@ def manifest(store: Store, carrier_code: str, day: date) -> list[ManifestRow]:
         start, end = local_day_bounds(session, day)
         rows = session.execute(
             select(Parcel, Order)
-            .join(Order, Order.id == Parcel.order_id)
-            .where(Parcel.carrier == carrier_code)
-            .where(Parcel.status == ParcelStatus.LOADED)
-            .where(Parcel.loaded_at >= start)
-            .where(Parcel.loaded_at < end)
-            .order_by(Parcel.loaded_at, Parcel.id)
+            .join(Order, col(Order.id) == col(Parcel.order_id))
+            .where(col(Parcel.carrier) == carrier_code)
+            .where(col(Parcel.status) == ParcelStatus.LOADED)
+            .where(col(Parcel.loaded_at) >= start)
+            .where(col(Parcel.loaded_at) < end)
+            .order_by(col(Parcel.loaded_at), col(Parcel.id))
         ).all()
     return [
         ManifestRow(

@@ -8,6 +8,10 @@ They carry data only, so a screen can render them without a database in sight.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from warehouse_tui.store.models import ParcelStatus
 
 # Journal actions of the pack station.
 START = "pack.start"
@@ -68,7 +72,7 @@ class LineView:
 @dataclass(frozen=True)
 class PackView:
     parcel_id: int
-    status: str
+    status: ParcelStatus
     order_ids: tuple[int, ...]
     shop_orders: tuple[str, ...]
     ship_name: str

@@ -142,7 +142,7 @@ class WarehouseApp(App[None]):
         from warehouse_tui.devices.scanner import Scanned, ScannerConnected, ScannerDisconnected
 
         if isinstance(event, Scanned):
-            self.screen.post_message(ScanReceived(event.code))
+            self.screen.post_message(ScanReceived(event.code, by_scanner=True))
         elif isinstance(event, ScannerConnected):
             self.clear_notifications()  # the unplugged notice stays up until now
             self.notify(_("Scanner connected"), timeout=3)
@@ -224,10 +224,11 @@ class WarehouseApp(App[None]):
         self.submit_service(lambda: self._use_station_settings(self.store))
         self.switch_screen(HomeScreen())
 
-    def log_out(self) -> None:
+    def log_out(self, badge: str = "") -> None:
+        """Back to the log-in; with `badge`, a typed badge waits there for its PIN."""
         self.operator = None
         use_language("en")
-        self.switch_screen(LoginScreen())
+        self.switch_screen(LoginScreen(badge))
 
 
 def run_app(db: str, station: str) -> None:

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from contextlib import suppress
 from functools import cached_property
+from itertools import pairwise
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from textual import events, on
@@ -26,7 +27,7 @@ from textual.widgets import Input, Static
 from warehouse_tui.i18n import _
 from warehouse_tui.store.address import DatabaseUnavailable
 from warehouse_tui.widgets.feedback_line import FeedbackLine, Outcome
-from warehouse_tui.widgets.scan_input import GS, ScanReceived
+from warehouse_tui.widgets.scan_input import GS, ScanReceived, at_scanner_speed, burst_of
 
 if TYPE_CHECKING:
     from warehouse_tui.screens.host import ScreenHost
@@ -61,9 +62,13 @@ class FloorScreen(Screen[Any]):
     def __init__(self) -> None:
         super().__init__()
         self._scan_buffer: list[str] = []
+        self._key_times: list[float] = []
         # When the scan being handled reached this screen (monotonic clock): services judge
         # double triggers by it, however long the scan waits for the service thread.
         self.scanned_at = 0.0
+        # Whether a scanner surely sent it (keys at scanner speed, a serial scanner) rather
+        # than a person typing a label's text: the log-in asks a typed badge for the PIN.
+        self.scan_by_scanner = False
 
     @property
     def host(self) -> ScreenHost:
@@ -88,25 +93,31 @@ class FloorScreen(Screen[Any]):
         if isinstance(self.focused, Input):
             return
         if event.key == "enter":
-            code = "".join(self._scan_buffer).strip()
+            typed = "".join(self._scan_buffer)
+            intervals = [b - a for a, b in pairwise(self._key_times)]
             self._scan_buffer.clear()
+            self._key_times.clear()
+            code = typed.strip()
             if code:
                 event.stop()
-                self._take_scan(code)
+                by_scanner = at_scanner_speed(typed, intervals, burst_of(self.app))
+                self._take_scan(code, by_scanner=by_scanner)
         elif event.key == "ctrl+right_square_bracket":
             self._scan_buffer.append(GS)
             event.stop()
         elif event.character and event.is_printable:
             self._scan_buffer.append(event.character)
+            self._key_times.append(time.monotonic())
             event.stop()
 
     @on(ScanReceived)
     def _scan_from_elsewhere(self, message: ScanReceived) -> None:
         message.stop()
-        self._take_scan(message.code)
+        self._take_scan(message.code, by_scanner=message.by_scanner)
 
-    def _take_scan(self, code: str) -> None:
+    def _take_scan(self, code: str, *, by_scanner: bool) -> None:
         self.scanned_at = time.monotonic()
+        self.scan_by_scanner = by_scanner
         refusal = self.host.double_trigger(code, self.scanned_at)
         if refusal:
             self.refuse_scan(code, refusal)

@@ -33,6 +33,7 @@ def root(ctx: typer.Context, db: DbOption = None, station: StationOption = None)
 def _register() -> None:
     from warehouse_tui.commands import db as db_commands
     from warehouse_tui.commands import demo, devices, importing, orders, settings, shipping
+    from warehouse_tui.commands import sync as sync_commands
     from warehouse_tui.commands import waves as wave_commands
 
     app.add_typer(db_commands.app, name="db", help="Database schema.")
@@ -52,6 +53,9 @@ def _register() -> None:
     app.add_typer(wave_commands.orders_app, name="orders", help="Audit new orders.")
     app.add_typer(wave_commands.route_app, name="route", help="What-if routes on a layout.")
     app.add_typer(settings.app, name="settings", help="Warehouse-wide settings.")
+    app.add_typer(
+        sync_commands.app, name="sync", help="Pull orders from the shops, deliver the outbox."
+    )
 
 
 _register()

@@ -43,6 +43,8 @@ DEFAULTS: dict[str, Any] = {
     # one of our codes or a GTIN, or when at least `min_length` keys came no more than
     # `max_key_interval_ms` apart: a scanner types faster than any person.
     "wedge_burst": {"min_length": 8, "max_key_interval_ms": 35},
+    # Attempts at delivering an outbox event to the shop before it is dead (sync.outbox).
+    "outbox_max_attempts": 8,
 }
 # The range each number must lie in: values outside break the floor (a claim lease of 0 s makes
 # every picker's list look abandoned; a 5 s double-trigger window refuses real repeat scans).
@@ -62,6 +64,7 @@ LIMITS: dict[str, tuple[float, float]] = {
     "feedback.fail_bells": (0, 9),
     "wedge_burst.min_length": (4, 64),
     "wedge_burst.max_key_interval_ms": (5, 200),
+    "outbox_max_attempts": (1, 100),
 }
 _HEX_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 

@@ -224,7 +224,7 @@ def backlog(store: Store, shop: str | None = None) -> Backlog:
     if shop is not None:
         query = query.where(Outbox.shop == shop)
     with store.read() as session:
-        counts = dict(session.execute(query.group_by(Outbox.state)).tuples().all())
+        counts = {state: n for state, n in session.execute(query.group_by(Outbox.state)).all()}
     return Backlog(counts.get(OutboxState.PENDING, 0), counts.get(OutboxState.DEAD, 0))
 
 
@@ -237,7 +237,12 @@ def dead_events(store: Store, shop: str | None = None) -> list[Outbox]:
 
 
 def retry_dead(
-    store: Store, event_ids: list[int] | None, *, station: str = "", operator_id: int | None = None
+    store: Store,
+    event_ids: list[int] | None,
+    *,
+    station: str = "",
+    operator_id: int | None = None,
+    now: datetime | None = None,
 ) -> list[int]:
     """Dead events (these, or all) back to pending with fresh attempts, due now; journaled."""
     with store.write() as session:
@@ -249,7 +254,7 @@ def retry_dead(
             session.execute(
                 update(Outbox)
                 .where(Outbox.id.in_(ids))
-                .values(state=OutboxState.PENDING, attempts=0, next_attempt_at=utcnow())
+                .values(state=OutboxState.PENDING, attempts=0, next_attempt_at=now or utcnow())
                 .execution_options(synchronize_session=False)
             )
         for event_id in ids:

@@ -142,8 +142,8 @@ def _floor_versions(store: Store, shop: str, order_ids: list[str]) -> dict[str, 
                 select(Order.shop_order_id, Order.shop_version).where(
                     Order.shop == shop, Order.shop_order_id.in_(chunk)
                 )
-            ).tuples()
-            found.update(rows.all())
+            )
+            found.update({order_id: version for order_id, version in rows.all()})
     return found
 
 

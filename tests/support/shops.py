@@ -13,7 +13,7 @@ runs dry; a 429 with Retry-After from WooCommerce), and takes a fault script:
 - "reorder": the order list comes in another order (Shopify: a page reversed; WooCommerce:
   page N holds what the last page would).
 
-`on_applied` is called after a change is applied and before the answer is written: a test
+`on_answer(operation, applied)` is called when an answer is ready, before it is written: a test
 uses it to stop the sync process between the shop's answer and our mark.
 """
 
@@ -86,7 +86,7 @@ class FakeShop:
         self.faults = FaultScript()
         self.lock = threading.RLock()
         self.requests: list[str] = []  # operation names, in arrival order
-        self.on_applied: Callable[[], None] | None = None
+        self.on_answer: Callable[[str, bool], None] | None = None
         shop = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -150,8 +150,8 @@ class FakeShop:
         query = dict(parse_qsl(parts.query, keep_blank_values=True))
         with self.lock:
             answer = self.answer(method, parts.path, query, handler.headers, body, parts.query)
-        if answer.applied and self.on_applied is not None:
-            self.on_applied()
+        if self.on_answer is not None:
+            self.on_answer(operation, answer.applied)
         if fault and fault.kind == "drop":
             return _reset(handler)
         if fault and fault.kind == "reset":

@@ -111,6 +111,11 @@ class Connector(Protocol):
         """Before a resend: the reference of what the shop already made of `event`, if any."""
         ...
 
+    def flush(self) -> None:
+        """Make what was delivered durable before the outbox marks it (a file shop syncs its
+        folder once for a batch); shops that answered over HTTP have nothing to do."""
+        ...
+
     def secrets(self) -> list[str]:
         """The credential values in use, so every stored or printed message can be scrubbed."""
         ...

@@ -6,8 +6,8 @@ import: a good file moves to `done/`, a file with any bad line to `failed/` besi
 read again, and a second import of the same versions changes nothing.
 
 Deliver writes each event as one file named by its idempotency key, through a temporary file,
-fsync and rename (and an fsync of the folder), so a reader never sees half an event and a
-resend finds the file already there.
+fsync and rename, so a reader never sees half an event and a resend finds the file already
+there; the folder is fsynced once per batch (`flush`), before the outbox marks the batch.
 """
 
 from __future__ import annotations
@@ -66,7 +66,7 @@ class FileConnector:
                 json.dumps(errors, ensure_ascii=False, indent=1),
             )
         os.replace(path, folder / page.source)
-        _sync_folder(self.inbox)
+        sync_folder(self.inbox)
 
     # --- deliver ----------------------------------------------------------------------------
 
@@ -79,8 +79,15 @@ class FileConnector:
                 "payload": event.payload,
             }
             self.outbox.mkdir(parents=True, exist_ok=True)
-            write_durably(path, json.dumps(document, ensure_ascii=False, sort_keys=True))
+            write_durably(
+                path, json.dumps(document, ensure_ascii=False, sort_keys=True), sync_parent=False
+            )
         return path.name
+
+    def flush(self) -> None:
+        """The renames of a batch made durable with one fsync of the folder."""
+        if self.outbox.is_dir():
+            sync_folder(self.outbox)
 
     def already_applied(self, event: Event) -> str | None:
         path = self._path(event)
@@ -126,18 +133,20 @@ def read_jsonl(path: Path) -> tuple[list[dict[str, Any]], list[int], dict[int, s
     return records, lines, rejected
 
 
-def write_durably(path: Path, text: str) -> None:
-    """Write `path` whole or not at all: a temporary file beside it, fsync, rename, folder fsync."""
+def write_durably(path: Path, text: str, *, sync_parent: bool = True) -> None:
+    """Write `path` whole or not at all: a temporary file beside it, fsync, rename, and (unless
+    the caller syncs the folder once for several files) an fsync of the folder."""
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     with open(temporary, "w", encoding="utf-8") as handle:
         handle.write(text)
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(temporary, path)
-    _sync_folder(path.parent)
+    if sync_parent:
+        sync_folder(path.parent)
 
 
-def _sync_folder(folder: Path) -> None:
+def sync_folder(folder: Path) -> None:
     descriptor = os.open(folder, os.O_RDONLY)
     try:
         os.fsync(descriptor)

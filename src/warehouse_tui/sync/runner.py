@@ -13,8 +13,10 @@ shop changes, and comes again.
 
 from __future__ import annotations
 
+import gc
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
@@ -106,6 +108,7 @@ def sync_once(
                     rng=rng,
                     secrets=secrets,
                     should_stop=should_stop,
+                    flush=connector.flush,
                 )
                 report.delivered += counts.delivered
                 report.failed += counts.failed
@@ -169,6 +172,24 @@ def pull(
 def apply_page(store: Store, shop: str, page: Page, apply: Apply) -> Applied:
     """Import what of the page changed; records refused by the import are left out and the
     rest imported (a file's page: nothing, if anything is refused)."""
+    with cyclic_gc_paused():
+        return _apply_page(store, shop, page, apply)
+
+
+@contextmanager
+def cyclic_gc_paused() -> Iterator[None]:
+    """A page is thousands of small dicts and lists that live until it is applied: the cyclic
+    collector would scan them again and again for cycles they do not have."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _apply_page(store: Store, shop: str, page: Page, apply: Apply) -> Applied:
     rejected = dict(page.rejected)
     if page.all_or_nothing and rejected:
         # The import refuses the page for its unreadable records (they stand in as empty ones)

@@ -386,6 +386,9 @@ class ShopifyConnector:
             )
         return ",".join(str(f["id"]) for f in carrying)
 
+    def flush(self) -> None:
+        pass
+
     def secrets(self) -> list[str]:
         return [self.token]
 

@@ -24,6 +24,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import bindparam, insert, update
 from sqlmodel import select
 
 from warehouse_tui.store.engine import Store
@@ -45,6 +46,7 @@ class Kept:
     shop_order_id: str
     content_hash: str
     version: int
+    row_id: int | None = None  # its `shoporder` row, when there is one already
 
 
 @dataclass
@@ -74,8 +76,7 @@ def plan_versions(
             plan.imports.append((index, record))
         else:
             latest[str(record.get("shop_order_id", ""))] = index
-    kept = _kept(store, shop, list(latest))
-    on_floor = _floor_versions(store, shop, list(latest))
+    kept, on_floor = _known(store, shop, list(latest))
     for order_id, index in sorted(latest.items(), key=lambda item: item[1]):
         record = records[index]
         digest = content_hash(record)
@@ -84,7 +85,7 @@ def plan_versions(
         if previous is not None and previous.content_hash == digest:
             plan.unchanged += 1
         elif previous is None and floor is not None:
-            plan.adopted.append(Kept(order_id, digest, floor))
+            plan.adopted.append(Kept(order_id, digest, floor))  # no row yet
             plan.unchanged += 1
         elif previous is None and order_id in known_only:
             continue  # closed at the shop before the floor ever had it
@@ -93,58 +94,75 @@ def plan_versions(
             if floor is not None and floor > version:
                 version = floor + 1
             plan.imports.append((index, {**record, "version": version}))
-            plan.keep[index] = Kept(order_id, digest, version)
+            plan.keep[index] = Kept(
+                order_id, digest, version, previous.row_id if previous else None
+            )
     return plan
 
 
 def keep_versions(store: Store, shop: str, kept: Sequence[Kept]) -> None:
-    """Remember what was imported (or adopted), in one transaction."""
+    """Remember what was imported (or adopted), in one transaction of bulk statements."""
     if not kept:
         return
     now = utcnow()
-    with store.write() as session:
-        existing = {
-            row.shop_order_id: row
-            for chunk in _chunks([k.shop_order_id for k in kept])
-            for row in session.exec(
-                select(ShopOrder).where(ShopOrder.shop == shop, ShopOrder.shop_order_id.in_(chunk))
-            )
+    latest = {item.shop_order_id: item for item in kept}
+    fresh = [
+        {
+            "shop": shop,
+            "shop_order_id": item.shop_order_id,
+            "content_hash": item.content_hash,
+            "version": item.version,
+            "pulled_at": now,
         }
-        for item in kept:
-            row = existing.get(item.shop_order_id)
-            if row is None:
-                row = ShopOrder(
-                    shop=shop, shop_order_id=item.shop_order_id, content_hash="", version=0
-                )
-                existing[item.shop_order_id] = row
-                session.add(row)
-            row.content_hash = item.content_hash
-            row.version = max(row.version, item.version)
-            row.pulled_at = now
+        for item in latest.values()
+        if item.row_id is None
+    ]
+    changed = [
+        {
+            "row_id": item.row_id,
+            "new_hash": item.content_hash,
+            "new_version": item.version,
+            "at": now,
+        }
+        for item in latest.values()
+        if item.row_id is not None
+    ]
+    with store.write() as session:
+        if fresh:
+            session.execute(insert(ShopOrder), fresh)
+        if changed:
+            table = ShopOrder.__table__  # a Core executemany: the ORM's wants whole rows
+            session.execute(
+                update(table)  # type: ignore[arg-type]
+                .where(table.c.id == bindparam("row_id"))  # type: ignore[attr-defined]
+                .values(
+                    content_hash=bindparam("new_hash"),
+                    version=bindparam("new_version"),
+                    pulled_at=bindparam("at"),
+                ),
+                changed,
+            )
 
 
-def _kept(store: Store, shop: str, order_ids: list[str]) -> dict[str, ShopOrder]:
-    found: dict[str, ShopOrder] = {}
+def _known(store: Store, shop: str, order_ids: list[str]) -> tuple[dict[str, Kept], dict[str, int]]:
+    """What sync kept of these orders, and the floor's versions of them, in one read."""
+    kept: dict[str, Kept] = {}
+    floor: dict[str, int] = {}
     with store.read() as session:
         for chunk in _chunks(order_ids):
-            for row in session.exec(
-                select(ShopOrder).where(ShopOrder.shop == shop, ShopOrder.shop_order_id.in_(chunk))
-            ):
-                found[row.shop_order_id] = row
-    return found
-
-
-def _floor_versions(store: Store, shop: str, order_ids: list[str]) -> dict[str, int]:
-    found: dict[str, int] = {}
-    with store.read() as session:
-        for chunk in _chunks(order_ids):
-            rows = session.execute(
+            for row_id, order_id, digest, version in session.execute(
+                select(
+                    ShopOrder.id, ShopOrder.shop_order_id, ShopOrder.content_hash, ShopOrder.version
+                ).where(ShopOrder.shop == shop, ShopOrder.shop_order_id.in_(chunk))
+            ).all():
+                kept[order_id] = Kept(order_id, digest, version, row_id)
+            for order_id, version in session.execute(
                 select(Order.shop_order_id, Order.shop_version).where(
                     Order.shop == shop, Order.shop_order_id.in_(chunk)
                 )
-            )
-            found.update({order_id: version for order_id, version in rows.all()})
-    return found
+            ).all():
+                floor[order_id] = version
+    return kept, floor
 
 
 def _chunks(items: list[str]) -> Iterable[list[str]]:

@@ -300,6 +300,9 @@ class WooConnector:
         numbers = ", ".join(event.tracking_numbers) or "-"
         return f"Shipped with {carrier}: tracking {numbers} [{event.idempotency_key}]"
 
+    def flush(self) -> None:
+        pass
+
     def secrets(self) -> list[str]:
         return [self.key, self.secret]
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -239,3 +240,52 @@ def test_a_credentials_file_others_may_read_is_refused_by_its_path(tmp_path: Pat
     assert load_credentials("WOO", {"WAREHOUSE_SHOPS_FILE": str(path)}).require("KEY") == KEY
     environment = {"WAREHOUSE_SHOPS_FILE": str(path), "WAREHOUSE_SHOP_WOO_KEY": "from-env"}
     assert load_credentials("WOO", environment).require("key") == "from-env"
+
+
+def test_watch_holds_the_lease_and_stops_on_sigterm(tmp_path: Path) -> None:
+    db = tmp_path / "floor.db"
+    inbox = tmp_path / "in"
+    inbox.mkdir()
+    env = {"PYTHONUNBUFFERED": "1"}
+    cli(
+        db,
+        "sync",
+        "connect",
+        "WEB",
+        "--kind",
+        "file",
+        "--inbox",
+        str(inbox),
+        "--outbox",
+        str(tmp_path / "out"),
+        env=env,
+    )
+    watcher = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "warehouse_tui",
+            "--db",
+            str(db),
+            "sync",
+            "--watch",
+            "--interval",
+            "1",
+            "--json",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **env},
+    )
+    try:
+        assert watcher.stdout is not None
+        first = json.loads(watcher.stdout.readline())
+        assert first["shop"] == "WEB"
+        second = cli(db, "sync", "--once", env=env)
+        assert second.returncode == 1 and "another sync worker" in second.stderr
+        watcher.send_signal(signal.SIGTERM)
+        assert watcher.wait(30) == 0
+    finally:
+        watcher.kill()
+    assert cli(db, "sync", "--once", env=env).returncode == 0  # the lease was given back

@@ -33,7 +33,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from warehouse_tui.store.engine import Store
-from warehouse_tui.store.models import Journal, Outbox, OutboxState, as_utc, utcnow
+from warehouse_tui.store.models import Journal, Outbox, OutboxState, utcnow
 from warehouse_tui.sync.connector import AuthError, PermanentError, RetryableError, scrub
 
 log = logging.getLogger(__name__)
@@ -333,12 +333,3 @@ def _journal(
             reason=reason,
         )
     )
-
-
-def next_due(store: Store, shop: str | None = None) -> datetime | None:
-    """When the earliest pending event comes due (for a watcher's sleep)."""
-    query = select(func.min(Outbox.next_attempt_at)).where(Outbox.state == OutboxState.PENDING)
-    if shop is not None:
-        query = query.where(Outbox.shop == shop)
-    with store.read() as session:
-        return as_utc(session.execute(query).scalar())

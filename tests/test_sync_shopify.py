@@ -207,3 +207,12 @@ def test_refused_or_missing_credentials_name_the_setting_never_the_value(
     assert sentinel("wrong-token") not in report.error
     with pytest.raises(AuthError, match="WAREHOUSE_SHOP_SPY_TOKEN"):
         connector("SPY", "shopify", settings(fake), {"WAREHOUSE_SHOPS_FILE": "/nonexistent"})
+
+
+def test_a_malformed_order_is_refused_alone(store: Store, fake: FakeShopify) -> None:
+    good = fake.add_order("7001", [("MUG", 1)])
+    bad = fake.add_order("7002", [("MUG", 1)])
+    fake.orders[bad]["lineItems"]["nodes"][0]["currentQuantity"] = "many"
+    report = run(store, fake)
+    assert (report.pulled, report.imported, report.rejected) == (2, 1, 1)
+    assert floor_order(store, "SPY", good).shop_version == 1

@@ -123,6 +123,10 @@ class Connector(Protocol):
     def close(self) -> None: ...
 
 
+# What a shop's malformed order raises while it is mapped: that order is refused, not the page.
+UNREADABLE = (KeyError, TypeError, ValueError, AttributeError, IndexError)
+
+
 def scrub(text: str, secrets: list[str]) -> str:
     """`text` with every secret replaced: the last guard before anything is stored or printed."""
     for secret in secrets:

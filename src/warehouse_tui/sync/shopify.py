@@ -26,6 +26,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from warehouse_tui.sync.connector import (
+    UNREADABLE,
     Applied,
     AuthError,
     Event,
@@ -192,8 +193,14 @@ class ShopifyConnector:
         high = max([state.get("high") or since, *(str(n.get("updatedAt") or "") for n in nodes)])
         records: list[dict[str, Any]] = []
         known_only: set[str] = set()
+        rejected: dict[int, str] = {}
         for node in nodes:
-            record = self.order_record(node)
+            try:
+                record = self.order_record(node)
+            except UNREADABLE:
+                rejected[len(records)] = f"the shop's order {node.get('id')} cannot be read"
+                records.append({})
+                continue
             records.append(record)
             if (
                 node.get("cancelledAt")
@@ -213,6 +220,7 @@ class ShopifyConnector:
             done=not more,
             known_only=frozenset(known_only),
             source=f"shopify:{self.code}",
+            rejected=rejected,
         )
 
     def order_record(self, node: dict[str, Any]) -> dict[str, Any]:

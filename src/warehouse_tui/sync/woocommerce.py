@@ -32,6 +32,7 @@ from urllib.parse import quote, urlsplit
 import httpx
 
 from warehouse_tui.sync.connector import (
+    UNREADABLE,
     Applied,
     Event,
     Page,
@@ -148,6 +149,7 @@ class WooConnector:
         high = state.get("high") or ""
         records: list[dict[str, Any]] = []
         known_only: set[str] = set()
+        rejected: dict[int, str] = {}
         for order in orders:
             if not isinstance(order, dict):
                 continue
@@ -160,7 +162,12 @@ class WooConnector:
             status = order.get("status")
             if status not in WORK + CANCELLED + DONE:
                 continue  # not paid, on hold, failed, a draft: not the floor's work yet
-            record = self.order_record(order)
+            try:
+                record = self.order_record(order)
+            except UNREADABLE:
+                rejected[len(records)] = f"the shop's order {order.get('id')} cannot be read"
+                records.append({})
+                continue
             records.append(record)
             if status not in WORK:
                 known_only.add(record["shop_order_id"])
@@ -172,17 +179,23 @@ class WooConnector:
                 "seen": sorted(seen),
             }
         else:
-            start = (
-                datetime.fromisoformat(high).replace(tzinfo=UTC) - self.overlap if high else None
-            )
-            next_state = {"since": _gmt(start) if start else since}
+            next_state = {"since": self._next_since(high) or since}
         return Page(
             records,
             json.dumps(next_state, separators=(",", ":")),
             done="page" not in next_state,
             known_only=frozenset(known_only),
             source=f"woocommerce:{self.code}",
+            rejected=rejected,
         )
+
+    def _next_since(self, high: str) -> str | None:
+        """The overlap window before the newest modification seen (the shop's clock)."""
+        try:
+            newest = datetime.fromisoformat(high).replace(tzinfo=UTC)
+        except ValueError:
+            return None
+        return _gmt(newest - self.overlap)
 
     def order_record(self, order: dict[str, Any]) -> dict[str, Any]:
         """A WooCommerce order in the order import format (nothing our own completion or note

@@ -43,6 +43,7 @@ from warehouse_tui.store.models import (
     ParcelLine,
     ParcelStatus,
     Shop,
+    outbox_order_ref,
     utcnow,
 )
 
@@ -84,7 +85,13 @@ def announce_fulfilment(session: Session, order: Order) -> Outbox:
     existing = session.exec(select(Outbox).where(Outbox.idempotency_key == key)).first()
     if existing is not None:
         return existing
-    event = Outbox(shop=order.shop, event="fulfilment", payload=payload, idempotency_key=key)
+    event = Outbox(
+        shop=order.shop,
+        event="fulfilment",
+        payload=payload,
+        idempotency_key=key,
+        order_ref=outbox_order_ref(order.shop, order.shop_order_id),
+    )
     session.add(event)
     session.flush()
     return event
@@ -113,6 +120,7 @@ def withdraw_fulfilment(session: Session, order: Order) -> None:
                     "tracking_numbers": event.payload["tracking_numbers"],
                 },
                 idempotency_key=key,
+                order_ref=outbox_order_ref(order.shop, order.shop_order_id),
             )
         )
 

@@ -28,11 +28,13 @@ from warehouse_tui.i18n import _
 from warehouse_tui.store.address import DatabaseUnavailable
 from warehouse_tui.widgets.feedback_line import FeedbackLine, Outcome
 from warehouse_tui.widgets.scan_input import GS, ScanReceived, at_scanner_speed, burst_of
+from warehouse_tui.widgets.station_bar import StationBar
 
 if TYPE_CHECKING:
     from warehouse_tui.screens.host import ScreenHost
     from warehouse_tui.services.journal import Actor
     from warehouse_tui.store.engine import Store
+    from warehouse_tui.sync.outbox import SyncSummary
 
 
 class HelpScreen(ModalScreen[None]):
@@ -85,6 +87,20 @@ class FloorScreen(Screen[Any]):
 
     def handle_scan(self, code: str) -> None:
         raise NotImplementedError
+
+    @on(events.Mount)
+    def _mount_station_bar(self) -> None:
+        """Every floor screen names its station and operator and shows the shop sync's state."""
+        bar = StationBar()
+        bar.station = self.host.station
+        operator = self.host.operator
+        bar.operator = operator.name if operator else ""
+        self.mount(bar, before=0)
+
+        def show_sync(summary: SyncSummary | None) -> None:
+            bar.sync = summary
+
+        self.watch(self.app, "sync_summary", show_sync)
 
     def action_help(self) -> None:
         self.app.push_screen(HelpScreen(_(self.TITLE_TEXT), _(self.HELP)))

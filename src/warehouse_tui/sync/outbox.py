@@ -33,7 +33,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from warehouse_tui.store.engine import Store
-from warehouse_tui.store.models import Journal, Outbox, OutboxState, utcnow
+from warehouse_tui.store.models import Journal, Outbox, OutboxState, ShopSync, as_utc, utcnow
 from warehouse_tui.sync.connector import AuthError, PermanentError, RetryableError, scrub
 
 log = logging.getLogger(__name__)
@@ -333,3 +333,25 @@ def _journal(
             reason=reason,
         )
     )
+
+
+@dataclass(frozen=True)
+class SyncSummary:
+    """What a station's header says about the shops: events waiting, dead events, the last
+    good pull of any shop, and whether a shop's last pull failed."""
+
+    waiting: int
+    dead: int
+    last_pull_at: datetime | None
+    failing: bool
+
+
+def sync_summary(store: Store) -> SyncSummary:
+    """Two small reads: the outbox per state, the shops' pull states."""
+    waiting = backlog(store)
+    with store.read() as session:
+        last_pull = session.execute(select(func.max(ShopSync.last_pull_at))).scalar_one()
+        failing = session.execute(
+            select(func.count(ShopSync.shop)).where(ShopSync.last_error != "")
+        ).scalar_one()
+    return SyncSummary(waiting.pending, waiting.dead, as_utc(last_pull), failing > 0)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import json
 import shutil
 from pathlib import Path
 from typing import Any
@@ -11,7 +10,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from sqlalchemy import func, select
 
-from tests.test_import_parsing import good_order, order_files
+from tests.support.import_files import good_order, import_orders, order_files
 from warehouse_tui.services.importing import FileFormat, ImportKind, import_file, import_text
 from warehouse_tui.services.journal import Actor
 from warehouse_tui.store.engine import Store
@@ -42,16 +41,6 @@ def import_sample(store: Store, tmp_path: Path) -> None:
         shutil.copy(DATA / name, copy)
         result = import_file(store, ImportKind(kind), copy, actor=ACTOR)
         assert result.accepted, result.errors
-
-
-def orders_text(*records: dict[str, Any]) -> str:
-    return "\n".join(json.dumps(record) for record in records)
-
-
-def import_orders(store: Store, *records: dict[str, Any]):  # type: ignore[no-untyped-def]
-    return import_text(
-        store, ImportKind.ORDERS, orders_text(*records), FileFormat.JSONL, actor=ACTOR
-    )
 
 
 def count(store: Store, model: Any) -> int:

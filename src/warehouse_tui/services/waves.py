@@ -45,9 +45,10 @@ from warehouse_tui.domain.batching import Batch, BatchPlan, CartCapacity, plan_b
 from warehouse_tui.domain.batching import Order as BatchOrder
 from warehouse_tui.domain.layout import Layout, PickPoint
 from warehouse_tui.i18n import _
-from warehouse_tui.services.audit import rows_of, run_audit
+from warehouse_tui.services.audit import run_audit
 from warehouse_tui.services.journal import Actor, record
 from warehouse_tui.services.settings import get_setting, warehouse_layout
+from warehouse_tui.store.bulk import rows_of
 from warehouse_tui.store.engine import Store
 from warehouse_tui.store.models import (
     Allocation,

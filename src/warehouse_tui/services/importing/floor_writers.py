@@ -1,0 +1,188 @@
+"""Catalog, locations and stock written: checked rows into their tables in bulk.
+
+A SKU or location that exists is updated and a new one inserted, each with one executemany per
+table and batch, never row by row through the ORM. Stock rows are receipts: each adds to its lot
+and writes a ledger move. A stock row naming a location or SKU the warehouse does not have
+refuses the whole file, since only the database can tell.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Table, bindparam, delete, insert, select, update
+from sqlmodel import Session
+
+from warehouse_tui.i18n import _
+from warehouse_tui.services.importing.fields import joined_reason
+from warehouse_tui.services.importing.floor_rows import LocationRow, SkuRow, StockRow
+from warehouse_tui.services.importing.records import RowError
+from warehouse_tui.services.importing.result import WRITE_BATCH, ImportResult, Progress
+from warehouse_tui.store.bulk import IN_CHUNK, batches, ids_by
+from warehouse_tui.store.models import Barcode, Location, Sku, Stock, StockMove, utcnow
+
+_SKUS: Table = Sku.__table__  # type: ignore[attr-defined]
+_BARCODES: Table = Barcode.__table__  # type: ignore[attr-defined]
+_LOCATIONS: Table = Location.__table__  # type: ignore[attr-defined]
+_STOCK: Table = Stock.__table__  # type: ignore[attr-defined]
+_MOVES: Table = StockMove.__table__  # type: ignore[attr-defined]
+
+
+def write_catalog(
+    session: Session, rows: list[SkuRow], result: ImportResult, progress: Progress
+) -> None:
+    codes = [row.values["code"] for row in rows]
+    existing = ids_by(session, _SKUS.c.code, codes)
+    new = [row.values for row in rows if row.values["code"] not in existing]
+    known = [
+        {**row.values, "sku_id": existing[row.values["code"]]}
+        for row in rows
+        if row.values["code"] in existing
+    ]
+    ids = dict(existing)
+    for batch in batches(new, WRITE_BATCH):
+        inserted = session.execute(insert(_SKUS).returning(_SKUS.c.code, _SKUS.c.id), batch)
+        ids.update({code: sku_id for code, sku_id in inserted})
+    if known:
+        session.execute(update(_SKUS).where(_SKUS.c.id == bindparam("sku_id")), known)
+    # The file's barcodes become the SKU's: drop the old ones of these SKUs, and these codes
+    # wherever they were registered before.
+    barcode_codes = [code for row in rows for code, _qty in row.barcodes]
+    for chunk in batches(list(existing.values()), IN_CHUNK):
+        session.execute(delete(_BARCODES).where(_BARCODES.c.sku_id.in_(chunk)))
+    for chunk in batches(barcode_codes, IN_CHUNK):
+        session.execute(delete(_BARCODES).where(_BARCODES.c.code.in_(chunk)))
+    barcodes = [
+        {"code": code, "sku_id": ids[row.values["code"]], "quantity": qty}
+        for row in rows
+        for code, qty in row.barcodes
+    ]
+    if barcodes:
+        session.execute(insert(_BARCODES), barcodes)
+    progress("write", len(rows), len(rows))
+    result.created, result.updated = len(new), len(known)
+
+
+def write_locations(
+    session: Session, rows: list[LocationRow], result: ImportResult, progress: Progress
+) -> None:
+    existing = ids_by(session, _LOCATIONS.c.code, [row.values["code"] for row in rows])
+    new = [row.values for row in rows if row.values["code"] not in existing]
+    known = [
+        {**row.values, "location_id": existing[row.values["code"]]}
+        for row in rows
+        if row.values["code"] in existing
+    ]
+    for batch in batches(new, WRITE_BATCH):
+        session.execute(insert(_LOCATIONS), batch)
+    if known:
+        session.execute(
+            update(_LOCATIONS).where(_LOCATIONS.c.id == bindparam("location_id")), known
+        )
+    progress("write", len(rows), len(rows))
+    result.created, result.updated = len(new), len(known)
+
+
+def _location_ids(session: Session, codes: list[str]) -> dict[str, int]:
+    """Location ids by code as written in the file, with or without the LOC- prefix."""
+    stored = {code: code if code.upper().startswith("LOC-") else f"LOC-{code}" for code in codes}
+    found = ids_by(session, _LOCATIONS.c.code, sorted(set(stored.values())))
+    return {code: found[label] for code, label in stored.items() if label in found}
+
+
+def _unknown_references(
+    rows: list[StockRow], locations: dict[str, int], skus: dict[str, int]
+) -> list[RowError]:
+    errors = []
+    for row in rows:
+        problems = []
+        if row.location not in locations:
+            problems.append(_("location: no location {code}").format(code=row.location))
+        if row.sku not in skus:
+            problems.append(_("sku: no SKU {code}").format(code=row.sku))
+        if problems:
+            errors.append(RowError(row.line, joined_reason(problems)))
+    return errors
+
+
+def write_stock(
+    session: Session, rows: list[StockRow], result: ImportResult, progress: Progress
+) -> list[RowError]:
+    """Receive every row into its lot; refuses the whole file (writing nothing) when a row
+    names a location or SKU this warehouse does not have."""
+    locations = _location_ids(session, sorted({row.location for row in rows}))
+    skus = ids_by(session, _SKUS.c.code, sorted({row.sku for row in rows}))
+    errors = _unknown_references(rows, locations, skus)
+    if errors:
+        return errors
+    now = utcnow()
+    lots: dict[tuple[int, int, str], dict[str, Any]] = {}
+    moves = []
+    for row in rows:
+        key = (locations[row.location], skus[row.sku], row.batch)
+        lot = lots.setdefault(
+            key,
+            {
+                "location_id": key[0],
+                "sku_id": key[1],
+                "batch": key[2],
+                "expiry": row.expiry,
+                "received_at": row.received_at or now,
+                "on_hand": 0,
+                "allocated": 0,
+            },
+        )
+        lot["on_hand"] += row.qty
+        moves.append(
+            {
+                "at": now,
+                "sku_id": key[1],
+                "location_id": key[0],
+                "batch": row.batch,
+                "delta": row.qty,
+                "reason": "receive",
+                "ref": "import",
+                "operator_id": None,
+            }
+        )
+    existing = _existing_lots(session, list(lots))
+    added = [
+        {"stock_id": existing[key], "qty": lot["on_hand"]}
+        for key, lot in lots.items()
+        if key in existing
+    ]
+    new = [lot for key, lot in lots.items() if key not in existing]
+    if added:
+        session.execute(
+            update(_STOCK)
+            .where(_STOCK.c.id == bindparam("stock_id"))
+            .values(on_hand=_STOCK.c.on_hand + bindparam("qty")),
+            added,
+        )
+    for batch in batches(new, WRITE_BATCH):
+        session.execute(insert(_STOCK), batch)
+    for batch in batches(moves, WRITE_BATCH):
+        session.execute(insert(_MOVES), batch)
+    progress("write", len(rows), len(rows))
+    result.created, result.updated = len(new), len(added)
+    return []
+
+
+def _existing_lots(session: Session, keys: list[tuple[int, int, str]]) -> dict[Any, int]:
+    """Stock ids of the lots among `keys` (location, SKU, batch) that exist, found by SKU."""
+    wanted = set(keys)
+    found: dict[Any, int] = {}
+    for chunk in batches(sorted({sku for _location, sku, _batch in keys}), IN_CHUNK):
+        rows = session.execute(
+            select(_STOCK.c.location_id, _STOCK.c.sku_id, _STOCK.c.batch, _STOCK.c.id).where(
+                _STOCK.c.sku_id.in_(chunk)
+            )
+        )
+        found.update(
+            {
+                (location, sku, batch): stock
+                for location, sku, batch, stock in rows
+                if (location, sku, batch) in wanted
+            }
+        )
+    return found

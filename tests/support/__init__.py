@@ -1,0 +1,1 @@
+"""Code the tests share: readers, factories and sample records (no test functions here)."""

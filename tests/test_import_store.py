@@ -165,7 +165,15 @@ def test_catalog_and_locations_update_what_exists(store: Store, tmp_path: Path) 
         '{"sku": "MUG-01", "name": "Mug 400 ml", "barcodes": ["MUG-NEW", "5901234123457"],'
         ' "weight_g": 400, "length_mm": 1, "width_mm": 1, "height_mm": 1}'
     )
-    result = import_text(store, ImportKind.CATALOG, catalog, FileFormat.JSONL)
+    refused = import_text(store, ImportKind.CATALOG, catalog, FileFormat.JSONL)
+    assert [(error.line, error.reason) for error in refused.errors] == [
+        (
+            1,
+            "barcodes: 05901234123457 is already on SKU TEA-GRN; "
+            "moving it to MUG-01 needs --move-barcodes",
+        )
+    ]
+    result = import_text(store, ImportKind.CATALOG, catalog, FileFormat.JSONL, move_barcodes=True)
     assert (result.created, result.updated) == (0, 1)
     location = (
         '{"code": "LOC-A01-01-1", "zone": "A", "block": 0, "aisle": 0, '
@@ -182,6 +190,10 @@ def test_catalog_and_locations_update_what_exists(store: Store, tmp_path: Path) 
             "MUG-NEW",
             "05901234123457",
         }
+        moved = session.execute(
+            select(Journal.raw, Journal.reason).where(Journal.action == "barcode-moved")
+        ).all()
+        assert moved == [("05901234123457", "moved from SKU TEA-GRN to SKU MUG-01")]
         spot = session.execute(select(Location).where(Location.code == "LOC-A01-01-1")).scalar_one()
         assert (spot.position_m, spot.pickable) == (2.5, False)
 

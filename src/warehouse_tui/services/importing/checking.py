@@ -7,11 +7,12 @@ so the whole of a file's syntax is judged before a write transaction begins.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from warehouse_tui.i18n import _
-from warehouse_tui.services.importing.fields import joined_reason
+from warehouse_tui.services.importing.fields import joined_reason, shown
 from warehouse_tui.services.importing.floor_rows import (
     LOCATION_FIELDS,
     SKU_FIELDS,
@@ -73,7 +74,7 @@ CSV_REQUIRED: dict[ImportKind, tuple[str, ...]] = {
 
 def _header_problems(kind: ImportKind, header: list[str]) -> list[RowError]:
     problems = [
-        _("unknown column {name}").format(name=name)
+        _("unknown column {name}").format(name=shown(name))
         for name in header
         if name not in CSV_COLUMNS[kind]
     ]
@@ -82,8 +83,8 @@ def _header_problems(kind: ImportKind, header: list[str]) -> list[RowError]:
         for name in CSV_REQUIRED[kind]
         if name not in header
     ]
-    repeated = sorted({name for name in header if header.count(name) > 1})
-    problems += [_("column {name} given twice").format(name=name) for name in repeated]
+    repeated = sorted(name for name, count in Counter(header).items() if count > 1)
+    problems += [_("column {name} given twice").format(name=shown(name)) for name in repeated]
     return [RowError(1, joined_reason(problems))] if problems else []
 
 

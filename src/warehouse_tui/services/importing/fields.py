@@ -3,6 +3,15 @@
 The per-kind row parsers read a record through `Fields`, so the rules for "a whole number", "a
 date" or "a list of texts" are written once and read the same from CSV text and from JSON
 values. Pure: no database.
+
+Every value that passes can be stored as it is on SQLite and PostgreSQL alike, so a bad file is
+refused here, row by row, and never by the database halfway through a write:
+- whole numbers fit PostgreSQL's `integer` (at most 2,147,483,647);
+- text holds no NUL (PostgreSQL refuses it) and no lone surrogate (not encodable as UTF-8);
+- codes and ids (SKU, barcode, location, shop, order and line ids, carrier) are short enough to
+  index (`KEY_LENGTH`) and hold printable characters only: no control or invisible character
+  can hide in what a scanner or an operator must match, nor reach a terminal in a reason;
+- other text is at most `TEXT_LENGTH` characters.
 """
 
 from __future__ import annotations
@@ -17,8 +26,14 @@ from typing import Any
 
 from warehouse_tui.i18n import _
 
-_INTEGER = re.compile(r"[+-]?\d+")
-_LOCATION_CODE = re.compile(r"LOC-\S+")
+INT_MAX = 2_147_483_647
+"""The largest whole number a field may hold: PostgreSQL's `integer`."""
+KEY_LENGTH = 200
+"""Characters in a code or id: four bytes each stay well inside an index entry."""
+TEXT_LENGTH = 2_000
+"""Characters in any other text (a name, an address line, pack instructions)."""
+
+_INTEGER = re.compile(r"[+-]?\d{1,19}")
 _LIST_SEPARATOR = re.compile(r"[|\s]+")
 
 
@@ -45,12 +60,18 @@ class Fields:
             self.problem(name, _("missing"))
         return value
 
-    def text(self, name: str, *, required: bool = True, nonempty: bool = False) -> str:
+    def text(
+        self, name: str, *, required: bool = True, nonempty: bool = False, key: bool = False
+    ) -> str:
+        """Text, stripped; `key` for a code or id (short, printable characters only)."""
         value = self.values.get(name)
         if isinstance(value, str):
             value = value.strip()
             if nonempty and not value:
                 self.problem(name, _("must not be empty"))
+            problem = key_problem(value) if key else text_problem(value)
+            if problem:
+                self.problem(name, problem)
             return value
         if value is None:
             if required:
@@ -63,18 +84,26 @@ class Fields:
         self, name: str, *, required: bool = True, default: int = 0, minimum: int = 0
     ) -> int:
         value = self.values.get(name)
-        if type(value) is int and value >= minimum:
+        if type(value) is int and minimum <= value <= INT_MAX:
             return value  # the usual case, first
         value = self.raw(name, required)
         if value is None:
             return default
-        if self.from_csv and isinstance(value, str) and _INTEGER.fullmatch(value.strip()):
-            value = int(value)
+        if self.from_csv and isinstance(value, str):
+            digits = value.strip()
+            if _INTEGER.fullmatch(digits):
+                value = int(digits)
+            elif digits.lstrip("+-").isdigit():  # more digits than any field holds
+                value = INT_MAX + 1
         if not isinstance(value, int) or isinstance(value, bool):
             self.problem(name, _("expected a whole number"))
             return default
         if value < minimum:
             self.problem(name, _("must be at least {minimum}").format(minimum=minimum))
+            return default
+        if value > INT_MAX:
+            self.problem(name, _("must be at most {maximum}").format(maximum=INT_MAX))
+            return default
         return value
 
     def number(self, name: str, *, minimum: float = 0.0) -> float:
@@ -137,11 +166,18 @@ class Fields:
         if value is None:
             return []
         if self.from_csv:
-            return [word for word in _LIST_SEPARATOR.split(value.strip()) if word]
-        if not isinstance(value, list) or not all(isinstance(word, str) for word in value):
+            words = [word for word in _LIST_SEPARATOR.split(value.strip()) if word]
+        elif not isinstance(value, list) or not all(isinstance(word, str) for word in value):
             self.problem(name, _("expected a list of texts"))
             return []
-        return [word.strip() for word in value if word.strip()]
+        else:
+            words = [word.strip() for word in value if word.strip()]
+        for word in words:
+            problem = key_problem(word)
+            if problem:
+                self.problem(name, problem)
+                return []
+        return words
 
     def mapping(self, name: str, *, required: bool) -> Mapping[str, Any]:
         value = self.raw(name, required)
@@ -156,15 +192,19 @@ class Fields:
         """A shop's own id: text, or a whole number as many shops send them."""
         value = self.values.get(name)
         if isinstance(value, int) and not isinstance(value, bool):
-            return str(value)
-        return self.text(name, required=required, nonempty=required)
+            number = str(value)
+            problem = key_problem(number)
+            if problem:
+                self.problem(name, problem)
+            return number
+        return self.text(name, required=required, nonempty=required, key=True)
 
     def unknown(self, known: frozenset[str]) -> None:
         if self.values.keys() <= known:
             return
         for name in self.values:
             if name not in known:
-                self.problem(name, _("unknown field"))
+                self.problem(shown(name), _("unknown field"))
 
 
 @functools.lru_cache(maxsize=4096)
@@ -178,3 +218,37 @@ def _utc_moment(text: str) -> datetime:
 
 def joined_reason(problems: list[str]) -> str:
     return "; ".join(problems)
+
+
+def key_problem(value: str) -> str | None:
+    """What makes `value` unfit as a code or id, or None."""
+    if len(value) > KEY_LENGTH:
+        return _("longer than {limit} characters").format(limit=KEY_LENGTH)
+    if value.isprintable():
+        return None
+    bad = next(char for char in value if not char.isprintable())
+    return _("holds {char}, which is not a printable character").format(char=ascii(bad))
+
+
+def text_problem(value: str) -> str | None:
+    """What keeps `value` from being stored as text, or None."""
+    if len(value) > TEXT_LENGTH:
+        return _("longer than {limit} characters").format(limit=TEXT_LENGTH)
+    if "\x00" in value:
+        return _("holds a NUL character")
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as error:
+            return _("holds {char}, which is not valid Unicode").format(
+                char=ascii(value[error.start])
+            )
+    return None
+
+
+def shown(value: str) -> str:
+    """`value` as it may be shown in a reason: control and invisible characters and lone
+    surrogates escaped (`\\x1b`, `\\ud800`), so file data cannot drive a terminal."""
+    if value.isprintable():
+        return value
+    return "".join(char if char.isprintable() else ascii(char)[1:-1] for char in value)

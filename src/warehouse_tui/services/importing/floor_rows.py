@@ -16,7 +16,7 @@ from typing import Any
 
 from warehouse_tui.domain.barcodes import gtin_from_digits
 from warehouse_tui.i18n import _
-from warehouse_tui.services.importing.fields import Fields, joined_reason
+from warehouse_tui.services.importing.fields import INT_MAX, Fields, joined_reason
 from warehouse_tui.services.importing.records import RowError
 
 _LOCATION_CODE = re.compile(r"LOC-\S+")
@@ -61,8 +61,9 @@ def _barcodes(fields: Fields) -> tuple[tuple[str, int], ...]:
     for entry in fields.words("barcodes"):
         match = _BARCODE_ENTRY.fullmatch(entry)
         code = normalised_barcode(match["code"]) if match else None
-        qty = int(match["qty"]) if match and match["qty"] else 1
-        if match is None or qty < 1:
+        digits = match["qty"] if match else None
+        qty = 1 if not digits else int(digits) if len(digits) <= 10 else INT_MAX + 1
+        if match is None or not 1 <= qty <= INT_MAX:
             fields.problem(
                 "barcodes", _("bad entry {entry!r} (CODE or CODE*N)").format(entry=entry)
             )
@@ -79,7 +80,7 @@ def parse_sku(line: int, values: Mapping[str, Any], from_csv: bool) -> SkuRow | 
         fields.unknown(SKU_FIELDS)
     fields.raw("barcodes", True)
     row = {
-        "code": fields.text("sku", nonempty=True),
+        "code": fields.text("sku", nonempty=True, key=True),
         "name": fields.text("name", nonempty=True),
         "weight_g": fields.integer("weight_g"),
         "length_mm": fields.integer("length_mm"),
@@ -146,12 +147,12 @@ def parse_location(line: int, values: Mapping[str, Any], from_csv: bool) -> Loca
     fields = Fields(values, from_csv)
     if not from_csv:
         fields.unknown(LOCATION_FIELDS)
-    code = fields.text("code", nonempty=True)
+    code = fields.text("code", nonempty=True, key=True)
     if code and not _LOCATION_CODE.fullmatch(code):
         fields.problem("code", _("expected LOC-… without spaces"))
     row = {
         "code": code,
-        "zone": fields.text("zone", nonempty=True),
+        "zone": fields.text("zone", nonempty=True, key=True),
         "block": fields.integer("block"),
         "aisle": fields.integer("aisle"),
         "position_m": fields.number("position_m"),
@@ -203,10 +204,10 @@ def parse_stock(line: int, values: Mapping[str, Any], from_csv: bool) -> StockRo
         fields.unknown(STOCK_FIELDS)
     row = StockRow(
         line,
-        location=fields.text("location", nonempty=True),
-        sku=fields.text("sku", nonempty=True),
+        location=fields.text("location", nonempty=True, key=True),
+        sku=fields.text("sku", nonempty=True, key=True),
         qty=fields.integer("qty", minimum=1),
-        batch=fields.text("batch", required=False),
+        batch=fields.text("batch", required=False, key=True),
         expiry=fields.day("expiry"),
         received_at=fields.moment("received_at"),
     )

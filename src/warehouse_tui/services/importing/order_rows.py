@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from warehouse_tui.i18n import _
-from warehouse_tui.services.importing.fields import Fields, joined_reason
+from warehouse_tui.services.importing.fields import INT_MAX, KEY_LENGTH, Fields, joined_reason
 from warehouse_tui.services.importing.records import RowError
 from warehouse_tui.services.orders import NewLine, OrderVersion
 
@@ -80,7 +80,7 @@ def parse_order(line: int, values: Mapping[str, Any], from_csv: bool) -> OrderRo
     fields = Fields(values, from_csv)
     if not from_csv:
         fields.unknown(ORDER_FIELDS)
-    shop = fields.text("shop", nonempty=True)
+    shop = fields.text("shop", nonempty=True, key=True)
     shop_order_id = fields.identifier("shop_order_id")
     version_number = fields.integer("version", required=False, default=1, minimum=1)
     cancelled = fields.flag("cancelled")
@@ -103,8 +103,8 @@ def _order_columns(fields: Fields) -> dict[str, Any]:
         buyer_id=buyer.identifier("id", required=False),
         buyer_name=buyer.text("name", required=False),
         buyer_tags=buyer.words("tags"),
-        carrier=fields.text("carrier"),
-        service=fields.text("service", required=False),
+        carrier=fields.text("carrier", key=True),
+        service=fields.text("service", required=False, key=True),
         priority=fields.integer("priority", required=False, minimum=-1_000_000),
         ship_by=fields.moment("ship_by"),
         pack_instructions=fields.text("pack_instructions", required=False),
@@ -140,10 +140,14 @@ def _plain_line(item: Any) -> NewLine | None:
     if (
         type(sku) is str
         and type(qty) is int
-        and qty >= 1
+        and 1 <= qty <= INT_MAX
         and type(line_id) is str
         and type(price) is int
-        and price >= 0
+        and 0 <= price <= INT_MAX
+        and len(sku) <= KEY_LENGTH
+        and len(line_id) <= KEY_LENGTH
+        and sku.isprintable()
+        and line_id.isprintable()
     ):
         return NewLine(sku.strip(), qty, line_id.strip(), price)
     return None
@@ -157,7 +161,7 @@ def _checked_line(fields: Fields, index: int, item: Any) -> NewLine:
     if not fields.from_csv:
         line.unknown(LINE_FIELDS)
     checked = NewLine(
-        sku_code=line.text("sku"),
+        sku_code=line.text("sku", key=True),
         qty=line.integer("qty", minimum=1),
         shop_line_id=line.identifier("shop_line_id", required=False),
         unit_price_minor=line.integer("unit_price_minor", required=False),

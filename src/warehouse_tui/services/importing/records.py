@@ -72,10 +72,16 @@ def jsonl_records(text: str) -> Iterator[tuple[int, Any]]:
     for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
+        record: Any
         try:
-            yield number, json.loads(line)
+            record = json.loads(line)
         except json.JSONDecodeError as error:
-            yield number, RowError(number, _("not valid JSON: {problem}").format(problem=error.msg))
+            record = RowError(number, _("not valid JSON: {problem}").format(problem=error.msg))
+        except RecursionError:
+            record = RowError(number, _("not valid JSON: nested too deeply"))
+        except ValueError:  # an integer of more digits than Python will convert
+            record = RowError(number, _("not valid JSON: a number with too many digits"))
+        yield number, record
 
 
 def csv_records(text: str) -> Iterator[tuple[int, Any]]:

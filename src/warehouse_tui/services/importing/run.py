@@ -10,6 +10,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from sqlmodel import Session
 
 from warehouse_tui.i18n import _
 from warehouse_tui.services.importing.checking import check_records
+from warehouse_tui.services.importing.fields import shown
 from warehouse_tui.services.importing.floor_writers import (
     write_catalog,
     write_locations,
@@ -38,6 +40,16 @@ from warehouse_tui.services.journal import Actor, record
 from warehouse_tui.store.engine import Store
 
 
+@dataclass(frozen=True)
+class _Run:
+    """Who imports what, and how: everything an import needs besides the rows."""
+
+    actor: Actor
+    source: str
+    progress: Progress
+    move_barcodes: bool
+
+
 def import_text(
     store: Store,
     kind: ImportKind,
@@ -47,73 +59,63 @@ def import_text(
     actor: Actor | None = None,
     source: str = "",
     progress: Progress = no_progress,
+    move_barcodes: bool = False,
 ) -> ImportResult:
-    """Import the text of a file: all of it, or (with any error) nothing but a journal row."""
+    """Import the text of a file: all of it, or (with any error) nothing but a journal row.
+    A catalog row may take a barcode from another SKU only with `move_barcodes`."""
+    run = _Run(actor or Actor(None, screen="import"), shown(source), progress, move_barcodes)
     with cyclic_gc_paused():
-        return _check_and_store(
-            store, kind, text, fmt, actor or Actor(None, screen="import"), source, progress
-        )
+        return _check_and_store(store, kind, text, fmt, run)
 
 
 def _check_and_store(
-    store: Store,
-    kind: ImportKind,
-    text: str,
-    fmt: FileFormat,
-    actor: Actor,
-    source: str,
-    progress: Progress,
+    store: Store, kind: ImportKind, text: str, fmt: FileFormat, run: _Run
 ) -> ImportResult:
     from_csv = fmt is FileFormat.CSV
     records = csv_records(text) if from_csv else jsonl_records(text)
     try:
         rows, errors = check_records(
-            kind, records, from_csv=from_csv, total=text.count("\n") + 1, progress=progress
+            kind, records, from_csv=from_csv, total=text.count("\n") + 1, progress=run.progress
         )
     except BadFile as bad:
         rows, errors = [], [bad.error]
-    return _store_rows(store, kind, rows, errors, actor, source, progress)
+    if not rows and not errors:
+        errors = [RowError(1, _("the file holds no records"))]
+    return _store_rows(store, kind, rows, errors, run)
 
 
 def _store_rows(
-    store: Store,
-    kind: ImportKind,
-    rows: list[Any],
-    errors: list[RowError],
-    actor: Actor,
-    source: str,
-    progress: Progress,
+    store: Store, kind: ImportKind, rows: list[Any], errors: list[RowError], run: _Run
 ) -> ImportResult:
     """Write the checked rows in one transaction, or journal the refusal and write nothing."""
     result = ImportResult()
     with store.write() as session:
         if not errors:
-            errors = _write(session, actor, kind, rows, result, progress)
-        if errors:
+            errors = _write(session, kind, rows, result, run)
+        if errors:  # a writer refuses before it writes anything
             reason = _("{count} bad rows, nothing imported").format(count=len(errors))
-            record(session, actor, f"import-{kind}", accepted=False, reason=reason, raw=source)
+            record(
+                session, run.actor, f"import-{kind}", accepted=False, reason=reason, raw=run.source
+            )
             return ImportResult(errors=errors)
         result.imported = len(rows)
-        record(session, actor, f"import-{kind}", raw=source)
+        record(session, run.actor, f"import-{kind}", raw=run.source)
         return result
 
 
 def _write(
-    session: Session,
-    actor: Actor,
-    kind: ImportKind,
-    rows: list[Any],
-    result: ImportResult,
-    progress: Progress,
+    session: Session, kind: ImportKind, rows: list[Any], result: ImportResult, run: _Run
 ) -> list[RowError]:
+    """Write the rows; the rows the database refuses (nothing written), if any."""
     if kind is ImportKind.CATALOG:
-        write_catalog(session, rows, result, progress)
-    elif kind is ImportKind.LOCATIONS:
-        write_locations(session, rows, result, progress)
-    elif kind is ImportKind.STOCK:
-        return write_stock(session, rows, result, progress)
-    else:
-        write_orders(session, actor, rows, result, progress)
+        return write_catalog(
+            session, run.actor, rows, result, run.progress, move_barcodes=run.move_barcodes
+        )
+    if kind is ImportKind.LOCATIONS:
+        return write_locations(session, rows, result, run.progress)
+    if kind is ImportKind.STOCK:
+        return write_stock(session, rows, result, run.progress)
+    write_orders(session, run.actor, rows, result, run.progress)
     return []
 
 
@@ -125,6 +127,7 @@ def import_file(
     fmt: str | None = None,
     actor: Actor | None = None,
     progress: Progress = no_progress,
+    move_barcodes: bool = False,
 ) -> ImportResult:
     """Import one file (CSV or JSON Lines by extension unless `fmt` says)."""
     file_format = format_of(path, fmt)
@@ -133,7 +136,14 @@ def import_file(
     except BadFile as bad:
         return ImportResult(errors=[bad.error])
     return import_text(
-        store, kind, text, file_format, actor=actor, source=path.name, progress=progress
+        store,
+        kind,
+        text,
+        file_format,
+        actor=actor,
+        source=path.name,
+        progress=progress,
+        move_barcodes=move_barcodes,
     )
 
 
@@ -146,14 +156,13 @@ def import_records(
     source: str = "",
 ) -> ImportResult:
     """Import records already in memory, shaped as a JSON Lines file's (record N counts as
-    line N) — how the demo and connectors hand orders in."""
+    line N) — how the demo and connectors hand orders in. No records is nothing to do."""
     listed = list(records)
     rows, errors = check_records(
         kind, enumerate(listed, start=1), from_csv=False, total=len(listed)
     )
-    return _store_rows(
-        store, kind, rows, errors, actor or Actor(None, screen="import"), source, no_progress
-    )
+    run = _Run(actor or Actor(None, screen="import"), shown(source), no_progress, False)
+    return _store_rows(store, kind, rows, errors, run)
 
 
 @contextmanager

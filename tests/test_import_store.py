@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import gc
-import shutil
 from pathlib import Path
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from sqlalchemy import func, select
 
-from tests.support.import_files import good_order, import_orders, order_files
-from warehouse_tui.services.importing import FileFormat, ImportKind, import_file, import_text
-from warehouse_tui.services.journal import Actor
+from tests.support.import_files import good_order, import_orders, import_sample, order_files
+from warehouse_tui.services.importing import FileFormat, ImportKind, import_text
 from warehouse_tui.store.engine import Store
 from warehouse_tui.store.models import (
     Barcode,
@@ -25,22 +23,6 @@ from warehouse_tui.store.models import (
     Stock,
     StockMove,
 )
-
-DATA = Path(__file__).parent.parent / "data"
-ACTOR = Actor(None, "DESK-1", "import")
-
-
-def import_sample(store: Store, tmp_path: Path) -> None:
-    for kind, name in (
-        ("catalog", "catalog.csv"),
-        ("locations", "locations.csv"),
-        ("stock", "stock.csv"),
-        ("orders", "orders.jsonl"),
-    ):
-        copy = tmp_path / name
-        shutil.copy(DATA / name, copy)
-        result = import_file(store, ImportKind(kind), copy, actor=ACTOR)
-        assert result.accepted, result.errors
 
 
 def count(store: Store, model: Any) -> int:

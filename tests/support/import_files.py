@@ -3,15 +3,39 @@
 from __future__ import annotations
 
 import json
+import shutil
+from pathlib import Path
 from typing import Any
 
 from hypothesis import strategies as st
 
-from warehouse_tui.services.importing import FileFormat, ImportKind, ImportResult, import_text
+from warehouse_tui.services.importing import (
+    FileFormat,
+    ImportKind,
+    ImportResult,
+    import_file,
+    import_text,
+)
 from warehouse_tui.services.journal import Actor
 from warehouse_tui.store.engine import Store
 
 IMPORT_ACTOR = Actor(None, "DESK-1", "import")
+SAMPLE_DATA = Path(__file__).resolve().parents[2] / "data"
+"""The sample files the README's import formats point to."""
+
+
+def import_sample(store: Store, folder: Path) -> None:
+    """The sample catalog, locations, stock and orders, imported from copies in `folder`."""
+    for kind, name in (
+        ("catalog", "catalog.csv"),
+        ("locations", "locations.csv"),
+        ("stock", "stock.csv"),
+        ("orders", "orders.jsonl"),
+    ):
+        copy = folder / name
+        shutil.copy(SAMPLE_DATA / name, copy)
+        result = import_file(store, ImportKind(kind), copy, actor=IMPORT_ACTOR)
+        assert result.accepted, result.errors
 
 
 def good_order(number: int = 1, **changes: Any) -> dict[str, Any]:

@@ -1,9 +1,12 @@
 """Data in: catalog, locations, stock and orders from CSV or JSON Lines.
 
-An import is all or nothing per file. Every row is read and checked first (syntax and types
-only: an unknown SKU or an empty address is the audit's business, not the import's); every bad
-row is reported as (line, reason), lines counted from 1 with a CSV header being line 1, and if
-there is any, nothing of the file is written. A good file is written in one transaction with
+An import is all or nothing per file. Every row is read and checked first: syntax, types and
+what both databases can store (`fields` says which limits); an unknown SKU on an order or an
+empty address is the audit's business, not the import's. Then, in the write transaction and
+before anything is written, what only the database can tell: a stock row naming an unknown
+place or SKU, a place off the layout, a barcode on another SKU. Every bad row is reported as
+(line, reason), lines counted from 1 with a CSV header being line 1, and if there is any,
+nothing of the file is written. A good file is written in one transaction with
 bulk statements (one executemany per table and chunk), never row by row through the ORM.
 
 Formats (the README documents them for shops):
@@ -12,9 +15,11 @@ Formats (the README documents them for shops):
   entries separated by "|" or spaces (CSV); an entry is "CODE" or "CODE*12" (a case counting 12).
   GTINs (8, 12, 13 or 14 digits) must have a right check digit and are stored as 14 digits,
   as the scan parser reports them; any other code is stored as given. A SKU that exists is
-  updated, and the file's barcodes become its barcodes.
+  updated, and the file's barcodes become its barcodes; a barcode on another SKU is refused,
+  naming both, unless the import may move barcodes (then each move is journaled).
 - locations: code (LOC-…), zone, block, aisle, position_m, bay, level, optionally pickable.
-  A location that exists is updated.
+  The place must be on the `layout` setting (aisle, position along it, block); a location that
+  exists is updated.
 - stock: location, sku, qty, optionally batch, expiry (date), received_at. Each row is a
   receipt: its quantity is added to the lot (a Stock row) and written to the ledger. The
   location and the SKU must exist (there is nowhere else to put the units).

@@ -68,7 +68,8 @@ def driver_rows(session: Session, statement: Executable) -> list[tuple[Any, ...]
 def bulk_insert(
     session: Session, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]
 ) -> None:
-    """An executemany of `rows` (values in `columns` order) into `table`, by `bulk_execute`."""
+    """An executemany of `rows` (values in `columns` order) into `table`, by `bulk_execute`.
+    `columns` names every column that has a default: a plain executemany applies none."""
     statement = insert(table).inline().values({name: bindparam(name) for name in columns})
     bulk_execute(session, statement, columns, rows)
 
@@ -114,6 +115,9 @@ def bulk_execute(
     connection = session.connection()
     compiled = _compiled(connection, statement)
     order = list(compiled.positiontup or names)  # the order the driver wants
+    missing = sorted(set(order) - set(names))
+    if missing:
+        raise ValueError(f"bulk rows give no value for {', '.join(missing)}")
     processors = _processors(compiled, connection, {})
     params: list[Any] = list(rows)
     if any(name in processors for name in order) or compiled.positiontup != list(names):

@@ -2,9 +2,9 @@
 
 Our own labels (location, tote, slot, order, parcel, box, badge) carry a Code 128 symbol of their
 code (`LOC-…`, `TOTE-…`, the prefixes `domain.barcodes` reads back) and a human-readable title;
-the shipping label is a 4x6 in ZPL document. What a label says and the rules shared by every way of drawing it are in
-`spec`; `zpl` writes thermal-printer documents and `sheets` draws pages. Callers import from
-here.
+the shipping label is a 4x6 in ZPL document. What a label says, and the rules shared by every
+way of drawing it, are in `spec`; `zpl` writes thermal-printer documents and `sheets` draws
+pages. Callers import from here.
 """
 
 from warehouse_tui.devices.labels.sheets import (

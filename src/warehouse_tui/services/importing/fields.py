@@ -69,9 +69,11 @@ class Fields:
             value = value.strip()
             if nonempty and not value:
                 self.problem(name, _("must not be empty"))
-            problem = key_problem(value) if key else text_problem(value)
-            if problem:
-                self.problem(name, problem)
+            limit = KEY_LENGTH if key else TEXT_LENGTH
+            if len(value) > limit or not value.isprintable():  # else fine either way, quickly
+                problem = key_problem(value) if key else text_problem(value)
+                if problem:
+                    self.problem(name, problem)
             return value
         if value is None:
             if required:
@@ -93,7 +95,7 @@ class Fields:
             digits = value.strip()
             if _INTEGER.fullmatch(digits):
                 value = int(digits)
-            elif digits.lstrip("+-").isdigit():  # more digits than any field holds
+            elif digits.lstrip("+-").isdecimal():  # more digits than any field holds
                 value = INT_MAX + 1
         if not isinstance(value, int) or isinstance(value, bool):
             self.problem(name, _("expected a whole number"))

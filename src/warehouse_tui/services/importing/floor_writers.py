@@ -2,8 +2,12 @@
 
 A SKU or location that exists is updated and a new one inserted, each with one executemany per
 table and batch, never row by row through the ORM. Stock rows are receipts: each adds to its lot
-and writes a ledger move. A stock row naming a location or SKU the warehouse does not have
-refuses the whole file, since only the database can tell.
+and writes a ledger move.
+
+Each writer first refuses what only the database can tell, before it writes anything, so the
+file goes in whole or not at all: a barcode already on another SKU (unless barcodes may move),
+a location off the warehouse's layout, a stock row naming a location or SKU the warehouse does
+not have, or taking a lot past the largest count a column holds.
 """
 
 from __future__ import annotations

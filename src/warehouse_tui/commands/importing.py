@@ -76,7 +76,7 @@ def import_cmd(
             store, kind, file, fmt=fmt, actor=actor, progress=progress, move_barcodes=move_barcodes
         )
     if kind == ImportKind.ORDERS and not result.errors:
-        # The audit runs on every new order at import (DESIGN.md, States).
+        # The audit runs on every new order at import, so the file lands held or ready.
         from warehouse_tui.services.audit import audit_orders
 
         audit = audit_orders(store, actor)

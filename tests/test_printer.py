@@ -14,10 +14,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tests.support.zpl import parse_zpl_labels
 from warehouse_tui.devices.labels import (
     LabelSpec,
     ShippingLabel,
-    parse_zpl_labels,
     zpl_label,
     zpl_labels,
     zpl_shipping_label,

@@ -21,7 +21,7 @@ from warehouse_tui.commands.common import (
     DbOption,
     JsonOption,
     StationOption,
-    chosen_station,
+    cli_actor,
     emit,
     open_store,
 )
@@ -34,7 +34,6 @@ from warehouse_tui.services.importing import (
     format_of,
     import_file,
 )
-from warehouse_tui.services.journal import Actor
 
 KindArgument = Annotated[ImportKind, typer.Argument(help="What the file holds.")]
 FileArgument = Annotated[
@@ -70,7 +69,7 @@ def import_cmd(
     except ValueError as error:
         raise typer.BadParameter(str(error), param_hint="--format") from None
     store = open_store(db)
-    actor = Actor(None, chosen_station(station), "import")
+    actor = cli_actor(station, "import")
     with progress_bar() as progress:
         result = import_file(
             store, kind, file, fmt=fmt, actor=actor, progress=progress, move_barcodes=move_barcodes

@@ -27,7 +27,7 @@ async def test_log_in_is_refused_with_the_reason(tmp_path: Path, bad) -> None:  
     db, reason = bad(tmp_path)
     app = WarehouseApp(db, "TEST-1")
     async with app.run_test(size=(40, 16)) as pilot:
-        await log_in(pilot, "OP-0001")
+        await log_in(pilot, "OP-1000000001")
         assert isinstance(app.screen, LoginScreen)
         feedback = str(app.screen.query_one("#feedback").render())
         assert reason in feedback and "Traceback" not in feedback
@@ -35,7 +35,7 @@ async def test_log_in_is_refused_with_the_reason(tmp_path: Path, bad) -> None:  
         await pilot.press("1", "enter", *"1111", "enter")
         await wait_idle(pilot)
         await pilot.press("escape")
-        await scan(pilot, "OP-0002")  # still usable: the next try is refused the same way
+        await scan(pilot, "OP-1000000002")  # still usable: the next try is refused the same way
         assert reason in str(app.screen.query_one("#feedback").render())
     assert app.return_code in (0, None)
     assert app.store_error.count("\n") == 0 and reason in app.store_error

@@ -166,10 +166,10 @@ async def test_a_changed_feedback_setting_reaches_a_running_station_at_the_next_
     add_operators(sqlite_store)
     app = make_test_app(sqlite_store)
     async with app.run_test(size=(40, 16)) as pilot:
-        await log_in(pilot, "OP-0001")
+        await log_in(pilot, "OP-1000000001")
         assert app.get_css_variables()["scan-fail"] != "#ff00ff"
         with sqlite_store.write() as session:
             set_setting(session, "feedback", FEEDBACK)
         await pilot.press("ctrl+l")
-        await log_in(pilot, "OP-0001")
+        await log_in(pilot, "OP-1000000001")
         assert app.get_css_variables()["scan-fail"] == "#ff00ff"

@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 from textual.app import App
+from textual.reactive import reactive
 
 from warehouse_tui.i18n import _, use_language
 from warehouse_tui.screens.login import LoginScreen
@@ -29,16 +30,20 @@ if TYPE_CHECKING:
     from warehouse_tui.services.journal import Actor, DoubleTriggers
     from warehouse_tui.services.settings import Feedback, WedgeBurst
     from warehouse_tui.store.engine import Store
+    from warehouse_tui.sync.outbox import SyncSummary
 
 BELL_GAP_S = 0.15
 UNPLUGGED_NOTICE_S = 24 * 3600  # shown until the scanner is back
 SWITCH_INTERVAL_S = 0.0005
+SYNC_POLL_S = 10.0  # how often the station bar re-reads the shop sync's state
 
 
 class WarehouseApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "warehouse-tui"
     ENABLE_COMMAND_PALETTE = False
+
+    sync_summary: reactive[SyncSummary | None] = reactive(None)
 
     def __init__(
         self,
@@ -91,6 +96,31 @@ class WarehouseApp(App[None]):
         finally:
             self._store_ready.set()
         self._use_station_settings(store)
+        self.call_from_thread(self._poll_sync)
+
+    def _poll_sync(self) -> None:
+        """Read the shop sync's state for the station bars, then again SYNC_POLL_S after that
+        read finishes (never two at once, however slow the database)."""
+        self.run_worker(self._read_sync, thread=True, name="sync-state")
+
+    def _read_sync(self) -> None:
+        from dataclasses import replace
+        from zoneinfo import ZoneInfo
+
+        from warehouse_tui.services.settings import get_setting
+        from warehouse_tui.sync.outbox import sync_summary
+
+        try:
+            summary = sync_summary(self.store)
+            with self.store.read() as session:
+                zone = ZoneInfo(get_setting(session, "timezone"))
+        except Exception as error:  # the bar goes quiet; the floor goes on
+            self.log.warning(f"sync state: {error}")
+        else:
+            pulled = summary.last_pull_at
+            local = replace(summary, last_pull_at=pulled.astimezone(zone) if pulled else None)
+            self.call_from_thread(setattr, self, "sync_summary", local)
+        self.call_from_thread(self.set_timer, SYNC_POLL_S, self._poll_sync)
 
     def _open_devices(self, store: Store) -> StationDevices:
         """The station's devices as the database lists them; a serial scanner's scans reach the
@@ -101,7 +131,10 @@ class WarehouseApp(App[None]):
         def from_scanner_thread(event: ScannerEvent) -> None:
             self.call_from_thread(self._scanner_event, event)
 
-        return StationDevices(station_devices(store, self.station), from_scanner_thread).open()
+        from warehouse_tui.config import files_dir
+
+        rows = station_devices(store, self.station)
+        return StationDevices(rows, from_scanner_thread, files_dir(self.db)).open()
 
     def _use_station_settings(self, store: Store) -> None:
         """Read the feedback, wedge_burst and double-trigger settings: when the store opens, and
@@ -142,7 +175,7 @@ class WarehouseApp(App[None]):
         from warehouse_tui.devices.scanner import Scanned, ScannerConnected, ScannerDisconnected
 
         if isinstance(event, Scanned):
-            self.screen.post_message(ScanReceived(event.code))
+            self.screen.post_message(ScanReceived(event.code, by_scanner=True))
         elif isinstance(event, ScannerConnected):
             self.clear_notifications()  # the unplugged notice stays up until now
             self.notify(_("Scanner connected"), timeout=3)
@@ -224,10 +257,11 @@ class WarehouseApp(App[None]):
         self.submit_service(lambda: self._use_station_settings(self.store))
         self.switch_screen(HomeScreen())
 
-    def log_out(self) -> None:
+    def log_out(self, badge: str = "") -> None:
+        """Back to the log-in; with `badge`, a typed badge waits there for its PIN."""
         self.operator = None
         use_language("en")
-        self.switch_screen(LoginScreen())
+        self.switch_screen(LoginScreen(badge))
 
 
 def run_app(db: str, station: str) -> None:

@@ -86,6 +86,7 @@ def _register() -> None:
         stock,
     )
     from warehouse_tui.commands import db as db_commands
+    from warehouse_tui.commands import sync as sync_commands
     from warehouse_tui.commands import waves as wave_commands
 
     app.add_typer(db_commands.app, name="db", help="Database schema.")
@@ -111,6 +112,9 @@ def _register() -> None:
     app.add_typer(operators.app, name="operator", help="Operators, badges and PIN locks.")
     app.add_typer(products.app, name="product", help="Look a product up by any of its codes.")
     app.add_typer(stock.app, name="stock", help="Stock per SKU for purchasing.")
+    app.add_typer(
+        sync_commands.app, name="sync", help="Pull orders from the shops, deliver the outbox."
+    )
 
 
 _register()

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from contextlib import suppress
 from functools import cached_property
+from itertools import pairwise
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from textual import events, on
@@ -26,12 +27,14 @@ from textual.widgets import Input, Static
 from warehouse_tui.i18n import _
 from warehouse_tui.store.address import DatabaseUnavailable
 from warehouse_tui.widgets.feedback_line import FeedbackLine, Outcome
-from warehouse_tui.widgets.scan_input import GS, ScanReceived
+from warehouse_tui.widgets.scan_input import GS, ScanReceived, at_scanner_speed, burst_of
+from warehouse_tui.widgets.station_bar import StationBar
 
 if TYPE_CHECKING:
     from warehouse_tui.screens.host import ScreenHost
     from warehouse_tui.services.journal import Actor
     from warehouse_tui.store.engine import Store
+    from warehouse_tui.sync.outbox import SyncSummary
 
 
 class HelpScreen(ModalScreen[None]):
@@ -61,9 +64,13 @@ class FloorScreen(Screen[Any]):
     def __init__(self) -> None:
         super().__init__()
         self._scan_buffer: list[str] = []
+        self._key_times: list[float] = []
         # When the scan being handled reached this screen (monotonic clock): services judge
         # double triggers by it, however long the scan waits for the service thread.
         self.scanned_at = 0.0
+        # Whether a scanner surely sent it (keys at scanner speed, a serial scanner) rather
+        # than a person typing a label's text: the log-in asks a typed badge for the PIN.
+        self.scan_by_scanner = False
 
     @property
     def host(self) -> ScreenHost:
@@ -81,6 +88,20 @@ class FloorScreen(Screen[Any]):
     def handle_scan(self, code: str) -> None:
         raise NotImplementedError
 
+    @on(events.Mount)
+    def _mount_station_bar(self) -> None:
+        """Every floor screen names its station and operator and shows the shop sync's state."""
+        bar = StationBar()
+        bar.station = self.host.station
+        operator = self.host.operator
+        bar.operator = operator.name if operator else ""
+        self.mount(bar, before=0)
+
+        def show_sync(summary: SyncSummary | None) -> None:
+            bar.sync = summary
+
+        self.watch(self.app, "sync_summary", show_sync)
+
     def action_help(self) -> None:
         self.app.push_screen(HelpScreen(_(self.TITLE_TEXT), _(self.HELP)))
 
@@ -88,25 +109,31 @@ class FloorScreen(Screen[Any]):
         if isinstance(self.focused, Input):
             return
         if event.key == "enter":
-            code = "".join(self._scan_buffer).strip()
+            typed = "".join(self._scan_buffer)
+            intervals = [b - a for a, b in pairwise(self._key_times)]
             self._scan_buffer.clear()
+            self._key_times.clear()
+            code = typed.strip()
             if code:
                 event.stop()
-                self._take_scan(code)
+                by_scanner = at_scanner_speed(typed, intervals, burst_of(self.app))
+                self._take_scan(code, by_scanner=by_scanner)
         elif event.key == "ctrl+right_square_bracket":
             self._scan_buffer.append(GS)
             event.stop()
         elif event.character and event.is_printable:
             self._scan_buffer.append(event.character)
+            self._key_times.append(time.monotonic())
             event.stop()
 
     @on(ScanReceived)
     def _scan_from_elsewhere(self, message: ScanReceived) -> None:
         message.stop()
-        self._take_scan(message.code)
+        self._take_scan(message.code, by_scanner=message.by_scanner)
 
-    def _take_scan(self, code: str) -> None:
+    def _take_scan(self, code: str, *, by_scanner: bool) -> None:
         self.scanned_at = time.monotonic()
+        self.scan_by_scanner = by_scanner
         refusal = self.host.double_trigger(code, self.scanned_at)
         if refusal:
             self.refuse_scan(code, refusal)

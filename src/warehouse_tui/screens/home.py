@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
@@ -22,6 +22,10 @@ ROLE_NAMES = {
     "supervisor": N_("supervisor"),
     "admin": N_("admin"),
 }
+
+
+if TYPE_CHECKING:
+    from warehouse_tui.services.auth import LoginResult
 
 
 class HomeScreen(FloorScreen):
@@ -64,16 +68,23 @@ class HomeScreen(FloorScreen):
             return
         from warehouse_tui.services.auth import login_with_badge
 
+        scanned = self.scan_by_scanner
         self.call_service(
-            lambda: login_with_badge(self.store, self.host.station, code, scanned=True),
-            then=self._switch_operator,
+            lambda: login_with_badge(self.store, self.host.station, code, scanned=scanned),
+            then=lambda result: self._switch_operator(code, result),
         )
 
-    def _switch_operator(self, result) -> None:  # type: ignore[no-untyped-def]
-        if not result.accepted:
+    def _switch_operator(self, badge: str, result: LoginResult) -> None:
+        """Another operator's badge: theirs the terminal now; a typed one asks for the PIN on
+        the log-in screen, where it waits."""
+        from warehouse_tui.services.auth import LoginRefusal
+
+        if result.refusal is LoginRefusal.NEEDS_PIN:
+            self.host.log_out(badge)
+        elif result.operator is None:
             self.feedback(False, result.reason)
-            return
-        self.host.logged_in(result.operator)
+        else:
+            self.host.logged_in(result.operator)
 
     def action_log_out(self) -> None:
         self.host.log_out()

@@ -17,12 +17,14 @@ if TYPE_CHECKING:
     from warehouse_tui.services.journal import Actor
     from warehouse_tui.services.settings import WedgeBurst
     from warehouse_tui.store.engine import Store
+    from warehouse_tui.sync.outbox import SyncSummary
 
 
 class ScreenHost(Protocol):
     station: str  # this bench or handheld's name
     operator: OperatorView | None
     wedge_burst: WedgeBurst | None
+    sync_summary: SyncSummary | None  # the shop sync's state, polled by the app
 
     @property
     def store(self) -> Store:
@@ -52,4 +54,6 @@ class ScreenHost(Protocol):
 
     def logged_in(self, operator: OperatorView) -> None: ...
 
-    def log_out(self) -> None: ...
+    def log_out(self, badge: str = "") -> None:
+        """Back to the log-in; with `badge`, a typed badge waits there for its PIN."""
+        ...

@@ -1,6 +1,6 @@
 """Load and ship: parcels scanned onto a carrier's truck, the shop told, the day's manifest.
 
-The shop hears of a shipment when the order's last parcel is loaded (DESIGN.md, States), so a
+The shop hears of a shipment when the order's last parcel is loaded (ARCHITECTURE.md, States), so a
 parcel found missing at the truck was never announced; a shop whose `announce_at` is "label"
 hears of it when the pack station closes the last parcel instead (`announce_fulfilment`).
 Either way the fulfilment goes into the outbox in the transaction of the state change.
@@ -45,6 +45,7 @@ from warehouse_tui.store.models import (
     ParcelLine,
     ParcelStatus,
     Shop,
+    outbox_order_ref,
     utcnow,
 )
 
@@ -88,7 +89,13 @@ def announce_fulfilment(session: Session, order: Order) -> Outbox:
     existing = session.exec(select(Outbox).where(col(Outbox.idempotency_key) == key)).first()
     if existing is not None:
         return existing
-    event = Outbox(shop=order.shop, event="fulfilment", payload=payload, idempotency_key=key)
+    event = Outbox(
+        shop=order.shop,
+        event="fulfilment",
+        payload=payload,
+        idempotency_key=key,
+        order_ref=outbox_order_ref(order.shop, order.shop_order_id),
+    )
     session.add(event)
     session.flush()
     return event
@@ -117,6 +124,7 @@ def withdraw_fulfilment(session: Session, order: Order) -> None:
                     "tracking_numbers": event.payload["tracking_numbers"],
                 },
                 idempotency_key=key,
+                order_ref=outbox_order_ref(order.shop, order.shop_order_id),
             )
         )
 

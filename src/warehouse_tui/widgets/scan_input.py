@@ -25,11 +25,14 @@ GS = "\x1d"
 
 
 class ScanReceived(Message):
-    """A complete scan, from the keyboard wedge or a serial scanner."""
+    """A complete scan, from the keyboard wedge or a serial scanner. `by_scanner` is whether a
+    scanner surely sent it (a serial scanner, or keys at scanner speed) rather than a person
+    typing what a label says: a typed badge asks for the PIN."""
 
-    def __init__(self, code: str) -> None:
+    def __init__(self, code: str, *, by_scanner: bool) -> None:
         super().__init__()
         self.code = code
+        self.by_scanner = by_scanner
 
 
 @runtime_checkable
@@ -39,20 +42,30 @@ class BurstSetting(Protocol):
     wedge_burst: WedgeBurst | None
 
 
+def at_scanner_speed(text: str, key_intervals: list[float], burst: WedgeBurst | None) -> bool:
+    """Whether the keys came as a scanner sends them, as the `wedge_burst` setting says (never
+    without the setting: then no one can tell)."""
+    return (
+        burst is not None
+        and len(text) >= burst.min_length
+        and bool(key_intervals)
+        and max(key_intervals) * 1000 <= burst.max_key_interval_ms
+    )
+
+
 def looks_like_scan(text: str, key_intervals: list[float], burst: WedgeBurst | None) -> bool:
     """Text shaped like one of our codes or a GTIN, or a burst typed at scanner speed (as the
     `wedge_burst` setting says; by shape alone without it)."""
     from warehouse_tui.domain.barcodes import ScanKind, parse_scan
 
-    if (
-        burst is not None
-        and len(text) >= burst.min_length
-        and key_intervals
-        and max(key_intervals) * 1000 <= burst.max_key_interval_ms
-    ):
+    if at_scanner_speed(text, key_intervals, burst):
         return True
     scan = parse_scan(text)
     return scan.valid and scan.kind not in (ScanKind.UNKNOWN, ScanKind.TRACKING)
+
+
+def burst_of(app: object) -> WedgeBurst | None:
+    return app.wedge_burst if isinstance(app, BurstSetting) else None
 
 
 class ScanAwareInput(Input):
@@ -68,13 +81,13 @@ class ScanAwareInput(Input):
             text = self.value
             intervals = [b - a for a, b in pairwise(self._key_times)]
             self._key_times = []
-            app = self.app
-            burst = app.wedge_burst if isinstance(app, BurstSetting) else None
+            burst = burst_of(self.app)
             if text and looks_like_scan(text, intervals, burst):
                 event.stop()
                 event.prevent_default()
                 self.value = ""
-                self.post_message(ScanReceived(text))
+                by_scanner = at_scanner_speed(text, intervals, burst)
+                self.post_message(ScanReceived(text, by_scanner=by_scanner))
                 return
         elif event.key == "ctrl+right_square_bracket":
             event.stop()

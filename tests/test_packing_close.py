@@ -7,8 +7,7 @@ from pathlib import Path
 
 from sqlmodel import select
 
-from tests.support.zpl import parse_zpl_fields
-from tests.test_packing_floor import (  # noqa: F401 — fixtures
+from tests.support.packing_floor import (  # noqa: F401 — fixtures
     MUG,
     MUG_CASE,
     PACKER,
@@ -25,6 +24,7 @@ from tests.test_packing_floor import (  # noqa: F401 — fixtures
     ready_to_close,
     start,
 )
+from tests.support.zpl import parse_zpl_fields
 from warehouse_tui.services import packing
 from warehouse_tui.store.models import (
     Carrier,

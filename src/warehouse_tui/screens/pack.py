@@ -125,11 +125,17 @@ def _start_devices(devices: list[DeviceView]) -> dict[str, Any]:
 
 
 def _station_setup(store: Any, station: str) -> tuple[dict[str, Any], PackView | None]:
-    from warehouse_tui.services.packing import open_parcel_at_station, pack_view
+    from warehouse_tui.services.packing import (
+        open_parcel_at_station,
+        pack_view,
+        unprinted_parcel_at_station,
+    )
     from warehouse_tui.services.stations import station_devices
 
     devices = _start_devices(station_devices(store, station))
-    parcel_id = open_parcel_at_station(store, station)
+    parcel_id = open_parcel_at_station(store, station) or unprinted_parcel_at_station(
+        store, station
+    )
     return devices, pack_view(store, parcel_id) if parcel_id is not None else None
 
 
@@ -584,6 +590,8 @@ def _instructions_text(view: PackView) -> Text:
 
 
 def _weight_text(view: PackView) -> str:
+    if view.label_due:
+        return _("Label {tracking} NOT printed: F10 prints it").format(tracking=view.tracking)
     if view.tracking:
         return _("Label {tracking}").format(tracking=view.tracking)
     expected = "—" if view.expected_weight_g is None else f"{view.expected_weight_g} g"

@@ -25,6 +25,7 @@ from sqlmodel import Session, col
 
 from warehouse_tui.i18n import _
 from warehouse_tui.services.journal import Actor, record
+from warehouse_tui.services.picking.progress import advance
 from warehouse_tui.services.roles import SUPERVISORS, role_refusal
 from warehouse_tui.services.shipping import withdraw_fulfilment
 from warehouse_tui.store.engine import Store
@@ -44,6 +45,7 @@ from warehouse_tui.store.models import (
     PickTask,
     Stock,
     StockMove,
+    TaskStatus,
     Tote,
     WallSlot,
     Wave,
@@ -415,15 +417,20 @@ def _cancel_open_stops(session: Session, order_id: int, allocation_ids: list[int
     """This order's unfinished pick stops (its own, or by its allocations) leave their pick
     lists: nothing more is picked for it, and units in a picker's hand at such a stop were
     never taken off the shelf's count. A batch stop (no order, no allocation) picks a SKU for
-    many orders at once and stays; the put wall refuses this order."""
+    many orders at once and stays; the put wall refuses this order. Each list that lost a stop
+    moves on to its next one, and a list left with none is done (and maybe its wave)."""
     mine = PickStop.order_id == order_id
     if allocation_ids:
         mine = mine | PickStop.allocation_id.in_(allocation_ids)
+    unfinished = PickStop.status.not_in(FINISHED_STOPS)
+    task_ids = session.execute(select(PickStop.task_id).where(mine, unfinished)).scalars().all()
     session.execute(
-        delete(PickStop)
-        .where(mine, PickStop.status.not_in(FINISHED_STOPS))
-        .execution_options(synchronize_session=False)
+        delete(PickStop).where(mine, unfinished).execution_options(synchronize_session=False)
     )
+    for task_id in sorted(set(task_ids)):
+        task = session.get_one(PickTask, task_id)
+        if task.status not in (TaskStatus.DONE, TaskStatus.CANCELLED):
+            advance(session, task)
 
 
 def _create_restock_tasks(session: Session, order_id: int) -> None:

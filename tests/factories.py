@@ -173,8 +173,14 @@ def picked_totes(store: Store) -> dict[int, str]:
     return {order_id: code for order_id, code in rows}
 
 
-PackStep = tuple[str, Callable[[], Any]]
-"""What the packer does next ("scan", "box", "weigh", "close" or "print"), and doing it."""
+@dataclass(frozen=True)
+class PackStep:
+    """What the packer does next: `name` ("scan", "box", "weigh", "close" or "print"), the
+    `raw` input its journal row keeps, and `run`, which does it."""
+
+    name: str
+    raw: str
+    run: Callable[[], Any]
 
 
 def next_pack_step(store: Store, packer: Actor, parcel_id: int, printer: str) -> PackStep | None:
@@ -183,20 +189,28 @@ def next_pack_step(store: Store, packer: Actor, parcel_id: int, printer: str) ->
     view = packing.pack_view(store, parcel_id)
     assert view is not None
     if view.label_due:
-        return "print", lambda: packing.reprint_label(store, packer, parcel_id, printer)
+        return PackStep(
+            "print", printer, lambda: packing.reprint_label(store, packer, parcel_id, printer)
+        )
     if view.status != "open":
         return None
     line = next((line for line in view.lines if line.packed < line.expected), None)
     if line is not None:
         code = EAN[line.sku_code]
-        return "scan", lambda: packing.verify_scan(store, packer, parcel_id, code)
+        return PackStep("scan", code, lambda: packing.verify_scan(store, packer, parcel_id, code))
     if view.box_code is None:
-        return "box", lambda: packing.choose_box(store, packer, parcel_id, BOX)
+        return PackStep("box", BOX, lambda: packing.choose_box(store, packer, parcel_id, BOX))
     if view.weight_g is None:
         assert view.expected_weight_g is not None
         grams = view.expected_weight_g
-        return "weigh", lambda: packing.record_weight(store, packer, parcel_id, grams)
-    return "close", lambda: packing.close_parcel(store, packer, parcel_id, printer)
+        return PackStep(
+            "weigh",
+            f"{grams:g} g",
+            lambda: packing.record_weight(store, packer, parcel_id, grams),
+        )
+    return PackStep(
+        "close", printer, lambda: packing.close_parcel(store, packer, parcel_id, printer)
+    )
 
 
 def ready_to_close(store: Store, packer: Actor, tote: str) -> int:
@@ -206,10 +220,9 @@ def ready_to_close(store: Store, packer: Actor, tote: str) -> int:
     assert started.accepted and started.parcel_id is not None, started.reason
     parcel_id = started.parcel_id
     while (step := next_pack_step(store, packer, parcel_id, "")) is not None:
-        name, do = step
-        if name == "close":
+        if step.name == "close":
             return parcel_id
-        result = do()
+        result = step.run()
         assert result.accepted, result.reason
     raise AssertionError(f"parcel {parcel_id} was closed already")
 

@@ -192,7 +192,7 @@ def test_a_box_changed_while_the_parcel_closes_never_leaves_it_closed_unweighed(
         assert accepted != rebox, (parcel_id, reason)
         assert accepted or "Weigh the parcel first" in reason, (parcel_id, reason)
         while (step := next_pack_step(db.store, packer, parcel_id, printer)) is not None:
-            assert step[1]().accepted
+            assert step.run().accepted
     labels = printed_labels(Path(printer).read_text())
     assert len(labels) == len({tracking for _parcel, tracking in labels}) == 6
     assert check_floor(db.store) == []

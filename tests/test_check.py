@@ -99,6 +99,12 @@ def test_a_claim_without_a_holder_and_a_parcel_without_tracking_are_named(store:
     assert parcel.detail == "closed without tracking number and weight"
 
 
+def test_a_wave_left_picking_with_every_list_finished_is_named(store: Store) -> None:
+    released_floor(store)
+    break_it(store, "UPDATE picktask SET status = 'done'")
+    assert rules(check_floor(store)) == {("wave", "WAVE-1")}
+
+
 def test_the_command_prints_the_contract_and_exits_1_on_a_violation(
     sqlite_store: Store, tmp_path: Path
 ) -> None:

@@ -18,7 +18,9 @@ The rules:
   live parcel loaded; an order that was not released has nothing picked);
 - `claim`: a claimed pick list names who holds it, an open one names nobody, and nobody holds
   two;
-- `parcel`: a closed or loaded parcel has its tracking number and weight.
+- `parcel`: a closed or loaded parcel has its tracking number and weight;
+- `wave`: a wave still `released` or `picking` has a pick list left to finish (the last list
+  done moves its wave on).
 """
 
 from __future__ import annotations
@@ -44,6 +46,8 @@ from warehouse_tui.store.models import (
     Stock,
     StockMove,
     TaskStatus,
+    Wave,
+    WaveStatus,
 )
 
 
@@ -65,6 +69,7 @@ def check_floor(store: Store) -> list[Violation]:
             *_order_status(session),
             *_claims(session),
             *_parcels(session),
+            *_waves(session),
         ]
 
 
@@ -298,3 +303,22 @@ def _parcels(session: Session) -> Iterator[Violation]:
         yield Violation(
             "parcel", format_label(ScanKind.PARCEL, parcel_id), f"{status} without {missing}"
         )
+
+
+def _waves(session: Session) -> Iterator[Violation]:
+    unfinished = (
+        select(PickTask.id)
+        .where(
+            PickTask.wave_id == Wave.id,
+            PickTask.status.not_in((TaskStatus.DONE, TaskStatus.CANCELLED)),
+        )
+        .exists()
+    )
+    has_lists = select(PickTask.id).where(PickTask.wave_id == Wave.id).exists()
+    rows = session.execute(
+        select(Wave.id, Wave.status)
+        .where(Wave.status.in_((WaveStatus.RELEASED, WaveStatus.PICKING)), has_lists, ~unfinished)
+        .order_by(Wave.id)
+    )
+    for wave_id, status in rows:
+        yield Violation("wave", f"WAVE-{wave_id}", f"is {status} but every pick list is finished")

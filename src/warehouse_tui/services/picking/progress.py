@@ -6,8 +6,9 @@ counted later, at the put wall, which is why a batch wave goes through `sorting`
 wall shares `order_fully_picked` and `update_wave_progress` with the picking steps.
 
 Rows are locked in one order across the floor, so two stations wait for each other instead of
-deadlocking: the pick list (claims.on_held_task), its stop, the allocations, stock, orders,
-then the wave. A supervisor's wave or order cancellation locks the pick lists it touches first.
+deadlocking: the pick lists first (claims.on_held_task holds a list's lock for the whole step,
+and a supervisor's wave or order cancellation locks the lists it touches before anything
+else), then parcels, then the stops, allocations, stock and orders they lead to, the wave last.
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlmodel import select
 
-from warehouse_tui.devices.labels import parse_zpl_fields
+from tests.support.zpl import parse_zpl_fields
 from warehouse_tui.services import packing, picking
 from warehouse_tui.services.auth import add_operator
 from warehouse_tui.services.importing import ImportKind, import_file, import_records

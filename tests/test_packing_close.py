@@ -8,6 +8,7 @@ from pathlib import Path
 
 from sqlmodel import select
 
+from tests.support.zpl import parse_zpl_fields
 from tests.test_packing_floor import (  # noqa: F401 — fixtures
     MUG,
     MUG_CASE,
@@ -25,7 +26,6 @@ from tests.test_packing_floor import (  # noqa: F401 — fixtures
     ready_to_close,
     start,
 )
-from warehouse_tui.devices.labels import parse_zpl_fields
 from warehouse_tui.services import packing
 from warehouse_tui.store.models import (
     Carrier,
@@ -166,6 +166,23 @@ def test_a_big_order_goes_into_several_parcels(floor: Floor, tmp_path: Path) -> 
         slot = session.exec(select(WallSlot)).one()
         assert (slot.order_id, slot.status) == (None, "free")
     assert not packing.new_parcel(floor.store, PACKER, second.parcel_id).accepted
+
+
+def test_a_failing_printer_leaves_the_parcel_open(floor: Floor, tmp_path: Path) -> None:
+    floor.order({"TOY-1": 1}, tote="TOTE-0001")
+    parcel_id = start(floor, "TOTE-0001")
+    assert packing.verify_scan(floor.store, PACKER, parcel_id, TOY).accepted
+    ready_to_close(floor, parcel_id)
+    (tmp_path / "a-file").write_text("not a folder")
+    unwritable = str(tmp_path / "a-file" / "x.zpl")
+    failed = packing.close_parcel(floor.store, PACKER, parcel_id, unwritable)
+    assert not failed.accepted and "Cannot write" in failed.reason
+    with floor.store.read() as session:
+        assert session.get_one(Parcel, parcel_id).status == "open"
+        assert session.exec(select(TrackingPool)).one().next_number == 1
+    assert journal(floor.store, packing.CLOSE)[-1].accepted is False
+    assert journal(floor.store, packing.PRINT) == []  # refused before the close
+    assert packing.close_parcel(floor.store, PACKER, parcel_id, str(tmp_path / "x.zpl")).accepted
 
 
 def test_a_printer_out_of_reach_leaves_the_parcel_open(floor: Floor) -> None:

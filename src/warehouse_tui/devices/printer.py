@@ -12,12 +12,17 @@ the close commits): a network printer answers a connection, a file printer's fol
 (it is created), CUPS's `lp` is installed. It cannot promise the print, only say plainly, before
 anything changes, that it cannot happen.
 
+Files the app writes for printers and people (label spools, label sheets, manifests) are
+created by `write_output_file`, readable by their owner and group only: a label or a manifest
+carries customers' names and addresses.
+
 `SimulatedLabelPrinter` is the label printer's twin: a TCP 9100 server that keeps the ZPL
 formats it receives and answers ~HS like a Zebra printer, for the demo and the tests.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import socket
@@ -33,6 +38,7 @@ from warehouse_tui.i18n import _
 
 RAW_PRINT_PORT = 9100
 DEFAULT_TIMEOUT = 5.0
+OUTPUT_FILE_MODE = 0o640
 
 
 class PrinterError(Exception):
@@ -80,6 +86,15 @@ def parse_destination(dest: str) -> Destination:
     return Destination("file", dest)
 
 
+def anchored_destination(dest: str, folder: Path) -> str:
+    """`dest` with a relative file path made absolute under `folder` (the app's files folder),
+    so labels land in one known place whatever folder the app was started from."""
+    destination = parse_destination(dest)
+    if destination.kind != "file" or Path(destination.target).is_absolute():
+        return dest
+    return f"file:{folder / destination.target}"
+
+
 def send_to_printer(dest: str, data: bytes, *, timeout: float = DEFAULT_TIMEOUT) -> None:
     """Hand `data` (ZPL, PDF…) to the printer named by `dest`; raise PrinterError if it fails."""
     destination = parse_destination(dest)
@@ -104,21 +119,34 @@ def check_printer(dest: str, *, timeout: float = CHECK_TIMEOUT) -> None:
     elif destination.kind == "lp":
         _lp_command()
     else:
-        folder = Path(destination.target).expanduser().parent
+        path = Path(destination.target)
         try:
-            folder.mkdir(parents=True, exist_ok=True)
+            path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as error:
             raise PrinterError(
-                _("Cannot make the label folder {folder}: {reason}").format(
-                    folder=folder, reason=error.strerror or error
+                _("Cannot write the label to {path}: {reason}").format(
+                    path=path, reason=error.strerror or error
                 )
             ) from error
 
 
+def write_output_file(path: Path, data: bytes, *, append: bool = False) -> None:
+    """Write (or append) `data` to `path`; a file this creates gets OUTPUT_FILE_MODE whatever
+    the umask, a file already there keeps its mode. Raises OSError."""
+    flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if append else os.O_TRUNC)
+    try:
+        descriptor = os.open(path, flags | os.O_EXCL, OUTPUT_FILE_MODE)
+        os.fchmod(descriptor, OUTPUT_FILE_MODE)
+    except FileExistsError:
+        descriptor = os.open(path, flags)
+    with os.fdopen(descriptor, "wb") as out:
+        out.write(data)
+
+
 def _send_file(path: Path, data: bytes) -> None:
     try:
-        with path.open("ab") as out:
-            out.write(data)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_output_file(path, data, append=True)
     except OSError as error:
         raise PrinterError(
             _("Cannot write the label to {path}: {reason}").format(

@@ -15,7 +15,8 @@ The rules:
 - `line-counts`: an order line never picked more than ordered, nor packed more than picked;
 - `order-status`: an order's state agrees with its lines, wave and parcels (released and later
   belong to a wave; picked means every line picked, packed every line packed, shipped every
-  live parcel loaded; an order that was not released has nothing picked);
+  live parcel loaded; an order that was not released has nothing picked, but for one held
+  because its wave was cancelled after picking, until its items are put back);
 - `claim`: a claimed pick list names who holds it, an open one names nobody, and nobody holds
   two;
 - `parcel`: a closed or loaded parcel has its tracking number and weight;
@@ -214,6 +215,11 @@ def _order_status(session: Session) -> Iterator[Violation]:
         return select(OrderLine.id).where(OrderLine.order_id == Order.id, *conditions).exists()
 
     live = Order.intercepted.is_(False)
+    cancelled_wave = (
+        select(Wave.id)
+        .where(Wave.id == Order.wave_id, Wave.status == WaveStatus.CANCELLED)
+        .exists()
+    )
     checks: list[tuple[list[tuple[int, str]], str]] = [
         (
             orders_where(Order.status.in_(_IN_A_WAVE), Order.wave_id.is_(None)),
@@ -239,6 +245,7 @@ def _order_status(session: Session) -> Iterator[Violation]:
             orders_where(
                 Order.status.in_(_BEFORE_RELEASE),
                 line_exists(or_(OrderLine.picked > 0, OrderLine.packed > 0)),
+                ~and_(Order.status == OrderStatus.HELD, cancelled_wave),
             ),
             "is {status} but has picked or packed units",
         ),

@@ -1,7 +1,7 @@
 """Orders by hand: find one, show it, cancel it, and the intercept that stops a released order.
 
 A cancellation or a newer version that arrives after release (released, picked or packed) is an
-intercept (DESIGN.md, States): the order is flagged `intercepted` so the pack station refuses
+intercept (ARCHITECTURE.md, States): the order is flagged `intercepted` so the pack station refuses
 it, the newer version (or the cancellation) waits in `Order.pending`, the stock it still had
 reserved goes back, its open pick stops are cancelled, and everything already picked becomes
 restock work — one FloorTask per SKU and location it came from. When the last of those tasks is

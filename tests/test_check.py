@@ -99,6 +99,23 @@ def test_a_claim_without_a_holder_and_a_parcel_without_tracking_are_named(store:
     assert parcel.detail == "closed without tracking number and weight"
 
 
+def test_an_order_held_with_picked_units_is_right_only_after_its_wave_was_cancelled(
+    store: Store,
+) -> None:
+    first, second = released_floor(store)
+    break_it(store, f"UPDATE orderline SET picked = 1 WHERE order_id IN ({first}, {second})")
+    break_it(store, f"UPDATE orders SET status = 'held' WHERE id IN ({first}, {second})")
+    break_it(store, f"UPDATE orders SET wave_id = NULL WHERE id = {second}")
+    break_it(store, "UPDATE wave SET status = 'cancelled'")
+    assert rules(check_floor(store)) == {("order-status", f"ORD-{second}")}
+
+
+def test_a_wave_left_picking_with_every_list_finished_is_named(store: Store) -> None:
+    released_floor(store)
+    break_it(store, "UPDATE picktask SET status = 'done'")
+    assert rules(check_floor(store)) == {("wave", "WAVE-1")}
+
+
 def test_the_command_prints_the_contract_and_exits_1_on_a_violation(
     sqlite_store: Store, tmp_path: Path
 ) -> None:

@@ -3,6 +3,7 @@ label, several parcels, reprint."""
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 from sqlmodel import select
@@ -180,7 +181,63 @@ def test_a_failing_printer_leaves_the_parcel_open(floor: Floor, tmp_path: Path) 
         assert session.get_one(Parcel, parcel_id).status == "open"
         assert session.exec(select(TrackingPool)).one().next_number == 1
     assert journal(floor.store, packing.CLOSE)[-1].accepted is False
+    assert journal(floor.store, packing.PRINT) == []  # refused before the close
     assert packing.close_parcel(floor.store, PACKER, parcel_id, str(tmp_path / "x.zpl")).accepted
+
+
+def test_a_printer_out_of_reach_leaves_the_parcel_open(floor: Floor) -> None:
+    floor.order({"TOY-1": 1}, tote="TOTE-0001")
+    parcel_id = start(floor, "TOTE-0001")
+    assert packing.verify_scan(floor.store, PACKER, parcel_id, TOY).accepted
+    ready_to_close(floor, parcel_id)
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        port = server.getsockname()[1]  # nothing listens there once it is closed
+    failed = packing.close_parcel(floor.store, PACKER, parcel_id, f"tcp://127.0.0.1:{port}")
+    assert not failed.accepted and "cannot be reached" in failed.reason
+    with floor.store.read() as session:
+        assert session.get_one(Parcel, parcel_id).status == "open"
+        assert session.exec(select(TrackingPool)).one().next_number == 1
+    assert journal(floor.store, packing.CLOSE)[-1].accepted is False
+    assert journal(floor.store, packing.PRINT) == []
+
+
+def test_a_file_printer_gets_its_folder(floor: Floor, tmp_path: Path) -> None:
+    floor.order({"TOY-1": 1}, tote="TOTE-0001")
+    parcel_id = start(floor, "TOTE-0001")
+    assert packing.verify_scan(floor.store, PACKER, parcel_id, TOY).accepted
+    ready_to_close(floor, parcel_id)
+    labels = tmp_path / "new" / "labels.zpl"
+    closed = packing.close_parcel(floor.store, PACKER, parcel_id, str(labels))
+    assert closed.accepted and closed.label_printed
+    assert closed.tracking and closed.tracking in labels.read_text("utf-8")
+
+
+def test_a_print_that_fails_after_the_close_is_printed_again_with_the_same_number(
+    floor: Floor, tmp_path: Path
+) -> None:
+    floor.order({"TOY-1": 1}, tote="TOTE-0001")
+    parcel_id = start(floor, "TOTE-0001")
+    assert packing.verify_scan(floor.store, PACKER, parcel_id, TOY).accepted
+    ready_to_close(floor, parcel_id)
+    failed = packing.close_parcel(floor.store, PACKER, parcel_id, str(tmp_path))  # a folder
+    assert not failed.accepted and not failed.label_printed
+    assert "Cannot write" in failed.reason and "F10" in failed.reason
+    assert failed.tracking == "JJD0000000001" and failed.order_packed
+    view = packing.pack_view(floor.store, parcel_id)
+    assert view is not None and view.status == "closed" and view.label_due
+    assert packing.unprinted_parcel_at_station(floor.store, PACKER.station) == parcel_id
+    assert [row.accepted for row in journal(floor.store, packing.CLOSE)] == [True]
+    assert [row.accepted for row in journal(floor.store, packing.PRINT)] == [False]
+    zpl = tmp_path / "x.zpl"
+    printed = packing.reprint_label(floor.store, PACKER, parcel_id, str(zpl))
+    assert printed.accepted and printed.label_printed and printed.tracking == failed.tracking
+    fields = [field.data for field in parse_zpl_fields(zpl.read_text("utf-8"))]
+    assert failed.tracking in fields and "REPRINT" not in fields  # its first label
+    view = packing.pack_view(floor.store, parcel_id)
+    assert view is not None and not view.label_due
+    assert packing.unprinted_parcel_at_station(floor.store, PACKER.station) is None
+    with floor.store.read() as session:
+        assert session.exec(select(TrackingPool)).one().next_number == 2
 
 
 def test_a_shop_told_at_label_time_gets_its_fulfilment(floor: Floor, tmp_path: Path) -> None:

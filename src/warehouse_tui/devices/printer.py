@@ -7,6 +7,11 @@ A destination is one string, as a station's configuration holds it:
 - ``tcp://HOST[:PORT]``: raw printing, port 9100 unless given;
 - ``lp:QUEUE``: ``lp -d QUEUE -o raw`` with the bytes on its standard input.
 
+`check_printer` is the cheap look before a parcel is closed (its label is printed only after
+the close commits): a network printer answers a connection, a file printer's folder exists
+(it is created), CUPS's `lp` is installed. It cannot promise the print, only say plainly, before
+anything changes, that it cannot happen.
+
 Files the app writes for printers and people (label spools, label sheets, manifests) are
 created by `write_output_file`, readable by their owner and group only: a label or a manifest
 carries customers' names and addresses.
@@ -101,6 +106,30 @@ def send_to_printer(dest: str, data: bytes, *, timeout: float = DEFAULT_TIMEOUT)
         _send_file(Path(destination.target), data)
 
 
+CHECK_TIMEOUT = 1.0
+
+
+def check_printer(dest: str, *, timeout: float = CHECK_TIMEOUT) -> None:
+    """Raise PrinterError, in the operator's words, when `dest` plainly cannot take a label:
+    a network printer that does not answer, a file printer whose folder cannot be made, no
+    `lp` command. A file printer's missing folder is created."""
+    destination = parse_destination(dest)
+    if destination.kind == "tcp":
+        _connect(destination.target, destination.port, timeout).close()
+    elif destination.kind == "lp":
+        _lp_command()
+    else:
+        path = Path(destination.target)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise PrinterError(
+                _("Cannot write the label to {path}: {reason}").format(
+                    path=path, reason=error.strerror or error
+                )
+            ) from error
+
+
 def write_output_file(path: Path, data: bytes, *, append: bool = False) -> None:
     """Write (or append) `data` to `path`; a file this creates gets OUTPUT_FILE_MODE whatever
     the umask, a file already there keeps its mode. Raises OSError."""
@@ -159,12 +188,17 @@ def _send_tcp(host: str, port: int, data: bytes, timeout: float) -> None:
             ) from error
 
 
-def _send_lp(queue: str, data: bytes, timeout: float) -> None:
+def _lp_command() -> str:
     lp = shutil.which("lp")
     if lp is None:
         raise PrinterError(
             _("The lp command is missing: install the CUPS client or choose another printer")
         )
+    return lp
+
+
+def _send_lp(queue: str, data: bytes, timeout: float) -> None:
+    lp = _lp_command()
     try:
         result = subprocess.run(
             [lp, "-d", queue, "-o", "raw"],

@@ -51,10 +51,16 @@ FRAME_OUT_S = 0.005
 
 
 def _continued_parcel(store: Store, station: str) -> PackView | None:
-    """The parcel this station left open, if any."""
-    from warehouse_tui.services.packing import open_parcel_at_station, pack_view
+    """The parcel this station left open, else one it closed whose label did not print."""
+    from warehouse_tui.services.packing import (
+        open_parcel_at_station,
+        pack_view,
+        unprinted_parcel_at_station,
+    )
 
-    parcel_id = open_parcel_at_station(store, station)
+    parcel_id = open_parcel_at_station(store, station) or unprinted_parcel_at_station(
+        store, station
+    )
     return pack_view(store, parcel_id) if parcel_id is not None else None
 
 
@@ -361,6 +367,8 @@ def _instructions_text(view: PackView) -> Text:
 
 
 def _weight_text(view: PackView) -> str:
+    if view.label_due:
+        return _("Label {tracking} NOT printed: F10 prints it").format(tracking=view.tracking)
     if view.tracking:
         return _("Label {tracking}").format(tracking=view.tracking)
     expected = "—" if view.expected_weight_g is None else f"{view.expected_weight_g} g"

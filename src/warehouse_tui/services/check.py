@@ -15,10 +15,13 @@ The rules:
 - `line-counts`: an order line never picked more than ordered, nor packed more than picked;
 - `order-status`: an order's state agrees with its lines, wave and parcels (released and later
   belong to a wave; picked means every line picked, packed every line packed, shipped every
-  live parcel loaded; an order that was not released has nothing picked);
+  live parcel loaded; an order that was not released has nothing picked, but for one held
+  because its wave was cancelled after picking, until its items are put back);
 - `claim`: a claimed pick list names who holds it, an open one names nobody, and nobody holds
   two;
-- `parcel`: a closed or loaded parcel has its tracking number and weight.
+- `parcel`: a closed or loaded parcel has its tracking number and weight;
+- `wave`: a wave still `released` or `picking` has a pick list left to finish (the last list
+  done moves its wave on).
 """
 
 from __future__ import annotations
@@ -44,6 +47,8 @@ from warehouse_tui.store.models import (
     Stock,
     StockMove,
     TaskStatus,
+    Wave,
+    WaveStatus,
 )
 
 
@@ -65,6 +70,7 @@ def check_floor(store: Store) -> list[Violation]:
             *_order_status(session),
             *_claims(session),
             *_parcels(session),
+            *_waves(session),
         ]
 
 
@@ -209,6 +215,11 @@ def _order_status(session: Session) -> Iterator[Violation]:
         return select(OrderLine.id).where(OrderLine.order_id == Order.id, *conditions).exists()
 
     live = Order.intercepted.is_(False)
+    cancelled_wave = (
+        select(Wave.id)
+        .where(Wave.id == Order.wave_id, Wave.status == WaveStatus.CANCELLED)
+        .exists()
+    )
     checks: list[tuple[list[tuple[int, str]], str]] = [
         (
             orders_where(Order.status.in_(_IN_A_WAVE), Order.wave_id.is_(None)),
@@ -234,6 +245,7 @@ def _order_status(session: Session) -> Iterator[Violation]:
             orders_where(
                 Order.status.in_(_BEFORE_RELEASE),
                 line_exists(or_(OrderLine.picked > 0, OrderLine.packed > 0)),
+                ~and_(Order.status == OrderStatus.HELD, cancelled_wave),
             ),
             "is {status} but has picked or packed units",
         ),
@@ -298,3 +310,22 @@ def _parcels(session: Session) -> Iterator[Violation]:
         yield Violation(
             "parcel", format_label(ScanKind.PARCEL, parcel_id), f"{status} without {missing}"
         )
+
+
+def _waves(session: Session) -> Iterator[Violation]:
+    unfinished = (
+        select(PickTask.id)
+        .where(
+            PickTask.wave_id == Wave.id,
+            PickTask.status.not_in((TaskStatus.DONE, TaskStatus.CANCELLED)),
+        )
+        .exists()
+    )
+    has_lists = select(PickTask.id).where(PickTask.wave_id == Wave.id).exists()
+    rows = session.execute(
+        select(Wave.id, Wave.status)
+        .where(Wave.status.in_((WaveStatus.RELEASED, WaveStatus.PICKING)), has_lists, ~unfinished)
+        .order_by(Wave.id)
+    )
+    for wave_id, status in rows:
+        yield Violation("wave", f"WAVE-{wave_id}", f"is {status} but every pick list is finished")

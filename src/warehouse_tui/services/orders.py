@@ -25,6 +25,7 @@ from sqlmodel import Session, col
 
 from warehouse_tui.i18n import _
 from warehouse_tui.services.journal import Actor, record
+from warehouse_tui.services.picking.progress import advance
 from warehouse_tui.services.roles import SUPERVISORS, role_refusal
 from warehouse_tui.services.shipping import withdraw_fulfilment
 from warehouse_tui.store.engine import Store
@@ -41,8 +42,10 @@ from warehouse_tui.store.models import (
     ParcelLine,
     ParcelStatus,
     PickStop,
+    PickTask,
     Stock,
     StockMove,
+    TaskStatus,
     Tote,
     WallSlot,
     Wave,
@@ -281,9 +284,16 @@ def _result(order: Order) -> OrderResult:
 
 
 def cancel_order(store: Store, actor: Actor, ref: str) -> OrderResult:
-    """Cancel by hand: at once before release, as an intercept after it; refused once shipped."""
-    with store.write() as session:
-        order = find_order(session, ref)
+    """Cancel by hand: at once before release, as an intercept after it; refused once shipped.
+
+    A picker may be confirming a stop of the order, or a packer closing its parcel, at the same
+    moment: `_lock_for_cancel` makes the cancellation wait for them and then read what they
+    left, so it gives back only what is still reserved (never twice) and a second cancellation
+    is refused as one already done."""
+
+    def work(session: Session) -> OrderResult:
+        found = find_order(session, ref)
+        order = _lock_for_cancel(session, found.id) if found and found.id else None
         refusal = role_refusal(session, actor, SUPERVISORS) or _cancel_refusal(order)
         if order is None or refusal:
             order_id = order.id if order else None
@@ -303,6 +313,28 @@ def cancel_order(store: Store, actor: Actor, ref: str) -> OrderResult:
         else:
             cancel_before_release(session, actor, order)
         return _result(order)
+
+    return store.transact(work)
+
+
+def _lock_for_cancel(session: Session, order_id: int) -> Order | None:
+    """Lock what a cancellation changes, in the floor's one lock order (picking/progress.py):
+    the pick lists with a stop of the order (a picker's confirmation holds its list), the
+    parcels of the order or holding its items, then the order itself, read afresh."""
+    allocations = (
+        select(Allocation.id)
+        .join(OrderLine, OrderLine.id == Allocation.order_line_id)
+        .where(OrderLine.order_id == order_id)
+    )
+    session.execute(
+        select(PickTask.id)
+        .join(PickStop, PickStop.task_id == PickTask.id)
+        .where((PickStop.order_id == order_id) | PickStop.allocation_id.in_(allocations))
+        .order_by(PickTask.id)
+        .with_for_update(of=PickTask)
+    ).all()
+    _parcels_of(session, order_id, [ParcelStatus.OPEN, ParcelStatus.CLOSED])
+    return session.get(Order, order_id, with_for_update=True, populate_existing=True)
 
 
 def _cancel_refusal(order: Order | None) -> str:
@@ -350,12 +382,16 @@ def intercept(session: Session, actor: Actor, order: Order, pending: OrderVersio
 
 
 def _allocations_of(session: Session, order_ids: Iterable[int]) -> list[Allocation]:
+    """The orders' allocations, locked and read afresh: what is still reserved is read after
+    any confirmation in progress has counted its picks."""
     return list(
         session.execute(
             select(Allocation)
             .join(OrderLine, OrderLine.id == Allocation.order_line_id)
             .where(OrderLine.order_id.in_(list(order_ids)))
             .order_by(Allocation.id)
+            .with_for_update(of=Allocation)
+            .execution_options(populate_existing=True)
         ).scalars()
     )
 
@@ -381,15 +417,20 @@ def _cancel_open_stops(session: Session, order_id: int, allocation_ids: list[int
     """This order's unfinished pick stops (its own, or by its allocations) leave their pick
     lists: nothing more is picked for it, and units in a picker's hand at such a stop were
     never taken off the shelf's count. A batch stop (no order, no allocation) picks a SKU for
-    many orders at once and stays; the put wall refuses this order."""
+    many orders at once and stays; the put wall refuses this order. Each list that lost a stop
+    moves on to its next one, and a list left with none is done (and maybe its wave)."""
     mine = PickStop.order_id == order_id
     if allocation_ids:
         mine = mine | PickStop.allocation_id.in_(allocation_ids)
+    unfinished = PickStop.status.not_in(FINISHED_STOPS)
+    task_ids = session.execute(select(PickStop.task_id).where(mine, unfinished)).scalars().all()
     session.execute(
-        delete(PickStop)
-        .where(mine, PickStop.status.not_in(FINISHED_STOPS))
-        .execution_options(synchronize_session=False)
+        delete(PickStop).where(mine, unfinished).execution_options(synchronize_session=False)
     )
+    for task_id in sorted(set(task_ids)):
+        task = session.get_one(PickTask, task_id)
+        if task.status not in (TaskStatus.DONE, TaskStatus.CANCELLED):
+            advance(session, task)
 
 
 def _create_restock_tasks(session: Session, order_id: int) -> None:
@@ -555,22 +596,7 @@ def void_parcels_of(session: Session, actor: Actor, order_id: int) -> None:
     """Void the open and closed parcels that belong to the order or hold its items: they can
     never ship as they are. What was counted into them is counted out, and the other orders
     they held go back to `picked`, to be verified again into a new parcel."""
-    holding = (
-        select(ParcelLine.parcel_id)
-        .join(OrderLine, OrderLine.id == ParcelLine.order_line_id)
-        .where(OrderLine.order_id == order_id)
-    )
-    parcels = (
-        session.execute(
-            select(Parcel).where(
-                (Parcel.order_id == order_id) | Parcel.id.in_(holding),
-                Parcel.status.in_([ParcelStatus.OPEN, ParcelStatus.CLOSED]),
-            )
-        )
-        .scalars()
-        .all()
-    )
-    for parcel in parcels:
+    for parcel in _parcels_of(session, order_id, [ParcelStatus.OPEN, ParcelStatus.CLOSED]):
         contents = session.execute(
             select(ParcelLine, OrderLine)
             .join(OrderLine, OrderLine.id == ParcelLine.order_line_id)
@@ -598,6 +624,26 @@ def void_parcels_of(session: Session, actor: Actor, order_id: int) -> None:
             task_ref=f"PCL-{parcel.id}",
             raw=parcel.tracking or "",
         )
+
+
+def _parcels_of(session: Session, order_id: int, statuses: Sequence[str]) -> list[Parcel]:
+    """The order's parcels in `statuses` and those holding its items, locked and read afresh
+    (a packer may be closing one this moment)."""
+    holding = (
+        select(ParcelLine.parcel_id)
+        .join(OrderLine, OrderLine.id == ParcelLine.order_line_id)
+        .where(OrderLine.order_id == order_id)
+    )
+    return list(
+        session.execute(
+            select(Parcel)
+            .where((Parcel.order_id == order_id) | Parcel.id.in_(holding))
+            .where(Parcel.status.in_(statuses))
+            .order_by(Parcel.id)
+            .with_for_update(of=Parcel)
+            .execution_options(populate_existing=True)
+        ).scalars()
+    )
 
 
 def merge_group_name(order_ids: Iterable[int]) -> str:

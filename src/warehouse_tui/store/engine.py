@@ -10,17 +10,26 @@ file SQLite cannot read is one line of reason (`DatabaseUnavailable`) before any
 `failure_reason` words the failures that can still come later (a read-only file, a full disk,
 a server gone away) the same way. A SQLite file is created here, readable and writable by its
 owner and group only (SQLite gives its -wal and -shm files the database file's mode).
+
+On PostgreSQL two stations can still deadlock (each holds a row the other waits for) or, under
+a stricter isolation, fail to serialise; the server then aborts one transaction, which loses
+nothing and is safe to run again. `Store.transact` runs a use case's transaction through
+`retrying`, so a station never shows such an abort: the whole transaction runs again, a few
+times at most, after a short random pause that keeps the two from meeting again in step.
+SQLite's write transactions are serial, so there it never retries.
 """
 
 from __future__ import annotations
 
 import os
+import random
 import re
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
@@ -40,6 +49,15 @@ BUSY_TIMEOUT_MS = 30_000
 WAL_RETRY_S = 0.01
 DATABASE_FILE_MODE = 0o660  # every terminal user of the floor is in the file's group
 PG_CONNECT_TIMEOUT_S = 10  # an unreachable server is refused, not waited for forever
+
+TRANSIENT_SQLSTATES = frozenset({"40P01", "40001"})
+"""PostgreSQL's deadlock_detected and serialization_failure: the transaction was aborted
+whole and may simply run again."""
+TRANSIENT_ATTEMPTS = 6
+TRANSIENT_PAUSE_S = 0.02
+"""The first pause's upper bound; each retry doubles it (at most ~0.6 s in all)."""
+
+T = TypeVar("T")
 
 __all__ = ["DatabaseUnavailable", "Store", "failure_reason", "normalise_url", "open_database"]
 
@@ -69,6 +87,28 @@ def _use_wal(cursor: sqlite3.Cursor) -> None:
             if "locked" not in str(error) or time.monotonic() > deadline:
                 raise
             time.sleep(WAL_RETRY_S)
+
+
+def is_transient(error: BaseException) -> bool:
+    """Whether the database aborted the transaction only because of another one (a deadlock,
+    a serialisation failure), so running it again is right."""
+    if not isinstance(error, DBAPIError):
+        return False
+    return getattr(error.orig, "sqlstate", None) in TRANSIENT_SQLSTATES
+
+
+def retrying(work: Callable[[], T], *, attempts: int = TRANSIENT_ATTEMPTS) -> T:
+    """Run `work` (one whole transaction), again after a random pause when the database aborts
+    it as transient, up to `attempts` runs; any other error, or the last one, is raised."""
+    attempt = 1
+    while True:
+        try:
+            return work()
+        except DBAPIError as error:
+            if attempt >= attempts or not is_transient(error):
+                raise
+        time.sleep(random.uniform(0, TRANSIENT_PAUSE_S * 2 ** (attempt - 1)))
+        attempt += 1
 
 
 def _sqlite_engine(url: str) -> Engine:
@@ -126,6 +166,17 @@ class Store:
         """One write transaction: committed on success, rolled back on any exception."""
         with Session(self.engine, expire_on_commit=False) as session, session.begin():
             yield session
+
+    def transact(self, work: Callable[[Session], T]) -> T:
+        """`work` in one write transaction, run again whole if the database aborts it as a
+        deadlock or serialisation failure (`retrying`). `work` must change nothing but the
+        database, since it may run more than once."""
+
+        def once() -> T:
+            with self.write() as session:
+                return work(session)
+
+        return retrying(once)
 
     @contextmanager
     def read(self) -> Iterator[Session]:

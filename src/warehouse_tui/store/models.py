@@ -386,6 +386,9 @@ class Parcel(SQLModel, table=True):
     station: str = ""
     created_at: datetime = Field(default_factory=utcnow)
     closed_at: datetime | None = None
+    label_printed_at: datetime | None = None
+    """When the printer took the shipping label; None for a closed parcel means it never did
+    (the printer failed, or the station died between the close and the print): reprint it."""
     loaded_at: datetime | None = None
 
 

@@ -11,14 +11,18 @@ One module per step of the packer, in the order the floor does them:
 - `verify`: count each scanned item — the hot path, on prepared statements;
 - `undo`: take the last count back, read from the journal's effect columns;
 - `finish`: the box, the pack instructions, the weight;
-- `close`: close the parcel and print its label, reprint it;
+- `close`: close the parcel, then print its label; reprint it;
 - `view`: what the pack screen shows.
 
 Screens, commands and tests use the names below: ``from warehouse_tui.services import
 packing`` then ``packing.verify_scan(...)``.
 """
 
-from warehouse_tui.services.packing.close import close_parcel, reprint_label
+from warehouse_tui.services.packing.close import (
+    close_parcel,
+    reprint_label,
+    unprinted_parcel_at_station,
+)
 from warehouse_tui.services.packing.finish import (
     choose_box,
     confirm_instructions,
@@ -36,6 +40,7 @@ from warehouse_tui.services.packing.results import (
     INSTRUCTIONS,
     NEW_PARCEL,
     PREPRINTED,
+    PRINT,
     REPRINT,
     REVERIFY,
     SCAN,
@@ -61,6 +66,7 @@ __all__ = [
     "INSTRUCTIONS",
     "NEW_PARCEL",
     "PREPRINTED",
+    "PRINT",
     "REPRINT",
     "REVERIFY",
     "SCAN",
@@ -88,6 +94,7 @@ __all__ = [
     "suggest_box",
     "typed_weight",
     "undo_last_scan",
+    "unprinted_parcel_at_station",
     "verify_scan",
     "weight_tolerance",
 ]

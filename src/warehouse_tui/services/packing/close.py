@@ -1,21 +1,29 @@
-"""Close the parcel and print its label; reprint a closed parcel's label.
+"""Close the parcel, then print its label; reprint a closed parcel's label.
 
-The label is handed to the printer before the transaction commits, so a parcel is closed
-exactly when its label went out; a printer that fails leaves it open (and the tracking number
-unused). The pack's orders are `packed` when their last item is in a closed parcel: their
-totes and put-wall slots are free again, and a shop that hears of shipments at label time
-hears of it now.
+The close and the print are two steps, in that order. The close takes the tracking number and
+commits the parcel `closed` with it; only then is the label sent, outside any transaction, so a
+slow printer holds no lock the other stations wait for, and a label is never printed with a
+number the database has not kept. Then `label_printed_at` records that the printer took it.
+A station that dies, or a printer that fails, between the two leaves a closed parcel whose
+label did not print: the pack station shows it (and opens on it after a restart) and F10
+prints it with the same number. A printer that plainly cannot print (`check_printer`: no
+answer, no folder) is said before the parcel is closed, and the parcel stays open.
+
+The pack's orders are `packed` when their last item is in a closed parcel: their totes and
+put-wall slots are free again, and a shop that hears of shipments at label time hears of it
+now.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import select, update
 from sqlmodel import Session, col
 
 from warehouse_tui.devices.labels import LabelError, ShippingLabel, zpl_shipping_label
-from warehouse_tui.devices.printer import PrinterError, send_to_printer
+from warehouse_tui.devices.printer import PrinterError, check_printer, send_to_printer
 from warehouse_tui.i18n import _
 from warehouse_tui.services.journal import Actor
 from warehouse_tui.services.packing.finish import has_items, instructions_confirmed
@@ -26,7 +34,7 @@ from warehouse_tui.services.packing.group import (
     remaining,
     stop_check,
 )
-from warehouse_tui.services.packing.results import CLOSE, REPRINT, PackResult
+from warehouse_tui.services.packing.results import CLOSE, PRINT, REPRINT, PackResult
 from warehouse_tui.services.packing.step import Entry, parcel_step
 from warehouse_tui.services.shipping import announce_at, announce_fulfilment, parcel_label
 from warehouse_tui.services.states import state_name
@@ -45,35 +53,66 @@ from warehouse_tui.store.models import (
 )
 
 
+@dataclass(frozen=True)
+class _Labelled:
+    """A close or reprint committed, and the label it leaves to print after the commit."""
+
+    result: PackResult
+    label: bytes = b""
+
+    @property
+    def accepted(self) -> bool:
+        return self.result.accepted
+
+    @property
+    def reason(self) -> str:
+        return self.result.reason
+
+
+@dataclass(frozen=True)
+class _Printed:
+    accepted: bool
+    reason: str = ""
+
+
 def close_parcel(store: Store, actor: Actor, parcel_id: int, printer_dest: str) -> PackResult:
-    """Close the parcel: a tracking number from the carrier's pool, the shipping label to
-    `printer_dest`; the pack's orders are `packed` when its last item is in a closed parcel."""
+    """Close the parcel with a tracking number from the carrier's pool, commit, then print its
+    label to `printer_dest`; the pack's orders are `packed` when its last item is in a closed
+    parcel. A printer that cannot be reached keeps the parcel open; one that fails after the
+    close leaves it closed, unprinted, for a reprint."""
+    try:
+        check_printer(printer_dest)
+        unusable = ""
+    except PrinterError as error:
+        unusable = str(error)
 
-    def step(session: Session, parcel: Parcel | None, _entry: Entry) -> PackResult:
-        return _close(session, actor, parcel, printer_dest)
+    def step(session: Session, parcel: Parcel | None, _entry: Entry) -> _Labelled:
+        if unusable:
+            return _Labelled(PackResult(False, unusable, parcel_id=parcel_id))
+        return _close(session, actor, parcel)
 
-    return parcel_step(store, actor, CLOSE, parcel_id, step, raw=printer_dest)
+    closed = parcel_step(store, actor, CLOSE, parcel_id, step, raw=printer_dest)
+    if not closed.accepted:
+        return closed.result
+    return _print(store, actor, parcel_id, printer_dest, closed)
 
 
-def _close(session: Session, actor: Actor, parcel: Parcel | None, printer_dest: str) -> PackResult:
+def _close(session: Session, actor: Actor, parcel: Parcel | None) -> _Labelled:
     if parcel is None:
-        return PackResult(False, _("No such parcel"))
+        return _Labelled(PackResult(False, _("No such parcel")))
     assert parcel.id is not None
     if parcel.status != ParcelStatus.OPEN:
-        return PackResult(
-            False,
-            _("Parcel {parcel} is {status}").format(
-                parcel=parcel_label(parcel.id), status=state_name(parcel.status)
-            ),
-            parcel_id=parcel.id,
+        reason = _("Parcel {parcel} is {status}").format(
+            parcel=parcel_label(parcel.id), status=state_name(parcel.status)
         )
+        return _Labelled(PackResult(False, reason, parcel_id=parcel.id, tracking=parcel.tracking))
     lead, group = members_of_parcel(session, parcel.order_id)
     stop = stop_check(session, actor, group)
     if stop:
-        return PackResult(False, stop, parcel_id=parcel.id, stop=True)
+        return _Labelled(PackResult(False, stop, parcel_id=parcel.id, stop=True))
     missing = _missing_before_close(session, parcel, group)
     if missing:
-        return PackResult(False, missing, parcel_id=parcel.id)
+        return _Labelled(PackResult(False, missing, parcel_id=parcel.id))
     savepoint = session.begin_nested()
     try:
         tracking = parcel.tracking or allocate_tracking(session, parcel.carrier)
@@ -83,11 +122,10 @@ def _close(session: Session, actor: Actor, parcel: Parcel | None, printer_dest: 
         parcel.packed_by = actor.operator_id
         session.flush()
         complete = remaining(session, [o.id for o in group]) == 0
-        zpl = _label_zpl(session, parcel, lead, complete=complete, reprint=False)
-        send_to_printer(printer_dest, zpl.encode("utf-8"))
-    except (TrackingError, LabelError, PrinterError) as error:
+        label = _label_zpl(session, parcel, lead, complete=complete, reprint=False)
+    except (TrackingError, LabelError) as error:
         savepoint.rollback()
-        return PackResult(False, str(error), parcel_id=parcel.id)
+        return _Labelled(PackResult(False, str(error), parcel_id=parcel.id))
     savepoint.commit()
     if complete:
         _mark_packed(session, group)
@@ -98,12 +136,50 @@ def _close(session: Session, actor: Actor, parcel: Parcel | None, printer_dest: 
             "Parcel {parcel} closed, label printed: {tracking} — items left: F9 for the next parcel"
         )
     )
-    return PackResult(
+    result = PackResult(
         True,
         message.format(parcel=parcel_label(parcel.id), tracking=tracking),
         parcel_id=parcel.id,
         order_packed=complete,
         tracking=tracking,
+    )
+    return _Labelled(result, label.encode("utf-8"))
+
+
+def _print(
+    store: Store, actor: Actor, parcel_id: int, printer_dest: str, labelled: _Labelled
+) -> PackResult:
+    """Send the committed parcel's label, outside any transaction; then record (journaled as
+    PRINT) that the printer took it, or why not. A failed print turns the result into a
+    refusal that says the parcel is closed and its label is to be printed again."""
+    try:
+        send_to_printer(printer_dest, labelled.label)
+        failure = ""
+    except PrinterError as error:
+        failure = str(error)
+
+    def step(session: Session, parcel: Parcel | None, _entry: Entry) -> _Printed:
+        if failure:
+            return _Printed(False, failure)
+        if parcel is not None and parcel.label_printed_at is None:
+            parcel.label_printed_at = utcnow()
+        return _Printed(True)
+
+    parcel_step(store, actor, PRINT, parcel_id, step, raw=printer_dest)
+    if not failure:
+        return labelled.result
+    closed = labelled.result
+    reason = _(
+        "Parcel {parcel} is closed ({tracking}) but its label did not print: {reason} — "
+        "F10 prints it again"
+    ).format(parcel=parcel_label(parcel_id), tracking=closed.tracking, reason=failure)
+    return PackResult(
+        False,
+        reason,
+        parcel_id=parcel_id,
+        order_packed=closed.order_packed,
+        tracking=closed.tracking,
+        label_printed=False,
     )
 
 
@@ -193,33 +269,53 @@ def _label_zpl(
 
 
 def reprint_label(store: Store, actor: Actor, parcel_id: int, printer_dest: str) -> PackResult:
-    """Print a closed parcel's label again, marked REPRINT; never for an intercepted order."""
+    """Print a closed parcel's label again, with its own tracking number; never for an
+    intercepted order. A label that never printed goes out unmarked, a second one marked
+    REPRINT."""
 
-    def step(session: Session, parcel: Parcel | None, _entry: Entry) -> PackResult:
-        return _reprint(session, actor, parcel, printer_dest)
+    def step(session: Session, parcel: Parcel | None, _entry: Entry) -> _Labelled:
+        return _reprint(session, actor, parcel)
 
-    return parcel_step(store, actor, REPRINT, parcel_id, step, raw=printer_dest)
+    labelled = parcel_step(store, actor, REPRINT, parcel_id, step, raw=printer_dest)
+    if not labelled.accepted:
+        return labelled.result
+    return _print(store, actor, parcel_id, printer_dest, labelled)
 
 
-def _reprint(
-    session: Session, actor: Actor, parcel: Parcel | None, printer_dest: str
-) -> PackResult:
+def _reprint(session: Session, actor: Actor, parcel: Parcel | None) -> _Labelled:
     if parcel is None or parcel.status not in (ParcelStatus.CLOSED, ParcelStatus.LOADED):
-        return PackResult(False, _("Only a closed parcel has a label to reprint"))
+        return _Labelled(PackResult(False, _("Only a closed parcel has a label to reprint")))
     assert parcel.id is not None
     lead, group = members_of_parcel(session, parcel.order_id)
     stop = stop_check(session, actor, group)
     if stop:
-        return PackResult(False, stop, parcel_id=parcel.id, stop=True)
+        return _Labelled(PackResult(False, stop, parcel_id=parcel.id, stop=True))
     complete = all(o.status != OrderStatus.PICKED for o in group)
+    again = parcel.label_printed_at is not None
     try:
-        zpl = _label_zpl(session, parcel, lead, complete=complete, reprint=True)
-        send_to_printer(printer_dest, zpl.encode("utf-8"))
-    except (LabelError, PrinterError) as error:
-        return PackResult(False, str(error), parcel_id=parcel.id)
-    return PackResult(
+        label = _label_zpl(session, parcel, lead, complete=complete, reprint=again)
+    except LabelError as error:
+        return _Labelled(PackResult(False, str(error), parcel_id=parcel.id))
+    result = PackResult(
         True,
         _("Label of {parcel} reprinted").format(parcel=parcel_label(parcel.id)),
         parcel_id=parcel.id,
         tracking=parcel.tracking,
     )
+    return _Labelled(result, label.encode("utf-8"))
+
+
+def unprinted_parcel_at_station(store: Store, station: str) -> int | None:
+    """The parcel this station closed whose label never printed (the printer failed, or the
+    station stopped between the close and the print), if any: the bench opens on it."""
+    with store.read() as session:
+        return session.execute(
+            select(Parcel.id)
+            .where(
+                Parcel.station == station,
+                Parcel.status == ParcelStatus.CLOSED,
+                col(Parcel.label_printed_at).is_(None),
+            )
+            .order_by(col(Parcel.id).desc())
+            .limit(1)
+        ).scalar()

@@ -27,13 +27,16 @@ WEIGH = "pack.weigh"
 TYPED_WEIGHT = "pack.weigh_typed"
 CLOSE = "pack.close"
 REPRINT = "pack.reprint"
+PRINT = "pack.print"
 COUNT_ACTIONS = (SCAN, TYPED_QTY)
 
 
 @dataclass(frozen=True)
 class PackResult:
     """What a pack action did. `stop` marks the refusal that must not be missed: an order of
-    the pack was cancelled or changed after release, so its items go aside for restock."""
+    the pack was cancelled or changed after release, so its items go aside for restock.
+    `label_printed` is False when a parcel was closed but its label did not print (the result
+    is then not accepted: the packer must reprint it)."""
 
     accepted: bool
     reason: str = ""
@@ -42,6 +45,7 @@ class PackResult:
     order_packed: bool = False
     tracking: str | None = None
     back_to_verify: bool = False
+    label_printed: bool = True
 
 
 @dataclass(frozen=True)
@@ -87,6 +91,8 @@ class PackView:
     weight_g: int | None
     tracking: str | None
     parcel_number: int
+    label_due: bool = False
+    """Closed, but its label never printed: F10 prints it."""
     stop: str = ""
 
     @property

@@ -5,6 +5,13 @@ transaction, do the step, journal what it answered — accepted or refused, with
 packer read — in that same transaction, so a crash loses nothing the screen said was done.
 `journaled` is that shape once; `parcel_step` adds what most steps share, the parcel they act
 on and its journal reference.
+
+Two stations may act on one parcel at once (the same PCL- label scanned at two benches, a
+cancellation voiding it while it is closed). `parcel_step` takes the parcel's row under a lock
+before the step reads it (FOR UPDATE on PostgreSQL; SQLite's write transactions are serial
+anyway), so the second step waits, then reads what the first one left: one wins, the other is
+refused with the parcel's new state. A transaction the database aborts as a deadlock runs again
+(`Store.transact`), so a step must change nothing but the database.
 """
 
 from __future__ import annotations
@@ -52,7 +59,8 @@ def journaled(
     raw: str = "",
 ) -> R:
     """Run `step` in one write transaction and journal its outcome under `action`."""
-    with store.write() as session:
+
+    def work(session: Session) -> R:
         entry = Entry(raw=raw)
         result = step(session, entry)
         record(
@@ -68,6 +76,8 @@ def journaled(
         )
         return result
 
+    return store.transact(work)
+
 
 def parcel_step(
     store: Store,
@@ -78,11 +88,11 @@ def parcel_step(
     *,
     raw: str = "",
 ) -> R:
-    """`journaled`, on the parcel `parcel_id` (None if there is no such parcel): the row
-    refers to the parcel and to its lead order."""
+    """`journaled`, on the parcel `parcel_id` (None if there is no such parcel), locked for
+    the step: the row refers to the parcel and to its lead order."""
 
     def on_parcel(session: Session, entry: Entry) -> R:
-        parcel = session.get(Parcel, parcel_id)
+        parcel = session.get(Parcel, parcel_id, with_for_update=True)
         entry.task_ref = parcel_label(parcel_id)
         entry.order_id = parcel.order_id if parcel else None
         return step(session, parcel, entry)

@@ -71,5 +71,6 @@ def pack_view(store: Store, parcel_id: int) -> PackView | None:
             weight_g=parcel.weight_g,
             tracking=parcel.tracking,
             parcel_number=parcels.index(parcel_id) + 1,
+            label_due=parcel.status == ParcelStatus.CLOSED and parcel.label_printed_at is None,
             stop=stop_reason(halted) if halted else "",
         )

@@ -8,6 +8,11 @@ out (`claim_lease_s`), and the next picker takes over the same cart at the same 
 Every action a picker takes on a list they hold is one write transaction that first checks the
 list is still theirs and ends with one journal row saying how it went: `on_held_task` is that
 frame, and pause, resume, scans, quantities and short picks each bring only their own step.
+
+Each runs through `Store.transact`, so a transaction PostgreSQL aborts as a deadlock (a picker
+confirming a stop while a supervisor cancels its order) runs again instead of reaching the
+handheld. Claims of one operator are serialised on the operator's row, so two handhelds
+logged in as the same picker never come to hold two lists.
 """
 
 from __future__ import annotations
@@ -88,11 +93,17 @@ def on_held_task(
 
     `guard` runs first and journals its own refusal (a double trigger); then the list must be
     this operator's (claimed, or paused where `allow_paused`), else `refused(False, why)`; then
-    `step` does the work on the locked list."""
-    with store.write() as session:
-        refusal = guard(session) if guard is not None else ""
-        if refusal:
-            return refused(False, refusal)
+    `step` does the work on the locked list. A guard that let the scan pass is not asked
+    again if the transaction runs again: it noted the scan's arrival once."""
+    guard_passed = False
+
+    def work(session: Session) -> OutcomeT:
+        nonlocal guard_passed
+        if guard is not None and not guard_passed:
+            refusal = guard(session)
+            if refusal:
+                return refused(False, refusal)
+            guard_passed = True
         task, refusal = _own_task(session, actor, task_id, allow_paused=allow_paused)
         if task is None:
             record(
@@ -119,6 +130,8 @@ def on_held_task(
                 order_id=done.order_id,
             )
         return done.outcome
+
+    return store.transact(work)
 
 
 def _own_task(
@@ -147,7 +160,11 @@ def claim_next_task(
 
     `cart_totes` are empty totes already on the cart, bound to the list's orders in route
     order; orders left without one are asked for by scan (Expect.EMPTY_TOTE)."""
-    with store.write() as session:
+
+    def work(session: Session) -> TaskView | None:
+        # One operator's claims one at a time: the held list is looked for under this lock.
+        if actor.operator_id is not None:
+            session.get(Operator, actor.operator_id, with_for_update=True)
         task = _held_task(session, actor)
         if task is not None:
             if task.status == TaskStatus.PAUSED:
@@ -171,6 +188,8 @@ def claim_next_task(
                 break
             bind_tote(session, actor, task, unbound, parse_in_store(session, code))
         return task_view_of(session, task)
+
+    return store.transact(work)
 
 
 def held_task(store: Store, actor: Actor) -> TaskView | None:
@@ -233,7 +252,8 @@ def _claim_free_task(session: Session, actor: Actor) -> PickTask | None:
 
 def heartbeat(store: Store, actor: Actor, task_id: int) -> ActionResult:
     """Renew the claim's lease. Only a lost claim is journaled (a heartbeat is not an action)."""
-    with store.write() as session:
+
+    def work(session: Session) -> ActionResult:
         renewed = session.exec(
             update(PickTask)
             .where(
@@ -257,8 +277,9 @@ def heartbeat(store: Store, actor: Actor, task_id: int) -> ActionResult:
         )
         return ActionResult(False, reason)
 
+    # --- pause and resume -------------------------------------------------------------------------
 
-# --- pause and resume -------------------------------------------------------------------------
+    return store.transact(work)
 
 
 def pause_task(store: Store, actor: Actor, task_id: int) -> ActionResult:
@@ -293,7 +314,8 @@ def release_stale_claims(
 ) -> ReleasedClaims:
     """A supervisor frees claims whose heartbeat stopped (default: the claim_lease_s setting).
     Progress stays: the next picker takes over the same cart at the same stop."""
-    with store.write() as session:
+
+    def work(session: Session) -> ReleasedClaims:
         refusal = _not_supervisor(session, actor)
         if refusal:
             record(session, actor, "pick.release-stale", accepted=False, reason=refusal)
@@ -322,10 +344,13 @@ def release_stale_claims(
                 record(session, actor, "pick.release-stale", task_ref=f"PICK-{task_id}")
         return ReleasedClaims(True, task_ids=tuple(released))
 
+    return store.transact(work)
+
 
 def release_claim(store: Store, actor: Actor, task_id: int) -> ActionResult:
     """A supervisor frees one claimed or paused pick list."""
-    with store.write() as session:
+
+    def work(session: Session) -> ActionResult:
         refusal = _not_supervisor(session, actor)
         task = session.get(PickTask, task_id, with_for_update=True)
         if not refusal and (task is None or task.status not in HELD_TASK):
@@ -346,6 +371,8 @@ def release_claim(store: Store, actor: Actor, task_id: int) -> ActionResult:
             setattr(task, key, value)
         record(session, actor, "pick.release", task_ref=task_ref(task), raw=f"OP {previous}")
         return ActionResult(True, message=_("Pick list released"))
+
+    return store.transact(work)
 
 
 def _not_supervisor(session: Session, actor: Actor) -> str:

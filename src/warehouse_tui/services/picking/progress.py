@@ -4,6 +4,11 @@ Stock, allocations and order lines change when a stop is confirmed (its tote sca
 last unit on a batch pick), in the transaction of that scan. On a batch pick the order lines are
 counted later, at the put wall, which is why a batch wave goes through `sorting` and the put
 wall shares `order_fully_picked` and `update_wave_progress` with the picking steps.
+
+Rows are locked in one order across the floor, so two stations wait for each other instead of
+deadlocking: the pick lists first (claims.on_held_task holds a list's lock for the whole step,
+and a supervisor's wave or order cancellation locks the lists it touches before anything
+else), then parcels, then the stops, allocations, stock and orders they lead to, the wave last.
 """
 
 from __future__ import annotations
@@ -143,7 +148,14 @@ def advance(session: Session, task: PickTask) -> None:
 
 
 def update_wave_progress(session: Session, wave_id: int) -> None:
-    """picking → done (pick-by-order) or → sorting → done (batch): the wave's states."""
+    """picking → done (pick-by-order) or → sorting → done (batch): the wave's states.
+
+    The wave is locked before its unfinished lists are counted: two pickers finishing the last
+    two lists at once would each count the other's as unfinished (neither has committed) and
+    leave the wave `picking` for ever; the lock makes the second count after the first commit.
+    """
+    wave = session.get(Wave, wave_id, with_for_update=True, populate_existing=True)
+    assert wave is not None
     unfinished = session.exec(
         select(func.count())
         .select_from(PickTask)
@@ -154,8 +166,6 @@ def update_wave_progress(session: Session, wave_id: int) -> None:
     ).one()
     if unfinished:
         return
-    wave = session.get(Wave, wave_id, with_for_update=True)
-    assert wave is not None
     if wave.status not in (WaveStatus.RELEASED, WaveStatus.PICKING, WaveStatus.SORTING):
         return
     if wave.strategy == Strategy.BATCH and unsorted_units(session, wave_id) > 0:

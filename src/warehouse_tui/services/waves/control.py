@@ -2,6 +2,13 @@
 
 Each is one transaction on one wave, allowed from some states only and journaled either way;
 `_on_wave` is that frame, and each action says only which states allow it and what it does.
+
+A wave is changed while pickers confirm its stops. The frame first locks the wave's pick lists
+(each picker's step holds its list's lock while it confirms), then the wave: a cancellation
+waits for a confirmation in progress and then gives back only what is still reserved, read
+under lock, so the stock's `allocated` never drops twice; a picker who comes after finds the
+list cancelled. The locks follow the floor's one order (pick list, then the rest, then the
+wave: picking/progress.py), and a transaction PostgreSQL aborts as a deadlock runs again.
 """
 
 from __future__ import annotations
@@ -65,13 +72,22 @@ def _on_wave(
     """One action on a wave in one write transaction: refused unless the wave is in an
     `allowed` state; else `change` does its work and names the wave's new state. Journaled
     with its outcome either way."""
-    with store.write() as session:
-        wave = session.get(Wave, wave_id)
+
+    def work(session: Session) -> WaveResult:
+        session.execute(
+            select(PickTask.id)
+            .where(PickTask.wave_id == wave_id)
+            .order_by(PickTask.id)
+            .with_for_update()
+        ).all()
+        wave = session.get(Wave, wave_id, with_for_update=True)
         if wave is None or wave.status not in allowed:
             return _refuse(session, actor, action, wave_id, wave)
         wave.status = change(session, wave)
         record(session, actor, action, task_ref=f"WAVE-{wave_id}")
         return WaveResult(True, status=wave.status)
+
+    return store.transact(work)
 
 
 def _refuse(
@@ -114,12 +130,14 @@ def _cancelled(session: Session, wave: Wave) -> WaveStatus:
 
 
 def _release_allocations(session: Session, wave_id: int) -> None:
+    """Give back what the wave's allocations still reserve, read under their locks."""
     rows = session.execute(
         select(Allocation.id, Allocation.stock_id, Allocation.qty - Allocation.picked)
         .join(OrderLine, OrderLine.id == Allocation.order_line_id)
         .join(Order, Order.id == OrderLine.order_id)
         .where(Order.wave_id == wave_id, Allocation.qty > Allocation.picked)
-        .order_by(Allocation.stock_id)
+        .order_by(Allocation.id)
+        .with_for_update(of=Allocation)
     ).all()
     for allocation_id, stock_id, unpicked in rows:
         session.execute(

@@ -21,11 +21,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import Table, bindparam, delete, func, insert, select, update
+from sqlalchemy import Table, and_, bindparam, delete, func, insert, select, update
 from sqlmodel import Session, col
 
 from warehouse_tui.i18n import _
 from warehouse_tui.services.journal import Actor, record
+from warehouse_tui.services.picking.progress import advance
 from warehouse_tui.services.putback import (
     PUT_BACK,
     free_emptied_place,
@@ -50,7 +51,9 @@ from warehouse_tui.store.models import (
     ParcelLine,
     ParcelStatus,
     PickStop,
+    PickTask,
     Stock,
+    TaskStatus,
     Tote,
     WallSlot,
     Wave,
@@ -350,8 +353,8 @@ def intercept(session: Session, actor: Actor, order: Order, pending: OrderVersio
     raw = "cancelled" if pending.cancelled else f"version {pending.version}"
     record(session, actor, "intercept", order_id=order.id, task_ref=f"ORD-{order.id}", raw=raw)
     if first_time:
-        allocation_ids = _give_back_unpicked(session, order.id)
-        _cancel_open_stops(session, order.id, allocation_ids)
+        allocation_ids = give_back_unpicked(session, order.id)
+        cancel_open_stops(session, order.id, allocation_ids)
         put_back_picked(session, order, reason="intercept", on_allocations=True)
     if not _open_restock_tasks(session, order.id):
         _apply_pending(session, actor, order)
@@ -368,7 +371,7 @@ def _allocations_of(session: Session, order_ids: Iterable[int]) -> list[Allocati
     )
 
 
-def _give_back_unpicked(session: Session, order_id: int) -> list[int]:
+def give_back_unpicked(session: Session, order_id: int) -> list[int]:
     """Hand back the reserved but unpicked units; each allocation keeps only what was picked."""
     allocations = _allocations_of(session, [order_id])
     for allocation in allocations:
@@ -385,7 +388,7 @@ def _change_allocated(session: Session, stock_id: int, delta: int) -> None:
     )
 
 
-def _cancel_open_stops(session: Session, order_id: int, allocation_ids: list[int]) -> None:
+def cancel_open_stops(session: Session, order_id: int, allocation_ids: list[int]) -> None:
     """This order's unfinished pick stops (its own, or by its allocations) leave their pick
     lists: nothing more is picked for it, and units in a picker's hand at such a stop were
     never taken off the shelf's count. A batch stop (no order, no allocation) picks a SKU for
@@ -393,11 +396,13 @@ def _cancel_open_stops(session: Session, order_id: int, allocation_ids: list[int
     mine = PickStop.order_id == order_id
     if allocation_ids:
         mine = mine | PickStop.allocation_id.in_(allocation_ids)
-    session.execute(
-        delete(PickStop)
-        .where(mine, PickStop.status.not_in(FINISHED_STOPS))
-        .execution_options(synchronize_session=False)
-    )
+    unfinished = and_(mine, PickStop.status.not_in(FINISHED_STOPS))
+    task_ids = set(session.execute(select(PickStop.task_id).where(unfinished)).scalars())
+    session.execute(delete(PickStop).where(unfinished).execution_options(synchronize_session=False))
+    for task_id in sorted(task_ids):
+        task = session.get(PickTask, task_id, with_for_update=True)
+        if task is not None and task.status not in (TaskStatus.DONE, TaskStatus.CANCELLED):
+            advance(session, task)  # a list left with nothing to pick is done
 
 
 def _open_restock_tasks(session: Session, order_id: int) -> int:
@@ -594,32 +599,73 @@ def void_parcels_of(session: Session, actor: Actor, order_id: int) -> None:
         .all()
     )
     for parcel in parcels:
-        contents = session.execute(
-            select(ParcelLine, OrderLine)
-            .join(OrderLine, OrderLine.id == ParcelLine.order_line_id)
-            .where(ParcelLine.parcel_id == parcel.id)
-        ).all()
-        for counted, line in contents:
-            line.packed -= counted.qty
-        for held_id in {line.order_id for _counted, line in contents} | {order_id}:
-            held = session.get_one(Order, held_id)
-            if parcel.status == ParcelStatus.CLOSED:
-                withdraw_fulfilment(session, held)
-            if held_id != order_id and held.status == OrderStatus.PACKED:
-                held.status = OrderStatus.PICKED
-                held.updated_at = utcnow()
-                record(
-                    session, actor, "order-unpacked", order_id=held_id, task_ref=f"PCL-{parcel.id}"
-                )
-        parcel.status = ParcelStatus.CANCELLED
-        session.execute(delete(PackedSerial).where(col(PackedSerial.parcel_id) == parcel.id))
-        record(
-            session,
-            actor,
-            "parcel-void",
-            order_id=order_id,
-            task_ref=f"PCL-{parcel.id}",
-            raw=parcel.tracking or "",
+        _void(session, actor, parcel, stopped=order_id)
+
+
+def _void(
+    session: Session, actor: Actor, parcel: Parcel, stopped: int | None, why: str = ""
+) -> None:
+    """Void one parcel: its contents counted out, a fulfilment already announced withdrawn,
+    its serials free again; the orders it held go back to `picked` (but `stopped`, the order
+    being intercepted, which keeps its state until its goods are back)."""
+    contents = session.execute(
+        select(ParcelLine, OrderLine)
+        .join(OrderLine, OrderLine.id == ParcelLine.order_line_id)
+        .where(ParcelLine.parcel_id == parcel.id)
+    ).all()
+    for counted, line in contents:
+        line.packed -= counted.qty
+    held_ids = {line.order_id for _counted, line in contents} | {parcel.order_id}
+    for held_id in sorted(held_ids):
+        held = session.get_one(Order, held_id)
+        if parcel.status == ParcelStatus.CLOSED:
+            withdraw_fulfilment(session, held)
+        if held_id != stopped and held.status == OrderStatus.PACKED:
+            held.status = OrderStatus.PICKED
+            held.updated_at = utcnow()
+            record(session, actor, "order-unpacked", order_id=held_id, task_ref=f"PCL-{parcel.id}")
+    parcel.status = ParcelStatus.CANCELLED
+    session.execute(delete(PackedSerial).where(col(PackedSerial.parcel_id) == parcel.id))
+    record(
+        session,
+        actor,
+        "parcel-void",
+        order_id=stopped if stopped is not None else parcel.order_id,
+        task_ref=f"PCL-{parcel.id}",
+        raw=parcel.tracking or "",
+        reason=why,
+    )
+
+
+@dataclass(frozen=True)
+class VoidResult:
+    accepted: bool
+    reason: str = ""
+    message: str = ""
+
+
+def void_parcel(store: Store, actor: Actor, parcel_id: int, reason: str) -> VoidResult:
+    """A supervisor voids a labelled parcel that will not go on a truck (damaged, label lost,
+    missed its carrier): its label never ships, and its orders are `picked` again, to be
+    verified into a new parcel at the pack station."""
+    with store.write() as session:
+        parcel = session.get(Parcel, parcel_id, with_for_update=True)
+        refusal = role_refusal(session, actor, SUPERVISORS)
+        if not refusal and (parcel is None or parcel.status != ParcelStatus.CLOSED):
+            refusal = _("Only a labelled parcel not yet loaded can be voided")
+        if refusal or parcel is None:
+            record(
+                session,
+                actor,
+                "parcel-void",
+                accepted=False,
+                reason=refusal,
+                task_ref=f"PCL-{parcel_id}",
+            )
+            return VoidResult(False, refusal)
+        _void(session, actor, parcel, stopped=None, why=reason)
+        return VoidResult(
+            True, message=_("PCL-{id} voided: pack its orders again").format(id=parcel_id)
         )
 
 

@@ -56,6 +56,7 @@ from warehouse_tui.services.lookup import gtin_forms, parse_in_store, resolve_co
 from warehouse_tui.services.orders import leave_merge_group, void_parcels_of
 from warehouse_tui.services.settings import DEFAULTS, get_setting
 from warehouse_tui.services.shipping import announce_at, announce_fulfilment, parcel_label
+from warehouse_tui.services.shortages import order_standing
 from warehouse_tui.services.states import kind_name, state_name
 from warehouse_tui.services.tracking import TrackingError, allocate_tracking
 from warehouse_tui.store.engine import Store
@@ -235,6 +236,7 @@ def _ensure_restock(session: Session, order: Order) -> None:
                 order_id=order.id,
                 qty=line.picked,
                 reason=f"intercept {order_code(order.id)}",
+                on_allocations=True,
             )
         )
 
@@ -313,11 +315,9 @@ def _start(session: Session, actor: Actor, code: str) -> tuple[PackResult, int |
             False, _("Order {order} is already packed").format(order=order_code(order.id))
         ), order.id
     if waiting:
+        standings = [order_standing(session, other) for other in waiting]
         return PackResult(
-            False,
-            _("Order {order} of the same buyer is not picked yet ({status}): wait for it").format(
-                order=order_code(waiting[0].id), status=state_name(waiting[0].status)
-            ),
+            False, next((text for coming, text in standings if not coming), standings[0][1])
         ), order.id
     parcel = _open_parcel(session, lead)
     if parcel is None:

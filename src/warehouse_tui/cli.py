@@ -33,8 +33,10 @@ def root(ctx: typer.Context, db: DbOption = None, station: StationOption = None)
 def _register() -> None:
     from warehouse_tui.commands import (
         check,
+        counts,
         demo,
         devices,
+        exceptions,
         importing,
         operators,
         orders,
@@ -69,6 +71,12 @@ def _register() -> None:
     app.add_typer(operators.app, name="operator", help="Operators, badges and PIN locks.")
     app.add_typer(products.app, name="product", help="Look a product up by any of its codes.")
     app.add_typer(stock.app, name="stock", help="Stock per SKU for purchasing.")
+    app.add_typer(
+        exceptions.app, name="exceptions", help="What will not finish by itself; act on one."
+    )
+    app.command("count", help="Ask for locations to be counted (blind, on a handheld).")(
+        counts.count_cmd
+    )
 
 
 _register()

@@ -30,6 +30,7 @@ from sqlmodel import Session, col
 
 from warehouse_tui.domain.barcodes import ScanKind, format_label
 from warehouse_tui.i18n import _
+from warehouse_tui.services.counts import COUNT
 from warehouse_tui.services.journal import Actor, record
 from warehouse_tui.services.orders import cancel_open_stops, find_order, give_back_unpicked
 from warehouse_tui.services.picking.progress import order_fully_picked, update_wave_progress
@@ -38,6 +39,7 @@ from warehouse_tui.services.roles import SUPERVISORS, role_refusal
 from warehouse_tui.store.engine import Store
 from warehouse_tui.store.models import (
     Allocation,
+    FloorTask,
     Location,
     Order,
     OrderLine,
@@ -210,14 +212,30 @@ def reallocate(store: Store, actor: Actor, ref: str, reason: str = "") -> Resolv
 def _reserve_elsewhere(
     session: Session, line: ShortLine, wanted: int
 ) -> list[tuple[str, PickStop]]:
-    """Allocate up to `wanted` units of the line's SKU from free stock at pickable locations
-    (earliest expiry, then oldest, one compare-and-set each): a stop per lot reserved."""
+    """Allocate up to `wanted` units of the line's SKU from free stock at pickable locations not
+    waiting for a count (earliest expiry, then oldest, one compare-and-set each): a stop per
+    lot reserved."""
     order_line = session.get_one(OrderLine, line.line_id)
     free = col(Stock.on_hand) - col(Stock.allocated)
+    in_doubt = (
+        select(FloorTask.id)
+        .where(
+            FloorTask.kind == COUNT,
+            FloorTask.status == "open",
+            FloorTask.location_id == Stock.location_id,
+            (FloorTask.sku_id == Stock.sku_id) | FloorTask.sku_id.is_(None),
+        )
+        .exists()
+    )
     lots = session.execute(
         select(Stock, Location.code)
         .join(Location, Location.id == Stock.location_id)
-        .where(Stock.sku_id == order_line.sku_id, col(Location.pickable).is_(True), free > 0)
+        .where(
+            Stock.sku_id == order_line.sku_id,
+            col(Location.pickable).is_(True),
+            free > 0,
+            ~in_doubt,  # a shelf waiting to be counted was just found short
+        )
         .order_by(
             col(Stock.expiry).is_(None), Stock.expiry, Stock.received_at, Location.code, Stock.id
         )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TypeVar
 
+from textual import events
+from textual.keys import _character_to_key
 from textual.pilot import Pilot
 from textual.screen import Screen
 
@@ -16,11 +18,11 @@ S = TypeVar("S", bound=Screen)  # type: ignore[type-arg]
 
 OPERATORS = [
     # (id, badge, name, role, language, PIN)
-    (1, "OP-0001", "Ana Picker", "picker", "en", "1111"),
-    (2, "OP-0002", "Ben Packer", "packer", "en", "2222"),
-    (3, "OP-0003", "Cleo Supervisor", "supervisor", "en", "3333"),
-    (4, "OP-0004", "Dev Admin", "admin", "en", "4444"),
-    (5, "OP-0005", "王芳", "picker", "zh_CN", "5555"),
+    (1, "OP-1000000001", "Ana Picker", "picker", "en", "1111"),
+    (2, "OP-1000000002", "Ben Packer", "packer", "en", "2222"),
+    (3, "OP-1000000003", "Cleo Supervisor", "supervisor", "en", "3333"),
+    (4, "OP-1000000004", "Dev Admin", "admin", "en", "4444"),
+    (5, "OP-1000000005", "王芳", "picker", "zh_CN", "5555"),
 ]
 
 
@@ -45,8 +47,22 @@ def make_test_app(store: Store, station: str = "TEST-1") -> WarehouseApp:
 
 
 async def scan(pilot: Pilot, code: str) -> None:
-    """A keyboard-wedge scan: the code's keys, then Enter."""
-    await pilot.press(*code, "enter")
+    """A keyboard-wedge scan: the code's keys at scanner speed (all sent before any is
+    handled, as a scanner's burst arrives), then Enter."""
+    await pilot.pause()  # a screen being switched to takes the burst whole
+    driver = pilot.app._driver
+    assert driver is not None
+    for key in (*code, "enter"):
+        name = _character_to_key(key) if len(key) == 1 and not key.isalnum() else key
+        event = events.Key(name, "\r" if key == "enter" else key)
+        event.set_sender(pilot.app)
+        driver.send_message(event)
+    await wait_idle(pilot)
+
+
+async def type_keys(pilot: Pilot, text: str) -> None:
+    """Keys typed by a person, one after another (slower than any scanner), then Enter."""
+    await pilot.press(*text, "enter")
     await wait_idle(pilot)
 
 

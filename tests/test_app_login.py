@@ -4,8 +4,17 @@ from __future__ import annotations
 
 import pytest
 from sqlmodel import select
+from textual.widgets import Static
 
-from tests.apphelpers import OPERATORS, add_operators, log_in, make_test_app, scan, wait_idle
+from tests.apphelpers import (
+    OPERATORS,
+    add_operators,
+    log_in,
+    make_test_app,
+    scan,
+    type_keys,
+    wait_idle,
+)
 from warehouse_tui.screens.home import HomeScreen
 from warehouse_tui.screens.login import LoginScreen
 from warehouse_tui.services.settings import set_setting
@@ -57,9 +66,45 @@ async def test_badge_scanned_into_pin_field_is_a_scan(floor) -> None:  # type: i
     async with app.run_test(size=(40, 16)) as pilot:
         await wait_idle(pilot)
         await pilot.click("#pin")
-        await pilot.press(*"OP-0003", "enter")
-        await wait_idle(pilot)
+        await scan(pilot, "OP-1000000003")
         assert isinstance(app.screen, HomeScreen)
+        assert app.operator is not None and app.operator.role == "supervisor"
+
+
+async def test_a_typed_badge_asks_for_the_pin(floor) -> None:  # type: ignore[no-untyped-def]
+    app = make_test_app(floor)
+    async with app.run_test(size=(40, 16)) as pilot:
+        await wait_idle(pilot)
+        await type_keys(pilot, "OP-1000000001")
+        screen = app.screen
+        assert isinstance(screen, LoginScreen) and app.operator is None
+        assert "now type your PIN" in str(screen.query_one("#login-prompt", Static).render())
+        assert screen.focused is screen.query_one("#pin")
+        await type_keys(pilot, "0000")  # wrong: refused, the badge still waits
+        assert isinstance(app.screen, LoginScreen)
+        assert "wrong PIN" in str(app.screen.query_one("#feedback").render())
+        await type_keys(pilot, "1111")
+        assert isinstance(app.screen, HomeScreen)
+        assert app.operator is not None and app.operator.id == 1
+
+
+async def test_esc_forgets_a_typed_badge(floor) -> None:  # type: ignore[no-untyped-def]
+    app = make_test_app(floor)
+    async with app.run_test(size=(40, 16)) as pilot:
+        await wait_idle(pilot)
+        await type_keys(pilot, "OP-1000000001")
+        await pilot.press("escape")
+        await scan(pilot, "OP-1000000002")  # a scanned badge logs in alone again
+        assert app.operator is not None and app.operator.id == 2
+
+
+async def test_a_typed_badge_on_the_home_screen_waits_for_its_pin(floor) -> None:  # type: ignore[no-untyped-def]
+    app = make_test_app(floor)
+    async with app.run_test(size=(40, 16)) as pilot:
+        await log_in(pilot, "OP-1000000001")
+        await type_keys(pilot, "OP-1000000003")
+        assert isinstance(app.screen, LoginScreen) and app.operator is None
+        await type_keys(pilot, "3333")
         assert app.operator is not None and app.operator.role == "supervisor"
 
 
@@ -75,7 +120,7 @@ async def test_unknown_badge_refused(floor) -> None:  # type: ignore[no-untyped-
 async def test_chinese_operator_gets_chinese(floor) -> None:  # type: ignore[no-untyped-def]
     app = make_test_app(floor)
     async with app.run_test(size=(40, 16)) as pilot:
-        await log_in(pilot, "OP-0005")
+        await log_in(pilot, "OP-1000000005")
         assert isinstance(app.screen, HomeScreen)
         await pilot.press("f1")
         await pilot.pause()
@@ -95,7 +140,7 @@ async def test_f1_help_on_login(floor) -> None:  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("size", SIZES)
-@pytest.mark.parametrize("badge", ["OP-0001", "OP-0003"])
+@pytest.mark.parametrize("badge", ["OP-1000000001", "OP-1000000003"])
 def test_snapshot_home(floor, snap_compare, badge: str, size: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
     async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
         await log_in(pilot, badge)
@@ -116,7 +161,7 @@ async def test_a_service_that_raises_stops_the_app_with_its_error(floor) -> None
     shown: list[int] = []
     with pytest.raises(ZeroDivisionError):
         async with app.run_test(size=(40, 16)) as pilot:
-            await log_in(pilot, "OP-0001")
+            await log_in(pilot, "OP-1000000001")
             app.screen.call_service(lambda: 1 // 0, then=shown.append)  # type: ignore[attr-defined]
             await app.services_done()
             await pilot.pause()
@@ -130,7 +175,7 @@ async def test_a_failing_result_handler_stops_the_app_too(floor) -> None:  # typ
     app = make_test_app(floor)
     with pytest.raises(LookupError):
         async with app.run_test(size=(40, 16)) as pilot:
-            await log_in(pilot, "OP-0001")
+            await log_in(pilot, "OP-1000000001")
             app.screen.call_service(lambda: 1, then=fail)  # type: ignore[attr-defined]
             await app.services_done()
             await pilot.pause()
@@ -141,7 +186,7 @@ async def test_a_scan_refused_by_the_screen_itself_is_journaled_too(floor) -> No
     async with app.run_test(size=(40, 16)) as pilot:
         await wait_idle(pilot)
         await scan(pilot, "LOC-A01-01-1")  # a location label where a badge is wanted
-        await log_in(pilot, "OP-0001")
+        await log_in(pilot, "OP-1000000001")
         await scan(pilot, "TOTE-0001")  # on the home screen, before choosing a screen
     with floor.read() as session:
         rows = session.exec(select(Journal).where(Journal.action == "scan")).all()
@@ -159,8 +204,8 @@ async def test_a_double_triggered_badge_logs_in_once(floor) -> None:  # type: ig
         set_setting(session, "duplicate_scan_window_ms", 60_000)
     app = make_test_app(floor)
     async with app.run_test(size=(40, 16)) as pilot:
-        await log_in(pilot, "OP-0001")
-        await scan(pilot, "OP-0001")
+        await log_in(pilot, "OP-1000000001")
+        await scan(pilot, "OP-1000000001")
         assert "double trigger" in str(app.screen.query_one("#feedback").render())
     with floor.read() as session:
         rows = session.exec(select(Journal).order_by(Journal.id)).all()

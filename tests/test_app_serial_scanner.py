@@ -39,11 +39,11 @@ async def test_serial_badge_scan_logs_in_and_unplug_is_shown(sqlite_store, tmp_p
         app = make_test_app(sqlite_store, station="HH-1")
         async with app.run_test(size=(40, 16)) as pilot:
             await wait_idle(pilot)
-            assert await _until(lambda: bool(app._scanners), pilot)
+            assert await _until(lambda: bool(app.devices.scanners), pilot)
             await asyncio.sleep(0.3)  # the reader opens the port
-            scanner.scan("OP-0002")
+            scanner.scan("OP-1000000002")
             assert await _until(lambda: isinstance(app.screen, HomeScreen), pilot)
-            assert app.operator is not None and app.operator.badge == "OP-0002"
+            assert app.operator is not None and app.operator.badge == "OP-1000000002"
             scanner.unplug()
             assert await _until(
                 lambda: any("unplugged" in str(n.message) for n in app._notifications), pilot

@@ -293,6 +293,7 @@ def test_manifest_cli_writes_csv_and_pdf(db: str, tmp_path: Path) -> None:
     summary = json.loads(result.stdout)
     assert summary["parcels"] == 2 and summary["carrier"] == "UPS"
     assert all(parcel.tracking in csv_out.read_text(encoding="utf-8") for parcel in parcels)
+    assert csv_out.stat().st_mode & 0o777 == 0o640  # names and addresses: not for every user
 
     pdf_out = tmp_path / "ups.pdf"
     result = runner.invoke(
@@ -321,3 +322,63 @@ def test_manifest_cli_writes_csv_and_pdf(db: str, tmp_path: Path) -> None:
         ).exit_code
         == 2
     )
+
+
+# --- readings beyond the scale's range, timeouts, escapes -------------------------------------
+
+
+@pytest.mark.parametrize("digits", ["1" + "0" * 29, "9" * 50])
+def test_scale_read_refuses_a_reading_beyond_the_scale(digits: str) -> None:
+    with SimulatedScale.for_protocol("mt-sics", 1234) as scale:
+        scale.send_garbage(f"S S {digits} g\r\n".encode("ascii"), times=1000)
+        result = runner.invoke(
+            scale_app, ["read", "--port", scale.port, "--protocol", "mt-sics", "--timeout", "3"]
+        )
+    assert result.exit_code == 1, result.output
+    assert result.stderr == (
+        f"The scale reads S S {digits} g, outside its range of 0 to 150000 g: "
+        "check the scale's unit and capacity\n"
+    )
+    assert result.stdout == ""
+
+
+def test_scale_read_capacity_is_the_scales_range() -> None:
+    with SimulatedScale.for_protocol("sma", 40_000) as scale:
+        args = ["read", "--port", scale.port, "--protocol", "sma", "--timeout", "3"]
+        refused = runner.invoke(scale_app, [*args, "--capacity", "30000"])
+        taken = runner.invoke(scale_app, [*args, "--capacity", "60000", "--json"])
+    assert refused.exit_code == 1 and "outside its range of 0 to 30000 g" in refused.stderr
+    assert taken.exit_code == 0 and json.loads(taken.stdout)["grams"] == 40_000
+
+
+@pytest.mark.parametrize("timeout", ["inf", "-inf", "nan", "-1", "1e300", "3601"])
+def test_scale_read_refuses_a_timeout_that_is_not_a_finite_wait(timeout: str) -> None:
+    result = runner.invoke(
+        scale_app, ["read", "--port", "loop://", "--protocol", "sma", "--timeout", timeout]
+    )
+    assert result.exit_code == 2 and "--timeout" in result.output
+
+
+@pytest.mark.parametrize("capacity", ["inf", "nan", "0", "-5"])
+def test_scale_read_refuses_a_capacity_that_is_no_range(capacity: str) -> None:
+    result = runner.invoke(
+        scale_app, ["read", "--port", "loop://", "--protocol", "sma", "--capacity", capacity]
+    )
+    assert result.exit_code == 2 and "--capacity" in result.output
+
+
+HOSTILE = "\x1b[2J\x1b]0;owned\x07A\x9b31m\x7f\u202eB\u2028C\\x1b\udc9b"
+
+
+def test_inspect_prints_terminal_controls_escaped() -> None:
+    plain = runner.invoke(barcode_app, ["inspect", HOSTILE])
+    assert plain.exit_code == 0
+    assert plain.stdout.startswith(
+        "raw=\\x1b[2J\\x1b]0;owned\\x07A\\x9b31m\\x7f\\u202eB\\u2028C\\\\x1b\\udc9b  kind="
+    )
+    as_json = runner.invoke(barcode_app, ["inspect", HOSTILE, "--json"])
+    assert as_json.exit_code == 0
+    assert json.loads(as_json.stdout)["raw"] == HOSTILE  # the data, unchanged
+    for output in (plain.stdout, as_json.stdout):
+        assert output.count("\n") == 1
+        assert all(char == "\n" or char.isprintable() for char in output)

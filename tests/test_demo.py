@@ -330,6 +330,40 @@ def test_command_starts_the_app_on_the_database_and_station_unless_told_not_to(
     result = CliRunner().invoke(command_app(), ["--db", path, "--station", "PACK-1"])
     assert result.exit_code == 0, result.output
     assert started == [(path, "PACK-1")]
+    assert f"sync through files in {tmp_path / 'shops'}" in result.stderr
+    assert (tmp_path / "shops" / "sync.log").exists()  # the watcher ran beside the app
+
+
+def test_the_demo_shops_sync_through_files_beside_the_database(
+    demo_store: Store, tmp_path: Path
+) -> None:
+    from warehouse_tui.cli import app
+
+    path = str(copy_database(demo_store, tmp_path / "shop.db").sqlite_path)
+    runner = CliRunner()
+    assert runner.invoke(command_app(), ["--db", path, "--no-start"]).exit_code == 0
+    inbox = tmp_path / "shops" / "WEB" / "inbox"
+    order = {
+        "shop": "WEB",
+        "shop_order_id": "FILE-1",
+        "ship_to": {
+            "name": "Ada",
+            "address1": "1 Road",
+            "city": "Berlin",
+            "postcode": "10115",
+            "country": "DE",
+        },
+        "carrier": "DHL",
+        "service": "PAKET",
+        "lines": [{"sku": "AP-00001", "qty": 1}],
+    }
+    (inbox / "orders-1.jsonl").write_text(json.dumps(order) + "\n")
+    synced = runner.invoke(app, ["--db", path, "sync", "--once", "--shop", "WEB", "--json"])
+    assert synced.exit_code == 0, synced.output
+    assert json.loads(synced.stdout)["imported"] == 1
+    assert (inbox / "done" / "orders-1.jsonl").exists()
+    shown = runner.invoke(app, ["--db", path, "order", "show", "WEB:FILE-1", "--json"])
+    assert json.loads(shown.stdout)["status"] == "ready"
 
 
 def test_command_refuses_a_malformed_day(tmp_path: Path) -> None:

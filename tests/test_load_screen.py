@@ -31,7 +31,7 @@ def dock(sqlite_store: Store) -> Iterator[dict[str, Parcel]]:
 
 
 async def open_load(pilot: Pilot) -> LoadScreen:
-    return await open_screen(pilot, "OP-0002", LoadScreen())
+    return await open_screen(pilot, "OP-1000000002", LoadScreen())
 
 
 def text(screen: LoadScreen, widget: str) -> str:

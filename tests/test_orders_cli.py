@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 from tests.test_import_parsing import good_order
 from warehouse_tui.commands import orders as order_commands
 from warehouse_tui.commands.importing import import_cmd
+from warehouse_tui.store.engine import Store
 from warehouse_tui.store.models import OrderStatus, WaveStatus
 
 
@@ -24,8 +25,8 @@ def command_app() -> typer.Typer:
 
 
 @pytest.fixture
-def run(tmp_path: Path):  # type: ignore[no-untyped-def]
-    db = str(tmp_path / "floor.db")
+def run(sqlite_store: Store):  # type: ignore[no-untyped-def]
+    db = str(sqlite_store.sqlite_path)
     runner = CliRunner()
 
     def invoke(*args: str):  # type: ignore[no-untyped-def]

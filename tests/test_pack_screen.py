@@ -45,7 +45,7 @@ def floor_fixture(sqlite_store: Store, tmp_path: Path) -> Floor:
 
 
 async def open_pack(pilot: Pilot) -> PackScreen:
-    return await open_screen(pilot, "OP-0002", PackScreen())
+    return await open_screen(pilot, "OP-1000000002", PackScreen())
 
 
 def text(screen: PackScreen, widget: str) -> str:
@@ -159,11 +159,11 @@ async def test_typed_weight_needs_a_supervisor_badge(floor: Floor) -> None:
         await pilot.pause()
         await pilot.press(*"312", "enter")
         await pilot.pause()
-        await scan(pilot, "OP-0002")
+        await scan(pilot, "OP-1000000002")
         assert "supervisor" in text(screen, "feedback")
         await pilot.press("f6")
         await pilot.pause()
         await pilot.press(*"312", "enter")
         await pilot.pause()
-        await scan(pilot, "OP-0003")
+        await scan(pilot, "OP-1000000003")
         assert "weighed 312 g" in text(screen, "weight")

@@ -43,7 +43,7 @@ TOY = "96385074"
 PHONE_GS1 = "(01)09501101020917(21){serial}"
 SYRUP_GS1 = "(01)04012345678901(10){batch}"
 PACKER = Actor(2, "PACK-1", "PackScreen")
-SUPERVISOR_BADGE = "OP-0003"
+SUPERVISOR_BADGE = "OP-1000000003"
 
 # code, name, weight g, dims mm, serial, batch, typed qty, barcodes (code, units)
 SKUS = [
@@ -139,7 +139,7 @@ def build_floor(store: Store, *, operators: bool = True) -> Floor:
     its own, a packer and a supervisor)."""
     with store.write() as session:
         for op_id, badge, name, role in (
-            (2, "OP-0002", "Ben Packer", "packer"),
+            (2, "OP-1000000002", "Ben Packer", "packer"),
             (3, SUPERVISOR_BADGE, "Cleo Supervisor", "supervisor"),
         )[: 2 if operators else 0]:
             session.add(

@@ -45,9 +45,9 @@ PICKER = Actor(1, "HH-1", "PickingScreen")
 PICKER_2 = Actor(2, "HH-2", "PickingScreen")
 SUPERVISOR = Actor(3, "DESK", "SupervisorScreen")
 OPERATORS = [
-    (1, "OP-0001", "Ana Picker", "picker"),
-    (2, "OP-0002", "Ben Picker", "picker"),
-    (3, "OP-0003", "Cleo Supervisor", "supervisor"),
+    (1, "OP-1000000001", "Ana Picker", "picker"),
+    (2, "OP-1000000002", "Ben Picker", "picker"),
+    (3, "OP-1000000003", "Cleo Supervisor", "supervisor"),
 ]
 
 
@@ -143,7 +143,7 @@ def seed_floor(store: Store, *, operators: int = 0) -> None:
             session.add(
                 Operator(
                     id=101 + n,
-                    badge=f"OP-{101 + n:04d}",
+                    badge=f"OP-{2000000101 + n}",
                     name=f"Picker {n}",
                     role="picker",
                     pin_hash=pin_hash,

@@ -24,7 +24,7 @@ def floor(sqlite_store: Store) -> Iterator[Store]:
 
 
 async def open_picking(pilot: Pilot) -> PickingScreen:
-    return await open_screen(pilot, "OP-0001", PickingScreen())
+    return await open_screen(pilot, "OP-1000000001", PickingScreen())
 
 
 def text(screen: PickingScreen, widget: str) -> str:

@@ -32,7 +32,7 @@ def floor(sqlite_store: Store) -> Iterator[Store]:
     yield sqlite_store
 
 
-async def open_wall(pilot: Pilot, badge: str = "OP-0002") -> PutWallScreen:
+async def open_wall(pilot: Pilot, badge: str = "OP-1000000002") -> PutWallScreen:
     return await open_screen(pilot, badge, PutWallScreen())
 
 

@@ -37,6 +37,7 @@ def shown(db: Path) -> dict[str, object]:
     return json.loads(result.stdout)
 
 
+@pytest.mark.usefixtures("sqlite_store")  # the database at tmp_path / "floor.db"
 def test_show_lists_every_setting_and_set_changes_one(tmp_path: Path) -> None:
     db = tmp_path / "floor.db"
     assert shown(db) == DEFAULTS
@@ -94,6 +95,7 @@ def test_show_lists_every_setting_and_set_changes_one(tmp_path: Path) -> None:
         ("feedback", json.dumps({**FEEDBACK, "ok_colour": "green"}), "#rrggbb"),
     ],
 )
+@pytest.mark.usefixtures("sqlite_store")  # the database at tmp_path / "floor.db"
 def test_a_value_of_the_wrong_shape_is_refused_and_changes_nothing(
     tmp_path: Path, key: str, value: str, reason: str
 ) -> None:
@@ -164,10 +166,10 @@ async def test_a_changed_feedback_setting_reaches_a_running_station_at_the_next_
     add_operators(sqlite_store)
     app = make_test_app(sqlite_store)
     async with app.run_test(size=(40, 16)) as pilot:
-        await log_in(pilot, "OP-0001")
+        await log_in(pilot, "OP-1000000001")
         assert app.get_css_variables()["scan-fail"] != "#ff00ff"
         with sqlite_store.write() as session:
             set_setting(session, "feedback", FEEDBACK)
         await pilot.press("ctrl+l")
-        await log_in(pilot, "OP-0001")
+        await log_in(pilot, "OP-1000000001")
         assert app.get_css_variables()["scan-fail"] == "#ff00ff"

@@ -68,7 +68,7 @@ def desk_fixture(sqlite_store: Store) -> Iterator[Store]:
 
 
 async def open_desk(pilot: Pilot) -> WavesScreen:
-    return await open_screen(pilot, "OP-0003", WavesScreen())
+    return await open_screen(pilot, "OP-1000000003", WavesScreen())
 
 
 def rows(screen: WavesScreen, table: str) -> list[list[str]]:
@@ -157,10 +157,10 @@ async def test_a_merged_order_is_split_on_a_supervisors_badge(desk: Store) -> No
         screen = await open_desk(pilot)
         await scan(pilot, f"ORD-{first}")
         assert "Scan a supervisor's badge" in feedback(screen)
-        await scan(pilot, "OP-0001")  # a picker's badge does not authorise it
+        await scan(pilot, "OP-1000000001")  # a picker's badge does not authorise it
         assert "needs a supervisor's badge" in feedback(screen)
         await scan(pilot, f"ORD-{first}")
-        await scan(pilot, "OP-0003")
+        await scan(pilot, "OP-1000000003")
         assert feedback(screen) == f"ORD-{first} ships on its own now"
     with desk.read() as session:
         split = session.get_one(Order, first)

@@ -1,5 +1,10 @@
 """The Textual app: login first (painted before the database layer is imported), then the
-operator's home and the floor screens."""
+operator's home and the floor screens.
+
+The app owns what a station has once: the store, the station's devices (opened together by
+`devices.station` when the store is open), the one service thread, the settings that shape
+feedback. Screens reach these through `screens.host.ScreenHost`, which this app satisfies; they
+never import this module."""
 
 from __future__ import annotations
 
@@ -8,29 +13,37 @@ import sys
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from textual.app import App
+from textual.reactive import reactive
 
 from warehouse_tui.i18n import _, use_language
-from warehouse_tui.screens.base import ScanReceived
 from warehouse_tui.screens.login import LoginScreen
+from warehouse_tui.store.address import DatabaseUnavailable
+from warehouse_tui.widgets.scan_input import ScanReceived
 
 if TYPE_CHECKING:
+    from warehouse_tui.devices.scanner import ScannerEvent
+    from warehouse_tui.devices.station import StationDevices
     from warehouse_tui.services.auth import OperatorView
     from warehouse_tui.services.journal import Actor, DoubleTriggers
     from warehouse_tui.services.settings import Feedback, WedgeBurst
     from warehouse_tui.store.engine import Store
+    from warehouse_tui.sync.outbox import SyncSummary
 
 BELL_GAP_S = 0.15
 UNPLUGGED_NOTICE_S = 24 * 3600  # shown until the scanner is back
 SWITCH_INTERVAL_S = 0.0005
+SYNC_POLL_S = 10.0  # how often the station bar re-reads the shop sync's state
 
 
 class WarehouseApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "warehouse-tui"
     ENABLE_COMMAND_PALETTE = False
+
+    sync_summary: reactive[SyncSummary | None] = reactive(None)
 
     def __init__(
         self,
@@ -52,7 +65,7 @@ class WarehouseApp(App[None]):
         self._store = store
         self._store_ready = threading.Event()
         self.store_error: str = ""
-        self._scanners: list[Any] = []  # this station's serial scanners, once the store is open
+        self._devices: StationDevices | None = None  # opened with the store
         self.service_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="service")
         self._services_pending = 0  # asked for and not finished, their results shown included
         self._services_lock = threading.Lock()
@@ -68,21 +81,57 @@ class WarehouseApp(App[None]):
 
     def _open_store(self) -> None:
         """Import the database layer and upgrade the schema, off the UI thread."""
-        from warehouse_tui.store.engine import Store
+        from warehouse_tui.store.engine import failure_reason, open_database
         from warehouse_tui.store.migrate import upgrade
 
         try:
-            store = self._store or Store(self.db)
+            store = self._store or open_database(self.db)
             upgrade(store)
             self._store = store
+            self._devices = self._open_devices(store)
         except Exception as error:  # shown to the operator; the app stays up
-            self.store_error = f"{error.__class__.__name__}: {error}"
+            self.store_error = failure_reason(error) or f"{error.__class__.__name__}: {error}"
             self.call_from_thread(self.notify, self.store_error, severity="error", timeout=30)
             return
         finally:
             self._store_ready.set()
         self._use_station_settings(store)
-        self._start_serial_scanners(store)
+        self.call_from_thread(self._poll_sync)
+
+    def _poll_sync(self) -> None:
+        """Read the shop sync's state for the station bars, then again SYNC_POLL_S after that
+        read finishes (never two at once, however slow the database)."""
+        self.run_worker(self._read_sync, thread=True, name="sync-state")
+
+    def _read_sync(self) -> None:
+        from dataclasses import replace
+        from zoneinfo import ZoneInfo
+
+        from warehouse_tui.services.settings import get_setting
+        from warehouse_tui.sync.outbox import sync_summary
+
+        try:
+            summary = sync_summary(self.store)
+            with self.store.read() as session:
+                zone = ZoneInfo(get_setting(session, "timezone"))
+        except Exception as error:  # the bar goes quiet; the floor goes on
+            self.log.warning(f"sync state: {error}")
+        else:
+            pulled = summary.last_pull_at
+            local = replace(summary, last_pull_at=pulled.astimezone(zone) if pulled else None)
+            self.call_from_thread(setattr, self, "sync_summary", local)
+        self.call_from_thread(self.set_timer, SYNC_POLL_S, self._poll_sync)
+
+    def _open_devices(self, store: Store) -> StationDevices:
+        """The station's devices as the database lists them; a serial scanner's scans reach the
+        active screen as the same message a wedge's do."""
+        from warehouse_tui.devices.station import StationDevices
+        from warehouse_tui.services.stations import station_devices
+
+        def from_scanner_thread(event: ScannerEvent) -> None:
+            self.call_from_thread(self._scanner_event, event)
+
+        return StationDevices(station_devices(store, self.station), from_scanner_thread).open()
 
     def _use_station_settings(self, store: Store) -> None:
         """Read the feedback, wedge_burst and double-trigger settings: when the store opens, and
@@ -119,29 +168,11 @@ class WarehouseApp(App[None]):
         variables["scan-fail"] = (feedback and feedback.fail_colour) or variables["error"]
         return variables
 
-    def _start_serial_scanners(self, store: Store) -> None:
-        """A serial scanner's scans reach the active screen as the same message a wedge's do."""
-        from warehouse_tui.devices.scanner import SerialScanner
-        from warehouse_tui.services.stations import station_devices
-
-        for device in station_devices(store, self.station):
-            if device.kind == "scanner" and device.driver == "serial":
-                options: dict[str, Any] = {"suffix": device.settings.get("suffix", "CR")}
-                if "idle_s" in device.settings:  # the gap that ends a code sent with no suffix
-                    options["idle_timeout"] = float(device.settings["idle_s"])
-                scanner = SerialScanner(
-                    device.port,
-                    lambda event: self.call_from_thread(self._scanner_event, event),
-                    **options,
-                )
-                scanner.start()
-                self._scanners.append(scanner)
-
-    def _scanner_event(self, event: object) -> None:
+    def _scanner_event(self, event: ScannerEvent) -> None:
         from warehouse_tui.devices.scanner import Scanned, ScannerConnected, ScannerDisconnected
 
         if isinstance(event, Scanned):
-            self.screen.post_message(ScanReceived(event.code))
+            self.screen.post_message(ScanReceived(event.code, by_scanner=True))
         elif isinstance(event, ScannerConnected):
             self.clear_notifications()  # the unplugged notice stays up until now
             self.notify(_("Scanner connected"), timeout=3)
@@ -155,8 +186,8 @@ class WarehouseApp(App[None]):
             )
 
     def on_unmount(self) -> None:
-        for scanner in self._scanners:
-            scanner.stop()
+        if self._devices is not None:
+            self._devices.close()
         self.service_thread.shutdown(wait=False, cancel_futures=True)
 
     def submit_service(self, work: Callable[[], None]) -> None:
@@ -187,8 +218,16 @@ class WarehouseApp(App[None]):
         """The Store; blocks until it is open, so call it from workers, not the UI thread."""
         self._store_ready.wait()
         if self._store is None:
-            raise RuntimeError(self.store_error)
+            raise DatabaseUnavailable(self.store_error)
         return self._store
+
+    @property
+    def devices(self) -> StationDevices:
+        """The station's devices, open; blocks until the store is, like `store`."""
+        self._store_ready.wait()
+        if self._devices is None:
+            raise DatabaseUnavailable(self.store_error)
+        return self._devices
 
     def actor_for(self, screen: str) -> Actor:
         from warehouse_tui.services.journal import Actor
@@ -215,10 +254,11 @@ class WarehouseApp(App[None]):
         self.submit_service(lambda: self._use_station_settings(self.store))
         self.switch_screen(HomeScreen())
 
-    def log_out(self) -> None:
+    def log_out(self, badge: str = "") -> None:
+        """Back to the log-in; with `badge`, a typed badge waits there for its PIN."""
         self.operator = None
         use_language("en")
-        self.switch_screen(LoginScreen())
+        self.switch_screen(LoginScreen(badge))
 
 
 def run_app(db: str, station: str) -> None:

@@ -1,8 +1,18 @@
-"""The `warehouse-tui` command: with no subcommand it starts the app."""
+"""The `warehouse-tui` command: with no subcommand it starts the app.
+
+Every command runs inside `RefusingGroup`: a database or file that cannot serve it (one that is
+not there, not a database, read-only, on a full disk, behind an unreachable server) ends the
+command with one line of reason on stderr and exit 1, as any refused input does. Other
+exceptions are bugs and keep their traceback.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
+import click
 import typer
+from typer.core import TyperGroup
 
 from warehouse_tui.commands.common import (
     GLOBALS,
@@ -10,9 +20,38 @@ from warehouse_tui.commands.common import (
     StationOption,
     chosen_db,
     chosen_station,
+    emit_exact,
+    printable,
+    refusal_reason,
 )
 
+JSON_ASKED = "warehouse_tui.json"
+
+
+class RefusingGroup(TyperGroup):
+    """The root command group: a database or file failure is refused in one line, exit 1."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        ctx.meta[JSON_ASKED] = "--json" in args  # the subcommand's context is gone on failure
+        return super().parse_args(ctx, args)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except Exception as error:
+            reason = refusal_reason(error)
+            if reason is None:
+                raise
+            if ctx.meta.get(JSON_ASKED):
+                emit_exact({"error": reason})
+            typer.echo(printable(reason), err=True)  # a path may hold a newline, or ESC
+            raise typer.Exit(1) from None
+
+
 app = typer.Typer(
+    cls=RefusingGroup,
     help="The packing floor of an online shop, in a terminal.",
     no_args_is_help=False,
     add_completion=False,
@@ -26,8 +65,11 @@ def root(ctx: typer.Context, db: DbOption = None, station: StationOption = None)
     GLOBALS.station = station
     if ctx.invoked_subcommand is None:
         from warehouse_tui.app import run_app
+        from warehouse_tui.store.address import check_database
 
-        run_app(chosen_db(None), chosen_station(None))
+        database = chosen_db(None)
+        check_database(database)
+        run_app(database, chosen_station(None))
 
 
 def _register() -> None:
@@ -46,6 +88,7 @@ def _register() -> None:
         stock,
     )
     from warehouse_tui.commands import db as db_commands
+    from warehouse_tui.commands import sync as sync_commands
     from warehouse_tui.commands import waves as wave_commands
 
     app.add_typer(db_commands.app, name="db", help="Database schema.")
@@ -71,6 +114,9 @@ def _register() -> None:
     app.add_typer(operators.app, name="operator", help="Operators, badges and PIN locks.")
     app.add_typer(products.app, name="product", help="Look a product up by any of its codes.")
     app.add_typer(stock.app, name="stock", help="Stock per SKU for purchasing.")
+    app.add_typer(
+        sync_commands.app, name="sync", help="Pull orders from the shops, deliver the outbox."
+    )
     app.add_typer(
         exceptions.app, name="exceptions", help="What will not finish by itself; act on one."
     )

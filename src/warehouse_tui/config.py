@@ -8,9 +8,22 @@ from pathlib import Path
 from platformdirs import user_data_dir
 
 
+def data_dir() -> Path:
+    """The user's data folder for warehouse-tui (created by whoever writes into it)."""
+    return Path(user_data_dir("warehouse-tui", appauthor=False))
+
+
 def default_db_path() -> Path:
     """The database when neither --db nor WAREHOUSE_DB names one: the user's data folder."""
-    return Path(user_data_dir("warehouse-tui", appauthor=False)) / "warehouse.db"
+    return data_dir() / "warehouse.db"
+
+
+def files_dir(db: str) -> Path:
+    """Where the app writes its own files (labels, shop files, logs) for this database: beside a
+    SQLite file, else the user's data folder; absolute, so it holds from any working folder."""
+    if "://" not in db:
+        return Path(db).expanduser().resolve().parent
+    return data_dir()
 
 
 def db_from_environment() -> str:

@@ -1,5 +1,7 @@
 """Entry point. `warehouse-tui` with no subcommand starts the app without importing the command
-line machinery (typer costs ~0.1 s), so the login screen paints sooner."""
+line machinery (typer costs ~0.1 s), so the login screen paints sooner. What --db names is
+checked first, cheaply: a database that is not there is refused in one line, exit 1, before
+anything is painted (what only a connection can tell, the app shows on its log-in screen)."""
 
 from __future__ import annotations
 
@@ -34,9 +36,15 @@ def main() -> None:
 
         app()
         return
+    from warehouse_tui.store.address import DatabaseUnavailable, check_database
+
+    db = options["--db"] if "--db" in options else db_from_environment()
+    try:
+        check_database(db)
+    except DatabaseUnavailable as refused:
+        from warehouse_tui.commands.common import printable
+
+        sys.exit(printable(str(refused)))
     from warehouse_tui.app import run_app
 
-    run_app(
-        options.get("--db") or db_from_environment(),
-        options.get("--station") or station_from_environment(),
-    )
+    run_app(db, options.get("--station") or station_from_environment())

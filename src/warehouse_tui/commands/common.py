@@ -2,6 +2,16 @@
 
 Exit 0 when the command did its job, 1 when input was refused, 2 for usage errors. With
 --json, stdout carries one compact JSON object per line and nothing else.
+
+A database that cannot serve a command is input refused like any other: `open_store` opens
+what --db names only if it is there (commands that create databases say so), and a failure
+later on (a read-only file, a full disk, a server gone away) reaches the root command group,
+which prints `refusal_reason` on one line instead of a traceback.
+
+Whatever the terminal is shown comes from scanners, shops and files: control and format
+characters in it (ESC starts an escape sequence) are written as escapes, never sent raw, in
+plain text (`printable`) and in JSON (`emit`, as JSON's own escapes, so the data decodes
+unchanged).
 """
 
 from __future__ import annotations
@@ -9,12 +19,13 @@ from __future__ import annotations
 import json
 import os
 import sys
+import unicodedata
 from dataclasses import dataclass
 from typing import Annotated, Any, NoReturn
 
 import typer
 
-from warehouse_tui.config import db_from_environment, station_from_environment
+from warehouse_tui.config import db_from_environment, default_db_path, station_from_environment
 
 DbOption = Annotated[
     str | None,
@@ -47,37 +58,99 @@ GLOBALS = Globals()
 
 
 def chosen_db(db: str | None) -> str:
-    return db or GLOBALS.db or db_from_environment()
+    """The subcommand's --db, else the one before it, else the environment's or the default.
+    An empty --db is kept (and refused when opened), not taken for "none given"."""
+    named = named_db(db)
+    return db_from_environment() if named is None else named
 
 
 def named_db(db: str | None) -> str | None:
     """The database only when one was named (--db or WAREHOUSE_DB), else None."""
-    return db or GLOBALS.db or os.environ.get("WAREHOUSE_DB") or None
+    for given in (db, GLOBALS.db):
+        if given is not None:
+            return given
+    return os.environ.get("WAREHOUSE_DB") or None
 
 
 def chosen_station(station: str | None) -> str:
     return station or GLOBALS.station or station_from_environment()
 
 
-def open_store(db: str | None, *, upgrade: bool = True):  # type: ignore[no-untyped-def]
-    """The Store for this invocation, its schema brought to head under the upgrade lock."""
-    from warehouse_tui.store.engine import Store
+def open_store(db: str | None, *, upgrade: bool = True, create: bool = False):  # type: ignore[no-untyped-def]
+    """The Store for this invocation, its schema brought to head under the upgrade lock.
+
+    A SQLite file that does not exist is refused unless `create` (the commands that create
+    databases); the default database's folder is ours, made when the default is created."""
+    from warehouse_tui.store.engine import open_database
     from warehouse_tui.store.migrate import upgrade as upgrade_schema
 
-    store = Store(chosen_db(db))
+    database = chosen_db(db)
+    if create and named_db(db) is None:
+        default_db_path().parent.mkdir(parents=True, exist_ok=True)
+    store = open_database(database, create=create)
     if upgrade:
         upgrade_schema(store)
     return store
 
 
+def refusal_reason(error: Exception) -> str | None:
+    """One line for a database or file that could not serve the command, else None."""
+    from warehouse_tui.store.address import DatabaseUnavailable
+
+    if isinstance(error, DatabaseUnavailable):  # found before the database layer was imported
+        return str(error)
+    from warehouse_tui.store.engine import failure_reason
+
+    return failure_reason(error)
+
+
 def emit(obj: dict[str, Any]) -> None:
     """One compact JSON line on stdout; keys whose value is None are left out."""
-    sys.stdout.write(json.dumps(drop_none(obj), ensure_ascii=False, separators=(",", ":")) + "\n")
+    emit_exact(drop_none(obj))
 
 
 def emit_exact(obj: dict[str, Any]) -> None:
     """One compact JSON line keeping nulls (for contracts naming keys as always present)."""
-    sys.stdout.write(json.dumps(obj, ensure_ascii=False, separators=(",", ":")) + "\n")
+    line = json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+    if not line.isprintable():  # the quick test passes for almost every line
+        line = "".join(_json_escaped(char) for char in line)
+    sys.stdout.write(line + "\n")
+
+
+# Characters a terminal acts on or hides: controls (C0, DEL, C1), format characters (bidi
+# overrides, zero widths), line and paragraph separators, and lone surrogates.
+UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+
+
+def printable(text: str) -> str:
+    r"""`text` safe to print: each unsafe character as \xNN, \uNNNN or \UNNNNNNNN, and the
+    backslash doubled, so the escapes cannot be mistaken for text that was scanned."""
+    if text.isprintable() and "\\" not in text:
+        return text
+    return "".join(_escaped(char) for char in text)
+
+
+def _escaped(char: str) -> str:
+    if char == "\\":
+        return "\\\\"
+    if unicodedata.category(char) not in UNSAFE_CATEGORIES:
+        return char
+    code = ord(char)
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+
+def _json_escaped(char: str) -> str:
+    """In json.dumps' output unsafe characters appear only inside strings: escape them there
+    the way JSON does (a pair of surrogate escapes beyond the first plane)."""
+    if unicodedata.category(char) not in UNSAFE_CATEGORIES:
+        return char
+    code = ord(char)
+    if code < 0x10000:
+        return f"\\u{code:04x}"
+    code -= 0x10000
+    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
 
 
 def drop_none(obj: dict[str, Any]) -> dict[str, Any]:

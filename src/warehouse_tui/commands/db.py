@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
 from warehouse_tui.commands.common import DbOption, JsonOption, emit, open_store
@@ -9,12 +11,17 @@ from warehouse_tui.commands.common import DbOption, JsonOption, emit, open_store
 app = typer.Typer(no_args_is_help=True)
 
 
+CreateOption = Annotated[
+    bool, typer.Option("--create", help="Create the SQLite file if it does not exist.")
+]
+
+
 @app.command()
-def upgrade(db: DbOption = None, as_json: JsonOption = False) -> None:
+def upgrade(db: DbOption = None, create: CreateOption = False, as_json: JsonOption = False) -> None:
     """Bring the schema to the newest revision (under a lock; safe with many terminals)."""
     from warehouse_tui.store.migrate import current_revision
 
-    store = open_store(db)
+    store = open_store(db, create=create)
     revision = current_revision(store)
     if as_json:
         emit({"revision": revision})

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
-from typing import Annotated
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 from zoneinfo import ZoneInfo
 
 import typer
@@ -18,6 +23,9 @@ from warehouse_tui.commands.common import (
     open_store,
 )
 from warehouse_tui.i18n import _
+
+if TYPE_CHECKING:
+    from warehouse_tui.store.engine import Store
 
 SeedOption = Annotated[
     int, typer.Option("--seed", help="Random seed: the same seed and day give the same data.")
@@ -53,7 +61,7 @@ def demo_cmd(
     """
     from warehouse_tui.demo import TIMEZONE, holds_data, seed_demo, wipe
 
-    store = open_store(db)
+    store = open_store(db, create=True)
     day = today.date() if today else datetime.now(ZoneInfo(TIMEZONE)).date()
     seeded = not holds_data(store) or reset
     if not seeded:
@@ -69,11 +77,62 @@ def demo_cmd(
             wipe(store)
         counts = seed_demo(store, seed, day, progress=lambda message: typer.echo(message, err=True))
         report(seed, day, counts, as_json)
+    shop_folder = _connect_file_shops(store, chosen_db(db))
     store.dispose()
+    if not as_json:
+        typer.echo(
+            _("The demo shops sync through files in {folder} (put orders in */inbox).").format(
+                folder=shop_folder
+            ),
+            err=True,
+        )
     if not no_start:
         from warehouse_tui.app import run_app
 
-        run_app(chosen_db(db), chosen_station(station))
+        with _sync_watcher(chosen_db(db), shop_folder / "sync.log"):
+            run_app(chosen_db(db), chosen_station(station))
+
+
+def _connect_file_shops(store: Store, db: str) -> Path:
+    """The demo's shops sync through a folder each, beside the database, unless a shop was set
+    up otherwise: `<folder>/shops/<CODE>/inbox` takes order files, `outbox` gets what the floor
+    tells the shop. Returns the shops' folder."""
+    from warehouse_tui.config import files_dir
+    from warehouse_tui.demo import SHOP_CODES
+    from warehouse_tui.sync.shops import connect_shop, shop_configs
+
+    folder = files_dir(db) / "shops"
+    for code in SHOP_CODES:
+        if shop_configs(store, code):
+            continue
+        inbox, outbox = folder / code / "inbox", folder / code / "outbox"
+        inbox.mkdir(parents=True, exist_ok=True)
+        outbox.mkdir(parents=True, exist_ok=True)
+        settings = {"inbox": str(inbox), "outbox": str(outbox)}
+        refusal = connect_shop(store, code, "file", settings, station="demo")
+        assert not refusal, refusal
+    return folder
+
+
+@contextmanager
+def _sync_watcher(db: str, log: Path) -> Iterator[None]:
+    """`warehouse-tui sync --watch` beside the app, its output in `log`, stopped (SIGTERM: it
+    finishes the event in flight) when the app ends."""
+    with log.open("ab") as output:
+        watcher = subprocess.Popen(
+            [sys.executable, "-m", "warehouse_tui", "--db", db, "sync", "--watch"],
+            stdin=subprocess.DEVNULL,
+            stdout=output,
+            stderr=output,
+        )
+        try:
+            yield
+        finally:
+            watcher.terminate()
+            try:
+                watcher.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                watcher.kill()
 
 
 def report(seed: int, day: date, counts: dict[str, int], as_json: bool) -> None:

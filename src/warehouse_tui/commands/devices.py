@@ -1,7 +1,15 @@
-"""`warehouse-tui scale read`, `warehouse-tui labels …` and `warehouse-tui barcode inspect`."""
+"""`warehouse-tui scale read`, `warehouse-tui labels …` and `warehouse-tui barcode inspect`.
+
+`scale read` takes a reading only inside the scale's range, 0 to its capacity: the protocols
+carry weights as free digits (an MT-SICS reply may hold thirty), so a misconfigured or broken
+scale can send 1e29 g; a weight that is not a finite number is outside every range.
+`barcode inspect` shows codes as scanned, which may hold escape sequences: they are printed
+escaped, never sent to the terminal.
+"""
 
 from __future__ import annotations
 
+import math
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -15,6 +23,7 @@ from warehouse_tui.commands.common import (
     emit_exact,
     named_db,
     open_store,
+    printable,
     refuse,
 )
 from warehouse_tui.i18n import _
@@ -56,21 +65,56 @@ class ScaleProtocol(StrEnum):
     TOLEDO_CONTINUOUS = "toledo-continuous"
 
 
+MAX_TIMEOUT_S = 3600.0
+DEFAULT_CAPACITY_G = 150_000.0  # the top of the bench and platform scales parcels go on
+
+
+def _seconds(value: float) -> float:
+    if not 0 <= value <= MAX_TIMEOUT_S:  # also false for NaN
+        raise typer.BadParameter(
+            _("give a number of seconds from 0 to {most:g}").format(most=MAX_TIMEOUT_S)
+        )
+    return value
+
+
+def _capacity(value: float) -> float:
+    if not 0 < value < math.inf:  # also false for NaN
+        raise typer.BadParameter(_("give the scale's capacity in grams, more than 0"))
+    return value
+
+
 @scale_app.command("read")
 def scale_read(
     port: Annotated[str, typer.Option("--port", help="Device path or pyserial URL.")],
     protocol: Annotated[ScaleProtocol, typer.Option("--protocol", help="The scale's protocol.")],
     baud: Annotated[int, typer.Option("--baud", min=1)] = 9600,
-    timeout: Annotated[float, typer.Option("--timeout", min=0.0, help="Seconds.")] = 10.0,
+    timeout: Annotated[
+        float, typer.Option("--timeout", callback=_seconds, help="Seconds (0 to 3600).")
+    ] = 10.0,
+    capacity: Annotated[
+        float,
+        typer.Option(
+            "--capacity", callback=_capacity, help="The scale's capacity in grams (its range)."
+        ),
+    ] = DEFAULT_CAPACITY_G,
     as_json: JsonOption = False,
 ) -> None:
-    """Print one stable reading; exit 1 with the reason on stderr if none comes in time."""
+    """Print one stable reading; exit 1 with the reason on stderr if none comes in time, or if
+    it is beyond the scale's capacity."""
     from warehouse_tui.devices.scale import ScaleError, scale_read_json
 
     try:
         reading = scale_read_json(port, protocol.value, baud=baud, timeout=timeout)
     except ScaleError as error:
         refuse(error.reason)
+    grams = float(reading["grams"])  # type: ignore[arg-type]
+    if not 0 <= grams <= capacity:  # also false for a weight that is not a finite number
+        refuse(
+            _(
+                "The scale reads {raw}, outside its range of 0 to {capacity:g} g: "
+                "check the scale's unit and capacity"
+            ).format(raw=reading["raw"], capacity=capacity)
+        )
     if as_json:
         emit(reading)
     else:
@@ -118,7 +162,7 @@ def _output(
 ) -> None:
     """Render `specs` and write them to `out` or hand them to `printer`."""
     from warehouse_tui.devices.labels import LabelError, render_sheet, zpl_labels
-    from warehouse_tui.devices.printer import PrinterError, send_to_printer
+    from warehouse_tui.devices.printer import PrinterError, send_to_printer, write_output_file
 
     if (out is None) == (printer is None):
         raise typer.BadParameter(_("Give exactly one of --out and --printer"))
@@ -135,7 +179,7 @@ def _output(
             send_to_printer(printer, data)
         else:
             assert out is not None
-            out.write_bytes(data)
+            write_output_file(out, data)
     except (LabelError, PrinterError, OSError) as error:
         refuse(str(error), as_json=as_json)
     target = printer if printer is not None else str(out)
@@ -330,4 +374,6 @@ def barcode_inspect(
         if as_json:
             emit_exact(described)
         else:
-            typer.echo("  ".join(f"{key}={value}" for key, value in described.items()))
+            typer.echo(
+                "  ".join(f"{key}={printable(str(value))}" for key, value in described.items())
+            )

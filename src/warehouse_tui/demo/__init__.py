@@ -11,6 +11,9 @@ service, store or domain module may import it (an import-linter layer in pyproje
 """
 
 from warehouse_tui.demo.seed import counts, holds_data, seed_demo, wipe
+from warehouse_tui.demo.tables.carriers import SHOPS
 from warehouse_tui.demo.tables.floor import TIMEZONE
 
-__all__ = ["TIMEZONE", "counts", "holds_data", "seed_demo", "wipe"]
+SHOP_CODES = tuple(code for code, _name, _kind, _announce in SHOPS)
+
+__all__ = ["SHOP_CODES", "TIMEZONE", "counts", "holds_data", "seed_demo", "wipe"]

@@ -7,12 +7,17 @@ A destination is one string, as a station's configuration holds it:
 - ``tcp://HOST[:PORT]``: raw printing, port 9100 unless given;
 - ``lp:QUEUE``: ``lp -d QUEUE -o raw`` with the bytes on its standard input.
 
+Files the app writes for printers and people (label spools, label sheets, manifests) are
+created by `write_output_file`, readable by their owner and group only: a label or a manifest
+carries customers' names and addresses.
+
 `SimulatedLabelPrinter` is the label printer's twin: a TCP 9100 server that keeps the ZPL
 formats it receives and answers ~HS like a Zebra printer, for the demo and the tests.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import socket
@@ -28,6 +33,7 @@ from warehouse_tui.i18n import _
 
 RAW_PRINT_PORT = 9100
 DEFAULT_TIMEOUT = 5.0
+OUTPUT_FILE_MODE = 0o640
 
 
 class PrinterError(Exception):
@@ -86,10 +92,22 @@ def send_to_printer(dest: str, data: bytes, *, timeout: float = DEFAULT_TIMEOUT)
         _send_file(Path(destination.target), data)
 
 
+def write_output_file(path: Path, data: bytes, *, append: bool = False) -> None:
+    """Write (or append) `data` to `path`; a file this creates gets OUTPUT_FILE_MODE whatever
+    the umask, a file already there keeps its mode. Raises OSError."""
+    flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if append else os.O_TRUNC)
+    try:
+        descriptor = os.open(path, flags | os.O_EXCL, OUTPUT_FILE_MODE)
+        os.fchmod(descriptor, OUTPUT_FILE_MODE)
+    except FileExistsError:
+        descriptor = os.open(path, flags)
+    with os.fdopen(descriptor, "wb") as out:
+        out.write(data)
+
+
 def _send_file(path: Path, data: bytes) -> None:
     try:
-        with path.open("ab") as out:
-            out.write(data)
+        write_output_file(path, data, append=True)
     except OSError as error:
         raise PrinterError(
             _("Cannot write the label to {path}: {reason}").format(

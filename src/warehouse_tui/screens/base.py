@@ -2,8 +2,10 @@
 run off the UI thread.
 
 A keyboard-wedge scanner is keystrokes ending in Enter. Textual's Input drops ctrl+] (the GS a
-scanner sends for FNC1), so scans are collected here, in the screen's key handler, and typed
-fields use ScanAwareInput, which hands a scan-shaped burst to the screen instead of keeping it.
+scanner sends for FNC1), so scans are collected here, in the screen's key handler; typed fields
+are `ScanAwareInput`s, which post a scan-shaped burst as `ScanReceived` instead of keeping it,
+and a serial scanner's scans arrive as the same message. Screens reach the app only through
+`ScreenHost`.
 """
 
 from __future__ import annotations
@@ -13,80 +15,26 @@ from collections.abc import Callable
 from contextlib import suppress
 from functools import cached_property
 from itertools import pairwise
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
-from rich.cells import cell_len
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Input, Static
 
 from warehouse_tui.i18n import _
+from warehouse_tui.store.address import DatabaseUnavailable
+from warehouse_tui.widgets.feedback_line import FeedbackLine, Outcome
+from warehouse_tui.widgets.scan_input import GS, ScanReceived, at_scanner_speed, burst_of
+from warehouse_tui.widgets.station_bar import StationBar
 
 if TYPE_CHECKING:
-    from warehouse_tui.app import WarehouseApp
+    from warehouse_tui.screens.host import ScreenHost
     from warehouse_tui.services.journal import Actor
-    from warehouse_tui.services.settings import WedgeBurst
     from warehouse_tui.store.engine import Store
-
-GS = "\x1d"
-
-
-class ScanReceived(Message):
-    """A complete scan, from the keyboard wedge or a serial scanner."""
-
-    def __init__(self, code: str) -> None:
-        super().__init__()
-        self.code = code
-
-
-def looks_like_scan(text: str, key_intervals: list[float], burst: WedgeBurst | None) -> bool:
-    """Text shaped like one of our codes or a GTIN, or a burst typed at scanner speed (as the
-    `wedge_burst` setting says; by shape alone until the store is open)."""
-    from warehouse_tui.domain.barcodes import ScanKind, parse_scan
-
-    if (
-        burst is not None
-        and len(text) >= burst.min_length
-        and key_intervals
-        and max(key_intervals) * 1000 <= burst.max_key_interval_ms
-    ):
-        return True
-    scan = parse_scan(text)
-    return scan.valid and scan.kind not in (ScanKind.UNKNOWN, ScanKind.TRACKING)
-
-
-class ScanAwareInput(Input):
-    """A typed field (PIN, quantity, weight) that passes scans on to its screen."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._key_times: list[float] = []
-
-    async def _on_key(self, event: events.Key) -> None:
-        if event.key == "enter":
-            text = self.value
-            times = self._key_times
-            intervals = [b - a for a, b in pairwise(times)]
-            self._key_times = []
-            burst = self.app.wedge_burst  # type: ignore[attr-defined]
-            if text and looks_like_scan(text, intervals, burst):
-                event.stop()
-                event.prevent_default()
-                self.value = ""
-                self.screen.post_message(ScanReceived(text))
-                return
-        elif event.key == "ctrl+right_square_bracket":
-            event.stop()
-            event.prevent_default()
-            self.insert_text_at_cursor(GS)
-            return
-        elif event.character and event.is_printable:
-            self._key_times.append(time.monotonic())
-        await super()._on_key(event)
+    from warehouse_tui.sync.outbox import SyncSummary
 
 
 class HelpScreen(ModalScreen[None]):
@@ -116,24 +64,43 @@ class FloorScreen(Screen[Any]):
     def __init__(self) -> None:
         super().__init__()
         self._scan_buffer: list[str] = []
+        self._key_times: list[float] = []
         # When the scan being handled reached this screen (monotonic clock): services judge
         # double triggers by it, however long the scan waits for the service thread.
         self.scanned_at = 0.0
+        # Whether a scanner surely sent it (keys at scanner speed, a serial scanner) rather
+        # than a person typing a label's text: the log-in asks a typed badge for the PIN.
+        self.scan_by_scanner = False
 
     @property
-    def wapp(self) -> WarehouseApp:
-        return self.app  # type: ignore[return-value]
+    def host(self) -> ScreenHost:
+        """The app, as far as a screen needs it."""
+        return cast("ScreenHost", self.app)
 
     @property
     def actor(self) -> Actor:
-        return self.wapp.actor_for(self.__class__.__name__)
+        return self.host.actor_for(self.__class__.__name__)
 
     @property
     def store(self) -> Store:
-        return self.wapp.store
+        return self.host.store
 
     def handle_scan(self, code: str) -> None:
         raise NotImplementedError
+
+    @on(events.Mount)
+    def _mount_station_bar(self) -> None:
+        """Every floor screen names its station and operator and shows the shop sync's state."""
+        bar = StationBar()
+        bar.station = self.host.station
+        operator = self.host.operator
+        bar.operator = operator.name if operator else ""
+        self.mount(bar, before=0)
+
+        def show_sync(summary: SyncSummary | None) -> None:
+            bar.sync = summary
+
+        self.watch(self.app, "sync_summary", show_sync)
 
     def action_help(self) -> None:
         self.app.push_screen(HelpScreen(_(self.TITLE_TEXT), _(self.HELP)))
@@ -142,26 +109,32 @@ class FloorScreen(Screen[Any]):
         if isinstance(self.focused, Input):
             return
         if event.key == "enter":
-            code = "".join(self._scan_buffer).strip()
+            typed = "".join(self._scan_buffer)
+            intervals = [b - a for a, b in pairwise(self._key_times)]
             self._scan_buffer.clear()
+            self._key_times.clear()
+            code = typed.strip()
             if code:
                 event.stop()
-                self._take_scan(code)
+                by_scanner = at_scanner_speed(typed, intervals, burst_of(self.app))
+                self._take_scan(code, by_scanner=by_scanner)
         elif event.key == "ctrl+right_square_bracket":
             self._scan_buffer.append(GS)
             event.stop()
         elif event.character and event.is_printable:
             self._scan_buffer.append(event.character)
+            self._key_times.append(time.monotonic())
             event.stop()
 
     @on(ScanReceived)
     def _scan_from_elsewhere(self, message: ScanReceived) -> None:
         message.stop()
-        self._take_scan(message.code)
+        self._take_scan(message.code, by_scanner=message.by_scanner)
 
-    def _take_scan(self, code: str) -> None:
+    def _take_scan(self, code: str, *, by_scanner: bool) -> None:
         self.scanned_at = time.monotonic()
-        refusal = self.wapp.double_trigger(code, self.scanned_at)
+        self.scan_by_scanner = by_scanner
+        refusal = self.host.double_trigger(code, self.scanned_at)
         if refusal:
             self.refuse_scan(code, refusal)
             return
@@ -193,37 +166,36 @@ class FloorScreen(Screen[Any]):
         One long-lived thread runs a station's services one at a time, in the order they were
         asked for: scans count in the order they were made. Handing the call straight to that
         thread, rather than through a worker, saves two hops between threads on every scan.
-        A service (or `then`) that raises stops the app with its traceback, as a failed worker
-        would."""
+        A database that did not open is refused on screen, like a wrong scan: the operator reads
+        why and the app stays up. Any other exception in a service (or `then`) stops the app
+        with its traceback, as a failed worker would."""
 
         def work() -> None:
             try:
                 result = fn(*args, **kwargs)
                 if then is not None:
                     self.app.call_from_thread(then, result)
+            except DatabaseUnavailable as error:
+                with suppress(RuntimeError):  # raised when the app has stopped already
+                    self.app.call_from_thread(self.feedback, False, str(error))
             except Exception as error:  # in the service or in `then`
                 with suppress(RuntimeError):  # raised when the app has stopped already
                     self.app.call_from_thread(self.app._handle_exception, error)
 
-        self.wapp.submit_service(work)
+        self.host.submit_service(work)
 
     @cached_property
-    def _feedback_line(self) -> Static | None:
-        """The screen's `#feedback` line, looked up once: a query walks the whole screen, which
-        on every scan costs more than painting the message."""
-        found = self.query("#feedback")
-        return found.first(Static) if found else None
+    def _feedback_line(self) -> FeedbackLine | None:
+        """The screen's feedback line, looked up once: a query walks the whole screen, which on
+        every scan costs more than painting the message."""
+        found = self.query(FeedbackLine)
+        return found.first() if found else None
 
     def feedback(self, ok: bool, message: str) -> None:
-        """A coloured message in the screen's `#feedback` line, and the success or failure sound."""
-        self.wapp.sound(ok)
-        widget = self._feedback_line
-        if widget is None:
+        """The outcome in the screen's feedback line, and the success or failure sound."""
+        self.host.sound(ok)
+        line = self._feedback_line
+        if line is None:
             self.notify(message, severity="information" if ok else "error")
             return
-        # A message that fits the one line already there needs no new layout (a scan's message
-        # usually does): the screen repaints this line alone, sooner.
-        fits = widget.size.height == 1 and cell_len(message) <= widget.content_size.width
-        widget.update(message, layout=not fits or "\n" in message)
-        widget.set_class(ok, "ok")
-        widget.set_class(not ok, "fail")
+        line.outcome = Outcome(ok, message)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
@@ -14,6 +14,7 @@ from textual.widgets.option_list import Option
 from warehouse_tui.i18n import N_, _
 from warehouse_tui.screens.base import FloorScreen
 from warehouse_tui.screens.registry import screens_for
+from warehouse_tui.widgets.feedback_line import FeedbackLine
 
 ROLE_NAMES = {
     "picker": N_("picker"),
@@ -21,6 +22,10 @@ ROLE_NAMES = {
     "supervisor": N_("supervisor"),
     "admin": N_("admin"),
 }
+
+
+if TYPE_CHECKING:
+    from warehouse_tui.services.auth import LoginResult
 
 
 class HomeScreen(FloorScreen):
@@ -34,7 +39,7 @@ class HomeScreen(FloorScreen):
     BINDINGS: ClassVar = [Binding("ctrl+l", "log_out", _("Log out"))]
 
     def compose(self) -> ComposeResult:
-        operator = self.wapp.operator
+        operator = self.host.operator
         assert operator is not None
         entries = screens_for(operator.role)
         with Vertical(id="home"):
@@ -45,12 +50,12 @@ class HomeScreen(FloorScreen):
                 yield OptionList(*[Option(_(e.title), id=e.key) for e in entries], id="menu")
             else:
                 yield Static(_("No floor screens for your role yet."), id="menu-empty")
-            yield Static("", id="feedback")
+            yield FeedbackLine(id="feedback")
             yield Static(_("Enter open · F1 help · Ctrl+L log out"), classes="keys")
 
     @on(OptionList.OptionSelected, "#menu")
     def _open(self, event: OptionList.OptionSelected) -> None:
-        operator = self.wapp.operator
+        operator = self.host.operator
         assert operator is not None
         entry = next(e for e in screens_for(operator.role) if e.key == event.option.id)
         self.app.push_screen(entry.factory())
@@ -63,16 +68,23 @@ class HomeScreen(FloorScreen):
             return
         from warehouse_tui.services.auth import login_with_badge
 
+        scanned = self.scan_by_scanner
         self.call_service(
-            lambda: login_with_badge(self.store, self.wapp.station, code, scanned=True),
-            then=self._switch_operator,
+            lambda: login_with_badge(self.store, self.host.station, code, scanned=scanned),
+            then=lambda result: self._switch_operator(code, result),
         )
 
-    def _switch_operator(self, result) -> None:  # type: ignore[no-untyped-def]
-        if not result.accepted:
+    def _switch_operator(self, badge: str, result: LoginResult) -> None:
+        """Another operator's badge: theirs the terminal now; a typed one asks for the PIN on
+        the log-in screen, where it waits."""
+        from warehouse_tui.services.auth import LoginRefusal
+
+        if result.refusal is LoginRefusal.NEEDS_PIN:
+            self.host.log_out(badge)
+        elif result.operator is None:
             self.feedback(False, result.reason)
-            return
-        self.wapp.logged_in(result.operator)
+        else:
+            self.host.logged_in(result.operator)
 
     def action_log_out(self) -> None:
-        self.wapp.log_out()
+        self.host.log_out()

@@ -18,6 +18,7 @@ from textual.widgets.option_list import Option
 from warehouse_tui.i18n import N_, _
 from warehouse_tui.screens.base import FloorScreen
 from warehouse_tui.screens.registry import register_screen
+from warehouse_tui.widgets.feedback_line import FeedbackLine
 
 if TYPE_CHECKING:
     from warehouse_tui.services.shipping import CarrierChoice, LoadBoard, LoadResult
@@ -58,7 +59,7 @@ class LoadScreen(FloorScreen):
             yield OptionList(id="carriers")
             with VerticalScroll(id="missing-box", can_focus=False):
                 yield Static("", id="missing", markup=False)
-            yield Static("", id="feedback", markup=False)
+            yield FeedbackLine(id="feedback")
             yield Static(_("Scan parcels · F2 carrier · F1 help · Esc back"), classes="keys")
 
     def on_mount(self) -> None:

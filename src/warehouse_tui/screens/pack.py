@@ -2,46 +2,44 @@
 live weight from the station's scale, close and print.
 
 Everything shown comes from `services.packing.pack_view`: the screen keeps only the id of the
-parcel on the bench, so a station that restarts continues the parcel it left open. The scale is
-read by a thread worker that runs the real driver (`devices.scale`) on the station's scale
-port; a port named ``sim:<protocol>`` is a simulated scale on a pty (demo and tests), and a
-printer named ``sim:zpl`` a simulated TCP 9100 label printer.
+parcel on the bench, so a station that restarts continues the parcel it left open. The station's
+scale and printer are the app's (`devices.station`, simulated twins where a port says
+``sim:``): the scale readout follows the scale and posts its readings here, and a closed
+parcel's label goes to the printer's destination.
 """
 
 from __future__ import annotations
 
-import math
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
-from rich.cells import cell_len, set_cell_size
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.message import Message
-from textual.screen import ModalScreen
-from textual.widgets import Input, Static
+from textual.widgets import Static
 
 from warehouse_tui.i18n import N_, _
-from warehouse_tui.screens.base import FloorScreen, ScanAwareInput
+from warehouse_tui.screens.base import FloorScreen
 from warehouse_tui.screens.registry import register_screen
 from warehouse_tui.services.states import state_name
+from warehouse_tui.widgets.caption import Caption
+from warehouse_tui.widgets.feedback_line import FeedbackLine
+from warehouse_tui.widgets.line_list import LineList
+from warehouse_tui.widgets.number_prompt import NumberPrompt
+from warehouse_tui.widgets.scale_readout import ScaleReadout
 
 if TYPE_CHECKING:
-    from warehouse_tui.devices.printer import SimulatedLabelPrinter
-    from warehouse_tui.devices.scale import ScaleError, WeightReading
+    from warehouse_tui.devices.scale import WeightReading
     from warehouse_tui.devices.scale_sim import SimulatedScale
+    from warehouse_tui.devices.station import StationDevices
     from warehouse_tui.services.packing import LineView, PackResult, PackView, ScanResult
-    from warehouse_tui.services.stations import DeviceView
+    from warehouse_tui.store.engine import Store
 
-SIMULATED = "sim:"
-SCALE_READ_TIMEOUT_S = 2.0
-SCALE_POLL_S = 0.2  # between two readings: live enough, and the UI is not flooded
 # A stable reading older than this is not taken as the parcel's weight.
 READING_FRESH_S = 3.0
 START_KINDS = frozenset({"tote", "slot", "order", "parcel"})
@@ -50,87 +48,14 @@ PAINT_FIRST_S = 0.5
 # After that paint, the re-read waits this long: the output thread still has to write the frame
 # to the terminal, and the re-read's Python work beside it would hold it back (by ~2.5 ms).
 FRAME_OUT_S = 0.005
-LINES_FALLBACK_WIDTH = 46  # the line list's width at 80 columns, before the first layout
 
 
-class ScaleUpdate(Message):
-    """A reading or a problem from the scale thread, to be shown by `show` on the UI thread."""
-
-    def __init__(self, show: Any, value: Any) -> None:
-        super().__init__()
-        self.show = show
-        self.value = value
-
-
-class NumberPrompt(ModalScreen[float | None]):
-    """Ask for one number (a typed quantity or weight)."""
-
-    BINDINGS: ClassVar = [Binding("escape", "cancel", _("Cancel"))]
-
-    def __init__(self, question: str) -> None:
-        super().__init__()
-        self._question = question
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="pack-prompt"):
-            yield Static(self._question, id="pack-question")
-            yield ScanAwareInput(id="pack-number", type="number")
-            yield Static(_("Enter confirm · Esc cancel"), classes="hint")
-
-    @on(Input.Submitted, "#pack-number")
-    def _submitted(self, event: Input.Submitted) -> None:
-        try:
-            value = float(event.value.strip())
-        except ValueError:
-            value = math.nan
-        self.dismiss(value if math.isfinite(value) and value > 0 else None)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-
-def _start_devices(devices: list[DeviceView]) -> dict[str, Any]:
-    """The station's scale port and protocol and its printer destination, simulated twins
-    started where the port says ``sim:``."""
-    found: dict[str, Any] = {}
-    for device in devices:
-        if device.kind == "scale" and "scale" not in found:
-            found["scale"] = device
-        elif device.kind == "printer" and "printer" not in found:
-            found["printer"] = device
-    started: dict[str, Any] = {}
-    scale = found.get("scale")
-    if scale is not None:
-        started["scale_protocol"] = scale.driver
-        started["scale_baud"] = int(scale.settings.get("baud", 9600))
-        if scale.port.startswith(SIMULATED):
-            from warehouse_tui.devices.scale_sim import SimulatedScale
-
-            simulated = SimulatedScale.for_protocol(scale.port.removeprefix(SIMULATED))
-            started["scale_sim"] = simulated
-            started["scale_port"] = simulated.port
-        else:
-            started["scale_port"] = scale.port
-    printer = found.get("printer")
-    if printer is not None:
-        if printer.port.startswith(SIMULATED):
-            from warehouse_tui.devices.printer import SimulatedLabelPrinter
-
-            simulated_printer = SimulatedLabelPrinter().start()
-            started["printer_sim"] = simulated_printer
-            started["printer"] = simulated_printer.destination
-        else:
-            started["printer"] = printer.port
-    return started
-
-
-def _station_setup(store: Any, station: str) -> tuple[dict[str, Any], PackView | None]:
+def _continued_parcel(store: Store, station: str) -> PackView | None:
+    """The parcel this station left open, if any."""
     from warehouse_tui.services.packing import open_parcel_at_station, pack_view
-    from warehouse_tui.services.stations import station_devices
 
-    devices = _start_devices(station_devices(store, station))
     parcel_id = open_parcel_at_station(store, station)
-    return devices, pack_view(store, parcel_id) if parcel_id is not None else None
+    return pack_view(store, parcel_id) if parcel_id is not None else None
 
 
 class PackScreen(FloorScreen):
@@ -167,14 +92,11 @@ class PackScreen(FloorScreen):
     def __init__(self) -> None:
         super().__init__()
         self.view: PackView | None = None
-        self.devices: dict[str, Any] = {}
+        self.devices: StationDevices | None = None
         self.reading: WeightReading | None = None
         self._reading_at = 0.0
         self._typed_quantity: int | None = None
         self._typed_weight: float | None = None
-        self._stop_scale = threading.Event()
-        self._shown: dict[str, Any] = {}  # what each view widget shows, so unchanged ones stay
-        self._line_rows: list[Static] = []  # the line list's rows, in the order of its lines
 
     @property
     def parcel_id(self) -> int | None:
@@ -182,114 +104,46 @@ class PackScreen(FloorScreen):
 
     @property
     def simulated_scale(self) -> SimulatedScale | None:
-        return self.devices.get("scale_sim")
+        return self.devices.simulated_scale if self.devices is not None else None
 
     @property
-    def simulated_printer(self) -> SimulatedLabelPrinter | None:
-        return self.devices.get("printer_sim")
+    def printer(self) -> str:
+        """Where this station's labels go ("" without a printer)."""
+        return self.devices.printer if self.devices is not None else ""
 
     def compose(self) -> ComposeResult:
         with Vertical(id="pack"):
-            yield Static(_("Scan a tote, slot, order or parcel to start"), id="pack-head")
-            yield Static("", id="stop")
+            yield Caption(_("Scan a tote, slot, order or parcel to start"), id="pack-head")
+            yield Caption(id="stop")
             with Horizontal(id="pack-body"):
-                yield Vertical(id="lines")
+                yield LineList(id="lines")
                 with Vertical(id="pack-side"):
-                    yield Static("", id="box")
-                    yield Static("", id="instructions")
-                    yield Static(_("Scale: —"), id="scale")
-                    yield Static("", id="weight")
-            yield Static("", id="feedback")
+                    yield Caption(id="box")
+                    yield Caption(id="instructions")
+                    yield ScaleReadout(id="scale")
+                    yield Caption(id="weight")
+            yield FeedbackLine(id="feedback")
             yield Static(
                 _("F2 undo F3 box F4 confirm F5 weigh F6 type F7 qty F8 close F9 next F10 reprint"),
                 classes="keys",
             )
 
     def on_mount(self) -> None:
-        station = self.wapp.station
-        self.call_service(lambda: _station_setup(self.store, station), then=self._set_up)
+        host, station = self.host, self.host.station
+        self.call_service(
+            lambda: (host.devices, _continued_parcel(host.store, station)), then=self._set_up
+        )
 
-    def on_unmount(self) -> None:
-        self._stop_scale.set()
-        scale, printer = self.simulated_scale, self.simulated_printer
-        if scale is not None:
-            scale.close()
-        if printer is not None:
-            printer.stop()
-
-    def _set_up(self, setup: tuple[dict[str, Any], PackView | None]) -> None:
+    def _set_up(self, setup: tuple[StationDevices, PackView | None]) -> None:
         self.devices, view = setup
-        if "scale_port" in self.devices:
-            # A plain thread, not a Textual worker: it never finishes while the screen is up.
-            threading.Thread(target=self._read_scale, name="scale", daemon=True).start()
-        else:
-            self.query_one("#scale", Static).update(_("No scale at this station"))
+        self.query_one(ScaleReadout).scale = self.devices.scale
         if view is not None:
             self._show(view)
             self.feedback(True, _("Parcel PCL-{parcel} continued").format(parcel=view.parcel_id))
 
-    # --- the scale ---------------------------------------------------------------------------
-
-    def _read_scale(self) -> None:
-        """Read the scale until the screen goes: every reading is shown as it comes."""
-        from warehouse_tui.devices.scale import ScaleError, open_scale
-
-        try:
-            driver = open_scale(
-                self.devices["scale_port"],
-                self.devices["scale_protocol"],
-                baud=self.devices["scale_baud"],
-            )
-        except ScaleError as error:
-            self._from_scale(self._show_scale_problem, error)
-            return
-        last: list[tuple[float, str]] = []
-
-        def changed(reading: WeightReading) -> None:
-            shown = (reading.grams, reading.status)
-            if last != [shown] or time.monotonic() - self._reading_at > READING_FRESH_S / 2:
-                last[:] = [shown]
-                self._from_scale(self._show_reading, reading)
-
-        with driver:
-            while not self._stop_scale.is_set():
-                try:
-                    driver.read_stable(SCALE_READ_TIMEOUT_S, on_reading=changed)
-                except ScaleError as error:
-                    last.clear()
-                    self._from_scale(self._show_scale_problem, error)
-                self._stop_scale.wait(SCALE_POLL_S)
-
-    def _from_scale(self, show: Any, value: Any) -> None:
-        """Hand a reading to the UI thread without waiting for it (post_message is
-        thread-safe; call_from_thread would block this thread for good once the app stops)."""
-        if not self._stop_scale.is_set():
-            self.post_message(ScaleUpdate(show, value))
-
-    @on(ScaleUpdate)
-    def _scale_update(self, message: ScaleUpdate) -> None:
-        message.show(message.value)
-
-    def _show_reading(self, reading: WeightReading) -> None:
-        self.reading = reading
-        self._reading_at = time.monotonic()
-        if reading.status == "stable":
-            text = _("Scale: {grams:.0f} g steady").format(grams=reading.grams)
-        elif reading.status == "motion":
-            text = _("Scale: {grams:.0f} g in motion…").format(grams=reading.grams)
-        else:
-            from warehouse_tui.devices.scale import problem_with
-
-            text = _("Scale: {problem}").format(problem=problem_with(reading).reason)
-        widget = self.query_one("#scale", Static)
-        widget.update(text)
-        widget.set_class(reading.status == "stable", "steady")
-
-    def _show_scale_problem(self, error: ScaleError) -> None:
-        self.reading = None
-        widget = self.query_one("#scale", Static)
-        widget.update(_("Scale: {problem}").format(problem=error.reason))
-        widget.set_class(False, "steady")
+    @on(ScaleReadout.Changed)
+    def _weighed(self, message: ScaleReadout.Changed) -> None:
+        self.reading, self._reading_at = message.reading, message.at
 
     # --- scans -----------------------------------------------------------------------------------
 
@@ -381,20 +235,20 @@ class PackScreen(FloorScreen):
                     True, _("{grams:.0f} g typed: a supervisor scans a badge").format(grams=grams)
                 )
 
-        self.app.push_screen(NumberPrompt(_("Weight in grams")), typed)
+        self.app.push_screen(NumberPrompt.positive(_("Weight in grams")), typed)
 
     def action_quantity(self) -> None:
-        def typed(qty: float | None) -> None:
-            if qty is not None and qty == int(qty):
-                self._typed_quantity = int(qty)
-                self.feedback(True, _("Quantity {qty}: scan the item").format(qty=int(qty)))
+        def typed(qty: int | None) -> None:
+            if qty:
+                self._typed_quantity = qty
+                self.feedback(True, _("Quantity {qty}: scan the item").format(qty=qty))
 
-        self.app.push_screen(NumberPrompt(_("How many?")), typed)
+        self.app.push_screen(NumberPrompt.whole(_("How many?")), typed)
 
     def action_close_parcel(self) -> None:
         from warehouse_tui.services.packing import close_parcel
 
-        self._with_parcel(close_parcel, self.devices.get("printer", ""))
+        self._with_parcel(close_parcel, self.printer)
 
     def action_next_parcel(self) -> None:
         from warehouse_tui.services.packing import new_parcel
@@ -404,7 +258,7 @@ class PackScreen(FloorScreen):
     def action_reprint(self) -> None:
         from warehouse_tui.services.packing import reprint_label
 
-        self._with_parcel(reprint_label, self.devices.get("printer", ""))
+        self._with_parcel(reprint_label, self.printer)
 
     def action_back(self) -> None:
         self.app.pop_screen()
@@ -439,9 +293,10 @@ class PackScreen(FloorScreen):
         from warehouse_tui.services.packing import ScanResult
 
         self.feedback(result.accepted, result.reason)
-        lines: tuple[LineView, ...] | None = self._shown.get("lines")
-        if counts and isinstance(result, ScanResult) and result.accepted and lines is not None:
-            self._show_lines(_counted(lines, result))
+        if counts and isinstance(result, ScanResult) and result.accepted:
+            line_list = self.query_one(LineList)
+            shown = cast("tuple[LineView, ...]", line_list.lines)  # set from views: LineViews
+            line_list.lines = _counted(shown, result)
         self.call_after_refresh(painted.set)
 
     def _show(self, view: PackView | None) -> None:
@@ -450,64 +305,28 @@ class PackScreen(FloorScreen):
         self.view = view
         orders = ", ".join(f"ORD-{order_id}" for order_id in view.order_ids)
         head = _("PCL-{parcel} ({number}) · {orders} · {name} · {carrier} {service} · {status}")
-        self._put(
-            "pack-head",
-            head.format(
-                parcel=view.parcel_id,
-                number=view.parcel_number,
-                orders=orders,
-                name=view.ship_name,
-                carrier=view.carrier,
-                service=view.service,
-                status=state_name(view.status),
-            ),
+        self._caption("pack-head").text = head.format(
+            parcel=view.parcel_id,
+            number=view.parcel_number,
+            orders=orders,
+            name=view.ship_name,
+            carrier=view.carrier,
+            service=view.service,
+            status=state_name(view.status),
         )
-        self._put("stop", view.stop)
-        self.query_one("#stop", Static).display = bool(view.stop)
-        self._show_lines(view.lines)
-        self._put("box", _box_text(view))
-        self._put("instructions", _instructions_text(view))
-        self._put("weight", _weight_text(view))
+        stop = self._caption("stop")
+        stop.text = view.stop
+        stop.display = bool(view.stop)
+        self.query_one(LineList).lines = view.lines
+        self._caption("box").text = _box_text(view)
+        self._caption("instructions").text = _instructions_text(view)
+        self._caption("weight").text = _weight_text(view)
         simulated = self.simulated_scale
         if simulated is not None and view.expected_weight_g and view.status == "open":
             simulated.set_weight(view.expected_weight_g)  # the demo's packer puts the box on
 
-    def _show_lines(self, lines: tuple[LineView, ...]) -> None:
-        """One row widget per order line, so a scan repaints the one row it counted."""
-        box = self.query_one("#lines", Vertical)
-        widths = _column_widths(lines, box.content_size.width or LINES_FALLBACK_WIDTH)
-        shown: tuple[LineView, ...] | None = self._shown.get("lines")
-        self._shown["lines"] = lines
-        same_rows = shown is not None and [line.order_line_id for line in shown] == [
-            line.order_line_id for line in lines
-        ]
-        if not same_rows or self._shown.get("line-widths") != widths:
-            self._shown["line-widths"] = widths
-            self._line_rows = [Static(_row_text(line, widths), classes="line") for line in lines]
-            box.remove_children()
-            box.mount(Static(_heading(widths), classes="line-head"), *self._line_rows)
-            return
-        assert shown is not None
-        for row, before, now in zip(self._line_rows, shown, lines, strict=True):
-            if before != now:
-                row.update(_row_text(now, widths), layout=False)
-
-    def on_resize(self) -> None:
-        self.call_after_refresh(self._fit_lines)
-
-    def _fit_lines(self) -> None:
-        """The list again at its new width, with the counts it shows now (a scan may have
-        landed since the resize)."""
-        lines = self._shown.get("lines")
-        if lines is not None:
-            self._show_lines(lines)
-
-    def _put(self, widget_id: str, content: str | Text) -> None:
-        """Update a widget only when what it shows changed: each update costs a repaint."""
-        if widget_id in self._shown and self._shown[widget_id] == content:
-            return
-        self._shown[widget_id] = content
-        self.query_one(f"#{widget_id}", Static).update(content)
+    def _caption(self, widget_id: str) -> Caption:
+        return self.query_one(f"#{widget_id}", Caption)
 
 
 def _counted(lines: tuple[LineView, ...], scan: ScanResult) -> tuple[LineView, ...]:
@@ -518,48 +337,6 @@ def _counted(lines: tuple[LineView, ...], scan: ScanResult) -> tuple[LineView, .
         else line
         for line in lines
     )
-
-
-def _column_widths(lines: tuple[LineView, ...], width: int) -> tuple[int, int, int, int]:
-    """SKU, item, here and done column widths in terminal cells: wide enough for a line's
-    counts at their most, so counting up never moves a column; the item takes the rest."""
-    headers = (_("SKU"), _("Item"), _("Here"), _("Done"))
-    sku = max([cell_len(headers[0]), *(cell_len(line.sku_code) for line in lines)])
-    here = max([cell_len(headers[2]), *(len(str(line.expected)) for line in lines)])
-    done = max([cell_len(headers[3]), *(2 * len(str(line.expected)) + 1 for line in lines)])
-    return sku, max(4, width - sku - here - done - 3), here, done
-
-
-def _heading(widths: tuple[int, int, int, int]) -> Text:
-    cells = _cells((_("SKU"), _("Item"), _("Here"), _("Done")), widths)
-    return Text(" ".join(cells), style="bold", no_wrap=True, overflow="crop")
-
-
-def _row_text(line: LineView, widths: tuple[int, int, int, int]) -> Text:
-    """One line of the list; green once all its picked units are packed."""
-    sku, name, here, done = _cells(
-        (line.sku_code, line.name, str(line.in_parcel), f"{line.packed}/{line.expected}"), widths
-    )
-    style = "bold green" if line.packed >= line.expected else ""
-    text = Text(no_wrap=True, overflow="crop")
-    text.append(sku, style=style)
-    text.append(f" {name} {here} ")
-    text.append(done, style=style)
-    return text
-
-
-def _cells(row: tuple[str, str, str, str], widths: tuple[int, int, int, int]) -> list[str]:
-    """The row's cells padded to their column widths: text left, numbers right, a name too long
-    cut with an ellipsis (widths in terminal cells, so Chinese names line up)."""
-    sku, name, here, done = row
-    if cell_len(name) > widths[1]:
-        name = set_cell_size(name, widths[1] - 1) + "…"
-    return [
-        set_cell_size(sku, widths[0]),
-        set_cell_size(name, widths[1]),
-        " " * (widths[2] - cell_len(here)) + here,
-        " " * (widths[3] - cell_len(done)) + done,
-    ]
 
 
 def _box_text(view: PackView) -> str:

@@ -8,16 +8,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
-from textual.widgets import Input, Static
+from textual.widgets import Static
 
 from warehouse_tui.i18n import N_, _
-from warehouse_tui.screens.base import FloorScreen, ScanAwareInput
+from warehouse_tui.screens.base import FloorScreen
 from warehouse_tui.screens.registry import register_screen
+from warehouse_tui.widgets.feedback_line import FeedbackLine
+from warehouse_tui.widgets.number_prompt import NumberPrompt
 
 if TYPE_CHECKING:
     from warehouse_tui.services.journal import Actor
@@ -25,30 +25,6 @@ if TYPE_CHECKING:
     from warehouse_tui.store.engine import Store
 
 HEARTBEAT_S = 60.0
-
-
-class NumberPrompt(ModalScreen[int | None]):
-    """Ask for one whole number (a typed quantity, how many are on the shelf)."""
-
-    BINDINGS: ClassVar = [Binding("escape", "cancel", _("Cancel"))]
-
-    def __init__(self, question: str) -> None:
-        super().__init__()
-        self._question = question
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="number-prompt"):
-            yield Static(self._question, id="number-question")
-            yield ScanAwareInput(id="number", type="integer")
-            yield Static(_("Enter confirm · Esc cancel"), classes="hint")
-
-    @on(Input.Submitted, "#number")
-    def _submitted(self, event: Input.Submitted) -> None:
-        text = event.value.strip()
-        self.dismiss(int(text) if text.isdigit() else None)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
 
 def _claim_and_show(store: Store, actor: Actor) -> tuple[TaskView | None, StopView | None]:
@@ -99,7 +75,7 @@ class PickingScreen(FloorScreen):
             yield Static("", id="what")
             yield Static("", id="how-many")
             yield Static("", id="prompt")
-            yield Static("", id="feedback")
+            yield FeedbackLine(id="feedback")
             yield Static(_("F2 claim F3 pause F4 short F5 qty"), classes="keys")
 
     def on_mount(self) -> None:
@@ -162,7 +138,7 @@ class PickingScreen(FloorScreen):
         question = _("How many {sku} are really at {location}?").format(
             sku=self.stop.sku_code, location=self.stop.location_code
         )
-        self.app.push_screen(NumberPrompt(question), self._short_counted)
+        self.app.push_screen(NumberPrompt.whole(question), self._short_counted)
 
     def _short_counted(self, found: int | None) -> None:
         if found is None or self.task_id is None:
@@ -183,7 +159,7 @@ class PickingScreen(FloorScreen):
         question = _("How many {sku}? (up to {n})").format(
             sku=self.stop.sku_code, n=self.stop.remaining
         )
-        self.app.push_screen(NumberPrompt(question), self._quantity_typed)
+        self.app.push_screen(NumberPrompt.whole(question), self._quantity_typed)
 
     def _quantity_typed(self, qty: int | None) -> None:
         if qty is None or self.task_id is None:

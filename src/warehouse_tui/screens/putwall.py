@@ -16,6 +16,7 @@ from textual.widgets import Static
 from warehouse_tui.i18n import N_, _
 from warehouse_tui.screens.base import FloorScreen
 from warehouse_tui.screens.registry import register_screen
+from warehouse_tui.widgets.feedback_line import FeedbackLine
 
 if TYPE_CHECKING:
     from warehouse_tui.services.journal import Actor
@@ -55,11 +56,11 @@ class PutWallScreen(FloorScreen):
             yield Static("", id="order")
             yield Static("", id="item")
             yield Static("", id="prompt")
-            yield Static("", id="feedback")
+            yield FeedbackLine(id="feedback")
             yield Static(_("Esc back · F1 help"), classes="keys")
 
     def on_mount(self) -> None:
-        actor, station = self.actor, self.wapp.station
+        actor, station = self.actor, self.host.station
         self.call_service(lambda: _wall_and_held(self.store, station, actor), then=self._ready)
 
     def _ready(self, result: tuple[int | None, SortOutcome | None]) -> None:

@@ -15,12 +15,14 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.coordinate import Coordinate
 from textual.widgets import DataTable, Static
 
 from warehouse_tui.i18n import N_, _
 from warehouse_tui.screens.base import FloorScreen
 from warehouse_tui.screens.registry import register_screen
 from warehouse_tui.services.states import state_name
+from warehouse_tui.widgets.feedback_line import FeedbackLine
 
 if TYPE_CHECKING:
     from warehouse_tui.services.picking import ActionResult, ReleasedClaims
@@ -71,7 +73,7 @@ class WavesScreen(FloorScreen):
             yield DataTable(id="waves", cursor_type="row", zebra_stripes=True)
             yield Static(_("Pick lists held by pickers"), classes="heading")
             yield DataTable(id="claims", cursor_type="row", zebra_stripes=True)
-            yield Static("", id="feedback", markup=False)
+            yield FeedbackLine(id="feedback")
             yield Static(
                 _("F2 pause/resume · F3 cancel · F4 release · F5 release quiet · Esc back"),
                 classes="keys",
@@ -254,7 +256,7 @@ def _fill(table: DataTable, rows: list[tuple[str, tuple[str, ...]]]) -> None:
     """Replace the table's rows, keeping the cursor on the same row key where it still is."""
     keep = None
     if table.row_count and table.cursor_row >= 0:
-        keep = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
+        keep = table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0)).row_key.value
     table.clear()
     for key, cells in rows:
         table.add_row(*cells, key=key)

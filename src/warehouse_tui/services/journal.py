@@ -9,13 +9,14 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from sqlmodel import Session
 
 from warehouse_tui.i18n import _
 from warehouse_tui.services.settings import get_setting
 from warehouse_tui.store.engine import Store
-from warehouse_tui.store.models import Journal
+from warehouse_tui.store.models import Journal, utcnow
 
 
 @dataclass(frozen=True)
@@ -43,19 +44,46 @@ def record(
 ) -> None:
     session.add(
         Journal(
-            station=actor.station,
-            operator_id=actor.operator_id,
-            actor_name=actor.name,
-            authorised_by=authorised_by,
-            screen=actor.screen,
-            task_ref=task_ref,
-            order_id=order_id,
-            raw=raw,
-            action=action,
-            accepted=accepted,
-            reason=reason,
+            **journal_row(
+                actor,
+                action,
+                accepted=accepted,
+                reason=reason,
+                raw=raw,
+                task_ref=task_ref,
+                order_id=order_id,
+                authorised_by=authorised_by,
+            )
         )
     )
+
+
+def journal_row(
+    actor: Actor,
+    action: str,
+    *,
+    accepted: bool = True,
+    reason: str = "",
+    raw: str = "",
+    task_ref: str = "",
+    order_id: int | None = None,
+    authorised_by: int | None = None,
+) -> dict[str, Any]:
+    """A journal row's columns, for `record` and for hot paths that insert it through Core."""
+    return {
+        "at": utcnow(),
+        "station": actor.station,
+        "operator_id": actor.operator_id,
+        "actor_name": actor.name,
+        "authorised_by": authorised_by,
+        "screen": actor.screen,
+        "task_ref": task_ref,
+        "order_id": order_id,
+        "raw": raw,
+        "action": action,
+        "accepted": accepted,
+        "reason": reason,
+    }
 
 
 def journal_scan(store: Store, actor: Actor, raw: str, *, accepted: bool, reason: str) -> None:

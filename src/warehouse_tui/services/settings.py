@@ -46,6 +46,8 @@ DEFAULTS: dict[str, Any] = {
     # Log-in: a scanned badge alone logs in unless `pin_always`; `attempts` wrong PINs in a row
     # lock the operator for `first_lock_s`, doubled for each further lock in a row.
     "login": {"pin_always": False, "attempts": 5, "first_lock_s": 60},
+    # Attempts at delivering an outbox event to the shop before it is dead (sync.outbox).
+    "outbox_max_attempts": 8,
     # A count that differs from the books by more units than this is counted again by another
     # operator before stock is adjusted.
     "count_recount_over": 2,
@@ -72,6 +74,7 @@ LIMITS: dict[str, tuple[float, float]] = {
     "wedge_burst.max_key_interval_ms": (5, 200),
     "login.attempts": (3, 20),
     "login.first_lock_s": (10, 3600),
+    "outbox_max_attempts": (1, 100),
     "count_recount_over": (0, 100_000),
     "unloaded_after_min": (0, 10_080),
 }

@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, Select, func, or_, update
 from sqlmodel import Session, col, select
 
+from warehouse_tui.devices.printer import write_output_file
 from warehouse_tui.domain.barcodes import ScanKind
 from warehouse_tui.i18n import _
 from warehouse_tui.services.journal import Actor, record, refuse_double_trigger
@@ -42,6 +43,7 @@ from warehouse_tui.store.models import (
     ParcelLine,
     ParcelStatus,
     Shop,
+    outbox_order_ref,
     utcnow,
 )
 
@@ -83,7 +85,13 @@ def announce_fulfilment(session: Session, order: Order) -> Outbox:
     existing = session.exec(select(Outbox).where(Outbox.idempotency_key == key)).first()
     if existing is not None:
         return existing
-    event = Outbox(shop=order.shop, event="fulfilment", payload=payload, idempotency_key=key)
+    event = Outbox(
+        shop=order.shop,
+        event="fulfilment",
+        payload=payload,
+        idempotency_key=key,
+        order_ref=outbox_order_ref(order.shop, order.shop_order_id),
+    )
     session.add(event)
     session.flush()
     return event
@@ -112,6 +120,7 @@ def withdraw_fulfilment(session: Session, order: Order) -> None:
                     "tracking_numbers": event.payload["tracking_numbers"],
                 },
                 idempotency_key=key,
+                order_ref=outbox_order_ref(order.shop, order.shop_order_id),
             )
         )
 
@@ -664,7 +673,7 @@ def write_manifest(store: Store, carrier_code: str, day: date, out: Path) -> int
     """Write the manifest to `out` as CSV or PDF (by its suffix); return the parcel count."""
     rows = manifest(store, carrier_code, day)
     if out.suffix.lower() == ".pdf":
-        out.write_bytes(manifest_pdf(rows, carrier_code, day, font=manifest_font()))
+        write_output_file(out, manifest_pdf(rows, carrier_code, day, font=manifest_font()))
     else:
-        out.write_text(manifest_csv(rows), encoding="utf-8")
+        write_output_file(out, manifest_csv(rows).encode("utf-8"))
     return len(rows)

@@ -3,10 +3,19 @@
 pysqlite's own transaction handling loses updates across processes (DESIGN.md, Known traps), so
 it is switched off on connect and the "begin" event emits the BEGIN itself: IMMEDIATE for
 writes, DEFERRED for the short read-only sessions screens refresh with.
+
+`open_database` is how commands and the app open what `--db` names: the cheap checks of
+`address`, then one connection, so an unreachable server, an unknown user or database, or a
+file SQLite cannot read is one line of reason (`DatabaseUnavailable`) before any work starts.
+`failure_reason` words the failures that can still come later (a read-only file, a full disk,
+a server gone away) the same way. A SQLite file is created here, readable and writable by its
+owner and group only (SQLite gives its -wal and -shm files the database file's mode).
 """
 
 from __future__ import annotations
 
+import os
+import re
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -15,19 +24,36 @@ from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import Session
+
+from warehouse_tui.i18n import _
+from warehouse_tui.store.address import (
+    DatabaseUnavailable,
+    check_database,
+    normalise_url,
+    shown,
+    sqlite_path,
+)
 
 BUSY_TIMEOUT_MS = 30_000
 WAL_RETRY_S = 0.01
+DATABASE_FILE_MODE = 0o660  # every terminal user of the floor is in the file's group
+PG_CONNECT_TIMEOUT_S = 10  # an unreachable server is refused, not waited for forever
+
+__all__ = ["DatabaseUnavailable", "Store", "failure_reason", "normalise_url", "open_database"]
 
 
-def normalise_url(db: str) -> str:
-    """A path or URL as the user typed it → an SQLAlchemy URL."""
-    if db.startswith("postgresql://") or db.startswith("postgres://"):
-        return "postgresql+psycopg://" + db.split("://", 1)[1]
-    if "://" in db:
-        return db
-    return f"sqlite:///{Path(db).expanduser().resolve()}"
+def _create_private_file(path: Path) -> None:
+    """Create the database file, if it is missing, with DATABASE_FILE_MODE whatever the umask."""
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, DATABASE_FILE_MODE)
+    except FileExistsError:
+        return
+    try:
+        os.fchmod(descriptor, DATABASE_FILE_MODE)
+    finally:
+        os.close(descriptor)
 
 
 def _use_wal(cursor: sqlite3.Cursor) -> None:
@@ -47,6 +73,12 @@ def _use_wal(cursor: sqlite3.Cursor) -> None:
 
 def _sqlite_engine(url: str) -> Engine:
     engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+    path = sqlite_path(url)
+
+    @event.listens_for(engine, "do_connect")
+    def _before_connect(*_args) -> None:  # type: ignore[no-untyped-def]
+        if path is not None:
+            _create_private_file(path)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
@@ -77,14 +109,17 @@ class Store:
         if self.is_sqlite:
             self.engine = _sqlite_engine(self.url)
         else:
-            connect_args = {"options": f"-csearch_path={schema}"} if schema else {}
+            connect_args: dict[str, object] = {}
+            if schema:
+                connect_args["options"] = f"-csearch_path={schema}"
+            if "connect_timeout" not in make_url(self.url).query:
+                connect_args["connect_timeout"] = PG_CONNECT_TIMEOUT_S
             self.engine = create_engine(self.url, connect_args=connect_args, pool_pre_ping=True)
         self._reader = self.engine.execution_options(sqlite_begin="DEFERRED")
 
     @property
     def sqlite_path(self) -> Path | None:
-        database = make_url(self.url).database
-        return Path(database) if self.is_sqlite and database else None
+        return sqlite_path(self.url)
 
     @contextmanager
     def write(self) -> Iterator[Session]:
@@ -99,3 +134,71 @@ class Store:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def open_database(db: str, *, create: bool = False) -> Store:
+    """The Store `db` names, once one connection has worked; DatabaseUnavailable saying why not.
+
+    A SQLite file that does not exist is created only with `create`."""
+    check_database(db, create=create)
+    try:
+        store = Store(db)
+    except Exception as error:  # what SQLAlchemy cannot make an engine of
+        raise DatabaseUnavailable(_cannot_open(db, error)) from error
+    try:
+        with store.engine.connect():
+            pass
+    except Exception as error:
+        store.dispose()
+        raise DatabaseUnavailable(_cannot_open(db, error)) from error
+    return store
+
+
+def failure_reason(error: BaseException) -> str | None:
+    """One line saying why the database (or a file) could not serve, or None when `error` is
+    of another kind (a bug keeps its traceback). A constraint the data broke is not a failure
+    of the database: IntegrityError is left to the code that caused it."""
+    if isinstance(error, DatabaseUnavailable):
+        return str(error)
+    if isinstance(error, DBAPIError) and not isinstance(error, IntegrityError):
+        return _database_refused(_driver_message(error))
+    if isinstance(error, OSError):
+        if error.filename is None:
+            return error.strerror or str(error)
+        return f"{error.strerror or error}: {error.filename}"
+    return None
+
+
+def _cannot_open(db: str, error: Exception) -> str:
+    detail = _driver_message(error) if isinstance(error, DBAPIError) else _first_line(str(error))
+    return _("Cannot open the database {db}: {reason}").format(db=shown(db), reason=detail)
+
+
+def _database_refused(message: str) -> str:
+    lowered = message.lower()
+    if "readonly" in lowered or "read-only" in lowered:
+        return _("The database is read-only (the file or its folder): nothing was changed")
+    if "disk is full" in lowered or "no space left" in lowered:
+        return _("The disk holding the database is full: nothing was changed")
+    return _("The database refused: {reason}").format(reason=message)
+
+
+_FAILED_AT = re.compile(r".*failed: +(?:FATAL: +)?(.*)$")
+
+
+def _driver_message(error: DBAPIError) -> str:
+    """The driver's own words, on one line. libpq reports each address it tried ("connection
+    to server at X, port P failed: REASON", a line each): keep the reasons."""
+    text = str(error.orig) if error.orig is not None else str(error)
+    reasons: list[str] = []
+    for line in text.splitlines():
+        match = _FAILED_AT.match(line)
+        if match and match.group(1).strip() and match.group(1).strip() not in reasons:
+            reasons.append(match.group(1).strip())
+    return "; ".join(reasons) if reasons else _first_line(text)
+
+
+def _first_line(text: str) -> str:
+    """The first line with words in it, its runs of spaces made one."""
+    lines = (" ".join(line.split()) for line in text.splitlines())
+    return next((line for line in lines if line), "")

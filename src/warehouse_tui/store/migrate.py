@@ -13,7 +13,7 @@ from alembic.script import ScriptDirectory
 from filelock import FileLock
 from sqlalchemy import text
 
-from warehouse_tui.store.engine import Store
+from warehouse_tui.store.engine import DATABASE_FILE_MODE, Store
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 PG_LOCK_KEY = 0x57415245  # any constant shared by every terminal of this app
@@ -39,8 +39,8 @@ def current_revision(store: Store) -> str | None:
 def _upgrade_lock(store: Store) -> Iterator[None]:
     path = store.sqlite_path
     if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with FileLock(str(path) + ".lock", timeout=120):
+        # Every terminal user takes this lock, so it is shared like the database file.
+        with FileLock(str(path) + ".lock", timeout=120, mode=DATABASE_FILE_MODE):
             yield
         return
     with store.engine.connect() as connection:

@@ -437,19 +437,76 @@ class Journal(SQLModel, table=True):
     action: str
     accepted: bool = True
     reason: str = ""
+    # An accepted item count's effect, which undo takes back: `effect_units` onto the order
+    # line `effect_line_id`, with the serial or batch the scan carried; null on other rows.
+    # No foreign key: the journal is history, and adding one would rebuild its table.
+    effect_line_id: int | None = None
+    effect_units: int | None = None
+    effect_serial: str | None = None
+    effect_batch: str | None = None
+
+
+class OutboxState(StrEnum):
+    PENDING = "pending"  # waiting for its turn, or for its next attempt
+    DELIVERED = "delivered"  # the shop has it; `reference` is the shop's name for it
+    DEAD = "dead"  # refused for good, or out of attempts: blocks its order until retried
+    DISCARDED = "discarded"  # given up by a supervisor (journaled): no longer blocks its order
 
 
 class Outbox(SQLModel, table=True):
+    """What the shop must hear, written in the transaction of the change it reports.
+
+    Events of one order (`order_ref`, "SHOP:SHOP_ORDER_ID") are delivered in id order: an event
+    is due only when no older event of its order is pending or dead (sync.outbox)."""
+
     id: int | None = Field(default=None, primary_key=True)
     shop: str = Field(index=True)
     event: str  # fulfilment | fulfilment-void | tracking | return | stock
     payload: dict = Field(sa_column=Column(JSON, nullable=False))
     idempotency_key: str = Field(unique=True)
+    order_ref: str = Field(default="", index=True)
+    state: str = Field(default=OutboxState.PENDING, index=True)
     created_at: datetime = Field(default_factory=utcnow)
     attempts: int = 0
     next_attempt_at: datetime = Field(default_factory=utcnow)
     delivered_at: datetime | None = Field(default=None, index=True)
+    reference: str = ""
     last_error: str = ""
+
+
+def outbox_order_ref(shop: str, shop_order_id: str) -> str:
+    return f"{shop}:{shop_order_id}"
+
+
+class ShopOrder(SQLModel, table=True):
+    """What sync last imported of a shop's order: the hash of its mapped content and the
+    version it was given. A shop's updated-at moves for anything (our own fulfilment, a tag,
+    a note); the version advances only when the content the floor works from changes."""
+
+    __table_args__ = (UniqueConstraint("shop", "shop_order_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    shop: str
+    shop_order_id: str
+    content_hash: str
+    version: int
+    pulled_at: datetime = Field(default_factory=utcnow)
+
+
+class ShopSync(SQLModel, table=True):
+    """A shop's pull: where the next one starts (the connector's cursor) and how the last went."""
+
+    shop: str = Field(primary_key=True)
+    cursor: str = ""
+    last_pull_at: datetime | None = None
+    last_error: str = ""
+
+
+class SyncLease(SQLModel, table=True):
+    """One sync worker per database: the holder renews the lease while it runs."""
+
+    name: str = Field(primary_key=True)
+    holder: str
+    expires_at: datetime
 
 
 class Setting(SQLModel, table=True):

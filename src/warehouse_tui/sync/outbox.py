@@ -1,34 +1,53 @@
-"""The outbox worker: deliver due events to the shop, each with its idempotency key.
+"""The outbox worker: deliver due events to the shop, each with its idempotency key, in order.
 
 A row is claimed by compare-and-set on `next_attempt_at`: the claim moves it a lease into the
 future, so no other worker (process, terminal, host) sees it as due while it is being sent. A
 worker that dies between sending and marking leaves the row to come due again when the lease
-runs out, and it is sent again with the same key: the shop drops the duplicate. So nothing is
-lost, and nothing is applied twice by a shop that honours the key.
+runs out, and it is sent again with the same key; a shop with no idempotency key is asked
+first whether it already has the event (`Connector.already_applied`). So nothing is lost, and
+nothing is applied twice. That is also why rows are claimed a batch per transaction and the
+batch's deliveries marked in one: dying before the mark costs a resend, never a duplicate, and
+a transaction per batch instead of two per event keeps delivery near the speed of the shop.
 
-A failed send is recorded with its error and retried after an exponential backoff, capped.
+Events of one order go in the order they were written: an event is due only when no older
+event of its order is pending or dead, so a void never overtakes its fulfilment, and a dead
+event holds back the rest of its order until a supervisor retries or discards it.
+
+A failed send is recorded with its error (scrubbed of every credential) and retried after an
+exponential backoff, capped, spread by jitter so a shop coming back is not hit by every event
+at once; the shop's own wait (a throttle's Retry-After) is honoured when longer. After the
+setting's number of attempts, or at once on a permanent refusal, the event is dead.
 """
 
 from __future__ import annotations
 
 import logging
+import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import update
-from sqlmodel import select
+from sqlalchemy import bindparam, exists, func, update
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, select
 
 from warehouse_tui.store.engine import Store
-from warehouse_tui.store.models import Outbox, utcnow
+from warehouse_tui.store.models import Journal, Outbox, OutboxState, ShopSync, as_utc, utcnow
+from warehouse_tui.sync.connector import AuthError, PermanentError, RetryableError, scrub
 
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 50
+CLAIM_BATCH = 50  # claimed in one transaction, marked delivered in one
 CLAIM_LEASE = timedelta(minutes=2)
 FIRST_RETRY = timedelta(seconds=5)
 LONGEST_RETRY = timedelta(hours=1)
 MAX_ERROR_LENGTH = 500
+DEFAULT_MAX_ATTEMPTS = 8
+JITTER = 0.25  # each wait is drawn from ±25 % of the backoff
+
+Send = Callable[[Outbox], str | None]
 
 
 @dataclass(frozen=True)
@@ -36,6 +55,7 @@ class DeliveryCounts:
     delivered: int = 0
     failed: int = 0
     skipped: int = 0  # claimed by another worker first
+    dead: int = 0  # failed for good on this run
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -43,82 +63,295 @@ def retry_delay(attempts: int) -> timedelta:
     return min(FIRST_RETRY * 2 ** max(0, attempts - 1), LONGEST_RETRY)
 
 
+def jittered(delay: timedelta, jitter: float, rng: random.Random) -> timedelta:
+    return delay * (1 + jitter * (2 * rng.random() - 1))
+
+
 def deliver_due(
     store: Store,
-    send: Callable[[Outbox], None],
+    send: Send,
     now: datetime | None = None,
     *,
+    shop: str | None = None,
     limit: int = BATCH_SIZE,
     lease: timedelta = CLAIM_LEASE,
+    max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+    jitter: float = 0.0,
+    rng: random.Random | None = None,
+    secrets: list[str] | None = None,
+    should_stop: Callable[[], bool] = lambda: False,
+    flush: Callable[[], None] = lambda: None,
 ) -> DeliveryCounts:
-    """Send every due row (oldest first, at most `limit`). `send` delivers one event with its
-    `idempotency_key` and raises on failure; it is called outside any transaction."""
+    """Send every due row (oldest first, at most `limit`, of `shop` or all). `send` delivers one
+    event with its `idempotency_key`, returns the shop's reference and raises on failure; it is
+    called outside any transaction. `should_stop` is asked between events: the event in flight
+    is always finished and marked, the others claimed with it are put back. An `AuthError`
+    stops the run and is raised after the events not sent are put back, attempts not counted.
+    `flush` makes what `send` did durable before a batch is marked (Connector.flush)."""
     now = now or utcnow()
-    delivered = failed = skipped = 0
-    for row_id in _due_ids(store, now, limit):
-        event = _claim(store, row_id, now, lease)
-        if event is None:
-            skipped += 1
-            continue
+    rng = rng or random.Random()
+    delivered = failed = skipped = dead = 0
+    due = _due_ids(store, now, limit, shop)
+    for start in range(0, len(due), CLAIM_BATCH):
+        chunk = due[start : start + CLAIM_BATCH]
+        if should_stop():
+            break
+        events = _claim(store, chunk, now, lease)
+        skipped += len(chunk) - len(events)
+        sent: list[tuple[int, str]] = []
         try:
-            send(event)
-        except Exception as error:  # any failure of the shop or the network is retried
-            log.warning("outbox %s (%s) failed: %s", event.id, event.idempotency_key, error)
-            _mark_failed(store, event, now, error)
-            failed += 1
-        else:
-            _mark_delivered(store, event, now)
-            delivered += 1
-    return DeliveryCounts(delivered, failed, skipped)
+            for position, event in enumerate(events):
+                if should_stop():
+                    _put_back(store, events[position:], now, "")
+                    break
+                try:
+                    reference = send(event)
+                except AuthError as error:
+                    _put_back(store, events[position:], now, _message(error, secrets))
+                    raise
+                except Exception as error:  # any failure of the shop or the network
+                    message = _message(error, secrets)
+                    log.warning(
+                        "outbox %s (%s) failed: %s", event.id, event.idempotency_key, message
+                    )
+                    gone = isinstance(error, PermanentError) or event.attempts >= max_attempts
+                    wait = jittered(retry_delay(event.attempts), jitter, rng)
+                    if isinstance(error, RetryableError) and error.wait:
+                        wait = max(wait, timedelta(seconds=error.wait))
+                    _mark_failed(store, event, now + wait, message, gone)
+                    failed += 1
+                    dead += gone
+                else:
+                    sent.append((event.id or 0, reference or ""))
+        finally:
+            if sent:
+                flush()
+            _mark_delivered(store, sent, now)
+        delivered += len(sent)
+    return DeliveryCounts(delivered, failed, skipped, dead)
 
 
-def _due_ids(store: Store, now: datetime, limit: int) -> list[int]:
+def _message(error: Exception, secrets: list[str] | None) -> str:
+    return scrub(f"{error.__class__.__name__}: {error}", secrets or [])[:MAX_ERROR_LENGTH]
+
+
+def _blocked() -> Any:
+    """An older event of the same order is still pending or dead."""
+    older = aliased(Outbox)
+    return exists().where(
+        older.order_ref == Outbox.order_ref,
+        older.order_ref != "",
+        older.id < Outbox.id,
+        older.state.in_([OutboxState.PENDING, OutboxState.DEAD]),
+    )
+
+
+def _due_ids(store: Store, now: datetime, limit: int, shop: str | None) -> list[int]:
+    query = (
+        select(Outbox.id)
+        .where(Outbox.state == OutboxState.PENDING)
+        .where(Outbox.next_attempt_at <= now)
+        .where(~_blocked())
+    )
+    if shop is not None:
+        query = query.where(Outbox.shop == shop)
     with store.read() as session:
         return list(
-            session.execute(
-                select(Outbox.id)
-                .where(Outbox.delivered_at.is_(None))
-                .where(Outbox.next_attempt_at <= now)
-                .order_by(Outbox.next_attempt_at, Outbox.id)
-                .limit(limit)
-            ).scalars()
+            session.execute(query.order_by(Outbox.next_attempt_at, Outbox.id).limit(limit))
+            .scalars()
+            .all()
         )
 
 
-def _claim(store: Store, row_id: int, now: datetime, lease: timedelta) -> Outbox | None:
-    """Take the row for this worker if it is still due; None if another worker was first."""
+def _claim(store: Store, row_ids: list[int], now: datetime, lease: timedelta) -> list[Outbox]:
+    """Take the rows still due for this worker, by one compare-and-set for the batch; the
+    rows another worker took first are not returned."""
+    with store.write() as session:
+        taken = set(
+            session.execute(
+                update(Outbox)
+                .where(Outbox.id.in_(row_ids))
+                .where(Outbox.state == OutboxState.PENDING)
+                .where(Outbox.next_attempt_at <= now)
+                .values(next_attempt_at=now + lease, attempts=Outbox.attempts + 1)
+                .returning(Outbox.id)
+                .execution_options(synchronize_session=False)
+            ).scalars()
+        )
+        if not taken:
+            return []
+        rows = session.exec(
+            select(Outbox).where(Outbox.id.in_(taken)).execution_options(populate_existing=True)
+        )
+        return sorted(rows, key=lambda row: row_ids.index(row.id or 0))
+
+
+def _mark_delivered(store: Store, sent: list[tuple[int, str]], now: datetime) -> None:
+    """Delivered, with the shop's references, in one transaction for the batch; whatever
+    happened to a row meanwhile (a discard while it was in flight does not undo what the shop
+    now has). Dying before this only means the batch is sent again, with the same keys."""
+    if not sent:
+        return
+    table = Outbox.__table__  # a Core executemany: the ORM's bulk update wants whole rows
+    with store.write() as session:
+        session.execute(
+            update(table)  # type: ignore[arg-type]
+            .where(table.c.id == bindparam("row_id"))  # type: ignore[attr-defined]
+            .where(table.c.state != OutboxState.DELIVERED)  # type: ignore[attr-defined]
+            .values(
+                state=OutboxState.DELIVERED,
+                delivered_at=now,
+                reference=bindparam("ref"),
+                last_error="",
+            ),
+            [{"row_id": row_id, "ref": ref[:MAX_ERROR_LENGTH]} for row_id, ref in sent],
+        )
+
+
+def _mark_failed(
+    store: Store, event: Outbox, next_attempt: datetime, message: str, dead: bool
+) -> None:
+    with store.write() as session:
+        session.execute(
+            update(Outbox)
+            .where(Outbox.id == event.id)
+            .where(Outbox.state == OutboxState.PENDING)
+            .values(
+                next_attempt_at=next_attempt,
+                last_error=message,
+                state=OutboxState.DEAD if dead else OutboxState.PENDING,
+            )
+            .execution_options(synchronize_session=False)
+        )
+
+
+def _put_back(store: Store, events: list[Outbox], now: datetime, message: str) -> None:
+    """Claimed but not sent (the run stopped, or the shop refused our credentials): due again
+    at once, the attempt not counted."""
+    values: dict[str, Any] = {"next_attempt_at": now, "attempts": Outbox.attempts - 1}
+    if message:
+        values["last_error"] = message
+    with store.write() as session:
+        session.execute(
+            update(Outbox)
+            .where(Outbox.id.in_([event.id for event in events]))
+            .where(Outbox.state == OutboxState.PENDING)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+
+
+# --- what a supervisor sees and does ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Backlog:
+    pending: int = 0
+    dead: int = 0
+
+
+def backlog(store: Store, shop: str | None = None) -> Backlog:
+    query = select(Outbox.state, func.count()).where(
+        Outbox.state.in_([OutboxState.PENDING, OutboxState.DEAD])
+    )
+    if shop is not None:
+        query = query.where(Outbox.shop == shop)
+    with store.read() as session:
+        counts = {state: n for state, n in session.execute(query.group_by(Outbox.state)).all()}
+    return Backlog(counts.get(OutboxState.PENDING, 0), counts.get(OutboxState.DEAD, 0))
+
+
+def dead_events(store: Store, shop: str | None = None) -> list[Outbox]:
+    query = select(Outbox).where(Outbox.state == OutboxState.DEAD)
+    if shop is not None:
+        query = query.where(Outbox.shop == shop)
+    with store.read() as session:
+        return list(session.exec(query.order_by(Outbox.id)).all())
+
+
+def retry_dead(
+    store: Store,
+    event_ids: list[int] | None,
+    *,
+    station: str = "",
+    operator_id: int | None = None,
+    now: datetime | None = None,
+) -> list[int]:
+    """Dead events (these, or all) back to pending with fresh attempts, due now; journaled."""
+    with store.write() as session:
+        query = select(Outbox.id).where(Outbox.state == OutboxState.DEAD)
+        if event_ids is not None:
+            query = query.where(Outbox.id.in_(event_ids))
+        ids = list(session.execute(query.order_by(Outbox.id)).scalars().all())
+        if ids:
+            session.execute(
+                update(Outbox)
+                .where(Outbox.id.in_(ids))
+                .values(state=OutboxState.PENDING, attempts=0, next_attempt_at=now or utcnow())
+                .execution_options(synchronize_session=False)
+            )
+        for event_id in ids:
+            _journal(session, "sync.retry", event_id, "", station, operator_id)
+        return ids
+
+
+def discard(
+    store: Store, event_id: int, reason: str, *, station: str = "", operator_id: int | None = None
+) -> bool:
+    """Give up on a pending or dead event: it is never sent and no longer holds back its
+    order. Journaled with the reason. False when no such undelivered event exists."""
     with store.write() as session:
         taken = session.execute(
             update(Outbox)
-            .where(Outbox.id == row_id)
-            .where(Outbox.delivered_at.is_(None))
-            .where(Outbox.next_attempt_at <= now)
-            .values(next_attempt_at=now + lease, attempts=Outbox.attempts + 1)
+            .where(Outbox.id == event_id)
+            .where(Outbox.state.in_([OutboxState.PENDING, OutboxState.DEAD]))
+            .values(state=OutboxState.DISCARDED)
             .execution_options(synchronize_session=False)
         ).rowcount
-        if taken != 1:
-            return None
-        return session.get(Outbox, row_id)
+        if taken == 1:
+            _journal(session, "sync.discard", event_id, reason, station, operator_id)
+        return taken == 1
 
 
-def _mark_delivered(store: Store, event: Outbox, now: datetime) -> None:
-    with store.write() as session:
-        session.execute(
-            update(Outbox)
-            .where(Outbox.id == event.id)
-            .where(Outbox.delivered_at.is_(None))
-            .values(delivered_at=now, last_error="")
-            .execution_options(synchronize_session=False)
+def _journal(
+    session: Session,
+    action: str,
+    event_id: int,
+    reason: str,
+    station: str,
+    operator_id: int | None,
+) -> None:
+    """A journal row in the caller's transaction. Written straight as the store's model: sync
+    sits beside services in the layers and cannot use services.journal."""
+    session.add(
+        Journal(
+            station=station,
+            operator_id=operator_id,
+            screen="sync",
+            task_ref=f"outbox:{event_id}",
+            action=action,
+            reason=reason,
         )
+    )
 
 
-def _mark_failed(store: Store, event: Outbox, now: datetime, error: Exception) -> None:
-    message = f"{error.__class__.__name__}: {error}"[:MAX_ERROR_LENGTH]
-    with store.write() as session:
-        session.execute(
-            update(Outbox)
-            .where(Outbox.id == event.id)
-            .where(Outbox.delivered_at.is_(None))
-            .values(next_attempt_at=now + retry_delay(event.attempts), last_error=message)
-            .execution_options(synchronize_session=False)
-        )
+@dataclass(frozen=True)
+class SyncSummary:
+    """What a station's header says about the shops: events waiting, dead events, the last
+    good pull of any shop, and whether a shop's last pull failed."""
+
+    waiting: int
+    dead: int
+    last_pull_at: datetime | None
+    failing: bool
+
+
+def sync_summary(store: Store) -> SyncSummary:
+    """Two small reads: the outbox per state, the shops' pull states."""
+    waiting = backlog(store)
+    with store.read() as session:
+        last_pull = session.execute(select(func.max(ShopSync.last_pull_at))).scalar_one()
+        failing = session.execute(
+            select(func.count(ShopSync.shop)).where(ShopSync.last_error != "")
+        ).scalar_one()
+    return SyncSummary(waiting.pending, waiting.dead, as_utc(last_pull), failing > 0)

@@ -1,0 +1,334 @@
+"""Verify: count every scanned item into the parcel — the pack station's hot path.
+
+A scan comes every second or two, and bench/bench_pack.py holds it to a few times a bare
+durable commit. So a GTIN of a SKU in the pack — nearly every scan — is settled in one fast
+write transaction of prepared statements (store/pack_scan.py): one indexed SELECT from the
+barcode to the SKU's order lines in the pack (with the parcel's state and the duplicate-scan
+window setting), then the counting UPDATE, the parcel line and the journal row, and the
+commit. Anything rarer — a code that is no GTIN or names no line of the pack, a carrier's
+pre-printed label — is settled in an ordinary write transaction, where the ORM's lookups are
+at hand.
+
+An accepted count's journal row carries its effect in columns (order line, units, serial,
+batch), which is exactly what `undo_last_scan` takes back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Connection
+from sqlmodel import Session
+
+from warehouse_tui.domain.barcodes import Scan, ScanKind, parse_scan
+from warehouse_tui.i18n import _
+from warehouse_tui.services.journal import (
+    DOUBLE_TRIGGERS,
+    Actor,
+    double_trigger_refusal,
+    journal_row,
+)
+from warehouse_tui.services.lookup import gtin_forms, parse_in_store, resolve_code
+from warehouse_tui.services.packing.group import order_code
+from warehouse_tui.services.packing.results import PREPRINTED, SCAN, TYPED_QTY, ScanResult
+from warehouse_tui.services.settings import DEFAULTS
+from warehouse_tui.services.shipping import parcel_label
+from warehouse_tui.services.states import kind_name, state_name
+from warehouse_tui.store import pack_scan
+from warehouse_tui.store.engine import Store
+from warehouse_tui.store.models import OrderStatus, Parcel, ParcelStatus
+from warehouse_tui.store.pack_scan import ScanLine
+from warehouse_tui.store.prepared import Tx, fast_write, write_transaction
+
+# An accepted count's effect as the journal keeps it: order line, units, serial, batch.
+_Effect = tuple[int, int, str | None, str | None]
+_NO_EFFECT = (None, None, None, None)
+
+
+@dataclass(frozen=True)
+class _Count:
+    """Units of a SKU to count, with the serial or batch a GS1 scan carried."""
+
+    sku_id: int
+    units: int
+    serial: str | None = None
+    batch: str | None = None
+    typed: bool = False
+
+
+def verify_scan(
+    store: Store, actor: Actor, parcel_id: int, code: str, scanned_at: float | None = None
+) -> ScanResult:
+    """Count one scanned item into the parcel: any of its barcodes (a case counts its units),
+    or GS1 with the serial/batch a tracked SKU needs. Refusals count nothing; all is journaled.
+
+    A GTIN of a SKU in the pack is settled in one fast transaction of prepared statements;
+    anything else (no GTIN, no line for it, a carrier's label) in an ordinary one."""
+    since_same = DOUBLE_TRIGGERS.arrive(actor.station, parcel_label(parcel_id), code, scanned_at)
+    scan = parse_scan(code)
+    if scan.valid and scan.gtin:
+        with fast_write(store) as tx:
+            lines = pack_scan.lines_by_barcode(tx, parcel_id, gtin_forms(scan.gtin))
+            if lines:
+                units = lines[0].units or 1
+                count = _Count(lines[0].sku_id, units, scan.serial, scan.batch)
+                return _count(tx, actor, parcel_id, code, count, since_same, lines)
+    with write_transaction(store) as connection:
+        tx = Tx.of(connection)
+        count, refusal = _count_of_scan(connection, scan, code)
+        if count is None:
+            label = _preprinted_label(connection, actor, parcel_id, code)
+            return label or _refuse(tx, actor, parcel_id, code, SCAN, refusal)
+        return _count(tx, actor, parcel_id, code, count, since_same)
+
+
+def enter_quantity(store: Store, actor: Actor, parcel_id: int, code: str, qty: int) -> ScanResult:
+    """Count `qty` units of the SKU `code` names, for SKUs that allow typed quantities."""
+    raw = f"{code} x{qty}"
+    with write_transaction(store) as connection:
+        tx = Tx.of(connection)
+        if qty <= 0:
+            return _refuse(tx, actor, parcel_id, raw, TYPED_QTY, _("Type a quantity of 1 or more"))
+        count, refusal = _count_of_scan(connection, parse_scan(code), code)
+        if count is None:
+            return _refuse(tx, actor, parcel_id, raw, TYPED_QTY, refusal)
+        typed = _Count(count.sku_id, qty * count.units, typed=True)
+        return _count(tx, actor, parcel_id, raw, typed, None)
+
+
+def _preprinted_label(
+    connection: Connection, actor: Actor, parcel_id: int, code: str
+) -> ScanResult | None:
+    """A carrier's pre-printed label scanned into an open parcel: its number becomes the
+    parcel's tracking number, printed on the label at close instead of one from the pool.
+    None when the code is no tracking number of any carrier."""
+    with Session(bind=connection) as session:
+        scan = parse_in_store(session, code, expect_tracking=True)
+        parcel = session.get(Parcel, parcel_id)
+    if scan.kind is not ScanKind.TRACKING or not scan.valid or parcel is None:
+        return None
+    if parcel.status != ParcelStatus.OPEN:
+        refusal = _("Parcel {parcel} is {status}: start a pack to scan items").format(
+            parcel=parcel_label(parcel_id), status=state_name(parcel.status)
+        )
+    elif scan.resolves is not None and scan.resolves.id != parcel_id:
+        refusal = _("Label {tracking} is on {parcel} already: use a new one").format(
+            tracking=scan.code, parcel=parcel_label(scan.resolves.id)
+        )
+    elif scan.carrier is not None and scan.carrier != parcel.carrier:
+        refusal = _("That is a {carrier} label: this parcel goes with {parcel_carrier}").format(
+            carrier=scan.carrier, parcel_carrier=parcel.carrier
+        )
+    else:
+        refusal = ""
+    tx = Tx.of(connection)
+    if refusal:
+        return _refuse(tx, actor, parcel_id, code, PREPRINTED, refusal)
+    pack_scan.set_tracking(tx, parcel_id, scan.code)
+    _journal(tx, actor, PREPRINTED, code, parcel_id, parcel.order_id)
+    return ScanResult(
+        True,
+        _("Pre-printed label {tracking}: the parcel ships under this number").format(
+            tracking=scan.code
+        ),
+    )
+
+
+def _count_of_scan(connection: Connection, scan: Scan, code: str) -> tuple[_Count | None, str]:
+    if scan.kind not in (ScanKind.PRODUCT, ScanKind.GS1, ScanKind.UNKNOWN):
+        return None, _("That is a {kind} label: scan the items").format(kind=kind_name(scan.kind))
+    if scan.kind is not ScanKind.UNKNOWN and not scan.valid:
+        return None, scan.error or _("unknown barcode")
+    if scan.gtin:
+        found = pack_scan.sku_by_barcode(Tx.of(connection), gtin_forms(scan.gtin))
+        if found is not None:
+            return _Count(found[0], found[1], scan.serial, scan.batch), ""
+    with Session(bind=connection) as session:
+        resolved = resolve_code(session, scan.gtin or code.strip())
+    if resolved is None or resolved.type != "sku":
+        return None, _("Unknown barcode {code}: not an item of this warehouse").format(
+            code=code.strip()
+        )
+    return _Count(resolved.id, resolved.quantity, scan.serial, scan.batch), ""
+
+
+def _count(
+    tx: Tx,
+    actor: Actor,
+    parcel_id: int,
+    raw: str,
+    count: _Count,
+    since_same: float | None,
+    lines: list[ScanLine] | None = None,
+) -> ScanResult:
+    if not lines:
+        lines = pack_scan.lines_by_sku(tx, parcel_id, count.sku_id)
+    if not lines:
+        refusal = _not_in_pack(tx, parcel_id, count)
+        return _refuse(tx, actor, parcel_id, raw, SCAN, refusal)
+    line = lines[0]
+    action = TYPED_QTY if count.typed else SCAN
+    window_ms = (
+        int(line.window) if line.window is not None else DEFAULTS["duplicate_scan_window_ms"]
+    )
+    refusal, kind = _count_refusal(line, count, since_same, window_ms)
+    if not refusal and line.serial_tracked:
+        refusal = _claim_serial(tx, parcel_id, line, count)
+    if refusal:
+        return _refuse(
+            tx,
+            actor,
+            parcel_id,
+            raw,
+            action,
+            refusal,
+            lead_id=line.lead_id,
+            stop=kind == "stop",
+            duplicate=kind == "duplicate",
+        )
+    if not pack_scan.count_up(tx, line.line_id, count.units):
+        if line.serial_tracked and count.serial:
+            pack_scan.release_serial(tx, count.sku_id, count.serial)
+        refusal = _over_scan(line, count)
+        return _refuse(tx, actor, parcel_id, raw, action, refusal, lead_id=line.lead_id)
+    serial = count.serial if line.serial_tracked else None
+    batch = count.batch if line.batch_tracked else None
+    pack_scan.add_to_parcel_line(tx, parcel_id, line, count.units, serial, batch)
+    if line.weight_g is not None:
+        pack_scan.forget_weight(tx, parcel_id)
+    packed = line.packed + count.units
+    message = _("{sku} +{units} ({packed}/{expected})").format(
+        sku=line.sku_code, units=count.units, packed=packed, expected=line.picked
+    )
+    effect = (line.line_id, count.units, serial, batch)
+    _journal(tx, actor, action, raw, parcel_id, line.lead_id, reason=message, effect=effect)
+    return ScanResult(
+        True,
+        message,
+        order_line_id=line.line_id,
+        units=count.units,
+        packed=packed,
+        expected=line.picked,
+    )
+
+
+def _count_refusal(
+    line: ScanLine, count: _Count, since_same: float | None, window_ms: int
+) -> tuple[str, str]:
+    """Why this scan may not count and what kind of refusal ("stop", "duplicate" or ""), or
+    ("", "") if it counts."""
+    if line.parcel_status != ParcelStatus.OPEN:
+        return _("Parcel is {status}: start a pack to scan items").format(
+            status=state_name(line.parcel_status)
+        ), ""
+    if line.intercepted or line.order_status == OrderStatus.CANCELLED or line.pending is not None:
+        return _(
+            "STOP — order {order} was cancelled or changed: do not pack, put everything "
+            "aside for restock"
+        ).format(order=order_code(line.order_id)), "stop"
+    duplicate = double_trigger_refusal(since_same, window_ms)
+    if duplicate:
+        return duplicate, "duplicate"
+    if count.typed and not line.typed_qty_allowed:
+        return _("{sku} must be scanned, not typed").format(sku=line.sku_code), ""
+    if line.serial_tracked and count.units != 1:
+        return _("{sku} is serial-tracked: scan each unit's serial number").format(
+            sku=line.sku_code
+        ), ""
+    if line.serial_tracked and not count.serial:
+        return _("{sku} needs its serial number: scan the GS1 code with the serial").format(
+            sku=line.sku_code
+        ), ""
+    if line.batch_tracked and not count.batch:
+        return _("{sku} needs its batch: scan the GS1 code with the batch").format(
+            sku=line.sku_code
+        ), ""
+    if line.packed + count.units > line.picked:
+        return _over_scan(line, count), ""
+    return "", ""
+
+
+def _over_scan(line: ScanLine, count: _Count) -> str:
+    if line.packed >= line.picked:
+        return _("Over-scan: all {expected} of {sku} are packed already — take it out").format(
+            expected=line.picked, sku=line.sku_code
+        )
+    return _("That counts {units} but only {left} of {sku} are left: scan single items").format(
+        units=count.units, left=line.picked - line.packed, sku=line.sku_code
+    )
+
+
+def _claim_serial(tx: Tx, parcel_id: int, line: ScanLine, count: _Count) -> str:
+    """Claim the unit's serial for this parcel, or say where it is packed already."""
+    assert count.serial is not None  # a serial-tracked count without one is refused before
+    holder = pack_scan.claim_serial(tx, count.sku_id, count.serial, parcel_id, line.line_id)
+    if holder is None:
+        return ""
+    if holder == parcel_id:
+        return _("Serial {serial} is scanned already: scan the next unit").format(
+            serial=count.serial
+        )
+    return _("Serial {serial} is packed already, in {parcel}: this unit cannot go twice").format(
+        serial=count.serial, parcel=parcel_label(holder)
+    )
+
+
+def _journal(
+    tx: Tx,
+    actor: Actor,
+    action: str,
+    raw: str,
+    parcel_id: int,
+    order_id: int | None,
+    *,
+    accepted: bool = True,
+    reason: str = "",
+    effect: _Effect | None = None,
+) -> None:
+    """The scan's journal row, with the count's effect when it counted one."""
+    row = journal_row(
+        actor,
+        action,
+        accepted=accepted,
+        reason=reason,
+        raw=raw,
+        task_ref=parcel_label(parcel_id),
+        order_id=order_id,
+    )
+    row["effect_line_id"], row["effect_units"], row["effect_serial"], row["effect_batch"] = (
+        effect or _NO_EFFECT
+    )
+    pack_scan.insert_journal(tx, row)
+
+
+def _refuse(
+    tx: Tx,
+    actor: Actor,
+    parcel_id: int,
+    raw: str,
+    action: str,
+    reason: str,
+    *,
+    lead_id: int | None = None,
+    stop: bool = False,
+    duplicate: bool = False,
+) -> ScanResult:
+    if lead_id is None:
+        state = pack_scan.parcel_state(tx, parcel_id)
+        lead_id = state[1] if state is not None else None
+    _journal(tx, actor, action, raw, parcel_id, lead_id, accepted=False, reason=reason)
+    return ScanResult(False, reason, stop=stop, duplicate=duplicate)
+
+
+def _not_in_pack(tx: Tx, parcel_id: int, count: _Count) -> str:
+    """Why a SKU found in the warehouse has no line in this parcel's orders."""
+    if pack_scan.parcel_state(tx, parcel_id) is None:
+        return _("No parcel {parcel}: start a pack first").format(parcel=parcel_label(parcel_id))
+    code, name = pack_scan.sku_name(tx, count.sku_id)
+    if pack_scan.wanted_elsewhere(tx, count.sku_id):
+        return _("WRONG ITEM: {sku} {name} belongs to another order — put it aside").format(
+            sku=code, name=name
+        )
+    return _("WRONG ITEM: {sku} {name} is not in this order — put it aside").format(
+        sku=code, name=name
+    )

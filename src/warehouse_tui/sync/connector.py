@@ -1,0 +1,140 @@
+"""What every shop connector is: pull pages of orders, deliver outbox events, recognise its own.
+
+A connector is the only code that speaks a shop's protocol, and it speaks nothing else: no
+database, no floor state. `pull` hands back records in the order import format of data/README.md
+(so sync/ stays beside services/, and a command applies them through the same import and audit
+as a file), `deliver` sends one outbox event and returns the shop's name for what it made.
+
+Failures come in three kinds, and the outbox treats each its own way:
+- `RetryableError`: the shop or the network failed this time (a 500, a timeout, a reset, a
+  throttle); the event waits (at least `wait` seconds when the shop said so) and goes again.
+- `PermanentError`: the shop refused the event itself (an order it does not know, a line it
+  cannot map); sending it again cannot help, so it goes dead and blocks its order.
+- `AuthError`: the shop refused our credentials. Nothing about the event is wrong, so it stays
+  pending without losing an attempt, and the run stops for that shop.
+
+Shops with no idempotency key (Shopify's fulfillmentCreate, WooCommerce's notes) cannot drop a
+resend themselves: before every resend the outbox asks `already_applied`, which looks at the shop
+for the event's traces (tracking numbers, a note carrying the key) and returns the reference of
+what it finds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+
+class SyncError(Exception):
+    """A failure told in our own words: the message never holds a credential or a URL's query."""
+
+
+class RetryableError(SyncError):
+    def __init__(self, message: str, wait: float | None = None) -> None:
+        super().__init__(message)
+        self.wait = wait  # seconds the shop asked us to wait, if it said
+
+
+class PermanentError(SyncError):
+    pass
+
+
+class AuthError(SyncError):
+    """Credentials missing or refused; the message names the setting, never its value."""
+
+
+@dataclass(frozen=True)
+class Event:
+    """One outbox event as a connector sees it."""
+
+    id: int
+    shop: str
+    kind: str  # fulfilment | fulfilment-void
+    payload: dict[str, Any]
+    idempotency_key: str
+    attempts: int = 1  # this attempt's number: above 1 it is a resend
+
+    @property
+    def tracking_numbers(self) -> list[str]:
+        return [str(number) for number in self.payload.get("tracking_numbers") or []]
+
+
+@dataclass(frozen=True)
+class Page:
+    """One pull: records in the order import format, where the next pull starts, and whether
+    the shop has nothing more now. `known_only` names shop orders that may update an order the
+    floor already has but must never create one (fulfilled or closed at the shop).
+    `all_or_nothing`: a bad record refuses the whole page (a file), else only itself.
+    `rejected`: records the connector could not read (by index), `lines` where each record
+    came from when that is not its position (a file's blank lines)."""
+
+    records: list[dict[str, Any]]
+    cursor: str
+    done: bool
+    known_only: frozenset[str] = frozenset()
+    all_or_nothing: bool = False
+    source: str = ""
+    lines: tuple[int, ...] = ()
+    rejected: dict[int, str] = field(default_factory=dict)
+
+    def line_of(self, index: int) -> int:
+        return self.lines[index] if index < len(self.lines) else index + 1
+
+
+@dataclass(frozen=True)
+class Applied:
+    """What applying a page did: how many records changed the floor, were unchanged, and the
+    reason for each refused record (by its index in the page)."""
+
+    imported: int = 0
+    unchanged: int = 0
+    rejected: dict[int, str] = field(default_factory=dict)
+
+
+class Connector(Protocol):
+    code: str
+    kind: str
+
+    def pull(self, cursor: str) -> Page:
+        """The page of orders after `cursor` ("" for the first pull)."""
+        ...
+
+    def settle(self, page: Page, applied: Applied) -> None:
+        """The page was applied (or refused): a file inbox moves its file, shops do nothing."""
+        ...
+
+    def deliver(self, event: Event) -> str:
+        """Send one event; the shop's reference for what it made (a fulfilment's id, a note's)."""
+        ...
+
+    def already_applied(self, event: Event) -> str | None:
+        """Before a resend: the reference of what the shop already made of `event`, if any."""
+        ...
+
+    def flush(self) -> None:
+        """Make what was delivered durable before the outbox marks it (a file shop syncs its
+        folder once for a batch); shops that answered over HTTP have nothing to do."""
+        ...
+
+    def secrets(self) -> list[str]:
+        """The credential values in use, so every stored or printed message can be scrubbed."""
+        ...
+
+    def close(self) -> None: ...
+
+
+# What a shop's malformed order raises while it is mapped: that order is refused, not the page.
+UNREADABLE = (KeyError, TypeError, ValueError, AttributeError, IndexError)
+
+
+def scrub(text: str, secrets: list[str]) -> str:
+    """`text` with every secret replaced: the last guard before anything is stored or printed."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "***")
+    return text
+
+
+def present(values: dict[str, Any]) -> dict[str, Any]:
+    """Without the absent and empty values: an import's optional field is better left out."""
+    return {key: value for key, value in values.items() if value not in (None, "", [], {})}

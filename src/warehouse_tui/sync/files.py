@@ -1,0 +1,154 @@
+"""The file shop: orders come in as `*.jsonl` files in an inbox, fulfilments go out as files.
+
+Pull takes the inbox's files in name order, one file a page, each all or nothing like a hand
+import: a good file moves to `done/`, a file with any bad line to `failed/` beside a
+`FILE.errors.json` listing `line N: reason`. A crash before the move only means the file is
+read again, and a second import of the same versions changes nothing.
+
+Deliver writes each event as one file named by its idempotency key, through a temporary file,
+fsync and rename, so a reader never sees half an event and a resend finds the file already
+there; the folder is fsynced once per batch (`flush`), before the outbox marks the batch.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+from warehouse_tui.sync.connector import Applied, Event, Page, PermanentError
+
+PATTERN = "*.jsonl"
+_UNSAFE = re.compile(r"[^A-Za-z0-9._:@=+-]")
+
+
+class FileConnector:
+    kind = "file"
+
+    def __init__(self, code: str, inbox: Path, outbox: Path) -> None:
+        self.code = code
+        self.inbox = inbox
+        self.outbox = outbox
+
+    # --- pull -------------------------------------------------------------------------------
+
+    def pull(self, cursor: str) -> Page:
+        waiting = sorted(self.inbox.glob(PATTERN)) if self.inbox.is_dir() else []
+        if not waiting:
+            return Page([], cursor, done=True)
+        path = waiting[0]
+        records, lines, rejected = read_jsonl(path)
+        return Page(
+            records,
+            cursor,
+            done=len(waiting) == 1,
+            all_or_nothing=True,
+            source=path.name,
+            lines=tuple(lines),
+            rejected=rejected,
+        )
+
+    def settle(self, page: Page, applied: Applied) -> None:
+        path = self.inbox / page.source
+        if not page.source or not path.exists():
+            return
+        folder = self.inbox / ("failed" if applied.rejected else "done")
+        folder.mkdir(exist_ok=True)
+        if applied.rejected:
+            errors = [
+                f"line {page.line_of(index)}: {reason}"
+                for index, reason in sorted(applied.rejected.items())
+            ]
+            write_durably(
+                folder / f"{page.source}.errors.json",
+                json.dumps(errors, ensure_ascii=False, indent=1),
+            )
+        os.replace(path, folder / page.source)
+        sync_folder(self.inbox)
+
+    # --- deliver ----------------------------------------------------------------------------
+
+    def deliver(self, event: Event) -> str:
+        path = self._path(event)
+        if not path.exists():
+            document = {
+                "event": event.kind,
+                "idempotency_key": event.idempotency_key,
+                "payload": event.payload,
+            }
+            self.outbox.mkdir(parents=True, exist_ok=True)
+            write_durably(
+                path, json.dumps(document, ensure_ascii=False, sort_keys=True), sync_parent=False
+            )
+        return path.name
+
+    def flush(self) -> None:
+        """The renames of a batch made durable with one fsync of the folder."""
+        if self.outbox.is_dir():
+            sync_folder(self.outbox)
+
+    def already_applied(self, event: Event) -> str | None:
+        path = self._path(event)
+        return path.name if path.exists() else None
+
+    def _path(self, event: Event) -> Path:
+        name = _UNSAFE.sub("_", event.idempotency_key)
+        if not name.strip("."):
+            raise PermanentError(f"event {event.id} has no usable idempotency key")
+        return self.outbox / f"{name}.json"
+
+    def secrets(self) -> list[str]:
+        return []
+
+    def close(self) -> None:
+        pass
+
+
+def read_jsonl(path: Path) -> tuple[list[dict[str, Any]], list[int], dict[int, str]]:
+    """Records of a JSON Lines file, the line each came from, and the lines that are no JSON
+    object (by record index; an empty record stands in for them)."""
+    records: list[dict[str, Any]] = []
+    lines: list[int] = []
+    rejected: dict[int, str] = {}
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return [{}], [1], {0: "the file is not UTF-8"}
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except ValueError as error:
+            record, reason = {}, f"not JSON ({error.msg})"
+        else:
+            reason = "" if isinstance(record, dict) else "expected a JSON object"
+        if reason:
+            rejected[len(records)] = reason
+            record = {}
+        records.append(record)
+        lines.append(number)
+    return records, lines, rejected
+
+
+def write_durably(path: Path, text: str, *, sync_parent: bool = True) -> None:
+    """Write `path` whole or not at all: a temporary file beside it, fsync, rename, and (unless
+    the caller syncs the folder once for several files) an fsync of the folder."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(temporary, "w", encoding="utf-8") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, path)
+    if sync_parent:
+        sync_folder(path.parent)
+
+
+def sync_folder(folder: Path) -> None:
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)

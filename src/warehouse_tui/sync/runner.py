@@ -1,0 +1,237 @@
+"""One sync of one shop: pull its orders page by page, then deliver its due outbox events.
+
+Pulled records are applied through a callable the command gives (`Apply`: the same import and
+audit as a file), so sync/ never reaches into services/. A page is applied, its versions kept
+(versions.py), the connector told (a file moves to done/ or failed/), and only then is the
+cursor saved: a crash anywhere in between makes the same page come again, and applying it
+again changes nothing.
+
+A shop's page (not a file's) refuses only its bad records: the rest are applied without them,
+and the refused ones are counted and told. The cursor moves on past them; an order fixed at the
+shop changes, and comes again.
+"""
+
+from __future__ import annotations
+
+import gc
+import random
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import select
+
+from warehouse_tui.store.engine import Store
+from warehouse_tui.store.models import Outbox, ShopSync, utcnow
+from warehouse_tui.sync.connector import (
+    Applied,
+    AuthError,
+    Connector,
+    Event,
+    Page,
+    SyncError,
+    scrub,
+)
+from warehouse_tui.sync.outbox import (
+    DEFAULT_MAX_ATTEMPTS,
+    JITTER,
+    MAX_ERROR_LENGTH,
+    Send,
+    backlog,
+    deliver_due,
+)
+from warehouse_tui.sync.versions import keep_versions, plan_versions
+
+MAX_PAGES = 1_000  # one run's pull stops here; the next run goes on from the cursor
+
+# Import records (the order import format) from `source`; what was refused, by index.
+Apply = Callable[[list[dict[str, Any]], str], Applied]
+
+
+@dataclass
+class ShopReport:
+    """One line of `sync --once --json`."""
+
+    shop: str
+    kind: str
+    pulled: int = 0
+    imported: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    delivered: int = 0
+    failed: int = 0
+    dead: int = 0
+    backlog: int = 0
+    error: str = ""  # why the pull or the delivery stopped, scrubbed
+    refused: bool = False  # credentials missing or refused
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        del data["refused"]
+        if not self.error:
+            del data["error"]
+        return data
+
+
+def sync_once(
+    store: Store,
+    connector: Connector,
+    apply: Apply,
+    *,
+    now: datetime | None = None,
+    max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+    max_pages: int = MAX_PAGES,
+    rng: random.Random | None = None,
+    should_stop: Callable[[], bool] = lambda: False,
+    on_rejected: Callable[[Page, Applied], None] = lambda _page, _applied: None,
+) -> ShopReport:
+    report = ShopReport(connector.code, connector.kind)
+    secrets = connector.secrets()
+    try:
+        pull(store, connector, apply, report, max_pages=max_pages, on_rejected=on_rejected)
+    except SyncError as error:
+        report.error = scrub(str(error), secrets)[:MAX_ERROR_LENGTH]
+        report.refused = isinstance(error, AuthError)
+        _save_pull(store, connector.code, None, report.error)
+    if not report.refused:
+        try:
+            while not should_stop():
+                counts = deliver_due(
+                    store,
+                    sender(connector),
+                    now,
+                    shop=connector.code,
+                    max_attempts=max_attempts,
+                    jitter=JITTER,
+                    rng=rng,
+                    secrets=secrets,
+                    should_stop=should_stop,
+                    flush=connector.flush,
+                )
+                report.delivered += counts.delivered
+                report.failed += counts.failed
+                if counts.delivered + counts.failed == 0:
+                    break
+        except AuthError as error:
+            report.error = scrub(str(error), secrets)[:MAX_ERROR_LENGTH]
+            report.refused = True
+    waiting = backlog(store, connector.code)
+    report.backlog, report.dead = waiting.pending, waiting.dead
+    return report
+
+
+def sender(connector: Connector) -> Send:
+    """Deliver an outbox row through `connector`, asking the shop first on every resend."""
+
+    def send(row: Outbox) -> str:
+        event = Event(
+            id=row.id or 0,
+            shop=row.shop,
+            kind=row.event,
+            payload=row.payload,
+            idempotency_key=row.idempotency_key,
+            attempts=row.attempts,
+        )
+        if event.attempts > 1:
+            found = connector.already_applied(event)
+            if found is not None:
+                return found
+        return connector.deliver(event)
+
+    return send
+
+
+def pull(
+    store: Store,
+    connector: Connector,
+    apply: Apply,
+    report: ShopReport,
+    *,
+    max_pages: int = MAX_PAGES,
+    on_rejected: Callable[[Page, Applied], None] = lambda _page, _applied: None,
+) -> None:
+    cursor = pull_cursor(store, connector.code)
+    for _ in range(max_pages):
+        page = connector.pull(cursor)
+        applied = apply_page(store, connector.code, page, apply)
+        connector.settle(page, applied)
+        if applied.rejected:
+            on_rejected(page, applied)
+        cursor = page.cursor
+        _save_pull(store, connector.code, cursor, "")
+        report.pulled += len(page.records)
+        report.imported += applied.imported
+        report.unchanged += applied.unchanged
+        report.rejected += len(applied.rejected)
+        if page.done:
+            return
+
+
+def apply_page(store: Store, shop: str, page: Page, apply: Apply) -> Applied:
+    """Import what of the page changed; records refused by the import are left out and the
+    rest imported (a file's page: nothing, if anything is refused)."""
+    with cyclic_gc_paused():
+        return _apply_page(store, shop, page, apply)
+
+
+@contextmanager
+def cyclic_gc_paused() -> Iterator[None]:
+    """A page is thousands of small dicts and lists that live until it is applied: the cyclic
+    collector would scan them again and again for cycles they do not have."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _apply_page(store: Store, shop: str, page: Page, apply: Apply) -> Applied:
+    rejected = dict(page.rejected)
+    if page.all_or_nothing and rejected:
+        # The import refuses the page for its unreadable records (they stand in as empty ones)
+        # and says what else is wrong with it; the connector's reasons for those come first.
+        result = apply(list(page.records), page.source)
+        return Applied(rejected={**result.rejected, **rejected})
+    plan = plan_versions(store, shop, page.records, page.known_only, skip=rejected)
+    waiting = plan.imports
+    imported = unchanged = 0
+    while waiting:
+        result = apply([record for _index, record in waiting], page.source)
+        if not result.rejected:
+            imported, unchanged = result.imported, result.unchanged
+            break
+        rejected.update({waiting[n][0]: reason for n, reason in result.rejected.items()})
+        if page.all_or_nothing:
+            return Applied(rejected=rejected)
+        waiting = [item for n, item in enumerate(waiting) if n not in result.rejected]
+    taken = [plan.keep[index] for index, _record in waiting if index in plan.keep]
+    keep_versions(store, shop, taken + plan.adopted)
+    return Applied(imported, unchanged + plan.unchanged, rejected)
+
+
+def pull_cursor(store: Store, shop: str) -> str:
+    with store.read() as session:
+        state = session.get(ShopSync, shop)
+        return state.cursor if state else ""
+
+
+def pull_states(store: Store) -> dict[str, ShopSync]:
+    with store.read() as session:
+        return {row.shop: row for row in session.exec(select(ShopSync))}
+
+
+def _save_pull(store: Store, shop: str, cursor: str | None, error: str) -> None:
+    """After a page: the cursor and the time; after a failure (cursor None): only the error."""
+    with store.write() as session:
+        state = session.get(ShopSync, shop)
+        if state is None:
+            state = ShopSync(shop=shop)
+            session.add(state)
+        if cursor is not None:
+            state.cursor = cursor
+            state.last_pull_at = utcnow()
+        state.last_error = error

@@ -1,0 +1,170 @@
+"""A shop order's version advances only when the content the floor works from changes.
+
+Shops have no version number the import could use: an order's updated-at moves for anything,
+our own fulfilment included, and a new version after release is an intercept (the pack station
+refuses the order). So each pulled record is hashed over its mapped content, and compared with
+the hash kept in `shoporder` when it was last imported:
+
+- same hash: unchanged, not imported at all;
+- no row yet, no floor order: version 1;
+- no row yet, but the floor has the order (imported by hand before the shop was connected, or
+  by a sync that died before it kept the hash): the order is adopted as it is, at its version;
+- a different hash: the kept version + 1, or past the floor's version if that moved further.
+
+The hash is kept after the import committed, never before: dying in between only means the
+page comes again, and its records get the version the import already has (not newer, so
+unchanged). A record that states its own `version` (a file) keeps it and is not hashed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import bindparam, insert, update
+from sqlmodel import select
+
+from warehouse_tui.store.engine import Store
+from warehouse_tui.store.models import Order, ShopOrder, utcnow
+
+CHUNK = 500
+
+
+def content_hash(record: dict[str, Any]) -> str:
+    content = {key: value for key, value in record.items() if key != "version"}
+    text = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class Kept:
+    """A hash to keep once its record is in: (shop order id, hash, version)."""
+
+    shop_order_id: str
+    content_hash: str
+    version: int
+    row_id: int | None = None  # its `shoporder` row, when there is one already
+
+
+@dataclass
+class Plan:
+    """What of a page to import, by the page's record index, and what to keep afterwards."""
+
+    imports: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    keep: dict[int, Kept] = field(default_factory=dict)  # by page index, kept if imported
+    adopted: list[Kept] = field(default_factory=list)  # kept without importing
+    unchanged: int = 0
+
+
+def plan_versions(
+    store: Store,
+    shop: str,
+    records: Sequence[dict[str, Any]],
+    known_only: frozenset[str] = frozenset(),
+    skip: Iterable[int] = (),
+) -> Plan:
+    plan = Plan()
+    skipped = set(skip)
+    latest: dict[str, int] = {}  # a page naming an order twice: its last record counts
+    for index, record in enumerate(records):
+        if index in skipped:
+            continue
+        if "version" in record:
+            plan.imports.append((index, record))
+        else:
+            latest[str(record.get("shop_order_id", ""))] = index
+    kept, on_floor = _known(store, shop, list(latest))
+    for order_id, index in sorted(latest.items(), key=lambda item: item[1]):
+        record = records[index]
+        digest = content_hash(record)
+        previous = kept.get(order_id)
+        floor = on_floor.get(order_id)
+        if previous is not None and previous.content_hash == digest:
+            plan.unchanged += 1
+        elif previous is None and floor is not None:
+            plan.adopted.append(Kept(order_id, digest, floor))  # no row yet
+            plan.unchanged += 1
+        elif previous is None and order_id in known_only:
+            continue  # closed at the shop before the floor ever had it
+        else:
+            version = 1 if previous is None else previous.version + 1
+            if floor is not None and floor > version:
+                version = floor + 1
+            plan.imports.append((index, {**record, "version": version}))
+            plan.keep[index] = Kept(
+                order_id, digest, version, previous.row_id if previous else None
+            )
+    return plan
+
+
+def keep_versions(store: Store, shop: str, kept: Sequence[Kept]) -> None:
+    """Remember what was imported (or adopted), in one transaction of bulk statements."""
+    if not kept:
+        return
+    now = utcnow()
+    latest = {item.shop_order_id: item for item in kept}
+    fresh = [
+        {
+            "shop": shop,
+            "shop_order_id": item.shop_order_id,
+            "content_hash": item.content_hash,
+            "version": item.version,
+            "pulled_at": now,
+        }
+        for item in latest.values()
+        if item.row_id is None
+    ]
+    changed = [
+        {
+            "row_id": item.row_id,
+            "new_hash": item.content_hash,
+            "new_version": item.version,
+            "at": now,
+        }
+        for item in latest.values()
+        if item.row_id is not None
+    ]
+    with store.write() as session:
+        if fresh:
+            session.execute(insert(ShopOrder), fresh)
+        if changed:
+            table = ShopOrder.__table__  # a Core executemany: the ORM's wants whole rows
+            session.execute(
+                update(table)  # type: ignore[arg-type]
+                .where(table.c.id == bindparam("row_id"))  # type: ignore[attr-defined]
+                .values(
+                    content_hash=bindparam("new_hash"),
+                    version=bindparam("new_version"),
+                    pulled_at=bindparam("at"),
+                ),
+                changed,
+            )
+
+
+def _known(store: Store, shop: str, order_ids: list[str]) -> tuple[dict[str, Kept], dict[str, int]]:
+    """What sync kept of these orders, and the floor's versions of them, in one read."""
+    kept: dict[str, Kept] = {}
+    floor: dict[str, int] = {}
+    with store.read() as session:
+        for chunk in _chunks(order_ids):
+            for row_id, order_id, digest, version in session.execute(
+                select(
+                    ShopOrder.id, ShopOrder.shop_order_id, ShopOrder.content_hash, ShopOrder.version
+                ).where(ShopOrder.shop == shop, ShopOrder.shop_order_id.in_(chunk))
+            ).all():
+                kept[order_id] = Kept(order_id, digest, version, row_id)
+            for order_id, version in session.execute(
+                select(Order.shop_order_id, Order.shop_version).where(
+                    Order.shop == shop, Order.shop_order_id.in_(chunk)
+                )
+            ).all():
+                floor[order_id] = version
+    return kept, floor
+
+
+def _chunks(items: list[str]) -> Iterable[list[str]]:
+    for start in range(0, len(items), CHUNK):
+        yield items[start : start + CHUNK]

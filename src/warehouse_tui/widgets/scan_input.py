@@ -1,0 +1,99 @@
+"""Scans typed into a field: a keyboard-wedge scanner is keystrokes ending in Enter, and a
+packer whose cursor sits in a PIN or quantity field still means the scan, not the field.
+
+`ScanAwareInput` keeps what a person types and hands on, as `ScanReceived`, what a scanner
+typed: a code shaped like one of ours or a GTIN, or a burst that came at scanner speed (the
+`wedge_burst` setting, read from the app at each Enter, so a changed setting applies at once;
+an app without that attribute is judged by shape alone). Textual's Input drops ctrl+] (the GS a
+scanner sends for FNC1), so this field puts the GS in itself.
+"""
+
+from __future__ import annotations
+
+import time
+from itertools import pairwise
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+from textual import events
+from textual.message import Message
+from textual.widgets import Input
+
+if TYPE_CHECKING:
+    from warehouse_tui.services.settings import WedgeBurst
+
+GS = "\x1d"
+
+
+class ScanReceived(Message):
+    """A complete scan, from the keyboard wedge or a serial scanner. `by_scanner` is whether a
+    scanner surely sent it (a serial scanner, or keys at scanner speed) rather than a person
+    typing what a label says: a typed badge asks for the PIN."""
+
+    def __init__(self, code: str, *, by_scanner: bool) -> None:
+        super().__init__()
+        self.code = code
+        self.by_scanner = by_scanner
+
+
+@runtime_checkable
+class BurstSetting(Protocol):
+    """An app that says how fast a keyboard-wedge burst comes (None until it knows)."""
+
+    wedge_burst: WedgeBurst | None
+
+
+def at_scanner_speed(text: str, key_intervals: list[float], burst: WedgeBurst | None) -> bool:
+    """Whether the keys came as a scanner sends them, as the `wedge_burst` setting says (never
+    without the setting: then no one can tell)."""
+    return (
+        burst is not None
+        and len(text) >= burst.min_length
+        and bool(key_intervals)
+        and max(key_intervals) * 1000 <= burst.max_key_interval_ms
+    )
+
+
+def looks_like_scan(text: str, key_intervals: list[float], burst: WedgeBurst | None) -> bool:
+    """Text shaped like one of our codes or a GTIN, or a burst typed at scanner speed (as the
+    `wedge_burst` setting says; by shape alone without it)."""
+    from warehouse_tui.domain.barcodes import ScanKind, parse_scan
+
+    if at_scanner_speed(text, key_intervals, burst):
+        return True
+    scan = parse_scan(text)
+    return scan.valid and scan.kind not in (ScanKind.UNKNOWN, ScanKind.TRACKING)
+
+
+def burst_of(app: object) -> WedgeBurst | None:
+    return app.wedge_burst if isinstance(app, BurstSetting) else None
+
+
+class ScanAwareInput(Input):
+    """A typed field (PIN, quantity, weight) that posts scans as `ScanReceived` instead of
+    keeping them; the message bubbles to the screen."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._key_times: list[float] = []
+
+    async def _on_key(self, event: events.Key) -> None:
+        if event.key == "enter":
+            text = self.value
+            intervals = [b - a for a, b in pairwise(self._key_times)]
+            self._key_times = []
+            burst = burst_of(self.app)
+            if text and looks_like_scan(text, intervals, burst):
+                event.stop()
+                event.prevent_default()
+                self.value = ""
+                by_scanner = at_scanner_speed(text, intervals, burst)
+                self.post_message(ScanReceived(text, by_scanner=by_scanner))
+                return
+        elif event.key == "ctrl+right_square_bracket":
+            event.stop()
+            event.prevent_default()
+            self.insert_text_at_cursor(GS)
+            return
+        elif event.character and event.is_printable:
+            self._key_times.append(time.monotonic())
+        await super()._on_key(event)

@@ -1,0 +1,1 @@
+"""Test doubles shared by test modules (never a test module imported by another)."""

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from textual.screen import Screen
 
-SCREEN_MODULES = ("picking", "putwall", "pack", "load", "waves")
+SCREEN_MODULES = ("picking", "putwall", "tasks", "pack", "load", "waves", "exceptions")
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ from warehouse_tui.services import counts, holds, orders, putback, shortages
 from warehouse_tui.services.journal import Actor, record
 from warehouse_tui.services.roles import SUPERVISORS, role_refusal
 from warehouse_tui.services.settings import get_setting
+from warehouse_tui.services.states import state_name
 from warehouse_tui.store.engine import Store
 from warehouse_tui.store.models import (
     Barcode,
@@ -432,14 +433,18 @@ def _cancel_order(store: Store, actor: Actor, key: int, reason: str) -> ActResul
     message = (
         _("Intercepted: cancelled once its goods are back on the shelf")
         if result.intercepted
-        else _("Order {order} is {status}").format(order=_order_ref(key), status=result.status)
+        else _("Order {order} is {status}").format(
+            order=_order_ref(key), status=state_name(result.status)
+        )
     )
     return ActResult(result.accepted, result.reason, message if result.accepted else "")
 
 
 def _release(store: Store, actor: Actor, key: int, reason: str) -> ActResult:
     result = holds.release_order(store, actor, _order_ref(key))
-    message = _("Order {order} is {status}").format(order=_order_ref(key), status=result.status)
+    message = _("Order {order} is {status}").format(
+        order=_order_ref(key), status=state_name(result.status)
+    )
     if result.hold_reason:
         message += ": " + result.hold_reason
     return ActResult(result.accepted, result.reason, message if result.accepted else "")
@@ -457,7 +462,9 @@ def _resolution(
 
 def _restock_order(store: Store, actor: Actor, key: int, reason: str) -> ActResult:
     result = orders.restock_order(store, actor, _order_ref(key))
-    message = _("Order {order} is {status}").format(order=_order_ref(key), status=result.status)
+    message = _("Order {order} is {status}").format(
+        order=_order_ref(key), status=state_name(result.status)
+    )
     return ActResult(result.accepted, result.reason, message if result.accepted else "")
 
 
@@ -466,7 +473,7 @@ def _restock_task(store: Store, actor: Actor, key: int, reason: str) -> ActResul
     message = _("Put back at its location")
     if result.applied and result.order_id is not None:
         message += " — " + _("Order {order} is {status}").format(
-            order=_order_ref(result.order_id), status=result.status
+            order=_order_ref(result.order_id), status=state_name(result.status)
         )
     return ActResult(result.accepted, result.reason, message if result.accepted else "")
 

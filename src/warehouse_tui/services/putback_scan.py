@@ -34,6 +34,7 @@ from warehouse_tui.services.putback import (
     return_units,
     task_label,
 )
+from warehouse_tui.services.states import state_name
 from warehouse_tui.store.engine import Store
 from warehouse_tui.store.models import FloorTask, Journal, Location, Order, Sku
 
@@ -84,7 +85,9 @@ def put_back_scan(
         state = _state(session, actor)
         scan = parse_in_store(session, code)
         if not scan.valid:
-            return _refused(session, actor, state, code, scan.error or _("Unreadable scan"))
+            return _refused(
+                session, actor, state, code, scan.error or _("Unreadable scan — scan again")
+            )
         if state.task is not None:
             return _to_location(session, actor, state, scan, code)
         if scan.kind in _PLACES:
@@ -257,7 +260,7 @@ def _to_location(
     if applied and task.order_id is not None:
         order = session.get_one(Order, task.order_id)
         message += " — " + _("{order} is {status} now").format(
-            order=f"ORD-{order.id}", status=order.status
+            order=f"ORD-{order.id}", status=state_name(order.status)
         )
     place = state.place if state.place and _owed_at(session, state.place) else ""
     return _step(session, _State(place, None, 0), message=message)

@@ -36,6 +36,7 @@ from warehouse_tui.services.orders import cancel_open_stops, find_order, give_ba
 from warehouse_tui.services.picking.progress import order_fully_picked, update_wave_progress
 from warehouse_tui.services.putback import put_back_picked
 from warehouse_tui.services.roles import SUPERVISORS, role_refusal
+from warehouse_tui.services.states import state_name
 from warehouse_tui.store.engine import Store
 from warehouse_tui.store.models import (
     Allocation,
@@ -161,7 +162,7 @@ def _resolve(
             applies = is_short(session, order) or (stuck_too and is_stuck(session, order))
             if not applies:
                 refusal = _("Order {order} is not short any more ({status})").format(
-                    order=format_label(ScanKind.ORDER, order.id), status=order.status
+                    order=format_label(ScanKind.ORDER, order.id), status=state_name(order.status)
                 )
         message = ""
         if not refusal and order is not None:
@@ -466,7 +467,7 @@ def order_standing(session: Session, order: Order) -> tuple[bool, str]:
         )
     if order.status != OrderStatus.RELEASED:
         return False, _("{order} is {status}, not in a wave being picked — {decides}").format(
-            order=label, status=order.status, decides=decides
+            order=label, status=state_name(order.status), decides=decides
         )
     missing = _still_short(session, order.id or 0)
     if missing:

@@ -21,6 +21,7 @@ $(TEST_STAMP): pyproject.toml | $(BIN)/python
 	touch $@ $(STAMP)
 
 demo: $(STAMP)
+	@echo "The commands of the README: . $(VENV)/bin/activate puts warehouse-tui on your PATH."
 	$(BIN)/warehouse-tui demo --station $(STATION)
 
 test: $(TEST_STAMP)

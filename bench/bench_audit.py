@@ -86,14 +86,16 @@ def order_records(count: int, rng: random.Random) -> list[dict[str, Any]]:
 
 
 def location_records() -> list[dict[str, Any]]:
+    """One location per SKU, spread over the default layout's 12 aisles of 60 m (the import
+    refuses a place the layout does not have)."""
     return [
         {
             "code": f"LOC-{number:05d}",
             "zone": "A",
-            "block": 0,
-            "aisle": number // 120,
-            "position_m": (number % 120) * 0.5,
-            "bay": number % 120,
+            "block": 0 if number // 12 * 0.35 < 30 else 1,
+            "aisle": number % 12,
+            "position_m": number // 12 * 0.35,
+            "bay": number // 12,
             "level": 0,
         }
         for number in range(SKUS)

@@ -40,7 +40,7 @@ LINES_PER_ORDER = 4
 SKUS = 20_000
 PACKED_ORDERS_LEFT = 50  # orders after the timed ones, so the timed ones are not the newest
 STATION = "PACK-1"
-PACKER_BADGE = "OP-0002"
+PACKER_BADGE = "OP-2000000002"
 BENCH_TOTE = "TOTE-9001"
 WARM_UP_BURSTS = 5
 PAINT_TIMEOUT_S = 15.0
@@ -87,7 +87,7 @@ def build(db: Path, lines: int) -> None:
     connection.execute("BEGIN")
     connection.execute(
         "INSERT INTO operator (id, badge, name, pin_hash, role, language, active)"
-        " VALUES (2, 'OP-0002', 'Bench Packer', '-', 'packer', 'en', 1)"
+        " VALUES (2, 'OP-2000000002', 'Bench Packer', '-', 'packer', 'en', 1)"
     )
     connection.executemany(
         "INSERT INTO sku (id, code, name, weight_g, length_mm, width_mm, height_mm,"

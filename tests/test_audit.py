@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import select
 
-from tests.test_waves import (
+from tests.support.waves_floor import (
     ACTOR,
     add_carrier,
     add_location,

@@ -14,11 +14,11 @@ import zxingcpp
 from PIL import Image
 from typer.testing import CliRunner
 
-from tests.test_shipping import LOADER, packed_order, seed_carriers_and_shops
+from tests.support.shipping_floor import LOADER, packed_order, seed_carriers_and_shops
+from tests.support.zpl import parse_zpl_fields
 from warehouse_tui.commands import common
 from warehouse_tui.commands.devices import barcode_app, labels_app, scale_app
 from warehouse_tui.commands.shipping import manifest
-from warehouse_tui.devices.labels import parse_zpl_fields
 from warehouse_tui.devices.printer import SimulatedLabelPrinter
 from warehouse_tui.devices.scale_sim import SimulatedScale
 from warehouse_tui.devices.serialport import open_raw_pty

@@ -1,4 +1,4 @@
-"""Several processes writing at once never lose an update (DESIGN.md, Known traps)."""
+"""Several processes writing at once never lose an update (ARCHITECTURE.md, Known traps)."""
 
 from __future__ import annotations
 

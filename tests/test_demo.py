@@ -331,6 +331,7 @@ def test_command_starts_the_app_on_the_database_and_station_unless_told_not_to(
     assert result.exit_code == 0, result.output
     assert started == [(path, "PACK-1")]
     assert f"sync through files in {tmp_path / 'shops'}" in result.stderr
+    assert f"write labels to {tmp_path / 'labels'}" in result.stderr
     assert (tmp_path / "shops" / "sync.log").exists()  # the watcher ran beside the app
 
 

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from warehouse_tui.devices.printer import send_to_printer
 from warehouse_tui.devices.scale import WeightReading
 from warehouse_tui.devices.scanner import Scanned, ScannerEvent, SimulatedSerialScanner
@@ -43,7 +45,7 @@ def test_sim_ports_start_twins_and_the_real_drivers_read_them(tmp_path: Path) ->
             Row("scanner", "serial", str(tmp_path / "scanner"), {"suffix": "CR"}),
             Row("scanner", "wedge", ""),
         ]
-        devices = StationDevices(rows, scanner_events.append).open()
+        devices = StationDevices(rows, scanner_events.append, tmp_path).open()
         try:
             assert devices.scale is not None and devices.scale.protocol == "mt-sics"
             assert devices.simulated_scale is not None
@@ -81,11 +83,27 @@ def test_sim_ports_start_twins_and_the_real_drivers_read_them(tmp_path: Path) ->
 def test_a_scale_that_cannot_be_opened_is_reported_as_a_problem(tmp_path: Path) -> None:
     scanner_events: list[ScannerEvent] = []
     rows = [Row("scale", "mt-sics", str(tmp_path / "no-scale"))]
-    devices = StationDevices(rows, scanner_events.append).open()
+    devices = StationDevices(rows, scanner_events.append, tmp_path).open()
     assert devices.scale is not None and devices.simulated_scale is None
     assert devices.printer == ""
     events: list[ScaleEvent] = []
     devices.scale.follow(threading.Event(), events.append)  # returns: nothing to follow
     [problem] = events
     assert isinstance(problem, ScaleProblem) and "no-scale" in problem.reason
+    devices.close()
+
+
+def test_a_file_printer_writes_under_the_files_folder_whatever_the_working_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    elsewhere = tmp_path / "started-here"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    files = tmp_path / "files"
+    rows = [Row("printer", "zpl", "labels/PACK-1.zpl")]
+    devices = StationDevices(rows, lambda event: None, files).open()
+    assert devices.printer == f"file:{files / 'labels' / 'PACK-1.zpl'}"
+    send_to_printer(devices.printer, b"^XA^XZ")  # its folder is made on the first label
+    assert (files / "labels" / "PACK-1.zpl").read_bytes() == b"^XA^XZ"
+    assert not (elsewhere / "labels").exists()
     devices.close()

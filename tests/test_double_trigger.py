@@ -9,7 +9,7 @@ from dataclasses import replace
 
 from sqlmodel import col, select
 
-from tests.test_picking_builder import (
+from tests.support.picking_floor import (
     PICKER,
     SKUS,
     claim_with_totes,

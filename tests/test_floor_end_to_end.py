@@ -12,8 +12,8 @@ from typing import Any
 
 from sqlmodel import select
 
-from tests.test_picking_builder import PICKER, SKUS, seed_floor
-from tests.test_waves import ACTOR, add_carrier
+from tests.support.picking_floor import PICKER, SKUS, seed_floor
+from tests.support.waves_floor import ACTOR, add_carrier
 from warehouse_tui.services import packing, picking, shipping
 from warehouse_tui.services.audit import audit_orders
 from warehouse_tui.services.importing import ImportKind, import_records

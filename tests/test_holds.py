@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+from sqlmodel import col, select
 from typer.testing import CliRunner
 
 from tests.factories import ADMIN, import_orders, operator, order_record, sample_floor
@@ -14,7 +16,7 @@ from warehouse_tui.services.holds import hold_order, release_order
 from warehouse_tui.services.orders import order_summary
 from warehouse_tui.services.waves import WaveRules, release_wave
 from warehouse_tui.store.engine import Store
-from warehouse_tui.store.models import OrderStatus, Role
+from warehouse_tui.store.models import Journal, OrderStatus, Role
 
 
 def test_a_held_order_stays_out_of_waves_until_released(store: Store) -> None:
@@ -69,7 +71,8 @@ def test_refusals_change_nothing(store: Store) -> None:
     assert [entry["action"] for entry in refusals] == ["order.hold"] * 3
 
 
-def test_the_commands(sqlite_store: Store) -> None:
+def test_the_commands(sqlite_store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WAREHOUSE_OPERATOR", "night-admin")
     sample_floor(sqlite_store)
     import_orders(sqlite_store, order_record("A-1", {"MUG-01": 1}))
     db = str(sqlite_store.engine.url.database)
@@ -87,3 +90,10 @@ def test_the_commands(sqlite_store: Store) -> None:
     assert (released.exit_code, released.stdout) == (0, "Order 1 is ready\n")
     again = runner.invoke(app, ["order", "release", "ORD-1", "--db", db])
     assert (again.exit_code, again.stderr) == (1, "Order is ready, not held\n")
+    with sqlite_store.read() as session:
+        rows = session.exec(select(Journal).where(col(Journal.action).startswith("order."))).all()
+    assert [(row.action, row.actor_name, row.accepted) for row in rows] == [
+        ("order.hold", "night-admin", True),
+        ("order.release", "night-admin", True),
+        ("order.release", "night-admin", False),
+    ]

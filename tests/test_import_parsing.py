@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from hypothesis import given, settings
-from hypothesis import strategies as st
 
+from tests.support.import_files import good_order, jsonl, order_files
 from warehouse_tui.services.importing import (
     FileFormat,
     ImportKind,
@@ -23,28 +22,6 @@ from warehouse_tui.services.importing import (
 def check(kind: ImportKind, text: str, fmt: FileFormat = FileFormat.JSONL):
     records = csv_records(text) if fmt is FileFormat.CSV else jsonl_records(text)
     return check_records(kind, records, from_csv=fmt is FileFormat.CSV, total=1)
-
-
-def good_order(number: int = 1, **changes: Any) -> dict[str, Any]:
-    order: dict[str, Any] = {
-        "shop": "WEB",
-        "shop_order_id": str(number),
-        "ship_to": {
-            "name": "Lena",
-            "address1": "Gartenweg 4",
-            "city": "Berlin",
-            "postcode": "10115",
-            "country": "DE",
-        },
-        "carrier": "DHL",
-        "lines": [{"sku": "MUG-01", "qty": 2}],
-    }
-    order.update(changes)
-    return order
-
-
-def jsonl(*records: Any) -> str:
-    return "\n".join(r if isinstance(r, str) else json.dumps(r) for r in records) + "\n"
 
 
 def reasons(errors: list[RowError]) -> dict[int, str]:
@@ -286,40 +263,6 @@ def test_bad_location_and_stock_rows() -> None:
 
 
 # --- generated bad rows ------------------------------------------------------------------------
-
-CORRUPTIONS: dict[str, Any] = {
-    "qty text": lambda order: order["lines"][0].update(qty="2"),
-    "no carrier": lambda order: order.pop("carrier"),
-    "no lines": lambda order: order.pop("lines"),
-    "ship_to list": lambda order: order.update(ship_to=[]),
-    "bad ship_by": lambda order: order.update(ship_by="soon"),
-    "unknown key": lambda order: order.update(note="x"),
-    "negative version": lambda order: order.update(version=-1),
-    "line not object": lambda order: order["lines"].append("MUG"),
-    "no postcode": lambda order: order["ship_to"].pop("postcode"),
-}
-BROKEN_TEXT = ("{", "]", '{"shop": "WEB",', "null", '"order"', "42")
-
-
-@st.composite
-def order_files(draw: st.DrawFn) -> tuple[str, set[int]]:
-    """JSON Lines text with blank lines and some bad records; the bad records' line numbers."""
-    lines: list[str] = []
-    bad: set[int] = set()
-    for number in range(draw(st.integers(1, 25))):
-        lines.extend([""] * draw(st.integers(0, 2)))
-        kind = draw(st.sampled_from(["good", "good", "corrupt", "broken"]))
-        order = good_order(number)
-        if kind == "corrupt":
-            CORRUPTIONS[draw(st.sampled_from(sorted(CORRUPTIONS)))](order)
-        lines.append(
-            draw(st.sampled_from(BROKEN_TEXT))
-            if kind == "broken"
-            else json.dumps(order, ensure_ascii=False)
-        )
-        if kind != "good":
-            bad.add(len(lines))
-    return "\n".join(lines), bad
 
 
 @settings(max_examples=150, deadline=None)

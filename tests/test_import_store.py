@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import gc
-import json
-import shutil
 from pathlib import Path
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from sqlalchemy import func, select
 
-from tests.test_import_parsing import good_order, order_files
-from warehouse_tui.services.importing import FileFormat, ImportKind, import_file, import_text
-from warehouse_tui.services.journal import Actor
+from tests.support.import_files import good_order, import_orders, import_sample, order_files
+from warehouse_tui.services.importing import FileFormat, ImportKind, import_text
 from warehouse_tui.store.engine import Store
 from warehouse_tui.store.models import (
     Barcode,
@@ -26,32 +23,6 @@ from warehouse_tui.store.models import (
     Stock,
     StockMove,
 )
-
-DATA = Path(__file__).parent.parent / "data"
-ACTOR = Actor(None, "DESK-1", "import")
-
-
-def import_sample(store: Store, tmp_path: Path) -> None:
-    for kind, name in (
-        ("catalog", "catalog.csv"),
-        ("locations", "locations.csv"),
-        ("stock", "stock.csv"),
-        ("orders", "orders.jsonl"),
-    ):
-        copy = tmp_path / name
-        shutil.copy(DATA / name, copy)
-        result = import_file(store, ImportKind(kind), copy, actor=ACTOR)
-        assert result.accepted, result.errors
-
-
-def orders_text(*records: dict[str, Any]) -> str:
-    return "\n".join(json.dumps(record) for record in records)
-
-
-def import_orders(store: Store, *records: dict[str, Any]):  # type: ignore[no-untyped-def]
-    return import_text(
-        store, ImportKind.ORDERS, orders_text(*records), FileFormat.JSONL, actor=ACTOR
-    )
 
 
 def count(store: Store, model: Any) -> int:
@@ -176,7 +147,15 @@ def test_catalog_and_locations_update_what_exists(store: Store, tmp_path: Path) 
         '{"sku": "MUG-01", "name": "Mug 400 ml", "barcodes": ["MUG-NEW", "5901234123457"],'
         ' "weight_g": 400, "length_mm": 1, "width_mm": 1, "height_mm": 1}'
     )
-    result = import_text(store, ImportKind.CATALOG, catalog, FileFormat.JSONL)
+    refused = import_text(store, ImportKind.CATALOG, catalog, FileFormat.JSONL)
+    assert [(error.line, error.reason) for error in refused.errors] == [
+        (
+            1,
+            "barcodes: 05901234123457 is already on SKU TEA-GRN; "
+            "moving it to MUG-01 needs --move-barcodes",
+        )
+    ]
+    result = import_text(store, ImportKind.CATALOG, catalog, FileFormat.JSONL, move_barcodes=True)
     assert (result.created, result.updated) == (0, 1)
     location = (
         '{"code": "LOC-A01-01-1", "zone": "A", "block": 0, "aisle": 0, '
@@ -193,6 +172,10 @@ def test_catalog_and_locations_update_what_exists(store: Store, tmp_path: Path) 
             "MUG-NEW",
             "05901234123457",
         }
+        moved = session.execute(
+            select(Journal.raw, Journal.reason).where(Journal.action == "barcode-moved")
+        ).all()
+        assert moved == [("05901234123457", "moved from SKU TEA-GRN to SKU MUG-01")]
         spot = session.execute(select(Location).where(Location.code == "LOC-A01-01-1")).scalar_one()
         assert (spot.position_m, spot.pickable) == (2.5, False)
 

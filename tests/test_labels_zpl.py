@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tests.support.zpl import ZplLabel, ZplSyntaxError, parse_zpl_fields, parse_zpl_labels
 from warehouse_tui.devices.labels import (
     CODE128_QUIET_MODULES,
     DEFAULT_CJK_FONT,
@@ -13,11 +14,7 @@ from warehouse_tui.devices.labels import (
     LabelSize,
     LabelSpec,
     ShippingLabel,
-    ZplLabel,
-    ZplSyntaxError,
     code128_modules,
-    parse_zpl_fields,
-    parse_zpl_labels,
     printable_text,
     zpl_label,
     zpl_labels,

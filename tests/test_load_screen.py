@@ -9,7 +9,7 @@ import pytest
 from textual.pilot import Pilot
 
 from tests.apphelpers import add_operators, make_test_app, open_screen, scan, wait_idle
-from tests.test_shipping import packed_order, seed_carriers_and_shops
+from tests.support.shipping_floor import packed_order, seed_carriers_and_shops
 from warehouse_tui.screens.load import LoadScreen
 from warehouse_tui.store.engine import Store
 from warehouse_tui.store.models import Journal, OrderStatus, Parcel

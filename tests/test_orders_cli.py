@@ -9,7 +9,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from tests.test_import_parsing import good_order
+from tests.support.import_files import good_order
 from warehouse_tui.commands import orders as order_commands
 from warehouse_tui.commands.importing import import_cmd
 from warehouse_tui.store.engine import Store

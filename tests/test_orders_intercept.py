@@ -7,8 +7,7 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy import func, select
 
-from tests.test_import_parsing import good_order
-from tests.test_import_store import import_orders
+from tests.support.import_files import good_order, import_orders
 from warehouse_tui.services.journal import Actor
 from warehouse_tui.services.orders import (
     cancel_order,

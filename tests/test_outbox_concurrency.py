@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import drop_pg_schema, make_pg_store
-from tests.test_outbox import T0, ShopReceiver, add_events, post_to, rows
+from tests.support.outbox import T0, ShopReceiver, add_events, post_to, rows
 from warehouse_tui.store.engine import Store
 from warehouse_tui.store.migrate import upgrade
 from warehouse_tui.store.models import Outbox

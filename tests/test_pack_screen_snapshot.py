@@ -6,8 +6,8 @@ import pytest
 from textual.pilot import Pilot
 
 from tests.apphelpers import make_test_app, scan
-from tests.test_pack_screen import SIZES, floor_fixture, open_pack  # noqa: F401 — fixture
-from tests.test_packing_floor import MUG, Floor
+from tests.support.pack_screen import SIZES, floor_fixture, open_pack  # noqa: F401 — fixture
+from tests.support.packing_floor import MUG, Floor
 
 
 @pytest.mark.parametrize("size", SIZES)

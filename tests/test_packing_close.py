@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sqlmodel import select
 
-from tests.test_packing_floor import (  # noqa: F401 — fixtures
+from tests.support.packing_floor import (  # noqa: F401 — fixtures
     MUG,
     MUG_CASE,
     PACKER,
@@ -24,7 +24,7 @@ from tests.test_packing_floor import (  # noqa: F401 — fixtures
     ready_to_close,
     start,
 )
-from warehouse_tui.devices.labels import parse_zpl_fields
+from tests.support.zpl import parse_zpl_fields
 from warehouse_tui.services import packing
 from warehouse_tui.store.models import (
     Carrier,
@@ -172,7 +172,9 @@ def test_a_failing_printer_leaves_the_parcel_open(floor: Floor, tmp_path: Path) 
     parcel_id = start(floor, "TOTE-0001")
     assert packing.verify_scan(floor.store, PACKER, parcel_id, TOY).accepted
     ready_to_close(floor, parcel_id)
-    failed = packing.close_parcel(floor.store, PACKER, parcel_id, str(tmp_path / "no" / "x.zpl"))
+    (tmp_path / "a-file").write_text("not a folder")
+    unwritable = str(tmp_path / "a-file" / "x.zpl")
+    failed = packing.close_parcel(floor.store, PACKER, parcel_id, unwritable)
     assert not failed.accepted and "Cannot write" in failed.reason
     with floor.store.read() as session:
         assert session.get_one(Parcel, parcel_id).status == "open"

@@ -8,7 +8,7 @@ from pathlib import Path
 from sqlalchemy import text
 from sqlmodel import select
 
-from tests.test_packing_floor import (  # noqa: F401 — fixtures
+from tests.support.packing_floor import (  # noqa: F401 — fixtures
     MUG_CASE,
     PACKER,
     PHONE_GS1,

@@ -12,7 +12,7 @@ import pytest
 from sqlmodel import select
 
 from tests.conftest import drop_pg_schema, make_pg_store
-from tests.test_picking_builder import release_wave, seed_floor
+from tests.support.picking_floor import release_wave, seed_floor
 from warehouse_tui.services.journal import Actor
 from warehouse_tui.services.picking import claim_next_task
 from warehouse_tui.store.engine import Store

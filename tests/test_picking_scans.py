@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import col, select
 
-from tests.test_picking_builder import (
+from tests.support.picking_floor import (
     MUG_CASE,
     PICKER,
     SKUS,

@@ -8,7 +8,7 @@ import pytest
 from textual.pilot import Pilot
 
 from tests.apphelpers import make_test_app, open_screen, scan, wait_idle
-from tests.test_picking_builder import SKUS, release_wave, seed_floor
+from tests.support.picking_floor import SKUS, release_wave, seed_floor
 from warehouse_tui.screens.picking import NumberPrompt, PickingScreen
 from warehouse_tui.store.engine import Store
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 from sqlalchemy import update
 from sqlmodel import col, select
 
-from tests.test_picking_builder import (
+from tests.support.picking_floor import (
     MUG_BACKUP,
     MUG_BACKUP_QTY,
     PICKER,

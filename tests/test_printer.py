@@ -14,10 +14,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tests.support.zpl import parse_zpl_labels
 from warehouse_tui.devices.labels import (
     LabelSpec,
     ShippingLabel,
-    parse_zpl_labels,
     zpl_label,
     zpl_labels,
     zpl_shipping_label,
@@ -81,9 +81,16 @@ def test_file_destination_appends_each_job(tmp_path: Path) -> None:
 
 
 def test_unwritable_file_is_a_clear_error(tmp_path: Path) -> None:
-    missing = tmp_path / "no-such-folder" / "labels.zpl"
-    with pytest.raises(PrinterError, match=r"Cannot write the label to .*no-such-folder"):
-        send_to_printer(str(missing), ZPL)
+    (tmp_path / "a-file").write_text("not a folder")
+    unwritable = tmp_path / "a-file" / "labels.zpl"
+    with pytest.raises(PrinterError, match=r"Cannot write the label to .*a-file"):
+        send_to_printer(str(unwritable), ZPL)
+
+
+def test_a_missing_folder_is_made_for_the_first_label(tmp_path: Path) -> None:
+    path = tmp_path / "labels" / "PACK-1.zpl"
+    send_to_printer(f"file:{path}", ZPL)
+    assert path.read_bytes() == ZPL
 
 
 # --- raw TCP --------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ import pytest
 from textual.pilot import Pilot
 
 from tests.apphelpers import make_test_app, open_screen, scan
-from tests.test_picking_builder import PICKER, SKUS, release_wave, seed_floor, stop_scans
+from tests.support.picking_floor import PICKER, SKUS, release_wave, seed_floor, stop_scans
 from warehouse_tui.screens.putwall import PutWallScreen
 from warehouse_tui.services.picking import claim_next_task, scan_at_stop
 from warehouse_tui.store.engine import Store

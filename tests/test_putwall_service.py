@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import col, select
 
-from tests.test_picking_builder import (
+from tests.support.picking_floor import (
     MUG_CASE,
     PICKER,
     PICKER_2,

@@ -8,7 +8,7 @@ from pathlib import Path
 from sqlmodel import select
 from typer.testing import CliRunner
 
-from tests.test_waves import add_order, stocked_floor
+from tests.support.waves_floor import add_order, stocked_floor
 from warehouse_tui.commands.waves import app
 from warehouse_tui.domain.routing import plan_route_from_spec
 from warehouse_tui.store.engine import Store

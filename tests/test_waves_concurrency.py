@@ -11,7 +11,14 @@ from sqlalchemy import update
 from sqlmodel import select
 
 from tests.conftest import PG_URL, drop_pg_schema, make_pg_store
-from tests.test_waves import ACTOR, add_carrier, add_location, add_order, add_skus, add_stock
+from tests.support.waves_floor import (
+    ACTOR,
+    add_carrier,
+    add_location,
+    add_order,
+    add_skus,
+    add_stock,
+)
 from warehouse_tui.services.waves import WaveRules, release_wave
 from warehouse_tui.store.engine import Store
 from warehouse_tui.store.migrate import upgrade

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
-from tests.test_waves import (
+from tests.support.waves_floor import (
     ACTOR,
     add_carrier,
     add_location,

@@ -13,7 +13,7 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable
 
 from tests.apphelpers import make_test_app, open_screen, scan, wait_idle
-from tests.test_picking_builder import (
+from tests.support.picking_floor import (
     PICKER,
     PICKER_2,
     floor_fixture,  # noqa: F401 — the `floor` fixture

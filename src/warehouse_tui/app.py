@@ -131,7 +131,10 @@ class WarehouseApp(App[None]):
         def from_scanner_thread(event: ScannerEvent) -> None:
             self.call_from_thread(self._scanner_event, event)
 
-        return StationDevices(station_devices(store, self.station), from_scanner_thread).open()
+        from warehouse_tui.config import files_dir
+
+        rows = station_devices(store, self.station)
+        return StationDevices(rows, from_scanner_thread, files_dir(self.db)).open()
 
     def _use_station_settings(self, store: Store) -> None:
         """Read the feedback, wedge_burst and double-trigger settings: when the store opens, and

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import click
 import typer
 from typer.core import TyperGroup
 
@@ -31,14 +30,14 @@ JSON_ASKED = "warehouse_tui.json"
 class RefusingGroup(TyperGroup):
     """The root command group: a database or file failure is refused in one line, exit 1."""
 
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+    def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:
         ctx.meta[JSON_ASKED] = "--json" in args  # the subcommand's context is gone on failure
         return super().parse_args(ctx, args)
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def invoke(self, ctx: typer.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+        except (typer.TyperException, typer.Exit, typer.Abort):  # usage errors, exits
             raise
         except Exception as error:
             reason = refusal_reason(error)

@@ -1,1 +1,2 @@
-"""Test doubles shared by test modules (never a test module imported by another)."""
+"""Code the tests share: doubles, readers, factories and sample records (no test functions
+here, and never a test module imported by another)."""

@@ -16,14 +16,18 @@ unchanged).
 
 from __future__ import annotations
 
+import getpass
 import json
 import os
 import sys
 import unicodedata
 from dataclasses import dataclass
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
+
+if TYPE_CHECKING:
+    from warehouse_tui.services.journal import Actor
 
 from warehouse_tui.config import db_from_environment, default_db_path, station_from_environment
 
@@ -74,6 +78,15 @@ def named_db(db: str | None) -> str | None:
 
 def chosen_station(station: str | None) -> str:
     return station or GLOBALS.station or station_from_environment()
+
+
+def cli_actor(station: str | None, screen: str = "cli") -> Actor:
+    """The command line as the journal records it: the local admin, named by
+    WAREHOUSE_OPERATOR or else the system user who ran it."""
+    from warehouse_tui.services.journal import Actor
+
+    name = os.environ.get("WAREHOUSE_OPERATOR") or getpass.getuser()
+    return Actor(None, chosen_station(station), screen, name=name)
 
 
 def open_store(db: str | None, *, upgrade: bool = True, create: bool = False):  # type: ignore[no-untyped-def]

@@ -10,13 +10,12 @@ from warehouse_tui.commands.common import (
     DbOption,
     JsonOption,
     StationOption,
-    chosen_station,
+    cli_actor,
     emit,
     open_store,
     refuse,
 )
 from warehouse_tui.i18n import _
-from warehouse_tui.services.journal import Actor
 
 
 def count_cmd(
@@ -30,7 +29,7 @@ def count_cmd(
     from warehouse_tui.services.counts import request_counts
 
     store = open_store(db)
-    result = request_counts(store, Actor(None, chosen_station(station), "cli"), locations, reason)
+    result = request_counts(store, cli_actor(station), locations, reason)
     store.dispose()
     if not result.accepted:
         refuse(result.reason, as_json=as_json)

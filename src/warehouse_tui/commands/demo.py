@@ -81,9 +81,10 @@ def demo_cmd(
     store.dispose()
     if not as_json:
         typer.echo(
-            _("The demo shops sync through files in {folder} (put orders in */inbox).").format(
-                folder=shop_folder
-            ),
+            _(
+                "The demo shops sync through files in {folder} (put orders in */inbox); "
+                "file printers write labels to {labels}."
+            ).format(folder=shop_folder, labels=shop_folder.parent / "labels"),
             err=True,
         )
     if not no_start:

@@ -16,14 +16,13 @@ from warehouse_tui.commands.common import (
     DbOption,
     JsonOption,
     StationOption,
-    chosen_station,
+    cli_actor,
     emit,
     emit_exact,
     open_store,
     refuse,
 )
 from warehouse_tui.i18n import _
-from warehouse_tui.services.journal import Actor
 
 app = typer.Typer(no_args_is_help=False)
 
@@ -80,9 +79,7 @@ def act(
     from warehouse_tui.services.exceptions import act as act_on
 
     store = open_store(db)
-    result = act_on(
-        store, Actor(None, chosen_station(station), "cli"), exception_id, action, reason
-    )
+    result = act_on(store, cli_actor(station), exception_id, action, reason)
     store.dispose()
     if not result.accepted:
         refuse(result.reason, as_json=as_json, extra={"id": exception_id})

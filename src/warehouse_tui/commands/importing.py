@@ -1,8 +1,11 @@
-"""`warehouse-tui import catalog|locations|stock|orders FILE [--format csv|jsonl] [--json]`.
+"""`warehouse-tui import catalog|locations|stock|orders FILE [--format csv|jsonl] [--json]
+[--move-barcodes]`.
 
 Every bad row is reported as `line N: reason` on stderr (and, with --json, as
 {"imported": 0, "errors": [...]} on stdout); then nothing of the file is imported and the exit
-code is 1. A progress bar runs on stderr when it is a terminal.
+code is 1. A catalog row giving a barcode that is on another SKU is one of those, unless
+--move-barcodes says the barcode moves (each move journaled). A progress bar runs on stderr
+when it is a terminal.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from warehouse_tui.commands.common import (
     DbOption,
     JsonOption,
     StationOption,
-    chosen_station,
+    cli_actor,
     emit,
     open_store,
 )
@@ -31,11 +34,17 @@ from warehouse_tui.services.importing import (
     format_of,
     import_file,
 )
-from warehouse_tui.services.journal import Actor
 
 KindArgument = Annotated[ImportKind, typer.Argument(help="What the file holds.")]
 FileArgument = Annotated[
     Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="CSV or JSON Lines.")
+]
+MoveBarcodesOption = Annotated[
+    bool,
+    typer.Option(
+        "--move-barcodes",
+        help="catalog: a barcode already on another SKU moves to the file's SKU (journaled).",
+    ),
 ]
 FormatOption = Annotated[
     FileFormat | None,
@@ -49,6 +58,7 @@ def import_cmd(
     kind: KindArgument,
     file: FileArgument,
     file_format: FormatOption = None,
+    move_barcodes: MoveBarcodesOption = False,
     as_json: JsonOption = False,
     db: DbOption = None,
     station: StationOption = None,
@@ -59,11 +69,13 @@ def import_cmd(
     except ValueError as error:
         raise typer.BadParameter(str(error), param_hint="--format") from None
     store = open_store(db)
-    actor = Actor(None, chosen_station(station), "import")
+    actor = cli_actor(station, "import")
     with progress_bar() as progress:
-        result = import_file(store, kind, file, fmt=fmt, actor=actor, progress=progress)
+        result = import_file(
+            store, kind, file, fmt=fmt, actor=actor, progress=progress, move_barcodes=move_barcodes
+        )
     if kind == ImportKind.ORDERS and not result.errors:
-        # The audit runs on every new order at import (DESIGN.md, States).
+        # The audit runs on every new order at import, so the file lands held or ready.
         from warehouse_tui.services.audit import audit_orders
 
         audit = audit_orders(store, actor)

@@ -10,7 +10,7 @@ from warehouse_tui.commands.common import (
     DbOption,
     JsonOption,
     StationOption,
-    chosen_station,
+    cli_actor,
     emit,
     open_store,
     refuse,
@@ -24,7 +24,7 @@ OperatorId = Annotated[int, typer.Argument(metavar="ID", help="The operator's id
 
 
 def _cli(station: str | None) -> Actor:
-    return Actor(None, chosen_station(station), "cli")
+    return cli_actor(station, "cli")
 
 
 @app.command()

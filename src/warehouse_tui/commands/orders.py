@@ -13,14 +13,13 @@ from warehouse_tui.commands.common import (
     DbOption,
     JsonOption,
     StationOption,
-    chosen_station,
+    cli_actor,
     emit,
     emit_exact,
     open_store,
     refuse,
 )
 from warehouse_tui.i18n import _
-from warehouse_tui.services.journal import Actor
 
 if TYPE_CHECKING:
     from warehouse_tui.services.orders import OrderResult
@@ -60,7 +59,7 @@ def cancel(
     from warehouse_tui.services.orders import cancel_order
 
     store = open_store(db)
-    result = cancel_order(store, Actor(None, chosen_station(station), "cli"), order)
+    result = cancel_order(store, cli_actor(station, "cli"), order)
     store.dispose()
     if not result.accepted:
         refuse(result.reason, as_json=as_json, extra={"id": result.order_id})
@@ -88,7 +87,7 @@ def hold(
     from warehouse_tui.services.holds import hold_order
 
     store = open_store(db)
-    result = hold_order(store, Actor(None, chosen_station(station), "cli"), order, reason)
+    result = hold_order(store, cli_actor(station, "cli"), order, reason)
     store.dispose()
     _held_or_released(result, as_json)
 
@@ -105,7 +104,7 @@ def release(
     from warehouse_tui.services.holds import release_order
 
     store = open_store(db)
-    result = release_order(store, Actor(None, chosen_station(station), "cli"), order)
+    result = release_order(store, cli_actor(station, "cli"), order)
     store.dispose()
     _held_or_released(result, as_json)
 

@@ -11,7 +11,7 @@ from warehouse_tui.commands.common import (
     DbOption,
     JsonOption,
     StationOption,
-    chosen_station,
+    cli_actor,
     emit,
     open_store,
     refuse,
@@ -45,12 +45,11 @@ def set_cmd(
     station: StationOption = None,
 ) -> None:
     """Change one setting; a value of the wrong shape is refused and changes nothing."""
-    from warehouse_tui.services.journal import Actor
     from warehouse_tui.services.settings import change_setting
 
     parsed = _parsed(value)
     store = open_store(db)
-    refusal = change_setting(store, Actor(None, chosen_station(station), "cli"), key, parsed)
+    refusal = change_setting(store, cli_actor(station, "cli"), key, parsed)
     store.dispose()
     if refusal:
         refuse(refusal, as_json=as_json)

@@ -29,6 +29,7 @@ from warehouse_tui.commands.common import (
     JsonOption,
     StationOption,
     chosen_station,
+    cli_actor,
     emit,
     open_store,
     refuse,
@@ -151,7 +152,7 @@ def _round(store: Store, shop: str | None, as_json: bool, station: str, should_s
     configs = shop_configs(store, shop)
     if shop is not None and not configs:
         refuse(f"no shop {shop} is set up to sync (warehouse-tui sync connect)", as_json=as_json)
-    importer = Importer(store, Actor(None, station, "sync"))
+    importer = Importer(store, cli_actor(station, "sync"))
     max_attempts = int(all_settings(store)["outbox_max_attempts"])
     refused = False
     for config in configs:

@@ -16,7 +16,7 @@ from warehouse_tui.commands.common import (
     DbOption,
     JsonOption,
     StationOption,
-    chosen_station,
+    cli_actor,
     emit,
     open_store,
     refuse,
@@ -98,9 +98,8 @@ def _rules(
 
 
 def _actor(station: str | None) -> Actor:
-    from warehouse_tui.services.journal import Actor
 
-    return Actor(None, chosen_station(station), "cli")
+    return cli_actor(station, "cli")
 
 
 def _show(summary: dict[str, Any]) -> None:

@@ -143,8 +143,8 @@ def _seed_stock(
 
 
 def _seed_operators(session: Session) -> int:
-    """The operators, in badge order (so on an empty database OP-0001 has ID 1); returns the
-    admin's ID."""
+    """The operators, in the table's order (so on an empty database the first has ID 1);
+    returns the admin's ID."""
     _insert(
         session,
         Operator,

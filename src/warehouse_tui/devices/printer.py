@@ -81,6 +81,15 @@ def parse_destination(dest: str) -> Destination:
     return Destination("file", dest)
 
 
+def anchored_destination(dest: str, folder: Path) -> str:
+    """`dest` with a relative file path made absolute under `folder` (the app's files folder),
+    so labels land in one known place whatever folder the app was started from."""
+    destination = parse_destination(dest)
+    if destination.kind != "file" or Path(destination.target).is_absolute():
+        return dest
+    return f"file:{folder / destination.target}"
+
+
 def send_to_printer(dest: str, data: bytes, *, timeout: float = DEFAULT_TIMEOUT) -> None:
     """Hand `data` (ZPL, PDF…) to the printer named by `dest`; raise PrinterError if it fails."""
     destination = parse_destination(dest)
@@ -107,6 +116,7 @@ def write_output_file(path: Path, data: bytes, *, append: bool = False) -> None:
 
 def _send_file(path: Path, data: bytes) -> None:
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         write_output_file(path, data, append=True)
     except OSError as error:
         raise PrinterError(

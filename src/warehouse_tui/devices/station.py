@@ -22,6 +22,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from warehouse_tui.devices.scale import ScaleError, WeightReading, open_scale
@@ -105,9 +106,14 @@ class StationDevices:
     """The devices of one station: `open` starts them (twins included), `close` stops them."""
 
     def __init__(
-        self, rows: Iterable[DeviceRow], on_scanner_event: Callable[[ScannerEvent], None]
+        self,
+        rows: Iterable[DeviceRow],
+        on_scanner_event: Callable[[ScannerEvent], None],
+        files: Path,
     ) -> None:
+        """`files` is the folder a printer writing to a relative file path writes into."""
         self._rows = list(rows)
+        self._files = files
         self._on_scanner_event = on_scanner_event
         self.scale: StationScale | None = None
         self.printer = ""  # where labels are sent; "" when the station has no printer
@@ -129,7 +135,9 @@ class StationDevices:
             self.simulated_printer = SimulatedLabelPrinter().start()
             self.printer = self.simulated_printer.destination
         elif printer is not None:
-            self.printer = printer.port
+            from warehouse_tui.devices.printer import anchored_destination
+
+            self.printer = anchored_destination(printer.port, self._files)
         for row in self._rows:
             if row.kind == "scanner" and row.driver == "serial":
                 scanner = _serial_scanner(row, self._on_scanner_event)

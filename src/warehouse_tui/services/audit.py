@@ -29,10 +29,10 @@ from sqlmodel import Session
 
 from warehouse_tui.i18n import _
 from warehouse_tui.services.auth import supervisor_by_badge
-from warehouse_tui.services.importing import bulk_execute, bulk_insert
 from warehouse_tui.services.journal import Actor, record
 from warehouse_tui.services.orders import merge_group_name
 from warehouse_tui.services.states import state_name
+from warehouse_tui.store.bulk import bulk_execute, bulk_insert, driver_rows, rows_of
 from warehouse_tui.store.engine import Store
 from warehouse_tui.store.models import (
     Carrier,
@@ -130,25 +130,6 @@ def _resolve_skus(session: Session) -> None:
         .where(lines.c.order_id.in_(select(Order.id).where(Order.status == OrderStatus.NEW)))
         .values(sku_id=select(Sku.id).where(Sku.code == lines.c.sku_code).scalar_subquery())
     )
-
-
-def rows_of(session: Session, statement: Any) -> Any:
-    """Plain rows on the session's connection, past the ORM's per-row work (bulk reads)."""
-    return session.connection().execute(statement)
-
-
-def driver_rows(session: Session, statement: Any) -> list[tuple[Any, ...]]:
-    """A query's rows as the driver returns them: tuples of stored values, without the work
-    SQLAlchemy does per row and value, which costs more than the query itself on the audit's
-    100k-row reads. Its parameters are written into the SQL: give it only our own constants."""
-    connection = session.connection()
-    sql = statement.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True})
-    cursor = connection.connection.cursor()
-    try:
-        cursor.execute(sql.string)
-        return cursor.fetchall()
-    finally:
-        cursor.close()
 
 
 _NEW_ORDER_COLUMNS = ("id", "carrier", *ADDRESS_FIELDS)

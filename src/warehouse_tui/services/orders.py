@@ -1,7 +1,7 @@
 """Orders by hand: find one, show it, cancel it, and the intercept that stops a released order.
 
 A cancellation or a newer version that arrives after release (released, picked or packed) is an
-intercept (DESIGN.md, States): the order is flagged `intercepted` so the pack station refuses
+intercept (ARCHITECTURE.md, States): the order is flagged `intercepted` so the pack station refuses
 it, the newer version (or the cancellation) waits in `Order.pending`, the stock it still had
 reserved goes back, its open pick stops are cancelled, and everything already picked becomes
 put-back work (services/putback.py) — one task per lot it came from and place it waits. When

@@ -1,6 +1,6 @@
 """Load and ship: parcels scanned onto a carrier's truck, the shop told, the day's manifest.
 
-The shop hears of a shipment when the order's last parcel is loaded (DESIGN.md, States), so a
+The shop hears of a shipment when the order's last parcel is loaded (ARCHITECTURE.md, States), so a
 parcel found missing at the truck was never announced; a shop whose `announce_at` is "label"
 hears of it when the pack station closes the last parcel instead (`announce_fulfilment`).
 Either way the fulfilment goes into the outbox in the transaction of the state change.

@@ -1,7 +1,7 @@
 """The engine: SQLite (WAL, durable, write transactions BEGIN IMMEDIATE) or PostgreSQL by URL.
 
-pysqlite's own transaction handling loses updates across processes (DESIGN.md, Known traps), so
-it is switched off on connect and the "begin" event emits the BEGIN itself: IMMEDIATE for
+pysqlite's own transaction handling loses updates across processes (ARCHITECTURE.md, Known
+traps), so it is switched off on connect and the "begin" event emits the BEGIN itself: IMMEDIATE for
 writes, DEFERRED for the short read-only sessions screens refresh with.
 
 `open_database` is how commands and the app open what `--db` names: the cheap checks of

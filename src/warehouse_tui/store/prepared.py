@@ -15,7 +15,7 @@ They run on a `Tx`, a transaction's driver connection and dialect, which comes f
 - `write_transaction`: the engine's ordinary write transaction as a Core `Connection` (an ORM
   `Session` can be opened on it for a rare branch), with `Tx.of(connection)` for the
   prepared statements in it.
-Both begin IMMEDIATE on SQLite, as every write transaction does (DESIGN.md, Known traps).
+Both begin IMMEDIATE on SQLite, as every write transaction does (ARCHITECTURE.md, Known traps).
 """
 
 from __future__ import annotations

@@ -21,16 +21,16 @@ class DemoOperator:
 
 
 OPERATORS = (
-    DemoOperator("OP-0001", "Anna Becker", Role.PICKER, "en", "1001"),
-    DemoOperator("OP-0002", "李娜 Li Na", Role.PICKER, "zh_CN", "1002"),
-    DemoOperator("OP-0003", "Jonas Wolf", Role.PICKER, "en", "1003"),
-    DemoOperator("OP-0004", "王伟 Wang Wei", Role.PICKER, "zh_CN", "1004"),
-    DemoOperator("OP-0005", "Marta Nowak", Role.PACKER, "en", "2005"),
-    DemoOperator("OP-0006", "张敏 Zhang Min", Role.PACKER, "zh_CN", "2006"),
-    DemoOperator("OP-0007", "Lukas Braun", Role.PACKER, "en", "2007"),
-    DemoOperator("OP-0008", "Sofia Romano", Role.SUPERVISOR, "en", "3008"),
-    DemoOperator("OP-0009", "陈静 Chen Jing", Role.SUPERVISOR, "zh_CN", "3009"),
-    DemoOperator("OP-0010", "Admin", Role.ADMIN, "en", "9010"),
+    DemoOperator("OP-9354873004", "Anna Becker", Role.PICKER, "en", "1001"),
+    DemoOperator("OP-6662158866", "李娜 Li Na", Role.PICKER, "zh_CN", "1002"),
+    DemoOperator("OP-9034534907", "Jonas Wolf", Role.PICKER, "en", "1003"),
+    DemoOperator("OP-9151580720", "王伟 Wang Wei", Role.PICKER, "zh_CN", "1004"),
+    DemoOperator("OP-4315958734", "Marta Nowak", Role.PACKER, "en", "2005"),
+    DemoOperator("OP-2627713451", "张敏 Zhang Min", Role.PACKER, "zh_CN", "2006"),
+    DemoOperator("OP-9523108187", "Lukas Braun", Role.PACKER, "en", "2007"),
+    DemoOperator("OP-9761772337", "Sofia Romano", Role.SUPERVISOR, "en", "3008"),
+    DemoOperator("OP-2925997190", "陈静 Chen Jing", Role.SUPERVISOR, "zh_CN", "3009"),
+    DemoOperator("OP-2638545925", "Admin", Role.ADMIN, "en", "9010"),
 )
 
 

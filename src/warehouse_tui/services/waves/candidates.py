@@ -19,9 +19,9 @@ from sqlmodel import Session
 from warehouse_tui.domain.allocation import Lot
 from warehouse_tui.domain.batching import CartCapacity
 from warehouse_tui.domain.layout import PickPoint
-from warehouse_tui.services.audit import rows_of
 from warehouse_tui.services.settings import get_setting
 from warehouse_tui.services.waves.rules import WaveRules, local_time
+from warehouse_tui.store.bulk import rows_of
 from warehouse_tui.store.models import (
     Carrier,
     CarrierService,

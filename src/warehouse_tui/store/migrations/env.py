@@ -12,7 +12,7 @@ store = context.config.attributes["store"]
 def run() -> None:
     with store.engine.connect() as connection:
         if store.is_sqlite:
-            # Table rebuilds with foreign keys on cascade deletes (DESIGN.md, Known traps).
+            # Table rebuilds with foreign keys on cascade deletes (ARCHITECTURE.md, Known traps).
             connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
         context.configure(
             connection=connection,

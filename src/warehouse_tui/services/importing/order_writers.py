@@ -1,0 +1,201 @@
+"""Orders written: new ones inserted in bulk, newer versions of known ones applied.
+
+New orders and their lines go in with one executemany per table and batch. A newer version of
+an order we have replaces it before release (back to `new`), cancels it, or — after release —
+becomes an intercept (services.orders); an older or equal version, or one of a shipped or
+cancelled order, changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Table, select
+from sqlmodel import Session
+
+from warehouse_tui.services.importing.order_rows import (
+    SHIP_TO_OPTIONAL,
+    SHIP_TO_REQUIRED,
+    OrderRow,
+    newest_per_order,
+)
+from warehouse_tui.services.importing.result import WRITE_BATCH, ImportResult, Progress
+from warehouse_tui.services.journal import Actor, record
+from warehouse_tui.services.orders import (
+    AFTER_RELEASE,
+    OrderVersion,
+    cancel_before_release,
+    intercept,
+    replace_versions,
+)
+from warehouse_tui.store.bulk import IN_CHUNK, batches, bulk_insert, bulk_insert_ids
+from warehouse_tui.store.models import Order, OrderLine, OrderStatus, utcnow
+
+_ORDERS: Table = Order.__table__  # type: ignore[attr-defined]
+_LINES: Table = OrderLine.__table__  # type: ignore[attr-defined]
+
+# The Order columns a version sets (OrderVersion.fields), with their values when absent.
+_VERSION_DEFAULTS: tuple[tuple[str, Any], ...] = (
+    ("buyer_id", ""),
+    ("buyer_name", ""),
+    ("buyer_tags", []),
+    *((f"ship_{name}", "") for name in SHIP_TO_REQUIRED + SHIP_TO_OPTIONAL),
+    ("carrier", ""),
+    ("service", ""),
+    ("priority", 0),
+    ("ship_by", None),
+    ("pack_instructions", ""),
+)
+_VERSION_COLUMNS = tuple(name for name, _default in _VERSION_DEFAULTS)
+_VERSION_ABSENT = tuple(default for _name, default in _VERSION_DEFAULTS)
+_NEW_ORDER_COLUMNS = (
+    "shop",
+    "shop_order_id",
+    "shop_version",
+    "status",
+    *_VERSION_COLUMNS,
+    "imported_at",
+    "updated_at",
+    "hold_reason",
+    "no_merge",
+    "intercepted",
+)
+_ORDER_KEY = ("shop", "shop_order_id")
+_NEW_LINE_COLUMNS = (
+    "order_id",
+    "shop_line_id",
+    "sku_code",
+    "qty",
+    "unit_price_minor",
+    "picked",
+    "packed",
+    "short",
+)
+
+
+@dataclass(frozen=True)
+class _Existing:
+    id: int
+    status: str
+    shop_version: int
+    intercepted: bool
+    pending: dict[str, Any] | None
+
+
+def write_orders(
+    session: Session, actor: Actor, rows: list[OrderRow], result: ImportResult, progress: Progress
+) -> None:
+    rows = newest_per_order(rows)
+    done = 0
+    for batch in batches(rows, WRITE_BATCH):
+        existing = _existing_orders(session, [row.key for row in batch])
+        new: list[OrderRow] = []
+        known: list[OrderRow] = []
+        for row in batch:
+            (known if row.key in existing else new).append(row)
+        _create_orders(session, new, result)
+        _update_orders(session, actor, known, existing, result)
+        done += len(batch)
+        progress("write", done, len(rows))
+
+
+def _existing_orders(session: Session, keys: list[tuple[str, str]]) -> dict[Any, _Existing]:
+    """The orders we already have among `keys`, looked up shop by shop (`shop = ? AND
+    shop_order_id IN (…)` uses the unique index; a row-value IN would scan the table)."""
+    by_shop: dict[str, list[str]] = {}
+    for shop, shop_order_id in keys:
+        by_shop.setdefault(shop, []).append(shop_order_id)
+    found: dict[Any, _Existing] = {}
+    for shop, numbers in by_shop.items():
+        for chunk in batches(numbers, IN_CHUNK):
+            rows = session.execute(
+                select(
+                    _ORDERS.c.shop_order_id,
+                    _ORDERS.c.id,
+                    _ORDERS.c.status,
+                    _ORDERS.c.shop_version,
+                    _ORDERS.c.intercepted,
+                    _ORDERS.c.pending,
+                ).where(_ORDERS.c.shop == shop, _ORDERS.c.shop_order_id.in_(chunk))
+            )
+            for shop_order_id, *rest in rows:
+                found[shop, shop_order_id] = _Existing(*rest)
+    return found
+
+
+def _create_orders(session: Session, rows: list[OrderRow], result: ImportResult) -> None:
+    if not rows:
+        return
+    now = utcnow()
+    order_rows = [
+        (
+            row.shop,
+            row.shop_order_id,
+            row.version.version,
+            OrderStatus.CANCELLED.value if row.version.cancelled else OrderStatus.NEW.value,
+            *map(row.version.fields.get, _VERSION_COLUMNS, _VERSION_ABSENT),
+            now,
+            now,
+            "",
+            False,
+            False,
+        )
+        for row in rows
+    ]
+    ids = bulk_insert_ids(session, _ORDERS, _NEW_ORDER_COLUMNS, order_rows, _ORDER_KEY)
+    lines = [
+        (order_id, line.shop_line_id, line.sku_code, line.qty, line.unit_price_minor, 0, 0, 0)
+        for row, order_id in zip(rows, ids, strict=True)
+        for line in row.version.lines
+    ]
+    bulk_insert(session, _LINES, _NEW_LINE_COLUMNS, lines)
+    result.created += len(rows)
+
+
+def _update_orders(
+    session: Session,
+    actor: Actor,
+    rows: list[OrderRow],
+    existing: Mapping[Any, _Existing],
+    result: ImportResult,
+) -> None:
+    """Newer versions of orders we have: replaced or cancelled before release, intercepted
+    after it; older or equal versions, and shipped or cancelled orders, stay as they are."""
+    replacements = []
+    for row in rows:
+        current = existing[row.key]
+        waiting = current.pending["version"] if current.pending else 0
+        newer = row.version.version > max(current.shop_version, waiting)
+        if not newer or current.status in (OrderStatus.SHIPPED, OrderStatus.CANCELLED):
+            result.unchanged += 1
+        elif current.intercepted or current.status in AFTER_RELEASE:
+            _intercept(session, actor, current.id, row.version)
+            result.intercepted += 1
+        elif row.version.cancelled:
+            _cancel(session, actor, current.id)
+            result.cancelled += 1
+        else:
+            replacements.append((current.id, row.version))
+    replace_versions(session, replacements)
+    if replacements:
+        _journal_updates(session, actor, [order_id for order_id, _version in replacements])
+    result.updated += len(replacements)
+
+
+def _intercept(session: Session, actor: Actor, order_id: int, version: OrderVersion) -> None:
+    order = session.get(Order, order_id, with_for_update=True)
+    assert order is not None
+    intercept(session, actor, order, version)
+
+
+def _cancel(session: Session, actor: Actor, order_id: int) -> None:
+    order = session.get(Order, order_id, with_for_update=True)
+    assert order is not None
+    cancel_before_release(session, actor, order)
+
+
+def _journal_updates(session: Session, actor: Actor, order_ids: list[int]) -> None:
+    for order_id in order_ids:
+        record(session, actor, "order-updated", order_id=order_id, task_ref=f"ORD-{order_id}")

@@ -1,0 +1,181 @@
+"""The import itself: read, check, then write all of a file in one transaction or nothing.
+
+Checking comes first and touches no database; only a file with no bad row opens the write
+transaction, and a writer that finds a bad reference (stock naming an unknown SKU) still refuses
+the whole file inside it. Either way the outcome is journaled in that transaction.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import Session
+
+from warehouse_tui.i18n import _
+from warehouse_tui.services.importing.checking import check_records
+from warehouse_tui.services.importing.fields import shown
+from warehouse_tui.services.importing.floor_writers import (
+    write_catalog,
+    write_locations,
+    write_stock,
+)
+from warehouse_tui.services.importing.order_writers import write_orders
+from warehouse_tui.services.importing.records import (
+    BadFile,
+    FileFormat,
+    ImportKind,
+    RowError,
+    csv_records,
+    decode_text,
+    format_of,
+    jsonl_records,
+)
+from warehouse_tui.services.importing.result import ImportResult, Progress, no_progress
+from warehouse_tui.services.journal import Actor, record
+from warehouse_tui.store.engine import Store
+
+
+@dataclass(frozen=True)
+class _Run:
+    """Who imports what, and how: everything an import needs besides the rows."""
+
+    actor: Actor
+    source: str
+    progress: Progress
+    move_barcodes: bool
+
+
+def import_text(
+    store: Store,
+    kind: ImportKind,
+    text: str,
+    fmt: FileFormat,
+    *,
+    actor: Actor | None = None,
+    source: str = "",
+    progress: Progress = no_progress,
+    move_barcodes: bool = False,
+) -> ImportResult:
+    """Import the text of a file: all of it, or (with any error) nothing but a journal row.
+    A catalog row may take a barcode from another SKU only with `move_barcodes`."""
+    run = _Run(actor or Actor(None, screen="import"), shown(source), progress, move_barcodes)
+    with cyclic_gc_paused():
+        return _check_and_store(store, kind, text, fmt, run)
+
+
+def _check_and_store(
+    store: Store, kind: ImportKind, text: str, fmt: FileFormat, run: _Run
+) -> ImportResult:
+    from_csv = fmt is FileFormat.CSV
+    records = csv_records(text) if from_csv else jsonl_records(text)
+    try:
+        rows, errors = check_records(
+            kind, records, from_csv=from_csv, total=text.count("\n") + 1, progress=run.progress
+        )
+    except BadFile as bad:
+        rows, errors = [], [bad.error]
+    if not rows and not errors:
+        errors = [RowError(1, _("the file holds no records"))]
+    return _store_rows(store, kind, rows, errors, run)
+
+
+def _store_rows(
+    store: Store, kind: ImportKind, rows: list[Any], errors: list[RowError], run: _Run
+) -> ImportResult:
+    """Write the checked rows in one transaction, or journal the refusal and write nothing."""
+    result = ImportResult()
+    with store.write() as session:
+        if not errors:
+            errors = _write(session, kind, rows, result, run)
+        if errors:  # a writer refuses before it writes anything
+            reason = _("{count} bad rows, nothing imported").format(count=len(errors))
+            record(
+                session, run.actor, f"import-{kind}", accepted=False, reason=reason, raw=run.source
+            )
+            return ImportResult(errors=errors)
+        result.imported = len(rows)
+        record(session, run.actor, f"import-{kind}", raw=run.source)
+        return result
+
+
+def _write(
+    session: Session, kind: ImportKind, rows: list[Any], result: ImportResult, run: _Run
+) -> list[RowError]:
+    """Write the rows; the rows the database refuses (nothing written), if any."""
+    if kind is ImportKind.CATALOG:
+        return write_catalog(
+            session, run.actor, rows, result, run.progress, move_barcodes=run.move_barcodes
+        )
+    if kind is ImportKind.LOCATIONS:
+        return write_locations(session, rows, result, run.progress)
+    if kind is ImportKind.STOCK:
+        return write_stock(session, rows, result, run.progress)
+    write_orders(session, run.actor, rows, result, run.progress)
+    return []
+
+
+def import_file(
+    store: Store,
+    kind: ImportKind,
+    path: Path,
+    *,
+    fmt: str | None = None,
+    actor: Actor | None = None,
+    progress: Progress = no_progress,
+    move_barcodes: bool = False,
+) -> ImportResult:
+    """Import one file (CSV or JSON Lines by extension unless `fmt` says)."""
+    file_format = format_of(path, fmt)
+    try:
+        text = decode_text(path.read_bytes())
+    except BadFile as bad:
+        return ImportResult(errors=[bad.error])
+    return import_text(
+        store,
+        kind,
+        text,
+        file_format,
+        actor=actor,
+        source=path.name,
+        progress=progress,
+        move_barcodes=move_barcodes,
+    )
+
+
+def import_records(
+    store: Store,
+    kind: ImportKind,
+    records: Iterable[Mapping[str, Any]],
+    *,
+    actor: Actor | None = None,
+    source: str = "",
+) -> ImportResult:
+    """Import records already in memory, shaped as a JSON Lines file's (record N counts as
+    line N) — how the demo and connectors hand orders in. No records is nothing to do."""
+    listed = list(records)
+    rows, errors = check_records(
+        kind, enumerate(listed, start=1), from_csv=False, total=len(listed)
+    )
+    run = _Run(actor or Actor(None, screen="import"), shown(source), no_progress, False)
+    return _store_rows(store, kind, rows, errors, run)
+
+
+@contextmanager
+def cyclic_gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while an import builds millions of small objects:
+    its repeated full passes over them cost about a third of the import. Reference counting
+    still frees everything; the collector is back on (if it was) when the import ends. Drop
+    what the import built before that (return from the function that holds it): the first
+    pass after would otherwise go through all of it once more."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()

@@ -34,7 +34,6 @@ if TYPE_CHECKING:
 
 REFRESH_S = 5.0
 CONFIRM_S = 5.0  # a second press of the cancel key within this time confirms
-KINDS = ("", "short", "stuck", "held", "intercepted", "put-back", "count", "set-aside", "unloaded")
 # The key of each action (services.exceptions.Action values); settle and void never meet.
 ACTION_KEYS = {
     "reallocate": "f3",
@@ -271,7 +270,11 @@ class ExceptionsScreen(FloorScreen):
     # --- acting ----------------------------------------------------------------------------
 
     def action_next_kind(self) -> None:
-        self.kind = KINDS[(KINDS.index(self.kind) + 1) % len(KINDS)]
+        """All kinds, then each kind in turn."""
+        from warehouse_tui.services.exceptions import Kind
+
+        kinds = ["", *(kind.value for kind in Kind)]
+        self.kind = kinds[(kinds.index(self.kind) + 1) % len(kinds)]
         self._reload_now()
 
     def action_act(self, action: str) -> None:

@@ -11,30 +11,49 @@ database as their screens would, so a process killed at any moment can go on whe
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from tests.support.zpl import parse_zpl_fields
 from warehouse_tui.services import packing, picking
 from warehouse_tui.services.auth import add_operator
 from warehouse_tui.services.importing import ImportKind, import_file, import_records
 from warehouse_tui.services.journal import Actor
+from warehouse_tui.services.packing import (
+    choose_box,
+    close_parcel,
+    pack_view,
+    record_weight,
+    start_pack,
+    verify_scan,
+)
+from warehouse_tui.services.picking import (
+    Expect,
+    claim_next_task,
+    current_stop,
+    scan_at_stop,
+    short_pick,
+)
+from warehouse_tui.services.putwall import confirm_slot, sort_item
 from warehouse_tui.services.settings import set_setting
 from warehouse_tui.services.waves import WaveRules, release_wave
 from warehouse_tui.store.engine import Store
 from warehouse_tui.store.models import (
+    Barcode,
     BoxType,
     Carrier,
     CarrierService,
     Order,
     OrderStatus,
     Role,
+    Sku,
     Tote,
     TrackingPool,
+    WallSlot,
 )
 
 DATA = Path(__file__).resolve().parent.parent / "data"
@@ -239,3 +258,117 @@ def printed_labels(zpl: str) -> list[tuple[str, str]]:
         parcel = next(data for data in fields if data.startswith("PCL-"))
         labels.append((parcel, fields[fields.index("TRACKING") + 1]))
     return labels
+
+
+# --- a floor for exceptions: picking, sorting and packing through the services ------------------
+
+WALL = 1
+
+
+def exceptions_floor(store: Store) -> None:
+    """The sample floor, ready to pick, sort and pack: scans may come fast (no double-trigger
+    window), DHL has a tracking-number pool, there is a box type and put wall 1 has 4 slots."""
+    sample_floor(store)
+    with store.write() as session:
+        set_setting(session, "duplicate_scan_window_ms", 0)
+        carrier = session.exec(select(Carrier).where(Carrier.code == "DHL")).one()
+        session.add(
+            TrackingPool(
+                carrier_id=carrier.id, prefix="JJD", next_number=1, last_number=999, width=10
+            )
+        )
+        session.add(
+            BoxType(
+                code=BOX, name="Medium box", length_mm=400, width_mm=300, height_mm=300, tare_g=240
+            )
+        )
+        for slot in range(1, 5):
+            session.add(WallSlot(code=f"WALL-{WALL}-{slot:02d}", wall=WALL, slot=slot))
+
+
+def item_code(store: Store, sku: str) -> str:
+    """A barcode that counts one unit of `sku`."""
+    with store.read() as session:
+        return session.exec(
+            select(Barcode.code)
+            .join(Sku, col(Sku.id) == Barcode.sku_id)
+            .where(Sku.code == sku, Barcode.quantity == 1)
+            .order_by(col(Barcode.id))
+        ).first()
+
+
+def release(store: Store, strategy: str = "pick-by-order") -> int:
+    """Release every ready order in one wave; its id."""
+    released = release_wave(store, ADMIN, WaveRules(strategy=strategy))
+    assert released["accepted"], released["reason"]
+    return released["wave"]
+
+
+def pick(
+    store: Store,
+    picker: Actor,
+    totes: Sequence[str] = (),
+    short: Mapping[str, int] | None = None,
+    stops: int | None = None,
+) -> int:
+    """Claim the next pick list and walk it: empty totes from `totes`, then at each stop the
+    location, every unit and the tote. At a stop of a SKU in `short` only that many are found
+    (reported short). `stops`: walk only that many stops. Returns the list's id."""
+    task = claim_next_task(store, picker)
+    assert task is not None, "no pick list waiting"
+    free_totes = iter(totes)
+    stop = current_stop(store, task.task_id)
+    walked = 0
+    while stop is not None and (stops is None or walked < stops):
+        if stop.expect is Expect.EMPTY_TOTE:
+            _scan(store, picker, task.task_id, next(free_totes))
+        else:
+            _scan(store, picker, task.task_id, stop.location_code)
+            found = (short or {}).get(stop.sku_code)
+            if found is not None and found < stop.qty:
+                outcome = short_pick(store, picker, task.task_id, found)
+                assert outcome.accepted, outcome.reason
+            units = found if found is not None and found < stop.qty else stop.qty
+            for _unit in range(units):
+                _scan(store, picker, task.task_id, item_code(store, stop.sku_code))
+            if units and stop.tote_code:
+                _scan(store, picker, task.task_id, stop.tote_code)
+            walked += 1
+        stop = current_stop(store, task.task_id)
+    return task.task_id
+
+
+def _scan(store: Store, picker: Actor, task_id: int, code: str) -> None:
+    outcome = scan_at_stop(store, picker, task_id, code)
+    assert outcome.accepted, (code, outcome.reason)
+
+
+def sort_at_wall(store: Store, sorter: Actor, sku: str, units: int) -> str:
+    """Sort `units` of `sku` into their slots at wall 1; the last slot used."""
+    slot = ""
+    for _unit in range(units):
+        sorted_ = sort_item(store, sorter, WALL, item_code(store, sku))
+        assert sorted_.accepted and sorted_.slot_code, sorted_.reason
+        slot = sorted_.slot_code
+        assert confirm_slot(store, sorter, slot).accepted
+    return slot
+
+
+def pack_and_label(store: Store, packer: Actor, code: str, printer: Path) -> int:
+    """Pack what `code` (a tote, slot or order) starts into one parcel and print its label."""
+    started = start_pack(store, packer, code)
+    assert started.accepted and started.parcel_id is not None, started.reason
+    parcel_id = started.parcel_id
+    view = pack_view(store, parcel_id)
+    assert view is not None
+    for line in view.lines:
+        for _unit in range(line.expected - line.packed):
+            scanned = verify_scan(store, packer, parcel_id, item_code(store, line.sku_code))
+            assert scanned.accepted, scanned.reason
+    assert choose_box(store, packer, parcel_id, BOX).accepted
+    view = pack_view(store, parcel_id)
+    assert view is not None and view.expected_weight_g is not None
+    assert record_weight(store, packer, parcel_id, view.expected_weight_g).accepted
+    closed = close_parcel(store, packer, parcel_id, f"file:{printer}")
+    assert closed.accepted, closed.reason
+    return parcel_id

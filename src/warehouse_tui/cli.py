@@ -74,8 +74,10 @@ def root(ctx: typer.Context, db: DbOption = None, station: StationOption = None)
 def _register() -> None:
     from warehouse_tui.commands import (
         check,
+        counts,
         demo,
         devices,
+        exceptions,
         importing,
         operators,
         orders,
@@ -113,6 +115,12 @@ def _register() -> None:
     app.add_typer(stock.app, name="stock", help="Stock per SKU for purchasing.")
     app.add_typer(
         sync_commands.app, name="sync", help="Pull orders from the shops, deliver the outbox."
+    )
+    app.add_typer(
+        exceptions.app, name="exceptions", help="What will not finish by itself; act on one."
+    )
+    app.command("count", help="Ask for locations to be counted (blind, on a handheld).")(
+        counts.count_cmd
     )
 
 

@@ -22,6 +22,11 @@ The rules:
 - `parcel`: a closed or loaded parcel has its tracking number and weight;
 - `wave`: a wave still `released` or `picking` has a pick list left to finish (the last list
   done moves its wave on).
+- `off-shelf`: every unit that left a shelf (pick moves, less put-back moves, per SKU) is in a
+  tote, slot, parcel or truck (what orders' allocations count as picked) or in a put-back task
+  that holds it alone; an intercepted order's picked units are exactly what its put-back tasks
+  still owe; no unit a live order picked is missing from its tote, slot or parcels (its lines
+  count them), unless its batch wave is still picking or sorting them.
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ from warehouse_tui.domain.barcodes import ScanKind, format_label
 from warehouse_tui.store.engine import Store
 from warehouse_tui.store.models import (
     Allocation,
+    FloorTask,
     Location,
     Order,
     OrderLine,
@@ -46,6 +52,7 @@ from warehouse_tui.store.models import (
     Sku,
     Stock,
     StockMove,
+    Strategy,
     TaskStatus,
     Wave,
     WaveStatus,
@@ -71,6 +78,7 @@ def check_floor(store: Store) -> list[Violation]:
             *_claims(session),
             *_parcels(session),
             *_waves(session),
+            *_off_shelf(session),
         ]
 
 
@@ -329,3 +337,107 @@ def _waves(session: Session) -> Iterator[Violation]:
     )
     for wave_id, status in rows:
         yield Violation("wave", f"WAVE-{wave_id}", f"is {status} but every pick list is finished")
+
+
+_PUT_BACK = "restock"  # services.putback.PUT_BACK; the check reads the books, not the services
+_BATCH_IN_PROGRESS = (
+    WaveStatus.RELEASED,
+    WaveStatus.PAUSED,
+    WaveStatus.PICKING,
+    WaveStatus.SORTING,
+)
+
+
+def _off_shelf(session: Session) -> Iterator[Violation]:
+    owed = FloorTask.qty - FloorTask.done_qty
+    open_put_back = and_(FloorTask.kind == _PUT_BACK, FloorTask.status == "open")
+    left = select(
+        StockMove.sku_id.label("sku_id"), (-StockMove.delta).label("left"), literal(0)
+    ).where(StockMove.reason.in_(("pick", _PUT_BACK)))
+    picked = select(Stock.sku_id, literal(0), Allocation.picked).join(
+        Stock, Stock.id == Allocation.stock_id
+    )
+    held_alone = select(FloorTask.sku_id, literal(0), owed).where(
+        open_put_back, FloorTask.on_allocations.is_(False)
+    )
+    both = union_all(left, picked, held_alone).subquery()
+    columns = list(both.c)
+    rows = session.execute(
+        select(Sku.code, func.sum(columns[1]), func.sum(columns[2]))
+        .join(Sku, Sku.id == columns[0])
+        .group_by(Sku.code)
+        .having(func.sum(columns[1]) != func.sum(columns[2]))
+        .order_by(Sku.code)
+    )
+    for sku, gone, found in rows:
+        yield Violation(
+            "off-shelf",
+            sku,
+            f"{gone} units left the shelves, {found} are in totes, slots, parcels, trucks or "
+            "put-back tasks",
+        )
+    yield from _intercepted_units(session, owed, open_put_back)
+    yield from _live_units(session)
+
+
+def _intercepted_units(
+    session: Session, owed: object, open_put_back: object
+) -> Iterator[Violation]:
+    picked = (
+        select(OrderLine.order_id, func.sum(Allocation.picked).label("units"))
+        .join(OrderLine, OrderLine.id == Allocation.order_line_id)
+        .group_by(OrderLine.order_id)
+        .subquery()
+    )
+    tasks = (
+        select(FloorTask.order_id, func.sum(owed).label("units"))
+        .where(open_put_back, FloorTask.on_allocations.is_(True))
+        .group_by(FloorTask.order_id)
+        .subquery()
+    )
+    on_order = func.coalesce(picked.c.units, 0)
+    in_tasks = func.coalesce(tasks.c.units, 0)
+    rows = session.execute(
+        select(Order.id, on_order, in_tasks)
+        .outerjoin(picked, picked.c.order_id == Order.id)
+        .outerjoin(tasks, tasks.c.order_id == Order.id)
+        .where(Order.intercepted.is_(True), on_order != in_tasks)
+        .order_by(Order.id)
+    )
+    for order_id, units, owing in rows:
+        yield Violation(
+            "off-shelf",
+            format_label(ScanKind.ORDER, order_id),
+            f"intercepted with {units} units picked, its put-back tasks owe {owing}",
+        )
+
+
+def _live_units(session: Session) -> Iterator[Violation]:
+    picked = (
+        select(Allocation.order_line_id, func.sum(Allocation.picked).label("units"))
+        .group_by(Allocation.order_line_id)
+        .subquery()
+    )
+    on_cart = (
+        select(Wave.id)
+        .where(
+            Wave.id == Order.wave_id,
+            Wave.strategy == Strategy.BATCH,
+            Wave.status.in_(_BATCH_IN_PROGRESS),
+        )
+        .exists()
+    )
+    units = func.coalesce(picked.c.units, 0)
+    rows = session.execute(
+        select(OrderLine.order_id, OrderLine.sku_code, units, OrderLine.picked)
+        .join(Order, Order.id == OrderLine.order_id)
+        .outerjoin(picked, picked.c.order_line_id == OrderLine.id)
+        .where(Order.intercepted.is_(False), units > OrderLine.picked, ~on_cart)
+        .order_by(OrderLine.order_id, OrderLine.id)
+    )
+    for order_id, sku, off, counted in rows:
+        yield Violation(
+            "off-shelf",
+            format_label(ScanKind.ORDER, order_id),
+            f"{sku}: {off} units picked off the shelves, {counted} in its tote, slot or parcels",
+        )

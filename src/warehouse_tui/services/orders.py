@@ -4,13 +4,14 @@ A cancellation or a newer version that arrives after release (released, picked o
 intercept (ARCHITECTURE.md, States): the order is flagged `intercepted` so the pack station refuses
 it, the newer version (or the cancellation) waits in `Order.pending`, the stock it still had
 reserved goes back, its open pick stops are cancelled, and everything already picked becomes
-restock work — one FloorTask per SKU and location it came from. When the last of those tasks is
-done, the waiting version is applied: the order is `new` again with the new lines (the audit
-takes it from there), or `cancelled`.
+put-back work (services/putback.py) — one task per lot it came from and place it waits. When
+the last of those tasks is done (by scan on a handheld, or confirmed at the desk), the waiting
+version is applied: the order is `new` again with the new lines (the audit takes it from
+there), or `cancelled`, and its tote and slot are free.
 
 Stock bookkeeping assumed from the schema: picking moves units out of a location (on_hand and
 allocated both drop, StockMove "pick"), so `Allocation.qty - Allocation.picked` is what is still
-reserved and `Allocation.picked` is what restocking puts back (StockMove "restock").
+reserved and `Allocation.picked` is what putting back returns (StockMove "restock").
 """
 
 from __future__ import annotations
@@ -20,12 +21,20 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import Table, bindparam, delete, func, insert, select, update
+from sqlalchemy import Table, and_, bindparam, delete, func, insert, select, update
 from sqlmodel import Session, col
 
 from warehouse_tui.i18n import _
 from warehouse_tui.services.journal import Actor, record
 from warehouse_tui.services.picking.progress import advance
+from warehouse_tui.services.putback import (
+    PUT_BACK,
+    free_emptied_place,
+    origin,
+    put_back_picked,
+    return_units,
+    task_label,
+)
 from warehouse_tui.services.roles import SUPERVISORS, role_refusal
 from warehouse_tui.services.shipping import withdraw_fulfilment
 from warehouse_tui.store.engine import Store
@@ -44,7 +53,6 @@ from warehouse_tui.store.models import (
     PickStop,
     PickTask,
     Stock,
-    StockMove,
     TaskStatus,
     Tote,
     WallSlot,
@@ -56,7 +64,7 @@ from warehouse_tui.store.models import (
 BEFORE_RELEASE = frozenset({OrderStatus.NEW, OrderStatus.HELD, OrderStatus.READY})
 AFTER_RELEASE = frozenset({OrderStatus.RELEASED, OrderStatus.PICKED, OrderStatus.PACKED})
 FINAL = frozenset({OrderStatus.SHIPPED, OrderStatus.CANCELLED})
-RESTOCK = "restock"
+RESTOCK = PUT_BACK
 FINISHED_STOPS = ("done", "short")  # PickStop states after which nothing is left to pick
 _LARGEST_ID = 2**63 - 1
 _ORDERS: Table = Order.__table__  # type: ignore[attr-defined]
@@ -374,9 +382,9 @@ def intercept(session: Session, actor: Actor, order: Order, pending: OrderVersio
     raw = "cancelled" if pending.cancelled else f"version {pending.version}"
     record(session, actor, "intercept", order_id=order.id, task_ref=f"ORD-{order.id}", raw=raw)
     if first_time:
-        allocation_ids = _give_back_unpicked(session, order.id)
-        _cancel_open_stops(session, order.id, allocation_ids)
-        _create_restock_tasks(session, order.id)
+        allocation_ids = give_back_unpicked(session, order.id)
+        cancel_open_stops(session, order.id, allocation_ids)
+        put_back_picked(session, order, reason="intercept", on_allocations=True)
     if not _open_restock_tasks(session, order.id):
         _apply_pending(session, actor, order)
 
@@ -396,7 +404,7 @@ def _allocations_of(session: Session, order_ids: Iterable[int]) -> list[Allocati
     )
 
 
-def _give_back_unpicked(session: Session, order_id: int) -> list[int]:
+def give_back_unpicked(session: Session, order_id: int) -> list[int]:
     """Hand back the reserved but unpicked units; each allocation keeps only what was picked."""
     allocations = _allocations_of(session, [order_id])
     for allocation in allocations:
@@ -413,7 +421,7 @@ def _change_allocated(session: Session, stock_id: int, delta: int) -> None:
     )
 
 
-def _cancel_open_stops(session: Session, order_id: int, allocation_ids: list[int]) -> None:
+def cancel_open_stops(session: Session, order_id: int, allocation_ids: list[int]) -> None:
     """This order's unfinished pick stops (its own, or by its allocations) leave their pick
     lists: nothing more is picked for it, and units in a picker's hand at such a stop were
     never taken off the shelf's count. A batch stop (no order, no allocation) picks a SKU for
@@ -422,40 +430,13 @@ def _cancel_open_stops(session: Session, order_id: int, allocation_ids: list[int
     mine = PickStop.order_id == order_id
     if allocation_ids:
         mine = mine | PickStop.allocation_id.in_(allocation_ids)
-    unfinished = PickStop.status.not_in(FINISHED_STOPS)
-    task_ids = session.execute(select(PickStop.task_id).where(mine, unfinished)).scalars().all()
-    session.execute(
-        delete(PickStop).where(mine, unfinished).execution_options(synchronize_session=False)
-    )
-    for task_id in sorted(set(task_ids)):
-        task = session.get_one(PickTask, task_id)
-        if task.status not in (TaskStatus.DONE, TaskStatus.CANCELLED):
-            advance(session, task)
-
-
-def _create_restock_tasks(session: Session, order_id: int) -> None:
-    picked = session.execute(
-        select(Stock.sku_id, Stock.location_id, func.sum(Allocation.picked))
-        .join(Stock, Stock.id == Allocation.stock_id)
-        .join(OrderLine, OrderLine.id == Allocation.order_line_id)
-        .where(OrderLine.order_id == order_id, Allocation.picked > 0)
-        .group_by(Stock.sku_id, Stock.location_id)
-        .order_by(Stock.location_id, Stock.sku_id)
-    ).all()
-    now = utcnow()
-    for sku_id, location_id, qty in picked:
-        session.add(
-            FloorTask(
-                kind=RESTOCK,
-                sku_id=sku_id,
-                location_id=location_id,
-                order_id=order_id,
-                qty=int(qty),
-                reason="intercept",
-                created_at=now,
-            )
-        )
-    session.flush()
+    unfinished = and_(mine, PickStop.status.not_in(FINISHED_STOPS))
+    task_ids = set(session.execute(select(PickStop.task_id).where(unfinished)).scalars())
+    session.execute(delete(PickStop).where(unfinished).execution_options(synchronize_session=False))
+    for task_id in sorted(task_ids):
+        task = session.get(PickTask, task_id, with_for_update=True)
+        if task is not None and task.status not in (TaskStatus.DONE, TaskStatus.CANCELLED):
+            advance(session, task)  # a list left with nothing to pick is done
 
 
 def _open_restock_tasks(session: Session, order_id: int) -> int:
@@ -483,20 +464,16 @@ class RestockResult:
 
 
 def complete_restock(store: Store, actor: Actor, task_id: int) -> RestockResult:
-    """The items of one restock task are back at their location: stock returns to its lots, and
-    the order's waiting version applies once its last restock task is done."""
+    """Every unit still owed by one put-back task is back at the location it came from (a desk
+    confirms it): stock returns to its lot, and an intercepted order's waiting version applies
+    once its last put-back task is done."""
     with store.write() as session:
         task = session.get(FloorTask, task_id)
         order_id = task.order_id if task else None
         # Lock the order first: two operators finishing its last two tasks at once must not
         # both see the other's task still open.
         order = session.get(Order, order_id, with_for_update=True) if order_id else None
-        if task is None or task.kind != RESTOCK:
-            refusal = _("No such restock task")
-        elif not _mark_done(session, actor, task_id):
-            refusal = _("This restock task is already done")
-        else:
-            refusal = ""
+        refusal = _restock_refusal(session, actor, task)
         if refusal:
             record(
                 session,
@@ -505,57 +482,101 @@ def complete_restock(store: Store, actor: Actor, task_id: int) -> RestockResult:
                 accepted=False,
                 reason=refusal,
                 raw=str(task_id),
+                task_ref=task_label(task_id),
                 order_id=order_id,
             )
             return RestockResult(False, refusal, order_id)
         assert task is not None
-        _put_back(session, actor, task)
-        record(session, actor, RESTOCK, order_id=order_id, raw=str(task_id))
-        if order is None or not order.intercepted or _open_restock_tasks(session, order_id or 0):
-            return RestockResult(True, "", order_id, False, order.status if order else "")
-        _apply_pending(session, actor, order)
-        return RestockResult(True, "", order_id, True, order.status)
-
-
-def _mark_done(session: Session, actor: Actor, task_id: int) -> bool:
-    """Compare-and-set: only one of two operators finishing the same task at once succeeds."""
-    done = session.execute(
-        update(FloorTask)
-        .where(FloorTask.id == task_id, FloorTask.status == "open")
-        .values(status="done", done_by=actor.operator_id, done_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
-    return done.rowcount == 1
-
-
-def _put_back(session: Session, actor: Actor, task: FloorTask) -> None:
-    """Return the picked units of the task's order, SKU and location to their own lots."""
-    allocations = session.execute(
-        select(Allocation, Stock)
-        .join(Stock, Stock.id == Allocation.stock_id)
-        .join(OrderLine, OrderLine.id == Allocation.order_line_id)
-        .where(
-            OrderLine.order_id == task.order_id,
-            Stock.sku_id == task.sku_id,
-            Stock.location_id == task.location_id,
-            Allocation.picked > 0,
+        record(
+            session,
+            actor,
+            RESTOCK,
+            order_id=order_id,
+            raw=str(task_id),
+            task_ref=task_label(task_id),
         )
-    ).all()
-    for allocation, stock in allocations:
-        stock.on_hand += allocation.picked
-        session.add(
-            StockMove(
-                sku_id=stock.sku_id,
-                location_id=stock.location_id,
-                batch=stock.batch,
-                delta=allocation.picked,
-                reason=RESTOCK,
-                ref=f"ORD-{task.order_id}",
-                operator_id=actor.operator_id,
+        applied = settle_put_back(session, actor, task)
+        return RestockResult(True, "", order_id, applied, order.status if order else "")
+
+
+def _restock_refusal(session: Session, actor: Actor, task: FloorTask | None) -> str:
+    """Return what the task still owes to its own lot; why not, when it cannot."""
+    if task is None or task.kind != RESTOCK:
+        return _("No such restock task")
+    if task.status != "open":
+        return _("This restock task is already done")
+    came_from = origin(session, task)
+    if came_from is None:
+        return _("No location holds this SKU: put it back by scan")
+    if not return_units(session, actor, task, came_from, task.qty - task.done_qty):
+        return _("This restock task is already done")
+    return ""
+
+
+def restock_order(store: Store, actor: Actor, ref: str) -> RestockResult:
+    """A supervisor confirms every unit an intercepted order still owes is back where it came
+    from: its put-back tasks are done at once, and its waiting version applies."""
+    with store.write() as session:
+        order = find_order(session, ref)
+        order_id = order.id if order is not None else None
+        refusal = role_refusal(session, actor, SUPERVISORS)
+        if not refusal and (order is None or not order.intercepted):
+            refusal = _("This order is not intercepted")
+        tasks = _open_put_backs(session, order_id) if order_id is not None else []
+        all_or_none = session.begin_nested()
+        for task in [] if refusal else tasks:
+            refusal = _restock_refusal(session, actor, task)
+            if refusal:
+                break
+            record(
+                session,
+                actor,
+                RESTOCK,
+                order_id=order_id,
+                raw=str(task.id),
+                task_ref=task_label(task.id),
             )
-        )
-        allocation.qty = 0
-        allocation.picked = 0
+            free_emptied_place(session, task.held_in)
+        if refusal or order is None:
+            all_or_none.rollback()
+            record(
+                session, actor, RESTOCK, accepted=False, reason=refusal, raw=ref, order_id=order_id
+            )
+            return RestockResult(False, refusal, order_id)
+        all_or_none.commit()
+        if order.intercepted and not _open_restock_tasks(session, order.id or 0):
+            _apply_pending(session, actor, order)
+        return RestockResult(True, "", order.id, not order.intercepted, order.status)
+
+
+def _open_put_backs(session: Session, order_id: int) -> list[FloorTask]:
+    return list(
+        session.execute(
+            select(FloorTask)
+            .where(
+                FloorTask.order_id == order_id,
+                FloorTask.kind == RESTOCK,
+                FloorTask.status == "open",
+            )
+            .order_by(FloorTask.id)
+        ).scalars()
+    )
+
+
+def settle_put_back(session: Session, actor: Actor, task: FloorTask) -> bool:
+    """After units of a put-back task went back: a finished task frees the tote or slot it
+    emptied, and an intercepted order whose last task it was ends (its waiting version
+    applies). True when the waiting version applied now."""
+    if task.status != "done":
+        return False
+    free_emptied_place(session, task.held_in)
+    if task.order_id is None:
+        return False
+    order = session.get(Order, task.order_id, with_for_update=True)
+    if order is None or not order.intercepted or _open_restock_tasks(session, task.order_id):
+        return False
+    _apply_pending(session, actor, order)
+    return True
 
 
 def _apply_pending(session: Session, actor: Actor, order: Order) -> None:
@@ -597,32 +618,73 @@ def void_parcels_of(session: Session, actor: Actor, order_id: int) -> None:
     never ship as they are. What was counted into them is counted out, and the other orders
     they held go back to `picked`, to be verified again into a new parcel."""
     for parcel in _parcels_of(session, order_id, [ParcelStatus.OPEN, ParcelStatus.CLOSED]):
-        contents = session.execute(
-            select(ParcelLine, OrderLine)
-            .join(OrderLine, OrderLine.id == ParcelLine.order_line_id)
-            .where(ParcelLine.parcel_id == parcel.id)
-        ).all()
-        for counted, line in contents:
-            line.packed -= counted.qty
-        for held_id in {line.order_id for _counted, line in contents} | {order_id}:
-            held = session.get_one(Order, held_id)
-            if parcel.status == ParcelStatus.CLOSED:
-                withdraw_fulfilment(session, held)
-            if held_id != order_id and held.status == OrderStatus.PACKED:
-                held.status = OrderStatus.PICKED
-                held.updated_at = utcnow()
-                record(
-                    session, actor, "order-unpacked", order_id=held_id, task_ref=f"PCL-{parcel.id}"
-                )
-        parcel.status = ParcelStatus.CANCELLED
-        session.execute(delete(PackedSerial).where(col(PackedSerial.parcel_id) == parcel.id))
-        record(
-            session,
-            actor,
-            "parcel-void",
-            order_id=order_id,
-            task_ref=f"PCL-{parcel.id}",
-            raw=parcel.tracking or "",
+        _void(session, actor, parcel, stopped=order_id)
+
+
+def _void(
+    session: Session, actor: Actor, parcel: Parcel, stopped: int | None, why: str = ""
+) -> None:
+    """Void one parcel: its contents counted out, a fulfilment already announced withdrawn,
+    its serials free again; the orders it held go back to `picked` (but `stopped`, the order
+    being intercepted, which keeps its state until its goods are back)."""
+    contents = session.execute(
+        select(ParcelLine, OrderLine)
+        .join(OrderLine, OrderLine.id == ParcelLine.order_line_id)
+        .where(ParcelLine.parcel_id == parcel.id)
+    ).all()
+    for counted, line in contents:
+        line.packed -= counted.qty
+    held_ids = {line.order_id for _counted, line in contents} | {parcel.order_id}
+    for held_id in sorted(held_ids):
+        held = session.get_one(Order, held_id)
+        if parcel.status == ParcelStatus.CLOSED:
+            withdraw_fulfilment(session, held)
+        if held_id != stopped and held.status == OrderStatus.PACKED:
+            held.status = OrderStatus.PICKED
+            held.updated_at = utcnow()
+            record(session, actor, "order-unpacked", order_id=held_id, task_ref=f"PCL-{parcel.id}")
+    parcel.status = ParcelStatus.CANCELLED
+    session.execute(delete(PackedSerial).where(col(PackedSerial.parcel_id) == parcel.id))
+    record(
+        session,
+        actor,
+        "parcel-void",
+        order_id=stopped if stopped is not None else parcel.order_id,
+        task_ref=f"PCL-{parcel.id}",
+        raw=parcel.tracking or "",
+        reason=why,
+    )
+
+
+@dataclass(frozen=True)
+class VoidResult:
+    accepted: bool
+    reason: str = ""
+    message: str = ""
+
+
+def void_parcel(store: Store, actor: Actor, parcel_id: int, reason: str) -> VoidResult:
+    """A supervisor voids a labelled parcel that will not go on a truck (damaged, label lost,
+    missed its carrier): its label never ships, and its orders are `picked` again, to be
+    verified into a new parcel at the pack station."""
+    with store.write() as session:
+        parcel = session.get(Parcel, parcel_id, with_for_update=True)
+        refusal = role_refusal(session, actor, SUPERVISORS)
+        if not refusal and (parcel is None or parcel.status != ParcelStatus.CLOSED):
+            refusal = _("Only a labelled parcel not yet loaded can be voided")
+        if refusal or parcel is None:
+            record(
+                session,
+                actor,
+                "parcel-void",
+                accepted=False,
+                reason=refusal,
+                task_ref=f"PCL-{parcel_id}",
+            )
+            return VoidResult(False, refusal)
+        _void(session, actor, parcel, stopped=None, why=reason)
+        return VoidResult(
+            True, message=_("PCL-{id} voided: pack its orders again").format(id=parcel_id)
         )
 
 

@@ -48,6 +48,11 @@ DEFAULTS: dict[str, Any] = {
     "login": {"pin_always": False, "attempts": 5, "first_lock_s": 60},
     # Attempts at delivering an outbox event to the shop before it is dead (sync.outbox).
     "outbox_max_attempts": 8,
+    # A count that differs from the books by more units than this is counted again by another
+    # operator before stock is adjusted.
+    "count_recount_over": 2,
+    # A labelled parcel not on a truck after this many minutes is an exception.
+    "unloaded_after_min": 120,
 }
 # The range each number must lie in: values outside break the floor (a claim lease of 0 s makes
 # every picker's list look abandoned; a 5 s double-trigger window refuses real repeat scans).
@@ -70,6 +75,8 @@ LIMITS: dict[str, tuple[float, float]] = {
     "login.attempts": (3, 20),
     "login.first_lock_s": (10, 3600),
     "outbox_max_attempts": (1, 100),
+    "count_recount_over": (0, 100_000),
+    "unloaded_after_min": (0, 10_080),
 }
 _HEX_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 

@@ -131,7 +131,8 @@ def withdraw_fulfilment(session: Session, order: Order) -> None:
 
 def fulfilment_payload(session: Session, order: Order) -> dict[str, Any]:
     """The order's own lines, by the parcels holding them (a merged order's parcels belong to
-    its group's lead), with those parcels' carrier and tracking numbers."""
+    its group's lead), with those parcels' carrier and tracking numbers, and — when the order
+    shipped short — the units ordered that will not ship (`short_lines`)."""
     rows = session.execute(
         select(Parcel, ParcelLine, OrderLine)
         .join(ParcelLine, col(ParcelLine.parcel_id) == col(Parcel.id))
@@ -166,6 +167,14 @@ def fulfilment_payload(session: Session, order: Order) -> dict[str, Any]:
             total.setdefault("serials", []).extend(parcel_line.serials)
     tracking = [p["tracking"] for p in parcels.values() if p["tracking"]]
     carriers = sorted({str(p["carrier"]) for p in parcels.values() if p["carrier"]})
+    shorted = session.execute(
+        select(OrderLine.shop_line_id, OrderLine.sku_code, OrderLine.short)
+        .where(OrderLine.order_id == order.id, OrderLine.short > 0)
+        .order_by(col(OrderLine.id))
+    ).all()
+    short_lines = {
+        "short_lines": [{"shop_line_id": i, "sku": sku, "qty": q} for i, sku, q in shorted]
+    }
     return {
         "shop": order.shop,
         "shop_order_id": order.shop_order_id,
@@ -176,6 +185,7 @@ def fulfilment_payload(session: Session, order: Order) -> dict[str, Any]:
         "tracking_numbers": tracking,
         "lines": list(totals.values()),
         "parcels": list(parcels.values()),
+        **(short_lines if shorted else {}),  # what the shop ordered that will not ship
         "announced_at": utcnow().isoformat(),
     }
 

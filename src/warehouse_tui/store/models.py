@@ -305,6 +305,7 @@ class OrderLine(SQLModel, table=True):
     unit_price_minor: int = 0
     picked: int = 0
     packed: int = 0
+    short: int = 0  # units the shop ordered that will not ship (shipped short); qty excludes them
 
 
 class Wave(SQLModel, table=True):
@@ -415,11 +416,20 @@ class PackedSerial(SQLModel, table=True):
 
 
 class FloorTask(SQLModel, table=True):
-    """Work the floor owes: restock intercepted items, count a location, inspect a return."""
+    """Work the floor owes: put units back on a shelf (kind `restock`), count a location, sort
+    out an item set aside at a put wall, inspect a return.
+
+    A put-back names its units (`qty` of `sku_id` from the lot `stock_id`, the suggested
+    location `location_id`) and where they wait (`held_in`: a tote, slot or parcel label, a
+    pick list's cart, a station); `done_qty` of them are back. `on_allocations`: the units still
+    count on the order's allocations (an intercepted order, which ends when they are back);
+    otherwise the task alone holds them. A count keeps the count in progress (`claimed_by`,
+    `tally`: units per SKU id) and a first count that asked for a recount (`first_count`).
+    """
 
     id: int | None = Field(default=None, primary_key=True)
-    kind: str  # restock | count | inspect
-    status: str = Field(default="open", index=True)  # open | done
+    kind: str  # restock | count | set-aside | inspect
+    status: str = Field(default="open", index=True)  # open | done | cancelled
     sku_id: int | None = Field(default=None, foreign_key="sku.id")
     location_id: int | None = Field(default=None, foreign_key="location.id")
     order_id: int | None = Field(default=None, foreign_key="orders.id")
@@ -428,6 +438,13 @@ class FloorTask(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     done_by: int | None = Field(default=None, foreign_key="operator.id")
     done_at: datetime | None = None
+    stock_id: int | None = Field(default=None, foreign_key="stock.id")
+    held_in: str = ""
+    done_qty: int = 0
+    on_allocations: bool = False
+    claimed_by: int | None = Field(default=None, foreign_key="operator.id")
+    tally: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    first_count: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
 
 
 class ReturnLine(SQLModel, table=True):

@@ -71,6 +71,7 @@ _NEW_LINE_COLUMNS = (
     "unit_price_minor",
     "picked",
     "packed",
+    "short",
 )
 
 
@@ -145,7 +146,7 @@ def _create_orders(session: Session, rows: list[OrderRow], result: ImportResult)
     ]
     ids = bulk_insert_ids(session, _ORDERS, _NEW_ORDER_COLUMNS, order_rows, _ORDER_KEY)
     lines = [
-        (order_id, line.shop_line_id, line.sku_code, line.qty, line.unit_price_minor, 0, 0)
+        (order_id, line.shop_line_id, line.sku_code, line.qty, line.unit_price_minor, 0, 0, 0)
         for row, order_id in zip(rows, ids, strict=True)
         for line in row.version.lines
     ]

@@ -91,6 +91,7 @@ def _ensure_restock(session: Session, order: Order) -> None:
                 order_id=order.id,
                 qty=line.picked,
                 reason=f"intercept {order_code(order.id)}",
+                on_allocations=True,
             )
         )
 

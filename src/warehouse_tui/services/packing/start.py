@@ -26,7 +26,8 @@ from warehouse_tui.services.packing.group import (
 from warehouse_tui.services.packing.results import NEW_PARCEL, START, PackResult
 from warehouse_tui.services.packing.step import Entry, journaled, parcel_step
 from warehouse_tui.services.shipping import parcel_label
-from warehouse_tui.services.states import kind_name, state_name
+from warehouse_tui.services.shortages import order_standing
+from warehouse_tui.services.states import kind_name
 from warehouse_tui.store.engine import Store
 from warehouse_tui.store.models import Order, OrderStatus, Parcel, ParcelStatus, Tote, WallSlot
 
@@ -70,11 +71,9 @@ def _start(session: Session, actor: Actor, code: str, entry: Entry) -> PackResul
             False, _("Order {order} is already packed").format(order=order_code(order.id))
         )
     if waiting:
+        standings = [order_standing(session, other) for other in waiting]
         return PackResult(
-            False,
-            _("Order {order} of the same buyer is not picked yet ({status}): wait for it").format(
-                order=order_code(waiting[0].id), status=state_name(waiting[0].status)
-            ),
+            False, next((text for coming, text in standings if not coming), standings[0][1])
         )
     entry.order_id = lead.id
     parcel = _open_parcel(session, lead)

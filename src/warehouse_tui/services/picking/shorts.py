@@ -260,11 +260,19 @@ def _flag_order(
     units: int,
     location: Location,
 ) -> None:
-    order = session.get(Order, order_id, with_for_update=True)
-    assert order is not None
     note = _("Short {units} × {sku} (not at {location}, none free elsewhere)").format(
         units=units, sku=sku.code, location=location.code
     )
+    flag_short(session, actor, order_id, note, "pick.shortage", task_ref(task))
+
+
+def flag_short(
+    session: Session, actor: Actor, order_id: int, note: str, action: str, ref: str
+) -> None:
+    """Flag a released order for the supervisor: what is short joins its hold reason (it stays
+    `released`; the exceptions queue lists it as short until it is resolved), journaled."""
+    order = session.get(Order, order_id, with_for_update=True)
+    assert order is not None
     order.hold_reason = f"{order.hold_reason}; {note}" if order.hold_reason else note
     order.updated_at = utcnow()
-    record(session, actor, "pick.shortage", reason=note, task_ref=task_ref(task), order_id=order_id)
+    record(session, actor, action, reason=note, task_ref=ref, order_id=order_id)

@@ -21,6 +21,7 @@ from sqlmodel import Session
 
 from warehouse_tui.i18n import _
 from warehouse_tui.services.journal import Actor, record
+from warehouse_tui.services.putback import put_back_picked
 from warehouse_tui.store.engine import Store
 from warehouse_tui.store.models import (
     Allocation,
@@ -56,8 +57,9 @@ def resume_wave(store: Store, actor: Actor, wave_id: int) -> WaveResult:
 
 
 def cancel_wave(store: Store, actor: Actor, wave_id: int) -> WaveResult:
-    """Give back every unpicked allocation; orders with nothing picked go back to `ready`,
-    orders with items picked are held until those items are put back."""
+    """Give back every unpicked allocation; orders with nothing picked go back to `ready`;
+    what was picked (in totes, slots or on a batch cart) becomes put-back work, and its orders
+    are held, with the reason, for the supervisor to release."""
     return _on_wave(store, actor, "wave-cancel", wave_id, _CANCELLABLE, _cancelled)
 
 
@@ -154,7 +156,8 @@ def _return_orders(session: Session, wave_id: int) -> None:
         session.execute(
             select(OrderLine.order_id)
             .join(Order, Order.id == OrderLine.order_id)
-            .where(Order.wave_id == wave_id, OrderLine.picked > 0)
+            .join(Allocation, Allocation.order_line_id == OrderLine.id)
+            .where(Order.wave_id == wave_id, Allocation.picked > 0)
         ).scalars()
     )
     orders = session.execute(
@@ -164,7 +167,9 @@ def _return_orders(session: Session, wave_id: int) -> None:
     for order in orders:
         order.updated_at = now
         if order.id in picked:
+            put_back_picked(session, order, reason=f"WAVE-{wave_id}", on_allocations=False)
             order.status = OrderStatus.HELD
+            order.wave_id = None
             order.hold_reason = _("wave {id} cancelled after picking: put the items back").format(
                 id=wave_id
             )

@@ -73,10 +73,13 @@ def test_rules_zone_and_limits_take_the_most_urgent_first(store: Store) -> None:
         add_stock(session, add_location(session, 9, 5, zone="C"), b, 50)
         add_order(session, 1, [("SKU-1", 1)], ship_by=now + timedelta(hours=5))
         add_order(session, 2, [("SKU-1", 1)], ship_by=now + timedelta(hours=1))
-        add_order(session, 3, [("SKU-1", 1)], priority=9)
+        # Due later than the others at any time of day (an order with no ship-by is due at
+        # its service's cut-off today, which is earlier than now + 1 h late in the day).
+        later = now + timedelta(hours=7)
+        add_order(session, 3, [("SKU-1", 1)], ship_by=later, priority=9)
         add_order(session, 4, [("SKU-1", 1)], ship_by=now + timedelta(hours=1), priority=2)
-        add_order(session, 5, [("SKU-2", 1), ("SKU-1", 1)])
-        add_order(session, 6, [("SKU-2", 1)])
+        add_order(session, 5, [("SKU-2", 1), ("SKU-1", 1)], ship_by=later)
+        add_order(session, 6, [("SKU-2", 1)], ship_by=later)
     assert _released(store, WaveRules(zone="C")) == {"6"}
     assert _released(store, WaveRules(max_orders=2)) == {"4", "2"}
     assert _released(store, WaveRules(max_lines=2)) == {"1", "3"}

@@ -21,7 +21,7 @@ Both begin IMMEDIATE on SQLite, as every write transaction does (DESIGN.md, Know
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar, cast
@@ -131,6 +131,15 @@ class Command:
         """Run it; the number of rows it touched."""
         form = _form_of(self._forms, self._statement, tx.dialect, self._column_keys)
         return int(tx.driver.execute(form.sql, form.bind(params)).rowcount)
+
+    def run_many(self, tx: Tx, rows: Iterable[Mapping[str, Any]]) -> None:
+        """Run it once per row of parameters, in one executemany on the driver."""
+        form = _form_of(self._forms, self._statement, tx.dialect, self._column_keys)
+        cursor = tx.driver.cursor()
+        try:
+            cursor.executemany(form.sql, [form.bind(params) for params in rows])
+        finally:
+            cursor.close()
 
 
 def _form_of(

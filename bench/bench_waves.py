@@ -169,15 +169,16 @@ def planning(count: int, profile: bool) -> dict[str, object]:
     print(
         f"waves: {len(orders):,} orders, {per:,} lines in {len(day)} waves of ≤{WAVE_ORDERS} on the"
         f" demo floor ({AISLES} aisles × {BAYS} bays × {LEVELS} levels, two blocks)\n"
-        f"  planning as a release runs it (plan_carts: savings carts + best routes) {planned_s:.2f} s"
-        f" vs first-come carts + S-shape {baseline_s:.2f} s → {ratio:.2f}× (aim ≤ {PLAN_AIM:g}×)\n"
+        f"  planning as a release runs it (plan_carts: savings carts + best routes)"
+        f" {planned_s:.2f} s vs first-come carts + S-shape {baseline_s:.2f} s"
+        f" → {ratio:.2f}× (aim ≤ {PLAN_AIM:g}×)\n"
         f"  a preview's comparisons on top (compare_walks: carts by S-shape, orders one by one)"
         f" {compared_s:.2f} s → {(planned_s + compared_s) / baseline_s:.2f}× with them\n"
         f"  walk per pick of the planned carts: best {good.best / per:.2f} m, S-shape"
         f" {good.s_shape / per:.2f} m, largest-gap {good.largest_gap / per:.2f} m; pick-by-order"
-        f" {good.pick_by_order / per:.2f} m → {1 - good.best / good.pick_by_order:.0%} less walking;"
-        f" first-come carts by S-shape {naive.s_shape / naive.picks:.2f} m/pick on {naive.carts}"
-        f" carts ({good.carts} planned)"
+        f" {good.pick_by_order / per:.2f} m → {1 - good.best / good.pick_by_order:.0%} less"
+        f" walking; first-come carts by S-shape {naive.s_shape / naive.picks:.2f} m/pick"
+        f" on {naive.carts} carts ({good.carts} planned)"
     )
     return {
         "bench": "waves.planning",

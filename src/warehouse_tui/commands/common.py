@@ -15,6 +15,7 @@ from typing import Annotated, Any, NoReturn
 import typer
 
 from warehouse_tui.config import db_from_environment, station_from_environment
+from warehouse_tui.i18n import _
 
 DbOption = Annotated[
     str | None,
@@ -67,6 +68,25 @@ def open_store(db: str | None, *, upgrade: bool = True):  # type: ignore[no-unty
     store = Store(chosen_db(db))
     if upgrade:
         upgrade_schema(store)
+    return store
+
+
+def read_store(db: str | None):  # type: ignore[no-untyped-def]
+    """The Store for a command that only reads: not upgraded (that costs more than the
+    reading), refused with a clear message when its schema is behind this program's."""
+    from warehouse_tui.store.engine import Store
+    from warehouse_tui.store.revision import newest_revision, stored_revision
+
+    store = Store(chosen_db(db))
+    stored, newest = stored_revision(store), newest_revision()
+    if stored != newest:
+        store.dispose()
+        refuse(
+            _(
+                "The database's schema is at revision {stored}, this program needs {newest}:"
+                " run `warehouse-tui db upgrade` first"
+            ).format(stored=stored or _("none"), newest=newest)
+        )
     return store
 
 

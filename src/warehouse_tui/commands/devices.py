@@ -15,6 +15,7 @@ from warehouse_tui.commands.common import (
     emit_exact,
     named_db,
     open_store,
+    read_store,
     refuse,
 )
 from warehouse_tui.i18n import _
@@ -319,7 +320,7 @@ def barcode_inspect(
     else:
         from warehouse_tui.services.lookup import parse_in_store
 
-        store = open_store(database)
+        store = read_store(database)
         try:
             with store.read() as session:
                 scans = [parse_in_store(session, code) for code in codes]

@@ -17,12 +17,13 @@ from warehouse_tui.commands.common import (
     emit,
     emit_exact,
     open_store,
+    read_store,
     refuse,
 )
 from warehouse_tui.i18n import _
-from warehouse_tui.services.journal import Actor
 
 if TYPE_CHECKING:
+    from warehouse_tui.services.journal import Actor
     from warehouse_tui.services.orders import OrderResult
 
 app = typer.Typer(no_args_is_help=True)
@@ -37,7 +38,7 @@ def show(order: OrderArgument, as_json: JsonOption = False, db: DbOption = None)
     """An order: its lines (ordered, allocated, picked, packed), parcels and journal."""
     from warehouse_tui.services.orders import order_summary
 
-    store = open_store(db)
+    store = read_store(db)
     summary = order_summary(store, order)
     store.dispose()
     if summary is None:
@@ -60,7 +61,7 @@ def cancel(
     from warehouse_tui.services.orders import cancel_order
 
     store = open_store(db)
-    result = cancel_order(store, Actor(None, chosen_station(station), "cli"), order)
+    result = cancel_order(store, _actor(station), order)
     store.dispose()
     if not result.accepted:
         refuse(result.reason, as_json=as_json, extra={"id": result.order_id})
@@ -88,7 +89,7 @@ def hold(
     from warehouse_tui.services.holds import hold_order
 
     store = open_store(db)
-    result = hold_order(store, Actor(None, chosen_station(station), "cli"), order, reason)
+    result = hold_order(store, _actor(station), order, reason)
     store.dispose()
     _held_or_released(result, as_json)
 
@@ -105,7 +106,7 @@ def release(
     from warehouse_tui.services.holds import release_order
 
     store = open_store(db)
-    result = release_order(store, Actor(None, chosen_station(station), "cli"), order)
+    result = release_order(store, _actor(station), order)
     store.dispose()
     _held_or_released(result, as_json)
 
@@ -135,7 +136,7 @@ def status(as_json: JsonOption = False, db: DbOption = None) -> None:
     """How many orders and waves are in each state."""
     from warehouse_tui.services.orders import status_counts
 
-    store = open_store(db)
+    store = read_store(db)
     counts = status_counts(store)
     store.dispose()
     if as_json:
@@ -147,6 +148,12 @@ def status(as_json: JsonOption = False, db: DbOption = None) -> None:
     for title, key in ((_("Orders"), "orders"), (_("Waves"), "waves")):
         rows = [[state, str(count)] for state, count in counts[key].items()]
         console.print(_table(title, (_("State"), _("Count")), rows, counts=True))
+
+
+def _actor(station: str | None) -> Actor:
+    from warehouse_tui.services.journal import Actor
+
+    return Actor(None, chosen_station(station), "cli")
 
 
 def _print_summary(summary: dict[str, Any]) -> None:

@@ -10,7 +10,7 @@ types when the parcel is open and a box may be suggested:
   whether its pack instructions were confirmed and the box fill setting;
 - `pack_lines`: the pack's order lines with this parcel's count of each, and any line of
   another order the parcel still holds (`in_pack` false), so its weight and box are the
-  parcel's whole contents.
+  parcel's whole contents — two index-driven SELECTs in one UNION ALL.
 The service (services/packing/view.py) turns the rows into the screen's `PackView`.
 """
 
@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-from sqlalchemy import and_, bindparam, false, func, or_, select, true
+from sqlalchemy import Boolean, and_, bindparam, false, func, literal, or_, select, true, union_all
 
 from warehouse_tui.store.models import (
     BoxType,
@@ -157,9 +157,10 @@ _GROUP_IDS = (
     .join(_orders, _IN_GROUP)
     .where(_parcel.c.id == _PARCEL)
 )
-_HELD_LINES = select(_parcel_line.c.order_line_id).where(_parcel_line.c.parcel_id == _PARCEL)
-_PACK_LINES = Query(
-    select(
+
+
+def _line_columns(in_pack: bool) -> tuple[Any, ...]:
+    return (
         _order_line.c.id.label("line_id"),
         _order_line.c.order_id,
         _sku.c.code.label("sku_code"),
@@ -171,20 +172,39 @@ _PACK_LINES = Query(
         _sku.c.width_mm,
         _sku.c.height_mm,
         _sku.c.weight_g,
-        _order_line.c.order_id.in_(_GROUP_IDS).label("in_pack"),
+        literal(in_pack, Boolean).label("in_pack"),
     )
-    .select_from(_order_line)
+
+
+# The pack's lines, from its orders down (each index-driven on both databases: an OR of the
+# two would scan every order line on PostgreSQL) ...
+_LINES_OF_PACK = (
+    select(*_line_columns(True))
+    .select_from(_parcel)
+    .join(_lead, _lead.c.id == _parcel.c.order_id)
+    .join(_orders, _IN_GROUP)
+    .join(_order_line, _order_line.c.order_id == _orders.c.id)
     .join(_sku, _sku.c.id == _order_line.c.sku_id)
     .outerjoin(
         _parcel_line,
         and_(
-            _parcel_line.c.parcel_id == _PARCEL,
+            _parcel_line.c.parcel_id == _parcel.c.id,
             _parcel_line.c.order_line_id == _order_line.c.id,
         ),
     )
-    .where(or_(_order_line.c.order_id.in_(_GROUP_IDS), _order_line.c.id.in_(_HELD_LINES)))
-    .order_by(_order_line.c.order_id, _order_line.c.id),
-    PackLine,
+    .where(_parcel.c.id == _PARCEL)
+)
+# ... and the lines the parcel holds of orders no longer in the pack.
+_LINES_HELD_ELSEWHERE = (
+    select(*_line_columns(False))
+    .select_from(_parcel_line)
+    .join(_order_line, _order_line.c.id == _parcel_line.c.order_line_id)
+    .join(_sku, _sku.c.id == _order_line.c.sku_id)
+    .where(_parcel_line.c.parcel_id == _PARCEL, _order_line.c.order_id.not_in(_GROUP_IDS))
+)
+_ALL_LINES = union_all(_LINES_OF_PACK, _LINES_HELD_ELSEWHERE).subquery("lines")
+_PACK_LINES = Query(
+    select(*_ALL_LINES.c).order_by(_ALL_LINES.c.order_id, _ALL_LINES.c.line_id), PackLine
 )
 
 _BOX_SIZES = Query(

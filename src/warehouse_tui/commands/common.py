@@ -79,13 +79,16 @@ def read_store(db: str | None):  # type: ignore[no-untyped-def]
 
     store = Store(chosen_db(db))
     stored, newest = stored_revision(store), newest_revision()
+    if stored is None:
+        store.dispose()
+        refuse(_("This database has no warehouse schema: run `warehouse-tui db upgrade` first"))
     if stored != newest:
         store.dispose()
         refuse(
             _(
                 "The database's schema is at revision {stored}, this program needs {newest}:"
                 " run `warehouse-tui db upgrade` first"
-            ).format(stored=stored or _("none"), newest=newest)
+            ).format(stored=stored, newest=newest)
         )
     return store
 

@@ -1,40 +1,65 @@
-"""A promotion day's wave planning: 100k orders / ~300k lines on the demo floor, in waves of at
-most 500 orders, planned as waves plan them (savings batches, `best` routes) and as first-come
-carts walked by S-shape, in the same run.
+"""Wave planning and release as production runs them, in three parts.
 
-Reports the planning time as a ratio (aim ≤ 3×), the walk per pick of the planned carts routed
-by best, S-shape and largest-gap, and of the same orders picked one by one (pick-by-order).
-Domain-level: no database; every order line is one pick at its SKU's location.
+1. A promotion day's planning, in the domain: 100k orders / ~300k lines on the demo floor, in
+   waves of at most 500 orders, cut into carts by `plan_carts` exactly as a release does
+   (savings batches, each cart routed by `best`), as a ratio to first-come carts walked by
+   S-shape, measured in the same run (aim ≤ 3×). What a preview adds to show its comparisons
+   (`compare_walks`: every cart by S-shape, every order alone) is timed beside it, and the
+   walk per pick of the planned carts by best, S-shape and largest-gap, and of the same
+   orders picked one by one.
+2. A 500-order wave's `preview_wave` and `release_wave`, as `warehouse-tui wave preview|
+   release --max-orders 500` runs them, on the demo warehouse (SQLite) with 10k and then 100k
+   ready orders: the backlog must not matter (100k over 10k, aim ≤ 1.5×).
+3. A station's scans while a 2,000-order wave is released: another process writes a station's
+   scan (a journaled write transaction) over and over, on a quiet floor and during the release;
+   its longest wait and p99 during the release, against the same p99 on the quiet floor (the
+   release's write must hold SQLite's writer lock no more than ~200 ms).
 
-    python -m bench.bench_waves [--orders N] [--profile]
+    python -m bench.bench_waves [--orders N] [--backlog N N] [--profile]
 """
 
 from __future__ import annotations
 
 import argparse
 import cProfile
+import json
 import pstats
 import random
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
 
+from bench.common import load, percentile
 from warehouse_tui.demo.tables.floor import AISLES, BAYS, LAYOUT_SPEC, LEVELS, bay_position
-from warehouse_tui.domain.batching import CartCapacity, Order, savings_groups
+from warehouse_tui.domain.batching import CartCapacity, Order
 from warehouse_tui.domain.layout import Layout, PickPoint
 from warehouse_tui.domain.routing import plan_route
 from warehouse_tui.services.settings import DEFAULTS
-from warehouse_tui.services.waves import savings_chunks
+from warehouse_tui.services.waves import compare_walks, plan_carts
 
 ORDERS = 100_000
 WAVE_ORDERS = 500
+RELEASE_ORDERS = 2_000
+BACKLOGS = (10_000, 100_000)
 SKUS = 6_000
 LINES_PER_ORDER = {1: 35, 2: 20, 3: 12, 4: 10, 5: 8, 6: 6, 8: 5, 10: 4}  # mean ≈ 3.07
 LITRES_PER_LINE = 2.5
 SEED = 20261111
+TODAY = date(2026, 11, 29)
+PLAN_AIM, BACKLOG_AIM, WAIT_AIM_MS = 3.0, 1.5, 200.0
 
 LAYOUT = Layout(**{**LAYOUT_SPEC, "cross_aisles": tuple(LAYOUT_SPEC["cross_aisles"])})
 CART = CartCapacity(DEFAULTS["cart_totes"], DEFAULTS["cart_volume_l"])
+
+
+# --- 1. planning in the domain -----------------------------------------------------------------
 
 
 @dataclass
@@ -74,22 +99,15 @@ def promotion_day(count: int, rng: random.Random) -> list[Order]:
     return orders
 
 
-def waves(orders: Sequence[Order]) -> list[Sequence[Order]]:
-    return [orders[start : start + WAVE_ORDERS] for start in range(0, len(orders), WAVE_ORDERS)]
-
-
-def cart_points(carts: Sequence[Sequence[Order]]) -> list[list[PickPoint]]:
-    return [[point for order in cart for point in order.picks] for cart in carts]
-
-
-def plan_like_waves(wave: Sequence[Order]) -> list[list[Order]]:
-    """What a release does: savings carts (chunked as waves chunk them), each routed by best."""
-    carts = []
-    for chunk in savings_chunks(LAYOUT, wave):
-        carts += [[chunk[k] for k in group] for group in savings_groups(LAYOUT, chunk, CART)]
-    for points in cart_points(carts):
-        plan_route(LAYOUT, points, "best")
-    return carts
+def waves(orders: Sequence[Order]) -> list[list[Order]]:
+    """The day in waves, each numbering its orders from 0 as a release does."""
+    return [
+        [
+            Order(k, order.picks, order.volume)
+            for k, order in enumerate(orders[start : start + WAVE_ORDERS])
+        ]
+        for start in range(0, len(orders), WAVE_ORDERS)
+    ]
 
 
 def plan_first_come(wave: Sequence[Order]) -> list[list[Order]]:
@@ -103,22 +121,20 @@ def plan_first_come(wave: Sequence[Order]) -> list[list[Order]]:
             carts.append([order])
         else:
             cart.append(order)
-    for points in cart_points(carts):
-        plan_route(LAYOUT, points, "s-shape")
+    for cart in carts:
+        plan_route(LAYOUT, [point for order in cart for point in order.picks], "s-shape")
     return carts
 
 
-def timed(
-    plan: Callable[[Sequence[Order]], list[list[Order]]], day: list[Sequence[Order]]
-) -> tuple[float, list[list[Order]]]:
-    start = time.perf_counter()
-    carts = [cart for wave in day for cart in plan(wave)]
-    return time.perf_counter() - start, carts
+def planned_carts(wave: Sequence[Order]) -> list[list[Order]]:
+    """A release's planning: `plan_carts`, as `plan_wave` calls it."""
+    return [[wave[k] for k in cart.orders] for cart in plan_carts(LAYOUT, wave, CART)]
 
 
 def walks(carts: list[list[Order]]) -> Walks:
     result = Walks(carts=len(carts))
-    for cart, points in zip(carts, cart_points(carts), strict=True):
+    for cart in carts:
+        points = [point for order in cart for point in order.picks]
         result.picks += len(points)
         result.best += plan_route(LAYOUT, points, "best").length
         result.s_shape += plan_route(LAYOUT, points, "s-shape").length
@@ -127,42 +143,247 @@ def walks(carts: list[list[Order]]) -> Walks:
     return result
 
 
+def planning(count: int, profile: bool) -> dict[str, object]:
+    orders = promotion_day(count, random.Random(SEED))
+    day = waves(orders)
+    start = time.perf_counter()
+    first_come = [cart for wave in day for cart in plan_first_come(wave)]
+    baseline_s = time.perf_counter() - start
+    start = time.perf_counter()
+    carts = [plan_carts(LAYOUT, wave, CART) for wave in day]
+    planned_s = time.perf_counter() - start
+    start = time.perf_counter()
+    for wave, wave_carts in zip(day, carts, strict=True):
+        compare_walks(LAYOUT, wave, wave_carts)
+    compared_s = time.perf_counter() - start
+    if profile:
+        profiler = cProfile.Profile()
+        profiler.runcall(lambda: [plan_carts(LAYOUT, wave, CART) for wave in day[:20]])
+        pstats.Stats(profiler).sort_stats("tottime").print_stats(8)
+    planned = [
+        [wave[k] for k in cart.orders] for wave, cs in zip(day, carts, strict=True) for cart in cs
+    ]
+    good, naive = walks(planned), walks(first_come)
+    per = good.picks
+    ratio = planned_s / baseline_s
+    print(
+        f"waves: {len(orders):,} orders, {per:,} lines in {len(day)} waves of ≤{WAVE_ORDERS} on the"
+        f" demo floor ({AISLES} aisles × {BAYS} bays × {LEVELS} levels, two blocks)\n"
+        f"  planning as a release runs it (plan_carts: savings carts + best routes)"
+        f" {planned_s:.2f} s vs first-come carts + S-shape {baseline_s:.2f} s"
+        f" → {ratio:.2f}× (aim ≤ {PLAN_AIM:g}×)\n"
+        f"  a preview's comparisons on top (compare_walks: carts by S-shape, orders one by one)"
+        f" {compared_s:.2f} s → {(planned_s + compared_s) / baseline_s:.2f}× with them\n"
+        f"  walk per pick of the planned carts: best {good.best / per:.2f} m, S-shape"
+        f" {good.s_shape / per:.2f} m, largest-gap {good.largest_gap / per:.2f} m; pick-by-order"
+        f" {good.pick_by_order / per:.2f} m → {1 - good.best / good.pick_by_order:.0%} less"
+        f" walking; first-come carts by S-shape {naive.s_shape / naive.picks:.2f} m/pick"
+        f" on {naive.carts} carts ({good.carts} planned)"
+    )
+    return {
+        "bench": "waves.planning",
+        "orders": len(orders),
+        "planned_s": round(planned_s, 2),
+        "first_come_s": round(baseline_s, 2),
+        "ratio": round(ratio, 2),
+        "preview_comparisons_s": round(compared_s, 2),
+        "best_m_per_pick": round(good.best / per, 2),
+        "pick_by_order_m_per_pick": round(good.pick_by_order / per, 2),
+    }
+
+
+# --- 2. and 3. on the demo warehouse -----------------------------------------------------------
+
+ORDER_COLUMNS = (
+    "id, shop, shop_order_id, shop_version, buyer_id, buyer_name, buyer_tags, ship_name,"
+    " ship_address1, ship_address2, ship_city, ship_region, ship_postcode, ship_country,"
+    " ship_phone, carrier, service, priority, status, hold_reason, merge_group, no_merge,"
+    " pack_instructions, intercepted, imported_at, updated_at"
+)
+
+
+def demo_floor(db: Path) -> None:
+    """The demo warehouse, with stock for any number of waves (the bench waves the backlog,
+    it does not test allocation)."""
+    from warehouse_tui.demo import seed_demo
+    from warehouse_tui.store.engine import Store
+    from warehouse_tui.store.migrate import upgrade
+
+    store = Store(str(db))
+    upgrade(store)
+    seed_demo(store, 1, TODAY)
+    store.dispose()
+    connection = sqlite3.connect(db, isolation_level=None)
+    connection.execute("UPDATE stock SET on_hand = on_hand + 1000000")
+    connection.close()
+
+
+def add_ready_orders(db: Path, count: int, rng: random.Random) -> None:
+    """`count` audited single-buyer orders of 1-5 lines of stocked SKUs, with the demo's
+    carriers, straight into the tables."""
+    connection = sqlite3.connect(db, isolation_level=None)
+    services = connection.execute(
+        "SELECT carrier.code, carrierservice.code FROM carrierservice"
+        " JOIN carrier ON carrier.id = carrierservice.carrier_id"
+    ).fetchall()
+    skus = connection.execute(
+        "SELECT DISTINCT sku.id, sku.code FROM sku JOIN stock ON stock.sku_id = sku.id"
+    ).fetchall()
+    first = connection.execute("SELECT max(id) FROM orders").fetchone()[0] + 1
+    now = datetime.now(UTC).isoformat(sep=" ")
+    orders, lines = [], []
+    for number in range(first, first + count):
+        carrier, service = rng.choice(services)
+        orders.append(
+            (number, "BENCH", f"B{number}", 1, f"buyer{number}", "Buyer", "[]", "Buyer",
+             "Street 1", "", "Berlin", "", "10115", "DE", "", carrier, service,
+             rng.randrange(3), "ready", "", None, 0, "", 0, now, now)
+        )  # fmt: skip
+        for sku_id, code in rng.sample(skus, rng.choice((1, 1, 2, 3, 5))):
+            lines.append((number, "", code, sku_id, rng.choice((1, 1, 2)), 100))
+    connection.execute("BEGIN")
+    connection.executemany(
+        f"INSERT INTO orders ({ORDER_COLUMNS}) VALUES ({', '.join('?' * 26)})", orders
+    )
+    connection.executemany(
+        "INSERT INTO orderline (order_id, shop_line_id, sku_code, sku_id, qty, unit_price_minor,"
+        " picked, packed) VALUES (?, ?, ?, ?, ?, ?, 0, 0)",
+        lines,
+    )
+    connection.execute("COMMIT")
+    connection.close()
+
+
+def one_wave(db: Path) -> tuple[float, float]:
+    """A 500-order wave's preview, then its release: their seconds."""
+    from warehouse_tui.services.journal import Actor
+    from warehouse_tui.services.waves import WaveRules, preview_wave, release_wave
+    from warehouse_tui.store.engine import Store
+
+    store = Store(str(db))
+    actor = Actor(None, "BENCH", "cli", name="bench")
+    rules = WaveRules(max_orders=WAVE_ORDERS)
+    start = time.perf_counter()
+    plan = preview_wave(store, actor, rules)
+    previewed = time.perf_counter()
+    released = release_wave(store, actor, rules)
+    done = time.perf_counter()
+    store.dispose()
+    assert len(plan.order_ids) == WAVE_ORDERS and released["accepted"], released["reason"]
+    return previewed - start, done - previewed
+
+
+def backlog(folder: Path, floor: Path, sizes: Sequence[int]) -> dict[str, object]:
+    times = {}
+    for size in sizes:
+        db = folder / f"backlog-{size}.db"
+        shutil.copy(floor, db)
+        add_ready_orders(db, size, random.Random(size))
+        one_wave(db)  # warm-up: statement caches, pages
+        times[size] = one_wave(db)
+    small, large = times[sizes[0]], times[sizes[-1]]
+    preview_ratio, release_ratio = large[0] / small[0], large[1] / small[1]
+    print(
+        f"a {WAVE_ORDERS}-order wave on the demo warehouse (SQLite), {sizes[0]:,} vs"
+        f" {sizes[-1]:,} ready orders:\n"
+        f"  preview {small[0] * 1000:.0f} ms vs {large[0] * 1000:.0f} ms → {preview_ratio:.2f}×,"
+        f" release {small[1] * 1000:.0f} ms vs {large[1] * 1000:.0f} ms → {release_ratio:.2f}×"
+        f" (aim ≤ {BACKLOG_AIM:g}×)"
+    )
+    return {
+        "bench": "waves.backlog",
+        "backlogs": list(sizes),
+        "preview_ms": [round(times[size][0] * 1000) for size in sizes],
+        "release_ms": [round(times[size][1] * 1000) for size in sizes],
+        "preview_ratio": round(preview_ratio, 2),
+        "release_ratio": round(release_ratio, 2),
+    }
+
+
+STATION = """
+import sys, time
+from warehouse_tui.services.journal import Actor, journal_scan
+from warehouse_tui.store.engine import Store
+store = Store(sys.argv[1])
+actor = Actor(None, "BENCH-STATION", "bench")
+journal_scan(store, actor, "warm-up", accepted=True, reason="")
+print("ready", flush=True)
+while True:
+    start = time.monotonic()
+    journal_scan(store, actor, "4006381333931", accepted=True, reason="")
+    end = time.monotonic()
+    print(f"{start} {end}", flush=True)
+    time.sleep(0.005)
+"""
+
+
+def station_waits(folder: Path, floor: Path, quiet_s: float = 2.0) -> dict[str, object]:
+    """Scan latencies of a station in another process, quiet and while a 2,000-order wave is
+    released (its preview first, so the audit is done)."""
+    from warehouse_tui.services.journal import Actor
+    from warehouse_tui.services.waves import WaveRules, release_wave
+    from warehouse_tui.store.engine import Store
+
+    db = folder / "release.db"
+    shutil.copy(floor, db)
+    add_ready_orders(db, 20_000, random.Random(7))
+    store = Store(str(db))
+    actor = Actor(None, "BENCH", "cli", name="bench")
+    release_wave(store, actor, WaveRules(max_orders=WAVE_ORDERS))  # warm-up, audit done
+    station = subprocess.Popen(
+        [sys.executable, "-c", STATION, str(db)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert station.stdout is not None and station.stdout.readline().strip() == "ready"
+        time.sleep(quiet_s)
+        began = time.monotonic()
+        result = release_wave(store, actor, WaveRules(max_orders=RELEASE_ORDERS))
+        ended = time.monotonic()
+        time.sleep(0.3)
+    finally:
+        station.terminate()
+        output, _ = station.communicate()
+        store.dispose()
+    assert result["accepted"] and result["orders"] == RELEASE_ORDERS, result["reason"]
+    scans = [tuple(map(float, line.split())) for line in output.splitlines() if line.strip()]
+    quiet = [end - start for start, end in scans if end < began]
+    during = [end - start for start, end in scans if end >= began and start <= ended]
+    ms = 1000
+    quiet_p99, during_p99 = percentile(quiet, 0.99) * ms, percentile(during, 0.99) * ms
+    longest = max(during) * ms
+    print(
+        f"a station's scans while a {RELEASE_ORDERS:,}-order wave is released"
+        f" ({(ended - began) * ms:.0f} ms, {len(during)} scans meanwhile):\n"
+        f"  longest wait {longest:.0f} ms (aim ≤ ~{WAIT_AIM_MS:.0f} ms), p99 {during_p99:.1f} ms"
+        f" vs {quiet_p99:.1f} ms on a quiet floor → {during_p99 / quiet_p99:.2f}×"
+    )
+    return {
+        "bench": "waves.release_wait",
+        "release_orders": RELEASE_ORDERS,
+        "release_ms": round((ended - began) * ms),
+        "scans_during": len(during),
+        "longest_wait_ms": round(longest, 1),
+        "p99_during_ms": round(during_p99, 1),
+        "p99_quiet_ms": round(quiet_p99, 1),
+    }
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.bench_waves")
     parser.add_argument("--orders", type=int, default=ORDERS)
+    parser.add_argument("--backlog", type=int, nargs=2, default=BACKLOGS, metavar="N")
     parser.add_argument("--profile", action="store_true", help="profile the planned day")
     options = parser.parse_args(argv)
-
-    orders = promotion_day(options.orders, random.Random(SEED))
-    day = waves(orders)
-    baseline_s, first_come = timed(plan_first_come, day)
-    planned_s, planned = timed(plan_like_waves, day)
-    if options.profile:
-        profiler = cProfile.Profile()
-        profiler.runcall(timed, plan_like_waves, day[:10])
-        pstats.Stats(profiler).sort_stats("tottime").print_stats(8)
-
-    good, naive = walks(planned), walks(first_come)
-    lines = sum(len(order.picks) for order in orders)
-    per = good.picks
-    print(
-        f"waves: {len(orders)} orders, {lines} lines in {len(day)} waves of ≤{WAVE_ORDERS} "
-        f"on the demo floor ({AISLES} aisles × {BAYS} bays × {LEVELS} levels, two blocks)"
-    )
-    print(
-        f"waves: planning {planned_s:.2f} s (savings carts + best routes) vs {baseline_s:.2f} s "
-        f"(first-come carts + S-shape) → ratio {planned_s / baseline_s:.1f}× (aim ≤ 3×)"
-    )
-    print(
-        f"waves: walk per pick of the planned carts: best {good.best / per:.2f} m, "
-        f"S-shape {good.s_shape / per:.2f} m, largest-gap {good.largest_gap / per:.2f} m"
-    )
-    print(
-        f"waves: batched {good.best / per:.2f} m/pick on {good.carts} carts vs pick-by-order "
-        f"{good.pick_by_order / per:.2f} m/pick → {1 - good.best / good.pick_by_order:.0%} less "
-        f"walking; first-come carts by S-shape {naive.s_shape / naive.picks:.2f} m/pick "
-        f"on {naive.carts} carts"
-    )
+    print(f"waves: {load()}")
+    results = [planning(options.orders, options.profile)]
+    with tempfile.TemporaryDirectory() as name:
+        folder = Path(name)
+        floor = folder / "floor.db"
+        demo_floor(floor)
+        results.append(backlog(folder, floor, options.backlog))
+        results.append(station_waits(folder, floor))
+    for result in results:
+        print(json.dumps(result))
 
 
 if __name__ == "__main__":

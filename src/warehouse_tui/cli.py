@@ -4,13 +4,20 @@ Every command runs inside `RefusingGroup`: a database or file that cannot serve 
 not there, not a database, read-only, on a full disk, behind an unreachable server) ends the
 command with one line of reason on stderr and exit 1, as any refused input does. Other
 exceptions are bugs and keep their traceback.
+
+Each subcommand's module is imported only when that subcommand runs (or `--help` lists them
+all): a command that only reads a barcode or plans a route must not pay for importing the
+device drivers, the import service and the ORM behind every other command. `COMMANDS` names
+where each one lives; `LazyCommands` loads it on first use.
 """
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 import typer
+import typer.main
 from typer.core import TyperGroup
 
 from warehouse_tui.commands.common import (
@@ -49,8 +56,61 @@ class RefusingGroup(TyperGroup):
             raise typer.Exit(1) from None
 
 
+COMMANDS: dict[str, tuple[str, str, str | None]] = {
+    "db": ("db", "app", "Database schema."),
+    "check": ("check", "check_cmd", "Prove the floor's books agree; exit 1 naming each violation."),
+    "demo": ("demo", "demo_cmd", None),
+    "scale": ("devices", "scale_app", "Scales."),
+    "labels": ("devices", "labels_app", "Our own labels."),
+    "barcode": ("devices", "barcode_app", "Barcodes as scanners see them."),
+    "manifest": ("shipping", "manifest", None),
+    "import": (
+        "importing",
+        "import_cmd",
+        "Import catalog, locations, stock or orders (CSV or JSON Lines).",
+    ),
+    "order": ("orders", "app", "Show or cancel one order."),
+    "status": ("orders", "status", "Orders and waves per state."),
+    "wave": ("waves", "wave_app", "Plan, release, pause, resume or cancel waves."),
+    "orders": ("waves", "orders_app", "Audit new orders."),
+    "route": ("waves", "route_app", "What-if routes on a layout."),
+    "settings": ("settings", "app", "Warehouse-wide settings."),
+    "operator": ("operators", "app", "Operators, badges and PIN locks."),
+    "product": ("products", "app", "Look a product up by any of its codes."),
+    "stock": ("stock", "app", "Stock per SKU for purchasing."),
+    "sync": ("sync", "app", "Pull orders from the shops, deliver the outbox."),
+    "exceptions": ("exceptions", "app", "What will not finish by itself; act on one."),
+    "count": ("counts", "count_cmd", "Ask for locations to be counted (blind, on a handheld)."),
+}
+"""Subcommand → (module in warehouse_tui.commands, its Typer app or command function, help;
+None takes the function's docstring)."""
+
+
+class LazyCommands(RefusingGroup):
+    """The root group: a subcommand is built from its module when it is first asked for."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return [*super().list_commands(ctx), *COMMANDS]
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        if cmd_name in self.commands or cmd_name not in COMMANDS:
+            return super().get_command(ctx, cmd_name)
+        module, attribute, help_text = COMMANDS[cmd_name]
+        target = getattr(importlib.import_module(f"warehouse_tui.commands.{module}"), attribute)
+        # Registered on a stand-in root as the eager registration did, so a group stays a
+        # group (`route plan`) and a function a command, each with its help.
+        stand_in = typer.Typer(add_completion=False)
+        if isinstance(target, typer.Typer):
+            stand_in.add_typer(target, name=cmd_name, help=help_text)
+        else:
+            stand_in.command(cmd_name, help=help_text)(target)
+        command = typer.main.get_group(stand_in).commands[cmd_name]
+        self.commands[cmd_name] = command
+        return command
+
+
 app = typer.Typer(
-    cls=RefusingGroup,
+    cls=LazyCommands,
     help="The packing floor of an online shop, in a terminal.",
     no_args_is_help=False,
     add_completion=False,
@@ -69,59 +129,3 @@ def root(ctx: typer.Context, db: DbOption = None, station: StationOption = None)
         database = chosen_db(None)
         check_database(database)
         run_app(database, chosen_station(None))
-
-
-def _register() -> None:
-    from warehouse_tui.commands import (
-        check,
-        counts,
-        demo,
-        devices,
-        exceptions,
-        importing,
-        operators,
-        orders,
-        products,
-        settings,
-        shipping,
-        stock,
-    )
-    from warehouse_tui.commands import db as db_commands
-    from warehouse_tui.commands import sync as sync_commands
-    from warehouse_tui.commands import waves as wave_commands
-
-    app.add_typer(db_commands.app, name="db", help="Database schema.")
-    app.command("check", help="Prove the floor's books agree; exit 1 naming each violation.")(
-        check.check_cmd
-    )
-    app.command("demo")(demo.demo_cmd)
-    app.add_typer(devices.scale_app, name="scale", help="Scales.")
-    app.add_typer(devices.labels_app, name="labels", help="Our own labels.")
-    app.add_typer(devices.barcode_app, name="barcode", help="Barcodes as scanners see them.")
-    app.command("manifest")(shipping.manifest)
-    app.command("import", help="Import catalog, locations, stock or orders (CSV or JSON Lines).")(
-        importing.import_cmd
-    )
-    app.add_typer(orders.app, name="order", help="Show or cancel one order.")
-    app.command("status", help="Orders and waves per state.")(orders.status)
-    app.add_typer(
-        wave_commands.wave_app, name="wave", help="Plan, release, pause, resume or cancel waves."
-    )
-    app.add_typer(wave_commands.orders_app, name="orders", help="Audit new orders.")
-    app.add_typer(wave_commands.route_app, name="route", help="What-if routes on a layout.")
-    app.add_typer(settings.app, name="settings", help="Warehouse-wide settings.")
-    app.add_typer(operators.app, name="operator", help="Operators, badges and PIN locks.")
-    app.add_typer(products.app, name="product", help="Look a product up by any of its codes.")
-    app.add_typer(stock.app, name="stock", help="Stock per SKU for purchasing.")
-    app.add_typer(
-        sync_commands.app, name="sync", help="Pull orders from the shops, deliver the outbox."
-    )
-    app.add_typer(
-        exceptions.app, name="exceptions", help="What will not finish by itself; act on one."
-    )
-    app.command("count", help="Ask for locations to be counted (blind, on a handheld).")(
-        counts.count_cmd
-    )
-
-
-_register()

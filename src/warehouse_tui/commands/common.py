@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from warehouse_tui.services.journal import Actor
 
 from warehouse_tui.config import db_from_environment, default_db_path, station_from_environment
+from warehouse_tui.i18n import _
 
 DbOption = Annotated[
     str | None,
@@ -115,6 +116,28 @@ def refusal_reason(error: Exception) -> str | None:
     from warehouse_tui.store.engine import failure_reason
 
     return failure_reason(error)
+
+
+def read_store(db: str | None):  # type: ignore[no-untyped-def]
+    """The Store for a command that only reads: not upgraded (that costs more than the
+    reading), refused with a clear message when its schema is behind this program's."""
+    from warehouse_tui.store.engine import open_database
+    from warehouse_tui.store.revision import newest_revision, stored_revision
+
+    store = open_database(chosen_db(db), create=False)
+    stored, newest = stored_revision(store), newest_revision()
+    if stored is None:
+        store.dispose()
+        refuse(_("This database has no warehouse schema: run `warehouse-tui db upgrade` first"))
+    if stored != newest:
+        store.dispose()
+        refuse(
+            _(
+                "The database's schema is at revision {stored}, this program needs {newest}:"
+                " run `warehouse-tui db upgrade` first"
+            ).format(stored=stored, newest=newest)
+        )
+    return store
 
 
 def emit(obj: dict[str, Any]) -> None:

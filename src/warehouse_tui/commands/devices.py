@@ -24,6 +24,7 @@ from warehouse_tui.commands.common import (
     named_db,
     open_store,
     printable,
+    read_store,
     refuse,
 )
 from warehouse_tui.i18n import _
@@ -363,7 +364,7 @@ def barcode_inspect(
     else:
         from warehouse_tui.services.lookup import parse_in_store
 
-        store = open_store(database)
+        store = read_store(database)
         try:
             with store.read() as session:
                 scans = [parse_in_store(session, code) for code in codes]

@@ -17,6 +17,7 @@ from warehouse_tui.commands.common import (
     emit,
     emit_exact,
     open_store,
+    read_store,
     refuse,
 )
 from warehouse_tui.i18n import _
@@ -36,7 +37,7 @@ def show(order: OrderArgument, as_json: JsonOption = False, db: DbOption = None)
     """An order: its lines (ordered, allocated, picked, packed), parcels and journal."""
     from warehouse_tui.services.orders import order_summary
 
-    store = open_store(db)
+    store = read_store(db)
     summary = order_summary(store, order)
     store.dispose()
     if summary is None:
@@ -134,7 +135,7 @@ def status(as_json: JsonOption = False, db: DbOption = None) -> None:
     """How many orders and waves are in each state."""
     from warehouse_tui.services.orders import status_counts
 
-    store = open_store(db)
+    store = read_store(db)
     counts = status_counts(store)
     store.dispose()
     if as_json:

@@ -107,6 +107,9 @@ def _show(summary: dict[str, Any]) -> None:
     typer.echo(
         _("{orders} orders, {lines} lines, {picks} picks on {batches} pick lists").format(**summary)
     )
+    if "pick_by_order" not in walk:  # a release: the preview compares walks
+        typer.echo(_("walk: {best} m planned").format(best=walk["best"]))
+        return
     typer.echo(
         _("walk: {best} m planned, {s_shape} m by S-shape, {alone} m order by order").format(
             best=walk["best"], s_shape=walk["s_shape"], alone=walk["pick_by_order"]

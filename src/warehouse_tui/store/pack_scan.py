@@ -30,7 +30,6 @@ from sqlalchemy import (
 
 from warehouse_tui.store.models import (
     Barcode,
-    Journal,
     Order,
     OrderLine,
     OrderStatus,
@@ -42,7 +41,6 @@ from warehouse_tui.store.models import (
 )
 from warehouse_tui.store.prepared import Command, Query, Tx
 
-_journal = Journal.__table__
 _order_line = OrderLine.__table__
 _parcel_line = ParcelLine.__table__
 _parcel = Parcel.__table__
@@ -145,8 +143,6 @@ _LINES_BY_BARCODE = Query(
     ),
     ScanLine,
 )
-_JOURNAL_COLUMNS = tuple(column.key for column in _journal.c if column.key != "id")
-_JOURNAL_INSERT = Command(insert(_journal), column_keys=_JOURNAL_COLUMNS)
 _PARCEL_LINE_INSERT = Command(
     insert(_parcel_line),
     column_keys=("parcel_id", "order_line_id", "qty", "serials", "batches"),
@@ -328,12 +324,6 @@ def add_to_parcel_line(
 def forget_weight(tx: Tx, parcel_id: int) -> None:
     """The parcel's contents changed: its weighing no longer holds."""
     _FORGET_WEIGHT.run(tx, {"parcel_id": parcel_id})
-
-
-def insert_journal(tx: Tx, row: dict[str, Any]) -> None:
-    """One journal row: every column but the id, as services.journal.journal_row builds it,
-    with the effect columns."""
-    _JOURNAL_INSERT.run(tx, row)
 
 
 def claim_serial(tx: Tx, sku_id: int, serial: str, parcel_id: int, line_id: int) -> int | None:

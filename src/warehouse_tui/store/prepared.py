@@ -9,9 +9,10 @@ it keeps SQLAlchemy's SQL and types, and skips only the per-execution work. Valu
 bound parameters; nothing is written into the SQL text. A `Query` reads rows into the
 NamedTuple it is declared with (checked against the statement's columns), a `Command` writes.
 
-They run on a `Tx`, a transaction's driver connection and dialect, which comes from either
+They run on a `Tx`, a transaction's driver connection and dialect, which comes from
 - `fast_write`: a write transaction on a pooled driver connection, begun and ended here, for
-  the hot path that needs nothing but prepared statements; or
+  the hot path that needs nothing but prepared statements;
+- `fast_read`: the same for a screen's re-read after a scan, a short deferred read; or
 - `write_transaction`: the engine's ordinary write transaction as a Core `Connection` (an ORM
   `Session` can be opened on it for a rare branch), with `Tx.of(connection)` for the
   prepared statements in it.
@@ -20,7 +21,7 @@ Both begin IMMEDIATE on SQLite, as every write transaction does (ARCHITECTURE.md
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar, cast
@@ -62,6 +63,23 @@ def fast_write(store: Store) -> Iterator[Tx]:
             driver.rollback()
             raise
         driver.commit()
+    finally:
+        pooled.close()
+
+
+@contextmanager
+def fast_read(store: Store) -> Iterator[Tx]:
+    """One short read transaction on a pooled driver connection (deferred on SQLite, so it
+    never waits for a writer); ended with a rollback, since it changed nothing."""
+    pooled = store.engine.raw_connection()
+    try:
+        driver = pooled.driver_connection
+        if store.is_sqlite:
+            driver.execute("BEGIN DEFERRED")
+        try:
+            yield Tx(store.engine.dialect, driver)
+        finally:
+            driver.rollback()
     finally:
         pooled.close()
 
@@ -113,6 +131,15 @@ class Command:
         """Run it; the number of rows it touched."""
         form = _form_of(self._forms, self._statement, tx.dialect, self._column_keys)
         return int(tx.driver.execute(form.sql, form.bind(params)).rowcount)
+
+    def run_many(self, tx: Tx, rows: Iterable[Mapping[str, Any]]) -> None:
+        """Run it once per row of parameters, in one executemany on the driver."""
+        form = _form_of(self._forms, self._statement, tx.dialect, self._column_keys)
+        cursor = tx.driver.cursor()
+        try:
+            cursor.executemany(form.sql, [form.bind(params) for params in rows])
+        finally:
+            cursor.close()
 
 
 def _form_of(

@@ -10,7 +10,9 @@ the counts say.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol, TypeVar
 
 from sqlalchemy import func, select
 from sqlmodel import Session, col
@@ -72,8 +74,28 @@ def _choose_box(session: Session, parcel: Parcel | None, code: str) -> PackResul
     )
 
 
+class BoxShape(Protocol):
+    """What choosing a box reads of a box type (a `BoxType`, or a row of the pack view)."""
+
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def length_mm(self) -> int: ...
+    @property
+    def width_mm(self) -> int: ...
+    @property
+    def height_mm(self) -> int: ...
+    @property
+    def tare_g(self) -> int: ...
+    @property
+    def max_weight_g(self) -> int: ...
+
+
+BoxT = TypeVar("BoxT", bound=BoxShape)
+
+
 @dataclass(frozen=True)
-class _Item:
+class BoxItem:
     length_mm: int
     width_mm: int
     height_mm: int
@@ -85,7 +107,7 @@ class _Item:
         return tuple(sorted((self.length_mm, self.width_mm, self.height_mm), reverse=True))
 
 
-def _box_items(session: Session, parcel: Parcel) -> list[_Item]:
+def _box_items(session: Session, parcel: Parcel) -> list[BoxItem]:
     """What goes into the parcel's box: its lines, or before any scan, what is left to pack."""
     in_parcel = session.execute(
         select(Sku.length_mm, Sku.width_mm, Sku.height_mm, Sku.weight_g, ParcelLine.qty)
@@ -94,7 +116,7 @@ def _box_items(session: Session, parcel: Parcel) -> list[_Item]:
         .where(ParcelLine.parcel_id == parcel.id)
     ).all()
     if in_parcel:
-        return [_Item(*row) for row in in_parcel]
+        return [BoxItem(*row) for row in in_parcel]
     _lead, group = members_of_parcel(session, parcel.order_id)
     left = session.execute(
         select(
@@ -108,10 +130,10 @@ def _box_items(session: Session, parcel: Parcel) -> list[_Item]:
         .where(col(OrderLine.order_id).in_([o.id for o in group]))
         .where(OrderLine.picked > OrderLine.packed)
     ).all()
-    return [_Item(*row) for row in left]
+    return [BoxItem(*row) for row in left]
 
 
-def _fits(box: BoxType, item: _Item) -> bool:
+def _fits(box: BoxShape, item: BoxItem) -> bool:
     inner = sorted((box.length_mm, box.width_mm, box.height_mm), reverse=True)
     return all(side <= room for side, room in zip(item.sorted_dims, inner, strict=True))
 
@@ -124,9 +146,13 @@ def suggest_box(session: Session, parcel: Parcel) -> BoxType | None:
     if not items:
         return None
     fill = float(get_setting(session, "box_fill_factor"))
+    return smallest_box(session.exec(select(BoxType)).scalars().all(), items, fill)
+
+
+def smallest_box(boxes: Sequence[BoxT], items: Sequence[BoxItem], fill: float) -> BoxT | None:
+    """The smallest of `boxes` that holds `items` (see `suggest_box`), or None."""
     volume = sum(i.length_mm * i.width_mm * i.height_mm * i.qty for i in items)
     weight = sum(i.weight_g * i.qty for i in items)
-    boxes = session.exec(select(BoxType)).scalars().all()
     for box in sorted(boxes, key=lambda b: (b.length_mm * b.width_mm * b.height_mm, b.id)):
         roomy = box.length_mm * box.width_mm * box.height_mm * fill >= volume
         if roomy and weight + box.tare_g <= box.max_weight_g and all(_fits(box, i) for i in items):

@@ -13,6 +13,7 @@ voids its parcels and lets the buyer's other orders go without it.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Any, Protocol
 
 from sqlalchemy import func, select
 from sqlmodel import Session, col
@@ -29,6 +30,24 @@ TAG_INSTRUCTIONS: dict[str, str] = {
     "fragile": N_("Fragile: wrap each item, fill the gaps, FRAGILE tape"),
     "no-invoice": N_("No invoice in the box"),
 }
+
+
+class Member(Protocol):
+    """What the stop and instruction rules read of an order of a pack (an `Order`, or a row of
+    the pack view's read)."""
+
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def intercepted(self) -> bool: ...
+    @property
+    def pending(self) -> dict[str, Any] | None: ...
+    @property
+    def pack_instructions(self) -> str: ...
+    @property
+    def buyer_tags(self) -> list[str]: ...
 
 
 def order_code(order_id: int | None) -> str:
@@ -56,11 +75,11 @@ def members_of_parcel(session: Session, lead_id: int) -> tuple[Order, list[Order
     return lead, members(session, lead)
 
 
-def stopped(order: Order) -> bool:
+def stopped(order: Member) -> bool:
     return order.intercepted or order.status == OrderStatus.CANCELLED or order.pending is not None
 
 
-def stop_reason(order: Order) -> str:
+def stop_reason(order: Member) -> str:
     if order.status == OrderStatus.CANCELLED or (order.pending or {}).get("cancelled"):
         return _(
             "STOP — order {order} was CANCELLED: do not pack, put everything aside for restock"
@@ -134,7 +153,7 @@ def remaining(session: Session, order_ids: Iterable[int | None]) -> int:
     )
 
 
-def instructions(group: Sequence[Order]) -> list[str]:
+def instructions(group: Sequence[Member]) -> list[str]:
     """The orders' own instructions and those of the buyer's tags, translated, each once."""
     texts: list[str] = []
     for order in group:

@@ -36,6 +36,7 @@ from warehouse_tui.services.shipping import parcel_label
 from warehouse_tui.services.states import kind_name, state_name
 from warehouse_tui.store import pack_scan
 from warehouse_tui.store.engine import Store
+from warehouse_tui.store.journal_rows import insert_journal
 from warehouse_tui.store.models import OrderStatus, Parcel, ParcelStatus
 from warehouse_tui.store.pack_scan import ScanLine
 from warehouse_tui.store.prepared import Tx, fast_write, write_transaction
@@ -298,7 +299,7 @@ def _journal(
     row["effect_line_id"], row["effect_units"], row["effect_serial"], row["effect_batch"] = (
         effect or _NO_EFFECT
     )
-    pack_scan.insert_journal(tx, row)
+    insert_journal(tx, row)
 
 
 def _refuse(

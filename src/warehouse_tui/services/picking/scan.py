@@ -5,23 +5,59 @@ items; PickStop.picked counts the units scanned so far), "to-tote" (all units in
 order's tote), then "done" or "short". One function per step (`_STEPS`), each returning a
 refusal or the message for the picker; the frame around them (the list is still yours, one
 transaction, one journal row) is `claims.on_held_task`.
+
+A picker scans three times at every stop and the handheld waits for each answer, so the scans
+that move a picker on — the right location, the right item, the order's tote on a stop with
+its own allocation — run first on a fast path (`_fast_scan`): one prepared read of the stop,
+the step's compare-and-set writes and the journal row, in one short write transaction
+(store/pick_scan.py). Anything else — a wrong scan, a list not (or no longer) yours, a tote
+still to bind, a list's last stop, a batch stop — and any row that changed under the fast
+path goes through the frame and the steps below, where the ORM's lookups are at hand. Both
+say the same to the picker: the messages are written once, here.
 """
 
 from __future__ import annotations
 
 from sqlmodel import Session
 
-from warehouse_tui.domain.barcodes import Scan, ScanKind
+from warehouse_tui.domain.barcodes import Scan, ScanKind, parse_scan
 from warehouse_tui.i18n import _
-from warehouse_tui.services.journal import Actor, refuse_double_trigger
-from warehouse_tui.services.lookup import parse_in_store
+from warehouse_tui.services.journal import (
+    DOUBLE_TRIGGERS,
+    Actor,
+    double_trigger_refusal,
+    journal_row,
+    record,
+)
+from warehouse_tui.services.lookup import gtin_forms, parse_in_store
 from warehouse_tui.services.picking.claims import Done, on_held_task
 from warehouse_tui.services.picking.progress import confirm_stop, locked_current_stop
 from warehouse_tui.services.picking.results import ScanOutcome
 from warehouse_tui.services.picking.totes import bind_tote, next_unbound_order
-from warehouse_tui.services.picking.views import StopState, stop_location, stop_view
+from warehouse_tui.services.picking.views import (
+    StopState,
+    StopView,
+    stop_location,
+    stop_view,
+    stop_view_of_row,
+)
+from warehouse_tui.services.settings import DEFAULTS, get_setting
+from warehouse_tui.store import pick_scan
 from warehouse_tui.store.engine import Store
-from warehouse_tui.store.models import PickStop, PickTask, Sku, TaskStatus, Tote, utcnow
+from warehouse_tui.store.journal_rows import insert_journal
+from warehouse_tui.store.models import (
+    PickStop,
+    PickTask,
+    Sku,
+    Strategy,
+    TaskStatus,
+    Tote,
+    utcnow,
+)
+from warehouse_tui.store.pick_scan import StopRow
+from warehouse_tui.store.prepared import Tx, fast_write
+
+SCAN = "pick.scan"
 
 
 def scan_at_stop(
@@ -29,9 +65,17 @@ def scan_at_stop(
 ) -> ScanOutcome:
     """One scan on a pick list: an empty tote, the location, an item, or the order's tote."""
     context = f"PICK-{task_id}"
+    since_same = DOUBLE_TRIGGERS.arrive(actor.station, context, code, scanned_at)
+    fast = _fast_scan(store, actor, task_id, code, since_same)
+    if fast is not None:
+        return fast
 
     def double_trigger(session: Session) -> str:
-        return refuse_double_trigger(session, actor, "pick.scan", context, code, scanned_at)
+        window = get_setting(session, "duplicate_scan_window_ms")
+        refusal = double_trigger_refusal(since_same, window)
+        if refusal:
+            record(session, actor, SCAN, accepted=False, reason=refusal, raw=code, task_ref=context)
+        return refusal
 
     def scan(session: Session, task: PickTask) -> Done[ScanOutcome]:
         task.heartbeat_at = utcnow()
@@ -48,7 +92,7 @@ def scan_at_stop(
         return Done(_outcome(session, task, refusal, message), order_id=stop.order_id)
 
     return on_held_task(
-        store, actor, "pick.scan", task_id, scan, ScanOutcome, raw=code, guard=double_trigger
+        store, actor, SCAN, task_id, scan, ScanOutcome, raw=code, guard=double_trigger
     )
 
 
@@ -103,7 +147,7 @@ def _scan_location(
     stop.status = StopState.AT_LOCATION
     sku = session.get(Sku, stop.sku_id)
     assert sku is not None
-    return "", _("Pick {qty} × {sku}").format(qty=stop.qty - stop.picked, sku=sku.code)
+    return "", _pick_message(stop.qty - stop.picked, sku.code)
 
 
 def _scan_item(
@@ -142,11 +186,11 @@ def _add_units(session: Session, actor: Actor, task: PickTask, stop: PickStop, u
     """Count units into the stop; with all in hand, on to the tote (or, with none, confirm)."""
     stop.picked += units
     if stop.picked < stop.qty:
-        return _("{picked} of {qty} — scan the next").format(picked=stop.picked, qty=stop.qty)
+        return _count_message(stop.picked, stop.qty)
     if stop.tote_id is not None:
         stop.status = StopState.TO_TOTE
         tote = session.get(Tote, stop.tote_id)
-        return _("Put them in {tote} and scan it").format(tote=tote.code if tote else "?")
+        return _to_tote_message(tote.code if tote else "?")
     confirm_stop(session, actor, task, stop)
     return _("Stop done")
 
@@ -167,7 +211,7 @@ def _scan_tote(
             scanned=scan.code, tote=tote.code
         ), ""
     confirm_stop(session, actor, task, stop)
-    return "", _("In {tote}").format(tote=tote.code)
+    return "", _in_tote_message(tote.code)
 
 
 _STEPS = {
@@ -175,3 +219,125 @@ _STEPS = {
     StopState.AT_LOCATION: _scan_item,
     StopState.TO_TOTE: _scan_tote,
 }
+
+
+def _pick_message(qty: int, sku: str) -> str:
+    return _("Pick {qty} × {sku}").format(qty=qty, sku=sku)
+
+
+def _count_message(picked: int, qty: int) -> str:
+    return _("{picked} of {qty} — scan the next").format(picked=picked, qty=qty)
+
+
+def _to_tote_message(tote: str) -> str:
+    return _("Put them in {tote} and scan it").format(tote=tote)
+
+
+def _in_tote_message(tote: str) -> str:
+    return _("In {tote}").format(tote=tote)
+
+
+# --- the fast path ----------------------------------------------------------------------------
+
+
+class _Changed(Exception):
+    """A row the fast path read changed before its write: roll back, take the usual path."""
+
+
+def _fast_scan(
+    store: Store, actor: Actor, task_id: int, code: str, since_same: float | None
+) -> ScanOutcome | None:
+    """The scan on the fast path, or None when it needs the usual one (nothing written)."""
+    scan = parse_scan(code)
+    if not scan.valid or scan.kind not in _FAST_KINDS:
+        return None
+    codes = gtin_forms(scan.gtin) if scan.gtin else ()
+    try:
+        with fast_write(store) as tx:
+            stop = pick_scan.current_stop(tx, task_id, codes)
+            if stop is None or not _fast_frame(stop, actor):
+                return None
+            context = f"PICK-{task_id}"
+            window = stop.window
+            refusal = double_trigger_refusal(
+                since_same,
+                int(window) if window is not None else DEFAULTS["duplicate_scan_window_ms"],
+            )
+            if refusal:
+                row = journal_row(
+                    actor, SCAN, accepted=False, reason=refusal, raw=code, task_ref=context
+                )
+                insert_journal(tx, row)
+                return ScanOutcome(False, refusal)
+            step = _fast_step(tx, actor, task_id, stop, scan)
+            if step is None:
+                return None
+            message, view = step
+            insert_journal(
+                tx, journal_row(actor, SCAN, raw=code, task_ref=context, order_id=stop.order_id)
+            )
+            return ScanOutcome(True, message=message, stop=view)
+    except _Changed:
+        return None
+
+
+_FAST_KINDS = (ScanKind.LOCATION, ScanKind.PRODUCT, ScanKind.GS1, ScanKind.TOTE)
+
+
+def _fast_frame(stop: StopRow, actor: Actor) -> bool:
+    """The list is this operator's, claimed (not paused), and every order has its tote."""
+    return (
+        stop.task_status == TaskStatus.CLAIMED
+        and stop.claimed_by == actor.operator_id
+        and not stop.unbound
+    )
+
+
+def _fast_step(
+    tx: Tx, actor: Actor, task_id: int, stop: StopRow, scan: Scan
+) -> tuple[str, StopView] | None:
+    """The step a right scan takes (the steps above say the same), or None for the usual path."""
+    now = utcnow()
+    if stop.status == StopState.OPEN and scan.kind is ScanKind.LOCATION:
+        if stop.location_code not in (f"LOC-{scan.code}", scan.code):
+            return None
+        if not pick_scan.at_location(tx, stop.stop_id):
+            raise _Changed
+        pick_scan.heartbeat(tx, task_id, now)
+        message = _pick_message(stop.qty - stop.picked, stop.sku_code)
+        return message, stop_view_of_row(task_id, stop, stop, status=StopState.AT_LOCATION)
+    if stop.status == StopState.AT_LOCATION and scan.gtin:
+        units = stop.scanned_units
+        if stop.scanned_sku != stop.sku_id or units is None or units > stop.qty - stop.picked:
+            return None
+        picked = stop.picked + units
+        if picked < stop.qty:
+            status, message = StopState.AT_LOCATION, _count_message(picked, stop.qty)
+        elif stop.tote_code is not None:
+            status, message = StopState.TO_TOTE, _to_tote_message(stop.tote_code)
+        else:
+            return None  # a batch stop's last unit confirms it: the usual path
+        if not pick_scan.count_units(tx, stop.stop_id, units, status):
+            raise _Changed
+        pick_scan.heartbeat(tx, task_id, now)
+        return message, stop_view_of_row(task_id, stop, stop, status=status, picked=picked)
+    if stop.status == StopState.TO_TOTE and scan.kind is ScanKind.TOTE:
+        if stop.tote_code not in (f"TOTE-{scan.code}", scan.code) or not _fast_confirm(stop):
+            return None
+        assert stop.next_seq is not None and stop.allocation_left is not None
+        take = min(stop.picked, stop.allocation_left)
+        if not pick_scan.confirm(tx, stop, take, f"PICK-{task_id}", actor.operator_id, now):
+            raise _Changed
+        following = pick_scan.advance(tx, task_id, stop.next_seq, now)
+        return _in_tote_message(stop.tote_code), stop_view_of_row(task_id, following, stop, done=1)
+    return None
+
+
+def _fast_confirm(stop: StopRow) -> bool:
+    """A pick-by-order stop with its own allocation, not the list's last (which finishes the
+    list and maybe its wave: the usual path)."""
+    return (
+        stop.strategy == Strategy.PICK_BY_ORDER
+        and stop.allocation_id is not None
+        and stop.next_seq is not None
+    )

@@ -23,6 +23,7 @@ from warehouse_tui.store.models import (
     TaskStatus,
     Tote,
 )
+from warehouse_tui.store.pick_scan import NextStop, StopRow
 
 
 class StopState(StrEnum):
@@ -162,6 +163,41 @@ def stop_view(session: Session, task: PickTask) -> StopView | None:
         bind_order_ref=order_ref(unbound[0]) if unbound else None,
         totes_bound=len(cart) - len(unbound),
         totes_needed=len(cart),
+    )
+
+
+def stop_view_of_row(
+    task_id: int,
+    row: StopRow | NextStop,
+    progress: StopRow,
+    *,
+    status: str | None = None,
+    picked: int | None = None,
+    done: int = 0,
+) -> StopView:
+    """`stop_view` from the pick scan's reads (store/pick_scan): the stop `row`, with its
+    `status` and `picked` as the scan just changed them, on the list whose progress was read
+    with `progress` (and `done` more stops finished since). Only for a list whose orders all
+    have their totes, as the scan's fast path requires."""
+    assert not progress.unbound
+    return StopView(
+        task_id=task_id,
+        stop_id=row.stop_id,
+        seq=row.seq,
+        expect=_EXPECT_BY_STATE[StopState(status or row.status)],
+        location_code=row.location_code,
+        sku_code=row.sku_code,
+        sku_name=row.sku_name,
+        qty=row.qty,
+        picked=row.picked if picked is None else picked,
+        tote_code=row.tote_code,
+        order_ref=order_ref(row.order_id) if row.order_id else None,
+        typed_qty_allowed=row.typed_qty_allowed,
+        done=progress.done + done,
+        total=progress.total,
+        paused=progress.task_status == TaskStatus.PAUSED,
+        totes_bound=progress.orders,
+        totes_needed=progress.orders,
     )
 
 

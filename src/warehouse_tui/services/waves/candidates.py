@@ -1,19 +1,21 @@
 """What a wave is chosen from, read from the database: shipments, their lines, free stock.
 
-Everything here is a read. The shipments (`Unit`) come first with their deadlines, so they can
-be sorted by urgency; their lines are read later a page at a time (`read_lines`), because a wave
-of 500 should cost the same whether 1k or 100k orders are ready. Free stock is read once, as
-`domain.allocation` lots, and allocated in memory.
+Everything here is a read. The shipments (`Unit`) come first, most urgent first, chosen and
+sorted in SQL a page at a time (`candidate_units`); their lines are read a page at a time too
+(`read_lines`), because a wave of 500 should cost the same whether 1k or 100k orders are
+ready. Free stock is read once, as `domain.allocation` lots, and allocated in memory.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import heapq
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, case, func, literal, null, select
 from sqlmodel import Session
 
 from warehouse_tui.domain.allocation import Lot
@@ -38,6 +40,9 @@ from warehouse_tui.store.models import (
 
 LINE_PAGE = 2000
 """Units whose lines are read at once while choosing a wave (also the ids per `IN` list)."""
+FIRST_PAGE = 256
+"""Orders shipping alone read first; each further page doubles, up to `LINE_PAGE` (most waves
+are filled from the first pages)."""
 _FAR_FUTURE = datetime.max.replace(tzinfo=UTC)
 
 
@@ -59,38 +64,83 @@ class Unit:
         return sum(line[3] for line in self.lines)
 
 
-def candidate_units(session: Session, rules: WaveRules) -> list[Unit]:
-    """Ready orders matching the rules, as shipments; a merge group waits for all its orders."""
-    query = select(
-        Order.id, Order.carrier, Order.service, Order.priority, Order.ship_by, Order.merge_group
-    ).where(Order.status == OrderStatus.READY)
+def candidate_units(session: Session, rules: WaveRules) -> Iterator[Unit]:
+    """Ready orders matching the rules, as shipments, most urgent first; a merge group waits
+    for all its orders.
+
+    Chosen in SQL a page at a time, so a wave of 500 reads about 500 orders, not the backlog:
+    the orders shipping alone, sorted by their own urgency (deadline, priority, id), and the
+    merge groups, each as one unit with its most urgent deadline, its highest priority and its
+    first order — merged here into one urgency order."""
+    deadline = _deadline(session)
+    due = _today_at(session, rules.due_by) if rules.due_by is not None else None
+    alone = _alone_units(session, rules, deadline, due)
+    grouped = _grouped_units(session, rules, deadline, due)
+    return heapq.merge(alone, grouped, key=Unit.urgency)
+
+
+def _deadline(session: Session) -> Any:
+    """An order's deadline in SQL: its ship-by, else today's cut-off of its carrier service;
+    NULL for none (after every deadline)."""
+    stored = Order.__table__.c.ship_by.type
+    cutoffs = [
+        (and_(Order.carrier == carrier, Order.service == service), literal(moment, stored))
+        for (carrier, service), moment in _cutoffs_today(session).items()
+    ]
+    today_cutoff = case(*cutoffs, else_=null()) if cutoffs else null()
+    return func.coalesce(Order.ship_by, today_cutoff).label("deadline")
+
+
+def _ready(query: Any, rules: WaveRules) -> Any:
+    query = query.where(Order.status == OrderStatus.READY)
     if rules.carrier is not None:
         query = query.where(Order.carrier == rules.carrier)
     if rules.shop is not None:
         query = query.where(Order.shop == rules.shop)
-    orders = rows_of(session, query).all()
-    waiting = set(
-        rows_of(
-            session,
-            select(Order.merge_group).where(
-                Order.status.in_((OrderStatus.NEW, OrderStatus.HELD)),
-                Order.merge_group.is_not(None),
-            ),
-        ).scalars()
+    return query
+
+
+def _alone_units(
+    session: Session, rules: WaveRules, deadline: Any, due: datetime | None
+) -> Iterator[Unit]:
+    """The ready orders of no merge group, in urgency order, a page at a time."""
+    query = _ready(select(Order.id, deadline, Order.priority), rules).where(
+        Order.merge_group.is_(None)
     )
-    cutoffs = _cutoffs_today(session)
-    grouped: dict[str | int, Unit] = {}
-    for row in orders:
-        if row.merge_group in waiting:
-            continue
-        deadline = as_utc(row.ship_by) or cutoffs.get((row.carrier, row.service)) or _FAR_FUTURE
-        key = row.merge_group if row.merge_group is not None else row.id
-        unit = grouped.setdefault(key, Unit([], [], deadline, row.priority))
-        unit.order_ids.append(row.id)
-        unit.deadline = min(unit.deadline, deadline)
-        unit.priority = max(unit.priority, row.priority)
-    units = list(grouped.values())
-    due = _today_at(session, rules.due_by) if rules.due_by is not None else None
+    if due is not None:
+        query = query.where(deadline <= due)
+    query = query.order_by(deadline.is_(None), deadline, Order.priority.desc(), Order.id)
+    start, page = 0, FIRST_PAGE
+    while True:
+        rows = rows_of(session, query.limit(page).offset(start)).all()
+        for order_id, ends, priority in rows:
+            yield Unit([order_id], [], as_utc(ends) or _FAR_FUTURE, priority)
+        if len(rows) < page:
+            return
+        start, page = start + page, min(2 * page, LINE_PAGE)
+
+
+def _grouped_units(
+    session: Session, rules: WaveRules, deadline: Any, due: datetime | None
+) -> list[Unit]:
+    """The merge groups with every order ready, each one unit, in urgency order."""
+    waiting = select(Order.merge_group).where(
+        Order.status.in_((OrderStatus.NEW, OrderStatus.HELD)), Order.merge_group.is_not(None)
+    )
+    rows = rows_of(
+        session,
+        _ready(select(Order.merge_group, Order.id, deadline, Order.priority), rules).where(
+            Order.merge_group.is_not(None), Order.merge_group.not_in(waiting)
+        ),
+    )
+    grouped: dict[str, Unit] = {}
+    for group, order_id, ends, priority in rows:
+        moment = as_utc(ends) or _FAR_FUTURE
+        unit = grouped.setdefault(group, Unit([], [], moment, priority))
+        unit.order_ids.append(order_id)
+        unit.deadline = min(unit.deadline, moment)
+        unit.priority = max(unit.priority, priority)
+    units = sorted(grouped.values(), key=Unit.urgency)
     if due is not None:
         units = [unit for unit in units if unit.deadline <= due]
     return units

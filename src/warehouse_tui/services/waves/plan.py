@@ -1,24 +1,32 @@
 """Planning a wave: choose its shipments, allocate them in memory, cut them into routed carts.
 
-A plan changes nothing: `preview_wave` shows it, `release.release_wave` plans again inside its
-own write transaction and writes that plan. Planning is a read of the candidates and free stock
-(`candidates`), the allocation rule (`domain.allocation`) and the batching and routing of
-`domain.batching`; only the choosing of units, in urgency order under the rules' limits, and the
-shape of a cart's stops per strategy live here.
+A plan changes nothing: `preview_wave` shows it; `release.release_wave` plans in a read
+transaction and writes the plan in a short write of its own. Planning is a read of the
+candidates and free stock (`candidates`), the allocation rule (`domain.allocation`), the
+savings batching of `domain.batching` and each cart's `best` route; only the choosing of
+units, in urgency order under the rules' limits, and the shape of a cart's stops per strategy
+live here.
+
+What the carts would walk by S-shape, and what the orders would walk picked one by one, are
+comparisons for a person deciding on a wave: they route every cart twice more and every order
+on its own, which costs more than the planning itself, so only the preview, which shows them,
+computes them (`compare_walks`); a release plans and writes the carts alone.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
+from itertools import islice
 from typing import Any
 
 from sqlmodel import Session
 
 from warehouse_tui.domain.allocation import Allocator
-from warehouse_tui.domain.batching import Batch, BatchPlan, CartCapacity, plan_batches
+from warehouse_tui.domain.batching import BatchPick, CartCapacity, savings_groups
 from warehouse_tui.domain.batching import Order as BatchOrder
 from warehouse_tui.domain.layout import Layout, PickPoint
+from warehouse_tui.domain.routing import Route, plan_route
 from warehouse_tui.services.audit import run_audit
 from warehouse_tui.services.journal import Actor, record
 from warehouse_tui.services.settings import warehouse_layout
@@ -71,7 +79,24 @@ class PlannedCart:
     order_ids: tuple[int, ...]
     stops: tuple[PlannedStop, ...]
     route_m: float
+
+
+@dataclass(frozen=True)
+class Cart:
+    """A cart of the wave's orders (indexes into them) and its `best` route, whose sequence
+    indexes `picks`."""
+
+    orders: tuple[int, ...]
+    picks: tuple[BatchPick, ...]
+    route: Route
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """What the planned carts would walk by S-shape, and the orders picked one by one."""
+
     s_shape_m: float
+    pick_by_order_m: float
 
 
 @dataclass(frozen=True)
@@ -82,40 +107,42 @@ class WavePlan:
     picks: tuple[PlannedPick, ...]
     carts: tuple[PlannedCart, ...]
     best_m: float
-    s_shape_m: float
-    pick_by_order_m: float
+    compared: Comparison | None = None
+    """The preview's comparisons (`compare_walks`); None for a release."""
 
     def summary(self) -> dict[str, Any]:
-        """The preview contract: orders, lines, picks (stops), batches (carts), walk_m."""
+        """The preview contract: orders, lines, picks (stops), batches (carts), walk_m — the
+        planned walk, and with the comparisons the walks by S-shape and order by order."""
+        walk = {"best": round(self.best_m, 1)}
+        if self.compared is not None:
+            walk["s_shape"] = round(self.compared.s_shape_m, 1)
+            walk["pick_by_order"] = round(self.compared.pick_by_order_m, 1)
         return {
             "orders": len(self.order_ids),
             "lines": self.lines,
             "picks": sum(len(cart.stops) for cart in self.carts),
             "batches": len(self.carts),
-            "walk_m": {
-                "best": round(self.best_m, 1),
-                "s_shape": round(self.s_shape_m, 1),
-                "pick_by_order": round(self.pick_by_order_m, 1),
-            },
+            "walk_m": walk,
         }
 
 
 def preview_wave(store: Store, actor: Actor, rules: WaveRules) -> WavePlan:
-    """Audit the new orders (committed), then plan the wave without changing anything else."""
+    """Audit the new orders (committed), then plan the wave without changing anything else,
+    with the walks it is compared with."""
     with store.write() as session:
         run_audit(session, actor)
         record(session, actor, "wave-preview", raw=rules.as_text())
     with store.read() as session:
-        return plan_wave(session, rules)
+        return plan_wave(session, rules, compare=True)
 
 
-def plan_wave(session: Session, rules: WaveRules) -> WavePlan:
-    """Choose the wave's orders, allocate them in memory and plan its pick lists."""
+def plan_wave(session: Session, rules: WaveRules, *, compare: bool = False) -> WavePlan:
+    """Choose the wave's orders, allocate them in memory and plan its pick lists (and with
+    `compare`, the walks a preview compares them with)."""
     layout = warehouse_layout(session)
-    units = sorted(candidate_units(session, rules), key=Unit.urgency)
     lots, free = free_lots(session, rules.zone)
     allocator = Allocator(lots, free)
-    chosen = _select(session, units, rules, allocator)
+    chosen = _select(session, candidate_units(session, rules), rules, allocator)
     volumes = sku_litres(session, {line[2] for unit, _picks in chosen for line in unit.lines})
     capacity = cart_capacity(session, rules.strategy)
     orders = [
@@ -127,48 +154,52 @@ def plan_wave(session: Session, rules: WaveRules) -> WavePlan:
         )
         for index, (unit, picks) in enumerate(chosen)
     ]
-    plan = plan_carts(layout, orders, capacity)
-    carts = tuple(_cart(batch, chosen, rules.strategy) for batch in plan.batches)
-    return WavePlan(
+    carts = plan_carts(layout, orders, capacity)
+    plan = WavePlan(
         rules,
         tuple(sorted(order_id for unit, _picks in chosen for order_id in unit.order_ids)),
         sum(len(unit.lines) for unit, _picks in chosen),
         tuple(pick for _unit, picks in chosen for pick in picks),
-        carts,
-        plan.best_length,
-        plan.s_shape_length,
-        plan.pick_by_order_length,
+        tuple(_cart(cart, chosen, rules.strategy) for cart in carts),
+        sum(cart.route.length for cart in carts),
     )
+    return replace(plan, compared=compare_walks(layout, orders, carts)) if compare else plan
+
+
+def _pages(units: Iterable[Unit]) -> Iterator[list[Unit]]:
+    iterator = iter(units)
+    while page := list(islice(iterator, LINE_PAGE)):
+        yield page
 
 
 def _select(
-    session: Session, units: Sequence[Unit], rules: WaveRules, allocator: Allocator
+    session: Session, units: Iterable[Unit], rules: WaveRules, allocator: Allocator
 ) -> list[tuple[Unit, list[PlannedPick]]]:
-    """Most urgent first; lines are read a page of units at a time, so a wave of 500 costs the
-    same whether 1k or 100k orders are ready."""
+    """Most urgent first; units and their lines are read a page at a time, so a wave of 500
+    costs the same whether 1k or 100k orders are ready."""
     chosen: list[tuple[Unit, list[PlannedPick]]] = []
     orders = lines = picks = 0
-    for index, unit in enumerate(units):
-        if index % LINE_PAGE == 0:
-            read_lines(session, units[index : index + LINE_PAGE])
-        if not matches(unit, rules):
-            continue
-        if rules.max_orders is not None and orders + len(unit.order_ids) > rules.max_orders:
-            continue
-        if rules.max_lines is not None and lines + len(unit.lines) > rules.max_lines:
-            continue
-        planned = _allocate_unit(unit, allocator)
-        if planned is None:
-            continue
-        if rules.max_picks is not None and picks + len(planned) > rules.max_picks:
-            allocator.give_back([(pick.stock_id, pick.qty) for pick in planned])
-            continue
-        chosen.append((unit, planned))
-        orders += len(unit.order_ids)
-        lines += len(unit.lines)
-        picks += len(planned)
-        if rules.max_orders is not None and orders == rules.max_orders:
-            break
+    for page in _pages(units):
+        read_lines(session, page)
+        for unit in page:
+            if not matches(unit, rules):
+                continue
+            if rules.max_orders is not None and orders + len(unit.order_ids) > rules.max_orders:
+                continue
+            if rules.max_lines is not None and lines + len(unit.lines) > rules.max_lines:
+                continue
+            planned = _allocate_unit(unit, allocator)
+            if planned is None:
+                continue
+            if rules.max_picks is not None and picks + len(planned) > rules.max_picks:
+                allocator.give_back([(pick.stock_id, pick.qty) for pick in planned])
+                continue
+            chosen.append((unit, planned))
+            orders += len(unit.order_ids)
+            lines += len(unit.lines)
+            picks += len(planned)
+            if rules.max_orders is not None and orders == rules.max_orders:
+                return chosen
     return chosen
 
 
@@ -187,10 +218,10 @@ def _allocate_unit(unit: Unit, allocator: Allocator) -> list[PlannedPick] | None
 
 
 def _cart(
-    batch: Batch, chosen: Sequence[tuple[Unit, list[PlannedPick]]], strategy: str
+    cart: Cart, chosen: Sequence[tuple[Unit, list[PlannedPick]]], strategy: str
 ) -> PlannedCart:
     in_route_order = [
-        chosen[batch.picks[k].order_id][1][batch.picks[k].line] for k in batch.route.sequence
+        chosen[cart.picks[k].order_id][1][cart.picks[k].line] for k in cart.route.sequence
     ]
     if strategy == Strategy.PICK_BY_ORDER:
         stops = tuple(
@@ -203,19 +234,37 @@ def _cart(
             qty = p.qty + (seen.qty if seen else 0)
             totals[p.stock_id] = PlannedStop(p.stock_id, p.sku_id, qty, p.point, None, None)
         stops = tuple(totals.values())  # dicts keep first-visit order
-    order_ids = tuple(order_id for k in batch.order_ids for order_id in chosen[k][0].order_ids)
-    return PlannedCart(order_ids, stops, batch.route.length, batch.s_shape_length)
+    order_ids = tuple(order_id for k in cart.orders for order_id in chosen[k][0].order_ids)
+    return PlannedCart(order_ids, stops, cart.route.length)
 
 
-def plan_carts(layout: Layout, orders: Sequence[BatchOrder], capacity: CartCapacity) -> BatchPlan:
-    """`plan_batches` over the wave's `savings_chunks`, put back together."""
-    parts = [plan_batches(layout, chunk, capacity) for chunk in savings_chunks(layout, orders)]
-    return BatchPlan(
-        tuple(batch for part in parts for batch in part.batches),
-        sum(part.best_length for part in parts),
-        sum(part.s_shape_length for part in parts),
-        sum(part.pick_by_order_length for part in parts),
+def plan_carts(layout: Layout, orders: Sequence[BatchOrder], capacity: CartCapacity) -> list[Cart]:
+    """The wave's carts: savings batches over its `savings_chunks`, each routed by `best`
+    (an order too big for a cart on its own gets a cart to itself). `orders` are numbered
+    by their place in the sequence (`BatchOrder.order_id`)."""
+    carts = []
+    for chunk in savings_chunks(layout, orders):
+        for group in savings_groups(layout, chunk, capacity):
+            members = [chunk[k] for k in group]
+            picks = tuple(
+                BatchPick(order.order_id, line, point)
+                for order in members
+                for line, point in enumerate(order.picks)
+            )
+            route = plan_route(layout, [pick.point for pick in picks], "best")
+            carts.append(Cart(tuple(int(order.order_id) for order in members), picks, route))
+    return carts
+
+
+def compare_walks(
+    layout: Layout, orders: Sequence[BatchOrder], carts: Sequence[Cart]
+) -> Comparison:
+    """The planned carts walked by S-shape, and each order walked alone by `best`."""
+    s_shape = sum(
+        plan_route(layout, [pick.point for pick in cart.picks], "s-shape").length for cart in carts
     )
+    alone = sum(plan_route(layout, order.picks, "best").length for order in orders)
+    return Comparison(s_shape, alone)
 
 
 def savings_chunks(

@@ -1,70 +1,80 @@
-"""Releasing a wave: audit, plan, allocate and create its pick lists, all in one transaction.
+"""Releasing a wave: audit, plan in a read transaction, then write it in a short write.
 
-Stock is allocated with compare-and-set (`on_hand - allocated >= q`, rowcount checked) and orders
-move `ready` → `released` only if still ready, so two supervisors releasing at once on
-PostgreSQL (where the transactions interleave) never over-allocate nor put an order in two
-waves: the loser of a race rolls back and plans again from what is left. On SQLite the write
-lock serialises them anyway. Rows are updated in id order, one lock order for every releaser.
+On SQLite every write holds the one writer lock all stations wait for, so a release must not
+plan while it holds it: a 2,000-order wave took seconds to plan, and every scan on the floor
+waited. The audit runs first in its own write (short when nothing is new); the plan is made in
+a read transaction, changing nothing; then one short write (store/wave_release.py) claims what
+the plan took, by compare-and-set: stock only while it is still free (`on_hand - allocated >=
+q`, row by row in id order, one lock order for every releaser), orders `ready` → `released`
+only while still ready, and no merge group of the wave may have gained a new or held order.
+If anything changed between the plan and the write — another release, a cancel, an import —
+a compare-and-set fails, the write rolls back and the release plans again from what is left,
+so two supervisors releasing at once on either database never over-allocate nor put an order
+in two waves.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from warehouse_tui.i18n import _
 from warehouse_tui.services.audit import run_audit
 from warehouse_tui.services.journal import Actor, record
-from warehouse_tui.services.waves.plan import PlannedCart, PlannedPick, plan_wave
+from warehouse_tui.services.waves.plan import PlannedCart, PlannedPick, WavePlan, plan_wave
 from warehouse_tui.services.waves.rules import WaveRules
+from warehouse_tui.store import wave_release
 from warehouse_tui.store.engine import Store
-from warehouse_tui.store.models import (
-    Allocation,
-    OrderStatus,
-    PickStop,
-    PickTask,
-    Wave,
-    WaveStatus,
-    utcnow,
-)
+from warehouse_tui.store.models import Wave, WaveStatus, utcnow
+from warehouse_tui.store.prepared import Tx
 
 RELEASE_ATTEMPTS = 5
 _RETRY_SQLSTATES = {"40001", "40P01"}  # serialization failure, deadlock (PostgreSQL)
 
 
 class _Conflict(Exception):
-    """Stock or an order changed under this release (another one won the race): start over."""
+    """Stock or an order changed since the plan (another release won the race): start over."""
 
 
 def release_wave(store: Store, actor: Actor, rules: WaveRules) -> dict[str, Any]:
-    """Audit, plan and release in one transaction.
+    """Audit, plan (in a read), and write the wave (in a short write).
 
-    Returns the preview's summary plus "wave" (its id), "accepted" and "reason"; a refusal
-    (nothing to release, or a race lost too often) has accepted False and wave None.
+    Returns the plan's summary (the walk planned, without a preview's comparisons) plus
+    "wave" (its id), "accepted" and "reason"; a refusal (nothing to release, or a race lost
+    too often) has accepted False and wave None.
     """
     for _attempt in range(RELEASE_ATTEMPTS):
         try:
             with store.write() as session:
-                return _release(session, actor, rules)
+                run_audit(session, actor)
+            with store.read() as session:
+                plan = plan_wave(session, rules)
+            if not plan.order_ids:
+                return _refuse(store, actor, rules, _("No ready order matches these wave rules"))
+            with store.write() as session:
+                return _write(session, actor, plan)
         except _Conflict:
             continue
         except DBAPIError as error:
             if getattr(error.orig, "sqlstate", None) not in _RETRY_SQLSTATES:
                 raise
-    reason = _("Stock or orders kept changing while releasing; try again")
+    return _refuse(
+        store, actor, rules, _("Stock or orders kept changing while releasing; try again")
+    )
+
+
+def _refuse(store: Store, actor: Actor, rules: WaveRules, reason: str) -> dict[str, Any]:
     with store.write() as session:
         record(session, actor, "wave-release", accepted=False, reason=reason, raw=rules.as_text())
     return _refusal(reason)
 
 
 def _refusal(reason: str) -> dict[str, Any]:
-    empty = {"best": 0.0, "s_shape": 0.0, "pick_by_order": 0.0}
+    empty = {"best": 0.0}
     return {
         "orders": 0,
         "lines": 0,
@@ -77,13 +87,9 @@ def _refusal(reason: str) -> dict[str, Any]:
     }
 
 
-def _release(session: Session, actor: Actor, rules: WaveRules) -> dict[str, Any]:
-    run_audit(session, actor)
-    plan = plan_wave(session, rules)
-    if not plan.order_ids:
-        reason = _("No ready order matches these wave rules")
-        record(session, actor, "wave-release", accepted=False, reason=reason, raw=rules.as_text())
-        return _refusal(reason)
+def _write(session: Session, actor: Actor, plan: WavePlan) -> dict[str, Any]:
+    """The plan's rows, if what it took is still there (else `_Conflict`)."""
+    rules = plan.rules
     now = utcnow()
     wave = Wave(
         status=WaveStatus.RELEASED,
@@ -97,52 +103,29 @@ def _release(session: Session, actor: Actor, rules: WaveRules) -> dict[str, Any]
     session.add(wave)
     session.flush()
     assert wave.id is not None
-    _allocate_stock(session, plan.picks)
-    _release_orders(session, plan.order_ids, wave.id, now)
-    allocation_ids = _insert_allocations(session, plan.picks)
-    _insert_tasks(session, wave.id, rules.strategy, plan.carts, allocation_ids)
+    connection = session.connection()
+    if not wave_release.allocate_stock(Tx.of(connection), _stock_totals(plan.picks)):
+        raise _Conflict
+    if not wave_release.release_orders(connection, plan.order_ids, wave.id, now):
+        raise _Conflict
+    if wave_release.groups_waiting(connection, wave.id):
+        raise _Conflict
+    allocation_ids = wave_release.insert_allocations(
+        Tx.of(connection),
+        wave.id,
+        [{"order_line_id": p.line_id, "stock_id": p.stock_id, "qty": p.qty} for p in plan.picks],
+    )
+    allocation_of = dict(zip(plan.picks, allocation_ids, strict=True))
+    _insert_tasks(session, wave.id, rules.strategy, plan.carts, allocation_of)
     record(session, actor, "wave-release", raw=rules.as_text(), task_ref=f"WAVE-{wave.id}")
     return {**plan.summary(), "wave": wave.id, "accepted": True, "reason": ""}
 
 
-def _allocate_stock(session: Session, picks: Sequence[PlannedPick]) -> None:
-    """Compare-and-set per stock row, in id order (one lock order for every releaser)."""
+def _stock_totals(picks: Sequence[PlannedPick]) -> dict[int, int]:
     totals: dict[int, int] = defaultdict(int)
     for pick in picks:
         totals[pick.stock_id] += pick.qty
-    statement = text(
-        "UPDATE stock SET allocated = allocated + :q WHERE id = :id AND on_hand - allocated >= :q"
-    )
-    for stock_id in sorted(totals):
-        if session.execute(statement, {"q": totals[stock_id], "id": stock_id}).rowcount != 1:
-            raise _Conflict
-
-
-def _release_orders(
-    session: Session, order_ids: Sequence[int], wave_id: int, now: datetime
-) -> None:
-    """`ready` → `released`, compare-and-set: an order another wave took is a conflict."""
-    statement = text(
-        "UPDATE orders SET status = :released, wave_id = :wave, updated_at = :now "
-        "WHERE id = :id AND status = :ready"
-    )
-    for order_id in sorted(order_ids):
-        values = {
-            "released": OrderStatus.RELEASED.value,
-            "ready": OrderStatus.READY.value,
-            "wave": wave_id,
-            "now": now,
-            "id": order_id,
-        }
-        if session.execute(statement, values).rowcount != 1:
-            raise _Conflict
-
-
-def _insert_allocations(session: Session, picks: Sequence[PlannedPick]) -> dict[PlannedPick, int]:
-    rows = [Allocation(order_line_id=p.line_id, stock_id=p.stock_id, qty=p.qty) for p in picks]
-    session.add_all(rows)
-    session.flush()
-    return {pick: row.id for pick, row in zip(picks, rows, strict=True) if row.id is not None}
+    return totals
 
 
 def _insert_tasks(
@@ -150,24 +133,29 @@ def _insert_tasks(
     wave_id: int,
     strategy: str,
     carts: Sequence[PlannedCart],
-    allocation_ids: dict[PlannedPick, int],
+    allocation_of: dict[PlannedPick, int],
 ) -> None:
-    tasks = [
-        PickTask(wave_id=wave_id, strategy=strategy, route_m=round(cart.route_m, 1))
-        for cart in carts
-    ]
-    session.add_all(tasks)
-    session.flush()
-    session.add_all(
-        PickStop(
-            task_id=task.id,
-            seq=seq,
-            allocation_id=allocation_ids[stop.pick] if stop.pick is not None else None,
-            stock_id=stop.stock_id,
-            sku_id=stop.sku_id,
-            order_id=stop.order_id,
-            qty=stop.qty,
-        )
-        for task, cart in zip(tasks, carts, strict=True)
-        for seq, stop in enumerate(cart.stops)
+    connection = session.connection()
+    task_ids = wave_release.insert_tasks(
+        connection,
+        [
+            {"wave_id": wave_id, "strategy": strategy, "route_m": round(cart.route_m, 1)}
+            for cart in carts
+        ],
+    )
+    wave_release.insert_stops(
+        Tx.of(connection),
+        [
+            {
+                "task_id": task_id,
+                "seq": seq,
+                "allocation_id": allocation_of[stop.pick] if stop.pick is not None else None,
+                "stock_id": stop.stock_id,
+                "sku_id": stop.sku_id,
+                "order_id": stop.order_id,
+                "qty": stop.qty,
+            }
+            for task_id, cart in zip(task_ids, carts, strict=True)
+            for seq, stop in enumerate(cart.stops)
+        ],
     )

@@ -36,12 +36,12 @@ def batches(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
         yield items[start : start + size]
 
 
-def rows_of(session: Session, statement: Executable) -> CursorResult[Any]:
+def rows_of(session: Session, statement: Executable) -> CursorResult[*tuple[Any, ...]]:
     """Plain Core rows on the session's connection, past the ORM's per-row work."""
     return session.connection().execute(statement)
 
 
-def driver_rows(session: Session, statement: Executable) -> list[tuple[Any, ...]]:
+def driver_rows(session: Session, statement: Executable) -> Sequence[tuple[Any, ...]]:
     """A query's rows as the driver returns them: tuples of stored values, without the work
     SQLAlchemy does per row and value, which costs more than the query itself on 100k-row
     reads. The statement's parameters (an `IN` list included) go to the driver bound, each
@@ -96,7 +96,7 @@ def bulk_insert_ids(
     found = rows_of(
         session, select(*(table.c[name] for name in key), id_column).where(id_column > highest)
     )
-    ids = {tuple(row[:-1]): row[-1] for row in found}
+    ids: dict[tuple[Any, ...], int] = {tuple(row[:-1]): row[-1] for row in found}
     return [ids[tuple(row[index] for index in positions)] for row in rows]
 
 

@@ -121,7 +121,7 @@ def read_jsonl(path: Path) -> tuple[list[dict[str, Any]], list[int], dict[int, s
             continue
         try:
             record = json.loads(line)
-        except ValueError as error:
+        except json.JSONDecodeError as error:
             record, reason = {}, f"not JSON ({error.msg})"
         else:
             reason = "" if isinstance(record, dict) else "expected a JSON object"

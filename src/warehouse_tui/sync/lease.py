@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import or_, update
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import col
 
 from warehouse_tui.store.engine import Store
 from warehouse_tui.store.models import SyncLease, as_utc, utcnow
@@ -33,10 +34,10 @@ def take_lease(
     """Take or renew the lease for `ttl`; False while another live holder has it."""
     now = now or utcnow()
     with store.write() as session:
-        taken = session.execute(
+        taken = session.exec(
             update(SyncLease)
-            .where(SyncLease.name == NAME)
-            .where(or_(SyncLease.holder == holder, SyncLease.expires_at < now))
+            .where(col(SyncLease.name) == NAME)
+            .where(or_(col(SyncLease.holder) == holder, col(SyncLease.expires_at) < now))
             .values(holder=holder, expires_at=now + ttl)
             .execution_options(synchronize_session=False)
         ).rowcount
@@ -56,7 +57,7 @@ def release_lease(store: Store, holder: str) -> None:
     with store.write() as session:
         session.execute(
             update(SyncLease)
-            .where(SyncLease.name == NAME, SyncLease.holder == holder)
+            .where(col(SyncLease.name) == NAME, col(SyncLease.holder) == holder)
             .values(expires_at=utcnow() - timedelta(seconds=1))
             .execution_options(synchronize_session=False)
         )

@@ -28,12 +28,20 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, exists, func, update
+from sqlalchemy import Exists, bindparam, exists, func, update
 from sqlalchemy.orm import aliased
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from warehouse_tui.store.engine import Store
-from warehouse_tui.store.models import Journal, Outbox, OutboxState, ShopSync, as_utc, utcnow
+from warehouse_tui.store.models import (
+    Journal,
+    Outbox,
+    OutboxState,
+    ShopSync,
+    as_utc,
+    table_of,
+    utcnow,
+)
 from warehouse_tui.sync.connector import AuthError, PermanentError, RetryableError, scrub
 
 log = logging.getLogger(__name__)
@@ -60,7 +68,8 @@ class DeliveryCounts:
 
 def retry_delay(attempts: int) -> timedelta:
     """5 s after the first failed attempt, doubling each time, never more than an hour."""
-    return min(FIRST_RETRY * 2 ** max(0, attempts - 1), LONGEST_RETRY)
+    factor: int = 2 ** max(0, attempts - 1)  # typeshed: int ** int is Any (a float if negative)
+    return min(FIRST_RETRY * factor, LONGEST_RETRY)
 
 
 def jittered(delay: timedelta, jitter: float, rng: random.Random) -> timedelta:
@@ -135,14 +144,14 @@ def _message(error: Exception, secrets: list[str] | None) -> str:
     return scrub(f"{error.__class__.__name__}: {error}", secrets or [])[:MAX_ERROR_LENGTH]
 
 
-def _blocked() -> Any:
+def _blocked() -> Exists:
     """An older event of the same order is still pending or dead."""
     older = aliased(Outbox)
     return exists().where(
-        older.order_ref == Outbox.order_ref,
-        older.order_ref != "",
-        older.id < Outbox.id,
-        older.state.in_([OutboxState.PENDING, OutboxState.DEAD]),
+        col(older.order_ref) == col(Outbox.order_ref),
+        col(older.order_ref) != "",
+        col(older.id) < col(Outbox.id),
+        col(older.state).in_([OutboxState.PENDING, OutboxState.DEAD]),
     )
 
 
@@ -157,7 +166,9 @@ def _due_ids(store: Store, now: datetime, limit: int, shop: str | None) -> list[
         query = query.where(Outbox.shop == shop)
     with store.read() as session:
         return list(
-            session.execute(query.order_by(Outbox.next_attempt_at, Outbox.id).limit(limit))
+            session.execute(
+                query.order_by(col(Outbox.next_attempt_at), col(Outbox.id)).limit(limit)
+            )
             .scalars()
             .all()
         )
@@ -170,18 +181,20 @@ def _claim(store: Store, row_ids: list[int], now: datetime, lease: timedelta) ->
         taken = set(
             session.execute(
                 update(Outbox)
-                .where(Outbox.id.in_(row_ids))
-                .where(Outbox.state == OutboxState.PENDING)
-                .where(Outbox.next_attempt_at <= now)
-                .values(next_attempt_at=now + lease, attempts=Outbox.attempts + 1)
-                .returning(Outbox.id)
+                .where(col(Outbox.id).in_(row_ids))
+                .where(col(Outbox.state) == OutboxState.PENDING)
+                .where(col(Outbox.next_attempt_at) <= now)
+                .values(next_attempt_at=now + lease, attempts=col(Outbox.attempts) + 1)
+                .returning(col(Outbox.id))
                 .execution_options(synchronize_session=False)
             ).scalars()
         )
         if not taken:
             return []
         rows = session.exec(
-            select(Outbox).where(Outbox.id.in_(taken)).execution_options(populate_existing=True)
+            select(Outbox)
+            .where(col(Outbox.id).in_(taken))
+            .execution_options(populate_existing=True)
         )
         return sorted(rows, key=lambda row: row_ids.index(row.id or 0))
 
@@ -192,12 +205,12 @@ def _mark_delivered(store: Store, sent: list[tuple[int, str]], now: datetime) ->
     now has). Dying before this only means the batch is sent again, with the same keys."""
     if not sent:
         return
-    table = Outbox.__table__  # a Core executemany: the ORM's bulk update wants whole rows
+    table = table_of(Outbox)  # a Core executemany: the ORM's bulk update wants whole rows
     with store.write() as session:
         session.execute(
-            update(table)  # type: ignore[arg-type]
-            .where(table.c.id == bindparam("row_id"))  # type: ignore[attr-defined]
-            .where(table.c.state != OutboxState.DELIVERED)  # type: ignore[attr-defined]
+            update(table)
+            .where(table.c.id == bindparam("row_id"))
+            .where(table.c.state != OutboxState.DELIVERED)
             .values(
                 state=OutboxState.DELIVERED,
                 delivered_at=now,
@@ -214,8 +227,8 @@ def _mark_failed(
     with store.write() as session:
         session.execute(
             update(Outbox)
-            .where(Outbox.id == event.id)
-            .where(Outbox.state == OutboxState.PENDING)
+            .where(col(Outbox.id) == event.id)
+            .where(col(Outbox.state) == OutboxState.PENDING)
             .values(
                 next_attempt_at=next_attempt,
                 last_error=message,
@@ -228,14 +241,14 @@ def _mark_failed(
 def _put_back(store: Store, events: list[Outbox], now: datetime, message: str) -> None:
     """Claimed but not sent (the run stopped, or the shop refused our credentials): due again
     at once, the attempt not counted."""
-    values: dict[str, Any] = {"next_attempt_at": now, "attempts": Outbox.attempts - 1}
+    values: dict[str, Any] = {"next_attempt_at": now, "attempts": col(Outbox.attempts) - 1}
     if message:
         values["last_error"] = message
     with store.write() as session:
         session.execute(
             update(Outbox)
-            .where(Outbox.id.in_([event.id for event in events]))
-            .where(Outbox.state == OutboxState.PENDING)
+            .where(col(Outbox.id).in_([event.id for event in events]))
+            .where(col(Outbox.state) == OutboxState.PENDING)
             .values(**values)
             .execution_options(synchronize_session=False)
         )
@@ -252,12 +265,12 @@ class Backlog:
 
 def backlog(store: Store, shop: str | None = None) -> Backlog:
     query = select(Outbox.state, func.count()).where(
-        Outbox.state.in_([OutboxState.PENDING, OutboxState.DEAD])
+        col(Outbox.state).in_([OutboxState.PENDING, OutboxState.DEAD])
     )
     if shop is not None:
         query = query.where(Outbox.shop == shop)
     with store.read() as session:
-        counts = {state: n for state, n in session.execute(query.group_by(Outbox.state)).all()}
+        counts = {state: n for state, n in session.execute(query.group_by(col(Outbox.state))).all()}
     return Backlog(counts.get(OutboxState.PENDING, 0), counts.get(OutboxState.DEAD, 0))
 
 
@@ -266,7 +279,7 @@ def dead_events(store: Store, shop: str | None = None) -> list[Outbox]:
     if shop is not None:
         query = query.where(Outbox.shop == shop)
     with store.read() as session:
-        return list(session.exec(query.order_by(Outbox.id)).all())
+        return list(session.exec(query.order_by(col(Outbox.id))).all())
 
 
 def retry_dead(
@@ -281,12 +294,12 @@ def retry_dead(
     with store.write() as session:
         query = select(Outbox.id).where(Outbox.state == OutboxState.DEAD)
         if event_ids is not None:
-            query = query.where(Outbox.id.in_(event_ids))
-        ids = list(session.execute(query.order_by(Outbox.id)).scalars().all())
+            query = query.where(col(Outbox.id).in_(event_ids))
+        ids = list(session.execute(query.order_by(col(Outbox.id))).scalars().all())
         if ids:
             session.execute(
                 update(Outbox)
-                .where(Outbox.id.in_(ids))
+                .where(col(Outbox.id).in_(ids))
                 .values(state=OutboxState.PENDING, attempts=0, next_attempt_at=now or utcnow())
                 .execution_options(synchronize_session=False)
             )
@@ -301,10 +314,10 @@ def discard(
     """Give up on a pending or dead event: it is never sent and no longer holds back its
     order. Journaled with the reason. False when no such undelivered event exists."""
     with store.write() as session:
-        taken = session.execute(
+        taken = session.exec(
             update(Outbox)
-            .where(Outbox.id == event_id)
-            .where(Outbox.state.in_([OutboxState.PENDING, OutboxState.DEAD]))
+            .where(col(Outbox.id) == event_id)
+            .where(col(Outbox.state).in_([OutboxState.PENDING, OutboxState.DEAD]))
             .values(state=OutboxState.DISCARDED)
             .execution_options(synchronize_session=False)
         ).rowcount
@@ -352,6 +365,6 @@ def sync_summary(store: Store) -> SyncSummary:
     with store.read() as session:
         last_pull = session.execute(select(func.max(ShopSync.last_pull_at))).scalar_one()
         failing = session.execute(
-            select(func.count(ShopSync.shop)).where(ShopSync.last_error != "")
+            select(func.count(col(ShopSync.shop))).where(col(ShopSync.last_error) != "")
         ).scalar_one()
     return SyncSummary(waiting.pending, waiting.dead, as_utc(last_pull), failing > 0)

@@ -25,10 +25,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import bindparam, insert, update
-from sqlmodel import select
+from sqlmodel import col, select
 
 from warehouse_tui.store.engine import Store
-from warehouse_tui.store.models import Order, ShopOrder, utcnow
+from warehouse_tui.store.models import Order, ShopOrder, table_of, utcnow
 
 CHUNK = 500
 
@@ -131,10 +131,10 @@ def keep_versions(store: Store, shop: str, kept: Sequence[Kept]) -> None:
         if fresh:
             session.execute(insert(ShopOrder), fresh)
         if changed:
-            table = ShopOrder.__table__  # a Core executemany: the ORM's wants whole rows
+            table = table_of(ShopOrder)  # a Core executemany: the ORM's wants whole rows
             session.execute(
-                update(table)  # type: ignore[arg-type]
-                .where(table.c.id == bindparam("row_id"))  # type: ignore[attr-defined]
+                update(table)
+                .where(table.c.id == bindparam("row_id"))
                 .values(
                     content_hash=bindparam("new_hash"),
                     version=bindparam("new_version"),
@@ -153,12 +153,12 @@ def _known(store: Store, shop: str, order_ids: list[str]) -> tuple[dict[str, Kep
             for row_id, order_id, digest, version in session.execute(
                 select(
                     ShopOrder.id, ShopOrder.shop_order_id, ShopOrder.content_hash, ShopOrder.version
-                ).where(ShopOrder.shop == shop, ShopOrder.shop_order_id.in_(chunk))
+                ).where(col(ShopOrder.shop) == shop, col(ShopOrder.shop_order_id).in_(chunk))
             ).all():
                 kept[order_id] = Kept(order_id, digest, version, row_id)
             for order_id, version in session.execute(
                 select(Order.shop_order_id, Order.shop_version).where(
-                    Order.shop == shop, Order.shop_order_id.in_(chunk)
+                    col(Order.shop) == shop, col(Order.shop_order_id).in_(chunk)
                 )
             ).all():
                 floor[order_id] = version

@@ -298,7 +298,9 @@ def _svg_sheet(specs: Sequence[LabelSpec], layout: SheetLayout) -> bytes:
     )
     for index, spec in enumerate(specs):
         root.append(_svg_label(spec, layout, *layout.origin(index)))
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    # typeshed types tostring() with an encoding other than "unicode" as Any; utf-8 gives bytes.
+    sheet: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    return sheet
 
 
 _SHEET_WRITERS = {"png": _png_sheet, "svg": _svg_sheet, "pdf": _pdf_sheet}

@@ -71,10 +71,10 @@ def write_catalog(
     # The file's barcodes become the SKU's: drop the old ones of these SKUs, and the moved
     # codes from the SKUs they were on.
     barcode_codes = [code for row in rows for code, _qty in row.barcodes]
-    for chunk in batches(list(existing.values()), IN_CHUNK):
-        session.execute(delete(_BARCODES).where(_BARCODES.c.sku_id.in_(chunk)))
-    for chunk in batches(barcode_codes, IN_CHUNK):
-        session.execute(delete(_BARCODES).where(_BARCODES.c.code.in_(chunk)))
+    for id_chunk in batches(list(existing.values()), IN_CHUNK):
+        session.execute(delete(_BARCODES).where(_BARCODES.c.sku_id.in_(id_chunk)))
+    for code_chunk in batches(barcode_codes, IN_CHUNK):
+        session.execute(delete(_BARCODES).where(_BARCODES.c.code.in_(code_chunk)))
     barcodes = [
         {"code": code, "sku_id": ids[row.values["code"]], "quantity": qty}
         for row in rows

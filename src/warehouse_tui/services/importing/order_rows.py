@@ -98,7 +98,9 @@ def parse_order(line: int, values: Mapping[str, Any], from_csv: bool) -> OrderRo
 def _order_columns(fields: Fields) -> dict[str, Any]:
     ship_to = Fields(fields.mapping("ship_to", required=True), fields.from_csv, "ship_to.")
     buyer = Fields(fields.mapping("buyer", required=False), fields.from_csv, "buyer.")
-    columns = {column: ship_to.text(name, required=required) for name, column, required in _SHIP_TO}
+    columns: dict[str, Any] = {
+        column: ship_to.text(name, required=required) for name, column, required in _SHIP_TO
+    }
     columns.update(
         buyer_id=buyer.identifier("id", required=False),
         buyer_name=buyer.text("name", required=False),

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sqlmodel import col, select
 
-from tests.test_packing_floor import (  # noqa: F401 — fixtures
+from tests.support.packing_floor import (  # noqa: F401 — fixtures
     MUG,
     PACKER,
     TOY,

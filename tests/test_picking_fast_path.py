@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import col, select
 
-from tests.test_picking_builder import (
+from tests.support.picking_floor import (
     PICKER,
     claim_with_totes,
     floor_fixture,  # noqa: F401 — the `floor` fixture

@@ -11,7 +11,14 @@ import pytest
 from sqlalchemy import func, update
 from sqlmodel import select
 
-from tests.test_waves import ACTOR, add_carrier, add_location, add_order, add_skus, add_stock
+from tests.support.waves_floor import (
+    ACTOR,
+    add_carrier,
+    add_location,
+    add_order,
+    add_skus,
+    add_stock,
+)
 from warehouse_tui.services.audit import audit_orders
 from warehouse_tui.services.waves import WaveRules, release_wave
 from warehouse_tui.services.waves import release as releasing

@@ -10,11 +10,20 @@ import pytest
 from sqlmodel import select
 from textual.pilot import Pilot
 
-from tests.apphelpers import add_operators, make_test_app, open_screen, scan, wait_idle
+from tests.apphelpers import (
+    add_operators,
+    make_test_app,
+    open_screen,
+    scan,
+    type_keys,
+    wait_idle,
+)
 from tests.test_packing_floor import MUG, TOY, Floor, build_floor
 from warehouse_tui.screens.pack import PackScreen
+from warehouse_tui.services.packing import TYPED_WEIGHT
 from warehouse_tui.store.engine import Store
-from warehouse_tui.store.models import Device, Order, Parcel, Station
+from warehouse_tui.store.models import Device, Journal, Operator, Order, Parcel, Station
+from warehouse_tui.widgets.pin_prompt import PinPrompt
 
 STATION = "PACK-T"
 SIZES = [(80, 24), (120, 36)]
@@ -147,7 +156,7 @@ async def test_a_restarted_station_continues_its_parcel(floor: Floor) -> None:
         assert len(session.exec(select(Parcel)).all()) == 1
 
 
-async def test_typed_weight_needs_a_supervisor_badge(floor: Floor) -> None:
+async def test_typed_weight_needs_a_supervisor_badge_and_pin(floor: Floor) -> None:
     floor.order({"TOY-1": 1}, tote="TOTE-0001")
     app = make_test_app(floor.store, station="PACK-BARE")
     async with app.run_test(size=(80, 24)) as pilot:
@@ -155,15 +164,31 @@ async def test_typed_weight_needs_a_supervisor_badge(floor: Floor) -> None:
         assert text(screen, "scale") == "No scale at this station"
         for code in ("TOTE-0001", TOY, "BOX-S1"):
             await scan(pilot, code)
+        for badge, pin, refusal in (
+            ("OP-1000000002", "2222", "Ben Packer is not a supervisor"),  # the packer's own
+            ("OP-1000000003", "0000", "wrong PIN"),
+        ):
+            await pilot.press("f6")
+            await type_keys(pilot, "312")
+            await scan(pilot, badge)
+            assert isinstance(app.screen, PinPrompt)
+            await type_keys(pilot, pin)
+            assert refusal in text(screen, "feedback")
+            assert "weighed —" in text(screen, "weight")
         await pilot.press("f6")
-        await pilot.pause()
-        await pilot.press(*"312", "enter")
-        await pilot.pause()
-        await scan(pilot, "OP-1000000002")
-        assert "supervisor" in text(screen, "feedback")
-        await pilot.press("f6")
-        await pilot.pause()
-        await pilot.press(*"312", "enter")
-        await pilot.pause()
+        await type_keys(pilot, "312")
         await scan(pilot, "OP-1000000003")
+        await type_keys(pilot, "3333")
         assert "weighed 312 g" in text(screen, "weight")
+    with floor.store.read() as session:
+        rows = session.exec(select(Journal).where(Journal.action == TYPED_WEIGHT)).all()
+        assert [(row.accepted, row.operator_id, row.authorised_by) for row in rows] == [
+            (False, 2, None),
+            (False, 2, None),
+            (True, 2, 3),
+        ]
+        wrong = session.exec(
+            select(Journal).where(Journal.action == "login", Journal.operator_id == 3)
+        ).all()
+        assert [row.reason for row in wrong] == ["Unknown badge or wrong PIN"]
+        assert session.get_one(Operator, 3).failed_pins == 0  # the right PIN cleared the count

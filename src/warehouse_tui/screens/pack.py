@@ -31,6 +31,7 @@ from warehouse_tui.widgets.caption import Caption
 from warehouse_tui.widgets.feedback_line import FeedbackLine
 from warehouse_tui.widgets.line_list import LineList
 from warehouse_tui.widgets.number_prompt import NumberPrompt
+from warehouse_tui.widgets.pin_prompt import PinPrompt
 from warehouse_tui.widgets.scale_readout import ScaleReadout
 
 if TYPE_CHECKING:
@@ -69,7 +70,8 @@ class PackScreen(FloorScreen):
         "item allows it.\n\n"
         "Scan a box label (BOX-…) or press F3 for the suggested box. Read the pack "
         "instructions and press F4 to confirm them. Put the parcel on the scale and press F5 "
-        "when the weight is steady; F6 types a weight (a supervisor scans a badge).\n\n"
+        "when the weight is steady; F6 types a weight (a supervisor scans a badge and types "
+        "a PIN).\n\n"
         "F8 closes the parcel and prints its label, with a tracking number from the carrier's "
         "pool — or the number of a carrier's pre-printed label, if you scanned one on the "
         "parcel first. F9 opens the next parcel of a big order; "
@@ -182,7 +184,16 @@ class PackScreen(FloorScreen):
             return
         self._typed_weight = None
         actor, store = self.actor, self.store
-        self._act(lambda: packing.typed_weight(store, actor, parcel_id, grams, badge))
+
+        def pin_typed(pin: str | None) -> None:
+            if pin is None:
+                self.feedback(False, _("No PIN typed: the typed weight is dropped"))
+                return
+            self._act(lambda: packing.typed_weight(store, actor, parcel_id, grams, badge, pin))
+
+        self.app.push_screen(
+            PinPrompt(_("Supervisor's PIN for {badge}").format(badge=badge)), pin_typed
+        )
 
     # --- actions ---------------------------------------------------------------------------------
 

@@ -23,6 +23,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Static
 
+from warehouse_tui.domain.text import on_screen
 from warehouse_tui.i18n import N_, _
 from warehouse_tui.screens.base import FloorScreen
 from warehouse_tui.screens.registry import register_screen
@@ -363,7 +364,7 @@ def _instructions_text(view: PackView) -> Text:
         return Text(_("No pack instructions"))
     text = Text()
     for line in view.instructions:
-        text.append(f"! {line}\n", style="bold")
+        text.append(f"! {on_screen(line)}\n", style="bold")
     if view.instructions_confirmed:
         text.append(_("Confirmed"), style="green")
     else:

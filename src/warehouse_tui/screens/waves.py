@@ -12,12 +12,14 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.coordinate import Coordinate
 from textual.widgets import DataTable, Static
 
+from warehouse_tui.domain.text import on_screen
 from warehouse_tui.i18n import N_, _
 from warehouse_tui.screens.base import FloorScreen
 from warehouse_tui.screens.registry import register_screen
@@ -263,13 +265,15 @@ class WavesScreen(FloorScreen):
 
 
 def _fill(table: DataTable, rows: list[tuple[str, tuple[str, ...]]]) -> None:
-    """Replace the table's rows, keeping the cursor on the same row key where it still is."""
+    """Replace the table's rows, keeping the cursor on the same row key where it still is.
+    Cells are `Text`: a plain string in a DataTable is read as markup, and a picker's name is
+    data."""
     keep = None
     if table.row_count and table.cursor_row >= 0:
         keep = table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0)).row_key.value
     table.clear()
     for key, cells in rows:
-        table.add_row(*cells, key=key)
+        table.add_row(*(Text(on_screen(cell)) for cell in cells), key=key)
     keys = [key for key, _cells in rows]
     if keep in keys:
         table.move_cursor(row=keys.index(keep))

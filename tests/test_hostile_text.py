@@ -44,6 +44,7 @@ SHIP_TO = "[/] \u202eعربي"
 INSTRUCTIONS = "[link=http://x]y[/link]"
 OPERATOR = "[@click=app.quit]q[/]"
 CARRIER = "\x1b[31mRED"
+PICKER_NAME = "[i]Ana[/i] [/b]"  # the desk's table shows the picker, the bar the supervisor
 # The screens each test opens; a screen added to the registry needs a test here.
 COVERED = {"picking", "putwall", "pack", "load", "waves"}
 
@@ -102,7 +103,7 @@ async def test_login_and_home(sqlite_store: Store, size: tuple[int, int]) -> Non
         assert_shown(app)
         await scan(pilot, "OP-1000000003")
         await wait_idle(pilot)
-        assert_shown(app, OPERATOR)
+        assert_shown(app, f"{OPERATOR} · supervisor")  # the home screen's own line
 
 
 @pytest.mark.parametrize("size", [HANDHELD, STATION])
@@ -173,9 +174,13 @@ async def test_waves(sqlite_store: Store) -> None:
     release_wave(sqlite_store, "pick-by-order", [{"MUG": 1}])
     assert claim_next_task(sqlite_store, PICKER) is not None
     make_hostile(sqlite_store)
+    with sqlite_store.write() as session:
+        session.execute(
+            update(Operator).where(Operator.id == PICKER.operator_id).values(name=PICKER_NAME)
+        )
     app = make_test_app(sqlite_store)
     async with app.run_test(size=STATION) as pilot:
         await open_screen(pilot, "OP-1000000003", WavesScreen())
-        assert_shown(app, OPERATOR)
+        assert_shown(app, OPERATOR, PICKER_NAME)
         await scan(pilot, SKU_NAME.split()[0])  # not an order label: refused, quoted as typed
         assert_shown(app, OPERATOR)

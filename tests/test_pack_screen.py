@@ -178,6 +178,13 @@ async def test_typed_weight_needs_a_supervisor_badge_and_pin(floor: Floor) -> No
         await pilot.press("f6")
         await type_keys(pilot, "312")
         await scan(pilot, "OP-1000000003")
+        await pilot.press("escape")  # the supervisor walks off: nothing is weighed
+        await wait_idle(pilot)
+        assert "No PIN typed" in text(screen, "feedback")
+        assert "weighed —" in text(screen, "weight")
+        await pilot.press("f6")
+        await type_keys(pilot, "312")
+        await scan(pilot, "OP-1000000003")
         await type_keys(pilot, "3333")
         assert "weighed 312 g" in text(screen, "weight")
     with floor.store.read() as session:

@@ -188,7 +188,7 @@ class PackScreen(FloorScreen):
 
         def pin_typed(pin: str | None) -> None:
             if pin is None:
-                self.feedback(False, _("No PIN typed: the typed weight is dropped"))
+                self.refuse_scan(badge, _("No PIN typed: the typed weight is dropped"))
                 return
             self._act(lambda: packing.typed_weight(store, actor, parcel_id, grams, badge, pin))
 

@@ -235,8 +235,8 @@ class WavesScreen(FloorScreen):
 
             def pin_typed(pin: str | None) -> None:
                 if pin is None:
-                    self.feedback(
-                        False, _("No PIN typed: {order} is not split").format(order=order)
+                    self.refuse_scan(
+                        code, _("No PIN typed: {order} is not split").format(order=order)
                     )
                     return
                 self.call_service(

@@ -46,7 +46,7 @@ INSTRUCTIONS = "[link=http://x]y[/link]"
 OPERATOR = "[@click=app.quit]q[/]"
 CARRIER = "\x1b[31mRED"
 PICKER_NAME = "[i]Ana[/i] [/b]"  # the desk's table shows the picker, the bar the supervisor
-SETTLE_TRIES = 40
+SETTLE_TRIES = 100  # 5 s: a loaded machine paints late
 # The screens each test opens; a screen added to the registry needs a test here.
 COVERED = {"picking", "putwall", "pack", "load", "waves"}
 

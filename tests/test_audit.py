@@ -15,9 +15,10 @@ from tests.support.waves_floor import (
     add_skus,
     add_stock,
 )
+from warehouse_tui.domain.pins import hash_pin
 from warehouse_tui.services.audit import audit_orders, normalise_address, split_merge
 from warehouse_tui.store.engine import Store
-from warehouse_tui.store.models import Journal, Order, OrderLine, OrderStatus, Role
+from warehouse_tui.store.models import Journal, Operator, Order, OrderLine, OrderStatus, Role
 
 
 def _orders(store: Store) -> dict[str, Order]:
@@ -166,22 +167,25 @@ def test_normalised_addresses() -> None:
     assert normalise_address("1 Nanjing Road") != normalise_address("11 Nanjing Road")
 
 
+PIN = "4321"
+
+
 def _merged_pair(store: Store) -> tuple[Order, Order]:
     with store.write() as session:
         add_carrier(session)
         (sku,) = add_skus(session, 1)
         add_stock(session, add_location(session, 1, 5), sku, 100)
-        add_operator(session, "OP-0001", Role.PICKER)
-        add_operator(session, "OP-0009", Role.SUPERVISOR)
+        add_operator(session, "OP-0001", Role.PICKER).pin_hash = hash_pin(PIN)
+        add_operator(session, "OP-0009", Role.SUPERVISOR).pin_hash = hash_pin(PIN)
         first = add_order(session, 1, [("SKU-1", 1)], buyer_id="b1")
         second = add_order(session, 2, [("SKU-1", 1)], buyer_id="b1")
     audit_orders(store, ACTOR)
     return first, second
 
 
-def test_a_supervisor_badge_splits_a_merge_for_good(store: Store) -> None:
+def test_a_supervisor_badge_and_pin_split_a_merge_for_good(store: Store) -> None:
     first, second = _merged_pair(store)
-    result = split_merge(store, ACTOR, f"ORD-{second.id}", "op-0009")
+    result = split_merge(store, ACTOR, f"ORD-{second.id}", "op-0009", PIN)
     assert result.accepted and result.merge_group == f"M{first.id}"
     orders = _orders(store)
     assert orders["2"].no_merge and orders["2"].merge_group is None
@@ -198,14 +202,27 @@ def test_a_supervisor_badge_splits_a_merge_for_good(store: Store) -> None:
         assert row.accepted and row.order_id == second.id and supervisor_id is not None
 
 
-def test_a_picker_badge_cannot_split_a_merge(store: Store) -> None:
+def test_a_picker_badge_or_a_wrong_pin_cannot_split_a_merge(store: Store) -> None:
     first, _second = _merged_pair(store)
-    result = split_merge(store, ACTOR, str(first.id), "OP-0001")
+    result = split_merge(store, ACTOR, str(first.id), "OP-0001", PIN)
     assert not result.accepted and "supervisor" in result.reason
-    assert not split_merge(store, ACTOR, "ORD-999", "OP-0009").accepted
+    assert not split_merge(store, ACTOR, "ORD-999", "OP-0009", PIN).accepted
+    wrong = split_merge(store, ACTOR, str(first.id), "OP-0009", "0000")
+    assert not wrong.accepted and "wrong PIN" in wrong.reason
     orders = _orders(store)
     assert orders["1"].merge_group == orders["2"].merge_group == f"M{first.id}"
     assert not orders["1"].no_merge
     with store.read() as session:
         rows = session.exec(select(Journal).where(Journal.action == "merge-split")).all()
-        assert [(row.accepted, bool(row.reason)) for row in rows] == [(False, True)] * 2
+        assert [(row.accepted, bool(row.reason)) for row in rows] == [(False, True)] * 3
+        supervisor = session.exec(select(Operator).where(Operator.badge == "OP-0009")).one()
+        assert supervisor.failed_pins == 1
+
+
+def test_a_locked_supervisor_cannot_split_a_merge(store: Store) -> None:
+    first, _second = _merged_pair(store)
+    for _attempt in range(5):  # the login setting's attempts: the fifth wrong PIN locks
+        assert not split_merge(store, ACTOR, str(first.id), "OP-0009", "0000").accepted
+    locked = split_merge(store, ACTOR, str(first.id), "OP-0009", PIN)
+    assert not locked.accepted and "Locked" in locked.reason
+    assert not _orders(store)["1"].no_merge

@@ -8,7 +8,12 @@ from pathlib import Path
 
 from sqlmodel import select
 
-from tests.apphelpers import make_test_app, scan, wait_idle
+from tests.apphelpers import (
+    make_test_app,
+    scan,
+    type_keys,
+    wait_idle,
+)
 from tests.support.pack_screen import (
     STATION,
     done,
@@ -18,7 +23,9 @@ from tests.support.pack_screen import (
     wait_for_steady_scale,
 )
 from tests.support.packing_floor import MUG, TOY, Floor
-from warehouse_tui.store.models import Order, Parcel
+from warehouse_tui.services.packing import TYPED_WEIGHT
+from warehouse_tui.store.models import Journal, Operator, Order, Parcel
+from warehouse_tui.widgets.pin_prompt import PinPrompt
 
 
 async def test_pack_weigh_and_print_through_the_screen(floor: Floor, tmp_path: Path) -> None:
@@ -100,7 +107,7 @@ async def test_a_restarted_station_continues_its_parcel(floor: Floor) -> None:
         assert len(session.exec(select(Parcel)).all()) == 1
 
 
-async def test_typed_weight_needs_a_supervisor_badge(floor: Floor) -> None:
+async def test_typed_weight_needs_a_supervisor_badge_and_pin(floor: Floor) -> None:
     floor.order({"TOY-1": 1}, tote="TOTE-0001")
     app = make_test_app(floor.store, station="PACK-BARE")
     async with app.run_test(size=(80, 24)) as pilot:
@@ -108,15 +115,38 @@ async def test_typed_weight_needs_a_supervisor_badge(floor: Floor) -> None:
         assert text(screen, "scale") == "No scale at this station"
         for code in ("TOTE-0001", TOY, "BOX-S1"):
             await scan(pilot, code)
+        for badge, pin, refusal in (
+            ("OP-1000000002", "2222", "Ben Packer is not a supervisor"),  # the packer's own
+            ("OP-1000000003", "0000", "wrong PIN"),
+        ):
+            await pilot.press("f6")
+            await type_keys(pilot, "312")
+            await scan(pilot, badge)
+            assert isinstance(app.screen, PinPrompt)
+            await type_keys(pilot, pin)
+            assert refusal in text(screen, "feedback")
+            assert "weighed —" in text(screen, "weight")
         await pilot.press("f6")
-        await pilot.pause()
-        await pilot.press(*"312", "enter")
-        await pilot.pause()
-        await scan(pilot, "OP-1000000002")
-        assert "supervisor" in text(screen, "feedback")
-        await pilot.press("f6")
-        await pilot.pause()
-        await pilot.press(*"312", "enter")
-        await pilot.pause()
+        await type_keys(pilot, "312")
         await scan(pilot, "OP-1000000003")
+        await pilot.press("escape")  # the supervisor walks off: nothing is weighed
+        await wait_idle(pilot)
+        assert "No PIN typed" in text(screen, "feedback")
+        assert "weighed —" in text(screen, "weight")
+        await pilot.press("f6")
+        await type_keys(pilot, "312")
+        await scan(pilot, "OP-1000000003")
+        await type_keys(pilot, "3333")
         assert "weighed 312 g" in text(screen, "weight")
+    with floor.store.read() as session:
+        rows = session.exec(select(Journal).where(Journal.action == TYPED_WEIGHT)).all()
+        assert [(row.accepted, row.operator_id, row.authorised_by) for row in rows] == [
+            (False, 2, None),
+            (False, 2, None),
+            (True, 2, 3),
+        ]
+        wrong = session.exec(
+            select(Journal).where(Journal.action == "login", Journal.operator_id == 3)
+        ).all()
+        assert [row.reason for row in wrong] == ["Unknown badge or wrong PIN"]
+        assert session.get_one(Operator, 3).failed_pins == 0  # the right PIN cleared the count

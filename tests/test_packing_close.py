@@ -29,6 +29,8 @@ from tests.support.zpl import parse_zpl_fields
 from warehouse_tui.services import packing
 from warehouse_tui.store.models import (
     Carrier,
+    Journal,
+    Operator,
     Order,
     Outbox,
     Parcel,
@@ -93,19 +95,47 @@ def test_weight_out_of_tolerance_sends_the_parcel_back_to_verify(floor: Floor) -
     assert [r.accepted for r in journal(floor.store, packing.WEIGH)] == [False, False, True, False]
 
 
-def test_typed_weight_needs_a_supervisor_badge(floor: Floor) -> None:
+def test_typed_weight_needs_a_supervisor_badge_and_pin(floor: Floor) -> None:
     floor.order({"TOY-1": 1}, tote="TOTE-0001")
     parcel_id = start(floor, "TOTE-0001")
     assert packing.verify_scan(floor.store, PACKER, parcel_id, TOY).accepted
     assert packing.choose_box(floor.store, PACKER, parcel_id, "BOX-S1").accepted
-    refused = packing.typed_weight(floor.store, PACKER, parcel_id, 310, "OP-0002")
-    assert not refused.accepted and "supervisor" in refused.reason
-    assert packing.typed_weight(floor.store, PACKER, parcel_id, 310, SUPERVISOR_BADGE).accepted
+    own = packing.typed_weight(floor.store, PACKER, parcel_id, 310, "OP-1000000002", "1234")
+    assert not own.accepted and "not a supervisor" in own.reason
+    wrong = packing.typed_weight(floor.store, PACKER, parcel_id, 310, SUPERVISOR_BADGE, "9999")
+    assert not wrong.accepted and "wrong PIN" in wrong.reason
+    assert supervisor_failed_pins(floor) == 1
+    right = packing.typed_weight(floor.store, PACKER, parcel_id, 310, SUPERVISOR_BADGE, "1234")
+    assert right.accepted, right.reason
+    assert supervisor_failed_pins(floor) == 0  # a right PIN clears the count, as a log-in does
     rows = journal(floor.store, packing.TYPED_WEIGHT)
     assert [(r.accepted, r.operator_id, r.authorised_by) for r in rows] == [
         (False, 2, None),
+        (False, 2, None),
         (True, 2, 3),
     ]
+
+
+def test_a_locked_supervisor_cannot_authorise_a_typed_weight(floor: Floor) -> None:
+    floor.order({"TOY-1": 1}, tote="TOTE-0001")
+    parcel_id = start(floor, "TOTE-0001")
+    assert packing.verify_scan(floor.store, PACKER, parcel_id, TOY).accepted
+    assert packing.choose_box(floor.store, PACKER, parcel_id, "BOX-S1").accepted
+    for _attempt in range(5):  # the login setting's attempts: the fifth wrong PIN locks
+        assert not packing.typed_weight(
+            floor.store, PACKER, parcel_id, 310, SUPERVISOR_BADGE, "0000"
+        ).accepted
+    locked = packing.typed_weight(floor.store, PACKER, parcel_id, 310, SUPERVISOR_BADGE, "1234")
+    assert not locked.accepted and "Locked" in locked.reason
+    with floor.store.read() as session:
+        assert session.get_one(Parcel, parcel_id).weight_g is None
+        locks = session.exec(select(Journal).where(Journal.action == "operator.locked")).all()
+    assert [row.operator_id for row in locks] == [3]
+
+
+def supervisor_failed_pins(floor: Floor) -> int:
+    with floor.store.read() as session:
+        return session.get_one(Operator, 3).failed_pins
 
 
 # --- close, label, multi-parcel -----------------------------------------------------------------

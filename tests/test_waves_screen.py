@@ -12,7 +12,7 @@ from sqlmodel import select
 from textual.pilot import Pilot
 from textual.widgets import DataTable
 
-from tests.apphelpers import make_test_app, open_screen, scan, wait_idle
+from tests.apphelpers import make_test_app, open_screen, scan, type_keys, wait_idle
 from tests.support.picking_floor import (
     PICKER,
     PICKER_2,
@@ -26,7 +26,8 @@ from warehouse_tui.screens.waves import WavesScreen
 from warehouse_tui.services.picking import claim_next_task
 from warehouse_tui.services.supervision import wave_board
 from warehouse_tui.store.engine import Store
-from warehouse_tui.store.models import Journal, Order, PickTask, Wave, utcnow
+from warehouse_tui.store.models import Journal, Operator, Order, PickTask, Wave, utcnow
+from warehouse_tui.widgets.pin_prompt import PinPrompt
 
 QUIET = timedelta(minutes=12, seconds=30)
 
@@ -150,22 +151,53 @@ async def test_quiet_pick_lists_are_released_by_the_supervisor(desk: Store) -> N
         assert {session.get_one(PickTask, t).status for t in (quiet, heard)} == {"open"}
 
 
-async def test_a_merged_order_is_split_on_a_supervisors_badge(desk: Store) -> None:
+async def test_a_merged_order_is_split_on_a_supervisors_badge_and_pin(desk: Store) -> None:
     first, second = merged_pair(desk)
     app = make_test_app(desk)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_desk(pilot)
-        await scan(pilot, f"ORD-{first}")
-        assert "Scan a supervisor's badge" in feedback(screen)
-        await scan(pilot, "OP-1000000001")  # a picker's badge does not authorise it
-        assert "needs a supervisor's badge" in feedback(screen)
+        for badge, pin, refusal in (
+            ("OP-1000000001", "1234", "Ana Picker is not a supervisor"),  # a picker's own
+            ("OP-1000000003", "0000", "wrong PIN"),
+        ):
+            await scan(pilot, f"ORD-{first}")
+            assert "Scan a supervisor's badge" in feedback(screen)
+            await scan(pilot, badge)
+            assert isinstance(app.screen, PinPrompt)
+            await type_keys(pilot, pin)
+            assert "needs a supervisor's badge and PIN" in feedback(screen)
+            assert refusal in feedback(screen)
+        with desk.read() as session:
+            assert session.get_one(Operator, 3).failed_pins == 1
         await scan(pilot, f"ORD-{first}")
         await scan(pilot, "OP-1000000003")
+        await type_keys(pilot, "1234")
         assert feedback(screen) == f"ORD-{first} ships on its own now"
     with desk.read() as session:
         split = session.get_one(Order, first)
         assert (split.no_merge, split.merge_group) == (True, None)
         assert session.get_one(Order, second).merge_group is None  # alone now: no group
+        rows = session.exec(select(Journal).where(Journal.action == "merge-split")).all()
+        assert [(row.accepted, row.authorised_by) for row in rows] == [
+            (False, None),
+            (False, None),
+            (True, 3),
+        ]
+
+
+async def test_a_locked_supervisor_splits_nothing(desk: Store) -> None:
+    first, _second = merged_pair(desk)
+    with desk.write() as session:
+        session.get_one(Operator, 3).locked_until = utcnow() + timedelta(minutes=5)
+    app = make_test_app(desk)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_desk(pilot)
+        await scan(pilot, f"ORD-{first}")
+        await scan(pilot, "OP-1000000003")
+        await type_keys(pilot, "1234")
+        assert "Locked after wrong PINs" in feedback(screen)
+    with desk.read() as session:
+        assert not session.get_one(Order, first).no_merge
 
 
 def test_snapshot_wave_desk(desk: Store, snap_compare) -> None:  # type: ignore[no-untyped-def]

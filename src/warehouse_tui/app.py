@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from textual.app import App
 from textual.reactive import reactive
 
+from warehouse_tui.domain.text import on_screen
 from warehouse_tui.i18n import _, use_language
 from warehouse_tui.screens.login import LoginScreen
 from warehouse_tui.store.address import DatabaseUnavailable
@@ -91,7 +92,9 @@ class WarehouseApp(App[None]):
             self._devices = self._open_devices(store)
         except Exception as error:  # shown to the operator; the app stays up
             self.store_error = failure_reason(error) or f"{error.__class__.__name__}: {error}"
-            self.call_from_thread(self.notify, self.store_error, severity="error", timeout=30)
+            self.call_from_thread(
+                self.notify, on_screen(self.store_error), severity="error", timeout=30, markup=False
+            )
             return
         finally:
             self._store_ready.set()
@@ -183,7 +186,8 @@ class WarehouseApp(App[None]):
             self.sound(False)
             lasting = isinstance(event, ScannerDisconnected)
             self.notify(
-                event.reason,
+                on_screen(event.reason),
+                markup=False,
                 severity="error",
                 timeout=UNPLUGGED_NOTICE_S if lasting else 8,
             )

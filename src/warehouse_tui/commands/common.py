@@ -30,6 +30,8 @@ if TYPE_CHECKING:
     from warehouse_tui.services.journal import Actor
 
 from warehouse_tui.config import db_from_environment, default_db_path, station_from_environment
+from warehouse_tui.domain.text import UNSAFE_CATEGORIES
+from warehouse_tui.domain.text import printable as printable  # the commands print through it
 from warehouse_tui.i18n import _
 
 DbOption = Annotated[
@@ -151,30 +153,6 @@ def emit_exact(obj: dict[str, Any]) -> None:
     if not line.isprintable():  # the quick test passes for almost every line
         line = "".join(_json_escaped(char) for char in line)
     sys.stdout.write(line + "\n")
-
-
-# Characters a terminal acts on or hides: controls (C0, DEL, C1), format characters (bidi
-# overrides, zero widths), line and paragraph separators, and lone surrogates.
-UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
-
-
-def printable(text: str) -> str:
-    r"""`text` safe to print: each unsafe character as \xNN, \uNNNN or \UNNNNNNNN, and the
-    backslash doubled, so the escapes cannot be mistaken for text that was scanned."""
-    if text.isprintable() and "\\" not in text:
-        return text
-    return "".join(_escaped(char) for char in text)
-
-
-def _escaped(char: str) -> str:
-    if char == "\\":
-        return "\\\\"
-    if unicodedata.category(char) not in UNSAFE_CATEGORIES:
-        return char
-    code = ord(char)
-    if code < 0x100:
-        return f"\\x{code:02x}"
-    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
 
 
 def _json_escaped(char: str) -> str:

@@ -24,6 +24,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Input, Static
 
+from warehouse_tui.domain.text import on_screen
 from warehouse_tui.i18n import _
 from warehouse_tui.store.address import DatabaseUnavailable
 from warehouse_tui.widgets.feedback_line import FeedbackLine, Outcome
@@ -196,6 +197,6 @@ class FloorScreen(Screen[Any]):
         self.host.sound(ok)
         line = self._feedback_line
         if line is None:
-            self.notify(message, severity="information" if ok else "error")
+            self.notify(on_screen(message), severity="information" if ok else "error", markup=False)
             return
         line.outcome = Outcome(ok, message)

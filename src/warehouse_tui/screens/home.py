@@ -11,6 +11,7 @@ from textual.containers import Vertical
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from warehouse_tui.domain.text import on_screen
 from warehouse_tui.i18n import N_, _
 from warehouse_tui.screens.base import FloorScreen
 from warehouse_tui.screens.registry import screens_for
@@ -43,9 +44,8 @@ class HomeScreen(FloorScreen):
         assert operator is not None
         entries = screens_for(operator.role)
         with Vertical(id="home"):
-            yield Static(
-                f"{operator.name} · {_(ROLE_NAMES.get(operator.role, operator.role))}", id="who"
-            )
+            role = _(ROLE_NAMES.get(operator.role, operator.role))
+            yield Static(f"{on_screen(operator.name)} · {role}", id="who", markup=False)
             if entries:
                 yield OptionList(*[Option(_(e.title), id=e.key) for e in entries], id="menu")
             else:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -15,9 +16,11 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from warehouse_tui.domain.text import on_screen
 from warehouse_tui.i18n import N_, _
 from warehouse_tui.screens.base import FloorScreen
 from warehouse_tui.screens.registry import register_screen
+from warehouse_tui.widgets.caption import Caption
 from warehouse_tui.widgets.feedback_line import FeedbackLine
 
 if TYPE_CHECKING:
@@ -54,11 +57,11 @@ class LoadScreen(FloorScreen):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="load"):
-            yield Static(_("Choose the carrier whose truck you load"), id="carrier")
-            yield Static("", id="counts")
+            yield Caption(_("Choose the carrier whose truck you load"), id="carrier")
+            yield Caption(id="counts")
             yield OptionList(id="carriers")
             with VerticalScroll(id="missing-box", can_focus=False):
-                yield Static("", id="missing", markup=False)
+                yield Caption(id="missing")
             yield FeedbackLine(id="feedback")
             yield Static(_("Scan parcels · F2 carrier · F1 help · Esc back"), classes="keys")
 
@@ -72,7 +75,9 @@ class LoadScreen(FloorScreen):
         self._carrier_codes = {choice.code.upper(): choice.code for choice in choices}
         menu = self.query_one("#carriers", OptionList)
         menu.clear_options()
-        menu.add_options([Option(f"{c.code}  {c.name}", id=c.code) for c in choices])
+        menu.add_options(
+            [Option(Text(on_screen(f"{c.code}  {c.name}")), id=c.code) for c in choices]
+        )
         if choices:
             menu.highlighted = 0
         else:
@@ -87,8 +92,8 @@ class LoadScreen(FloorScreen):
 
     def action_choose_carrier(self) -> None:
         self.carrier = None
-        self.query_one("#carrier", Static).update(_("Choose the carrier whose truck you load"))
-        self.query_one("#counts", Static).update("")
+        self.query_one("#carrier", Caption).text = _("Choose the carrier whose truck you load")
+        self.query_one("#counts", Caption).text = ""
         self.query_one("#missing-box").display = False
         menu = self.query_one("#carriers", OptionList)
         menu.display = True
@@ -143,16 +148,14 @@ class LoadScreen(FloorScreen):
     def _show_board(self, board: LoadBoard | None) -> None:
         if board is None or board.carrier != self.carrier:
             return
-        self.query_one("#carrier", Static).update(
-            _("Loading {carrier} — {name}").format(carrier=board.carrier, name=board.carrier_name)
+        self.query_one("#carrier", Caption).text = _("Loading {carrier} — {name}").format(
+            carrier=board.carrier, name=board.carrier_name
         )
-        self.query_one("#counts", Static).update(
-            _("Loaded today: {loaded}   Still missing: {missing}").format(
-                loaded=board.loaded_today, missing=len(board.missing)
-            )
-        )
+        self.query_one("#counts", Caption).text = _(
+            "Loaded today: {loaded}   Still missing: {missing}"
+        ).format(loaded=board.loaded_today, missing=len(board.missing))
         if not board.missing:
-            self.query_one("#missing", Static).update(_("No packed parcel is missing."))
+            self.query_one("#missing", Caption).text = _("No packed parcel is missing.")
             return
         header = _("Parcel      Tracking                 Order        Ship to")
         lines = [header] + [
@@ -161,7 +164,7 @@ class LoadScreen(FloorScreen):
         ]
         if len(board.missing) > MISSING_SHOWN:
             lines.append(_("… and {more} more").format(more=len(board.missing) - MISSING_SHOWN))
-        self.query_one("#missing", Static).update("\n".join(lines))
+        self.query_one("#missing", Caption).text = "\n".join(lines)
 
 
 register_screen("load", N_("Load and ship"), {"packer", "supervisor"}, LoadScreen)

@@ -23,6 +23,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Static
 
+from warehouse_tui.domain.text import on_screen
 from warehouse_tui.i18n import N_, _
 from warehouse_tui.screens.base import FloorScreen
 from warehouse_tui.screens.registry import register_screen
@@ -31,6 +32,7 @@ from warehouse_tui.widgets.caption import Caption
 from warehouse_tui.widgets.feedback_line import FeedbackLine
 from warehouse_tui.widgets.line_list import LineList
 from warehouse_tui.widgets.number_prompt import NumberPrompt
+from warehouse_tui.widgets.pin_prompt import PinPrompt
 from warehouse_tui.widgets.scale_readout import ScaleReadout
 
 if TYPE_CHECKING:
@@ -75,7 +77,8 @@ class PackScreen(FloorScreen):
         "item allows it.\n\n"
         "Scan a box label (BOX-…) or press F3 for the suggested box. Read the pack "
         "instructions and press F4 to confirm them. Put the parcel on the scale and press F5 "
-        "when the weight is steady; F6 types a weight (a supervisor scans a badge).\n\n"
+        "when the weight is steady; F6 types a weight (a supervisor scans a badge and types "
+        "a PIN).\n\n"
         "F8 closes the parcel and prints its label, with a tracking number from the carrier's "
         "pool — or the number of a carrier's pre-printed label, if you scanned one on the "
         "parcel first. F9 opens the next parcel of a big order; "
@@ -188,7 +191,16 @@ class PackScreen(FloorScreen):
             return
         self._typed_weight = None
         actor, store = self.actor, self.store
-        self._act(lambda: packing.typed_weight(store, actor, parcel_id, grams, badge))
+
+        def pin_typed(pin: str | None) -> None:
+            if pin is None:
+                self.refuse_scan(badge, _("No PIN typed: the typed weight is dropped"))
+                return
+            self._act(lambda: packing.typed_weight(store, actor, parcel_id, grams, badge, pin))
+
+        self.app.push_screen(
+            PinPrompt(_("Supervisor's PIN for {badge}").format(badge=badge)), pin_typed
+        )
 
     # --- actions ---------------------------------------------------------------------------------
 
@@ -358,7 +370,7 @@ def _instructions_text(view: PackView) -> Text:
         return Text(_("No pack instructions"))
     text = Text()
     for line in view.instructions:
-        text.append(f"! {line}\n", style="bold")
+        text.append(f"! {on_screen(line)}\n", style="bold")
     if view.instructions_confirmed:
         text.append(_("Confirmed"), style="green")
     else:

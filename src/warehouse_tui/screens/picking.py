@@ -16,6 +16,7 @@ from textual.widgets import Static
 from warehouse_tui.i18n import N_, _
 from warehouse_tui.screens.base import FloorScreen
 from warehouse_tui.screens.registry import register_screen
+from warehouse_tui.widgets.caption import Caption
 from warehouse_tui.widgets.feedback_line import FeedbackLine
 from warehouse_tui.widgets.number_prompt import NumberPrompt
 
@@ -70,11 +71,11 @@ class PickingScreen(FloorScreen):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="picking"):
-            yield Static("", id="progress")
-            yield Static(_("Press F2 to claim a pick list"), id="where")
-            yield Static("", id="what")
-            yield Static("", id="how-many")
-            yield Static("", id="prompt")
+            yield Caption(id="progress")
+            yield Caption(_("Press F2 to claim a pick list"), id="where")
+            yield Caption(id="what")
+            yield Caption(id="how-many")
+            yield Caption(id="prompt")
             yield FeedbackLine(id="feedback")
             yield Static(_("F2 claim F3 pause F4 short F5 qty"), classes="keys")
 
@@ -203,38 +204,34 @@ class PickingScreen(FloorScreen):
     def _show(self, stop: StopView | None) -> None:
         self.stop = stop
         progress, where, what, how_many, prompt = (
-            self.query_one(f"#{name}", Static)
+            self.query_one(f"#{name}", Caption)
             for name in ("progress", "where", "what", "how-many", "prompt")
         )
         if stop is None:
-            progress.update("")
-            where.update(_("Pick list complete") if self.task_id else "")
-            what.update("")
-            how_many.update("")
-            prompt.update(_("Press F2 for the next pick list"))
+            progress.text = ""
+            where.text = _("Pick list complete") if self.task_id else ""
+            what.text = ""
+            how_many.text = ""
+            prompt.text = _("Press F2 for the next pick list")
             self.task_id = None
             return
-        progress.update(
-            _("PICK-{task} · stop {n}/{m}").format(
-                task=stop.task_id, n=min(stop.done + 1, stop.total), m=stop.total
-            )
+        progress.text = _("PICK-{task} · stop {n}/{m}").format(
+            task=stop.task_id, n=min(stop.done + 1, stop.total), m=stop.total
         )
         from warehouse_tui.services.picking import Expect
 
         if stop.expect == Expect.EMPTY_TOTE:
-            where.update(_("Empty tote → {order}").format(order=stop.bind_order_ref))
-            what.update(
-                _("Tote {n} of {m} onto the cart").format(
-                    n=stop.totes_bound + 1, m=stop.totes_needed
-                )
+            where.text = _("Empty tote → {order}").format(order=stop.bind_order_ref)
+            what.text = _("Tote {n} of {m} onto the cart").format(
+                n=stop.totes_bound + 1, m=stop.totes_needed
             )
-            how_many.update("")
+            how_many.text = ""
         else:
-            where.update(stop.location_code)
-            what.update(f"{stop.sku_code} {stop.sku_name}")
+            where.text = stop.location_code
+            what.text = f"{stop.sku_code} {stop.sku_name}"
             tote = f" → {stop.tote_code}" if stop.tote_code else ""
-            how_many.update(_("Qty {picked}/{qty}").format(picked=stop.picked, qty=stop.qty) + tote)
-        prompt.update(_("PAUSED — F3 resumes") if stop.paused else _(PROMPTS[stop.expect]))
+            how_many.text = _("Qty {picked}/{qty}").format(picked=stop.picked, qty=stop.qty) + tote
+        prompt.text = _("PAUSED — F3 resumes") if stop.paused else _(PROMPTS[stop.expect])
 
 
 PROMPTS = {

@@ -16,6 +16,7 @@ from textual.widgets import Static
 from warehouse_tui.i18n import N_, _
 from warehouse_tui.screens.base import FloorScreen
 from warehouse_tui.screens.registry import register_screen
+from warehouse_tui.widgets.caption import Caption
 from warehouse_tui.widgets.feedback_line import FeedbackLine
 
 if TYPE_CHECKING:
@@ -51,11 +52,11 @@ class PutWallScreen(FloorScreen):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="putwall"):
-            yield Static("", id="wall-name")
-            yield Static("", id="slot")
-            yield Static("", id="order")
-            yield Static("", id="item")
-            yield Static("", id="prompt")
+            yield Caption(id="wall-name")
+            yield Caption(id="slot")
+            yield Caption(id="order")
+            yield Caption(id="item")
+            yield Caption(id="prompt")
             yield FeedbackLine(id="feedback")
             yield Static(_("Esc back · F1 help"), classes="keys")
 
@@ -107,44 +108,40 @@ class PutWallScreen(FloorScreen):
         self.feedback(outcome.accepted, outcome.message or outcome.reason)
         if not outcome.accepted:
             return
-        slot = self.query_one("#slot", Static)
+        slot = self.query_one("#slot", Caption)
         slot.set_class(outcome.slot_ready, "ready")
-        slot.update(
+        slot.text = (
             _("{slot} READY").format(slot=outcome.slot_code)
             if outcome.slot_ready
             else outcome.slot_code or ""
         )
-        self.query_one("#order", Static).update(
-            _("{order} · {placed}/{needed} in slot").format(
-                order=outcome.order_ref, placed=outcome.placed, needed=outcome.needed
-            )
+        self.query_one("#order", Caption).text = _("{order} · {placed}/{needed} in slot").format(
+            order=outcome.order_ref, placed=outcome.placed, needed=outcome.needed
         )
-        self.query_one("#item", Static).update("")
+        self.query_one("#item", Caption).text = ""
         self._prompt(_("Scan the next item"))
 
     def _show_sorted(self, outcome: SortOutcome) -> None:
-        slot = self.query_one("#slot", Static)
+        slot = self.query_one("#slot", Caption)
         slot.remove_class("ready")
-        slot.update(outcome.slot_code or "")
-        self.query_one("#order", Static).update(
-            _("{order} · {placed}/{needed} in slot").format(
-                order=outcome.order_ref, placed=outcome.placed, needed=outcome.needed
-            )
+        slot.text = outcome.slot_code or ""
+        self.query_one("#order", Caption).text = _("{order} · {placed}/{needed} in slot").format(
+            order=outcome.order_ref, placed=outcome.placed, needed=outcome.needed
         )
-        self.query_one("#item", Static).update(f"{outcome.sku_code} {outcome.sku_name}")
+        self.query_one("#item", Caption).text = f"{outcome.sku_code} {outcome.sku_name}"
         self._prompt(_("Scan the slot"))
 
     def _clear_slot(self) -> None:
         for name in ("slot", "order", "item"):
-            self.query_one(f"#{name}", Static).update("")
+            self.query_one(f"#{name}", Caption).text = ""
 
     def _show_wall(self) -> None:
-        self.query_one("#wall-name", Static).update(
+        self.query_one("#wall-name", Caption).text = (
             _("Put wall {wall}").format(wall=self.wall) if self.wall else _("Put wall")
         )
 
     def _prompt(self, text: str) -> None:
-        self.query_one("#prompt", Static).update(text)
+        self.query_one("#prompt", Caption).text = text
 
     def action_back(self) -> None:
         self.app.pop_screen()

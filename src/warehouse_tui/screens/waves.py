@@ -4,7 +4,7 @@ of a handheld that went quiet, and split an order out of its buyer's merged ship
 
 F2 and F3 act on the highlighted wave, F4 on the highlighted pick list (Tab moves between the
 tables). Cancelling a wave asks for the same key again; splitting a merge asks for a
-supervisor's badge, scanned on the spot, right after the order.
+supervisor's badge, scanned on the spot right after the order, and then the supervisor's PIN.
 """
 
 from __future__ import annotations
@@ -12,17 +12,20 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.coordinate import Coordinate
 from textual.widgets import DataTable, Static
 
+from warehouse_tui.domain.text import on_screen
 from warehouse_tui.i18n import N_, _
 from warehouse_tui.screens.base import FloorScreen
 from warehouse_tui.screens.registry import register_screen
 from warehouse_tui.services.states import state_name
 from warehouse_tui.widgets.feedback_line import FeedbackLine
+from warehouse_tui.widgets.pin_prompt import PinPrompt
 
 if TYPE_CHECKING:
     from warehouse_tui.services.picking import ActionResult, ReleasedClaims
@@ -49,7 +52,7 @@ class WavesScreen(FloorScreen):
         "claim lease: F4 releases the chosen pick list, F5 every quiet one. Progress stays; "
         "the next picker continues at the same stop.\n\n"
         "To ship an order without the rest of its buyer's merged shipment, scan its ORD- "
-        "label, then a supervisor's badge.\n\nEsc goes back."
+        "label, then a supervisor's badge, and the supervisor types a PIN.\n\nEsc goes back."
     )
     BINDINGS: ClassVar = [
         Binding("f2", "pause_resume", _("Pause/resume")),
@@ -228,12 +231,21 @@ class WavesScreen(FloorScreen):
         elif kind is ScanKind.BADGE and waiting is not None:
             from warehouse_tui.services.audit import split_merge
 
-            order = waiting[0]
-            actor = self.actor
-            self.call_service(
-                lambda: split_merge(self.store, actor, order, code),
-                then=lambda result: self._split(order, result),
-            )
+            order, actor, store = waiting[0], self.actor, self.store
+
+            def pin_typed(pin: str | None) -> None:
+                if pin is None:
+                    self.refuse_scan(
+                        code, _("No PIN typed: {order} is not split").format(order=order)
+                    )
+                    return
+                self.call_service(
+                    lambda: split_merge(store, actor, order, code, pin),
+                    then=lambda result: self._split(order, result),
+                )
+
+            question = _("Supervisor's PIN for {badge}").format(badge=code)
+            self.app.push_screen(PinPrompt(question), pin_typed)
         else:
             self.refuse_scan(code, _("Scan an ORD- label to split it from its buyer's shipment"))
 
@@ -252,14 +264,16 @@ class WavesScreen(FloorScreen):
         self.app.pop_screen()
 
 
-def _fill(table: DataTable[str], rows: list[tuple[str, tuple[str, ...]]]) -> None:
-    """Replace the table's rows, keeping the cursor on the same row key where it still is."""
+def _fill(table: DataTable[Text], rows: list[tuple[str, tuple[str, ...]]]) -> None:
+    """Replace the table's rows, keeping the cursor on the same row key where it still is.
+    Cells are `Text`: a plain string in a DataTable is read as markup, and a picker's name is
+    data."""
     keep = None
     if table.row_count and table.cursor_row >= 0:
         keep = table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0)).row_key.value
     table.clear()
     for key, cells in rows:
-        table.add_row(*cells, key=key)
+        table.add_row(*(Text(on_screen(cell)) for cell in cells), key=key)
     keys = [key for key, _cells in rows]
     if keep in keys:
         table.move_cursor(row=keys.index(keep))

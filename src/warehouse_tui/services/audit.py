@@ -28,7 +28,7 @@ from sqlalchemy import bindparam, func, select, update
 from sqlmodel import Session
 
 from warehouse_tui.i18n import _
-from warehouse_tui.services.auth import supervisor_by_badge
+from warehouse_tui.services.auth import supervisor_approval
 from warehouse_tui.services.journal import Actor, record
 from warehouse_tui.services.orders import merge_group_name
 from warehouse_tui.services.states import state_name
@@ -387,17 +387,22 @@ def parse_order_ref(order_ref: str) -> int | None:
     return int(text) if text.isdigit() else None
 
 
-def split_merge(store: Store, actor: Actor, order_ref: str, supervisor_badge: str) -> SplitResult:
-    """Take an order out of its merge group for good (`no_merge`), on a supervisor's badge."""
+def split_merge(
+    store: Store, actor: Actor, order_ref: str, supervisor_badge: str, supervisor_pin: str
+) -> SplitResult:
+    """Take an order out of its merge group for good (`no_merge`), on a supervisor's badge
+    scanned and PIN typed on this station; a wrong PIN counts towards the supervisor's lock."""
     with store.write() as session:
         order_id = parse_order_ref(order_ref)
         order = session.get(Order, order_id) if order_id is not None else None
-        supervisor = supervisor_by_badge(session, supervisor_badge)
+        supervisor, refusal = supervisor_approval(session, actor, supervisor_badge, supervisor_pin)
         reason = ""
         if order is None:
             reason = _("No such order: {ref}").format(ref=order_ref)
         elif supervisor is None:
-            reason = _("Splitting a merge needs a supervisor's badge")
+            reason = _("Splitting a merge needs a supervisor's badge and PIN: {why}").format(
+                why=refusal
+            )
         elif order.status not in OPEN_STATUSES:
             reason = _("Order {id} is {status}: only open orders can be split").format(
                 id=order.id, status=state_name(order.status)

@@ -209,15 +209,6 @@ def _refused(
     return LoginResult(None, reason, refusal)
 
 
-def supervisor_by_badge(session: Session, badge: str) -> Operator | None:
-    """The active supervisor or admin behind a badge, if any (approvals without a PIN, until
-    every approving screen asks for one through `supervisor_approval`)."""
-    operator = _by_badge(session, badge)
-    if operator is None or not operator.active:
-        return None
-    return operator if operator.role in SUPERVISORS else None
-
-
 def add_operator(
     store: Store, actor: Actor, name: str, role: Role, pin: str, language: str = "en"
 ) -> tuple[OperatorView | None, str]:

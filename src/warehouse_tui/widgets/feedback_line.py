@@ -2,7 +2,8 @@
 
 The screen sets `outcome`; the line shows its message in the success or failure style (classes
 `ok` and `fail`; the app recolours them from the `feedback` setting). The message is shown as
-plain text, never as markup: it quotes shop data and scanned codes.
+plain text, never as markup, with what a terminal would act on escaped: it quotes shop data
+and scanned codes.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from dataclasses import dataclass
 from rich.cells import cell_len
 from textual.reactive import var
 from textual.widgets import Static
+
+from warehouse_tui.domain.text import on_screen
 
 
 @dataclass(frozen=True)
@@ -47,7 +50,7 @@ class FeedbackLine(Static):
         super().__init__("", id=id, classes=classes, markup=False)
 
     def watch_outcome(self, outcome: Outcome | None) -> None:
-        message = outcome.message if outcome is not None else ""
+        message = on_screen(outcome.message) if outcome is not None else ""
         # A message that fits the one line already there needs no new layout (a scan's message
         # usually does): the screen repaints this line alone, sooner.
         fits = self.size.height == 1 and cell_len(message) <= self.content_size.width

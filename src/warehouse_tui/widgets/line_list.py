@@ -6,7 +6,8 @@ every scan made the count reach the terminal noticeably later). The rows are bui
 when the lines themselves change (another parcel) or the width changes the columns.
 
 Columns are as wide as a line's counts can grow, so counting up never moves a column; widths
-are in terminal cells, so Chinese item names line up.
+are in terminal cells, so Chinese item names line up. SKU codes and names are shop data: shown
+as `Text` (never markup) with what a terminal would act on escaped (`domain.text.on_screen`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from textual.containers import Vertical
 from textual.reactive import var
 from textual.widgets import Static
 
+from warehouse_tui.domain.text import on_screen
 from warehouse_tui.i18n import _
 
 FALLBACK_WIDTH = 46  # the list's inner width at 80 columns, before the first layout
@@ -85,7 +87,7 @@ def column_widths(lines: Sequence[PackLine], width: int) -> Widths:
     """SKU, item, here and done column widths: wide enough for a line's counts at their most;
     the item takes the rest."""
     headers = (_("SKU"), _("Item"), _("Here"), _("Done"))
-    sku = max([cell_len(headers[0]), *(cell_len(line.sku_code) for line in lines)])
+    sku = max([cell_len(headers[0]), *(cell_len(on_screen(line.sku_code)) for line in lines)])
     here = max([cell_len(headers[2]), *(len(str(line.expected)) for line in lines)])
     done = max([cell_len(headers[3]), *(2 * len(str(line.expected)) + 1 for line in lines)])
     return sku, max(4, width - sku - here - done - 3), here, done
@@ -99,7 +101,13 @@ def heading(widths: Widths) -> Text:
 def row_text(line: PackLine, widths: Widths) -> Text:
     """One line of the list; green once all its picked units are packed."""
     sku, name, here, done = _cells(
-        (line.sku_code, line.name, str(line.in_parcel), f"{line.packed}/{line.expected}"), widths
+        (
+            on_screen(line.sku_code),
+            on_screen(line.name),
+            str(line.in_parcel),
+            f"{line.packed}/{line.expected}",
+        ),
+        widths,
     )
     style = "bold green" if line.packed >= line.expected else ""
     text = Text(no_wrap=True, overflow="crop")

@@ -3,7 +3,7 @@ the shop sync stands (events waiting, dead events, the last pull), so a packer s
 that the shop is being told what shipped — and a supervisor sees when it is not.
 
 Attributes down: the screen sets `station` and `operator`; the app sets `sync` from its poll.
-Names are shown as text, never as markup.
+Names are shown as text, never as markup, with what a terminal would act on escaped.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widgets import Static
 
+from warehouse_tui.domain.text import on_screen
 from warehouse_tui.i18n import _
 
 if TYPE_CHECKING:
@@ -44,7 +45,7 @@ class StationBar(Static):
         row = Table.grid(expand=True)
         row.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
         row.add_column(no_wrap=True)
-        row.add_row(Text(who), Text(self._sync_text(), justify="right"))
+        row.add_row(Text(on_screen(who)), Text(self._sync_text(), justify="right"))
         return row
 
     def watch_sync(self, sync: SyncSummary | None) -> None:

@@ -19,7 +19,7 @@ from sqlmodel import Session, col
 
 from warehouse_tui.domain.barcodes import ScanKind, parse_scan
 from warehouse_tui.i18n import _
-from warehouse_tui.services.auth import supervisor_by_badge
+from warehouse_tui.services.auth import supervisor_approval
 from warehouse_tui.services.journal import Actor, record
 from warehouse_tui.services.lookup import resolve_code
 from warehouse_tui.services.packing.group import instructions, members_of_parcel
@@ -227,14 +227,22 @@ def record_weight(store: Store, actor: Actor, parcel_id: int, grams: float) -> P
 
 
 def typed_weight(
-    store: Store, actor: Actor, parcel_id: int, grams: float, supervisor_badge: str
+    store: Store,
+    actor: Actor,
+    parcel_id: int,
+    grams: float,
+    supervisor_badge: str,
+    supervisor_pin: str,
 ) -> PackResult:
-    """A weight typed by hand (scale out of order), authorised by a supervisor's badge."""
+    """A weight typed by hand (scale out of order), authorised by a supervisor's badge scanned
+    and PIN typed on this station; a wrong PIN counts towards the supervisor's lock."""
 
     def step(session: Session, parcel: Parcel | None, entry: Entry) -> PackResult:
-        supervisor = supervisor_by_badge(session, supervisor_badge.strip())
+        supervisor, refusal = supervisor_approval(session, actor, supervisor_badge, supervisor_pin)
         if supervisor is None:
-            reason = _("A typed weight needs a supervisor's badge")
+            reason = _("A typed weight needs a supervisor's badge and PIN: {why}").format(
+                why=refusal
+            )
             return PackResult(False, reason, parcel_id=parcel_id)
         entry.authorised_by = supervisor.id
         return _weigh(session, actor, parcel, grams)

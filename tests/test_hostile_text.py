@@ -1,0 +1,193 @@
+"""Every floor screen shows shop, file and operator text as text: names full of markup, terminal
+escapes and right-to-left overrides render literally, through Pilot at the screen's size.
+
+Each test seeds a floor, then rewrites every name a shop, a file or an operator gave it (SKU
+names, ship-to names and addresses, pack instructions, operator, carrier, service, box and shop
+names) to hostile text, opens the screen and reads what the terminal would be sent. Markup must
+show as typed (`[b]x[/b]`, not a bold x; `[/]`, not a MarkupError); a character a terminal acts
+on (ESC, U+202E) must show as its escape, never reach the terminal raw.
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import update
+from textual.app import App
+from textual.pilot import Pilot
+
+from tests.apphelpers import add_operators, make_test_app, open_screen, scan, wait_idle
+from tests.support.packing_floor import build_floor
+from tests.support.picking_floor import PICKER, SKUS, release_wave, seed_floor, stop_scans
+from tests.test_shipping import packed_order, seed_carriers_and_shops
+from warehouse_tui.domain.text import on_screen
+from warehouse_tui.screens.load import LoadScreen
+from warehouse_tui.screens.pack import PackScreen
+from warehouse_tui.screens.picking import PickingScreen
+from warehouse_tui.screens.putwall import PutWallScreen
+from warehouse_tui.screens.registry import SCREEN_MODULES
+from warehouse_tui.screens.waves import WavesScreen
+from warehouse_tui.services.picking import claim_next_task, scan_at_stop
+from warehouse_tui.store.engine import Store
+from warehouse_tui.store.models import (
+    BoxType,
+    Carrier,
+    CarrierService,
+    Operator,
+    Order,
+    Shop,
+    Sku,
+    Station,
+)
+
+HANDHELD, STATION = (40, 16), (80, 24)
+SKU_NAME = "[b]x[/b] \x1b[1mעברית"
+SHIP_TO = "[/] \u202eعربي"
+INSTRUCTIONS = "[link=http://x]y[/link]"
+OPERATOR = "[@click=app.quit]q[/]"
+CARRIER = "\x1b[31mRED"
+PICKER_NAME = "[i]Ana[/i] [/b]"  # the desk's table shows the picker, the bar the supervisor
+SETTLE_TRIES = 100  # 5 s: a loaded machine paints late
+# The screens each test opens; a screen added to the registry needs a test here.
+COVERED = {"picking", "putwall", "pack", "load", "waves"}
+
+
+def make_hostile(store: Store) -> None:
+    """Every name on the floor, rewritten to hostile text."""
+    with store.write() as session:
+        session.execute(update(Sku).values(name=SKU_NAME))
+        session.execute(
+            update(Order).values(
+                ship_name=SHIP_TO,
+                buyer_name=SHIP_TO,
+                ship_address1=SHIP_TO,
+                ship_city=SKU_NAME,
+                pack_instructions=INSTRUCTIONS,
+            )
+        )
+        session.execute(update(Operator).values(name=OPERATOR))
+        for table in (Carrier, CarrierService, BoxType, Shop):
+            session.execute(update(table).values(name=CARRIER))
+
+
+def screen_text(app: App[object]) -> str:
+    """What the terminal is sent for the screen, as one string (the compositor's lines)."""
+    strips = app.screen._compositor.render_strips()
+    return "\n".join("".join(segment.text for segment in strip) for strip in strips)
+
+
+async def assert_shown(pilot: Pilot[object], *texts: str) -> None:
+    """Each text is on screen as written (control characters escaped), line wraps aside, and
+    nothing a terminal acts on is sent raw. A table sizes its columns when the app is next idle,
+    so the screen is read again for a while before the last reading counts."""
+    for _attempt in range(SETTLE_TRIES):
+        shown = screen_text(pilot.app)
+        compact = "".join(shown.split())
+        if all("".join(on_screen(text).split()) in compact for text in texts):
+            break
+        await pilot.pause(0.05)
+    assert "\x1b" not in shown and "\u202e" not in shown
+    for text in texts:
+        assert "".join(on_screen(text).split()) in compact, (text, shown)
+
+
+def operator_in_bar(size: tuple[int, int]) -> str:
+    """The operator's name as the station bar shows it: a handheld's bar cuts it short."""
+    return OPERATOR[:15] if size == HANDHELD else OPERATOR
+
+
+def test_every_registered_screen_is_covered() -> None:
+    assert set(SCREEN_MODULES) == COVERED
+
+
+@pytest.mark.parametrize("size", [HANDHELD, STATION])
+async def test_login_and_home(sqlite_store: Store, size: tuple[int, int]) -> None:
+    add_operators(sqlite_store)
+    make_hostile(sqlite_store)
+    app = make_test_app(sqlite_store)
+    async with app.run_test(size=size) as pilot:
+        await wait_idle(pilot)
+        await scan(pilot, INSTRUCTIONS)  # not a badge: refused, shown as typed
+        await assert_shown(pilot)
+        await scan(pilot, "OP-1000000003")
+        await wait_idle(pilot)
+        await assert_shown(pilot, f"{OPERATOR} · supervisor")  # the home screen's own line
+
+
+@pytest.mark.parametrize("size", [HANDHELD, STATION])
+async def test_picking(sqlite_store: Store, size: tuple[int, int]) -> None:
+    seed_floor(sqlite_store)
+    release_wave(sqlite_store, "pick-by-order", [{"MUG": 1}])
+    make_hostile(sqlite_store)
+    app = make_test_app(sqlite_store)
+    async with app.run_test(size=size) as pilot:
+        await open_screen(pilot, "OP-1000000001", PickingScreen())
+        await pilot.press("f2")
+        await wait_idle(pilot)
+        await scan(pilot, "TOTE-0001")
+        await assert_shown(pilot, operator_in_bar(size), SKU_NAME)
+        await scan(pilot, OPERATOR)  # a scan no stop wants: refused, quoted as typed
+        await assert_shown(pilot, SKU_NAME)
+
+
+@pytest.mark.parametrize("size", [HANDHELD, STATION])
+async def test_put_wall(sqlite_store: Store, size: tuple[int, int]) -> None:
+    seed_floor(sqlite_store)
+    with sqlite_store.write() as session:
+        session.add(Station(name="TEST-1", kind="put-wall", wall=1))
+    release_wave(sqlite_store, "batch", [{"MUG": 1}])
+    task = claim_next_task(sqlite_store, PICKER)
+    assert task is not None
+    for code in stop_scans("MUG", 1, None):
+        assert scan_at_stop(sqlite_store, PICKER, task.task_id, code).accepted
+    make_hostile(sqlite_store)
+    app = make_test_app(sqlite_store)
+    async with app.run_test(size=size) as pilot:
+        await open_screen(pilot, "OP-1000000002", PutWallScreen())
+        await scan(pilot, SKUS["MUG"].ean)
+        await assert_shown(pilot, operator_in_bar(size), SKU_NAME)
+
+
+async def test_pack(sqlite_store: Store) -> None:
+    add_operators(sqlite_store)
+    floor = build_floor(sqlite_store, operators=False)
+    with sqlite_store.write() as session:
+        session.add(Station(name="PACK-BARE", kind="pack"))
+    floor.order({"TOY-1": 1}, tote="TOTE-0001", instructions="fragile")
+    make_hostile(sqlite_store)
+    app = make_test_app(sqlite_store, station="PACK-BARE")
+    async with app.run_test(size=STATION) as pilot:
+        await open_screen(pilot, "OP-1000000002", PackScreen())
+        await scan(pilot, "TOTE-0001")
+        await assert_shown(pilot, OPERATOR, SHIP_TO, SKU_NAME, INSTRUCTIONS)
+
+
+async def test_load(sqlite_store: Store) -> None:
+    add_operators(sqlite_store)
+    with sqlite_store.write() as session:
+        seed_carriers_and_shops(session)
+        packed_order(session, "1001")
+    make_hostile(sqlite_store)
+    app = make_test_app(sqlite_store)
+    async with app.run_test(size=STATION) as pilot:
+        await open_screen(pilot, "OP-1000000002", LoadScreen())
+        await assert_shown(pilot, OPERATOR, CARRIER)
+        await pilot.press("down", "enter")  # UPS, second of the two carriers
+        await wait_idle(pilot)
+        await assert_shown(pilot, CARRIER, SHIP_TO)
+
+
+async def test_waves(sqlite_store: Store) -> None:
+    seed_floor(sqlite_store)
+    release_wave(sqlite_store, "pick-by-order", [{"MUG": 1}])
+    assert claim_next_task(sqlite_store, PICKER) is not None
+    make_hostile(sqlite_store)
+    with sqlite_store.write() as session:
+        session.execute(
+            update(Operator).where(Operator.id == PICKER.operator_id).values(name=PICKER_NAME)
+        )
+    app = make_test_app(sqlite_store)
+    async with app.run_test(size=STATION) as pilot:
+        await open_screen(pilot, "OP-1000000003", WavesScreen())
+        await assert_shown(pilot, OPERATOR, PICKER_NAME)
+        await scan(pilot, SKU_NAME.split()[0])  # not an order label: refused, quoted as typed
+        await assert_shown(pilot, OPERATOR)

@@ -18,7 +18,7 @@ from textual.pilot import Pilot
 from tests.apphelpers import add_operators, make_test_app, open_screen, scan, wait_idle
 from tests.support.packing_floor import build_floor
 from tests.support.picking_floor import PICKER, SKUS, release_wave, seed_floor, stop_scans
-from tests.test_shipping import packed_order, seed_carriers_and_shops
+from tests.support.shipping_floor import packed_order, seed_carriers_and_shops
 from warehouse_tui.domain.text import on_screen
 from warehouse_tui.screens.load import LoadScreen
 from warehouse_tui.screens.pack import PackScreen

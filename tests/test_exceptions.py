@@ -486,3 +486,22 @@ def test_a_batch_wave_cancelled_mid_pick_ends_with_every_unit_back_on_a_shelf(
     with store.read() as session:
         assert all(slot.order_id is None for slot in session.exec(select(WallSlot)).all())
     assert check_floor(store) == []
+
+
+def test_cancelling_a_line_a_count_made_short_takes_its_stop_off_the_pick_list(
+    store: Store, people: dict[str, Actor]
+) -> None:
+    import_orders(store, order_record("L-1", {SOCKS: 58, "CABLE-USB": 1}))
+    release(store)
+    order_id = order_id_of(store, "L-1")
+    with store.write() as session:
+        set_setting(session, "count_recount_over", 100)
+    assert request_counts(store, people["supervisor"], [SOCKS_SHELF]).accepted
+    assert count_scan(store, people["picker"], SOCKS_SHELF).accepted
+    assert finish_count(store, people["picker"]).done  # none there: all 58 reserved are gone
+    assert only(store, Kind.SHORT) == [f"short:{order_id}"]
+    assert act(store, people["supervisor"], f"short:{order_id}", "cancel-line").accepted
+    pick(store, people["picker2"], totes=["TOTE-0006"])  # the cable only
+    assert order_of(store, order_id).status == OrderStatus.PICKED
+    assert list_exceptions(store) == []
+    assert check_floor(store) == []

@@ -33,7 +33,11 @@ from warehouse_tui.i18n import _
 from warehouse_tui.services.counts import COUNT
 from warehouse_tui.services.journal import Actor, record
 from warehouse_tui.services.orders import cancel_open_stops, find_order, give_back_unpicked
-from warehouse_tui.services.picking.progress import order_fully_picked, update_wave_progress
+from warehouse_tui.services.picking.progress import (
+    advance,
+    order_fully_picked,
+    update_wave_progress,
+)
 from warehouse_tui.services.putback import put_back_picked
 from warehouse_tui.services.roles import SUPERVISORS, role_refusal
 from warehouse_tui.services.states import state_name
@@ -190,11 +194,12 @@ def reallocate(store: Store, actor: Actor, ref: str, reason: str = "") -> Resolv
 
     def step(session: Session, order: Order) -> tuple[str, str]:
         assert order.id is not None
-        if wave_over(session, order):
+        over = wave_over(session, order)
+        if over:
             give_back_unpicked(session, order.id)  # reserved units nobody would pick
         stops = []
         for line in _lines(session, order.id):
-            wanted = line.qty - (line.picked if wave_over(session, order) else line.reserved)
+            wanted = line.qty - (line.picked if over else line.reserved)
             if wanted > 0:
                 stops += _reserve_elsewhere(session, line, wanted)
         if not stops:
@@ -399,15 +404,24 @@ def cancel_short_lines(store: Store, actor: Actor, ref: str, reason: str = "") -
 
 
 def _cancel_stops_of(session: Session, allocation_ids: list[int]) -> None:
-    """The unfinished stops picking for these allocations leave their lists."""
+    """The unfinished stops picking for these allocations pick no more than they hold; one
+    left with nothing is short, and a list left with nothing to pick is done."""
     stops = session.execute(
         select(PickStop).where(
             PickStop.allocation_id.in_(allocation_ids), PickStop.status.not_in(("done", "short"))
         )
     ).scalars()
+    emptied = set()
     for stop in stops:
         stop.qty = stop.picked
-        stop.status = "short" if stop.picked == 0 else stop.status
+        if stop.picked == 0:
+            stop.status = "short"
+            emptied.add(stop.task_id)
+    session.flush()
+    for task_id in sorted(emptied):
+        task = session.get_one(PickTask, task_id, with_for_update=True)
+        if task.status not in (TaskStatus.DONE, TaskStatus.CANCELLED):
+            advance(session, task)
 
 
 def _shrink(session: Session, line_id: int, units: int) -> None:

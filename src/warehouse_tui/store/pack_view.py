@@ -53,6 +53,7 @@ class PackOrder(NamedTuple):
     service: str
     weight_g: int | None
     tracking: str | None
+    label_printed_at: Any  # a datetime, or None while a closed parcel's label is due
     lead_id: int
     box_code: str | None
     box_tare_g: int | None
@@ -110,6 +111,7 @@ _PACK_ORDERS = Query(
         _parcel.c.service,
         _parcel.c.weight_g,
         _parcel.c.tracking,
+        _parcel.c.label_printed_at,
         _parcel.c.order_id.label("lead_id"),
         _box.c.code.label("box_code"),
         _box.c.tare_g.label("box_tare_g"),

@@ -72,6 +72,7 @@ def pack_view(store: Store, parcel_id: int) -> PackView | None:
         weight_g=parcel.weight_g,
         tracking=parcel.tracking,
         parcel_number=parcel.parcel_number,
+        label_due=parcel.parcel_status == ParcelStatus.CLOSED and parcel.label_printed_at is None,
         stop=stop_reason(halted) if halted else "",
     )
 

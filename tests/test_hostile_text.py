@@ -16,16 +16,21 @@ from textual.app import App
 from textual.pilot import Pilot
 
 from tests.apphelpers import add_operators, make_test_app, open_screen, scan, wait_idle
+from tests.factories import ADMIN, exceptions_floor, import_orders, order_record
 from tests.support.packing_floor import build_floor
 from tests.support.picking_floor import PICKER, SKUS, release_wave, seed_floor, stop_scans
 from tests.support.shipping_floor import packed_order, seed_carriers_and_shops
 from warehouse_tui.domain.text import on_screen
+from warehouse_tui.screens.exceptions import ExceptionsScreen
 from warehouse_tui.screens.load import LoadScreen
 from warehouse_tui.screens.pack import PackScreen
 from warehouse_tui.screens.picking import PickingScreen
 from warehouse_tui.screens.putwall import PutWallScreen
 from warehouse_tui.screens.registry import SCREEN_MODULES
+from warehouse_tui.screens.tasks import TasksScreen
 from warehouse_tui.screens.waves import WavesScreen
+from warehouse_tui.services.counts import request_counts
+from warehouse_tui.services.holds import hold_order
 from warehouse_tui.services.picking import claim_next_task, scan_at_stop
 from warehouse_tui.store.engine import Store
 from warehouse_tui.store.models import (
@@ -48,7 +53,7 @@ CARRIER = "\x1b[31mRED"
 PICKER_NAME = "[i]Ana[/i] [/b]"  # the desk's table shows the picker, the bar the supervisor
 SETTLE_TRIES = 100  # 5 s: a loaded machine paints late
 # The screens each test opens; a screen added to the registry needs a test here.
-COVERED = {"picking", "putwall", "pack", "load", "waves"}
+COVERED = {"picking", "putwall", "pack", "load", "waves", "exceptions", "tasks"}
 
 
 def make_hostile(store: Store) -> None:
@@ -191,3 +196,24 @@ async def test_waves(sqlite_store: Store) -> None:
         await assert_shown(pilot, OPERATOR, PICKER_NAME)
         await scan(pilot, SKU_NAME.split()[0])  # not an order label: refused, quoted as typed
         await assert_shown(pilot, OPERATOR)
+
+
+async def test_exceptions_and_tasks(sqlite_store: Store) -> None:
+    """A held order's reason on the supervisor's desk, and the handheld's task list, with every
+    name hostile (the hold's reason is an operator's text too)."""
+    exceptions_floor(sqlite_store)
+    add_operators(sqlite_store)
+    import_orders(sqlite_store, order_record("H-1", {"SOCKS-3": 1}))
+    assert hold_order(sqlite_store, ADMIN, "web:H-1", INSTRUCTIONS).accepted
+    assert request_counts(sqlite_store, ADMIN, ["LOC-B07-03-2"]).accepted
+    make_hostile(sqlite_store)
+    app = make_test_app(sqlite_store)
+    async with app.run_test(size=STATION) as pilot:
+        await open_screen(pilot, "OP-1000000003", ExceptionsScreen())
+        await assert_shown(pilot, OPERATOR, INSTRUCTIONS)
+    app = make_test_app(sqlite_store, "HH-1")
+    async with app.run_test(size=HANDHELD) as pilot:
+        await open_screen(pilot, "OP-1000000001", TasksScreen())
+        await assert_shown(pilot, operator_in_bar(HANDHELD))
+        await scan(pilot, SKU_NAME.split()[0])  # no task takes it: refused, quoted as typed
+        await assert_shown(pilot, operator_in_bar(HANDHELD))

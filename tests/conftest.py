@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -77,3 +79,26 @@ def sqlite_store(tmp_path) -> Iterator[Store]:  # type: ignore[no-untyped-def]
     upgrade(db)
     yield db
     db.dispose()
+
+
+@dataclass(frozen=True)
+class Db:
+    """A migrated database that other processes open by URL (and schema, on PostgreSQL)."""
+
+    store: Store
+    schema: str | None
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)])
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Db]:
+    """For the tests that race or kill processes on one database: a SQLite file, then a
+    PostgreSQL schema of its own."""
+    if request.param == "sqlite":
+        store, schema = Store(str(tmp_path / "floor.db")), None
+    else:
+        store, schema = make_pg_store()
+    upgrade(store)
+    yield Db(store, schema)
+    store.dispose()
+    if schema:
+        drop_pg_schema(schema)

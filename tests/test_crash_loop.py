@@ -24,15 +24,13 @@ import socket
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlmodel import select
 
-from tests.conftest import drop_pg_schema, make_pg_store
+from tests.conftest import Db
 from tests.factories import (
     busy_floor,
     next_pack_step,
@@ -46,30 +44,10 @@ from warehouse_tui.services import packing, picking
 from warehouse_tui.services.check import check_floor
 from warehouse_tui.services.journal import Actor
 from warehouse_tui.store.engine import Store
-from warehouse_tui.store.migrate import upgrade
 from warehouse_tui.store.models import Journal, Order, OrderStatus, Parcel, PickTask, Stock
 
 STATION_TIMEOUT_S = 90
 KILL_PHASE_S = 25.0
-
-
-@dataclass(frozen=True)
-class Db:
-    store: Store
-    schema: str | None
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)])
-def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Db]:
-    if request.param == "sqlite":
-        store, schema = Store(str(tmp_path / "floor.db")), None
-    else:
-        store, schema = make_pg_store()
-    upgrade(store)
-    yield Db(store, schema)
-    store.dispose()
-    if schema:
-        drop_pg_schema(schema)
 
 
 # --- a station's memory: one JSON line per thing it saw --------------------------------------

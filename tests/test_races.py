@@ -6,15 +6,13 @@ from __future__ import annotations
 
 import multiprocessing
 from collections import Counter
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlmodel import select
 
-from tests.conftest import drop_pg_schema, make_pg_store
+from tests.conftest import Db
 from tests.factories import (
     BusyFloor,
     busy_floor,
@@ -31,30 +29,9 @@ from warehouse_tui.services.journal import Actor
 from warehouse_tui.services.orders import cancel_order
 from warehouse_tui.services.waves import cancel_wave
 from warehouse_tui.store.engine import Store
-from warehouse_tui.store.migrate import upgrade
 from warehouse_tui.store.models import Journal, Order, Parcel, PickTask, Stock, Wave
 
 TIMEOUT_S = 120
-
-
-@dataclass(frozen=True)
-class Db:
-    store: Store
-    schema: str | None
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)])
-def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Db]:
-    """A migrated database the racing processes open by URL (and schema, on PostgreSQL)."""
-    if request.param == "sqlite":
-        store, schema = Store(str(tmp_path / "floor.db")), None
-    else:
-        store, schema = make_pg_store()
-    upgrade(store)
-    yield Db(store, schema)
-    store.dispose()
-    if schema:
-        drop_pg_schema(schema)
 
 
 Job = Callable[..., Any]

@@ -16,14 +16,18 @@ from tests.support.waves_floor import (
     ACTOR,
     add_carrier,
     add_location,
+    add_operator,
     add_order,
     add_skus,
     add_stock,
     allocations,
     stocked_floor,
 )
+from warehouse_tui.services.journal import Actor
 from warehouse_tui.services.waves import (
     WaveRules,
+    cancel_wave,
+    pause_wave,
     preview_wave,
     release_wave,
 )
@@ -175,3 +179,19 @@ def test_a_second_wave_cannot_take_what_the_first_allocated(store: Store) -> Non
     with store.read() as session:
         stock = session.exec(select(Stock)).one()
         assert stock.allocated == 4 <= stock.on_hand
+
+
+def test_only_a_supervisor_releases_pauses_or_cancels_a_wave(store: Store) -> None:
+    with store.write() as session:
+        stocked_floor(session)
+        add_order(session, 1, [("SKU-1", 1)])
+        picker_id = add_operator(session, "OP-5000000001", "picker").id
+    picker = Actor(picker_id, "HH-1", "test")
+    refused = release_wave(store, picker, WaveRules())
+    assert not refused["accepted"] and refused["reason"].startswith("Only a supervisor")
+    released = release_wave(store, ACTOR, WaveRules())
+    assert released["accepted"], released["reason"]
+    for verb in (pause_wave, cancel_wave):
+        result = verb(store, picker, released["wave"])
+        assert not result.accepted and result.reason.startswith("Only a supervisor")
+    assert pause_wave(store, ACTOR, released["wave"]).accepted

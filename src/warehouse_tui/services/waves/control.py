@@ -22,6 +22,7 @@ from sqlmodel import Session
 from warehouse_tui.i18n import _
 from warehouse_tui.services.journal import Actor, record
 from warehouse_tui.services.putback import put_back_picked
+from warehouse_tui.services.roles import SUPERVISORS, role_refusal
 from warehouse_tui.store.engine import Store
 from warehouse_tui.store.models import (
     Allocation,
@@ -76,6 +77,12 @@ def _on_wave(
     with its outcome either way."""
 
     def work(session: Session) -> WaveResult:
+        refusal = role_refusal(session, actor, SUPERVISORS)
+        if refusal:
+            record(
+                session, actor, action, accepted=False, reason=refusal, task_ref=f"WAVE-{wave_id}"
+            )
+            return WaveResult(False, refusal)
         session.execute(
             select(PickTask.id)
             .where(PickTask.wave_id == wave_id)

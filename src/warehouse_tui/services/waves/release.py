@@ -25,6 +25,7 @@ from sqlmodel import Session
 from warehouse_tui.i18n import _
 from warehouse_tui.services.audit import run_audit
 from warehouse_tui.services.journal import Actor, record
+from warehouse_tui.services.roles import SUPERVISORS, role_refusal
 from warehouse_tui.services.waves.plan import PlannedCart, PlannedPick, WavePlan, plan_wave
 from warehouse_tui.services.waves.rules import WaveRules
 from warehouse_tui.store import wave_release
@@ -47,6 +48,10 @@ def release_wave(store: Store, actor: Actor, rules: WaveRules) -> dict[str, Any]
     "wave" (its id), "accepted" and "reason"; a refusal (nothing to release, or a race lost
     too often) has accepted False and wave None.
     """
+    with store.read() as session:
+        refusal = role_refusal(session, actor, SUPERVISORS)
+    if refusal:
+        return _refuse(store, actor, rules, refusal)
     for _attempt in range(RELEASE_ATTEMPTS):
         try:
             with store.write() as session:

@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.support.exact_route import shortest_tour_length
 from warehouse_tui.domain.layout import Layout, PickPoint
 from warehouse_tui.domain.routing import (
     HELD_KARP_LIMIT,
@@ -396,3 +397,46 @@ def test_route_plan_spec_answers_or_refuses_with_value_error(spec: dict) -> None
     else:
         assert result["method"] in METHODS
         assert sorted(result["sequence"]) == list(range(len(spec["picks"])))
+
+
+# --- best against an independent exact solver -------------------------------------------------
+
+
+def _deep_floor(rng: random.Random, stops: int) -> tuple[Layout, list[PickPoint]]:
+    """A floor of three to five blocks and `stops` distinct places spread over it, drawn until
+    the route needs more than two blocks (where the aisle DP is exact anyway)."""
+    while True:
+        blocks = rng.randint(3, 5)
+        length = rng.choice([20.0, 30.0, 40.0])
+        cross = tuple(sorted(rng.sample([k * length / 10 for k in range(1, 10)], blocks - 1)))
+        aisles = rng.randint(4, 14)
+        layout = Layout(aisles, length, rng.choice([2.0, 3.0, 4.5]), rng.randrange(aisles), cross)
+        places: set[PickPoint] = set()
+        while len(places) < stops:
+            position = round(rng.uniform(0.5, length - 0.5), 1)
+            places.add(PickPoint(rng.randrange(aisles), position))
+        picks = sorted(places)
+        if max(map(layout.block_of, (p.position for p in picks))) >= 2:
+            return layout, picks
+
+
+def test_best_is_exact_up_to_ten_stops_on_any_number_of_blocks() -> None:
+    rng = random.Random(1610)
+    for stops in [*range(1, 11), *(rng.randint(8, 10) for _ in range(12))]:
+        layout, picks = _deep_floor(rng, stops)
+        route = plan_route(layout, picks, "best")
+        optimum = shortest_tour_length(_distance_matrix(layout, picks))
+        assert route.exact
+        assert route.length == pytest.approx(optimum, abs=1e-6)
+
+
+def test_best_is_within_two_percent_of_the_exact_optimum_for_11_to_20_stops() -> None:
+    rng = random.Random(1620)
+    gaps = []
+    for _ in range(40):
+        layout, picks = _deep_floor(rng, rng.randint(11, 20))
+        route = plan_route(layout, picks, "best")
+        gaps.append(route.length / shortest_tour_length(_distance_matrix(layout, picks)) - 1)
+    print(f"best vs exact, 11-20 stops: mean gap {statistics.mean(gaps):.3%}, max {max(gaps):.3%}")
+    assert min(gaps) >= -1e-9
+    assert max(gaps) <= 0.02

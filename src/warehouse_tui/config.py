@@ -1,15 +1,17 @@
-"""Where things are when nobody says otherwise (kept import-light: the launcher reads it)."""
+"""Where things are when nobody says otherwise (kept import-light: the launcher reads it, and
+platformdirs, which brings tempfile, shutil and the compression modules with it, is imported
+only when the user's data folder is asked for)."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
-from platformdirs import user_data_dir
-
 
 def data_dir() -> Path:
     """The user's data folder for warehouse-tui (created by whoever writes into it)."""
+    from platformdirs import user_data_dir
+
     return Path(user_data_dir("warehouse-tui", appauthor=False))
 
 

@@ -1,5 +1,6 @@
 """Entry point. `warehouse-tui` with no subcommand starts the app without importing the command
-line machinery (typer costs ~0.1 s), so the login screen paints sooner. What --db names is
+line machinery (typer costs ~0.1 s), so the login screen paints sooner; the read-only commands
+scripts call are answered without it too when they can be (quick.py). What --db names is
 checked first, cheaply: a database that is not there is refused in one line, exit 1, before
 anything is painted (what only a connection can tell, the app shows on its log-in screen)."""
 
@@ -32,6 +33,11 @@ def app_options(argv: list[str]) -> dict[str, str] | None:
 def main() -> None:
     options = app_options(sys.argv[1:])
     if options is None:
+        from warehouse_tui.quick import run
+
+        answered = run(sys.argv[1:])
+        if answered is not None:
+            sys.exit(answered)
         from warehouse_tui.cli import app
 
         app()

@@ -17,10 +17,8 @@ unchanged).
 from __future__ import annotations
 
 import getpass
-import json
 import os
 import sys
-import unicodedata
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
@@ -30,7 +28,8 @@ if TYPE_CHECKING:
     from warehouse_tui.services.journal import Actor
 
 from warehouse_tui.config import db_from_environment, default_db_path, station_from_environment
-from warehouse_tui.domain.text import UNSAFE_CATEGORIES
+from warehouse_tui.domain.text import UNSAFE_CATEGORIES as UNSAFE_CATEGORIES  # tests name them here
+from warehouse_tui.domain.text import json_line
 from warehouse_tui.domain.text import printable as printable  # the commands print through it
 from warehouse_tui.i18n import _
 
@@ -149,22 +148,7 @@ def emit(obj: dict[str, Any]) -> None:
 
 def emit_exact(obj: dict[str, Any]) -> None:
     """One compact JSON line keeping nulls (for contracts naming keys as always present)."""
-    line = json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
-    if not line.isprintable():  # the quick test passes for almost every line
-        line = "".join(_json_escaped(char) for char in line)
-    sys.stdout.write(line + "\n")
-
-
-def _json_escaped(char: str) -> str:
-    """In json.dumps' output unsafe characters appear only inside strings: escape them there
-    the way JSON does (a pair of surrogate escapes beyond the first plane)."""
-    if unicodedata.category(char) not in UNSAFE_CATEGORIES:
-        return char
-    code = ord(char)
-    if code < 0x10000:
-        return f"\\u{code:04x}"
-    code -= 0x10000
-    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+    sys.stdout.write(json_line(obj) + "\n")
 
 
 def drop_none(obj: dict[str, Any]) -> dict[str, Any]:

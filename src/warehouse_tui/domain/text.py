@@ -12,7 +12,9 @@ separate matter: the widgets never read data as markup at all.
 
 from __future__ import annotations
 
+import json
 import unicodedata
+from typing import Any
 
 # Characters a terminal acts on or hides: controls (C0, DEL, C1), format characters (bidi
 # overrides, zero widths), line and paragraph separators, and lone surrogates.
@@ -43,3 +45,24 @@ def _escaped(char: str) -> str:
     if code < 0x100:
         return f"\\x{code:02x}"
     return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+
+def json_line(obj: dict[str, Any]) -> str:
+    """`obj` as one compact JSON line (no newline); unsafe characters in its strings written as
+    JSON's own escapes, so the data decodes unchanged and the terminal never acts on them."""
+    line = json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+    if line.isprintable():  # the quick test passes for almost every line
+        return line
+    return "".join(_json_escaped(char) for char in line)
+
+
+def _json_escaped(char: str) -> str:
+    """In json.dumps' output unsafe characters appear only inside strings: escape them there
+    the way JSON does (a pair of surrogate escapes beyond the first plane)."""
+    if unicodedata.category(char) not in UNSAFE_CATEGORIES:
+        return char
+    code = ord(char)
+    if code < 0x10000:
+        return f"\\u{code:04x}"
+    code -= 0x10000
+    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"

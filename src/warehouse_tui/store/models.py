@@ -17,6 +17,9 @@ from sqlalchemy import JSON, Column, Dialect, MetaData, Table, UniqueConstraint
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import AutoString, Field, SQLModel
 
+from warehouse_tui.domain.states import OrderStatus as OrderStatus  # re-exported: models name them
+from warehouse_tui.domain.states import WaveStatus as WaveStatus
+
 # A naming convention makes Alembic's SQLite table rebuilds reproducible.
 SQLModel.metadata = MetaData(
     naming_convention={
@@ -73,27 +76,6 @@ class Role(StrEnum):
     PACKER = "packer"
     SUPERVISOR = "supervisor"
     ADMIN = "admin"
-
-
-class OrderStatus(StrEnum):
-    NEW = "new"
-    HELD = "held"
-    READY = "ready"
-    RELEASED = "released"
-    PICKED = "picked"
-    PACKED = "packed"
-    SHIPPED = "shipped"
-    CANCELLED = "cancelled"
-
-
-class WaveStatus(StrEnum):
-    PLANNED = "planned"
-    RELEASED = "released"
-    PAUSED = "paused"
-    PICKING = "picking"
-    SORTING = "sorting"
-    DONE = "done"
-    CANCELLED = "cancelled"
 
 
 class Strategy(StrEnum):

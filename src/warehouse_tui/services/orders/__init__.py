@@ -56,13 +56,13 @@ from warehouse_tui.services.orders.restock import (
     settle_put_back,
 )
 from warehouse_tui.services.orders.show import (
+    LARGEST_ID,
     find_order,
     intercept_reason,
     order_summary,
     status_counts,
 )
 from warehouse_tui.services.orders.versions import (
-    LARGEST_ID,
     LINES,
     NewLine,
     OrderVersion,

@@ -18,9 +18,6 @@ from warehouse_tui.store.models import (
     utcnow,
 )
 
-LARGEST_ID = 2**63 - 1
-
-
 _ORDERS: Table = Order.__table__  # type: ignore[attr-defined]
 
 

@@ -79,6 +79,7 @@ async def test_a_typed_badge_asks_for_the_pin(floor) -> None:  # type: ignore[no
         screen = app.screen
         assert isinstance(screen, LoginScreen) and app.operator is None
         assert "now type your PIN" in str(screen.query_one("#login-prompt", Static).render())
+        assert "Esc" in str(screen.query_one("#login-hint", Static).render())
         assert screen.focused is screen.query_one("#pin")
         await type_keys(pilot, "0000")  # wrong: refused, the badge still waits
         assert isinstance(app.screen, LoginScreen)
@@ -94,6 +95,8 @@ async def test_esc_forgets_a_typed_badge(floor) -> None:  # type: ignore[no-unty
         await wait_idle(pilot)
         await type_keys(pilot, "OP-1000000001")
         await pilot.press("escape")
+        hint = app.screen.query_one("#login-hint", Static)
+        assert "type your ID and PIN" in str(hint.render())
         await scan(pilot, "OP-1000000002")  # a scanned badge logs in alone again
         assert app.operator is not None and app.operator.id == 2
 

@@ -131,6 +131,18 @@ def test_a_supervisor_approves_with_badge_and_pin(store: Store) -> None:
     assert approver is None and reason.startswith("Marta is not a supervisor")
 
 
+def test_a_supervisor_cannot_approve_their_own_work(store: Store) -> None:
+    sofia = added(store, "Sofia", Role.SUPERVISOR, "3008")
+    ivan = added(store, "Ivan", Role.SUPERVISOR, "4010")
+    at_the_station = Actor(sofia.id, STATION, "PackScreen")
+    with store.write() as session:
+        approver, reason = supervisor_approval(session, at_the_station, sofia.badge, "3008")
+    assert approver is None and reason.startswith("Sofia cannot approve their own work")
+    with store.write() as session:
+        approver, _reason = supervisor_approval(session, at_the_station, ivan.badge, "4010")
+    assert approver is not None and approver.id == ivan.id
+
+
 def _guess(url: str, schema: str | None, operator_id: int, start: Any, out: Any) -> None:
     store = Store(url, schema=schema)
     start.wait()

@@ -27,7 +27,6 @@ from warehouse_tui.services.journal import Actor
 from warehouse_tui.services.settings import set_setting
 from warehouse_tui.services.shipping import (
     LoadResult,
-    _load,
     announce_fulfilment,
     carriers,
     fulfilment_key,
@@ -39,6 +38,7 @@ from warehouse_tui.services.shipping import (
     missing_parcels,
     write_manifest,
 )
+from warehouse_tui.services.shipping.load import _load
 from warehouse_tui.store.engine import Store
 from warehouse_tui.store.models import (
     Order,

@@ -49,7 +49,7 @@ class LoginScreen(FloorScreen):
         with Vertical(id="login"):
             yield Static("warehouse-tui", id="app-name")
             yield Static(_("Scan your badge"), id="login-prompt")
-            yield Static(_("or type your ID and PIN"), classes="hint")
+            yield Static(_("or type your ID and PIN"), id="login-hint", classes="hint")
             yield ScanAwareInput(placeholder=_("Operator ID"), id="operator-id")
             yield ScanAwareInput(placeholder=_("PIN"), id="pin", password=True)
             yield FeedbackLine(id="feedback")
@@ -81,12 +81,14 @@ class LoginScreen(FloorScreen):
 
     def _ask_pin(self) -> None:
         self.query_one("#login-prompt", Static).update(_("Badge read: now type your PIN"))
+        self.query_one("#login-hint", Static).update(_("Esc: scan another badge"))
         self.query_one("#operator-id", Input).display = False
         self.query_one("#pin", Input).focus()
 
     def action_forget_badge(self) -> None:
         self._badge = ""
         self.query_one("#login-prompt", Static).update(_("Scan your badge"))
+        self.query_one("#login-hint", Static).update(_("or type your ID and PIN"))
         self.query_one("#operator-id", Input).display = True
         self.set_focus(None)
 

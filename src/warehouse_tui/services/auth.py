@@ -54,6 +54,7 @@ class LoginRefusal(StrEnum):
     LOCKED = "locked"
     INACTIVE = "inactive"
     NOT_SUPERVISOR = "not-supervisor"
+    OWN_APPROVAL = "own-approval"  # a supervisor approving what they did themselves
 
 
 @dataclass(frozen=True)
@@ -104,7 +105,8 @@ def supervisor_approval(
 ) -> tuple[Operator | None, str]:
     """The supervisor (or admin) whose badge and PIN were given on this station, or None and why
     not. Runs in the caller's transaction, so the approval and what it approves commit together;
-    a wrong PIN counts towards the supervisor's lock like a log-in."""
+    a wrong PIN counts towards the supervisor's lock like a log-in. Approval takes a second
+    person: a supervisor working a station needs another supervisor to approve their own work."""
     operator = _by_badge(session, badge)
     result = _checked(session, actor.station, operator, pin, raw=badge)
     if not result.accepted:
@@ -115,6 +117,12 @@ def supervisor_approval(
             name=operator.name
         )
         _refused(session, actor, LoginRefusal.NOT_SUPERVISOR, reason, raw=badge)
+        return None, reason
+    if operator.id == actor.operator_id:
+        reason = _(
+            "{name} cannot approve their own work: another supervisor's badge and PIN"
+        ).format(name=operator.name)
+        _refused(session, actor, LoginRefusal.OWN_APPROVAL, reason, raw=badge)
         return None, reason
     return operator, ""
 

@@ -10,8 +10,8 @@ another location — with a StockMove "restock", in the transaction of the scan.
 
 A task holds its units one of two ways:
 - an intercepted order keeps them on its allocations (`on_allocations`): its waiting version
-  applies when the last of them is back (services/orders.py), and each unit put back comes off
-  those allocations;
+  applies when the last of them is back (services/orders/restock.py), and each unit put back
+  comes off those allocations;
 - otherwise they leave the order at once (allocations and lines count them out, and the order
   goes on without them): the task alone holds them.
 Either way `warehouse-tui check` finds every unit that left a shelf in a tote, slot, parcel,

@@ -9,7 +9,7 @@ a new place or item simply supersedes the last.
 An item goes to the location it came from (suggested) or to any other location holding its SKU;
 units that wait somewhere without a label (a batch cart, a station) are found by scanning the
 item straight away. The unit that empties a task finishes it; the task that empties a tote or
-slot frees it; the last task of an intercepted order ends that order (services/orders.py).
+slot frees it; the last task of an intercepted order ends that order (services/orders/restock.py).
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select, update
 from sqlmodel import Session, col
 
-from warehouse_tui.domain.barcodes import Scan, ScanKind
+from warehouse_tui.domain.barcodes import Scan, ScanKind, prefixed_label
 from warehouse_tui.i18n import _
 from warehouse_tui.services.journal import Actor, record, refuse_double_trigger
 from warehouse_tui.services.lookup import parse_in_store
@@ -106,7 +106,9 @@ def _location(session: Session, code: str) -> Location | None:
     code = code.strip().upper()
     bare = code.removeprefix("LOC-")
     return session.execute(
-        select(Location).where(Location.code.in_((code, bare, f"LOC-{bare}")))
+        select(Location).where(
+            Location.code.in_((code, bare, prefixed_label(ScanKind.LOCATION, bare)))
+        )
     ).scalar()
 
 

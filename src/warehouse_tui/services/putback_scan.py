@@ -20,7 +20,7 @@ from enum import StrEnum
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from warehouse_tui.domain.barcodes import Scan, ScanKind
+from warehouse_tui.domain.barcodes import Scan, ScanKind, format_label
 from warehouse_tui.i18n import _
 from warehouse_tui.services.journal import Actor, record, refuse_double_trigger
 from warehouse_tui.services.lookup import parse_in_store
@@ -275,7 +275,7 @@ def _to_location(
     if applied and task.order_id is not None:
         order = session.get_one(Order, task.order_id)
         message += " — " + _("{order} is {status} now").format(
-            order=f"ORD-{order.id}", status=state_name(order.status)
+            order=format_label(ScanKind.ORDER, order.id), status=state_name(order.status)
         )
     place = state.place if state.place and _owed_at(session, state.place) else ""
     return _step(session, _State(place, None, 0), message=message)

@@ -17,7 +17,7 @@ from sqlalchemy import func, or_, update
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
-from warehouse_tui.domain.barcodes import Scan, ScanKind
+from warehouse_tui.domain.barcodes import Scan, ScanKind, scanned_label
 from warehouse_tui.i18n import _
 from warehouse_tui.services.journal import Actor, record, refuse_double_trigger
 from warehouse_tui.services.lookup import parse_in_store
@@ -322,8 +322,8 @@ def _slot_refusal(scan: Scan, slot: WallSlot | None, expected: str) -> str:
     if scan.kind != ScanKind.SLOT:
         return _("Put the item in {slot} and scan the slot").format(slot=expected)
     if slot is None or scan.resolves is None or scan.resolves.id != slot.id:
-        return _("Wrong slot WALL-{scanned} — put it in {slot}").format(
-            scanned=scan.code, slot=expected
+        return _("Wrong slot {scanned} — put it in {slot}").format(
+            scanned=scanned_label(scan), slot=expected
         )
     return ""
 

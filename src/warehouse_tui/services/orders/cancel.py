@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlmodel import Session
 
+from warehouse_tui.domain.barcodes import ScanKind, format_label
 from warehouse_tui.i18n import _
 from warehouse_tui.services.journal import Actor, record
 from warehouse_tui.services.orders.giveback import (
@@ -135,7 +136,13 @@ def cancel_before_release(session: Session, actor: Actor, order: Order) -> None:
     order.status = OrderStatus.CANCELLED
     order.wave_id = None
     order.updated_at = utcnow()
-    record(session, actor, "order-cancel", order_id=order.id, task_ref=f"ORD-{order.id}")
+    record(
+        session,
+        actor,
+        "order-cancel",
+        order_id=order.id,
+        task_ref=format_label(ScanKind.ORDER, order.id),
+    )
 
 
 def intercept(session: Session, actor: Actor, order: Order, pending: OrderVersion) -> None:
@@ -151,7 +158,14 @@ def intercept(session: Session, actor: Actor, order: Order, pending: OrderVersio
     order.pending = pending.to_pending()
     order.updated_at = utcnow()
     raw = "cancelled" if pending.cancelled else f"version {pending.version}"
-    record(session, actor, "intercept", order_id=order.id, task_ref=f"ORD-{order.id}", raw=raw)
+    record(
+        session,
+        actor,
+        "intercept",
+        order_id=order.id,
+        task_ref=format_label(ScanKind.ORDER, order.id),
+        raw=raw,
+    )
     if first_time:
         allocation_ids = give_back_unpicked(session, order.id)
         cancel_open_stops(session, order.id, allocation_ids)

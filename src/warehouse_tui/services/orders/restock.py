@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, func, select, update
 from sqlmodel import Session
 
+from warehouse_tui.domain.barcodes import ScanKind, format_label
 from warehouse_tui.i18n import _
 from warehouse_tui.services.journal import Actor, record
 from warehouse_tui.services.orders.giveback import drop_allocations
@@ -206,6 +207,6 @@ def apply_pending(session: Session, actor: Actor, order: Order) -> None:
         actor,
         "intercept-applied",
         order_id=order.id,
-        task_ref=f"ORD-{order.id}",
+        task_ref=format_label(ScanKind.ORDER, order.id),
         raw=order.status,
     )

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from warehouse_tui.domain.barcodes import Scan, ScanKind, parse_scan
+from warehouse_tui.domain.barcodes import Scan, ScanKind, parse_scan, scanned_label
 from warehouse_tui.i18n import _
 from warehouse_tui.services.journal import (
     DOUBLE_TRIGGERS,
@@ -150,8 +150,8 @@ def _scan_location(
     if scan.kind != ScanKind.LOCATION:
         return _("Scan the location label first: {location}").format(location=location.code), ""
     if scan.resolves is None or scan.resolves.id != location.id:
-        return _("Wrong location LOC-{scanned} — go to {location}").format(
-            scanned=scan.code, location=location.code
+        return _("Wrong location {scanned} — go to {location}").format(
+            scanned=scanned_label(scan), location=location.code
         ), ""
     stop.status = StopState.AT_LOCATION
     sku = session.get(Sku, stop.sku_id)
@@ -216,8 +216,8 @@ def _scan_tote(
             qty=stop.qty, tote=tote.code
         ), ""
     if scan.resolves is None or scan.resolves.id != tote.id:
-        return _("Wrong tote TOTE-{scanned} — this goes in {tote}").format(
-            scanned=scan.code, tote=tote.code
+        return _("Wrong tote {scanned} — this goes in {tote}").format(
+            scanned=scanned_label(scan), tote=tote.code
         ), ""
     confirm_stop(session, actor, task, stop)
     return "", _in_tote_message(tote.code)
@@ -308,7 +308,7 @@ def _fast_step(
     """The step a right scan takes (the steps above say the same), or None for the usual path."""
     now = utcnow()
     if stop.status == StopState.OPEN and scan.kind is ScanKind.LOCATION:
-        if stop.location_code not in (f"LOC-{scan.code}", scan.code):
+        if stop.location_code not in (scanned_label(scan), scan.code):
             return None
         if not pick_scan.at_location(tx, stop.stop_id):
             raise _Changed
@@ -331,7 +331,7 @@ def _fast_step(
         pick_scan.heartbeat(tx, task_id, now)
         return message, stop_view_of_row(task_id, stop, stop, status=status, picked=picked)
     if stop.status == StopState.TO_TOTE and scan.kind is ScanKind.TOTE:
-        if stop.tote_code not in (f"TOTE-{scan.code}", scan.code) or not _fast_confirm(stop):
+        if stop.tote_code not in (scanned_label(scan), scan.code) or not _fast_confirm(stop):
             return None
         assert stop.next_seq is not None and stop.allocation_left is not None
         take = min(stop.picked, stop.allocation_left)

@@ -248,9 +248,9 @@ def _label_zpl(
     assert parcel.id is not None
     parcels = (
         session.execute(
-            select(Parcel.id)
-            .where(Parcel.order_id == lead.id, Parcel.status != ParcelStatus.CANCELLED)
-            .order_by(Parcel.id)
+            select(col(Parcel.id))
+            .where(col(Parcel.order_id) == lead.id, col(Parcel.status) != ParcelStatus.CANCELLED)
+            .order_by(col(Parcel.id))
         )
         .scalars()
         .all()
@@ -258,12 +258,14 @@ def _label_zpl(
     number = parcels.index(parcel.id) + 1
     count = len(parcels) if complete or (reprint and parcel.id != parcels[-1]) else len(parcels) + 1
     carrier = (
-        session.execute(select(Carrier).where(Carrier.code == parcel.carrier)).scalars().first()
+        session.execute(select(Carrier).where(col(Carrier.code) == parcel.carrier))
+        .scalars()
+        .first()
     )
     service = session.execute(
-        select(CarrierService.name)
-        .join(Carrier, Carrier.id == CarrierService.carrier_id)
-        .where(Carrier.code == parcel.carrier, CarrierService.code == parcel.service)
+        select(col(CarrierService.name))
+        .join(Carrier, col(Carrier.id) == col(CarrierService.carrier_id))
+        .where(col(Carrier.code) == parcel.carrier, col(CarrierService.code) == parcel.service)
     ).scalar()
     label = ShippingLabel(
         order_code=order_code(lead.id),
@@ -332,10 +334,10 @@ def unprinted_parcel_at_station(store: Store, station: str) -> int | None:
     station stopped between the close and the print), if any: the bench opens on it."""
     with store.read() as session:
         return session.execute(
-            select(Parcel.id)
+            select(col(Parcel.id))
             .where(
-                Parcel.station == station,
-                Parcel.status == ParcelStatus.CLOSED,
+                col(Parcel.station) == station,
+                col(Parcel.status) == ParcelStatus.CLOSED,
                 col(Parcel.label_printed_at).is_(None),
             )
             .order_by(col(Parcel.id).desc())

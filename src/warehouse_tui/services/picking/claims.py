@@ -326,8 +326,9 @@ def release_stale_claims(
                 PickTask.status == TaskStatus.CLAIMED, col(PickTask.heartbeat_at) < cutoff
             )
         ).all()
-        released = []
+        released: list[int] = []
         for task_id in stale:
+            assert task_id is not None  # a primary key: the model types it optional until saved
             freed = session.exec(
                 update(PickTask)
                 .where(

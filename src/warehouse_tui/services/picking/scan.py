@@ -334,6 +334,7 @@ def _fast_step(
         if stop.tote_code not in (scanned_label(scan), scan.code) or not _fast_confirm(stop):
             return None
         assert stop.next_seq is not None and stop.allocation_left is not None
+        assert stop.tote_code is not None  # it matched the scan
         take = min(stop.picked, stop.allocation_left)
         if not pick_scan.confirm(tx, stop, take, f"PICK-{task_id}", actor.operator_id, now):
             raise _Changed

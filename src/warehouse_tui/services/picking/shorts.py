@@ -148,6 +148,7 @@ def _reallocate(
             take = min(left, stock.on_hand - stock.allocated)
             if take <= 0 or not _reserve(session, stock, take):
                 continue
+            assert stock.id is not None
             allocation = Allocation(order_line_id=line_id, stock_id=stock.id, qty=take)
             session.add(allocation)
             session.flush()

@@ -21,11 +21,17 @@ from tests.support.packing_floor import (  # noqa: F401 — fixtures
 )
 from warehouse_tui.services import packing
 from warehouse_tui.services.counts import request_counts
+from warehouse_tui.services.holds import hold_order
+from warehouse_tui.services.journal import Actor
+from warehouse_tui.services.orders import cancel_order
 from warehouse_tui.services.picking import release_stale_claims, scan_at_stop
 from warehouse_tui.services.results import Refusal
 from warehouse_tui.services.settings import set_setting
+from warehouse_tui.services.shipping import load_parcel
 from warehouse_tui.services.waves import pause_wave
 from warehouse_tui.store.models import Order
+
+SUPERVISOR = Actor(3, "DESK-1", "ExceptionsScreen")
 
 
 @pytest.mark.parametrize(
@@ -108,3 +114,23 @@ def test_a_packer_may_not_do_a_supervisors_work(floor: Floor) -> None:
 def test_a_pick_list_that_is_not_there_is_not_found(floor: Floor) -> None:
     result = scan_at_stop(floor.store, PACKER, 999_999, "LOC-A01-01-1")
     assert not result.accepted and result.refusal is Refusal.NOT_FOUND
+
+
+def test_orders_refuse_by_role_missing_order_state_and_missing_reason(floor: Floor) -> None:
+    packed = floor.order({"MUG-1": 1}, status="packed")
+    assert cancel_order(floor.store, PACKER, f"ORD-{packed}").refusal is Refusal.ROLE
+    assert cancel_order(floor.store, SUPERVISOR, "ORD-777777").refusal is Refusal.NOT_FOUND
+    assert hold_order(floor.store, SUPERVISOR, f"ORD-{packed}", "").refusal is Refusal.BAD_INPUT
+    in_a_wave = hold_order(floor.store, SUPERVISOR, f"ORD-{packed}", "address unclear")
+    assert in_a_wave.refusal is Refusal.WRONG_STATE
+
+
+def test_a_load_scan_names_an_unknown_carrier_a_wrong_label_and_an_open_parcel(
+    floor: Floor,
+) -> None:
+    floor.order({"MUG-1": 1}, tote="TOTE-0001")
+    parcel_id = start(floor, "TOTE-0001")
+    assert load_parcel(floor.store, PACKER, "NOPE", f"PCL-{parcel_id}").refusal is Refusal.NOT_FOUND
+    assert load_parcel(floor.store, PACKER, "DHL", "BOX-M1").refusal is Refusal.WRONG_SCAN
+    still_open = load_parcel(floor.store, PACKER, "DHL", f"PCL-{parcel_id}")
+    assert still_open.refusal is Refusal.WRONG_STATE

@@ -11,6 +11,7 @@ from sqlmodel import Session, col
 from warehouse_tui.domain.barcodes import ScanKind, format_label
 from warehouse_tui.i18n import _
 from warehouse_tui.services.journal import Actor, record
+from warehouse_tui.services.results import Refusal, ServiceResult
 from warehouse_tui.services.roles import SUPERVISORS, role_refusal
 from warehouse_tui.services.shipping import withdraw_fulfilment
 from warehouse_tui.store.engine import Store
@@ -78,9 +79,7 @@ def _void(
 
 
 @dataclass(frozen=True)
-class VoidResult:
-    accepted: bool
-    reason: str = ""
+class VoidResult(ServiceResult):
     message: str = ""
 
 
@@ -90,9 +89,10 @@ def void_parcel(store: Store, actor: Actor, parcel_id: int, reason: str) -> Void
     verified into a new parcel at the pack station."""
     with store.write() as session:
         parcel = session.get(Parcel, parcel_id, with_for_update=True)
-        refusal = role_refusal(session, actor, SUPERVISORS)
+        refusal, kind = role_refusal(session, actor, SUPERVISORS), Refusal.ROLE
         if not refusal and (parcel is None or parcel.status != ParcelStatus.CLOSED):
             refusal = _("Only a labelled parcel not yet loaded can be voided")
+            kind = Refusal.NOT_FOUND if parcel is None else Refusal.WRONG_STATE
         if refusal or parcel is None:
             record(
                 session,
@@ -102,7 +102,7 @@ def void_parcel(store: Store, actor: Actor, parcel_id: int, reason: str) -> Void
                 reason=refusal,
                 task_ref=format_label(ScanKind.PARCEL, parcel_id),
             )
-            return VoidResult(False, refusal)
+            return VoidResult(False, refusal, refusal=kind)
         _void(session, actor, parcel, stopped=None, why=reason)
         return VoidResult(
             True,

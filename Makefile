@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 STATION ?= PACK-1
 
-.PHONY: demo test lint bench i18n clean
+.PHONY: demo test test-unit lint bench i18n clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,10 @@ test: $(TEST_STAMP)
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+# The database-free tests (domain, parsers, routing, widgets, translations): seconds, no server.
+test-unit: $(TEST_STAMP)
+	$(BIN)/python -m pytest -q tests/unit $(PYTEST_ARGS)
 
 bench: $(TEST_STAMP)
 	$(BIN)/python -m bench

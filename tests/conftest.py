@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import uuid
 from collections.abc import Iterator
@@ -17,7 +18,9 @@ from warehouse_tui.store.migrate import upgrade
 PG_URL = os.environ.get("WAREHOUSE_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
+@functools.cache
 def _pg_unavailable_reason() -> str | None:
+    """Asked on the first PostgreSQL test, not at import: the unit tests never connect."""
     try:
         engine = create_engine(normalise_url(PG_URL))
         with engine.connect() as connection:
@@ -28,16 +31,14 @@ def _pg_unavailable_reason() -> str | None:
     return None
 
 
-_PG_REASON = _pg_unavailable_reason()
-
-
 def require_pg() -> None:
     """Skip without PostgreSQL, except under CI=true, where it must be there."""
-    if _PG_REASON is None:
+    reason = _pg_unavailable_reason()
+    if reason is None:
         return
     if os.environ.get("CI") == "true":
-        pytest.fail(f"{_PG_REASON} (required under CI=true)")
-    pytest.skip(_PG_REASON)
+        pytest.fail(f"{reason} (required under CI=true)")
+    pytest.skip(reason)
 
 
 def make_pg_store() -> tuple[Store, str]:

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
     from warehouse_tui.devices.labels import LabelSpec
+    from warehouse_tui.devices.labels.sheets import SheetFormat
 
 scale_app = typer.Typer(no_args_is_help=True)
 labels_app = typer.Typer(no_args_is_help=True)
@@ -175,7 +176,10 @@ def _output(
         if fmt is LabelFormat.ZPL:
             data = zpl_labels(specs, size.value).encode("utf-8")
         else:
-            data = render_sheet(specs, fmt.value)
+            sheet: SheetFormat = (
+                "pdf" if fmt is LabelFormat.PDF else "svg" if fmt is LabelFormat.SVG else "png"
+            )
+            data = render_sheet(specs, sheet)
         if printer is not None:
             send_to_printer(printer, data)
         else:
@@ -274,13 +278,13 @@ def label_slots(
     as_json: JsonOption = False,
 ) -> None:
     """Put-wall slot labels (WALL-…), wall by wall."""
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from warehouse_tui.devices.labels import LabelSpec
     from warehouse_tui.store.models import WallSlot
 
     def build(session: Session) -> list[LabelSpec]:
-        query = select(WallSlot).order_by(WallSlot.wall, WallSlot.slot)
+        query = select(WallSlot).order_by(col(WallSlot.wall), col(WallSlot.slot))
         if wall is not None:
             query = query.where(WallSlot.wall == wall)
         specs = []

@@ -111,7 +111,13 @@ def report(kind: ImportKind, result: ImportResult, as_json: bool) -> None:
 def progress_bar() -> Iterator[Progress]:
     """A Progress callback drawing a rich progress bar on stderr (only on a terminal)."""
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        TaskID,
+        TextColumn,
+        TimeElapsedColumn,
+    )
     from rich.progress import Progress as RichProgress
 
     console = Console(stderr=True)
@@ -125,7 +131,7 @@ def progress_bar() -> Iterator[Progress]:
         transient=True,
         disable=not console.is_terminal,
     ) as bar:
-        tasks: dict[str, int] = {}
+        tasks: dict[str, TaskID] = {}
 
         def update(stage: str, done: int, total: int) -> None:
             if stage not in tasks:

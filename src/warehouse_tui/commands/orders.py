@@ -20,6 +20,7 @@ from warehouse_tui.commands.common import (
     read_store,
     refuse,
 )
+from warehouse_tui.domain.barcodes import ScanKind, format_label
 from warehouse_tui.i18n import _
 
 if TYPE_CHECKING:
@@ -188,7 +189,7 @@ def _print_summary(summary: dict[str, Any]) -> None:
                 (_("Parcel"), _("Status"), _("Weight (g)"), _("Tracking")),
                 [
                     [
-                        f"PCL-{parcel['id']}",
+                        format_label(ScanKind.PARCEL, parcel["id"]),
                         parcel["status"],
                         str(parcel["weight_g"] or ""),
                         parcel["tracking"] or "",

@@ -21,6 +21,7 @@ from warehouse_tui.commands.common import (
     open_store,
     refuse,
 )
+from warehouse_tui.domain.barcodes import ScanKind, format_label
 from warehouse_tui.i18n import _
 
 if TYPE_CHECKING:
@@ -260,7 +261,7 @@ def audit(db: DbOption = None, station: StationOption = None, as_json: JsonOptio
         )
     )
     for order_id, reason in sorted(result.holds.items()):
-        typer.echo(f"ORD-{order_id}: {reason}")
+        typer.echo(f"{format_label(ScanKind.ORDER, order_id)}: {reason}")
 
 
 @route_app.command("plan")

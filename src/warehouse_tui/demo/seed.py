@@ -28,6 +28,7 @@ from warehouse_tui.demo.tables.floor import (
     location_rows,
 )
 from warehouse_tui.demo.tables.people import OPERATORS
+from warehouse_tui.domain.barcodes import ScanKind, format_label
 from warehouse_tui.domain.pins import hash_pin
 from warehouse_tui.i18n import _
 from warehouse_tui.services.audit import audit_orders
@@ -190,12 +191,17 @@ def _seed_stations(session: Session) -> None:
             for device in devices
         ],
     )
-    _insert(session, Tote, [{"code": f"TOTE-{n:04d}"} for n in range(1, TOTES + 1)])
+    _insert(session, Tote, [{"code": format_label(ScanKind.TOTE, n)} for n in range(1, TOTES + 1)])
     _insert(
         session,
         WallSlot,
         [
-            {"code": f"WALL-{wall}-{slot:02d}", "wall": wall, "slot": slot, "status": "free"}
+            {
+                "code": format_label(ScanKind.SLOT, wall, slot),
+                "wall": wall,
+                "slot": slot,
+                "status": "free",
+            }
             for wall in range(1, WALLS + 1)
             for slot in range(1, SLOTS_PER_WALL + 1)
         ],

@@ -242,6 +242,24 @@ def format_label(kind: ScanKind, *parts: int | str) -> str:
     return f"{prefix}-{body}"
 
 
+def prefixed_label(kind: ScanKind, code: str) -> str:
+    """`code` as our label of `kind`, whether it was written with its prefix or without
+    ("A03-12-2" and "LOC-A03-12-2" are both "LOC-A03-12-2"); unlike `format_label` it takes
+    the text as it is, for looking up what a file or an operator named."""
+    prefix = _LABEL_PREFIX.get(kind)
+    if prefix is None:
+        raise ValueError(f"{kind} is not one of our own labels")
+    if code.upper().startswith(f"{prefix}-"):
+        return code
+    return f"{prefix}-{code}"
+
+
+def scanned_label(scan: Scan) -> str | None:
+    """The label text a scan of one of our own labels reads ("TOTE-0042"), else None."""
+    prefix = _LABEL_PREFIX.get(scan.kind)
+    return f"{prefix}-{scan.code}" if prefix and scan.code is not None else None
+
+
 # --- steps c and e: what may be GS1 --------------------------------------------------------
 
 _DIGITAL_LINK = re.compile(
@@ -305,8 +323,7 @@ def _lookup_key(scan: Scan) -> str | None:
         return scan.gtin or scan.sscc
     if scan.kind is ScanKind.TRACKING:
         return scan.code
-    prefix = _LABEL_PREFIX.get(scan.kind)
-    return f"{prefix}-{scan.code}" if prefix else None
+    return scanned_label(scan)
 
 
 def _resolve(scan: Scan, lookup_code: LookupCode | None) -> Scan:

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from contextlib import suppress
 from functools import cached_property
 from itertools import pairwise
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from textual import events, on
 from textual.app import ComposeResult
@@ -36,6 +36,8 @@ if TYPE_CHECKING:
     from warehouse_tui.services.journal import Actor
     from warehouse_tui.store.engine import Store
     from warehouse_tui.sync.outbox import SyncSummary
+
+ResultT = TypeVar("ResultT")
 
 
 class HelpScreen(ModalScreen[None]):
@@ -156,13 +158,10 @@ class FloorScreen(Screen[Any]):
         self.journal_scan(code, accepted=False, reason=reason)
 
     def call_service(
-        self,
-        fn: Callable[..., Any],
-        *args: Any,
-        then: Callable[[Any], None] | None = None,
-        **kwargs: Any,
+        self, service: Callable[[], ResultT], *, then: Callable[[ResultT], None] | None = None
     ) -> None:
-        """Run a service on the app's service thread, then `then(result)` on the UI thread.
+        """Run `service` (a call with its arguments bound, as a lambda) on the app's service
+        thread, then `then(result)` on the UI thread; `then` takes what the service returns.
 
         One long-lived thread runs a station's services one at a time, in the order they were
         asked for: scans count in the order they were made. Handing the call straight to that
@@ -173,7 +172,7 @@ class FloorScreen(Screen[Any]):
 
         def work() -> None:
             try:
-                result = fn(*args, **kwargs)
+                result = service()
                 if then is not None:
                     self.app.call_from_thread(then, result)
             except DatabaseUnavailable as error:

@@ -23,6 +23,7 @@ from textual.coordinate import Coordinate
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Input, Static
 
+from warehouse_tui.domain.barcodes import ScanKind, format_label
 from warehouse_tui.i18n import N_, _
 from warehouse_tui.screens.base import FloorScreen
 from warehouse_tui.screens.registry import register_screen
@@ -361,7 +362,10 @@ class ExceptionsScreen(FloorScreen):
 
     def _held(self, result: Any) -> None:
         if result.accepted:
-            self.feedback(True, _("ORD-{id} is held").format(id=result.order_id))
+            self.feedback(
+                True,
+                _("{order} is held").format(order=format_label(ScanKind.ORDER, result.order_id)),
+            )
         else:
             self.feedback(False, result.reason)
         self._reload_now()

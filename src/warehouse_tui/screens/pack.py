@@ -23,6 +23,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Static
 
+from warehouse_tui.domain.barcodes import ScanKind, format_label
 from warehouse_tui.domain.text import on_screen
 from warehouse_tui.i18n import N_, _
 from warehouse_tui.screens.base import FloorScreen
@@ -148,7 +149,12 @@ class PackScreen(FloorScreen):
         self.query_one(ScaleReadout).scale = self.devices.scale
         if view is not None:
             self._show(view)
-            self.feedback(True, _("Parcel PCL-{parcel} continued").format(parcel=view.parcel_id))
+            self.feedback(
+                True,
+                _("Parcel {parcel} continued").format(
+                    parcel=format_label(ScanKind.PARCEL, view.parcel_id)
+                ),
+            )
 
     @on(ScaleReadout.Changed)
     def _weighed(self, message: ScaleReadout.Changed) -> None:
@@ -321,10 +327,10 @@ class PackScreen(FloorScreen):
         if view is None:
             return
         self.view = view
-        orders = ", ".join(f"ORD-{order_id}" for order_id in view.order_ids)
-        head = _("PCL-{parcel} ({number}) · {orders} · {name} · {carrier} {service} · {status}")
+        orders = ", ".join(format_label(ScanKind.ORDER, order_id) for order_id in view.order_ids)
+        head = _("{parcel} ({number}) · {orders} · {name} · {carrier} {service} · {status}")
         self._caption("pack-head").text = head.format(
-            parcel=view.parcel_id,
+            parcel=format_label(ScanKind.PARCEL, view.parcel_id),
             number=view.parcel_number,
             orders=orders,
             name=view.ship_name,

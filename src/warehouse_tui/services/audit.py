@@ -31,6 +31,7 @@ from warehouse_tui.i18n import _
 from warehouse_tui.services.auth import supervisor_approval
 from warehouse_tui.services.journal import Actor, record
 from warehouse_tui.services.orders import merge_group_name
+from warehouse_tui.services.results import Refusal, ServiceResult
 from warehouse_tui.services.states import state_name
 from warehouse_tui.store.bulk import bulk_execute, bulk_insert, driver_rows, rows_of
 from warehouse_tui.store.engine import Store
@@ -72,9 +73,7 @@ class AuditResult:
 
 
 @dataclass(frozen=True)
-class SplitResult:
-    accepted: bool
-    reason: str = ""
+class SplitResult(ServiceResult):
     order_id: int | None = None
     merge_group: str | None = None
     """The group the order was split from."""
@@ -396,13 +395,14 @@ def split_merge(
         order_id = parse_order_ref(order_ref)
         order = session.get(Order, order_id) if order_id is not None else None
         supervisor, refusal = supervisor_approval(session, actor, supervisor_badge, supervisor_pin)
-        reason = ""
+        reason, kind = "", Refusal.WRONG_STATE
         if order is None:
-            reason = _("No such order: {ref}").format(ref=order_ref)
+            reason, kind = _("No such order: {ref}").format(ref=order_ref), Refusal.NOT_FOUND
         elif supervisor is None:
             reason = _("Splitting a merge needs a supervisor's badge and PIN: {why}").format(
                 why=refusal
             )
+            kind = Refusal.APPROVAL
         elif order.status not in OPEN_STATUSES:
             reason = _("Order {id} is {status}: only open orders can be split").format(
                 id=order.id, status=state_name(order.status)
@@ -420,7 +420,7 @@ def split_merge(
                 order_id=order.id if order else None,
                 authorised_by=supervisor.id if supervisor else None,
             )
-            return SplitResult(False, reason)
+            return SplitResult(False, reason, refusal=kind)
         group = order.merge_group
         order.no_merge = True
         order.merge_group = None

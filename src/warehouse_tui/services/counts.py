@@ -22,13 +22,14 @@ from dataclasses import dataclass
 from sqlalchemy import func, select, update
 from sqlmodel import Session, col
 
-from warehouse_tui.domain.barcodes import Scan, ScanKind
+from warehouse_tui.domain.barcodes import Scan, ScanKind, prefixed_label
 from warehouse_tui.i18n import _
 from warehouse_tui.services.journal import Actor, record, refuse_double_trigger
 from warehouse_tui.services.lookup import parse_in_store
 from warehouse_tui.services.picking.progress import advance
 from warehouse_tui.services.picking.shorts import flag_short
 from warehouse_tui.services.putback import DONE, OPEN, task_label
+from warehouse_tui.services.results import Refusal, ServiceResult, refused_scan
 from warehouse_tui.services.roles import SUPERVISORS, role_refusal
 from warehouse_tui.services.settings import get_setting
 from warehouse_tui.store.engine import Store
@@ -51,9 +52,7 @@ CONTEXT = "count"  # the double-trigger context of a station's count scans
 
 
 @dataclass(frozen=True)
-class CountResult:
-    accepted: bool
-    reason: str = ""
+class CountResult(ServiceResult):
     message: str = ""
     task_ids: tuple[int, ...] = ()
     recount: bool = False  # the difference asks for a recount by another operator
@@ -69,16 +68,17 @@ def request_counts(
     """A supervisor asks for the locations to be counted (one task each; one already open for
     a location is kept, not doubled). All or nothing: an unknown location refuses them all."""
     with store.write() as session:
-        refusal = role_refusal(session, actor, SUPERVISORS)
+        refusal, kind = role_refusal(session, actor, SUPERVISORS), Refusal.ROLE
         locations: list[Location] = []
         for code in [] if refusal else location_codes:
             location = _location(session, code)
             if location is None:
                 refusal = _("No such location: {code}").format(code=code)
+                kind = Refusal.NOT_FOUND
                 break
             locations.append(location)
         if not refusal and not locations:
-            refusal = _("Name at least one location to count")
+            refusal, kind = _("Name at least one location to count"), Refusal.BAD_INPUT
         if refusal:
             record(
                 session,
@@ -88,7 +88,7 @@ def request_counts(
                 reason=refusal,
                 raw=" ".join(location_codes),
             )
-            return CountResult(False, refusal)
+            return CountResult(False, refusal, refusal=kind)
         why = reason or _("Counted on request")
         ids = []
         for location in locations:
@@ -106,7 +106,9 @@ def _location(session: Session, code: str) -> Location | None:
     code = code.strip().upper()
     bare = code.removeprefix("LOC-")
     return session.execute(
-        select(Location).where(Location.code.in_((code, bare, f"LOC-{bare}")))
+        select(Location).where(
+            Location.code.in_((code, bare, prefixed_label(ScanKind.LOCATION, bare)))
+        )
     ).scalar()
 
 
@@ -124,9 +126,9 @@ def cancel_count(store: Store, actor: Actor, task_id: int, reason: str = "") -> 
     """A supervisor drops a count nobody needs any more."""
     with store.write() as session:
         task = session.get(FloorTask, task_id, with_for_update=True)
-        refusal = role_refusal(session, actor, SUPERVISORS)
+        refusal, kind = role_refusal(session, actor, SUPERVISORS), Refusal.ROLE
         if not refusal and (task is None or task.kind != COUNT or task.status != OPEN):
-            refusal = _("No open count task {id}").format(id=task_id)
+            refusal, kind = _("No open count task {id}").format(id=task_id), Refusal.NOT_FOUND
         if refusal or task is None:
             record(
                 session,
@@ -136,7 +138,7 @@ def cancel_count(store: Store, actor: Actor, task_id: int, reason: str = "") -> 
                 reason=refusal,
                 task_ref=task_label(task_id),
             )
-            return CountResult(False, refusal)
+            return CountResult(False, refusal, refusal=kind)
         task.status, task.claimed_by, task.tally = "cancelled", None, None
         record(session, actor, "count.cancel", reason=reason, task_ref=task_label(task_id))
         return CountResult(True, message=_("Count cancelled"))
@@ -211,7 +213,8 @@ def count_scan(
     """A scan while counting: the location starts its count, each item adds its units."""
     with store.write() as session:
         if refuse_double_trigger(session, actor, "count.scan", CONTEXT, code, scanned_at):
-            return CountResult(False, _("Same code twice at once (double trigger): counted once"))
+            twice = _("Same code twice at once (double trigger): counted once")
+            return CountResult(False, twice, refusal=Refusal.DOUBLE_TRIGGER)
         scan = parse_in_store(session, code)
         task = _held(session, actor)
         if task is None:
@@ -228,7 +231,8 @@ def count_scan(
             task_ref=task_label(task.id) if task is not None else "",
         )
         ids = (task.id or 0,) if task is not None else ()
-        return CountResult(not refusal, refusal, message, ids)
+        kind = refused_scan(scan) if refusal else None
+        return CountResult(not refusal, refusal, message, ids, refusal=kind)
 
 
 def _start(session: Session, actor: Actor, scan: Scan) -> tuple[FloorTask | None, str, str]:
@@ -288,17 +292,19 @@ def count_quantity(store: Store, actor: Actor, qty: int) -> CountResult:
         task = _held(session, actor)
         last = (task.tally or {}).get("last") if task is not None else None
         sku = session.get(Sku, last) if last else None
+        kind: Refusal | None = Refusal.INCOMPLETE
         if task is None:
             refusal = _("Scan the location to count")
         elif sku is None or not sku.typed_qty_allowed:
             refusal = _("Scan an item that may be counted by quantity first")
         elif qty <= 0:
-            refusal = _("Enter a quantity above 0")
+            refusal, kind = _("Enter a quantity above 0"), Refusal.QUANTITY
         else:
-            refusal = ""
+            refusal, kind = "", None
         message = ""
         if not refusal and task is not None and sku is not None:
             refusal, message = _add_units(session, task, sku.id or 0, qty)
+            kind = Refusal.WRONG_SCAN if refusal else None
         record(
             session,
             actor,
@@ -308,7 +314,7 @@ def count_quantity(store: Store, actor: Actor, qty: int) -> CountResult:
             raw=str(qty),
             task_ref=task_label(task.id) if task is not None else "",
         )
-        return CountResult(not refusal, refusal, message)
+        return CountResult(not refusal, refusal, message, refusal=kind)
 
 
 def finish_count(store: Store, actor: Actor) -> CountResult:
@@ -318,7 +324,7 @@ def finish_count(store: Store, actor: Actor) -> CountResult:
         if task is None:
             refusal = _("Scan the location to count")
             record(session, actor, "count.finish", accepted=False, reason=refusal)
-            return CountResult(False, refusal)
+            return CountResult(False, refusal, refusal=Refusal.INCOMPLETE)
         counted = {int(sku): units for sku, units in (task.tally or {}).get("units", {}).items()}
         differences = _differences(session, task, counted)
         over = get_setting(session, "count_recount_over")

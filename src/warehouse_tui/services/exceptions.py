@@ -28,6 +28,7 @@ from warehouse_tui.domain.barcodes import ScanKind, format_label
 from warehouse_tui.i18n import N_, _
 from warehouse_tui.services import counts, holds, orders, putback, shortages
 from warehouse_tui.services.journal import Actor, record
+from warehouse_tui.services.results import Refusal, ServiceResult
 from warehouse_tui.services.roles import SUPERVISORS, role_refusal
 from warehouse_tui.services.settings import get_setting
 from warehouse_tui.services.states import state_name
@@ -377,9 +378,7 @@ def _parse_id(exception_id: str) -> tuple[Kind | None, int]:
 
 
 @dataclass(frozen=True)
-class ActResult:
-    accepted: bool
-    reason: str = ""
+class ActResult(ServiceResult):
     message: str = ""
 
 
@@ -389,7 +388,7 @@ def act(store: Store, actor: Actor, exception_id: str, action: str, reason: str 
     reason = reason.strip()
     kind, key = _parse_id(exception_id)
     with store.read() as session:
-        refusal = _act_refusal(session, actor, exception_id, kind, action, reason)
+        refusal, refused_as = _act_refusal(session, actor, exception_id, kind, action, reason)
     if refusal or kind is None:
         with store.write() as session:
             record(
@@ -400,28 +399,28 @@ def act(store: Store, actor: Actor, exception_id: str, action: str, reason: str 
                 reason=refusal,
                 raw=f"{exception_id} {action}",
             )
-        return ActResult(False, refusal)
+        return ActResult(False, refusal, refusal=refused_as)
     return _DO[(kind, Action(action))](store, actor, key, reason)
 
 
 def _act_refusal(
     session: Session, actor: Actor, exception_id: str, kind: Kind | None, action: str, reason: str
-) -> str:
+) -> tuple[str, Refusal | None]:
     refusal = role_refusal(session, actor, SUPERVISORS)
     if refusal:
-        return refusal
+        return refusal, Refusal.ROLE
     if kind is None:
-        return _("No such exception: {id}").format(id=exception_id)
+        return _("No such exception: {id}").format(id=exception_id), Refusal.NOT_FOUND
     item = next((i for i in exceptions_in(session, kind) if i.id == exception_id.strip()), None)
     if item is None:
-        return _("{id} is no longer an exception").format(id=exception_id)
+        return _("{id} is no longer an exception").format(id=exception_id), Refusal.WRONG_STATE
     if action not in {a.value for a in item.actions}:
         return _("{action} does not apply to {id}: {actions}").format(
             action=action, id=item.id, actions=", ".join(item.actions)
-        )
+        ), Refusal.WRONG_STATE
     if Action(action) in (Action.VOID, Action.CLOSE) and not reason:
-        return _("Say why (--reason)")
-    return ""
+        return _("Say why (--reason)"), Refusal.BAD_INPUT
+    return "", None
 
 
 def _order_ref(key: int) -> str:

@@ -16,6 +16,7 @@ from warehouse_tui.i18n import _
 from warehouse_tui.services.audit import run_audit
 from warehouse_tui.services.journal import Actor, record
 from warehouse_tui.services.orders import OrderResult, find_order
+from warehouse_tui.services.results import Refusal
 from warehouse_tui.services.roles import SUPERVISORS, role_refusal
 from warehouse_tui.store.engine import Store
 from warehouse_tui.store.models import Order, OrderStatus
@@ -30,18 +31,16 @@ def hold_order(store: Store, actor: Actor, ref: str, reason: str) -> OrderResult
     reason = reason.strip()
     with store.write() as session:
         order = find_order(session, ref)
-        refusal = (
-            role_refusal(session, actor, SUPERVISORS)
-            or _missing(order)
-            or ("" if reason else _("Say why the order is held"))
-        )
+        refusal, kind = _role_or_missing(session, actor, order)
+        if not refusal and not reason:
+            refusal, kind = _("Say why the order is held"), Refusal.BAD_INPUT
         if not refusal and order is not None and order.status not in _HOLDABLE:
             refusal = _(
                 "Order is {status}: only orders not yet in a wave can be held — pause or cancel "
                 "its wave, or cancel the order"
             ).format(status=order.status)
         if refusal or order is None:
-            return _refused(session, actor, HOLD, ref, order, refusal)
+            return _refused(session, actor, HOLD, ref, order, refusal, kind)
         order.status, order.hold_reason = OrderStatus.HELD, reason
         record(session, actor, HOLD, raw=ref, reason=reason, order_id=order.id)
         return OrderResult(True, order_id=order.id, status=order.status, hold_reason=reason)
@@ -52,11 +51,11 @@ def release_order(store: Store, actor: Actor, ref: str) -> OrderResult:
     (held again, with the audit's reason, when what held it is still true)."""
     with store.write() as session:
         order = find_order(session, ref)
-        refusal = role_refusal(session, actor, SUPERVISORS) or _missing(order)
+        refusal, kind = _role_or_missing(session, actor, order)
         if not refusal and order is not None and order.status != OrderStatus.HELD:
             refusal = _("Order is {status}, not held").format(status=order.status)
         if refusal or order is None:
-            return _refused(session, actor, RELEASE, ref, order, refusal)
+            return _refused(session, actor, RELEASE, ref, order, refusal, kind)
         order.status, order.hold_reason = OrderStatus.NEW, ""
         record(session, actor, RELEASE, raw=ref, order_id=order.id)
         run_audit(session, actor)
@@ -66,13 +65,26 @@ def release_order(store: Store, actor: Actor, ref: str) -> OrderResult:
         )
 
 
-def _missing(order: Order | None) -> str:
-    return _("No such order") if order is None else ""
+def _role_or_missing(session: Session, actor: Actor, order: Order | None) -> tuple[str, Refusal]:
+    """Why a supervisor's step on `order` cannot even start, and its kind; the kind of a later
+    refusal (wrong state) when it can."""
+    refusal = role_refusal(session, actor, SUPERVISORS)
+    if refusal:
+        return refusal, Refusal.ROLE
+    if order is None:
+        return _("No such order"), Refusal.NOT_FOUND
+    return "", Refusal.WRONG_STATE
 
 
 def _refused(
-    session: Session, actor: Actor, action: str, ref: str, order: Order | None, reason: str
+    session: Session,
+    actor: Actor,
+    action: str,
+    ref: str,
+    order: Order | None,
+    reason: str,
+    kind: Refusal,
 ) -> OrderResult:
     order_id = order.id if order is not None else None
     record(session, actor, action, accepted=False, reason=reason, raw=ref, order_id=order_id)
-    return OrderResult(False, reason, order_id)
+    return OrderResult(False, reason, order_id, refusal=kind)

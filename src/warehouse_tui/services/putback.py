@@ -30,6 +30,7 @@ from sqlmodel import Session, col
 from warehouse_tui.domain.barcodes import ScanKind, format_label
 from warehouse_tui.i18n import _
 from warehouse_tui.services.journal import Actor, record
+from warehouse_tui.services.results import Refusal, ServiceResult
 from warehouse_tui.services.roles import SUPERVISORS, role_refusal
 from warehouse_tui.store.engine import Store
 from warehouse_tui.store.models import (
@@ -423,9 +424,7 @@ def describe(view: PutBackView) -> str:
 
 
 @dataclass(frozen=True)
-class TaskResult:
-    accepted: bool
-    reason: str = ""
+class TaskResult(ServiceResult):
     message: str = ""
 
 
@@ -434,11 +433,11 @@ def close_set_aside(store: Store, actor: Actor, task_id: int, reason: str) -> Ta
     found a home, written off by a count): the note is closed with why."""
     with store.write() as session:
         task = session.get(FloorTask, task_id, with_for_update=True)
-        refusal = role_refusal(session, actor, SUPERVISORS)
+        refusal, kind = role_refusal(session, actor, SUPERVISORS), Refusal.ROLE
         if not refusal and (task is None or task.kind != SET_ASIDE):
-            refusal = _("No such set-aside item")
+            refusal, kind = _("No such set-aside item"), Refusal.NOT_FOUND
         elif not refusal and task is not None and task.status != OPEN:
-            refusal = _("This set-aside item is already settled")
+            refusal, kind = _("This set-aside item is already settled"), Refusal.WRONG_STATE
         if refusal or task is None:
             record(
                 session,
@@ -448,7 +447,7 @@ def close_set_aside(store: Store, actor: Actor, task_id: int, reason: str) -> Ta
                 reason=refusal,
                 task_ref=task_label(task_id),
             )
-            return TaskResult(False, refusal)
+            return TaskResult(False, refusal, refusal=kind)
         task.status = DONE
         task.done_by = actor.operator_id
         task.done_at = utcnow()

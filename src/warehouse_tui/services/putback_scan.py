@@ -20,7 +20,7 @@ from enum import StrEnum
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from warehouse_tui.domain.barcodes import Scan, ScanKind
+from warehouse_tui.domain.barcodes import Scan, ScanKind, format_label
 from warehouse_tui.i18n import _
 from warehouse_tui.services.journal import Actor, record, refuse_double_trigger
 from warehouse_tui.services.lookup import parse_in_store
@@ -34,6 +34,7 @@ from warehouse_tui.services.putback import (
     return_units,
     task_label,
 )
+from warehouse_tui.services.results import Refusal, ServiceResult
 from warehouse_tui.services.states import state_name
 from warehouse_tui.store.engine import Store
 from warehouse_tui.store.models import FloorTask, Journal, Location, Order, Sku
@@ -51,9 +52,7 @@ class Expect(StrEnum):
 
 
 @dataclass(frozen=True)
-class PutBackStep:
-    accepted: bool
-    reason: str = ""
+class PutBackStep(ServiceResult):
     message: str = ""
     expect: Expect = Expect.ITEM
     place: str = ""  # the tote, slot or parcel being emptied
@@ -81,13 +80,14 @@ def put_back_scan(
     with store.write() as session:
         if refuse_double_trigger(session, actor, PLACE, CONTEXT, code, scanned_at):
             reason = _("Same code twice at once (double trigger): counted once")
-            return _step(session, _state(session, actor), refusal=reason)
+            return _step(
+                session, _state(session, actor), refusal=reason, kind=Refusal.DOUBLE_TRIGGER
+            )
         state = _state(session, actor)
         scan = parse_in_store(session, code)
         if not scan.valid:
-            return _refused(
-                session, actor, state, code, scan.error or _("Unreadable scan — scan again")
-            )
+            unreadable = scan.error or _("Unreadable scan — scan again")
+            return _refused(session, actor, state, code, unreadable, Refusal.UNREADABLE)
         if state.task is not None:
             return _to_location(session, actor, state, scan, code)
         if scan.kind in _PLACES:
@@ -142,11 +142,19 @@ def _owed_at(session: Session, place: str) -> list[FloorTask]:
     )
 
 
-def _step(session: Session, state: _State, *, refusal: str = "", message: str = "") -> PutBackStep:
+def _step(
+    session: Session,
+    state: _State,
+    *,
+    refusal: str = "",
+    kind: Refusal | None = None,
+    message: str = "",
+) -> PutBackStep:
     holding = put_back_view(session, state.task) if state.task is not None else None
     return PutBackStep(
         accepted=not refusal,
         reason=refusal,
+        refusal=kind,
         message=message,
         expect=Expect.LOCATION if holding is not None else Expect.ITEM,
         place=state.place,
@@ -155,20 +163,26 @@ def _step(session: Session, state: _State, *, refusal: str = "", message: str = 
     )
 
 
-def _refused(session: Session, actor: Actor, state: _State, code: str, reason: str) -> PutBackStep:
+def _refused(
+    session: Session,
+    actor: Actor,
+    state: _State,
+    code: str,
+    reason: str,
+    kind: Refusal = Refusal.WRONG_SCAN,
+) -> PutBackStep:
     action = LOCATION if state.task is not None else PLACE
     ref = task_label(state.task.id) if state.task is not None else state.place
     record(session, actor, action, accepted=False, reason=reason, raw=code, task_ref=ref)
-    return _step(session, state, refusal=reason)
+    return _step(session, state, refusal=reason, kind=kind)
 
 
 def _at_place(session: Session, actor: Actor, state: _State, code: str) -> PutBackStep:
     label = code.strip().upper()
     owed = _owed_at(session, label)
     if not owed:
-        return _refused(
-            session, actor, state, code, _("Nothing to put back from {place}").format(place=label)
-        )
+        nothing = _("Nothing to put back from {place}").format(place=label)
+        return _refused(session, actor, state, code, nothing, Refusal.NOT_FOUND)
     record(session, actor, PLACE, raw=code, task_ref=label)
     units = ", ".join(
         f"{task.qty - task.done_qty} × {session.get_one(Sku, task.sku_id).code}" for task in owed
@@ -182,9 +196,8 @@ def _take_item(session: Session, actor: Actor, state: _State, scan: Scan, code: 
     units = scan.resolves.quantity
     sku = session.get(Sku, scan.resolves.id) if scan.resolves.type == "sku" else None
     if sku is None:
-        return _refused(
-            session, actor, state, code, _("Unknown barcode — not an item of this warehouse")
-        )
+        unknown = _("Unknown barcode — not an item of this warehouse")
+        return _refused(session, actor, state, code, unknown, Refusal.UNREADABLE)
     candidates = (
         session.execute(
             select(FloorTask)
@@ -213,6 +226,7 @@ def _take_item(session: Session, actor: Actor, state: _State, scan: Scan, code: 
             _("No {sku} to put back from {place} (a case counts {units})").format(
                 sku=sku.code, place=where, units=units
             ),
+            Refusal.NOT_FOUND,
         )
     task = candidates[0]
     record(session, actor, ITEM, raw=code, task_ref=task_label(task.id), order_id=task.order_id)
@@ -251,7 +265,8 @@ def _to_location(
             ),
         )
     if not return_units(session, actor, task, stock, state.units):
-        return _refused(session, actor, state, code, _("These units were put back already"))
+        already = _("These units were put back already")
+        return _refused(session, actor, state, code, already, Refusal.WRONG_STATE)
     applied = settle_put_back(session, actor, task)
     record(session, actor, LOCATION, raw=code, task_ref=task_label(task.id), order_id=task.order_id)
     message = _("{units} × {sku} back at {location}").format(
@@ -260,7 +275,7 @@ def _to_location(
     if applied and task.order_id is not None:
         order = session.get_one(Order, task.order_id)
         message += " — " + _("{order} is {status} now").format(
-            order=f"ORD-{order.id}", status=state_name(order.status)
+            order=format_label(ScanKind.ORDER, order.id), status=state_name(order.status)
         )
     place = state.place if state.place and _owed_at(session, state.place) else ""
     return _step(session, _State(place, None, 0), message=message)

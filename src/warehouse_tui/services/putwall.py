@@ -17,11 +17,12 @@ from sqlalchemy import func, or_, update
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
-from warehouse_tui.domain.barcodes import Scan, ScanKind
+from warehouse_tui.domain.barcodes import Scan, ScanKind, scanned_label
 from warehouse_tui.i18n import _
 from warehouse_tui.services.journal import Actor, record, refuse_double_trigger
 from warehouse_tui.services.lookup import parse_in_store
 from warehouse_tui.services.picking import order_fully_picked, order_ref, update_wave_progress
+from warehouse_tui.services.results import Refusal, ServiceResult, refused_scan
 from warehouse_tui.store.engine import Store
 from warehouse_tui.store.models import (
     Allocation,
@@ -46,9 +47,7 @@ WALL_CONTEXT = "put-wall"  # a station's sorts and confirms share one double-tri
 
 
 @dataclass(frozen=True)
-class SortOutcome:
-    accepted: bool
-    reason: str = ""
+class SortOutcome(ServiceResult):
     message: str = ""
     slot_code: str | None = None
     order_ref: str | None = None
@@ -125,12 +124,12 @@ def sort_item(
     with store.write() as session:
         refusal = refuse_double_trigger(session, actor, SORT, WALL_CONTEXT, code, scanned_at)
         if refusal:
-            return SortOutcome(False, refusal)
+            return SortOutcome(False, refusal, refusal=Refusal.DOUBLE_TRIGGER)
         scan = parse_in_store(session, code)
         sku, refusal = _single_item(session, scan)
         if sku is None:
             record(session, actor, SORT, accepted=False, reason=refusal, raw=code)
-            return SortOutcome(False, refusal)
+            return SortOutcome(False, refusal, refusal=refused_scan(scan))
         assert sku.id is not None
         order = _order_needing(session, wall, sku.id)
         if order is None:
@@ -139,7 +138,9 @@ def sort_item(
                 return _set_aside(session, actor, sku, code)
             refusal = _("{sku} goes to put wall {wall}").format(sku=sku.code, wall=elsewhere)
             record(session, actor, SORT, accepted=False, reason=refusal, raw=code)
-            return SortOutcome(False, refusal, sku_code=sku.code, sku_name=sku.name)
+            return SortOutcome(
+                False, refusal, sku_code=sku.code, sku_name=sku.name, refusal=Refusal.WRONG_SCAN
+            )
         assert order.id is not None
         slot = _slot_of(session, order.id) or _bind_free_slot(session, wall, order.id)
         if slot is None:
@@ -147,7 +148,9 @@ def sort_item(
             record(
                 session, actor, SORT, accepted=False, reason=refusal, raw=code, order_id=order.id
             )
-            return SortOutcome(False, refusal, sku_code=sku.code, sku_name=sku.name)
+            return SortOutcome(
+                False, refusal, sku_code=sku.code, sku_name=sku.name, refusal=Refusal.WRONG_STATE
+            )
         record(session, actor, SORT, raw=code, task_ref=slot.code, order_id=order.id)
         placed, needed = _order_units(session, order.id)
         return SortOutcome(
@@ -169,13 +172,14 @@ def confirm_slot(
     with store.write() as session:
         refusal = refuse_double_trigger(session, actor, CONFIRM, WALL_CONTEXT, code, scanned_at)
         if refusal:
-            return SortOutcome(False, refusal)
+            return SortOutcome(False, refusal, refusal=Refusal.DOUBLE_TRIGGER)
         pending = _pending_sort(session, actor)
         scan = parse_in_store(session, code)
         refusal = ""
+        kind = refused_scan(scan)
         slot = None
         if pending is None or pending.order_id is None:
-            refusal = _("Scan an item first")
+            refusal, kind = _("Scan an item first"), Refusal.INCOMPLETE
         else:
             slot = session.exec(
                 select(WallSlot).where(WallSlot.code == pending.task_ref).with_for_update()
@@ -183,7 +187,8 @@ def confirm_slot(
             refusal = _slot_refusal(scan, slot, pending.task_ref)
         if refusal or pending is None or slot is None or pending.order_id is None:
             record(session, actor, CONFIRM, accepted=False, reason=refusal, raw=code)
-            return SortOutcome(False, refusal, slot_code=slot.code if slot else None)
+            slot_code = slot.code if slot else None
+            return SortOutcome(False, refusal, slot_code=slot_code, refusal=kind)
         return _place(session, actor, pending, slot, code)
 
 
@@ -287,7 +292,14 @@ def _set_aside(session: Session, actor: Actor, sku: Sku, code: str) -> SortOutco
     reason = _("No open order needs {sku} — set it aside").format(sku=sku.code)
     session.add(FloorTask(kind="set-aside", sku_id=sku.id, qty=1, reason=reason))
     record(session, actor, SORT, accepted=False, reason=reason, raw=code)
-    return SortOutcome(False, reason, sku_code=sku.code, sku_name=sku.name, set_aside=True)
+    return SortOutcome(
+        False,
+        reason,
+        sku_code=sku.code,
+        sku_name=sku.name,
+        set_aside=True,
+        refusal=Refusal.WRONG_SCAN,
+    )
 
 
 def _pending_sort(session: Session, actor: Actor) -> Journal | None:
@@ -310,8 +322,8 @@ def _slot_refusal(scan: Scan, slot: WallSlot | None, expected: str) -> str:
     if scan.kind != ScanKind.SLOT:
         return _("Put the item in {slot} and scan the slot").format(slot=expected)
     if slot is None or scan.resolves is None or scan.resolves.id != slot.id:
-        return _("Wrong slot WALL-{scanned} — put it in {slot}").format(
-            scanned=scan.code, slot=expected
+        return _("Wrong slot {scanned} — put it in {slot}").format(
+            scanned=scanned_label(scan), slot=expected
         )
     return ""
 
@@ -331,7 +343,7 @@ def _place(
     if line is None or slot.order_id != order_id or _unsorted(session, line) <= 0:
         reason = _("That item is no longer needed here — scan it again")
         record(session, actor, CONFIRM, accepted=False, reason=reason, raw=code, order_id=order_id)
-        return SortOutcome(False, reason, slot_code=slot.code)
+        return SortOutcome(False, reason, slot_code=slot.code, refusal=Refusal.WRONG_STATE)
     session.exec(
         update(OrderLine)
         .where(col(OrderLine.id) == line.id)

@@ -39,6 +39,7 @@ from warehouse_tui.services.picking.progress import (
     update_wave_progress,
 )
 from warehouse_tui.services.putback import put_back_picked
+from warehouse_tui.services.results import Refusal, ServiceResult
 from warehouse_tui.services.roles import SUPERVISORS, role_refusal
 from warehouse_tui.services.states import state_name
 from warehouse_tui.store.engine import Store
@@ -135,9 +136,7 @@ def _stopped_here(order: Order) -> bool:
 
 
 @dataclass(frozen=True)
-class ResolveResult:
-    accepted: bool
-    reason: str = ""
+class ResolveResult(ServiceResult):
     message: str = ""
     order_id: int | None = None
     status: str = ""
@@ -159,11 +158,12 @@ def _resolve(
         order = find_order(session, ref)
         if order is not None:
             session.refresh(order, with_for_update=True)
-        refusal = role_refusal(session, actor, SUPERVISORS)
+        refusal, kind = role_refusal(session, actor, SUPERVISORS), Refusal.ROLE
         if not refusal and order is None:
-            refusal = _("No such order")
+            refusal, kind = _("No such order"), Refusal.NOT_FOUND
         elif not refusal and order is not None:
             applies = is_short(session, order) or (stuck_too and is_stuck(session, order))
+            kind = Refusal.WRONG_STATE
             if not applies:
                 refusal = _("Order {order} is not short any more ({status})").format(
                     order=format_label(ScanKind.ORDER, order.id), status=state_name(order.status)
@@ -182,7 +182,7 @@ def _resolve(
             order_id=order_id,
         )
         if refusal or order is None:
-            return ResolveResult(False, refusal, order_id=order_id)
+            return ResolveResult(False, refusal, order_id=order_id, refusal=kind)
         return ResolveResult(True, message=message, order_id=order_id, status=order.status)
 
 

@@ -13,8 +13,8 @@ import logging
 import re
 from collections.abc import Callable
 
-from sqlalchemy import update
-from sqlmodel import Session, select
+from sqlalchemy import select, update
+from sqlmodel import Session, col
 
 from warehouse_tui.domain.barcodes import TRACKING_CHECKS, TrackingPattern
 from warehouse_tui.i18n import _
@@ -108,22 +108,22 @@ def format_tracking(prefix: str, number: int, width: int, suffix: str, scheme: s
 def allocate_tracking(session: Session, carrier_code: str) -> str:
     """Take the next tracking number from `carrier_code`'s ranges (oldest range first), in the
     caller's transaction. Raises TrackingPoolExhausted when every range is used up."""
-    carrier = session.exec(select(Carrier).where(Carrier.code == carrier_code)).first()
+    carrier = session.scalars(select(Carrier).where(col(Carrier.code) == carrier_code)).first()
     if carrier is None:
         raise TrackingError(_("Unknown carrier {carrier}").format(carrier=carrier_code))
     for _attempt in range(MAX_ALLOCATION_TRIES):
         # Plain columns, not entities: the identity map would hand back a stale next_number.
         pool = session.execute(
             select(
-                TrackingPool.id,
-                TrackingPool.next_number,
-                TrackingPool.prefix,
-                TrackingPool.suffix,
-                TrackingPool.width,
+                col(TrackingPool.id),
+                col(TrackingPool.next_number),
+                col(TrackingPool.prefix),
+                col(TrackingPool.suffix),
+                col(TrackingPool.width),
             )
-            .where(TrackingPool.carrier_id == carrier.id)
-            .where(TrackingPool.next_number <= TrackingPool.last_number)
-            .order_by(TrackingPool.id)
+            .where(col(TrackingPool.carrier_id) == carrier.id)
+            .where(col(TrackingPool.next_number) <= col(TrackingPool.last_number))
+            .order_by(col(TrackingPool.id))
             .limit(1)
         ).first()
         if pool is None:
@@ -132,10 +132,10 @@ def allocate_tracking(session: Session, carrier_code: str) -> str:
                     carrier=carrier.name or carrier_code
                 )
             )
-        taken = session.execute(
+        taken = session.exec(
             update(TrackingPool)
-            .where(TrackingPool.id == pool.id)
-            .where(TrackingPool.next_number == pool.next_number)
+            .where(col(TrackingPool.id) == pool.id)
+            .where(col(TrackingPool.next_number) == pool.next_number)
             .values(next_number=pool.next_number + 1)
             .execution_options(synchronize_session=False)
         ).rowcount
@@ -161,9 +161,9 @@ def tracking_patterns(session: Session) -> list[TrackingPattern]:
     """
     patterns = []
     rows = session.execute(
-        select(Carrier.code, Carrier.tracking_pattern, Carrier.check_scheme)
-        .where(Carrier.tracking_pattern != "")
-        .order_by(Carrier.id)
+        select(col(Carrier.code), col(Carrier.tracking_pattern), col(Carrier.check_scheme))
+        .where(col(Carrier.tracking_pattern) != "")
+        .order_by(col(Carrier.id))
     ).all()
     for code, pattern, scheme in rows:
         try:

@@ -11,10 +11,10 @@ from typing import Any
 
 from sqlalchemy import insert
 
-from warehouse_tui.store.models import Journal
+from warehouse_tui.store.models import Journal, table_of
 from warehouse_tui.store.prepared import Command, Tx
 
-_journal = Journal.__table__
+_journal = table_of(Journal)
 _JOURNAL_COLUMNS = tuple(column.key for column in _journal.c if column.key != "id")
 _JOURNAL_INSERT = Command(insert(_journal), column_keys=_JOURNAL_COLUMNS)
 _EFFECT_COLUMNS = ("effect_line_id", "effect_units", "effect_serial", "effect_batch")

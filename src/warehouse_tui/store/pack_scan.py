@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 from sqlalchemy import (
+    BindParameter,
     ColumnElement,
     and_,
     bindparam,
@@ -38,18 +39,19 @@ from warehouse_tui.store.models import (
     ParcelLine,
     Setting,
     Sku,
+    table_of,
 )
 from warehouse_tui.store.prepared import Command, Query, Tx
 
-_order_line = OrderLine.__table__
-_parcel_line = ParcelLine.__table__
-_parcel = Parcel.__table__
-_orders = Order.__table__
+_order_line = table_of(OrderLine)
+_parcel_line = table_of(ParcelLine)
+_parcel = table_of(Parcel)
+_orders = table_of(Order)
 _lead = _orders.alias("lead")
-_barcode = Barcode.__table__
-_sku = Sku.__table__
-_setting = Setting.__table__
-_packed_serial = PackedSerial.__table__
+_barcode = table_of(Barcode)
+_sku = table_of(Sku)
+_setting = table_of(Setting)
+_packed_serial = table_of(PackedSerial)
 
 
 class ScanLine(NamedTuple):
@@ -130,7 +132,7 @@ def _lines_query(item: ColumnElement[bool], units: Any) -> Any:
 # A GTIN has at most four registered forms (GTIN-14, EAN-13, UPC-A, EAN-8): fixed binds, padded
 # by repeating a form, keep the statement's SQL the same for every scan.
 _GTIN_FORMS = 4
-_CODE_BINDS = [bindparam(f"code{n}") for n in range(_GTIN_FORMS)]
+_CODE_BINDS: list[BindParameter[str]] = [bindparam(f"code{n}") for n in range(_GTIN_FORMS)]
 _LINES_BY_SKU = Query(_lines_query(_sku.c.id == bindparam("sku_id"), null()), ScanLine)
 _LINES_BY_BARCODE = Query(
     _lines_query(

@@ -18,7 +18,19 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-from sqlalchemy import Boolean, and_, bindparam, false, func, literal, or_, select, true, union_all
+from sqlalchemy import (
+    BindParameter,
+    Boolean,
+    and_,
+    bindparam,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+    union_all,
+)
 
 from warehouse_tui.store.models import (
     BoxType,
@@ -29,19 +41,20 @@ from warehouse_tui.store.models import (
     ParcelLine,
     Setting,
     Sku,
+    table_of,
 )
 from warehouse_tui.store.prepared import Query, Tx
 
-_parcel = Parcel.__table__
-_others = Parcel.__table__.alias("others")
-_orders = Order.__table__
+_parcel = table_of(Parcel)
+_others = table_of(Parcel).alias("others")
+_orders = table_of(Order)
 _lead = _orders.alias("lead")
-_order_line = OrderLine.__table__
-_parcel_line = ParcelLine.__table__
-_sku = Sku.__table__
-_box = BoxType.__table__
-_journal = Journal.__table__
-_setting = Setting.__table__
+_order_line = table_of(OrderLine)
+_parcel_line = table_of(ParcelLine)
+_sku = table_of(Sku)
+_box = table_of(BoxType)
+_journal = table_of(Journal)
+_setting = table_of(Setting)
 
 
 class PackOrder(NamedTuple):
@@ -102,7 +115,7 @@ _IN_GROUP = or_(
     _orders.c.id == _lead.c.id,
     and_(_lead.c.no_merge.is_(false()), _orders.c.merge_group == _lead.c.merge_group),
 )
-_PARCEL = bindparam("parcel_id")
+_PARCEL: BindParameter[int] = bindparam("parcel_id")
 
 _PACK_ORDERS = Query(
     select(

@@ -20,7 +20,19 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import and_, bindparam, case, exists, func, insert, or_, select, true, update
+from sqlalchemy import (
+    BindParameter,
+    and_,
+    bindparam,
+    case,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+    true,
+    update,
+)
 
 from warehouse_tui.store.models import (
     Allocation,
@@ -36,22 +48,23 @@ from warehouse_tui.store.models import (
     Stock,
     StockMove,
     Tote,
+    table_of,
 )
 from warehouse_tui.store.prepared import Command, Query, Tx
 
-_task = PickTask.__table__
-_stop = PickStop.__table__
-_others = PickStop.__table__.alias("others")
-_stock = Stock.__table__
-_location = Location.__table__
-_sku = Sku.__table__
-_tote = Tote.__table__
-_allocation = Allocation.__table__
-_order_line = OrderLine.__table__
-_orders = Order.__table__
-_setting = Setting.__table__
-_barcode = Barcode.__table__
-_stock_move = StockMove.__table__
+_task = table_of(PickTask)
+_stop = table_of(PickStop)
+_others = table_of(PickStop).alias("others")
+_stock = table_of(Stock)
+_location = table_of(Location)
+_sku = table_of(Sku)
+_tote = table_of(Tote)
+_allocation = table_of(Allocation)
+_order_line = table_of(OrderLine)
+_orders = table_of(Order)
+_setting = table_of(Setting)
+_barcode = table_of(Barcode)
+_stock_move = table_of(StockMove)
 
 # The stop states (services/picking/views.StopState) this module writes or reads.
 OPEN, AT_LOCATION, TO_TOTE, DONE, SHORT = "open", "at-location", "to-tote", "done", "short"
@@ -99,9 +112,9 @@ class StopRow(NamedTuple):
 # A GTIN has at most four registered forms (GTIN-14, EAN-13, UPC-A, EAN-8): fixed binds, padded
 # by repeating a form, keep the statement's SQL the same for every scan.
 _GTIN_FORMS = 4
-_CODE_BINDS = [bindparam(f"code{n}") for n in range(_GTIN_FORMS)]
+_CODE_BINDS: list[BindParameter[str]] = [bindparam(f"code{n}") for n in range(_GTIN_FORMS)]
 _SCANNED = select(_barcode.c.sku_id, _barcode.c.quantity).where(_barcode.c.code.in_(_CODE_BINDS))
-_TASK = bindparam("task_id")
+_TASK: BindParameter[int] = bindparam("task_id")
 
 
 def _tally(condition: Any) -> Any:

@@ -55,6 +55,7 @@ def fast_write(store: Store) -> Iterator[Tx]:
     pooled = store.engine.raw_connection()
     try:
         driver = pooled.driver_connection
+        assert driver is not None  # None only once the pool has invalidated the connection
         if store.is_sqlite:
             driver.execute("BEGIN IMMEDIATE")  # pysqlite's own BEGIN is off (engine.py)
         try:
@@ -74,6 +75,7 @@ def fast_read(store: Store) -> Iterator[Tx]:
     pooled = store.engine.raw_connection()
     try:
         driver = pooled.driver_connection
+        assert driver is not None  # None only once the pool has invalidated the connection
         if store.is_sqlite:
             driver.execute("BEGIN DEFERRED")
         try:

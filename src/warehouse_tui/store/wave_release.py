@@ -25,11 +25,12 @@ from warehouse_tui.store.models import (
     PickStop,
     PickTask,
     Stock,
+    table_of,
 )
 from warehouse_tui.store.prepared import Command, Query, Tx
 
-_stock = Stock.__table__
-_orders = Order.__table__
+_stock = table_of(Stock)
+_orders = table_of(Order)
 _PAGE = 1000
 """Ids per `IN (…)` list: well under SQLite's limit on bound parameters."""
 
@@ -96,8 +97,8 @@ class _Allocated(NamedTuple):
     stock_id: int
 
 
-_allocation = Allocation.__table__
-_order_line = OrderLine.__table__
+_allocation = table_of(Allocation)
+_order_line = table_of(OrderLine)
 _NEWEST_ALLOCATION = Query(select(func.max(_allocation.c.id).label("id")), _Newest)
 _ALLOCATION_INSERT = Command(
     insert(_allocation).values(picked=0), column_keys=("order_line_id", "stock_id", "qty")
@@ -128,13 +129,13 @@ def insert_tasks(connection: Connection, rows: Sequence[dict[str, Any]]) -> list
     """Pick lists (wave_id, strategy, route_m); their ids, in the order given."""
     if not rows:
         return []
-    table = PickTask.__table__
+    table = table_of(PickTask)
     statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
     return list(connection.execute(statement, list(rows)).scalars())
 
 
 _STOP_INSERT = Command(
-    insert(PickStop.__table__).values(picked=0, status="open", tote_id=None),
+    insert(table_of(PickStop)).values(picked=0, status="open", tote_id=None),
     column_keys=("task_id", "seq", "allocation_id", "stock_id", "sku_id", "order_id", "qty"),
 )
 

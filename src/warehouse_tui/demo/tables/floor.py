@@ -12,6 +12,8 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from warehouse_tui.domain.barcodes import ScanKind, format_label
+
 TIMEZONE = "Europe/Berlin"
 
 AISLES = 12
@@ -48,7 +50,7 @@ def bay_position(bay: int) -> tuple[int, float]:
 
 
 def location_code(aisle: int, bay: int, level: int) -> str:
-    return f"LOC-{zone_of_aisle(aisle)}{aisle + 1:02d}-{bay:02d}-{level}"
+    return format_label(ScanKind.LOCATION, zone_of_aisle(aisle), aisle + 1, bay, level)
 
 
 def location_rows() -> list[dict[str, Any]]:

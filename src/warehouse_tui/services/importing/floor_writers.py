@@ -19,6 +19,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import Table, bindparam, delete, insert, select, update
 from sqlmodel import Session
 
+from warehouse_tui.domain.barcodes import ScanKind, prefixed_label
 from warehouse_tui.domain.layout import Layout, PickPoint
 from warehouse_tui.i18n import _
 from warehouse_tui.services.importing.fields import INT_MAX, joined_reason
@@ -180,7 +181,7 @@ def _off_layout(layout: Layout, row: LocationRow) -> str | None:
 
 def _location_ids(session: Session, codes: list[str]) -> dict[str, int]:
     """Location ids by code as written in the file, with or without the LOC- prefix."""
-    stored = {code: code if code.upper().startswith("LOC-") else f"LOC-{code}" for code in codes}
+    stored = {code: prefixed_label(ScanKind.LOCATION, code) for code in codes}
     found = ids_by(session, _LOCATIONS.c.code, sorted(set(stored.values())))
     return {code: found[label] for code, label in stored.items() if label in found}
 

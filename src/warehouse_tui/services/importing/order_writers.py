@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Table, select
 from sqlmodel import Session
 
+from warehouse_tui.domain.barcodes import ScanKind, format_label
 from warehouse_tui.services.importing.order_rows import (
     SHIP_TO_OPTIONAL,
     SHIP_TO_REQUIRED,
@@ -198,4 +199,10 @@ def _cancel(session: Session, actor: Actor, order_id: int) -> None:
 
 def _journal_updates(session: Session, actor: Actor, order_ids: list[int]) -> None:
     for order_id in order_ids:
-        record(session, actor, "order-updated", order_id=order_id, task_ref=f"ORD-{order_id}")
+        record(
+            session,
+            actor,
+            "order-updated",
+            order_id=order_id,
+            task_ref=format_label(ScanKind.ORDER, order_id),
+        )

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlmodel import Session
 
+from warehouse_tui.domain.barcodes import ScanKind, format_label
 from warehouse_tui.i18n import _
 from warehouse_tui.services.journal import Actor, record
 from warehouse_tui.services.orders.giveback import (
@@ -23,6 +24,7 @@ from warehouse_tui.services.orders.versions import OrderVersion, newest_version
 from warehouse_tui.services.putback import (
     put_back_picked,
 )
+from warehouse_tui.services.results import Refusal, ServiceResult
 from warehouse_tui.services.roles import SUPERVISORS, role_refusal
 from warehouse_tui.store.engine import Store
 from warehouse_tui.store.models import (
@@ -46,12 +48,10 @@ FINAL = frozenset({OrderStatus.SHIPPED, OrderStatus.CANCELLED})
 
 
 @dataclass(frozen=True)
-class OrderResult:
+class OrderResult(ServiceResult):
     """What a cancellation, hold, release or restock did; `reason` says why when it was
     refused, `hold_reason` why the order is held when it is."""
 
-    accepted: bool
-    reason: str = ""
     order_id: int | None = None
     status: str = ""
     intercepted: bool = False
@@ -73,7 +73,8 @@ def cancel_order(store: Store, actor: Actor, ref: str) -> OrderResult:
     def work(session: Session) -> OrderResult:
         found = find_order(session, ref)
         order = _lock_for_cancel(session, found.id) if found and found.id else None
-        refusal = role_refusal(session, actor, SUPERVISORS) or _cancel_refusal(order)
+        role = role_refusal(session, actor, SUPERVISORS)
+        refusal = role or _cancel_refusal(order)
         if order is None or refusal:
             order_id = order.id if order else None
             record(
@@ -85,7 +86,8 @@ def cancel_order(store: Store, actor: Actor, ref: str) -> OrderResult:
                 raw=ref,
                 order_id=order_id,
             )
-            return OrderResult(False, refusal, order_id)
+            state = Refusal.NOT_FOUND if order is None else Refusal.WRONG_STATE
+            return OrderResult(False, refusal, order_id, refusal=Refusal.ROLE if role else state)
         cancellation = OrderVersion(version=newest_version(order), cancelled=True)
         if order.intercepted or order.status in AFTER_RELEASE:
             intercept(session, actor, order, cancellation)
@@ -135,7 +137,13 @@ def cancel_before_release(session: Session, actor: Actor, order: Order) -> None:
     order.status = OrderStatus.CANCELLED
     order.wave_id = None
     order.updated_at = utcnow()
-    record(session, actor, "order-cancel", order_id=order.id, task_ref=f"ORD-{order.id}")
+    record(
+        session,
+        actor,
+        "order-cancel",
+        order_id=order.id,
+        task_ref=format_label(ScanKind.ORDER, order.id),
+    )
 
 
 def intercept(session: Session, actor: Actor, order: Order, pending: OrderVersion) -> None:
@@ -151,7 +159,14 @@ def intercept(session: Session, actor: Actor, order: Order, pending: OrderVersio
     order.pending = pending.to_pending()
     order.updated_at = utcnow()
     raw = "cancelled" if pending.cancelled else f"version {pending.version}"
-    record(session, actor, "intercept", order_id=order.id, task_ref=f"ORD-{order.id}", raw=raw)
+    record(
+        session,
+        actor,
+        "intercept",
+        order_id=order.id,
+        task_ref=format_label(ScanKind.ORDER, order.id),
+        raw=raw,
+    )
     if first_time:
         allocation_ids = give_back_unpicked(session, order.id)
         cancel_open_stops(session, order.id, allocation_ids)

@@ -8,8 +8,10 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select, update
 from sqlmodel import Session, col
 
+from warehouse_tui.domain.barcodes import ScanKind, format_label
 from warehouse_tui.i18n import _
 from warehouse_tui.services.journal import Actor, record
+from warehouse_tui.services.results import Refusal, ServiceResult
 from warehouse_tui.services.roles import SUPERVISORS, role_refusal
 from warehouse_tui.services.shipping import withdraw_fulfilment
 from warehouse_tui.store.engine import Store
@@ -56,7 +58,13 @@ def _void(
         if held_id != stopped and held.status == OrderStatus.PACKED:
             held.status = OrderStatus.PICKED
             held.updated_at = utcnow()
-            record(session, actor, "order-unpacked", order_id=held_id, task_ref=f"PCL-{parcel.id}")
+            record(
+                session,
+                actor,
+                "order-unpacked",
+                order_id=held_id,
+                task_ref=format_label(ScanKind.PARCEL, parcel.id),
+            )
     parcel.status = ParcelStatus.CANCELLED
     session.execute(delete(PackedSerial).where(col(PackedSerial.parcel_id) == parcel.id))
     record(
@@ -64,16 +72,14 @@ def _void(
         actor,
         "parcel-void",
         order_id=stopped if stopped is not None else parcel.order_id,
-        task_ref=f"PCL-{parcel.id}",
+        task_ref=format_label(ScanKind.PARCEL, parcel.id),
         raw=parcel.tracking or "",
         reason=why,
     )
 
 
 @dataclass(frozen=True)
-class VoidResult:
-    accepted: bool
-    reason: str = ""
+class VoidResult(ServiceResult):
     message: str = ""
 
 
@@ -83,9 +89,10 @@ def void_parcel(store: Store, actor: Actor, parcel_id: int, reason: str) -> Void
     verified into a new parcel at the pack station."""
     with store.write() as session:
         parcel = session.get(Parcel, parcel_id, with_for_update=True)
-        refusal = role_refusal(session, actor, SUPERVISORS)
+        refusal, kind = role_refusal(session, actor, SUPERVISORS), Refusal.ROLE
         if not refusal and (parcel is None or parcel.status != ParcelStatus.CLOSED):
             refusal = _("Only a labelled parcel not yet loaded can be voided")
+            kind = Refusal.NOT_FOUND if parcel is None else Refusal.WRONG_STATE
         if refusal or parcel is None:
             record(
                 session,
@@ -93,12 +100,15 @@ def void_parcel(store: Store, actor: Actor, parcel_id: int, reason: str) -> Void
                 "parcel-void",
                 accepted=False,
                 reason=refusal,
-                task_ref=f"PCL-{parcel_id}",
+                task_ref=format_label(ScanKind.PARCEL, parcel_id),
             )
-            return VoidResult(False, refusal)
+            return VoidResult(False, refusal, refusal=kind)
         _void(session, actor, parcel, stopped=None, why=reason)
         return VoidResult(
-            True, message=_("PCL-{id} voided: pack its orders again").format(id=parcel_id)
+            True,
+            message=_("{parcel} voided: pack its orders again").format(
+                parcel=format_label(ScanKind.PARCEL, parcel_id)
+            ),
         )
 
 
@@ -135,7 +145,14 @@ def leave_merge_group(session: Session, actor: Actor, order: Order) -> None:
     group = order.merge_group
     if group is None:
         return
-    record(session, actor, "merge-split", order_id=order.id, task_ref=f"ORD-{order.id}", raw=group)
+    record(
+        session,
+        actor,
+        "merge-split",
+        order_id=order.id,
+        task_ref=format_label(ScanKind.ORDER, order.id),
+        raw=group,
+    )
     order.merge_group = None
     session.flush()
     rest = session.execute(select(Order).where(Order.merge_group == group)).scalars().all()

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, func, select, update
 from sqlmodel import Session
 
+from warehouse_tui.domain.barcodes import ScanKind, format_label
 from warehouse_tui.i18n import _
 from warehouse_tui.services.journal import Actor, record
 from warehouse_tui.services.orders.giveback import drop_allocations
@@ -24,6 +25,7 @@ from warehouse_tui.services.putback import (
     return_units,
     task_label,
 )
+from warehouse_tui.services.results import Refusal, ServiceResult
 from warehouse_tui.services.roles import SUPERVISORS, role_refusal
 from warehouse_tui.store.engine import Store
 from warehouse_tui.store.models import (
@@ -50,12 +52,10 @@ def open_restock_tasks(session: Session, order_id: int) -> int:
 
 
 @dataclass(frozen=True)
-class RestockResult:
+class RestockResult(ServiceResult):
     """A restock task done; `applied` when it was the order's last and its waiting version
     (or cancellation) has now taken effect."""
 
-    accepted: bool
-    reason: str = ""
     order_id: int | None = None
     applied: bool = False
     status: str = ""
@@ -71,7 +71,7 @@ def complete_restock(store: Store, actor: Actor, task_id: int) -> RestockResult:
         # Lock the order first: two operators finishing its last two tasks at once must not
         # both see the other's task still open.
         order = session.get(Order, order_id, with_for_update=True) if order_id else None
-        refusal = _restock_refusal(session, actor, task)
+        refusal, kind = _restock_refusal(session, actor, task)
         if refusal:
             record(
                 session,
@@ -83,7 +83,7 @@ def complete_restock(store: Store, actor: Actor, task_id: int) -> RestockResult:
                 task_ref=task_label(task_id),
                 order_id=order_id,
             )
-            return RestockResult(False, refusal, order_id)
+            return RestockResult(False, refusal, order_id, refusal=kind)
         assert task is not None
         record(
             session,
@@ -97,18 +97,20 @@ def complete_restock(store: Store, actor: Actor, task_id: int) -> RestockResult:
         return RestockResult(True, "", order_id, applied, order.status if order else "")
 
 
-def _restock_refusal(session: Session, actor: Actor, task: FloorTask | None) -> str:
-    """Return what the task still owes to its own lot; why not, when it cannot."""
+def _restock_refusal(
+    session: Session, actor: Actor, task: FloorTask | None
+) -> tuple[str, Refusal | None]:
+    """Return what the task still owes to its own lot; why not, and its kind, when it cannot."""
     if task is None or task.kind != RESTOCK:
-        return _("No such restock task")
+        return _("No such restock task"), Refusal.NOT_FOUND
     if task.status != "open":
-        return _("This restock task is already done")
+        return _("This restock task is already done"), Refusal.WRONG_STATE
     came_from = origin(session, task)
     if came_from is None:
-        return _("No location holds this SKU: put it back by scan")
+        return _("No location holds this SKU: put it back by scan"), Refusal.NOT_FOUND
     if not return_units(session, actor, task, came_from, task.qty - task.done_qty):
-        return _("This restock task is already done")
-    return ""
+        return _("This restock task is already done"), Refusal.WRONG_STATE
+    return "", None
 
 
 def restock_order(store: Store, actor: Actor, ref: str) -> RestockResult:
@@ -117,13 +119,14 @@ def restock_order(store: Store, actor: Actor, ref: str) -> RestockResult:
     with store.write() as session:
         order = find_order(session, ref)
         order_id = order.id if order is not None else None
-        refusal = role_refusal(session, actor, SUPERVISORS)
+        refusal, kind = role_refusal(session, actor, SUPERVISORS), Refusal.ROLE
         if not refusal and (order is None or not order.intercepted):
             refusal = _("This order is not intercepted")
+            kind = Refusal.NOT_FOUND if order is None else Refusal.WRONG_STATE
         tasks = _open_put_backs(session, order_id) if order_id is not None else []
         all_or_none = session.begin_nested()
         for task in [] if refusal else tasks:
-            refusal = _restock_refusal(session, actor, task)
+            refusal, kind = _restock_refusal(session, actor, task)
             if refusal:
                 break
             record(
@@ -140,7 +143,7 @@ def restock_order(store: Store, actor: Actor, ref: str) -> RestockResult:
             record(
                 session, actor, RESTOCK, accepted=False, reason=refusal, raw=ref, order_id=order_id
             )
-            return RestockResult(False, refusal, order_id)
+            return RestockResult(False, refusal, order_id, refusal=kind)
         all_or_none.commit()
         if order.intercepted and not open_restock_tasks(session, order.id or 0):
             apply_pending(session, actor, order)
@@ -206,6 +209,6 @@ def apply_pending(session: Session, actor: Actor, order: Order) -> None:
         actor,
         "intercept-applied",
         order_id=order.id,
-        task_ref=f"ORD-{order.id}",
+        task_ref=format_label(ScanKind.ORDER, order.id),
         raw=order.status,
     )

@@ -36,6 +36,7 @@ from warehouse_tui.services.packing.group import (
 )
 from warehouse_tui.services.packing.results import CLOSE, PRINT, REPRINT, PackResult
 from warehouse_tui.services.packing.step import Entry, parcel_step
+from warehouse_tui.services.results import Refusal
 from warehouse_tui.services.shipping import announce_at, announce_fulfilment, parcel_label
 from warehouse_tui.services.states import state_name
 from warehouse_tui.services.tracking import TrackingError, allocate_tracking
@@ -88,7 +89,9 @@ def close_parcel(store: Store, actor: Actor, parcel_id: int, printer_dest: str) 
 
     def step(session: Session, parcel: Parcel | None, _entry: Entry) -> _Labelled:
         if unusable:
-            return _Labelled(PackResult(False, unusable, parcel_id=parcel_id))
+            return _Labelled(
+                PackResult(False, unusable, parcel_id=parcel_id, refusal=Refusal.DEVICE)
+            )
         return _close(session, actor, parcel)
 
     closed = parcel_step(store, actor, CLOSE, parcel_id, step, raw=printer_dest)
@@ -99,20 +102,31 @@ def close_parcel(store: Store, actor: Actor, parcel_id: int, printer_dest: str) 
 
 def _close(session: Session, actor: Actor, parcel: Parcel | None) -> _Labelled:
     if parcel is None:
-        return _Labelled(PackResult(False, _("No such parcel")))
+        return _Labelled(PackResult(False, _("No such parcel"), refusal=Refusal.NOT_FOUND))
     assert parcel.id is not None
     if parcel.status != ParcelStatus.OPEN:
         reason = _("Parcel {parcel} is {status}").format(
             parcel=parcel_label(parcel.id), status=state_name(parcel.status)
         )
-        return _Labelled(PackResult(False, reason, parcel_id=parcel.id, tracking=parcel.tracking))
+        refused = PackResult(
+            False,
+            reason,
+            parcel_id=parcel.id,
+            tracking=parcel.tracking,
+            refusal=Refusal.WRONG_STATE,
+        )
+        return _Labelled(refused)
     lead, group = members_of_parcel(session, parcel.order_id)
     stop = stop_check(session, actor, group)
     if stop:
-        return _Labelled(PackResult(False, stop, parcel_id=parcel.id, stop=True))
+        return _Labelled(
+            PackResult(False, stop, parcel_id=parcel.id, stop=True, refusal=Refusal.INTERCEPT)
+        )
     missing = _missing_before_close(session, parcel, group)
     if missing:
-        return _Labelled(PackResult(False, missing, parcel_id=parcel.id))
+        return _Labelled(
+            PackResult(False, missing, parcel_id=parcel.id, refusal=Refusal.INCOMPLETE)
+        )
     savepoint = session.begin_nested()
     try:
         tracking = parcel.tracking or allocate_tracking(session, parcel.carrier)
@@ -125,7 +139,9 @@ def _close(session: Session, actor: Actor, parcel: Parcel | None) -> _Labelled:
         label = _label_zpl(session, parcel, lead, complete=complete, reprint=False)
     except (TrackingError, LabelError) as error:
         savepoint.rollback()
-        return _Labelled(PackResult(False, str(error), parcel_id=parcel.id))
+        return _Labelled(
+            PackResult(False, str(error), parcel_id=parcel.id, refusal=Refusal.NO_LABEL)
+        )
     savepoint.commit()
     if complete:
         _mark_packed(session, group)
@@ -180,6 +196,7 @@ def _print(
         order_packed=closed.order_packed,
         tracking=closed.tracking,
         label_printed=False,
+        refusal=Refusal.DEVICE,
     )
 
 
@@ -231,9 +248,9 @@ def _label_zpl(
     assert parcel.id is not None
     parcels = (
         session.execute(
-            select(Parcel.id)
-            .where(Parcel.order_id == lead.id, Parcel.status != ParcelStatus.CANCELLED)
-            .order_by(Parcel.id)
+            select(col(Parcel.id))
+            .where(col(Parcel.order_id) == lead.id, col(Parcel.status) != ParcelStatus.CANCELLED)
+            .order_by(col(Parcel.id))
         )
         .scalars()
         .all()
@@ -241,12 +258,14 @@ def _label_zpl(
     number = parcels.index(parcel.id) + 1
     count = len(parcels) if complete or (reprint and parcel.id != parcels[-1]) else len(parcels) + 1
     carrier = (
-        session.execute(select(Carrier).where(Carrier.code == parcel.carrier)).scalars().first()
+        session.execute(select(Carrier).where(col(Carrier.code) == parcel.carrier))
+        .scalars()
+        .first()
     )
     service = session.execute(
-        select(CarrierService.name)
-        .join(Carrier, Carrier.id == CarrierService.carrier_id)
-        .where(Carrier.code == parcel.carrier, CarrierService.code == parcel.service)
+        select(col(CarrierService.name))
+        .join(Carrier, col(Carrier.id) == col(CarrierService.carrier_id))
+        .where(col(Carrier.code) == parcel.carrier, col(CarrierService.code) == parcel.service)
     ).scalar()
     label = ShippingLabel(
         order_code=order_code(lead.id),
@@ -284,18 +303,23 @@ def reprint_label(store: Store, actor: Actor, parcel_id: int, printer_dest: str)
 
 def _reprint(session: Session, actor: Actor, parcel: Parcel | None) -> _Labelled:
     if parcel is None or parcel.status not in (ParcelStatus.CLOSED, ParcelStatus.LOADED):
-        return _Labelled(PackResult(False, _("Only a closed parcel has a label to reprint")))
+        not_closed = _("Only a closed parcel has a label to reprint")
+        return _Labelled(PackResult(False, not_closed, refusal=Refusal.WRONG_STATE))
     assert parcel.id is not None
     lead, group = members_of_parcel(session, parcel.order_id)
     stop = stop_check(session, actor, group)
     if stop:
-        return _Labelled(PackResult(False, stop, parcel_id=parcel.id, stop=True))
+        return _Labelled(
+            PackResult(False, stop, parcel_id=parcel.id, stop=True, refusal=Refusal.INTERCEPT)
+        )
     complete = all(o.status != OrderStatus.PICKED for o in group)
     again = parcel.label_printed_at is not None
     try:
         label = _label_zpl(session, parcel, lead, complete=complete, reprint=again)
     except LabelError as error:
-        return _Labelled(PackResult(False, str(error), parcel_id=parcel.id))
+        return _Labelled(
+            PackResult(False, str(error), parcel_id=parcel.id, refusal=Refusal.NO_LABEL)
+        )
     result = PackResult(
         True,
         _("Label of {parcel} reprinted").format(parcel=parcel_label(parcel.id)),
@@ -310,10 +334,10 @@ def unprinted_parcel_at_station(store: Store, station: str) -> int | None:
     station stopped between the close and the print), if any: the bench opens on it."""
     with store.read() as session:
         return session.execute(
-            select(Parcel.id)
+            select(col(Parcel.id))
             .where(
-                Parcel.station == station,
-                Parcel.status == ParcelStatus.CLOSED,
+                col(Parcel.station) == station,
+                col(Parcel.status) == ParcelStatus.CLOSED,
                 col(Parcel.label_printed_at).is_(None),
             )
             .order_by(col(Parcel.id).desc())

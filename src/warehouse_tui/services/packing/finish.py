@@ -32,6 +32,7 @@ from warehouse_tui.services.packing.results import (
     PackResult,
 )
 from warehouse_tui.services.packing.step import Entry, parcel_step
+from warehouse_tui.services.results import Refusal
 from warehouse_tui.services.settings import get_setting
 from warehouse_tui.services.shipping import parcel_label
 from warehouse_tui.store.engine import Store
@@ -59,12 +60,16 @@ def choose_box(store: Store, actor: Actor, parcel_id: int, code: str) -> PackRes
 
 def _choose_box(session: Session, parcel: Parcel | None, code: str) -> PackResult:
     if parcel is None or parcel.status != ParcelStatus.OPEN:
-        return PackResult(False, _("No open parcel: start a pack first"))
+        return PackResult(
+            False, _("No open parcel: start a pack first"), refusal=Refusal.WRONG_STATE
+        )
     scan = parse_scan(code, lookup_code=lambda key: resolve_code(session, key))
     if scan.kind is not ScanKind.BOX or not scan.valid:
-        return PackResult(False, scan.error or _("That is not a box label (BOX-…)"))
+        kind = Refusal.WRONG_SCAN if scan.valid else Refusal.UNREADABLE
+        return PackResult(False, scan.error or _("That is not a box label (BOX-…)"), refusal=kind)
     if scan.resolves is None:
-        return PackResult(False, _("No box type has the code {code}").format(code=scan.code))
+        no_box = _("No box type has the code {code}").format(code=scan.code)
+        return PackResult(False, no_box, refusal=Refusal.UNREADABLE)
     box = session.get_one(BoxType, scan.resolves.id)
     parcel.box_type_id = box.id
     parcel.weight_g = None
@@ -184,9 +189,13 @@ def confirm_instructions(store: Store, actor: Actor, parcel_id: int) -> PackResu
 
     def step(session: Session, parcel: Parcel | None, _entry: Entry) -> PackResult:
         if parcel is None or parcel.status != ParcelStatus.OPEN:
-            return PackResult(False, _("No open parcel: start a pack first"))
+            return PackResult(
+                False, _("No open parcel: start a pack first"), refusal=Refusal.WRONG_STATE
+            )
         if not instructions(members_of_parcel(session, parcel.order_id)[1]):
-            return PackResult(False, _("This pack has no instructions to confirm"))
+            return PackResult(
+                False, _("This pack has no instructions to confirm"), refusal=Refusal.WRONG_STATE
+            )
         return PackResult(True, _("Instructions confirmed"), parcel_id=parcel_id)
 
     return parcel_step(store, actor, INSTRUCTIONS, parcel_id, step)
@@ -243,7 +252,7 @@ def typed_weight(
             reason = _("A typed weight needs a supervisor's badge and PIN: {why}").format(
                 why=refusal
             )
-            return PackResult(False, reason, parcel_id=parcel_id)
+            return PackResult(False, reason, parcel_id=parcel_id, refusal=Refusal.APPROVAL)
         entry.authorised_by = supervisor.id
         return _weigh(session, actor, parcel, grams)
 
@@ -252,16 +261,24 @@ def typed_weight(
 
 def _weigh(session: Session, actor: Actor, parcel: Parcel | None, grams: float) -> PackResult:
     if parcel is None or parcel.status != ParcelStatus.OPEN:
-        return PackResult(False, _("No open parcel: start a pack first"))
+        return PackResult(
+            False, _("No open parcel: start a pack first"), refusal=Refusal.WRONG_STATE
+        )
     if not math.isfinite(grams) or grams <= 0:
         return PackResult(
-            False, _("Not a weight: {grams}").format(grams=grams), parcel_id=parcel.id
+            False,
+            _("Not a weight: {grams}").format(grams=grams),
+            parcel_id=parcel.id,
+            refusal=Refusal.BAD_INPUT,
         )
     expected = expected_weight(session, parcel)
     if expected is None:
-        return PackResult(False, _("Choose the box first (scan BOX-…)"), parcel_id=parcel.id)
+        box_first = _("Choose the box first (scan BOX-…)")
+        return PackResult(False, box_first, parcel_id=parcel.id, refusal=Refusal.INCOMPLETE)
     if not has_items(session, parcel):
-        return PackResult(False, _("Scan the items first"), parcel_id=parcel.id)
+        return PackResult(
+            False, _("Scan the items first"), parcel_id=parcel.id, refusal=Refusal.INCOMPLETE
+        )
     tolerance = weight_tolerance(session, expected)
     if abs(grams - expected) > tolerance:
         _back_to_verify(session, actor, parcel)
@@ -273,6 +290,7 @@ def _weigh(session: Session, actor: Actor, parcel: Parcel | None, grams: float) 
             ).format(grams=grams, expected=expected, tolerance=tolerance),
             parcel_id=parcel.id,
             back_to_verify=True,
+            refusal=Refusal.MISMATCH,
         )
     parcel.weight_g = round(grams)
     parcel.expected_weight_g = expected

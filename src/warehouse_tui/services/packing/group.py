@@ -18,6 +18,7 @@ from typing import Any, Protocol
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
+from warehouse_tui.domain.barcodes import ScanKind, format_label
 from warehouse_tui.i18n import N_, _
 from warehouse_tui.services.journal import Actor
 from warehouse_tui.services.orders import leave_merge_group, void_parcels_of
@@ -51,7 +52,9 @@ class Member(Protocol):
 
 
 def order_code(order_id: int | None) -> str:
-    return f"ORD-{order_id}"
+    """A saved order's label (its id is None only until the row is first flushed)."""
+    assert order_id is not None, "an order has a label once it is saved"
+    return format_label(ScanKind.ORDER, order_id)
 
 
 def members(session: Session, lead: Order) -> list[Order]:

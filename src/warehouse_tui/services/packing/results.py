@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from warehouse_tui.services.results import ServiceResult
+
 if TYPE_CHECKING:
     from warehouse_tui.store.models import ParcelStatus
 
@@ -32,14 +34,12 @@ COUNT_ACTIONS = (SCAN, TYPED_QTY)
 
 
 @dataclass(frozen=True)
-class PackResult:
+class PackResult(ServiceResult):
     """What a pack action did. `stop` marks the refusal that must not be missed: an order of
     the pack was cancelled or changed after release, so its items go aside for restock.
     `label_printed` is False when a parcel was closed but its label did not print (the result
     is then not accepted: the packer must reprint it)."""
 
-    accepted: bool
-    reason: str = ""
     parcel_id: int | None = None
     stop: bool = False
     order_packed: bool = False
@@ -49,11 +49,9 @@ class PackResult:
 
 
 @dataclass(frozen=True)
-class ScanResult:
+class ScanResult(ServiceResult):
     """One verify scan: `units` counted onto `order_line_id`, or refused with `reason`."""
 
-    accepted: bool
-    reason: str = ""
     order_line_id: int | None = None
     units: int = 0
     packed: int = 0

@@ -25,6 +25,7 @@ from warehouse_tui.services.packing.group import (
 )
 from warehouse_tui.services.packing.results import NEW_PARCEL, START, PackResult
 from warehouse_tui.services.packing.step import Entry, journaled, parcel_step
+from warehouse_tui.services.results import Refusal
 from warehouse_tui.services.shipping import parcel_label
 from warehouse_tui.services.shortages import order_standing
 from warehouse_tui.services.states import kind_name
@@ -46,10 +47,10 @@ def start_pack(store: Store, actor: Actor, code: str) -> PackResult:
 def _start(session: Session, actor: Actor, code: str, entry: Entry) -> PackResult:
     scan = parse_scan(code, lookup_code=lambda key: resolve_code(session, key))
     if not scan.valid:
-        return PackResult(False, scan.error or _("unknown barcode"))
-    order, refusal = _order_of_scan(session, scan)
+        return PackResult(False, scan.error or _("unknown barcode"), refusal=Refusal.UNREADABLE)
+    order, refusal, kind = _order_of_scan(session, scan)
     if order is None:
-        return PackResult(False, refusal)
+        return PackResult(False, refusal, refusal=kind)
     entry.order_id = order.id
     parcel = (
         session.get(Parcel, scan.resolves.id)
@@ -62,18 +63,22 @@ def _start(session: Session, actor: Actor, code: str, entry: Entry) -> PackResul
     group = members(session, lead)
     stop = stop_check(session, actor, group)
     if stop:
-        return PackResult(False, stop, stop=True)
+        return PackResult(False, stop, stop=True, refusal=Refusal.INTERCEPT)
     if parcel is not None and parcel.status != ParcelStatus.OPEN:
         return _show_finished_parcel(parcel)
     waiting = [o for o in group if o.status != OrderStatus.PICKED]
     if waiting and all(o.status in (OrderStatus.PACKED, OrderStatus.SHIPPED) for o in group):
         return PackResult(
-            False, _("Order {order} is already packed").format(order=order_code(order.id))
+            False,
+            _("Order {order} is already packed").format(order=order_code(order.id)),
+            refusal=Refusal.WRONG_STATE,
         )
     if waiting:
         standings = [order_standing(session, other) for other in waiting]
         return PackResult(
-            False, next((text for coming, text in standings if not coming), standings[0][1])
+            False,
+            next((text for coming, text in standings if not coming), standings[0][1]),
+            refusal=Refusal.WRONG_STATE,
         )
     entry.order_id = lead.id
     parcel = _open_parcel(session, lead)
@@ -93,7 +98,9 @@ def _show_finished_parcel(parcel: Parcel) -> PackResult:
     assert parcel.id is not None
     if parcel.status == ParcelStatus.CANCELLED:
         return PackResult(
-            False, _("Parcel {parcel} was cancelled").format(parcel=parcel_label(parcel.id))
+            False,
+            _("Parcel {parcel} was cancelled").format(parcel=parcel_label(parcel.id)),
+            refusal=Refusal.WRONG_STATE,
         )
     return PackResult(
         True,
@@ -105,14 +112,19 @@ def _show_finished_parcel(parcel: Parcel) -> PackResult:
     )
 
 
-def _order_of_scan(session: Session, scan: Scan) -> tuple[Order | None, str]:
+def _order_of_scan(session: Session, scan: Scan) -> tuple[Order | None, str, Refusal | None]:
     kinds = (ScanKind.TOTE, ScanKind.SLOT, ScanKind.ORDER, ScanKind.PARCEL)
     if scan.kind not in kinds:
-        return None, _("Scan a tote, a put-wall slot, an order or a parcel label to start")
+        return (
+            None,
+            _("Scan a tote, a put-wall slot, an order or a parcel label to start"),
+            Refusal.WRONG_SCAN,
+        )
     if scan.resolves is None:
-        return None, _("No {kind} has the code {code}").format(
+        no_such = _("No {kind} has the code {code}").format(
             kind=kind_name(scan.kind), code=scan.code
         )
+        return None, no_such, Refusal.UNREADABLE
     row_id = scan.resolves.id
     order_id: int | None
     if scan.kind is ScanKind.TOTE:
@@ -121,9 +133,8 @@ def _order_of_scan(session: Session, scan: Scan) -> tuple[Order | None, str]:
     elif scan.kind is ScanKind.SLOT:
         slot = session.get_one(WallSlot, row_id)
         if slot.order_id is not None and slot.status != "ready":
-            return None, _("Slot {code} is not complete yet: wait for its light").format(
-                code=scan.code
-            )
+            not_yet = _("Slot {code} is not complete yet: wait for its light")
+            return None, not_yet.format(code=scan.code), Refusal.WRONG_STATE
         order_id = slot.order_id
         empty = _("Slot {code} holds no order").format(code=scan.code)
     elif scan.kind is ScanKind.PARCEL:
@@ -133,8 +144,8 @@ def _order_of_scan(session: Session, scan: Scan) -> tuple[Order | None, str]:
         order_id = row_id
         empty = ""
     if order_id is None:
-        return None, empty
-    return session.get_one(Order, order_id), ""
+        return None, empty, Refusal.WRONG_STATE
+    return session.get_one(Order, order_id), "", None
 
 
 def _open_parcel(session: Session, lead: Order) -> Parcel | None:
@@ -186,18 +197,22 @@ def new_parcel(store: Store, actor: Actor, parcel_id: int) -> PackResult:
 
 def _next_parcel(session: Session, actor: Actor, parcel: Parcel | None) -> PackResult:
     if parcel is None:
-        return PackResult(False, _("No such parcel"))
+        return PackResult(False, _("No such parcel"), refusal=Refusal.NOT_FOUND)
     assert parcel.id is not None
     lead, group = members_of_parcel(session, parcel.order_id)
     stop = stop_check(session, actor, group)
     if stop:
-        return PackResult(False, stop, stop=True)
+        return PackResult(False, stop, stop=True, refusal=Refusal.INTERCEPT)
     if _open_parcel(session, lead) is not None:
         return PackResult(
-            False, _("Close parcel {parcel} first").format(parcel=parcel_label(parcel.id))
+            False,
+            _("Close parcel {parcel} first").format(parcel=parcel_label(parcel.id)),
+            refusal=Refusal.INCOMPLETE,
         )
     if remaining(session, [o.id for o in group]) == 0:
-        return PackResult(False, _("Everything of this pack is packed already"))
+        return PackResult(
+            False, _("Everything of this pack is packed already"), refusal=Refusal.WRONG_STATE
+        )
     created = _add_parcel(session, actor, lead)
     assert created.id is not None
     return PackResult(

@@ -20,6 +20,7 @@ from warehouse_tui.services.packing.results import (
     ScanResult,
 )
 from warehouse_tui.services.packing.step import Entry, parcel_step
+from warehouse_tui.services.results import Refusal
 from warehouse_tui.services.shipping import parcel_label
 from warehouse_tui.store.engine import Store
 from warehouse_tui.store.models import (
@@ -46,10 +47,11 @@ def undo_last_scan(store: Store, actor: Actor, parcel_id: int) -> ScanResult:
 
 def _undo(session: Session, parcel: Parcel | None) -> tuple[ScanResult, int | None]:
     if parcel is None or parcel.status != ParcelStatus.OPEN:
-        return ScanResult(False, _("No open parcel to undo a scan in")), None
+        no_parcel = _("No open parcel to undo a scan in")
+        return ScanResult(False, no_parcel, refusal=Refusal.WRONG_STATE), None
     last = _last_count(session, parcel)
     if last is None or last.effect_line_id is None or last.effect_units is None:
-        return ScanResult(False, _("Nothing to undo")), None
+        return ScanResult(False, _("Nothing to undo"), refusal=Refusal.WRONG_STATE), None
     line_id, units = last.effect_line_id, last.effect_units
     parcel_line = session.scalars(
         select(ParcelLine).where(
@@ -58,7 +60,7 @@ def _undo(session: Session, parcel: Parcel | None) -> tuple[ScanResult, int | No
     ).first()
     order_line = session.get_one(OrderLine, line_id)
     if parcel_line is None or parcel_line.qty < units or order_line.packed < units:
-        return ScanResult(False, _("Nothing to undo")), None
+        return ScanResult(False, _("Nothing to undo"), refusal=Refusal.WRONG_STATE), None
     order_line.packed -= units
     parcel_line.qty -= units
     serial, batch = last.effect_serial, last.effect_batch

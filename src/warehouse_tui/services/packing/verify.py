@@ -31,6 +31,7 @@ from warehouse_tui.services.journal import (
 from warehouse_tui.services.lookup import gtin_forms, parse_in_store, resolve_code
 from warehouse_tui.services.packing.group import order_code
 from warehouse_tui.services.packing.results import PREPRINTED, SCAN, TYPED_QTY, ScanResult
+from warehouse_tui.services.results import Refusal
 from warehouse_tui.services.settings import DEFAULTS
 from warehouse_tui.services.shipping import parcel_label
 from warehouse_tui.services.states import kind_name, state_name
@@ -76,10 +77,10 @@ def verify_scan(
                 return _count(tx, actor, parcel_id, code, counted, since_same, lines)
     with write_transaction(store) as connection:
         tx = Tx.of(connection)
-        count, refusal = _count_of_scan(connection, scan, code)
+        count, refusal, kind = _count_of_scan(connection, scan, code)
         if count is None:
             label = _preprinted_label(connection, actor, parcel_id, code)
-            return label or _refuse(tx, actor, parcel_id, code, SCAN, refusal)
+            return label or _refuse(tx, actor, parcel_id, code, SCAN, refusal, kind)
         return _count(tx, actor, parcel_id, code, count, since_same)
 
 
@@ -89,10 +90,11 @@ def enter_quantity(store: Store, actor: Actor, parcel_id: int, code: str, qty: i
     with write_transaction(store) as connection:
         tx = Tx.of(connection)
         if qty <= 0:
-            return _refuse(tx, actor, parcel_id, raw, TYPED_QTY, _("Type a quantity of 1 or more"))
-        count, refusal = _count_of_scan(connection, parse_scan(code), code)
+            too_few = _("Type a quantity of 1 or more")
+            return _refuse(tx, actor, parcel_id, raw, TYPED_QTY, too_few, Refusal.QUANTITY)
+        count, refusal, kind = _count_of_scan(connection, parse_scan(code), code)
         if count is None:
-            return _refuse(tx, actor, parcel_id, raw, TYPED_QTY, refusal)
+            return _refuse(tx, actor, parcel_id, raw, TYPED_QTY, refusal, kind)
         typed = _Count(count.sku_id, qty * count.units, typed=True)
         return _count(tx, actor, parcel_id, raw, typed, None)
 
@@ -108,10 +110,12 @@ def _preprinted_label(
         parcel = session.get(Parcel, parcel_id)
     if scan.kind is not ScanKind.TRACKING or not scan.valid or scan.code is None or parcel is None:
         return None
+    kind = Refusal.WRONG_SCAN
     if parcel.status != ParcelStatus.OPEN:
         refusal = _("Parcel {parcel} is {status}: start a pack to scan items").format(
             parcel=parcel_label(parcel_id), status=state_name(parcel.status)
         )
+        kind = Refusal.WRONG_STATE
     elif scan.resolves is not None and scan.resolves.id != parcel_id:
         refusal = _("Label {tracking} is on {parcel} already: use a new one").format(
             tracking=scan.code, parcel=parcel_label(scan.resolves.id)
@@ -124,7 +128,7 @@ def _preprinted_label(
         refusal = ""
     tx = Tx.of(connection)
     if refusal:
-        return _refuse(tx, actor, parcel_id, code, PREPRINTED, refusal)
+        return _refuse(tx, actor, parcel_id, code, PREPRINTED, refusal, kind)
     pack_scan.set_tracking(tx, parcel_id, scan.code)
     _journal(tx, actor, PREPRINTED, code, parcel_id, parcel.order_id)
     return ScanResult(
@@ -135,22 +139,26 @@ def _preprinted_label(
     )
 
 
-def _count_of_scan(connection: Connection, scan: Scan, code: str) -> tuple[_Count | None, str]:
+def _count_of_scan(
+    connection: Connection, scan: Scan, code: str
+) -> tuple[_Count | None, str, Refusal]:
+    """The count a scan names, or why none and the kind of that refusal."""
+    unreadable = Refusal.UNREADABLE
     if scan.kind not in (ScanKind.PRODUCT, ScanKind.GS1, ScanKind.UNKNOWN):
-        return None, _("That is a {kind} label: scan the items").format(kind=kind_name(scan.kind))
+        not_item = _("That is a {kind} label: scan the items")
+        return None, not_item.format(kind=kind_name(scan.kind)), Refusal.WRONG_SCAN
     if scan.kind is not ScanKind.UNKNOWN and not scan.valid:
-        return None, scan.error or _("unknown barcode")
+        return None, scan.error or _("unknown barcode"), unreadable
     if scan.gtin:
         found = pack_scan.sku_by_barcode(Tx.of(connection), gtin_forms(scan.gtin))
         if found is not None:
-            return _Count(found[0], found[1], scan.serial, scan.batch), ""
+            return _Count(found[0], found[1], scan.serial, scan.batch), "", unreadable
     with Session(bind=connection) as session:
         resolved = resolve_code(session, scan.gtin or code.strip())
     if resolved is None or resolved.type != "sku":
-        return None, _("Unknown barcode {code}: not an item of this warehouse").format(
-            code=code.strip()
-        )
-    return _Count(resolved.id, resolved.quantity, scan.serial, scan.batch), ""
+        unknown = _("Unknown barcode {code}: not an item of this warehouse")
+        return None, unknown.format(code=code.strip()), unreadable
+    return _Count(resolved.id, resolved.quantity, scan.serial, scan.batch), "", unreadable
 
 
 def _count(
@@ -165,8 +173,7 @@ def _count(
     if not lines:
         lines = pack_scan.lines_by_sku(tx, parcel_id, count.sku_id)
     if not lines:
-        refusal = _not_in_pack(tx, parcel_id, count)
-        return _refuse(tx, actor, parcel_id, raw, SCAN, refusal)
+        return _refuse(tx, actor, parcel_id, raw, SCAN, *_not_in_pack(tx, parcel_id, count))
     line = lines[0]
     action = TYPED_QTY if count.typed else SCAN
     window_ms = (
@@ -174,24 +181,16 @@ def _count(
     )
     refusal, kind = _count_refusal(line, count, since_same, window_ms)
     if not refusal and line.serial_tracked:
-        refusal = _claim_serial(tx, parcel_id, line, count)
-    if refusal:
-        return _refuse(
-            tx,
-            actor,
-            parcel_id,
-            raw,
-            action,
-            refusal,
-            lead_id=line.lead_id,
-            stop=kind == "stop",
-            duplicate=kind == "duplicate",
-        )
+        refusal, kind = _claim_serial(tx, parcel_id, line, count), Refusal.WRONG_SCAN
+    if refusal and kind is not None:
+        return _refuse(tx, actor, parcel_id, raw, action, refusal, kind, lead_id=line.lead_id)
     if not pack_scan.count_up(tx, line.line_id, count.units):
         if line.serial_tracked and count.serial:
             pack_scan.release_serial(tx, count.sku_id, count.serial)
         refusal = _over_scan(line, count)
-        return _refuse(tx, actor, parcel_id, raw, action, refusal, lead_id=line.lead_id)
+        return _refuse(
+            tx, actor, parcel_id, raw, action, refusal, Refusal.QUANTITY, lead_id=line.lead_id
+        )
     serial = count.serial if line.serial_tracked else None
     batch = count.batch if line.batch_tracked else None
     pack_scan.add_to_parcel_line(tx, parcel_id, line, count.units, serial, batch)
@@ -215,38 +214,37 @@ def _count(
 
 def _count_refusal(
     line: ScanLine, count: _Count, since_same: float | None, window_ms: int
-) -> tuple[str, str]:
-    """Why this scan may not count and what kind of refusal ("stop", "duplicate" or ""), or
-    ("", "") if it counts."""
+) -> tuple[str, Refusal | None]:
+    """Why this scan may not count and the kind of that refusal, or ("", None) if it counts."""
     if line.parcel_status != ParcelStatus.OPEN:
         return _("Parcel is {status}: start a pack to scan items").format(
             status=state_name(line.parcel_status)
-        ), ""
+        ), Refusal.WRONG_STATE
     if line.intercepted or line.order_status == OrderStatus.CANCELLED or line.pending is not None:
         return _(
             "STOP — order {order} was cancelled or changed: do not pack, put everything "
             "aside for restock"
-        ).format(order=order_code(line.order_id)), "stop"
+        ).format(order=order_code(line.order_id)), Refusal.INTERCEPT
     duplicate = double_trigger_refusal(since_same, window_ms)
     if duplicate:
-        return duplicate, "duplicate"
+        return duplicate, Refusal.DOUBLE_TRIGGER
     if count.typed and not line.typed_qty_allowed:
-        return _("{sku} must be scanned, not typed").format(sku=line.sku_code), ""
+        return _("{sku} must be scanned, not typed").format(sku=line.sku_code), Refusal.WRONG_SCAN
     if line.serial_tracked and count.units != 1:
         return _("{sku} is serial-tracked: scan each unit's serial number").format(
             sku=line.sku_code
-        ), ""
+        ), Refusal.QUANTITY
     if line.serial_tracked and not count.serial:
         return _("{sku} needs its serial number: scan the GS1 code with the serial").format(
             sku=line.sku_code
-        ), ""
+        ), Refusal.WRONG_SCAN
     if line.batch_tracked and not count.batch:
         return _("{sku} needs its batch: scan the GS1 code with the batch").format(
             sku=line.sku_code
-        ), ""
+        ), Refusal.WRONG_SCAN
     if line.packed + count.units > line.picked:
-        return _over_scan(line, count), ""
-    return "", ""
+        return _over_scan(line, count), Refusal.QUANTITY
+    return "", None
 
 
 def _over_scan(line: ScanLine, count: _Count) -> str:
@@ -309,27 +307,33 @@ def _refuse(
     raw: str,
     action: str,
     reason: str,
+    kind: Refusal,
     *,
     lead_id: int | None = None,
-    stop: bool = False,
-    duplicate: bool = False,
 ) -> ScanResult:
     if lead_id is None:
         state = pack_scan.parcel_state(tx, parcel_id)
         lead_id = state[1] if state is not None else None
     _journal(tx, actor, action, raw, parcel_id, lead_id, accepted=False, reason=reason)
-    return ScanResult(False, reason, stop=stop, duplicate=duplicate)
+    return ScanResult(
+        False,
+        reason,
+        stop=kind is Refusal.INTERCEPT,
+        duplicate=kind is Refusal.DOUBLE_TRIGGER,
+        refusal=kind,
+    )
 
 
-def _not_in_pack(tx: Tx, parcel_id: int, count: _Count) -> str:
+def _not_in_pack(tx: Tx, parcel_id: int, count: _Count) -> tuple[str, Refusal]:
     """Why a SKU found in the warehouse has no line in this parcel's orders."""
     if pack_scan.parcel_state(tx, parcel_id) is None:
-        return _("No parcel {parcel}: start a pack first").format(parcel=parcel_label(parcel_id))
+        no_parcel = _("No parcel {parcel}: start a pack first")
+        return no_parcel.format(parcel=parcel_label(parcel_id)), Refusal.NOT_FOUND
     code, name = pack_scan.sku_name(tx, count.sku_id)
     if pack_scan.wanted_elsewhere(tx, count.sku_id):
         return _("WRONG ITEM: {sku} {name} belongs to another order — put it aside").format(
             sku=code, name=name
-        )
+        ), Refusal.WRONG_SCAN
     return _("WRONG ITEM: {sku} {name} is not in this order — put it aside").format(
         sku=code, name=name
-    )
+    ), Refusal.WRONG_SCAN

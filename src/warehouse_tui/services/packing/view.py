@@ -45,7 +45,7 @@ def pack_view(store: Store, parcel_id: int) -> PackView | None:
     halted = next((order for order in group if stopped(order)), None)
     return PackView(
         parcel_id=parcel_id,
-        status=parcel.parcel_status,
+        status=ParcelStatus(parcel.parcel_status),
         order_ids=tuple(order.id for order in group),
         shop_orders=tuple(order.shop_order_id for order in group),
         ship_name=lead.ship_name,

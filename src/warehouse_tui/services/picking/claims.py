@@ -31,6 +31,7 @@ from warehouse_tui.services.lookup import parse_in_store
 from warehouse_tui.services.picking.results import ActionResult, ReleasedClaims
 from warehouse_tui.services.picking.totes import bind_tote, next_unbound_order
 from warehouse_tui.services.picking.views import HELD_TASK, TaskView, task_ref, task_view_of
+from warehouse_tui.services.results import Refusal, ServiceResult
 from warehouse_tui.services.settings import get_setting
 from warehouse_tui.store.engine import Store
 from warehouse_tui.store.models import (
@@ -51,17 +52,14 @@ _UNCLAIMED = {
 }
 
 
-class Outcome(Protocol):
-    """What every picking result says: accepted or not, and the refusal's reason."""
-
-    @property
-    def accepted(self) -> bool: ...
-
-    @property
-    def reason(self) -> str: ...
+OutcomeT = TypeVar("OutcomeT", bound=ServiceResult)
+OutcomeT_co = TypeVar("OutcomeT_co", bound=ServiceResult, covariant=True)
 
 
-OutcomeT = TypeVar("OutcomeT", bound=Outcome)
+class Refused(Protocol[OutcomeT_co]):
+    """A picking result's constructor, as the frame calls it for a refusal."""
+
+    def __call__(self, accepted: bool, reason: str, *, refusal: Refusal | None) -> OutcomeT_co: ...
 
 
 @dataclass(frozen=True)
@@ -82,7 +80,7 @@ def on_held_task(
     action: str,
     task_id: int,
     step: Callable[[Session, PickTask], Done[OutcomeT]],
-    refused: Callable[[bool, str], OutcomeT],
+    refused: Refused[OutcomeT],
     *,
     raw: str = "",
     allow_paused: bool = False,
@@ -92,9 +90,9 @@ def on_held_task(
     `action` with its outcome.
 
     `guard` runs first and journals its own refusal (a double trigger); then the list must be
-    this operator's (claimed, or paused where `allow_paused`), else `refused(False, why)`; then
-    `step` does the work on the locked list. A guard that let the scan pass is not asked
-    again if the transaction runs again: it noted the scan's arrival once."""
+    this operator's (claimed, or paused where `allow_paused`), else it is refused with why and
+    its kind; then `step` does the work on the locked list. A guard that let the scan pass is
+    not asked again if the transaction runs again: it noted the scan's arrival once."""
     guard_passed = False
 
     def work(session: Session) -> OutcomeT:
@@ -102,9 +100,9 @@ def on_held_task(
         if guard is not None and not guard_passed:
             refusal = guard(session)
             if refusal:
-                return refused(False, refusal)
+                return refused(False, refusal, refusal=Refusal.DOUBLE_TRIGGER)
             guard_passed = True
-        task, refusal = _own_task(session, actor, task_id, allow_paused=allow_paused)
+        task, refusal, kind = _own_task(session, actor, task_id, allow_paused=allow_paused)
         if task is None:
             record(
                 session,
@@ -115,7 +113,7 @@ def on_held_task(
                 raw=raw,
                 task_ref=f"PICK-{task_id}",
             )
-            return refused(False, refusal)
+            return refused(False, refusal, refusal=kind)
         done = step(session, task)
         if not done.journaled:
             accepted = done.outcome.accepted
@@ -136,18 +134,18 @@ def on_held_task(
 
 def _own_task(
     session: Session, actor: Actor, task_id: int, *, allow_paused: bool
-) -> tuple[PickTask | None, str]:
-    """The task, locked, if this operator holds it; else None and why not."""
+) -> tuple[PickTask | None, str, Refusal | None]:
+    """The task, locked, if this operator holds it; else None, why not, and its kind."""
     task = session.get(PickTask, task_id, with_for_update=True)
     if task is None:
-        return None, _("No such pick list")
+        return None, _("No such pick list"), Refusal.NOT_FOUND
     if task.status == TaskStatus.DONE:
-        return None, _("This pick list is complete")
+        return None, _("This pick list is complete"), Refusal.WRONG_STATE
     if task.claimed_by != actor.operator_id or task.status not in HELD_TASK:
-        return None, _("This pick list is no longer yours — claim the next one")
+        return None, _("This pick list is no longer yours — claim the next one"), Refusal.TAKEN
     if task.status == TaskStatus.PAUSED and not allow_paused:
-        return None, _("This pick list is paused — resume it first")
-    return task, ""
+        return None, _("This pick list is paused — resume it first"), Refusal.WRONG_STATE
+    return task, "", None
 
 
 # --- claiming ---------------------------------------------------------------------------------
@@ -275,7 +273,7 @@ def heartbeat(store: Store, actor: Actor, task_id: int) -> ActionResult:
             reason=reason,
             task_ref=f"PICK-{task_id}",
         )
-        return ActionResult(False, reason)
+        return ActionResult(False, reason, refusal=Refusal.TAKEN)
 
     # --- pause and resume -------------------------------------------------------------------------
 
@@ -300,7 +298,8 @@ def _pause(session: Session, task: PickTask) -> Done[ActionResult]:
 
 def _resume(session: Session, task: PickTask) -> Done[ActionResult]:
     if task.status != TaskStatus.PAUSED:
-        return Done(ActionResult(False, _("This pick list is not paused")))
+        not_paused = _("This pick list is not paused")
+        return Done(ActionResult(False, not_paused, refusal=Refusal.WRONG_STATE))
     task.status = TaskStatus.CLAIMED
     task.heartbeat_at = utcnow()
     return Done(ActionResult(True, message=_("Resumed")))
@@ -319,7 +318,7 @@ def release_stale_claims(
         refusal = _not_supervisor(session, actor)
         if refusal:
             record(session, actor, "pick.release-stale", accepted=False, reason=refusal)
-            return ReleasedClaims(False, refusal)
+            return ReleasedClaims(False, refusal, refusal=Refusal.ROLE)
         lease = older_than_s if older_than_s is not None else get_setting(session, "claim_lease_s")
         cutoff = utcnow() - timedelta(seconds=float(lease))
         stale = session.exec(
@@ -327,8 +326,9 @@ def release_stale_claims(
                 PickTask.status == TaskStatus.CLAIMED, col(PickTask.heartbeat_at) < cutoff
             )
         ).all()
-        released = []
+        released: list[int] = []
         for task_id in stale:
+            assert task_id is not None  # a primary key: the model types it optional until saved
             freed = session.exec(
                 update(PickTask)
                 .where(
@@ -352,9 +352,10 @@ def release_claim(store: Store, actor: Actor, task_id: int) -> ActionResult:
 
     def work(session: Session) -> ActionResult:
         refusal = _not_supervisor(session, actor)
+        kind = Refusal.ROLE
         task = session.get(PickTask, task_id, with_for_update=True)
         if not refusal and (task is None or task.status not in HELD_TASK):
-            refusal = _("This pick list is not claimed")
+            refusal, kind = _("This pick list is not claimed"), Refusal.WRONG_STATE
         if refusal:
             record(
                 session,
@@ -364,7 +365,7 @@ def release_claim(store: Store, actor: Actor, task_id: int) -> ActionResult:
                 reason=refusal,
                 task_ref=f"PICK-{task_id}",
             )
-            return ActionResult(False, refusal)
+            return ActionResult(False, refusal, refusal=kind)
         assert task is not None
         previous = task.claimed_by
         for key, value in _UNCLAIMED.items():

@@ -9,35 +9,28 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from warehouse_tui.services.picking.views import StopView
+from warehouse_tui.services.results import ServiceResult
 
 
 @dataclass(frozen=True)
-class ActionResult:
-    accepted: bool
-    reason: str = ""
+class ActionResult(ServiceResult):
     message: str = ""
 
 
 @dataclass(frozen=True)
-class ReleasedClaims:
-    accepted: bool
-    reason: str = ""
+class ReleasedClaims(ServiceResult):
     task_ids: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
-class ScanOutcome:
-    accepted: bool
-    reason: str = ""
+class ScanOutcome(ServiceResult):
     message: str = ""
     stop: StopView | None = None  # where the picker is now; None once the list is done
     task_done: bool = False
 
 
 @dataclass(frozen=True)
-class ShortOutcome:
-    accepted: bool
-    reason: str = ""
+class ShortOutcome(ServiceResult):
     message: str = ""
     moved_to: tuple[str, ...] = ()  # locations added to the route for the missing units
     unrecovered: int = 0  # units no location could give: recorded as a shortage

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from warehouse_tui.domain.barcodes import Scan, ScanKind, parse_scan
+from warehouse_tui.domain.barcodes import Scan, ScanKind, parse_scan, scanned_label
 from warehouse_tui.i18n import _
 from warehouse_tui.services.journal import (
     DOUBLE_TRIGGERS,
@@ -41,6 +41,7 @@ from warehouse_tui.services.picking.views import (
     stop_view,
     stop_view_of_row,
 )
+from warehouse_tui.services.results import Refusal, refused_scan
 from warehouse_tui.services.settings import DEFAULTS, get_setting
 from warehouse_tui.store import pick_scan
 from warehouse_tui.store.engine import Store
@@ -83,13 +84,15 @@ def scan_at_stop(
         unbound = next_unbound_order(session, task)
         if unbound is not None:
             refusal = bind_tote(session, actor, task, unbound, scanned)
-            return Done(_outcome(session, task, refusal, _("Tote on the cart")), journaled=True)
+            tote_bound = _outcome(session, task, refusal, _("Tote on the cart"), scanned)
+            return Done(tote_bound, journaled=True)
         stop = locked_current_stop(session, task)
         if stop is None:
-            return Done(ScanOutcome(False, _("This pick list is complete")))
+            complete = _("This pick list is complete")
+            return Done(ScanOutcome(False, complete, refusal=Refusal.WRONG_STATE))
         step = _STEPS[StopState(stop.status)]
         refusal, message = step(session, actor, task, stop, scanned)
-        return Done(_outcome(session, task, refusal, message), order_id=stop.order_id)
+        return Done(_outcome(session, task, refusal, message, scanned), order_id=stop.order_id)
 
     return on_held_task(
         store, actor, SCAN, task_id, scan, ScanOutcome, raw=code, guard=double_trigger
@@ -101,31 +104,37 @@ def enter_quantity(store: Store, actor: Actor, task_id: int, qty: int) -> ScanOu
 
     def count(session: Session, task: PickTask) -> Done[ScanOutcome]:
         stop = locked_current_stop(session, task)
-        refusal = _quantity_refusal(session, stop, qty)
+        refusal, kind = _quantity_refusal(session, stop, qty)
         if refusal or stop is None:
-            return Done(ScanOutcome(False, refusal))
+            return Done(ScanOutcome(False, refusal, refusal=kind))
         task.heartbeat_at = utcnow()
         message = _add_units(session, actor, task, stop, qty)
-        return Done(_outcome(session, task, "", message), order_id=stop.order_id)
+        return Done(_outcome(session, task, "", message, None), order_id=stop.order_id)
 
     return on_held_task(store, actor, "pick.qty", task_id, count, ScanOutcome, raw=str(qty))
 
 
-def _quantity_refusal(session: Session, stop: PickStop | None, qty: int) -> str:
+def _quantity_refusal(
+    session: Session, stop: PickStop | None, qty: int
+) -> tuple[str, Refusal | None]:
     sku = session.get(Sku, stop.sku_id) if stop is not None else None
     if stop is None or sku is None or stop.status != StopState.AT_LOCATION:
-        return _("Scan the location first")
+        return _("Scan the location first"), Refusal.INCOMPLETE
     if not sku.typed_qty_allowed:
-        return _("{sku} must be scanned item by item").format(sku=sku.code)
+        return _("{sku} must be scanned item by item").format(sku=sku.code), Refusal.WRONG_SCAN
     if not 0 < qty <= stop.qty - stop.picked:
-        return _("Enter 1 to {n}").format(n=stop.qty - stop.picked)
-    return ""
+        return _("Enter 1 to {n}").format(n=stop.qty - stop.picked), Refusal.QUANTITY
+    return "", None
 
 
-def _outcome(session: Session, task: PickTask, refusal: str, message: str) -> ScanOutcome:
+def _outcome(
+    session: Session, task: PickTask, refusal: str, message: str, scanned: Scan | None
+) -> ScanOutcome:
+    """The step's answer with where the picker is now. A step refuses a code that names
+    nothing (unreadable) or one that is not what the stop asks for (a wrong scan)."""
     view = stop_view(session, task)
     if refusal:
-        return ScanOutcome(False, refusal, stop=view)
+        return ScanOutcome(False, refusal, stop=view, refusal=refused_scan(scanned))
     done = task.status == TaskStatus.DONE
     return ScanOutcome(
         True, message=_("Pick list complete") if done else message, stop=view, task_done=done
@@ -141,8 +150,8 @@ def _scan_location(
     if scan.kind != ScanKind.LOCATION:
         return _("Scan the location label first: {location}").format(location=location.code), ""
     if scan.resolves is None or scan.resolves.id != location.id:
-        return _("Wrong location LOC-{scanned} — go to {location}").format(
-            scanned=scan.code, location=location.code
+        return _("Wrong location {scanned} — go to {location}").format(
+            scanned=scanned_label(scan), location=location.code
         ), ""
     stop.status = StopState.AT_LOCATION
     sku = session.get(Sku, stop.sku_id)
@@ -207,8 +216,8 @@ def _scan_tote(
             qty=stop.qty, tote=tote.code
         ), ""
     if scan.resolves is None or scan.resolves.id != tote.id:
-        return _("Wrong tote TOTE-{scanned} — this goes in {tote}").format(
-            scanned=scan.code, tote=tote.code
+        return _("Wrong tote {scanned} — this goes in {tote}").format(
+            scanned=scanned_label(scan), tote=tote.code
         ), ""
     confirm_stop(session, actor, task, stop)
     return "", _in_tote_message(tote.code)
@@ -268,7 +277,7 @@ def _fast_scan(
                     actor, SCAN, accepted=False, reason=refusal, raw=code, task_ref=context
                 )
                 insert_journal(tx, row)
-                return ScanOutcome(False, refusal)
+                return ScanOutcome(False, refusal, refusal=Refusal.DOUBLE_TRIGGER)
             step = _fast_step(tx, actor, task_id, stop, scan)
             if step is None:
                 return None
@@ -299,7 +308,7 @@ def _fast_step(
     """The step a right scan takes (the steps above say the same), or None for the usual path."""
     now = utcnow()
     if stop.status == StopState.OPEN and scan.kind is ScanKind.LOCATION:
-        if stop.location_code not in (f"LOC-{scan.code}", scan.code):
+        if stop.location_code not in (scanned_label(scan), scan.code):
             return None
         if not pick_scan.at_location(tx, stop.stop_id):
             raise _Changed
@@ -322,9 +331,10 @@ def _fast_step(
         pick_scan.heartbeat(tx, task_id, now)
         return message, stop_view_of_row(task_id, stop, stop, status=status, picked=picked)
     if stop.status == StopState.TO_TOTE and scan.kind is ScanKind.TOTE:
-        if stop.tote_code not in (f"TOTE-{scan.code}", scan.code) or not _fast_confirm(stop):
+        if stop.tote_code not in (scanned_label(scan), scan.code) or not _fast_confirm(stop):
             return None
         assert stop.next_seq is not None and stop.allocation_left is not None
+        assert stop.tote_code is not None  # it matched the scan
         take = min(stop.picked, stop.allocation_left)
         if not pick_scan.confirm(tx, stop, take, f"PICK-{task_id}", actor.operator_id, now):
             raise _Changed

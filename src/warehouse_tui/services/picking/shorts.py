@@ -23,6 +23,7 @@ from warehouse_tui.services.picking.progress import (
 )
 from warehouse_tui.services.picking.results import ShortOutcome
 from warehouse_tui.services.picking.views import StopState, stop_location, stop_view, task_ref
+from warehouse_tui.services.results import Refusal
 from warehouse_tui.store.engine import Store
 from warehouse_tui.store.models import (
     Allocation,
@@ -48,7 +49,9 @@ def short_pick(store: Store, actor: Actor, task_id: int, found_qty: int) -> Shor
         stop = locked_current_stop(session, task)
         refusal = _short_refusal(stop, found_qty)
         if refusal or stop is None:
-            return Done(ShortOutcome(False, refusal))
+            at_location = stop is not None and stop.status == StopState.AT_LOCATION
+            kind = Refusal.QUANTITY if at_location else Refusal.INCOMPLETE
+            return Done(ShortOutcome(False, refusal, refusal=kind))
         task.heartbeat_at = utcnow()
         missing = stop.qty - found_qty
         location = stop_location(session, stop)
@@ -145,6 +148,7 @@ def _reallocate(
             take = min(left, stock.on_hand - stock.allocated)
             if take <= 0 or not _reserve(session, stock, take):
                 continue
+            assert stock.id is not None
             allocation = Allocation(order_line_id=line_id, stock_id=stock.id, qty=take)
             session.add(allocation)
             session.flush()

@@ -12,7 +12,7 @@ from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from warehouse_tui.domain.barcodes import Scan, ScanKind
+from warehouse_tui.domain.barcodes import Scan, ScanKind, scanned_label
 from warehouse_tui.i18n import _
 from warehouse_tui.services.journal import Actor, record
 from warehouse_tui.services.picking.views import order_ref, task_ref
@@ -44,7 +44,7 @@ def bind_tote(session: Session, actor: Actor, task: PickTask, order_id: int, sca
         reason = scan.error or _("Unreadable scan — scan again")
     elif scan.kind != ScanKind.TOTE:
         reason = _("Scan an empty tote for {order}").format(order=order_ref(order_id))
-    tote = None if reason else _tote_for(session, f"TOTE-{scan.code}")
+    tote = None if reason else _tote_for(session, scanned_label(scan) or "")
     if tote is not None and tote.order_id is not None and tote.order_id != order_id:
         holder = session.get(Order, tote.order_id)
         if holder is not None and holder.status in TOTE_BUSY_ORDER_STATES:

@@ -13,6 +13,7 @@ from enum import StrEnum
 
 from sqlmodel import Session, col, select
 
+from warehouse_tui.domain.barcodes import ScanKind, format_label
 from warehouse_tui.store.engine import Store
 from warehouse_tui.store.models import (
     Location,
@@ -95,7 +96,7 @@ class TaskView:
 
 
 def order_ref(order_id: int) -> str:
-    return f"ORD-{order_id}"
+    return format_label(ScanKind.ORDER, order_id)
 
 
 def task_ref(task: PickTask) -> str:

@@ -10,6 +10,7 @@ from sqlalchemy import ColumnElement
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
+from warehouse_tui.domain.barcodes import ScanKind, format_label
 from warehouse_tui.store.models import (
     Order,
     OrderLine,
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
 
 
 def parcel_label(parcel_id: int) -> str:
-    return f"PCL-{parcel_id}"
+    return format_label(ScanKind.PARCEL, parcel_id)
 
 
 def fulfilment_key(order: Order, tracking_numbers: Sequence[str]) -> str:

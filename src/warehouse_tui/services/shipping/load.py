@@ -16,6 +16,7 @@ from warehouse_tui.domain.barcodes import ScanKind
 from warehouse_tui.i18n import _
 from warehouse_tui.services.journal import Actor, record, refuse_double_trigger
 from warehouse_tui.services.lookup import parse_in_store
+from warehouse_tui.services.results import Refusal, ServiceResult
 from warehouse_tui.services.settings import get_setting
 from warehouse_tui.store.engine import Store
 from warehouse_tui.store.models import (
@@ -42,12 +43,10 @@ LOAD_ACTION = "load.parcel"
 
 
 @dataclass(frozen=True)
-class LoadResult:
+class LoadResult(ServiceResult):
     """What a load scan did. `stop` marks the refusal that must not be missed: the parcel's
     order was cancelled or changed after packing, so the parcel must come off the line."""
 
-    accepted: bool
-    reason: str = ""
     parcel_id: int | None = None
     order_id: int | None = None
     tracking: str | None = None
@@ -62,7 +61,7 @@ def load_parcel(
     with store.write() as session:
         refusal = refuse_double_trigger(session, actor, LOAD_ACTION, carrier_code, code, scanned_at)
         if refusal:
-            return LoadResult(False, refusal)
+            return LoadResult(False, refusal, refusal=Refusal.DOUBLE_TRIGGER)
         result = _load(session, carrier_code, code)
         record(
             session,
@@ -82,10 +81,11 @@ def _load(session: Session, carrier_code: str, code: str) -> LoadResult:
         select(col(Carrier.name)).where(col(Carrier.code) == carrier_code)
     ).scalar()
     if carrier_name is None:
-        return LoadResult(False, _("Unknown carrier {carrier}").format(carrier=carrier_code))
-    parcel, refusal = _scanned_parcel(session, code)
+        unknown = _("Unknown carrier {carrier}").format(carrier=carrier_code)
+        return LoadResult(False, unknown, refusal=Refusal.NOT_FOUND)
+    parcel, refusal, kind = _scanned_parcel(session, code)
     if parcel is None:
-        return LoadResult(False, refusal)
+        return LoadResult(False, refusal, refusal=kind)
     assert parcel.id is not None  # read from the database
     pack = _lock_pack(session, parcel.order_id)
     inside = set(session.execute(orders_holding_lines(col(Parcel.id) == parcel.id)).scalars())
@@ -139,16 +139,18 @@ def _lock_pack(session: Session, lead_id: int) -> list[Order]:
     )
 
 
-def _scanned_parcel(session: Session, code: str) -> tuple[Parcel | None, str]:
+def _scanned_parcel(session: Session, code: str) -> tuple[Parcel | None, str, Refusal | None]:
     scan = parse_in_store(session, code, expect_tracking=True)
     if not scan.valid:
-        return None, scan.error or _("unknown barcode")
+        return None, scan.error or _("unknown barcode"), Refusal.UNREADABLE
     if scan.kind not in (ScanKind.PARCEL, ScanKind.TRACKING):
-        return None, _("{code} is not a parcel label or tracking number").format(code=code.strip())
+        not_parcel = _("{code} is not a parcel label or tracking number")
+        return None, not_parcel.format(code=code.strip()), Refusal.WRONG_SCAN
     if scan.resolves is None or scan.resolves.type != "parcel":
-        return None, _("No parcel has the code {code}").format(code=scan.code)
+        no_parcel = _("No parcel has the code {code}").format(code=scan.code)
+        return None, no_parcel, Refusal.UNREADABLE
     parcel = session.get(Parcel, scan.resolves.id)
-    return parcel, ""
+    return parcel, "", None
 
 
 def _refusal(
@@ -158,7 +160,9 @@ def _refusal(
     assert parcel.id is not None  # read from the database
     label = parcel_label(parcel.id)
 
-    def refuse(reason: str, *, order_id: int | None = None, stop: bool = False) -> LoadResult:
+    def refuse(
+        reason: str, kind: Refusal, *, order_id: int | None = None, stop: bool = False
+    ) -> LoadResult:
         return LoadResult(
             False,
             reason,
@@ -166,6 +170,7 @@ def _refusal(
             order_id=order_id or parcel.order_id,
             tracking=parcel.tracking,
             stop=stop,
+            refusal=kind,
         )
 
     cancelled = [o for o in orders if o.status == OrderStatus.CANCELLED]
@@ -175,6 +180,7 @@ def _refusal(
             _("STOP — order {order} was CANCELLED: do not load {parcel}, take it off").format(
                 order=order.shop_order_id, parcel=label
             ),
+            Refusal.INTERCEPT,
             order_id=order.id,
             stop=True,
         )
@@ -184,6 +190,7 @@ def _refusal(
             _("STOP — order {order} was CHANGED after packing: do not load {parcel}").format(
                 order=changed[0].shop_order_id, parcel=label
             ),
+            Refusal.INTERCEPT,
             order_id=changed[0].id,
             stop=True,
         )
@@ -191,12 +198,14 @@ def _refusal(
         return refuse(
             _("{parcel} goes with {other}, not with {carrier}").format(
                 parcel=label, other=parcel.carrier or "?", carrier=carrier_name
-            )
+            ),
+            Refusal.WRONG_SCAN,
         )
     if parcel.status == ParcelStatus.LOADED:
         return _loaded_already(parcel)
     if parcel.status != ParcelStatus.CLOSED:
-        return refuse(_("{parcel} is not closed yet: it has no label").format(parcel=label))
+        not_closed = _("{parcel} is not closed yet: it has no label").format(parcel=label)
+        return refuse(not_closed, Refusal.WRONG_STATE)
     return None
 
 
@@ -208,6 +217,7 @@ def _loaded_already(parcel: Parcel) -> LoadResult:
         parcel_id=parcel.id,
         order_id=parcel.order_id,
         tracking=parcel.tracking,
+        refusal=Refusal.WRONG_STATE,
     )
 
 

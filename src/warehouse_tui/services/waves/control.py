@@ -22,6 +22,7 @@ from sqlmodel import Session
 from warehouse_tui.i18n import _
 from warehouse_tui.services.journal import Actor, record
 from warehouse_tui.services.putback import put_back_picked
+from warehouse_tui.services.results import Refusal, ServiceResult
 from warehouse_tui.services.roles import SUPERVISORS, role_refusal
 from warehouse_tui.store.engine import Store
 from warehouse_tui.store.models import (
@@ -41,9 +42,7 @@ _CANCELLABLE = (WaveStatus.PLANNED, WaveStatus.RELEASED, WaveStatus.PAUSED, Wave
 
 
 @dataclass(frozen=True)
-class WaveResult:
-    accepted: bool
-    reason: str = ""
+class WaveResult(ServiceResult):
     status: str = ""
 
 
@@ -82,7 +81,7 @@ def _on_wave(
             record(
                 session, actor, action, accepted=False, reason=refusal, task_ref=f"WAVE-{wave_id}"
             )
-            return WaveResult(False, refusal)
+            return WaveResult(False, refusal, refusal=Refusal.ROLE)
         session.execute(
             select(PickTask.id)
             .where(PickTask.wave_id == wave_id)
@@ -103,11 +102,12 @@ def _refuse(
     session: Session, actor: Actor, action: str, wave_id: int, wave: Wave | None
 ) -> WaveResult:
     if wave is None:
-        reason = _("No such wave: {id}").format(id=wave_id)
+        reason, kind = _("No such wave: {id}").format(id=wave_id), Refusal.NOT_FOUND
     else:
         reason = _("Wave {id} is {status}: not possible now").format(id=wave_id, status=wave.status)
+        kind = Refusal.WRONG_STATE
     record(session, actor, action, accepted=False, reason=reason, task_ref=f"WAVE-{wave_id}")
-    return WaveResult(False, reason, wave.status if wave else "")
+    return WaveResult(False, reason, wave.status if wave else "", refusal=kind)
 
 
 def _paused(session: Session, wave: Wave) -> WaveStatus:

@@ -30,7 +30,7 @@ from warehouse_tui.services.waves.plan import PlannedCart, PlannedPick, WavePlan
 from warehouse_tui.services.waves.rules import WaveRules
 from warehouse_tui.store import wave_release
 from warehouse_tui.store.engine import Store
-from warehouse_tui.store.models import Wave, WaveStatus, utcnow
+from warehouse_tui.store.models import Strategy, Wave, WaveStatus, utcnow
 from warehouse_tui.store.prepared import Tx
 
 RELEASE_ATTEMPTS = 5
@@ -98,7 +98,7 @@ def _write(session: Session, actor: Actor, plan: WavePlan) -> dict[str, Any]:
     now = utcnow()
     wave = Wave(
         status=WaveStatus.RELEASED,
-        strategy=rules.strategy,
+        strategy=Strategy(rules.strategy),
         rules=rules.as_dict(),
         walk_m=round(plan.best_m, 1),
         created_by=actor.operator_id,

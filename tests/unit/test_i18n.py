@@ -21,7 +21,7 @@ from babel.messages.pofile import read_po
 
 from warehouse_tui.i18n import DOMAIN, LOCALE_DIR, _, use_language
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 POT = LOCALE_DIR / f"{DOMAIN}.pot"
 ZH_DIR = LOCALE_DIR / "zh_CN" / "LC_MESSAGES"
 ZH_PO = ZH_DIR / f"{DOMAIN}.po"

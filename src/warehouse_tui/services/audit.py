@@ -394,7 +394,9 @@ def split_merge(
     with store.write() as session:
         order_id = parse_order_ref(order_ref)
         order = session.get(Order, order_id) if order_id is not None else None
-        supervisor, refusal = supervisor_approval(session, actor, supervisor_badge, supervisor_pin)
+        supervisor, refusal = supervisor_approval(
+            session, actor, supervisor_badge, supervisor_pin, own_decision=True
+        )
         reason, kind = "", Refusal.WRONG_STATE
         if order is None:
             reason, kind = _("No such order: {ref}").format(ref=order_ref), Refusal.NOT_FOUND

@@ -101,12 +101,14 @@ def login_with_pin(store: Store, station: str, operator_id: int, pin: str) -> Lo
 
 
 def supervisor_approval(
-    session: Session, actor: Actor, badge: str, pin: str
+    session: Session, actor: Actor, badge: str, pin: str, *, own_decision: bool = False
 ) -> tuple[Operator | None, str]:
     """The supervisor (or admin) whose badge and PIN were given on this station, or None and why
     not. Runs in the caller's transaction, so the approval and what it approves commit together;
     a wrong PIN counts towards the supervisor's lock like a log-in. Approval takes a second
-    person: a supervisor working a station needs another supervisor to approve their own work."""
+    person: a supervisor working a station needs another supervisor to approve their own work,
+    unless what is approved is a supervisor's own decision (`own_decision`, a merge split at the
+    desk), where the badge and PIN only confirm who decided."""
     operator = _by_badge(session, badge)
     result = _checked(session, actor.station, operator, pin, raw=badge)
     if not result.accepted:
@@ -118,7 +120,7 @@ def supervisor_approval(
         )
         _refused(session, actor, LoginRefusal.NOT_SUPERVISOR, reason, raw=badge)
         return None, reason
-    if operator.id == actor.operator_id:
+    if operator.id == actor.operator_id and not own_decision:
         reason = _(
             "{name} cannot approve their own work: another supervisor's badge and PIN"
         ).format(name=operator.name)

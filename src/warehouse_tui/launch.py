@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 
 from warehouse_tui.config import db_from_environment, station_from_environment
+from warehouse_tui.quick import take_option
 
 APP_OPTIONS = ("--db", "--station")
 
@@ -18,15 +19,8 @@ def app_options(argv: list[str]) -> dict[str, str] | None:
     options: dict[str, str] = {}
     rest = list(argv)
     while rest:
-        word = rest.pop(0)
-        name, equals, value = word.partition("=")
-        if name not in APP_OPTIONS:
+        if not take_option(rest, APP_OPTIONS, options):
             return None
-        if not equals:
-            if not rest:
-                return None
-            value = rest.pop(0)
-        options[name] = value
     return options
 
 

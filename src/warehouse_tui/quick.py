@@ -71,7 +71,7 @@ def _parse(argv: list[str]) -> _Call | None:
     rest = list(argv)
     globals_: dict[str, str] = {}
     while rest and rest[0].startswith("-"):
-        if not _take_option(rest, _GLOBAL_OPTIONS, globals_):
+        if not take_option(rest, _GLOBAL_OPTIONS, globals_):
             return None
     words = tuple(rest[:2]) if rest[:1] != ["status"] else ("status",)
     if words not in QUICK:
@@ -83,14 +83,14 @@ def _parse(argv: list[str]) -> _Call | None:
             call.json = True
             rest.pop(0)
         elif rest[0].startswith("-"):
-            if not _take_option(rest, _OPTIONS[words], call.options):
+            if not take_option(rest, _OPTIONS[words], call.options):
                 return None
         else:
             call.arguments.append(rest.pop(0))
     return call
 
 
-def _take_option(rest: list[str], names: tuple[str, ...], into: dict[str, str]) -> bool:
+def take_option(rest: list[str], names: tuple[str, ...], into: dict[str, str]) -> bool:
     """Move the option at the head of `rest` (`--name value` or `--name=value`) into `into`;
     False when it is none of `names` or has no value."""
     name, equals, value = rest.pop(0).partition("=")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import multiprocessing
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -42,8 +43,18 @@ def _station(url: str, schema: str | None, start: Any, out: Any, job: Job, args:
     start.wait()
     try:
         out.put(job(store, *args))
+    except BaseException as error:  # the test reports it, instead of waiting for a result
+        out.put(_Failed(f"{type(error).__name__}: {error}"))
+        raise
     finally:
         store.dispose()
+
+
+@dataclass(frozen=True)
+class _Failed:
+    """What a station process put instead of its result when its job raised."""
+
+    error: str
 
 
 def race(db: Db, *jobs: tuple[Job, tuple]) -> list[Any]:
@@ -60,6 +71,8 @@ def race(db: Db, *jobs: tuple[Job, tuple]) -> list[Any]:
         process.start()
     start.set()
     results = [queue.get(timeout=TIMEOUT_S) for queue in queues]
+    failed = [result.error for result in results if isinstance(result, _Failed)]
+    assert not failed, f"a station failed: {failed}"
     for process in processes:
         process.join(TIMEOUT_S)
         assert process.exitcode == 0

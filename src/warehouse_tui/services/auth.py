@@ -151,7 +151,8 @@ def _by_badge(session: Session, badge: str) -> Operator | None:
 
 def _locked_row(session: Session, condition: ColumnElement[bool]) -> Operator | None:
     """The operator row, locked until the transaction ends, so wrong PINs count one by one."""
-    return session.exec(select(Operator).where(condition).with_for_update()).first()
+    # NO KEY UPDATE: journal rows naming this operator (KEY SHARE by their foreign key) go on.
+    return session.exec(select(Operator).where(condition).with_for_update(key_share=True)).first()
 
 
 def _checked(

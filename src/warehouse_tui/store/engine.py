@@ -92,9 +92,8 @@ def _use_wal(cursor: sqlite3.Cursor) -> None:
 def is_transient(error: BaseException) -> bool:
     """Whether the database aborted the transaction only because of another one (a deadlock,
     a serialisation failure), so running it again is right."""
-    if not isinstance(error, DBAPIError):
-        return False
-    return getattr(error.orig, "sqlstate", None) in TRANSIENT_SQLSTATES
+    cause = error.orig if isinstance(error, DBAPIError) else error  # fast paths: driver errors
+    return getattr(cause, "sqlstate", None) in TRANSIENT_SQLSTATES
 
 
 def retrying(work: Callable[[], T], *, attempts: int = TRANSIENT_ATTEMPTS) -> T:
@@ -104,7 +103,7 @@ def retrying(work: Callable[[], T], *, attempts: int = TRANSIENT_ATTEMPTS) -> T:
     while True:
         try:
             return work()
-        except DBAPIError as error:
+        except Exception as error:
             if attempt >= attempts or not is_transient(error):
                 raise
         time.sleep(random.uniform(0, TRANSIENT_PAUSE_S * 2 ** (attempt - 1)))

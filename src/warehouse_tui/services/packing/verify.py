@@ -36,7 +36,7 @@ from warehouse_tui.services.settings import DEFAULTS
 from warehouse_tui.services.shipping import parcel_label
 from warehouse_tui.services.states import kind_name, state_name
 from warehouse_tui.store import pack_scan
-from warehouse_tui.store.engine import Store
+from warehouse_tui.store.engine import Store, retrying
 from warehouse_tui.store.journal_rows import insert_journal
 from warehouse_tui.store.models import OrderStatus, Parcel, ParcelStatus
 from warehouse_tui.store.pack_scan import ScanLine
@@ -67,6 +67,13 @@ def verify_scan(
     A GTIN of a SKU in the pack is settled in one fast transaction of prepared statements;
     anything else (no GTIN, no line for it, a carrier's label) in an ordinary one."""
     since_same = DOUBLE_TRIGGERS.arrive(actor.station, parcel_label(parcel_id), code, scanned_at)
+    return retrying(lambda: _verify_once(store, actor, parcel_id, code, since_same))
+
+
+def _verify_once(
+    store: Store, actor: Actor, parcel_id: int, code: str, since_same: float | None
+) -> ScanResult:
+    """One try of the scan's transaction (`retrying` runs it again after a deadlock)."""
     scan = parse_scan(code)
     if scan.valid and scan.gtin:
         with fast_write(store) as tx:
@@ -86,6 +93,12 @@ def verify_scan(
 
 def enter_quantity(store: Store, actor: Actor, parcel_id: int, code: str, qty: int) -> ScanResult:
     """Count `qty` units of the SKU `code` names, for SKUs that allow typed quantities."""
+    return retrying(lambda: _enter_quantity_once(store, actor, parcel_id, code, qty))
+
+
+def _enter_quantity_once(
+    store: Store, actor: Actor, parcel_id: int, code: str, qty: int
+) -> ScanResult:
     raw = f"{code} x{qty}"
     with write_transaction(store) as connection:
         tx = Tx.of(connection)

@@ -161,8 +161,10 @@ def claim_next_task(
 
     def work(session: Session) -> TaskView | None:
         # One operator's claims one at a time: the held list is looked for under this lock.
+        # NO KEY UPDATE, so the journal rows other stations write for this operator (their
+        # foreign key takes KEY SHARE on it) never wait for it, and never deadlock with it.
         if actor.operator_id is not None:
-            session.get(Operator, actor.operator_id, with_for_update=True)
+            session.get(Operator, actor.operator_id, with_for_update={"key_share": True})
         task = _held_task(session, actor)
         if task is not None:
             if task.status == TaskStatus.PAUSED:

@@ -18,6 +18,8 @@ say the same to the picker: the messages are written once, here.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlmodel import Session
 
 from warehouse_tui.domain.barcodes import Scan, ScanKind, parse_scan, scanned_label
@@ -44,7 +46,7 @@ from warehouse_tui.services.picking.views import (
 from warehouse_tui.services.results import Refusal, refused_scan
 from warehouse_tui.services.settings import DEFAULTS, get_setting
 from warehouse_tui.store import pick_scan
-from warehouse_tui.store.engine import Store
+from warehouse_tui.store.engine import Store, retrying
 from warehouse_tui.store.journal_rows import insert_journal
 from warehouse_tui.store.models import (
     PickStop,
@@ -261,6 +263,19 @@ def _fast_scan(
     if not scan.valid or scan.kind not in _FAST_KINDS:
         return None
     codes = gtin_forms(scan.gtin) if scan.gtin else ()
+    return retrying(lambda: _fast_scan_once(store, actor, task_id, code, scan, codes, since_same))
+
+
+def _fast_scan_once(
+    store: Store,
+    actor: Actor,
+    task_id: int,
+    code: str,
+    scan: Scan,
+    codes: Sequence[str],
+    since_same: float | None,
+) -> ScanOutcome | None:
+    """One try of the fast scan's transaction (`retrying` runs it again after a deadlock)."""
     try:
         with fast_write(store) as tx:
             stop = pick_scan.current_stop(tx, task_id, codes)

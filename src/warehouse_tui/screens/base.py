@@ -126,7 +126,7 @@ class FloorScreen(Screen[Any]):
             event.stop()
         elif event.character and event.is_printable:
             self._scan_buffer.append(event.character)
-            self._key_times.append(time.monotonic())
+            self._key_times.append(event.time)  # when the driver read it, not when handled
             event.stop()
 
     @on(ScanReceived)

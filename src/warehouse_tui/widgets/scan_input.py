@@ -10,7 +10,6 @@ scanner sends for FNC1), so this field puts the GS in itself.
 
 from __future__ import annotations
 
-import time
 from itertools import pairwise
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
@@ -95,5 +94,5 @@ class ScanAwareInput(Input):
             self.insert_text_at_cursor(GS)
             return
         elif event.character and event.is_printable:
-            self._key_times.append(time.monotonic())
+            self._key_times.append(event.time)  # when the driver read it, not when handled
         await super()._on_key(event)

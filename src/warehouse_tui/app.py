@@ -19,6 +19,7 @@ from textual.app import App
 from textual.reactive import reactive
 
 from warehouse_tui.domain.text import on_screen
+from warehouse_tui.domain.wedge import WedgeBurst
 from warehouse_tui.i18n import _, use_language
 from warehouse_tui.screens.login import LoginScreen
 from warehouse_tui.store.address import DatabaseUnavailable
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
     from warehouse_tui.devices.station import StationDevices
     from warehouse_tui.services.auth import OperatorView
     from warehouse_tui.services.journal import Actor, DoubleTriggers
-    from warehouse_tui.services.settings import Feedback, WedgeBurst
+    from warehouse_tui.services.settings import Feedback
     from warehouse_tui.store.engine import Store
     from warehouse_tui.sync.outbox import SyncSummary
 
@@ -55,7 +56,7 @@ class WarehouseApp(App[None]):
     ) -> None:
         # the store's feedback and wedge_burst settings, once it is open
         self._feedback: Feedback | None = None
-        self.wedge_burst: WedgeBurst | None = None
+        self.wedge_burst = WedgeBurst()  # the default until the store's setting is read
         self.duplicate_window_ms = 0
         self._last_scans: DoubleTriggers | None = None  # this station's, made on first use
         super().__init__()

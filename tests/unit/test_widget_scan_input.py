@@ -7,7 +7,7 @@ from textual import on
 from textual.app import App, ComposeResult
 from textual.widgets import Input
 
-from warehouse_tui.services.settings import WedgeBurst
+from warehouse_tui.domain.wedge import WedgeBurst
 from warehouse_tui.widgets.scan_input import GS, ScanAwareInput, ScanReceived
 
 

@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from warehouse_tui.devices.station import StationDevices
+    from warehouse_tui.domain.wedge import WedgeBurst
     from warehouse_tui.services.auth import OperatorView
     from warehouse_tui.services.journal import Actor
-    from warehouse_tui.services.settings import WedgeBurst
     from warehouse_tui.store.engine import Store
     from warehouse_tui.sync.outbox import SyncSummary
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlmodel import Session
 
 from warehouse_tui.domain.layout import Layout
+from warehouse_tui.domain.wedge import WedgeBurst
 from warehouse_tui.i18n import _
 from warehouse_tui.store.engine import Store
 from warehouse_tui.store.models import Setting
@@ -42,7 +43,7 @@ DEFAULTS: dict[str, Any] = {
     # A typed field (PIN, quantity, weight) takes what ends in Enter as a scan when it reads as
     # one of our codes or a GTIN, or when at least `min_length` keys came no more than
     # `max_key_interval_ms` apart: a scanner types faster than any person.
-    "wedge_burst": {"min_length": 8, "max_key_interval_ms": 35},
+    "wedge_burst": asdict(WedgeBurst()),
     # Log-in: a scanned badge alone logs in unless `pin_always`; `attempts` wrong PINs in a row
     # lock the operator for `first_lock_s`, doubled for each further lock in a row.
     "login": {"pin_always": False, "attempts": 5, "first_lock_s": 60},
@@ -186,12 +187,6 @@ class Feedback:
 
 def feedback_style(session: Session) -> Feedback:
     return Feedback(**_over_defaults(session, "feedback"))
-
-
-@dataclass(frozen=True)
-class WedgeBurst:
-    min_length: int
-    max_key_interval_ms: int
 
 
 def wedge_burst(session: Session) -> WedgeBurst:

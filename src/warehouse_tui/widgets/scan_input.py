@@ -18,7 +18,7 @@ from textual.message import Message
 from textual.widgets import Input
 
 if TYPE_CHECKING:
-    from warehouse_tui.services.settings import WedgeBurst
+    from warehouse_tui.domain.wedge import WedgeBurst
 
 GS = "\x1d"
 

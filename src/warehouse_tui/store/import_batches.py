@@ -122,7 +122,7 @@ def finish(session: Session, batch_id: int, cancelled: Sequence[int]) -> None:
         update(_ORDERS)
         .where(_ORDERS.c.import_batch_id == batch_id, _ORDERS.c.status == OrderStatus.IMPORTING)
         .values(status=OrderStatus.NEW)
-    ).rowcount
+    )
     session.execute(
         update(_BATCHES).where(_BATCHES.c.id == batch_id).values(state=DONE, open_slot=None)
     )

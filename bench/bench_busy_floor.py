@@ -37,7 +37,7 @@ SPAWN = multiprocessing.get_context("spawn")
 
 def station(db: str, stop: Any, ready: Any, times: Any) -> None:
     """A picker walking released pick lists until `stop`; (start, end) of each timed scan."""
-    from sqlalchemy import select
+    from sqlmodel import col, select
 
     from warehouse_tui.services.journal import Actor
     from warehouse_tui.services.picking import claim_next_task, current_stop, scan_at_stop
@@ -47,16 +47,19 @@ def station(db: str, stop: Any, ready: Any, times: Any) -> None:
     store = Store(db)
     with store.read() as session:
         picker_id = session.execute(
-            select(Operator.id).where(Operator.role == Role.PICKER).order_by(Operator.id).limit(1)
+            select(Operator.id)
+            .where(Operator.role == Role.PICKER)
+            .order_by(col(Operator.id))
+            .limit(1)
         ).scalar_one()
-        single = dict(
+        single: dict[str, str] = dict(
             session.execute(
                 select(Sku.code, Barcode.code)
-                .join(Barcode, Barcode.sku_id == Sku.id)
+                .join(Barcode, col(Barcode.sku_id) == col(Sku.id))
                 .where(Barcode.quantity == 1)
             ).all()
         )
-        cart = iter(list(session.execute(select(Tote.code).order_by(Tote.code)).scalars()))
+        cart = iter(list(session.execute(select(Tote.code).order_by(col(Tote.code))).scalars()))
     picker = Actor(picker_id, "HH-BENCH", "PickingScreen")
     ready.set()
     while not stop.is_set():

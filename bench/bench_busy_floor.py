@@ -183,10 +183,11 @@ def busy_floor(folder: Path, orders: int) -> dict[str, object]:
     quiet = [end - start for start, end in scans if end < began]
     during = [end - start for start, end in scans if end >= began and start <= ended]
     quiet_p99, busy_p99 = percentile(quiet, 0.99), percentile(during, 0.99)
-    longest = {
-        phase: max((held for name, held in hold_list if name == phase), default=0.0)
+    by_phase = {
+        phase: sorted((held for name, held in hold_list if name == phase), reverse=True)
         for phase in ("import", "audit")
     }
+    longest = {phase: (held[0] if held else 0.0) for phase, held in by_phase.items()}
     ms = 1000
     print(
         f"  a picker's scans: quiet p99 {quiet_p99 * ms:.1f} ms ({len(quiet)} scans);"
@@ -194,7 +195,12 @@ def busy_floor(folder: Path, orders: int) -> dict[str, object]:
         f" ({(ended - began):.1f} s) p99 {busy_p99 * ms:.1f} ms, longest {max(during) * ms:.0f} ms"
         f" ({len(during)} scans) → {busy_p99 / quiet_p99:.2f}× (aim ≤ {RATIO_AIM:.0f}×)\n"
         f"  longest write transaction: import {longest['import'] * ms:.0f} ms,"
-        f" audit {longest['audit'] * ms:.0f} ms (aim ~{HOLD_AIM_MS:.0f} ms); {load()}",
+        f" audit {longest['audit'] * ms:.0f} ms (aim ~{HOLD_AIM_MS:.0f} ms); {load()}\n"
+        + "".join(
+            f"  {phase}: {len(held)} writes, the longest"
+            f" {', '.join(f'{one * ms:.0f}' for one in held[:5])} ms\n"
+            for phase, held in by_phase.items()
+        ),
         flush=True,
     )
     return {

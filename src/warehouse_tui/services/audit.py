@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, true, update
+from sqlalchemy import bindparam, func, literal_column, select, true, update
 from sqlmodel import Session
 
 from warehouse_tui.i18n import _
@@ -86,7 +86,7 @@ def audit_orders(store: Store, actor: Actor) -> AuditResult:
     urgent first, in short writes of a chunk of orders each (store/pacing.py), so stations keep
     scanning while a promotion day's orders are audited. Each chunk is audited in its own
     transaction against the stock and the `ready` orders as they are then: a whole audit of its
-    orders. The merges are regrouped after the last chunk, in one write with the journal row."""
+    orders. The merges are regrouped after the last chunk, also in short writes."""
     with store.read() as session:
         ids = [row[0] for row in _new_orders(session, None)]
     ready: list[int] = []
@@ -96,8 +96,10 @@ def audit_orders(store: Store, actor: Actor) -> AuditResult:
             chunk_ready, chunk_holds = _audit(session, actor, chunk)
         ready += chunk_ready
         holds.update(chunk_holds)
+    audited = len(ready) + len(holds)
+    groups = regroup_merges_paced(store) if audited else None
     with store.write() as session:
-        return _regrouped(session, actor, len(ready) + len(holds), ready, holds)
+        return _journaled(session, actor, ready, holds, groups)
 
 
 def run_audit(session: Session, actor: Actor) -> AuditResult:
@@ -105,15 +107,18 @@ def run_audit(session: Session, actor: Actor) -> AuditResult:
     own)."""
     session.flush()  # the reads below go past the session
     ready, holds = _audit(session, actor, None)
-    return _regrouped(session, actor, len(ready) + len(holds), ready, holds)
+    groups = regroup_merges(session) if ready or holds else None
+    return _journaled(session, actor, ready, holds, groups)
 
 
-def _regrouped(
-    session: Session, actor: Actor, audited: int, ready: list[int], holds: dict[int, str]
+def _journaled(
+    session: Session, actor: Actor, ready: list[int], holds: dict[int, str], groups: int | None
 ) -> AuditResult:
-    """Merges regrouped after an audit (unless it found nothing new: then stock is promised and
-    merges grouped as the last audit left them), and the audit journaled."""
-    groups = regroup_merges(session) if audited else _merge_group_count(session)
+    """The audit journaled, with the merge groups it left (None: it found nothing new, so stock
+    is promised and merges grouped as the last audit left them, and they are counted)."""
+    audited = len(ready) + len(holds)
+    if groups is None:
+        groups = _merge_group_count(session)
     record(
         session,
         actor,
@@ -382,7 +387,29 @@ def _merge_group_count(session: Session) -> int:
 
 
 def regroup_merges(session: Session) -> int:
-    """Give each set of open orders that ship together one merge group; returns how many.
+    """Give each set of open orders that ship together one merge group, in the caller's
+    transaction; returns how many groups there are."""
+    groups, changes = _merge_changes(session)
+    _set_merge_groups(session, changes)
+    return groups
+
+
+def regroup_merges_paced(store: Store) -> int:
+    """`regroup_merges` for a whole day's orders without holding the writer lock: read and
+    grouped in a read transaction, the changes written in short writes (store/pacing.py). Each
+    change is made only if the order is still open with the group it was read with; one that
+    moved on meanwhile is left to the next audit."""
+    with store.read() as session:
+        groups, changes = _merge_changes(session)
+    for chunk in Pace(store, most=_IN_BATCH).chunks(changes):
+        with store.write() as session:
+            _set_merge_groups(session, chunk)
+    return groups
+
+
+def _merge_changes(session: Session) -> tuple[int, list[tuple[int, str | None, str | None]]]:
+    """The merge groups of the open orders, and the changes that make them so: (order id,
+    group it has, group it should have), ids ascending.
 
     Orders ship together when their shop, buyer, carrier and normalised address agree. Only
     orders that share shop, buyer and carrier with another open order can, so only their
@@ -418,15 +445,30 @@ def regroup_merges(session: Session) -> int:
                 groups += 1
                 wanted.update(dict.fromkeys(members, merge_group_name(members)))
     changes = sorted(
-        (order_id, wanted.get(order_id))
+        (order_id, group, wanted.get(order_id))
         for order_id, group, *_rest in rows
         if group != wanted.get(order_id)
     )
+    return groups, changes
+
+
+def _set_merge_groups(
+    session: Session, changes: Sequence[tuple[int, str | None, str | None]]
+) -> None:
+    """Each (order id, group read, new group): the new group, if the order is still open and in
+    the group it was read with."""
+    table = Order.__table__
     statement = (
-        update(table).where(table.c.id == bindparam("b_id")).values(merge_group=bindparam("group"))
+        update(table)
+        .where(
+            table.c.id == bindparam("b_id"),
+            table.c.merge_group.is_not_distinct_from(bindparam("was")),
+            # our own constants, written into the statement: every bound value comes per row
+            table.c.status.in_([literal_column(f"'{status.value}'") for status in OPEN_STATUSES]),
+        )
+        .values(merge_group=bindparam("group"))
     )
-    bulk_execute(session, statement, ("b_id", "group"), changes)
-    return groups
+    bulk_execute(session, statement, ("b_id", "was", "group"), changes)
 
 
 def parse_order_ref(order_ref: str) -> int | None:

@@ -226,3 +226,22 @@ def test_a_locked_supervisor_cannot_split_a_merge(store: Store) -> None:
     locked = split_merge(store, ACTOR, str(first.id), "OP-0009", PIN)
     assert not locked.accepted and "Locked" in locked.reason
     assert not _orders(store)["1"].no_merge
+
+
+def test_a_large_audit_writes_in_chunks_and_keeps_stock_to_the_most_urgent(store: Store) -> None:
+    """1,200 orders compete for 1,000 units: the audit writes a chunk of orders per
+    transaction (their `updated_at` differ), and still the first 1,000 by urgency are ready and
+    the other 200 held, across the chunks."""
+    with store.write() as session:
+        add_carrier(session)
+        (sku,) = add_skus(session, 1)
+        add_stock(session, add_location(session, 1, 5), sku, 1_000)
+        for number in range(1, 1_201):
+            add_order(session, number, [("SKU-1", 1)])
+    result = audit_orders(store, ACTOR)
+    assert (result.audited, result.ready, result.held) == (1_200, 1_000, 200)
+    orders = sorted(_orders(store).values(), key=lambda order: order.id or 0)
+    assert [order.status for order in orders] == [OrderStatus.READY] * 1_000 + [
+        OrderStatus.HELD
+    ] * 200
+    assert len({order.updated_at for order in orders}) >= 2

@@ -12,8 +12,9 @@ from typer.testing import CliRunner
 from tests.support.import_files import good_order
 from warehouse_tui.commands import orders as order_commands
 from warehouse_tui.commands.importing import import_cmd
+from warehouse_tui.domain.states import FLOOR_STATUSES
 from warehouse_tui.store.engine import Store
-from warehouse_tui.store.models import OrderStatus, WaveStatus
+from warehouse_tui.store.models import WaveStatus
 
 
 def command_app() -> typer.Typer:
@@ -88,7 +89,7 @@ def test_import_then_show_cancel_and_status(run, tmp_path: Path) -> None:  # typ
 
     status = json.loads(run("status", "--json").stdout)
     assert status == {
-        "orders": {state.value: 0 for state in OrderStatus} | {"held": 1, "cancelled": 1},
+        "orders": {state.value: 0 for state in FLOOR_STATUSES} | {"held": 1, "cancelled": 1},
         "waves": {state.value: 0 for state in WaveStatus},
     }
     assert "cancelled" in run("status").stdout

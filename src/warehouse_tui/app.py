@@ -83,12 +83,14 @@ class WarehouseApp(App[None]):
 
     def _open_store(self) -> None:
         """Import the database layer and upgrade the schema, off the UI thread."""
+        from warehouse_tui.services.importing import recover_imports
         from warehouse_tui.store.engine import failure_reason, open_database
         from warehouse_tui.store.migrate import upgrade
 
         try:
             store = self._store or open_database(self.db)
             upgrade(store)
+            recover_imports(store)
             self._store = store
             self._devices = self._open_devices(store)
         except Exception as error:  # shown to the operator; the app stays up

@@ -18,10 +18,13 @@ CreateOption = Annotated[
 
 @app.command()
 def upgrade(db: DbOption = None, create: CreateOption = False, as_json: JsonOption = False) -> None:
-    """Bring the schema to the newest revision (under a lock; safe with many terminals)."""
+    """Bring the schema to the newest revision (under a lock; safe with many terminals), and
+    delete what an order import killed mid-way left."""
+    from warehouse_tui.services.importing import recover_imports
     from warehouse_tui.store.migrate import current_revision
 
     store = open_store(db, create=create)
+    recover_imports(store)
     revision = current_revision(store)
     if as_json:
         emit({"revision": revision})

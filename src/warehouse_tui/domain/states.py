@@ -11,6 +11,9 @@ from warehouse_tui.i18n import _
 
 
 class OrderStatus(StrEnum):
+    IMPORTING = "importing"
+    """Written by an import still under way: no screen, wave, count or check sees it until the
+    import's last, short transaction gives it its real status (services/importing/staged.py)."""
     NEW = "new"
     HELD = "held"
     READY = "ready"
@@ -19,6 +22,10 @@ class OrderStatus(StrEnum):
     PACKED = "packed"
     SHIPPED = "shipped"
     CANCELLED = "cancelled"
+
+
+FLOOR_STATUSES = tuple(status for status in OrderStatus if status is not OrderStatus.IMPORTING)
+"""The statuses an order shows to the floor: all but an import's rows not yet complete."""
 
 
 class WaveStatus(StrEnum):

@@ -13,7 +13,7 @@ is marked `no_merge` — which only a supervisor can do, with a badge scanned on
 is held.
 
 The audit reads and writes in bulk (a handful of queries, executemany updates), so a promotion
-day's 100k orders audit in seconds.
+day's 100k orders audit in seconds; `audit_orders` does it a chunk of orders per short write.
 """
 
 from __future__ import annotations
@@ -21,10 +21,11 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, func, literal_column, select, true, update
 from sqlmodel import Session
 
 from warehouse_tui.i18n import _
@@ -46,6 +47,7 @@ from warehouse_tui.store.models import (
     Stock,
     utcnow,
 )
+from warehouse_tui.store.pacing import Pace
 
 OPEN_STATUSES = (OrderStatus.NEW, OrderStatus.READY, OrderStatus.HELD)
 ADDRESS_FIELDS = ("ship_name", "ship_address1", "ship_city", "ship_postcode", "ship_country")
@@ -80,23 +82,66 @@ class SplitResult(ServiceResult):
 
 
 def audit_orders(store: Store, actor: Actor) -> AuditResult:
-    """`warehouse-tui orders audit`: audit every `new` order and regroup merges, in one write."""
+    """`warehouse-tui orders audit`, and the audit after an import: every `new` order, most
+    urgent first, in short writes of a chunk of orders each (store/pacing.py), so stations keep
+    scanning while a promotion day's orders are audited. Each chunk is audited in its own
+    transaction against the stock and the `ready` orders as they are then: a whole audit of its
+    orders. The merges are regrouped after the last chunk, also in short writes."""
+    with store.read() as session:
+        ids = [row[0] for row in _new_orders(session, None)]
+    ready: list[int] = []
+    holds: dict[int, str] = {}
+    for chunk in Pace(store, most=_IN_BATCH).chunks(ids):
+        with store.write() as session:
+            chunk_ready, chunk_holds = _audit(session, actor, chunk)
+        ready += chunk_ready
+        holds.update(chunk_holds)
+    audited = len(ready) + len(holds)
+    groups = regroup_merges_paced(store) if audited else None
     with store.write() as session:
-        return run_audit(session, actor)
+        return _journaled(session, actor, ready, holds, groups)
 
 
 def run_audit(session: Session, actor: Actor) -> AuditResult:
-    """The audit inside the caller's write transaction (a wave release audits in its own)."""
+    """The whole audit inside the caller's write transaction (a wave release audits in its
+    own)."""
     session.flush()  # the reads below go past the session
-    _resolve_skus(session)
-    orders = _new_orders(session)
-    if not orders:  # nothing new: stock promised and merges grouped as the last audit left them
-        record(session, actor, "orders-audit", raw="audited=0 ready=0 held=0")
-        return AuditResult(0, 0, 0, _merge_group_count(session))
-    lines = _lines_of_new_orders(session)
+    ready, holds = _audit(session, actor, None)
+    groups = regroup_merges(session) if ready or holds else None
+    return _journaled(session, actor, ready, holds, groups)
+
+
+def _journaled(
+    session: Session, actor: Actor, ready: list[int], holds: dict[int, str], groups: int | None
+) -> AuditResult:
+    """The audit journaled, with the merge groups it left (None: it found nothing new, so stock
+    is promised and merges grouped as the last audit left them, and they are counted)."""
+    audited = len(ready) + len(holds)
+    if groups is None:
+        groups = _merge_group_count(session)
+    record(
+        session,
+        actor,
+        "orders-audit",
+        raw=f"audited={audited} ready={len(ready)} held={len(holds)}",
+    )
+    return AuditResult(audited, len(ready), len(holds), groups, holds)
+
+
+def _audit(
+    session: Session, actor: Actor, ids: Sequence[int] | None
+) -> tuple[list[int], dict[int, str]]:
+    """Audit the `new` orders among `ids` (None: every one), most urgent first: the ids made
+    ready, and the held ones with their reasons."""
+    _resolve_skus(session, ids)
+    orders = _new_orders(session, ids)
+    if not orders:
+        return [], {}
+    lines = _lines_of_new_orders(session, ids)
     carriers = set(rows_of(session, select(Carrier.code)).scalars())
+    skus = None if ids is None else {line[2] for group in lines.values() for line in group}
     free = _free_stock(session)
-    for sku_id, need in _ready_demand(session).items():
+    for sku_id, need in _ready_demand(session, skus).items():
         free[sku_id] = free.get(sku_id, 0) - need
 
     holds: dict[int, str] = {}
@@ -114,22 +159,22 @@ def run_audit(session: Session, actor: Actor) -> AuditResult:
             ready.append(order[0])
     _set_statuses(session, ready, holds)
     _journal_holds(session, actor, holds)
-    groups = regroup_merges(session)
-    record(
-        session,
-        actor,
-        "orders-audit",
-        raw=f"audited={len(orders)} ready={len(ready)} held={len(holds)}",
-    )
-    return AuditResult(len(orders), len(ready), len(holds), groups, holds)
+    return ready, holds
 
 
-def _resolve_skus(session: Session) -> None:
-    """Each line of a new order gets the id of the SKU its code names (or none), set-wise."""
+def _among(column: Any, ids: Sequence[int] | None) -> Any:
+    """A condition keeping `column` to `ids` (none when `ids` is None)."""
+    return true() if ids is None else column.in_(ids)
+
+
+def _resolve_skus(session: Session, ids: Sequence[int] | None) -> None:
+    """Each line of a new order (of `ids`) gets the id of the SKU its code names (or none),
+    set-wise."""
     lines = OrderLine.__table__
+    new = select(Order.id).where(Order.status == OrderStatus.NEW, _among(Order.id, ids))
     session.execute(
         update(lines)
-        .where(lines.c.order_id.in_(select(Order.id).where(Order.status == OrderStatus.NEW)))
+        .where(lines.c.order_id.in_(new))
         .values(sku_id=select(Sku.id).where(Sku.code == lines.c.sku_code).scalar_subquery())
     )
 
@@ -138,25 +183,28 @@ _NEW_ORDER_COLUMNS = ("id", "carrier", *ADDRESS_FIELDS)
 """The columns of `_new_orders`' tuples."""
 
 
-def _new_orders(session: Session) -> list[tuple[Any, ...]]:
-    """The new orders (`_NEW_ORDER_COLUMNS`), most urgent first: earliest ship-by (none last),
-    then highest priority, then first imported."""
+def _new_orders(session: Session, ids: Sequence[int] | None) -> list[tuple[Any, ...]]:
+    """The new orders (of `ids`) as `_NEW_ORDER_COLUMNS`, most urgent first: earliest ship-by
+    (none last), then highest priority, then first imported."""
     table = Order.__table__
     return driver_rows(
         session,
         select(*(table.c[name] for name in _NEW_ORDER_COLUMNS))
-        .where(table.c.status == OrderStatus.NEW)
+        .where(table.c.status == OrderStatus.NEW, _among(table.c.id, ids))
         .order_by(table.c.ship_by.is_(None), table.c.ship_by, table.c.priority.desc(), table.c.id),
     )
 
 
-def _lines_of_new_orders(session: Session) -> dict[int, list[tuple[Any, ...]]]:
-    """Order id → its lines as (order id, SKU code, SKU id, quantity)."""
+def _lines_of_new_orders(
+    session: Session, ids: Sequence[int] | None
+) -> dict[int, list[tuple[Any, ...]]]:
+    """Order id → its lines as (order id, SKU code, SKU id, quantity), for the new orders (of
+    `ids`)."""
     rows = driver_rows(
         session,
         select(OrderLine.order_id, OrderLine.sku_code, OrderLine.sku_id, OrderLine.qty)
         .join(Order, Order.id == OrderLine.order_id)
-        .where(Order.status == OrderStatus.NEW),
+        .where(Order.status == OrderStatus.NEW, _among(Order.id, ids)),
     )
     lines: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
     for row in rows:
@@ -176,13 +224,19 @@ def _free_stock(session: Session) -> dict[int, int]:
     return {sku_id: int(total or 0) for sku_id, total in rows}
 
 
-def _ready_demand(session: Session) -> dict[int, int]:
-    """SKU id → units the `ready` orders need (promised, not yet allocated)."""
+def _ready_demand(session: Session, skus: set[int | None] | None) -> dict[int, int]:
+    """SKU id → units the `ready` orders need (promised, not yet allocated), of `skus` (None:
+    every SKU)."""
+    known = None if skus is None else sorted(sku for sku in skus if sku is not None)
     rows = rows_of(
         session,
         select(OrderLine.sku_id, func.sum(OrderLine.qty))
         .join(Order, Order.id == OrderLine.order_id)
-        .where(Order.status == OrderStatus.READY, OrderLine.sku_id.is_not(None))
+        .where(
+            Order.status == OrderStatus.READY,
+            OrderLine.sku_id.is_not(None),
+            _among(OrderLine.sku_id, known),
+        )
         .group_by(OrderLine.sku_id),
     )
     return {sku_id: int(total or 0) for sku_id, total in rows}
@@ -333,7 +387,29 @@ def _merge_group_count(session: Session) -> int:
 
 
 def regroup_merges(session: Session) -> int:
-    """Give each set of open orders that ship together one merge group; returns how many.
+    """Give each set of open orders that ship together one merge group, in the caller's
+    transaction; returns how many groups there are."""
+    groups, changes = _merge_changes(session)
+    _set_merge_groups(session, changes)
+    return groups
+
+
+def regroup_merges_paced(store: Store) -> int:
+    """`regroup_merges` for a whole day's orders without holding the writer lock: read and
+    grouped in a read transaction, the changes written in short writes (store/pacing.py). Each
+    change is made only if the order is still open with the group it was read with; one that
+    moved on meanwhile is left to the next audit."""
+    with store.read() as session:
+        groups, changes = _merge_changes(session)
+    for chunk in Pace(store, most=_IN_BATCH).chunks(changes):
+        with store.write() as session:
+            _set_merge_groups(session, chunk)
+    return groups
+
+
+def _merge_changes(session: Session) -> tuple[int, list[tuple[int, str | None, str | None]]]:
+    """The merge groups of the open orders, and the changes that make them so: (order id,
+    group it has, group it should have), ids ascending.
 
     Orders ship together when their shop, buyer, carrier and normalised address agree. Only
     orders that share shop, buyer and carrier with another open order can, so only their
@@ -369,15 +445,30 @@ def regroup_merges(session: Session) -> int:
                 groups += 1
                 wanted.update(dict.fromkeys(members, merge_group_name(members)))
     changes = sorted(
-        (order_id, wanted.get(order_id))
+        (order_id, group, wanted.get(order_id))
         for order_id, group, *_rest in rows
         if group != wanted.get(order_id)
     )
+    return groups, changes
+
+
+def _set_merge_groups(
+    session: Session, changes: Sequence[tuple[int, str | None, str | None]]
+) -> None:
+    """Each (order id, group read, new group): the new group, if the order is still open and in
+    the group it was read with."""
+    table = Order.__table__
     statement = (
-        update(table).where(table.c.id == bindparam("b_id")).values(merge_group=bindparam("group"))
+        update(table)
+        .where(
+            table.c.id == bindparam("b_id"),
+            table.c.merge_group.is_not_distinct_from(bindparam("was")),
+            # our own constants, written into the statement: every bound value comes per row
+            table.c.status.in_([literal_column(f"'{status.value}'") for status in OPEN_STATUSES]),
+        )
+        .values(merge_group=bindparam("group"))
     )
-    bulk_execute(session, statement, ("b_id", "group"), changes)
-    return groups
+    bulk_execute(session, statement, ("b_id", "was", "group"), changes)
 
 
 def parse_order_ref(order_ref: str) -> int | None:

@@ -275,6 +275,27 @@ class Order(SQLModel, table=True):
     )  # a newer version waiting
     imported_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+    # The import that wrote the order. No foreign key: adding one would rebuild the orders
+    # table, and a crashed import's rows are found by this id and deleted with its batch.
+    import_batch_id: int | None = Field(default=None, index=True)
+
+
+class ImportBatch(SQLModel, table=True):
+    """An order import under way or finished. Its orders are written in short transactions as
+    `importing`, then one short transaction gives them their real status; until then no reader
+    sees any of them. `open_slot` is 1 while the batch is open and null after, and unique, so
+    one import writes at a time on both databases. `host`, `pid` and `beat_at` tell a live
+    import from one killed mid-way, whose rows the next import (or `db upgrade`) deletes."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    state: str = Field(default="open", index=True)  # open | done | abandoned | cleaned
+    open_slot: int | None = Field(default=1, unique=True, index=True)
+    source: str = ""
+    host: str = ""
+    pid: int = 0
+    started_at: datetime = Field(default_factory=utcnow)
+    beat_at: datetime = Field(default_factory=utcnow)
+    orders: int = 0
 
 
 class OrderLine(SQLModel, table=True):

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from warehouse_tui.domain.states import OrderStatus, WaveStatus, intercept_reason
+from warehouse_tui.domain.states import FLOOR_STATUSES, OrderStatus, WaveStatus, intercept_reason
 
 Rows = Callable[[str, Sequence[Any]], list[tuple[Any, ...]]]
 """Runs one SELECT written with `?` placeholders; its rows."""
@@ -28,6 +28,8 @@ _ORDER_COLUMNS = (
     " pending, shop_version, ship_name, ship_address1, ship_address2, ship_city, ship_region,"
     " ship_postcode, ship_country, ship_phone"
 )
+_IMPORTING = OrderStatus.IMPORTING.value
+"""An import's orders not yet complete: shown to nobody (services/importing/staged.py)."""
 _SHIP_TO = ("name", "address1", "address2", "city", "region", "postcode", "country", "phone")
 
 
@@ -42,11 +44,12 @@ def rows_on(driver: Any, *, qmark: bool) -> Rows:
 
 
 def status_counts(rows: Rows) -> dict[str, dict[str, int]]:
-    """How many orders and waves are in each state; every state present, zeros included."""
+    """How many orders and waves are in each state; every state present, zeros included (an
+    import's orders not yet complete are not counted)."""
     orders: dict[str, int] = dict(rows("SELECT status, count(*) FROM orders GROUP BY status", ()))
     waves: dict[str, int] = dict(rows("SELECT status, count(*) FROM wave GROUP BY status", ()))
     return {
-        "orders": {status.value: orders.get(status.value, 0) for status in OrderStatus},
+        "orders": {status.value: orders.get(status.value, 0) for status in FLOOR_STATUSES},
         "waves": {status.value: waves.get(status.value, 0) for status in WaveStatus},
     }
 
@@ -59,15 +62,18 @@ def find_order_row(rows: Rows, ref: str) -> tuple[Any, ...] | None:
     if digits.isascii() and digits.isdigit():
         if int(digits) > LARGEST_ID:
             return None
-        found = rows(f"SELECT {_ORDER_COLUMNS} FROM orders WHERE id = ?", (int(digits),))
+        found = rows(
+            f"SELECT {_ORDER_COLUMNS} FROM orders WHERE id = ? AND status <> ?",
+            (int(digits), _IMPORTING),
+        )
     else:
         shop, colon, shop_order_id = ref.partition(":")
         if not colon:
             return None
         found = rows(
             f"SELECT {_ORDER_COLUMNS} FROM orders WHERE shop = ? AND shop_order_id = ?"
-            " ORDER BY id LIMIT 1",
-            (shop, shop_order_id),
+            " AND status <> ? ORDER BY id LIMIT 1",
+            (shop, shop_order_id, _IMPORTING),
         )
     return found[0] if found else None
 

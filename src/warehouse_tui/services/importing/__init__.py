@@ -45,6 +45,7 @@ from warehouse_tui.services.importing.records import (
 )
 from warehouse_tui.services.importing.result import ImportResult, Progress
 from warehouse_tui.services.importing.run import import_file, import_records, import_text
+from warehouse_tui.services.importing.staged import recover_imports
 
 __all__ = [
     "BadFile",
@@ -62,4 +63,5 @@ __all__ = [
     "jsonl_records",
     "newest_per_order",
     "normalised_barcode",
+    "recover_imports",
 ]

@@ -1,14 +1,15 @@
 """Orders written: new ones inserted in bulk, newer versions of known ones applied.
 
-New orders and their lines go in with one executemany per table and batch. A newer version of
-an order we have replaces it before release (back to `new`), cancels it, or — after release —
-becomes an intercept (services.orders); an older or equal version, or one of a shipped or
-cancelled order, changes nothing.
+New orders and their lines go in with one executemany per table and chunk, as `importing` rows
+of the import's batch (services/importing/staged.py gives them their real status at the end).
+A newer version of an order we have replaces it before release (back to `new`), cancels it, or
+— after release — becomes an intercept (services.orders); an older or equal version, or one of
+a shipped or cancelled order, changes nothing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,9 +21,8 @@ from warehouse_tui.services.importing.order_rows import (
     SHIP_TO_OPTIONAL,
     SHIP_TO_REQUIRED,
     OrderRow,
-    newest_per_order,
 )
-from warehouse_tui.services.importing.result import WRITE_BATCH, ImportResult, Progress
+from warehouse_tui.services.importing.result import WRITE_BATCH, ImportResult
 from warehouse_tui.services.journal import Actor, record
 from warehouse_tui.services.orders import (
     AFTER_RELEASE,
@@ -62,6 +62,7 @@ _NEW_ORDER_COLUMNS = (
     "hold_reason",
     "no_merge",
     "intercepted",
+    "import_batch_id",
 )
 _ORDER_KEY = ("shop", "shop_order_id")
 _NEW_LINE_COLUMNS = (
@@ -85,21 +86,28 @@ class _Existing:
     pending: dict[str, Any] | None
 
 
-def write_orders(
-    session: Session, actor: Actor, rows: list[OrderRow], result: ImportResult, progress: Progress
+def stage_new_orders(
+    session: Session, batch_id: int, rows: Sequence[OrderRow], result: ImportResult
+) -> tuple[list[OrderRow], list[int]]:
+    """Create the orders of `rows` we do not have yet, as `importing` rows of batch `batch_id`.
+    Returns the rows of orders we have (for `apply_versions`) and the ids of the new orders
+    that arrived cancelled (they flip to cancelled, the others to new)."""
+    existing = _existing_orders(session, [row.key for row in rows])
+    new: list[OrderRow] = []
+    known: list[OrderRow] = []
+    for row in rows:
+        (known if row.key in existing else new).append(row)
+    return known, _create_orders(session, batch_id, new, result)
+
+
+def apply_versions(
+    session: Session, actor: Actor, rows: Sequence[OrderRow], result: ImportResult
 ) -> None:
-    rows = newest_per_order(rows)
-    done = 0
+    """Newer versions of orders we have, applied (`_update_orders`) in the caller's one
+    transaction: what they change is visible at once, so it goes with the batch's flip."""
     for batch in batches(rows, WRITE_BATCH):
         existing = _existing_orders(session, [row.key for row in batch])
-        new: list[OrderRow] = []
-        known: list[OrderRow] = []
-        for row in batch:
-            (known if row.key in existing else new).append(row)
-        _create_orders(session, new, result)
-        _update_orders(session, actor, known, existing, result)
-        done += len(batch)
-        progress("write", done, len(rows))
+        _update_orders(session, actor, batch, existing, result)
 
 
 def _existing_orders(session: Session, keys: list[tuple[str, str]]) -> dict[Any, _Existing]:
@@ -126,22 +134,27 @@ def _existing_orders(session: Session, keys: list[tuple[str, str]]) -> dict[Any,
     return found
 
 
-def _create_orders(session: Session, rows: list[OrderRow], result: ImportResult) -> None:
+def _create_orders(
+    session: Session, batch_id: int, rows: list[OrderRow], result: ImportResult
+) -> list[int]:
+    """Insert `rows` as `importing` orders of the batch; the ids of those that came cancelled."""
     if not rows:
-        return
+        return []
     now = utcnow()
+    importing = OrderStatus.IMPORTING.value
     order_rows = [
         (
             row.shop,
             row.shop_order_id,
             row.version.version,
-            OrderStatus.CANCELLED.value if row.version.cancelled else OrderStatus.NEW.value,
+            importing,
             *map(row.version.fields.get, _VERSION_COLUMNS, _VERSION_ABSENT),
             now,
             now,
             "",
             False,
             False,
+            batch_id,
         )
         for row in rows
     ]
@@ -153,12 +166,13 @@ def _create_orders(session: Session, rows: list[OrderRow], result: ImportResult)
     ]
     bulk_insert(session, _LINES, _NEW_LINE_COLUMNS, lines)
     result.created += len(rows)
+    return [order_id for row, order_id in zip(rows, ids, strict=True) if row.version.cancelled]
 
 
 def _update_orders(
     session: Session,
     actor: Actor,
-    rows: list[OrderRow],
+    rows: Sequence[OrderRow],
     existing: Mapping[Any, _Existing],
     result: ImportResult,
 ) -> None:

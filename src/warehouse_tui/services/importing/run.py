@@ -1,8 +1,9 @@
-"""The import itself: read, check, then write all of a file in one transaction or nothing.
+"""The import itself: read, check, then write all of a file or nothing.
 
-Checking comes first and touches no database; only a file with no bad row opens the write
-transaction, and a writer that finds a bad reference (stock naming an unknown SKU) still refuses
-the whole file inside it. Either way the outcome is journaled in that transaction.
+Checking comes first and touches no database; only a file with no bad row is written: orders
+in short transactions that no reader sees until the last (services/importing/staged.py), the
+rest in one transaction, where a writer that finds a bad reference (stock naming an unknown SKU)
+still refuses the whole file. Either way the outcome is journaled in the last transaction.
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ from warehouse_tui.services.importing.floor_writers import (
     write_locations,
     write_stock,
 )
-from warehouse_tui.services.importing.order_writers import write_orders
 from warehouse_tui.services.importing.records import (
     BadFile,
     FileFormat,
@@ -36,6 +36,7 @@ from warehouse_tui.services.importing.records import (
     jsonl_records,
 )
 from warehouse_tui.services.importing.result import ImportResult, Progress, no_progress
+from warehouse_tui.services.importing.staged import import_orders
 from warehouse_tui.services.journal import Actor, record
 from warehouse_tui.store.engine import Store
 
@@ -87,7 +88,10 @@ def _check_and_store(
 def _store_rows(
     store: Store, kind: ImportKind, rows: list[Any], errors: list[RowError], run: _Run
 ) -> ImportResult:
-    """Write the checked rows in one transaction, or journal the refusal and write nothing."""
+    """Write the checked rows in one transaction (orders: in short ones, `staged`), or journal
+    the refusal and write nothing."""
+    if kind is ImportKind.ORDERS and not errors:
+        return import_orders(store, run.actor, rows, run.source, run.progress)
     result = ImportResult()
     with store.write() as session:
         if not errors:
@@ -113,10 +117,7 @@ def _write(
         )
     if kind is ImportKind.LOCATIONS:
         return write_locations(session, rows, result, run.progress)
-    if kind is ImportKind.STOCK:
-        return write_stock(session, rows, result, run.progress)
-    write_orders(session, run.actor, rows, result, run.progress)
-    return []
+    return write_stock(session, rows, result, run.progress)
 
 
 def import_file(

@@ -13,24 +13,26 @@ from sqlmodel import Session
 from warehouse_tui.domain import states
 from warehouse_tui.store import order_view
 from warehouse_tui.store.engine import Store
-from warehouse_tui.store.models import Order
+from warehouse_tui.store.models import Order, OrderStatus
 from warehouse_tui.store.order_view import LARGEST_ID
 from warehouse_tui.store.prepared import fast_read
 
 
 def find_order(session: Session, ref: str) -> Order | None:
     """The order `ref` names: an internal id ("123"), an order label ("ORD-123"), or the shop's
-    own number ("SHOP:SHOP_ORDER_ID")."""
+    own number ("SHOP:SHOP_ORDER_ID"). An import's orders not yet complete name nothing."""
     ref = ref.strip()
     digits = ref[4:] if ref.upper().startswith("ORD-") else ref
+    order: Order | None = None
     if digits.isascii() and digits.isdigit():
-        return session.get(Order, int(digits)) if int(digits) <= LARGEST_ID else None
-    shop, colon, shop_order_id = ref.partition(":")
-    if not colon:
-        return None
-    return session.execute(
-        select(Order).where(Order.shop == shop, Order.shop_order_id == shop_order_id)
-    ).scalar()
+        order = session.get(Order, int(digits)) if int(digits) <= LARGEST_ID else None
+    else:
+        shop, colon, shop_order_id = ref.partition(":")
+        if colon:
+            order = session.execute(
+                select(Order).where(Order.shop == shop, Order.shop_order_id == shop_order_id)
+            ).scalar()
+    return None if order is None or order.status is OrderStatus.IMPORTING else order
 
 
 def order_summary(store: Store, ref: str) -> dict[str, Any] | None:

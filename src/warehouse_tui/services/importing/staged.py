@@ -1,0 +1,106 @@
+"""An order import in short writes, all or nothing to every reader.
+
+A promotion day's file is 50k orders; written in one transaction it held SQLite's only writer
+lock for seconds, and every station's scan waited behind it. So the orders go in as a batch
+(store/import_batches.py), in chunks paced to ~100 ms each (store/pacing.py), with status
+`importing`, which no screen, wave, count or check sees. One last short write applies the newer
+versions of orders we already had, gives the batch's orders their real status (new, or
+cancelled) and journals the import: before it a reader sees none of the file, after it all.
+
+One import writes at a time: another waits for the open batch to finish. An import killed
+mid-way (kill -9, power cut) leaves an open batch whose process is gone: the next import, and
+`warehouse-tui db upgrade` (which every start runs), abandon it and delete its rows, a chunk
+per short write (`recover_imports`). An import that fails with an exception cleans up the same
+way before the exception goes on.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+
+from sqlalchemy.exc import IntegrityError
+
+from warehouse_tui.services.importing.order_rows import OrderRow, newest_per_order
+from warehouse_tui.services.importing.order_writers import apply_versions, stage_new_orders
+from warehouse_tui.services.importing.result import ImportResult, Progress
+from warehouse_tui.services.journal import Actor, record
+from warehouse_tui.store import import_batches
+from warehouse_tui.store.engine import Store
+from warehouse_tui.store.pacing import Pace
+
+WAIT_S = 0.2
+"""How long an import waits before trying again to open its batch while another writes."""
+
+
+def import_orders(
+    store: Store, actor: Actor, rows: Sequence[OrderRow], source: str, progress: Progress
+) -> ImportResult:
+    """Write checked order rows as one batch; the journal row comes with the final flip."""
+    result = ImportResult()
+    newest = newest_per_order(list(rows))
+    batch_id = _open_batch(store, source)
+    try:
+        known: list[OrderRow] = []
+        cancelled: list[int] = []
+        done = 0
+        pace = Pace(store)
+        for chunk in pace.chunks(newest):
+            with store.write() as session:
+                chunk_known, chunk_cancelled = stage_new_orders(session, batch_id, chunk, result)
+                import_batches.beat(session, batch_id, done + len(chunk))
+            known += chunk_known
+            cancelled += chunk_cancelled
+            done += len(chunk)
+            progress("write", done, len(newest))
+        with store.write() as session:
+            apply_versions(session, actor, known, result)
+            import_batches.finish(session, batch_id, cancelled)
+            record(session, actor, "import-orders", raw=source)
+    except BaseException:
+        with store.write() as session:
+            import_batches.abandon(session, batch_id)
+        _delete_abandoned(store)
+        raise
+    result.imported = len(rows)
+    return result
+
+
+def recover_imports(store: Store) -> int:
+    """Delete what imports killed mid-way left (their `importing` orders, in short writes);
+    how many orders went. A live import is left alone."""
+    with store.write() as session:
+        import_batches.abandon_dead(session)
+    return _delete_abandoned(store)
+
+
+def _open_batch(store: Store, source: str) -> int:
+    """A new batch of our own, once no other import writes; what a killed one left is deleted
+    first."""
+    while True:
+        try:
+            with store.write() as session:
+                batch_id = import_batches.try_open(session, source)
+        except IntegrityError:  # PostgreSQL: another import opened its batch at the same moment
+            batch_id = None
+        if batch_id is not None:
+            _delete_abandoned(store)
+            return batch_id
+        time.sleep(WAIT_S)
+
+
+def _delete_abandoned(store: Store) -> int:
+    with store.read() as session:
+        abandoned = import_batches.abandoned_batches(session)
+    deleted = 0
+    pace = Pace(store)
+    for batch_id in abandoned:
+        while True:
+            with store.write() as session:
+                began = time.perf_counter()
+                count = import_batches.delete_some(session, batch_id, pace.size)
+            pace.took(time.perf_counter() - began, count)
+            deleted += count
+            if not count:
+                break
+    return deleted

@@ -39,8 +39,8 @@ bench: $(TEST_STAMP)
 	$(BIN)/python -m bench
 
 i18n: $(TEST_STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k N_ -k ngettext:1,2 -o src/warehouse_tui/locale/warehouse_tui.pot src
-	$(BIN)/pybabel update -i src/warehouse_tui/locale/warehouse_tui.pot -d src/warehouse_tui/locale -D warehouse_tui
+	$(BIN)/pybabel extract -w 100 -F babel.cfg -k N_ -k ngettext:1,2 -o src/warehouse_tui/locale/warehouse_tui.pot src
+	$(BIN)/pybabel update -w 100 -i src/warehouse_tui/locale/warehouse_tui.pot -d src/warehouse_tui/locale -D warehouse_tui
 	$(BIN)/pybabel compile -d src/warehouse_tui/locale -D warehouse_tui
 
 clean:

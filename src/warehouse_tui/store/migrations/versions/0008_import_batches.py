@@ -1,6 +1,6 @@
 """staged imports: an importbatch table, and orders remember the import that wrote them
 
-Revision ID: 0008_writelock
+Revision ID: 0008
 Revises: 0007
 Create Date: 2026-12-05 06:00:00
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision: str = "0008_writelock"
+revision: str = "0008"
 down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

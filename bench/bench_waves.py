@@ -4,14 +4,14 @@
    waves of at most 500 orders, cut into carts by `plan_carts` exactly as a release does
    (savings batches, each cart routed by `best`), as a ratio to first-come carts walked by
    S-shape, measured in the same run (aim ≤ 3×): each wave planned by the baseline and then by
-   `plan_carts` in turn, so that the machine's load falls on both alike, the day in three rounds
+   `plan_carts` in turn, so that the machine's load falls on both alike, the day in five rounds
    and the median round shown. What a preview adds to show its comparisons
    (`compare_walks`: every cart by S-shape, every order alone) is timed beside it, and the
    walk per pick of the planned carts by best, S-shape and largest-gap, and of the same
    orders picked one by one.
 2. A 500-order wave's `preview_wave` and `release_wave`, as `warehouse-tui wave preview|
    release --max-orders 500` runs them, on the demo warehouse (SQLite) with 10k and then 100k
-   ready orders: the backlog must not matter (100k over 10k, aim ≤ 1.5×; medians of three
+   ready orders: the backlog must not matter (100k over 10k, aim ≤ 1.5×; medians of five
    waves).
 3. A station's scans while a 2,000-order wave is released: another process writes a station's
    scan (a journaled write transaction) over and over, on a quiet floor and during the release;
@@ -59,7 +59,7 @@ LITRES_PER_LINE = 2.5
 SEED = 20261111
 TODAY = date(2026, 11, 29)
 PLAN_AIM, BACKLOG_AIM, WAIT_AIM_MS = 3.0, 1.5, 200.0
-ROUNDS = 3
+ROUNDS = 5
 """Planning and each backlog's wave are measured this many times; the median is shown."""
 
 LAYOUT = Layout(**{**LAYOUT_SPEC, "cross_aisles": tuple(LAYOUT_SPEC["cross_aisles"])})
@@ -345,6 +345,29 @@ while True:
 """
 
 
+def _write_spans(store: Any) -> list[tuple[float, float]]:
+    """(begin, end) of each write transaction on `store` from now on: on SQLite, how long it
+    held the writer lock (reads are on the store's deferred reader, not counted)."""
+    from sqlalchemy import event
+
+    spans: list[tuple[float, float]] = []
+    begun: dict[int, float] = {}
+
+    def begin(connection: Any) -> None:
+        if connection.get_execution_options().get("sqlite_begin") is None:
+            begun[id(connection)] = time.monotonic()
+
+    def end(connection: Any) -> None:
+        start = begun.pop(id(connection), None)
+        if start is not None:
+            spans.append((start, time.monotonic()))
+
+    event.listen(store.engine, "begin", begin)
+    event.listen(store.engine, "commit", end)
+    event.listen(store.engine, "rollback", end)
+    return spans
+
+
 def station_waits(folder: Path, floor: Path, quiet_s: float = 2.0) -> dict[str, object]:
     """Scan latencies of a station in another process, quiet and while a 2,000-order wave is
     released (its preview first, so the audit is done)."""
@@ -358,6 +381,7 @@ def station_waits(folder: Path, floor: Path, quiet_s: float = 2.0) -> dict[str, 
     store = Store(str(db))
     actor = Actor(None, "BENCH", "cli", name="bench")
     release_wave(store, actor, WaveRules(max_orders=WAVE_ORDERS))  # warm-up, audit done
+    held = _write_spans(store)
     station = subprocess.Popen(
         [sys.executable, "-c", STATION, str(db)], stdout=subprocess.PIPE, text=True
     )
@@ -379,11 +403,13 @@ def station_waits(folder: Path, floor: Path, quiet_s: float = 2.0) -> dict[str, 
     ms = 1000
     quiet_p99, during_p99 = percentile(quiet, 0.99) * ms, percentile(during, 0.99) * ms
     longest = max(during) * ms
+    lock_ms = max((end - start for start, end in held if start >= began), default=0.0) * ms
     print(
         f"a station's scans while a {RELEASE_ORDERS:,}-order wave is released"
         f" ({(ended - began) * ms:.0f} ms, {len(during)} scans meanwhile):\n"
         f"  longest wait {longest:.0f} ms (aim ≤ ~{WAIT_AIM_MS:.0f} ms), p99 {during_p99:.1f} ms"
-        f" vs {quiet_p99:.1f} ms on a quiet floor → {during_p99 / quiet_p99:.2f}×"
+        f" vs {quiet_p99:.1f} ms on a quiet floor → {during_p99 / quiet_p99:.2f}×;"
+        f" the release's longest write held the writer lock {lock_ms:.0f} ms"
     )
     return {
         "bench": "waves.release_wait",
@@ -391,6 +417,7 @@ def station_waits(folder: Path, floor: Path, quiet_s: float = 2.0) -> dict[str, 
         "release_ms": round((ended - began) * ms),
         "scans_during": len(during),
         "longest_wait_ms": round(longest, 1),
+        "release_write_ms": round(lock_ms, 1),
         "p99_during_ms": round(during_p99, 1),
         "p99_quiet_ms": round(quiet_p99, 1),
     }

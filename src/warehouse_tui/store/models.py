@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from sqlalchemy import JSON, Column, Dialect, MetaData, Table, UniqueConstraint
+from sqlalchemy import JSON, Column, Dialect, Index, MetaData, Table, UniqueConstraint, text
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import AutoString, Field, SQLModel
 
@@ -296,6 +296,48 @@ class ImportBatch(SQLModel, table=True):
     started_at: datetime = Field(default_factory=utcnow)
     beat_at: datetime = Field(default_factory=utcnow)
     orders: int = 0
+
+
+READY_SQL = "status = 'ready'"
+"""Ready orders, written out rather than bound: a partial index serves only the queries whose
+WHERE names its condition literally (SQLite, and PostgreSQL's generic plans, do not match a
+bound parameter)."""
+
+
+def _ready_orders_index(name: str, where: str, *columns: Any) -> Index:
+    """A partial index on the ready orders (`READY_SQL`) and `where`: a wave's candidates are
+    read from it a page at a time, most urgent first, however many other orders wait. Status
+    leads its columns too, so that SQLite's planner takes it over the index on status alone
+    (which would sort every ready order)."""
+    condition = text(f"{READY_SQL} AND {where}")
+    return Index(
+        name, _orders.c.status, *columns, sqlite_where=condition, postgresql_where=condition
+    )
+
+
+_orders = table_of(Order)
+_ready_orders_index(
+    "ix_orders_ready_by_service",
+    "merge_group IS NULL AND ship_by IS NULL",
+    _orders.c.carrier,
+    _orders.c.service,
+    _orders.c.priority.desc(),
+    _orders.c.id,
+)
+_ready_orders_index(
+    "ix_orders_ready_by_ship_by",
+    "merge_group IS NULL AND ship_by IS NOT NULL",
+    _orders.c.ship_by,
+    _orders.c.priority.desc(),
+    _orders.c.id,
+)
+_ready_orders_index(
+    "ix_orders_ready_by_priority",
+    "merge_group IS NULL AND ship_by IS NULL",
+    _orders.c.priority.desc(),
+    _orders.c.id,
+)
+_ready_orders_index("ix_orders_ready_merged", "merge_group IS NOT NULL", _orders.c.merge_group)
 
 
 class OrderLine(SQLModel, table=True):

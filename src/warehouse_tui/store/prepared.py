@@ -134,12 +134,15 @@ class Command:
         form = _form_of(self._forms, self._statement, tx.dialect, self._column_keys)
         return int(tx.driver.execute(form.sql, form.bind(params)).rowcount)
 
-    def run_many(self, tx: Tx, rows: Iterable[Mapping[str, Any]]) -> None:
-        """Run it once per row of parameters, in one executemany on the driver."""
+    def run_many(self, tx: Tx, rows: Iterable[Mapping[str, Any]]) -> int:
+        """Run it once per row of parameters, in one executemany on the driver; the number of
+        rows it touched in all (both drivers sum them), so a compare-and-set run for many rows
+        tells whether every one held."""
         form = _form_of(self._forms, self._statement, tx.dialect, self._column_keys)
         cursor = tx.driver.cursor()
         try:
             cursor.executemany(form.sql, [form.bind(params) for params in rows])
+            return int(cursor.rowcount)
         finally:
             cursor.close()
 
@@ -224,11 +227,14 @@ class _Form:
     def bind(self, params: Mapping[str, Any]) -> Any:
         """The driver's parameters, in the dialect's paramstyle: the statement's own values,
         then `params`, each through its type's bind processor."""
-        values = dict(self.fixed)
         processors = self.bind_processors
-        for name, value in params.items():
-            processor = processors.get(name)
-            values[name] = processor(value) if processor is not None else value
+        if processors:
+            values = dict(self.fixed)
+            for name, value in params.items():
+                processor = processors.get(name)
+                values[name] = processor(value) if processor is not None else value
+        else:  # plain values (integers, mostly): taken as they are, which saves most of the time
+            values = {**self.fixed, **params}
         if self.positional:
             return tuple(map(values.__getitem__, self.names))
         return {key: values[name] for key, name in zip(self.keys, self.names, strict=True)}

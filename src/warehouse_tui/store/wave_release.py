@@ -3,9 +3,10 @@
 A release is planned in a read transaction and written in a write of its own (services/waves/
 release.py), and on SQLite that write holds the one writer lock every station waits for: a
 2,000-order wave must be written in well under a quarter of a second. So the stock is claimed
-row by row with a prepared compare-and-set (store/prepared.py), the orders' state moves a page
-of ids at a time, and allocations and stops go in as one executemany each (the allocations'
-ids read back by what they allocate), the few pick lists as INSERTs returning their ids. Every
+by a prepared compare-and-set run for all its rows in one executemany (store/prepared.py; the
+rows it touched, summed, tell whether every one held), the orders' state moves a page of ids at
+a time, and allocations and stops go in as one executemany each (the allocations' ids read
+back by what they allocate), the pick lists likewise. Every
 compare-and-set says whether it held: when one did not, the caller rolls back and plans again.
 """
 
@@ -25,6 +26,7 @@ from warehouse_tui.store.models import (
     PickStop,
     PickTask,
     Stock,
+    TaskStatus,
     table_of,
 )
 from warehouse_tui.store.prepared import Command, Query, Tx
@@ -46,11 +48,9 @@ _ALLOCATE = Command(
 
 def allocate_stock(tx: Tx, totals: Mapping[int, int]) -> bool:
     """Reserve each stock row's units if it still has them free, in id order (one lock order
-    for every releaser); whether every row had."""
-    for stock_id in sorted(totals):
-        if _ALLOCATE.run(tx, {"stock_id": stock_id, "qty": totals[stock_id]}) != 1:
-            return False
-    return True
+    for every releaser), in one executemany; whether every row had."""
+    rows = [{"stock_id": stock_id, "qty": totals[stock_id]} for stock_id in sorted(totals)]
+    return _ALLOCATE.run_many(tx, rows) == len(rows)
 
 
 def release_orders(
@@ -125,13 +125,29 @@ def insert_allocations(tx: Tx, wave_id: int, rows: Sequence[dict[str, Any]]) -> 
     return [ids[row["order_line_id"], row["stock_id"]] for row in rows]
 
 
-def insert_tasks(connection: Connection, rows: Sequence[dict[str, Any]]) -> list[int]:
-    """Pick lists (wave_id, strategy, route_m); their ids, in the order given."""
+class _Task(NamedTuple):
+    id: int
+
+
+_task = table_of(PickTask)
+_TASK_INSERT = Command(
+    insert(_task).values(status=TaskStatus.OPEN, current_stop=0),
+    column_keys=("wave_id", "strategy", "route_m"),
+)
+_TASKS_OF_WAVE = Query(
+    select(_task.c.id).where(_task.c.wave_id == bindparam("wave_id")).order_by(_task.c.id),
+    _Task,
+)
+
+
+def insert_tasks(tx: Tx, wave_id: int, rows: Sequence[dict[str, Any]]) -> list[int]:
+    """The wave's pick lists (strategy, route_m), in one executemany; their ids, in the order
+    given — read back by the wave, in id order: ids grow in the order rows are inserted, and
+    the wave is new in this transaction, so its lists are these."""
     if not rows:
         return []
-    table = table_of(PickTask)
-    statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
-    return list(connection.execute(statement, list(rows)).scalars())
+    _TASK_INSERT.run_many(tx, [{"wave_id": wave_id, **row} for row in rows])
+    return [task.id for task in _TASKS_OF_WAVE.rows(tx, {"wave_id": wave_id})]
 
 
 _STOP_INSERT = Command(

@@ -12,10 +12,11 @@ import heapq
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from itertools import chain
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, func, literal, null, select
+from sqlalchemy import func, select, text, tuple_
 from sqlmodel import Session
 
 from warehouse_tui.domain.allocation import Lot
@@ -25,6 +26,7 @@ from warehouse_tui.services.settings import get_setting
 from warehouse_tui.services.waves.rules import WaveRules, local_time
 from warehouse_tui.store.bulk import rows_of
 from warehouse_tui.store.models import (
+    READY_SQL,
     Carrier,
     CarrierService,
     Location,
@@ -68,74 +70,97 @@ def candidate_units(session: Session, rules: WaveRules) -> Iterator[Unit]:
     """Ready orders matching the rules, as shipments, most urgent first; a merge group waits
     for all its orders.
 
-    Chosen in SQL a page at a time, so a wave of 500 reads about 500 orders, not the backlog:
-    the orders shipping alone, sorted by their own urgency (deadline, priority, id), and the
-    merge groups, each as one unit with its most urgent deadline, its highest priority and its
-    first order — merged here into one urgency order."""
-    deadline = _deadline(session)
+    Chosen in SQL a page at a time, so a wave of 500 reads about 500 orders, not the backlog.
+    An order's deadline is its ship-by, else today's cut-off of its carrier service, which is
+    the same for all of that service's orders: so the orders shipping alone come as one stream
+    per carrier service with a cut-off (by priority, then first imported) and one of those with
+    a ship-by (by ship-by, priority, id), each read through its partial index on ready orders
+    (store/models.py); merge groups come as units of their own, with their most urgent
+    deadline, highest priority and first order. The streams are merged here into one urgency
+    order. Orders with no deadline at all come last, read only once all others are taken."""
     due = _today_at(session, rules.due_by) if rules.due_by is not None else None
-    alone = _alone_units(session, rules, deadline, due)
-    grouped = _grouped_units(session, rules, deadline, due)
-    return heapq.merge(alone, grouped, key=Unit.urgency)
-
-
-def _deadline(session: Session) -> Any:
-    """An order's deadline in SQL: its ship-by, else today's cut-off of its carrier service;
-    NULL for none (after every deadline)."""
-    stored = Order.__table__.c.ship_by.type
-    cutoffs = [
-        (and_(Order.carrier == carrier, Order.service == service), literal(moment, stored))
-        for (carrier, service), moment in _cutoffs_today(session).items()
+    cutoffs = _cutoffs_today(session)
+    dated = [
+        _alone_units(
+            session,
+            rules,
+            _NO_SHIP_BY.where(Order.carrier == carrier, Order.service == service),
+            moment,
+        )
+        for (carrier, service), moment in cutoffs.items()
+        if (rules.carrier is None or carrier == rules.carrier) and (due is None or moment <= due)
     ]
-    today_cutoff = case(*cutoffs, else_=null()) if cutoffs else null()
-    return func.coalesce(Order.ship_by, today_cutoff).label("deadline")
+    shipping_by = _BY_SHIP_BY if due is None else _BY_SHIP_BY.where(Order.ship_by <= due)
+    dated.append(_alone_units(session, rules, shipping_by, None))
+    grouped = _grouped_units(session, rules, cutoffs, due)
+    first = heapq.merge(
+        *dated, [unit for unit in grouped if unit.deadline < _FAR_FUTURE], key=Unit.urgency
+    )
+    if due is not None:
+        return first  # no deadline is due by then
+    undated = _NO_SHIP_BY
+    if cutoffs:
+        undated = undated.where(tuple_(Order.carrier, Order.service).not_in(list(cutoffs)))
+    last = heapq.merge(
+        _alone_units(session, rules, undated, _FAR_FUTURE),
+        [unit for unit in grouped if unit.deadline == _FAR_FUTURE],
+        key=Unit.urgency,
+    )
+    return chain(first, last)  # `last` reads nothing until `first` is done
 
 
-def _ready(query: Any, rules: WaveRules) -> Any:
-    query = query.where(Order.status == OrderStatus.READY)
+_READY = text(f"orders.{READY_SQL}")
+"""Literal, so that the partial indexes on ready orders serve the queries (store/models.py)."""
+_ALONE = select(Order.id, Order.priority, Order.ship_by).where(_READY, Order.merge_group.is_(None))
+_NO_SHIP_BY = _ALONE.where(Order.ship_by.is_(None)).order_by(Order.priority.desc(), Order.id)
+"""By priority, then first imported; with one carrier service it reads ix_orders_ready_by_service,
+with the services not named ix_orders_ready_by_priority."""
+_BY_SHIP_BY = _ALONE.where(Order.ship_by.is_not(None)).order_by(
+    Order.ship_by, Order.priority.desc(), Order.id
+)
+"""ix_orders_ready_by_ship_by."""
+
+
+def _alone_units(
+    session: Session, rules: WaveRules, query: Any, deadline: datetime | None
+) -> Iterator[Unit]:
+    """The units of `query`'s orders in its order, a page at a time; each with `deadline`,
+    else its ship-by."""
     if rules.carrier is not None:
         query = query.where(Order.carrier == rules.carrier)
     if rules.shop is not None:
         query = query.where(Order.shop == rules.shop)
-    return query
-
-
-def _alone_units(
-    session: Session, rules: WaveRules, deadline: Any, due: datetime | None
-) -> Iterator[Unit]:
-    """The ready orders of no merge group, in urgency order, a page at a time."""
-    query = _ready(select(Order.id, deadline, Order.priority), rules).where(
-        Order.merge_group.is_(None)
-    )
-    if due is not None:
-        query = query.where(deadline <= due)
-    query = query.order_by(deadline.is_(None), deadline, Order.priority.desc(), Order.id)
     start, page = 0, FIRST_PAGE
     while True:
         rows = rows_of(session, query.limit(page).offset(start)).all()
-        for order_id, ends, priority in rows:
-            yield Unit([order_id], [], as_utc(ends) or _FAR_FUTURE, priority)
+        for order_id, priority, ship_by in rows:
+            yield Unit([order_id], [], deadline or as_utc(ship_by) or _FAR_FUTURE, priority)
         if len(rows) < page:
             return
         start, page = start + page, min(2 * page, LINE_PAGE)
 
 
 def _grouped_units(
-    session: Session, rules: WaveRules, deadline: Any, due: datetime | None
+    session: Session,
+    rules: WaveRules,
+    cutoffs: dict[tuple[str, str], datetime],
+    due: datetime | None,
 ) -> list[Unit]:
-    """The merge groups with every order ready, each one unit, in urgency order."""
+    """The merge groups with every order ready, each one unit, in urgency order (few: read
+    whole, through ix_orders_ready_merged)."""
     waiting = select(Order.merge_group).where(
         Order.status.in_((OrderStatus.NEW, OrderStatus.HELD)), Order.merge_group.is_not(None)
     )
-    rows = rows_of(
-        session,
-        _ready(select(Order.merge_group, Order.id, deadline, Order.priority), rules).where(
-            Order.merge_group.is_not(None), Order.merge_group.not_in(waiting)
-        ),
-    )
+    query = select(
+        Order.merge_group, Order.id, Order.carrier, Order.service, Order.ship_by, Order.priority
+    ).where(_READY, Order.merge_group.is_not(None), Order.merge_group.not_in(waiting))
+    if rules.carrier is not None:
+        query = query.where(Order.carrier == rules.carrier)
+    if rules.shop is not None:
+        query = query.where(Order.shop == rules.shop)
     grouped: dict[str, Unit] = {}
-    for group, order_id, ends, priority in rows:
-        moment = as_utc(ends) or _FAR_FUTURE
+    for group, order_id, carrier, service, ship_by, priority in rows_of(session, query):
+        moment = as_utc(ship_by) or cutoffs.get((carrier, service), _FAR_FUTURE)
         unit = grouped.setdefault(group, Unit([], [], moment, priority))
         unit.order_ids.append(order_id)
         unit.deadline = min(unit.deadline, moment)

@@ -23,7 +23,7 @@ from typing import Any
 from sqlmodel import Session
 
 from warehouse_tui.domain.allocation import Allocator
-from warehouse_tui.domain.batching import BatchPick, CartCapacity, savings_groups
+from warehouse_tui.domain.batching import CartCapacity, savings_groups
 from warehouse_tui.domain.batching import Order as BatchOrder
 from warehouse_tui.domain.layout import Layout, PickPoint
 from warehouse_tui.domain.routing import Route, plan_route
@@ -84,10 +84,13 @@ class PlannedCart:
 @dataclass(frozen=True)
 class Cart:
     """A cart of the wave's orders (indexes into them) and its `best` route, whose sequence
-    indexes `picks`."""
+    indexes `points`: the picks of its orders, one after the other; pick k is line `line[k]`
+    of order `owner[k]` (plain integers: a wave has thousands of picks)."""
 
     orders: tuple[int, ...]
-    picks: tuple[BatchPick, ...]
+    points: tuple[PickPoint, ...]
+    owner: tuple[int, ...]
+    line: tuple[int, ...]
     route: Route
 
 
@@ -220,9 +223,7 @@ def _allocate_unit(unit: Unit, allocator: Allocator) -> list[PlannedPick] | None
 def _cart(
     cart: Cart, chosen: Sequence[tuple[Unit, list[PlannedPick]]], strategy: str
 ) -> PlannedCart:
-    in_route_order = [
-        chosen[cart.picks[k].order_id][1][cart.picks[k].line] for k in cart.route.sequence
-    ]
+    in_route_order = [chosen[cart.owner[k]][1][cart.line[k]] for k in cart.route.sequence]
     if strategy == Strategy.PICK_BY_ORDER:
         stops = tuple(
             PlannedStop(p.stock_id, p.sku_id, p.qty, p.point, p.order_id, p) for p in in_route_order
@@ -246,13 +247,12 @@ def plan_carts(layout: Layout, orders: Sequence[BatchOrder], capacity: CartCapac
     for chunk in savings_chunks(layout, orders):
         for group in savings_groups(layout, chunk, capacity):
             members = [chunk[k] for k in group]
-            picks = tuple(
-                BatchPick(order.order_id, line, point)
-                for order in members
-                for line, point in enumerate(order.picks)
-            )
-            route = plan_route(layout, [pick.point for pick in picks], "best")
-            carts.append(Cart(tuple(int(order.order_id) for order in members), picks, route))
+            orders = tuple(int(order.order_id) for order in members)
+            points = tuple(point for order in members for point in order.picks)
+            owner = tuple(k for k, order in zip(orders, members, strict=True) for _ in order.picks)
+            line = tuple(n for order in members for n in range(len(order.picks)))
+            route = plan_route(layout, points, "best")
+            carts.append(Cart(orders, points, owner, line, route))
     return carts
 
 
@@ -260,9 +260,7 @@ def compare_walks(
     layout: Layout, orders: Sequence[BatchOrder], carts: Sequence[Cart]
 ) -> Comparison:
     """The planned carts walked by S-shape, and each order walked alone by `best`."""
-    s_shape = sum(
-        plan_route(layout, [pick.point for pick in cart.picks], "s-shape").length for cart in carts
-    )
+    s_shape = sum(plan_route(layout, cart.points, "s-shape").length for cart in carts)
     alone = sum(plan_route(layout, order.picks, "best").length for order in orders)
     return Comparison(s_shape, alone)
 

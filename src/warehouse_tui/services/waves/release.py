@@ -140,16 +140,14 @@ def _insert_tasks(
     carts: Sequence[PlannedCart],
     allocation_of: dict[PlannedPick, int],
 ) -> None:
-    connection = session.connection()
+    tx = Tx.of(session.connection())
     task_ids = wave_release.insert_tasks(
-        connection,
-        [
-            {"wave_id": wave_id, "strategy": strategy, "route_m": round(cart.route_m, 1)}
-            for cart in carts
-        ],
+        tx,
+        wave_id,
+        [{"strategy": strategy, "route_m": round(cart.route_m, 1)} for cart in carts],
     )
     wave_release.insert_stops(
-        Tx.of(connection),
+        tx,
         [
             {
                 "task_id": task_id,

@@ -43,7 +43,7 @@ from warehouse_tui.store.models import as_utc
 from warehouse_tui.sync.connector import Applied, AuthError, Page, scrub
 from warehouse_tui.sync.lease import lease_holder, new_holder, release_lease, take_lease
 from warehouse_tui.sync.outbox import backlog, dead_events, discard, retry_dead
-from warehouse_tui.sync.runner import Apply, ShopReport, pull_states, sync_once
+from warehouse_tui.sync.runner import Also, Apply, ShopReport, pull_states, sync_once
 from warehouse_tui.sync.shops import KINDS, ShopConfig, connect_shop, open_connector, shop_configs
 
 app = typer.Typer(invoke_without_command=True, no_args_is_help=False)
@@ -63,9 +63,9 @@ class Importer:
         self.actor = actor
         self.changed = False
 
-    def __call__(self, records: list[dict[str, Any]], source: str) -> Applied:
+    def __call__(self, records: list[dict[str, Any]], source: str, also: Also) -> Applied:
         result = import_records(
-            self.store, ImportKind.ORDERS, records, actor=self.actor, source=source
+            self.store, ImportKind.ORDERS, records, actor=self.actor, source=source, also=also
         )
         if result.errors:
             return Applied(rejected={error.line - 1: error.reason for error in result.errors})

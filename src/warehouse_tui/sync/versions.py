@@ -11,9 +11,9 @@ the hash kept in `shoporder` when it was last imported:
   by a sync that died before it kept the hash): the order is adopted as it is, at its version;
 - a different hash: the kept version + 1, or past the floor's version if that moved further.
 
-The hash is kept after the import committed, never before: dying in between only means the
-page comes again, and its records get the version the import already has (not newer, so
-unchanged). A record that states its own `version` (a file) keeps it and is not hashed.
+The hash is kept in the import's own transaction (with the pull's cursor, runner.py), so the
+two commit together or not at all: dying before only means the page comes again. A record
+that states its own `version` (a file) keeps it and is not hashed.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import bindparam, insert, update
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from warehouse_tui.store.engine import Store
 from warehouse_tui.store.models import Order, ShopOrder, table_of, utcnow
@@ -100,8 +100,8 @@ def plan_versions(
     return plan
 
 
-def keep_versions(store: Store, shop: str, kept: Sequence[Kept]) -> None:
-    """Remember what was imported (or adopted), in one transaction of bulk statements."""
+def keep_versions(session: Session, shop: str, kept: Sequence[Kept]) -> None:
+    """Remember what was imported (or adopted), with bulk statements in `session`."""
     if not kept:
         return
     now = utcnow()
@@ -127,21 +127,20 @@ def keep_versions(store: Store, shop: str, kept: Sequence[Kept]) -> None:
         for item in latest.values()
         if item.row_id is not None
     ]
-    with store.write() as session:
-        if fresh:
-            session.execute(insert(ShopOrder), fresh)
-        if changed:
-            table = table_of(ShopOrder)  # a Core executemany: the ORM's wants whole rows
-            session.execute(
-                update(table)
-                .where(table.c.id == bindparam("row_id"))
-                .values(
-                    content_hash=bindparam("new_hash"),
-                    version=bindparam("new_version"),
-                    pulled_at=bindparam("at"),
-                ),
-                changed,
-            )
+    if fresh:
+        session.execute(insert(ShopOrder), fresh)
+    if changed:
+        table = table_of(ShopOrder)  # a Core executemany: the ORM's wants whole rows
+        session.execute(
+            update(table)
+            .where(table.c.id == bindparam("row_id"))
+            .values(
+                content_hash=bindparam("new_hash"),
+                version=bindparam("new_version"),
+                pulled_at=bindparam("at"),
+            ),
+            changed,
+        )
 
 
 def _known(store: Store, shop: str, order_ids: list[str]) -> tuple[dict[str, Kept], dict[str, int]]:

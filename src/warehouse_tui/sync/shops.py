@@ -2,8 +2,9 @@
 
 A shop's row holds only what is no secret: its kind (file, shopify, woocommerce) and settings
 (the inbox and outbox folders; the shop's URL, the Shopify location, WooCommerce's overlap
-window, the certificate authority a shop on a private TLS certificate is checked against). Credentials come from the environment or the owner-only file (credentials.py), so a
-database copied for a bug report carries none.
+window, the authority a shop's private TLS certificate is checked against). Credentials come
+from the environment or the owner-only file (credentials.py), so a database copied for a bug
+report carries none.
 """
 
 from __future__ import annotations

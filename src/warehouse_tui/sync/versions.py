@@ -31,11 +31,15 @@ from warehouse_tui.store.bulk import IN_CHUNK, batches, bulk_execute, bulk_inser
 from warehouse_tui.store.engine import Store
 from warehouse_tui.store.models import Order, ShopOrder, table_of, utcnow
 
+# One encoder for every hash: json.dumps builds a new one per call when given options.
+_CANONICAL = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
 
 def content_hash(record: dict[str, Any]) -> str:
-    content = {key: value for key, value in record.items() if key != "version"}
-    text = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()[:32]
+    content = record
+    if "version" in record:
+        content = {key: value for key, value in record.items() if key != "version"}
+    return hashlib.sha256(_CANONICAL.encode(content).encode()).hexdigest()[:32]
 
 
 @dataclass(frozen=True)

@@ -208,6 +208,7 @@ class FakeShopify(FakeShop):
         location: str = "gid://shopify/Location/71",
         bucket: float = 1000.0,
         restore_rate: float = 50.0,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
         self.token = token
         self.location = location
@@ -220,7 +221,7 @@ class FakeShopify(FakeShop):
         self.fulfillments: dict[str, list[dict[str, Any]]] = {}
         self.clock = datetime.now(UTC).replace(microsecond=0) - timedelta(days=1)
         self._ids = 1000
-        super().__init__()
+        super().__init__(tls)
 
     # the shop's own state, as a merchant would change it ----------------------------------
 

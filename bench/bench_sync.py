@@ -23,7 +23,6 @@ import sqlite3
 import statistics
 import tempfile
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -39,7 +38,7 @@ from warehouse_tui.sync.connector import Applied, Connector
 from warehouse_tui.sync.credentials import Credentials
 from warehouse_tui.sync.files import FileConnector, sync_folder, write_durably
 from warehouse_tui.sync.outbox import deliver_due
-from warehouse_tui.sync.runner import apply_page, sender
+from warehouse_tui.sync.runner import Also, Apply, apply_page, sender
 from warehouse_tui.sync.shopify import ShopifyConnector
 from warehouse_tui.sync.woocommerce import WooConnector
 
@@ -161,10 +160,15 @@ def served(connector: Any, body: Any, headers: dict[str, str]) -> None:
     )
 
 
-def importer(store: Store) -> Callable[[list[dict[str, Any]], str], Applied]:
-    def apply(records: list[dict[str, Any]], source: str) -> Applied:
+def importer(store: Store) -> Apply:
+    def apply(records: list[dict[str, Any]], source: str, also: Also) -> Applied:
         result = import_records(
-            store, ImportKind.ORDERS, records, actor=Actor(None, screen="sync"), source=source
+            store,
+            ImportKind.ORDERS,
+            records,
+            actor=Actor(None, screen="sync"),
+            source=source,
+            also=also,
         )
         assert not result.errors, result.errors[:3]
         return Applied(imported=result.imported - result.unchanged, unchanged=result.unchanged)

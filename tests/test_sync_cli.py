@@ -297,3 +297,18 @@ def test_watch_holds_the_lease_and_stops_on_sigterm(tmp_path: Path) -> None:
     finally:
         watcher.kill()
     assert cli(db, "sync", "--once", env=env).returncode == 0  # the lease was given back
+
+
+def test_connect_keeps_the_ca_file_and_refuses_one_that_is_not_there(tmp_path: Path) -> None:
+    db = new_database(tmp_path)
+    url = "https://shop.example"
+    missing = cli(db, "sync", "connect", "WOO", "--kind", "woocommerce", "--url", url,
+                  "--ca-file", str(tmp_path / "none.pem"), env={})  # fmt: skip
+    assert missing.returncode == 1 and "--ca-file" in missing.stderr + missing.stdout
+    (tmp_path / "ca.pem").write_text("-----BEGIN CERTIFICATE-----\n")
+    made = cli(db, "sync", "connect", "WOO", "--kind", "woocommerce", "--url", url,
+               "--ca-file", str(tmp_path / "ca.pem"), "--json", env={})  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    assert lines(made.stdout) == [
+        {"shop": "WOO", "kind": "woocommerce", "url": url, "ca_file": str(tmp_path / "ca.pem")}
+    ]

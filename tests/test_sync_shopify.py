@@ -5,10 +5,13 @@ whatever the fault script, the void, throttling, and refused credentials."""
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
+import trustme
 from sqlmodel import select
 
 from tests.support.shops import FakeShopify, sentinel
@@ -216,3 +219,29 @@ def test_a_malformed_order_is_refused_alone(store: Store, fake: FakeShopify) -> 
     report = run(store, fake)
     assert (report.pulled, report.imported, report.rejected) == (2, 1, 1)
     assert floor_order(store, "SPY", good).shop_version == 1
+
+
+def test_over_https_the_shops_authority_given_as_ca_file_is_trusted(
+    store: Store, tmp_path: Path
+) -> None:
+    authority = trustme.CA()
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    authority.issue_cert("127.0.0.1").configure_cert(context)
+    fake = FakeShopify(TOKEN, tls=context)
+    ca_file = tmp_path / "shop-ca.pem"
+    authority.cert_pem.write_to_path(str(ca_file))
+    try:
+        order_id = fake.add_order("2001", [("MUG", 2)])
+        shop = connector("SPY", "shopify", {**settings(fake), "ca_file": str(ca_file)}, ENV)
+        try:
+            report = sync_once(store, shop, importer(store))
+            assert (report.imported, report.error) == (1, "")
+            ship(store, "SPY", order_id, "1ZTLS00001")
+            report = sync_once(store, shop, importer(store), now=datetime(2100, 1, 1, tzinfo=UTC))
+        finally:
+            shop.close()
+        assert (report.delivered, report.error) == (1, "")
+        [made] = fake.live_fulfillments(order_id)
+        assert [info["number"] for info in made["trackingInfo"]] == ["1ZTLS00001"]
+    finally:
+        fake.close()

@@ -6,11 +6,13 @@ shop's 429 waited out."""
 from __future__ import annotations
 
 import base64
+import ssl
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
-import httpx
 import pytest
+import trustme
 from sqlmodel import select
 
 from tests.support.shops import FakeWoo, sentinel
@@ -19,9 +21,9 @@ from warehouse_tui.store.engine import Store
 from warehouse_tui.store.models import Order, OrderStatus, Outbox, OutboxState
 from warehouse_tui.sync import woocommerce
 from warehouse_tui.sync.connector import RetryableError
-from warehouse_tui.sync.credentials import Credentials
-from warehouse_tui.sync.runner import sync_once
-from warehouse_tui.sync.woocommerce import WooConnector, oauth_signature
+from warehouse_tui.sync.runner import ShopReport, sync_once
+from warehouse_tui.sync.shops import settings_refusal
+from warehouse_tui.sync.woocommerce import oauth_signature
 
 KEY, SECRET = sentinel("woo-key"), sentinel("woo-secret")
 ENV = {
@@ -173,23 +175,65 @@ def test_a_wrong_secret_is_refused_by_the_signature_check(store: Store, fake: Fa
     assert sentinel("wrong") not in report.error and KEY not in report.error
 
 
-def test_over_https_the_key_and_secret_go_as_basic_auth_and_nothing_is_signed() -> None:
-    seen: list[httpx.Request] = []
+@pytest.fixture
+def authority() -> trustme.CA:
+    return trustme.CA()
 
-    def answer(request: httpx.Request) -> httpx.Response:
-        seen.append(request)
-        return httpx.Response(200, json=[], headers={"X-WP-TotalPages": "1"})
 
-    shop = WooConnector(
-        "WOO", "https://shop.example", Credentials("WOO", {"KEY": KEY, "SECRET": SECRET}, None)
-    )  # type: ignore[arg-type]
-    shop.client = httpx.Client(transport=httpx.MockTransport(answer))
-    page = shop.pull("")
-    assert page.done and page.records == []
-    [request] = seen
-    assert (
-        request.headers["Authorization"]
-        == "Basic " + base64.b64encode(f"{KEY}:{SECRET}".encode()).decode()
+@pytest.fixture
+def tls_fake(authority: trustme.CA) -> Iterator[FakeWoo]:
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    authority.issue_cert("127.0.0.1").configure_cert(context)
+    shop = FakeWoo(KEY, SECRET, tls=context)
+    yield shop
+    shop.close()
+
+
+def run_tls(store: Store, fake: FakeWoo, ca_file: str, now: datetime | None = None) -> ShopReport:
+    settings = {"url": fake.url, "timeout_s": 5.0, "ca_file": ca_file}
+    assert settings_refusal("woocommerce", settings) == ""
+    shop = connector("WOO", "woocommerce", settings, ENV)
+    try:
+        return sync_once(store, shop, importer(store), now=now)
+    finally:
+        shop.close()
+
+
+def test_over_https_with_the_shops_authority_basic_auth_unsigned_pulls_and_delivers(
+    store: Store, tls_fake: FakeWoo, authority: trustme.CA, tmp_path: Path
+) -> None:
+    ca_file = tmp_path / "shop-ca.pem"
+    authority.cert_pem.write_to_path(str(ca_file))
+    order_id = tls_fake.add_order(
+        [("MUG", 2)], first="Zoë", address=("长安街 1号", "北京", "100000", "CN")
     )
-    assert "oauth_signature" not in str(request.url) and KEY not in str(request.url)
-    assert request.url.params["dates_are_gmt"] == "true" and request.url.params["per_page"] == "100"
+    report = run_tls(store, tls_fake, str(ca_file))
+    assert (report.pulled, report.imported, report.error) == (1, 1, "")
+    ship(store, "WOO", str(order_id), "JJDTLS0001")
+    report = run_tls(store, tls_fake, str(ca_file), LATER)
+    assert (report.delivered, report.error) == (1, "")
+    [note] = tls_fake.shipped_notes(order_id)
+    assert "JJDTLS0001" in note and tls_fake.orders[order_id]["status"] == "completed"
+
+
+def test_a_certificate_from_an_authority_not_given_is_refused_naming_ca_file(
+    store: Store, tls_fake: FakeWoo, tmp_path: Path
+) -> None:
+    order_id = tls_fake.add_order([("MUG", 1)])
+    other = tmp_path / "other-ca.pem"
+    trustme.CA().cert_pem.write_to_path(str(other))
+    report = run_tls(store, tls_fake, str(other))
+    assert report.refused and "--ca-file" in report.error
+    assert tls_fake.requests == []  # the handshake failed: no request reached the shop
+    with store.read() as session:
+        assert session.exec(select(Order)).all() == []
+    assert KEY not in report.error and SECRET not in report.error
+    assert tls_fake.orders[order_id]["status"] == "processing"
+
+
+def test_a_ca_file_that_is_not_there_is_refused_when_connecting(tmp_path: Path) -> None:
+    missing = tmp_path / "nowhere.pem"
+    refusal = settings_refusal(
+        "woocommerce", {"url": "https://shop.example", "ca_file": str(missing)}
+    )
+    assert str(missing) in refusal and "--ca-file" in refusal

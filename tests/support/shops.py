@@ -25,6 +25,7 @@ import hashlib
 import hmac
 import json
 import socket
+import ssl
 import struct
 import threading
 import time
@@ -82,8 +83,9 @@ WIRE_FAULTS = ("500", "401", "delay", "reset", "drop")
 class FakeShop:
     """The HTTP server and the fault handling; subclasses answer requests."""
 
-    def __init__(self) -> None:
+    def __init__(self, tls: ssl.SSLContext | None = None) -> None:
         self.faults = FaultScript()
+        self.tls = tls
         self.lock = threading.RLock()
         self.requests: list[str] = []  # operation names, in arrival order
         self.on_answer: Callable[[str, bool], None] | None = None
@@ -108,8 +110,10 @@ class FakeShop:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
+        if tls is not None:  # HTTPS with the certificate `tls` holds
+            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
         self.port = self.server.server_address[1]
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self._thread.start()
 
@@ -204,6 +208,7 @@ class FakeShopify(FakeShop):
         location: str = "gid://shopify/Location/71",
         bucket: float = 1000.0,
         restore_rate: float = 50.0,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
         self.token = token
         self.location = location
@@ -216,7 +221,7 @@ class FakeShopify(FakeShop):
         self.fulfillments: dict[str, list[dict[str, Any]]] = {}
         self.clock = datetime.now(UTC).replace(microsecond=0) - timedelta(days=1)
         self._ids = 1000
-        super().__init__()
+        super().__init__(tls)
 
     # the shop's own state, as a merchant would change it ----------------------------------
 
@@ -667,7 +672,14 @@ class FakeWoo(FakeShop):
     one order, its notes; OAuth 1.0a over HTTP as WooCommerce checks it; a request budget per
     window answered with 429 and Retry-After."""
 
-    def __init__(self, key: str, secret: str, *, budget: tuple[int, float] | None = None) -> None:
+    def __init__(
+        self,
+        key: str,
+        secret: str,
+        *,
+        budget: tuple[int, float] | None = None,
+        tls: ssl.SSLContext | None = None,
+    ) -> None:
         self.key = key
         self.secret = secret
         self.budget = budget
@@ -677,7 +689,7 @@ class FakeWoo(FakeShop):
         self.notes: dict[int, list[dict[str, Any]]] = {}
         self.clock = datetime.now(UTC).replace(microsecond=0) - timedelta(days=1)
         self._ids = 500
-        super().__init__()
+        super().__init__(tls)
 
     def _next_id(self) -> int:
         self._ids += 1
@@ -790,6 +802,16 @@ class FakeWoo(FakeShop):
             "Invalid signature - provided signature does not match.",
         )
 
+    def _basic_refusal(self, headers: Any, query: dict[str, str]) -> str:
+        """Over HTTPS the key and secret go as HTTP Basic auth; this fake takes nothing else
+        (an OAuth signature there means the key travelled in the URL for nothing)."""
+        if any(name.startswith("oauth_") for name in query):
+            return "OAuth parameters sent over HTTPS."
+        expected = base64.b64encode(f"{self.key}:{self.secret}".encode()).decode()
+        if not hmac.compare_digest(str(headers.get("Authorization", "")), f"Basic {expected}"):
+            return "Consumer key is invalid."
+        return ""
+
     def _authenticated(self, method: str, path: str, query: dict[str, str]) -> str:
         """Why the OAuth 1.0a parameters do not authenticate the request, or ""."""
         params = dict(query)
@@ -846,7 +868,10 @@ class FakeWoo(FakeShop):
             return _woo_error(
                 404, "rest_no_route", "No route was found matching the URL and request method."
             )
-        refusal = self._authenticated(method, path, query)
+        if self.tls is not None:
+            refusal = self._basic_refusal(headers, query)
+        else:
+            refusal = self._authenticated(method, path, query)
         if refusal:
             return _woo_error(401, "woocommerce_rest_authentication_error", refusal)
         throttled = self._throttled()

@@ -5,7 +5,8 @@
     sync status|dead [--json]               the pulls, the backlog, the dead events
     sync retry ID|--all-dead                dead events back to pending
     sync discard ID --reason R              give up on an event (journaled)
-    sync connect CODE --kind K ...          set up a shop (its settings; credentials apart)
+    sync connect CODE --kind K ...          set up a shop (its settings; credentials apart;
+                                            --ca-file for a shop on a private TLS authority)
 
 Pulled records go through the same import and audit as `warehouse-tui import orders`: this
 command is where sync/ (the connectors, the outbox) meets services/ (the import), since the two
@@ -43,7 +44,7 @@ from warehouse_tui.store.models import as_utc
 from warehouse_tui.sync.connector import Applied, AuthError, Page, scrub
 from warehouse_tui.sync.lease import lease_holder, new_holder, release_lease, take_lease
 from warehouse_tui.sync.outbox import backlog, dead_events, discard, retry_dead
-from warehouse_tui.sync.runner import Apply, ShopReport, pull_states, sync_once
+from warehouse_tui.sync.runner import Also, Apply, ShopReport, pull_states, sync_once
 from warehouse_tui.sync.shops import KINDS, ShopConfig, connect_shop, open_connector, shop_configs
 
 app = typer.Typer(invoke_without_command=True, no_args_is_help=False)
@@ -63,9 +64,9 @@ class Importer:
         self.actor = actor
         self.changed = False
 
-    def __call__(self, records: list[dict[str, Any]], source: str) -> Applied:
+    def __call__(self, records: list[dict[str, Any]], source: str, also: Also) -> Applied:
         result = import_records(
-            self.store, ImportKind.ORDERS, records, actor=self.actor, source=source
+            self.store, ImportKind.ORDERS, records, actor=self.actor, source=source, also=also
         )
         if result.errors:
             return Applied(rejected={error.line - 1: error.reason for error in result.errors})
@@ -310,6 +311,10 @@ def connect(
         float | None, typer.Option(help="woocommerce: seconds each pull looks back.")
     ] = None,
     timeout_s: Annotated[float | None, typer.Option(help="Seconds to wait for the shop.")] = None,
+    ca_file: Annotated[
+        str | None,
+        typer.Option(help="shopify, woocommerce: PEM file of the authority signing its TLS."),
+    ] = None,
     as_json: JsonOption = False,
     db: DbOption = None,
     station: StationOption = None,
@@ -322,6 +327,7 @@ def connect(
         "location": location,
         "overlap_s": overlap_s,
         "timeout_s": timeout_s,
+        "ca_file": str(Path(ca_file).resolve()) if ca_file else None,
         "carriers": dict(item.split("=", 1) for item in carrier or [] if "=" in item) or None,
     }
     settings = {key: value for key, value in settings.items() if value is not None}

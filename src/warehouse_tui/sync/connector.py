@@ -137,4 +137,13 @@ def scrub(text: str, secrets: list[str]) -> str:
 
 def present(values: dict[str, Any]) -> dict[str, Any]:
     """Without the absent and empty values: an import's optional field is better left out."""
-    return {key: value for key, value in values.items() if value not in (None, "", [], {})}
+    # A truthy value is kept at once; of the falsy ones only 0 and False are (a `not in`
+    # test against the empty values compares every value with each of them: a hot path).
+    return {
+        key: value
+        for key, value in values.items()
+        if value or (value is not None and type(value) not in _EMPTY_TYPES)
+    }
+
+
+_EMPTY_TYPES = (str, list, dict)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import ssl
 from typing import Any
 
 import httpx
@@ -23,10 +24,21 @@ for _name in ("httpx", "httpcore"):
     logging.getLogger(_name).setLevel(logging.WARNING)
 
 
-def new_client(timeout: float | None = None) -> httpx.Client:
-    """A client for one shop; `timeout` (seconds) for shops known to be slow, or tests."""
+def new_client(timeout: float | None = None, ca_file: str | None = None) -> httpx.Client:
+    """A client for one shop; `timeout` (seconds) for shops known to be slow, or tests;
+    `ca_file` (PEM) for a shop whose certificate a private authority signed: it is trusted
+    instead of the system's authorities, and the certificate and host name are still checked."""
     chosen = TIMEOUT if timeout is None else httpx.Timeout(timeout)
-    return httpx.Client(timeout=chosen, follow_redirects=False)
+    verify: ssl.SSLContext | bool = True
+    if ca_file:
+        try:
+            verify = ssl.create_default_context(cafile=ca_file)
+        except (OSError, ssl.SSLError) as error:
+            raise AuthError(
+                f"the shop's ca_file {ca_file} cannot be read as PEM certificates"
+                f" ({error.__class__.__name__}): warehouse-tui sync connect --ca-file"
+            ) from None
+    return httpx.Client(timeout=chosen, follow_redirects=False, verify=verify)
 
 
 def call(
@@ -38,6 +50,13 @@ def call(
         response = client.request(method, url, **kwargs)
     except httpx.TimeoutException:
         raise RetryableError(f"{what}: the shop did not answer in time") from None
+    except httpx.ConnectError as error:
+        if _caused_by_certificate(error):
+            raise AuthError(
+                f"{what}: the shop's certificate is not trusted: give its authority with"
+                " warehouse-tui sync connect --ca-file"
+            ) from None
+        raise RetryableError(f"{what}: connection failed (ConnectError)") from None
     except httpx.TransportError as error:
         raise RetryableError(f"{what}: connection failed ({error.__class__.__name__})") from None
     status = response.status_code
@@ -50,6 +69,16 @@ def call(
     if status >= 300:
         raise PermanentError(f"{what}: HTTP {status}: {shop_message(response)}")
     return response
+
+
+def _caused_by_certificate(error: BaseException | None) -> bool:
+    """A connection refused because the shop's certificate did not verify: not the network's
+    fault, so no retry helps; like refused credentials it stops the shop and costs no attempt."""
+    while error is not None:
+        if isinstance(error, ssl.SSLCertVerificationError):
+            return True
+        error = error.__cause__ or error.__context__
+    return False
 
 
 def json_body(response: httpx.Response, what: str) -> Any:

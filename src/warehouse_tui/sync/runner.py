@@ -1,10 +1,11 @@
 """One sync of one shop: pull its orders page by page, then deliver its due outbox events.
 
 Pulled records are applied through a callable the command gives (`Apply`: the same import and
-audit as a file), so sync/ never reaches into services/. A page is applied, its versions kept
-(versions.py), the connector told (a file moves to done/ or failed/), and only then is the
-cursor saved: a crash anywhere in between makes the same page come again, and applying it
-again changes nothing.
+audit as a file), so sync/ never reaches into services/. One page is one commit: its records,
+the versions kept of them (versions.py) and the cursor after it are written in the import's
+own transaction (`Also`), so a kill -9 anywhere in a pull loses no page and applies none
+twice. The connector is told after that commit (a file moves to done/ or failed/); dying
+before it only means the same file comes again, and its versions change nothing.
 
 A shop's page (not a file's) refuses only its bad records: the rest are applied without them,
 and the refused ones are counted and told. The cursor moves on past them; an order fixed at the
@@ -21,7 +22,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from warehouse_tui.store.engine import Store
 from warehouse_tui.store.models import Outbox, ShopSync, utcnow
@@ -42,12 +43,15 @@ from warehouse_tui.sync.outbox import (
     backlog,
     deliver_due,
 )
-from warehouse_tui.sync.versions import keep_versions, plan_versions
+from warehouse_tui.sync.versions import Kept, keep_versions, plan_versions
 
 MAX_PAGES = 1_000  # one run's pull stops here; the next run goes on from the cursor
 
-# Import records (the order import format) from `source`; what was refused, by index.
-Apply = Callable[[list[dict[str, Any]], str], Applied]
+# More writes for the import's transaction when the import succeeds.
+Also = Callable[[Session], None]
+# Import records (the order import format) from `source`, with `Also` in the same commit;
+# what was refused, by index (and then nothing was written).
+Apply = Callable[[list[dict[str, Any]], str, Also], Applied]
 
 
 @dataclass
@@ -94,7 +98,8 @@ def sync_once(
     except SyncError as error:
         report.error = scrub(str(error), secrets)[:MAX_ERROR_LENGTH]
         report.refused = isinstance(error, AuthError)
-        _save_pull(store, connector.code, None, report.error)
+        with store.write() as session:
+            _save_pull(session, connector.code, None, report.error)
     if not report.refused:
         try:
             while not should_stop():
@@ -160,7 +165,6 @@ def pull(
         if applied.rejected:
             on_rejected(page, applied)
         cursor = page.cursor
-        _save_pull(store, connector.code, cursor, "")
         report.pulled += len(page.records)
         report.imported += applied.imported
         report.unchanged += applied.unchanged
@@ -171,7 +175,8 @@ def pull(
 
 def apply_page(store: Store, shop: str, page: Page, apply: Apply) -> Applied:
     """Import what of the page changed; records refused by the import are left out and the
-    rest imported (a file's page: nothing, if anything is refused)."""
+    rest imported (a file's page: nothing, if anything is refused). The versions kept and the
+    page's cursor commit with the import."""
     with cyclic_gc_paused():
         return _apply_page(store, shop, page, apply)
 
@@ -194,23 +199,47 @@ def _apply_page(store: Store, shop: str, page: Page, apply: Apply) -> Applied:
     if page.all_or_nothing and rejected:
         # The import refuses the page for its unreadable records (they stand in as empty ones)
         # and says what else is wrong with it; the connector's reasons for those come first.
-        result = apply(list(page.records), page.source)
+        result = apply(list(page.records), page.source, _nothing)
+        _commit_pull(store, shop, page.cursor, [])
         return Applied(rejected={**result.rejected, **rejected})
     plan = plan_versions(store, shop, page.records, page.known_only, skip=rejected)
     waiting = plan.imports
-    imported = unchanged = 0
     while waiting:
-        result = apply([record for _index, record in waiting], page.source)
+        kept = [plan.keep[i] for i, _record in waiting if i in plan.keep] + plan.adopted
+        result = apply(
+            [record for _index, record in waiting], page.source, _page_keeper(shop, page, kept)
+        )
         if not result.rejected:
-            imported, unchanged = result.imported, result.unchanged
-            break
+            return Applied(result.imported, result.unchanged + plan.unchanged, rejected)
         rejected.update({waiting[n][0]: reason for n, reason in result.rejected.items()})
         if page.all_or_nothing:
+            _commit_pull(store, shop, page.cursor, [])
             return Applied(rejected=rejected)
         waiting = [item for n, item in enumerate(waiting) if n not in result.rejected]
-    taken = [plan.keep[index] for index, _record in waiting if index in plan.keep]
-    keep_versions(store, shop, taken + plan.adopted)
-    return Applied(imported, unchanged + plan.unchanged, rejected)
+    _commit_pull(store, shop, page.cursor, plan.adopted)
+    return Applied(0, plan.unchanged, rejected)
+
+
+def _page_keeper(shop: str, page: Page, kept: list[Kept]) -> Also:
+    def keep(session: Session) -> None:
+        _keep_page(session, shop, page.cursor, kept)
+
+    return keep
+
+
+def _nothing(_session: Session) -> None:
+    """A refused import writes nothing to go with it."""
+
+
+def _commit_pull(store: Store, shop: str, cursor: str, kept: list[Kept]) -> None:
+    """A page with nothing to import: its cursor (and the orders adopted) in a commit of its own."""
+    with store.write() as session:
+        _keep_page(session, shop, cursor, kept)
+
+
+def _keep_page(session: Session, shop: str, cursor: str, kept: list[Kept]) -> None:
+    keep_versions(session, shop, kept)
+    _save_pull(session, shop, cursor, "")
 
 
 def pull_cursor(store: Store, shop: str) -> str:
@@ -224,14 +253,13 @@ def pull_states(store: Store) -> dict[str, ShopSync]:
         return {row.shop: row for row in session.exec(select(ShopSync))}
 
 
-def _save_pull(store: Store, shop: str, cursor: str | None, error: str) -> None:
+def _save_pull(session: Session, shop: str, cursor: str | None, error: str) -> None:
     """After a page: the cursor and the time; after a failure (cursor None): only the error."""
-    with store.write() as session:
-        state = session.get(ShopSync, shop)
-        if state is None:
-            state = ShopSync(shop=shop)
-            session.add(state)
-        if cursor is not None:
-            state.cursor = cursor
-            state.last_pull_at = utcnow()
-        state.last_error = error
+    state = session.get(ShopSync, shop)
+    if state is None:
+        state = ShopSync(shop=shop)
+        session.add(state)
+    if cursor is not None:
+        state.cursor = cursor
+        state.last_pull_at = utcnow()
+    state.last_error = error

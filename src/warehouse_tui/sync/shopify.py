@@ -114,6 +114,7 @@ class ShopifyConnector:
         *,
         timeout: float | None = None,
         carriers: dict[str, str] | None = None,
+        ca_file: str | None = None,
     ) -> None:
         self.code = code
         self.endpoint = f"{url.rstrip('/')}/admin/api/{API_VERSION}/graphql.json"
@@ -121,7 +122,7 @@ class ShopifyConnector:
         self.token = credentials.require("TOKEN")
         self.credential = credentials.setting("TOKEN")
         self.carriers = carriers or {}
-        self.client = new_client(timeout)
+        self.client = new_client(timeout, ca_file)
         self._not_before = 0.0  # monotonic time before which the bucket is too low
 
     # --- the wire ---------------------------------------------------------------------------

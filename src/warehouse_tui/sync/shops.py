@@ -2,8 +2,9 @@
 
 A shop's row holds only what is no secret: its kind (file, shopify, woocommerce) and settings
 (the inbox and outbox folders; the shop's URL, the Shopify location, WooCommerce's overlap
-window). Credentials come from the environment or the owner-only file (credentials.py), so a
-database copied for a bug report carries none.
+window, the authority a shop's private TLS certificate is checked against). Credentials come
+from the environment or the owner-only file (credentials.py), so a database copied for a bug
+report carries none.
 """
 
 from __future__ import annotations
@@ -29,8 +30,8 @@ KINDS = ("file", "shopify", "woocommerce")
 REQUIRED = {"file": ("inbox", "outbox"), "shopify": ("url", "location"), "woocommerce": ("url",)}
 OPTIONAL = {
     "file": (),
-    "shopify": ("carriers", "timeout_s"),
-    "woocommerce": ("carriers", "timeout_s", "overlap_s"),
+    "shopify": ("carriers", "timeout_s", "ca_file"),
+    "woocommerce": ("carriers", "timeout_s", "overlap_s", "ca_file"),
 }
 
 
@@ -64,6 +65,9 @@ def settings_refusal(kind: str, settings: Mapping[str, Any]) -> str:
     unknown = sorted(set(settings) - set(REQUIRED[kind]) - set(OPTIONAL[kind]))
     if unknown:
         return f"a {kind} shop has no setting {', '.join(unknown)}"
+    ca_file = settings.get("ca_file")
+    if ca_file and not Path(ca_file).is_file():
+        return f"no certificate file {ca_file}: give --ca-file the PEM file of the shop's authority"
     return ""
 
 
@@ -116,6 +120,7 @@ def open_connector(config: ShopConfig, environ: Mapping[str, str] = os.environ) 
             credentials,
             timeout=timeout,
             carriers=carriers,
+            ca_file=settings.get("ca_file"),
         )
     if config.kind == "woocommerce":
         return WooConnector(
@@ -125,6 +130,7 @@ def open_connector(config: ShopConfig, environ: Mapping[str, str] = os.environ) 
             overlap_s=_seconds(settings.get("overlap_s")),
             timeout=timeout,
             carriers=carriers,
+            ca_file=settings.get("ca_file"),
         )
     raise PermanentError(f"unknown shop kind {config.kind}")
 

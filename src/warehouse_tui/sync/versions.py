@@ -11,9 +11,9 @@ the hash kept in `shoporder` when it was last imported:
   by a sync that died before it kept the hash): the order is adopted as it is, at its version;
 - a different hash: the kept version + 1, or past the floor's version if that moved further.
 
-The hash is kept after the import committed, never before: dying in between only means the
-page comes again, and its records get the version the import already has (not newer, so
-unchanged). A record that states its own `version` (a file) keeps it and is not hashed.
+The hash is kept in the import's own transaction (with the pull's cursor, runner.py), so the
+two commit together or not at all: dying before only means the page comes again. A record
+that states its own `version` (a file) keeps it and is not hashed.
 """
 
 from __future__ import annotations
@@ -24,19 +24,22 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import bindparam, insert, update
-from sqlmodel import col, select
+from sqlalchemy import bindparam, select, update
+from sqlmodel import Session
 
+from warehouse_tui.store.bulk import IN_CHUNK, batches, bulk_execute, bulk_insert, driver_rows
 from warehouse_tui.store.engine import Store
 from warehouse_tui.store.models import Order, ShopOrder, table_of, utcnow
 
-CHUNK = 500
+# One encoder for every hash: json.dumps builds a new one per call when given options.
+_CANONICAL = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
 def content_hash(record: dict[str, Any]) -> str:
-    content = {key: value for key, value in record.items() if key != "version"}
-    text = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()[:32]
+    content = record
+    if "version" in record:
+        content = {key: value for key, value in record.items() if key != "version"}
+    return hashlib.sha256(_CANONICAL.encode(content).encode()).hexdigest()[:32]
 
 
 @dataclass(frozen=True)
@@ -100,71 +103,65 @@ def plan_versions(
     return plan
 
 
-def keep_versions(store: Store, shop: str, kept: Sequence[Kept]) -> None:
-    """Remember what was imported (or adopted), in one transaction of bulk statements."""
+def keep_versions(session: Session, shop: str, kept: Sequence[Kept]) -> None:
+    """Remember what was imported (or adopted), with bulk statements in `session`."""
     if not kept:
         return
     now = utcnow()
-    latest = {item.shop_order_id: item for item in kept}
-    fresh = [
-        {
-            "shop": shop,
-            "shop_order_id": item.shop_order_id,
-            "content_hash": item.content_hash,
-            "version": item.version,
-            "pulled_at": now,
-        }
-        for item in latest.values()
-        if item.row_id is None
-    ]
+    latest = {item.shop_order_id: item for item in kept}.values()
+    table = table_of(ShopOrder)
+    bulk_insert(
+        session,
+        table,
+        ("shop", "shop_order_id", "content_hash", "version", "pulled_at"),
+        [
+            (shop, item.shop_order_id, item.content_hash, item.version, now)
+            for item in latest
+            if item.row_id is None
+        ],
+    )
     changed = [
-        {
-            "row_id": item.row_id,
-            "new_hash": item.content_hash,
-            "new_version": item.version,
-            "at": now,
-        }
-        for item in latest.values()
+        (item.row_id, item.content_hash, item.version, now)
+        for item in latest
         if item.row_id is not None
     ]
-    with store.write() as session:
-        if fresh:
-            session.execute(insert(ShopOrder), fresh)
-        if changed:
-            table = table_of(ShopOrder)  # a Core executemany: the ORM's wants whole rows
-            session.execute(
-                update(table)
-                .where(table.c.id == bindparam("row_id"))
-                .values(
-                    content_hash=bindparam("new_hash"),
-                    version=bindparam("new_version"),
-                    pulled_at=bindparam("at"),
-                ),
-                changed,
-            )
+    if changed:
+        bulk_execute(
+            session,
+            update(table)
+            .where(table.c.id == bindparam("row_id"))
+            .values(
+                content_hash=bindparam("new_hash"),
+                version=bindparam("new_version"),
+                pulled_at=bindparam("at"),
+            ),
+            ("row_id", "new_hash", "new_version", "at"),
+            changed,
+        )
 
 
 def _known(store: Store, shop: str, order_ids: list[str]) -> tuple[dict[str, Kept], dict[str, int]]:
     """What sync kept of these orders, and the floor's versions of them, in one read."""
     kept: dict[str, Kept] = {}
     floor: dict[str, int] = {}
+    shop_orders, orders = table_of(ShopOrder), table_of(Order)
     with store.read() as session:
-        for chunk in _chunks(order_ids):
-            for row_id, order_id, digest, version in session.execute(
+        for chunk in batches(order_ids, IN_CHUNK):
+            for row_id, order_id, digest, version in driver_rows(
+                session,
                 select(
-                    ShopOrder.id, ShopOrder.shop_order_id, ShopOrder.content_hash, ShopOrder.version
-                ).where(col(ShopOrder.shop) == shop, col(ShopOrder.shop_order_id).in_(chunk))
-            ).all():
+                    shop_orders.c.id,
+                    shop_orders.c.shop_order_id,
+                    shop_orders.c.content_hash,
+                    shop_orders.c.version,
+                ).where(shop_orders.c.shop == shop, shop_orders.c.shop_order_id.in_(chunk)),
+            ):
                 kept[order_id] = Kept(order_id, digest, version, row_id)
-            for order_id, version in session.execute(
-                select(Order.shop_order_id, Order.shop_version).where(
-                    col(Order.shop) == shop, col(Order.shop_order_id).in_(chunk)
-                )
-            ).all():
+            for order_id, version in driver_rows(
+                session,
+                select(orders.c.shop_order_id, orders.c.shop_version).where(
+                    orders.c.shop == shop, orders.c.shop_order_id.in_(chunk)
+                ),
+            ):
                 floor[order_id] = version
     return kept, floor
-
-
-def _chunks(items: list[str]) -> Iterable[list[str]]:
-    for start in range(0, len(items), CHUNK):
-        yield items[start : start + CHUNK]

@@ -76,6 +76,7 @@ class WooConnector:
         overlap_s: float | None = None,
         timeout: float | None = None,
         carriers: dict[str, str] | None = None,
+        ca_file: str | None = None,
     ) -> None:
         self.code = code
         self.base = f"{url.rstrip('/')}/wp-json/wc/v3"
@@ -85,7 +86,7 @@ class WooConnector:
         self.https = urlsplit(url).scheme == "https"
         self.overlap = timedelta(seconds=overlap_s) if overlap_s is not None else OVERLAP
         self.carriers = carriers or {}
-        self.client = new_client(timeout)
+        self.client = new_client(timeout, ca_file)
 
     # --- the wire ---------------------------------------------------------------------------
 

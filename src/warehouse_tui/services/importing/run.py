@@ -9,7 +9,7 @@ still refuses the whole file. Either way the outcome is journaled in the last tr
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,6 +49,7 @@ class _Run:
     source: str
     progress: Progress
     move_barcodes: bool
+    also: Callable[[Session], None] | None = None  # more writes in the import's transaction
 
 
 def import_text(
@@ -104,6 +105,8 @@ def _store_rows(
             return ImportResult(errors=errors)
         result.imported = len(rows)
         record(session, run.actor, f"import-{kind}", raw=run.source)
+        if run.also is not None:
+            run.also(session)
         return result
 
 
@@ -155,14 +158,17 @@ def import_records(
     *,
     actor: Actor | None = None,
     source: str = "",
+    also: Callable[[Session], None] | None = None,
 ) -> ImportResult:
     """Import records already in memory, shaped as a JSON Lines file's (record N counts as
-    line N) — how the demo and connectors hand orders in. No records is nothing to do."""
+    line N) — how the demo and connectors hand orders in. No records is nothing to do.
+    `also` writes more in the import's own transaction when it succeeds (a connector's cursor
+    and what it keeps of the records), so the import and those rows commit together."""
     listed = list(records)
     rows, errors = check_records(
         kind, enumerate(listed, start=1), from_csv=False, total=len(listed)
     )
-    run = _Run(actor or Actor(None, screen="import"), shown(source), no_progress, False)
+    run = _Run(actor or Actor(None, screen="import"), shown(source), no_progress, False, also)
     return _store_rows(store, kind, rows, errors, run)
 
 

@@ -34,7 +34,7 @@ from warehouse_tui.services.roles import SUPERVISORS, role_refusal
 from warehouse_tui.services.settings import get_setting
 from warehouse_tui.services.waves.rules import local_time
 from warehouse_tui.store.engine import Store
-from warehouse_tui.store.models import Journal, Operator, StockMove, as_utc
+from warehouse_tui.store.models import Journal, Operator, StockMove, as_utc, utcnow
 
 TASK_STARTS = frozenset({"pick.claim", "pack.start"})
 PACK_CLOSE = "pack.close"
@@ -182,6 +182,15 @@ def operator_kpis(
         groups.values(), key=lambda r: (r.day or date.min, r.shift, r.operator, r.operator_id)
     )
     return KpiResult(True, rows=tuple(rows))
+
+
+def today_kpis(store: Store, actor: Actor, now: datetime | None = None) -> KpiResult:
+    """Per operator, the shifts' day `now` (default now) falls on, in the warehouse's zone."""
+    with store.read() as session:
+        zone = ZoneInfo(get_setting(session, "timezone"))
+        shifts = _shifts(session)
+    day, _shift = _day_and_shift((now or utcnow()).astimezone(zone), shifts)
+    return operator_kpis(store, actor, day, day)
 
 
 def _count(row: KpiRow, action: str, accepted: bool, order_id: int | None) -> None:

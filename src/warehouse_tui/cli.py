@@ -83,6 +83,7 @@ COMMANDS: dict[str, tuple[str, str, str | None]] = {
     "exceptions": ("exceptions", "app", "What will not finish by itself; act on one."),
     "board": ("board", "board_cmd", None),
     "kpi": ("kpi", "kpi_cmd", None),
+    "serve": ("serve", "serve_cmd", None),
     "count": ("counts", "count_cmd", "Ask for locations to be counted (blind, on a handheld)."),
 }
 """Subcommand → (module in warehouse_tui.commands, its Typer app or command function, help;

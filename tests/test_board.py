@@ -21,6 +21,7 @@ from textual.widgets import DataTable
 
 from tests.apphelpers import OPERATORS, add_operators, make_test_app, open_screen, wait_idle
 from tests.conftest import Db
+from tests.support.desk import NEW_ORDER, NEW_WAVE
 from tests.support.picking_floor import (
     PICKER,
     floor_fixture,  # noqa: F401 — the `floor` fixture
@@ -133,11 +134,6 @@ def commit_elsewhere(db: Db, *statements: str) -> list[str]:
     return [sys.executable, "-c", code]
 
 
-NEW_WAVE = "INSERT INTO wave (status, strategy, rules, walk_m, created_at) VALUES " + (
-    "('released', 'batch', '{}', 0, CURRENT_TIMESTAMP)"
-)
-
-
 def test_watcher_wakes_on_another_process_commit(db: Db) -> None:
     watcher = watch_changes(db.store)
     try:
@@ -167,16 +163,6 @@ def test_postgresql_notifies_from_triggers_not_statements(db: Db) -> None:
         ).all()
     assert {table for table, _ in triggers} >= {"journal", "orders", "parcel", "picktask"}
     assert {orientation for _, orientation in triggers} == {"STATEMENT"}
-
-
-NEW_ORDER = (
-    "INSERT INTO orders (shop, shop_order_id, shop_version, buyer_id, buyer_name, buyer_tags,"
-    " ship_name, ship_address1, ship_address2, ship_city, ship_region, ship_postcode,"
-    " ship_country, ship_phone, carrier, service, priority, status, hold_reason, no_merge,"
-    " pack_instructions, wave_id, intercepted, imported_at, updated_at)"
-    " SELECT 'web', 'X-1', 1, '', '', '[]', '', '', '', '', '', '', '', '', '', '', 0,"
-    " 'released', '', false, '', max(id), false, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP FROM wave"
-)
 
 
 @pytest.fixture(name="desk_db")

@@ -19,6 +19,7 @@ from sqlalchemy import text
 from sqlmodel import select
 
 from tests.apphelpers import add_operators
+from tests.support.desk import NEW_ORDER, NEW_WAVE
 from warehouse_tui.screens.registry import screens_for
 from warehouse_tui.services.auth import LoginRefusal, login_with_badge, login_with_pin
 from warehouse_tui.store.engine import Store
@@ -139,23 +140,8 @@ def test_serve_logs_in_and_the_board_follows_a_commit(served: tuple[Store, int])
         time.sleep(1)
         assert browser.get_screenshot_as_png() == before  # a still floor: a still page
         with store.write() as session:
-            session.execute(
-                text(
-                    "INSERT INTO wave (status, strategy, rules, walk_m, created_at)"
-                    " VALUES ('released', 'batch', '{}', 0, CURRENT_TIMESTAMP)"
-                )
-            )
-            session.execute(
-                text(
-                    "INSERT INTO orders (shop, shop_order_id, shop_version, buyer_id,"
-                    " buyer_name, buyer_tags, ship_name, ship_address1, ship_address2,"
-                    " ship_city, ship_region, ship_postcode, ship_country, ship_phone, carrier,"
-                    " service, priority, status, hold_reason, no_merge, pack_instructions,"
-                    " wave_id, intercepted, imported_at, updated_at) SELECT 'web', 'X-1', 1,"
-                    " '', '', '[]', '', '', '', '', '', '', '', '', '', '', 0, 'released', '',"
-                    " false, '', max(id), false, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP FROM wave"
-                )
-            )
+            session.execute(text(NEW_WAVE))
+            session.execute(text(NEW_ORDER))
         assert wait_for(lambda: browser.get_screenshot_as_png() != before, 3)
     finally:
         browser.quit()

@@ -23,6 +23,7 @@ from typer.core import TyperGroup
 from warehouse_tui.commands.common import (
     GLOBALS,
     DbOption,
+    OperatorOption,
     StationOption,
     chosen_db,
     chosen_station,
@@ -80,6 +81,9 @@ COMMANDS: dict[str, tuple[str, str, str | None]] = {
     "stock": ("stock", "app", "Stock per SKU for purchasing."),
     "sync": ("sync", "app", "Pull orders from the shops, deliver the outbox."),
     "exceptions": ("exceptions", "app", "What will not finish by itself; act on one."),
+    "board": ("board", "board_cmd", None),
+    "kpi": ("kpi", "kpi_cmd", None),
+    "serve": ("serve", "serve_cmd", None),
     "count": ("counts", "count_cmd", "Ask for locations to be counted (blind, on a handheld)."),
 }
 """Subcommand → (module in warehouse_tui.commands, its Typer app or command function, help;
@@ -119,9 +123,15 @@ app = typer.Typer(
 
 
 @app.callback(invoke_without_command=True)
-def root(ctx: typer.Context, db: DbOption = None, station: StationOption = None) -> None:
+def root(
+    ctx: typer.Context,
+    db: DbOption = None,
+    station: StationOption = None,
+    operator: OperatorOption = None,
+) -> None:
     GLOBALS.db = db
     GLOBALS.station = station
+    GLOBALS.operator = operator
     if ctx.invoked_subcommand is None:
         from warehouse_tui.app import run_app
         from warehouse_tui.store.address import check_database

@@ -47,6 +47,15 @@ StationOption = Annotated[
         show_default=False,
     ),
 ]
+OperatorOption = Annotated[
+    str | None,
+    typer.Option(
+        "--operator",
+        help="Who runs the command line, as the journal records it (env WAREHOUSE_OPERATOR;"
+        " default the system user). The command line acts as this named local admin.",
+        show_default=False,
+    ),
+]
 JsonOption = Annotated[
     bool, typer.Option("--json", help="One compact JSON object per line on stdout.")
 ]
@@ -58,6 +67,7 @@ class Globals:
 
     db: str | None = None
     station: str | None = None
+    operator: str | None = None
 
 
 GLOBALS = Globals()
@@ -83,11 +93,11 @@ def chosen_station(station: str | None) -> str:
 
 
 def cli_actor(station: str | None, screen: str = "cli") -> Actor:
-    """The command line as the journal records it: the local admin, named by
-    WAREHOUSE_OPERATOR or else the system user who ran it."""
+    """The command line as the journal records it: the local admin, named by --operator,
+    else WAREHOUSE_OPERATOR, else the system user who ran it."""
     from warehouse_tui.services.journal import Actor
 
-    name = os.environ.get("WAREHOUSE_OPERATOR") or getpass.getuser()
+    name = GLOBALS.operator or os.environ.get("WAREHOUSE_OPERATOR") or getpass.getuser()
     return Actor(None, chosen_station(station), screen, name=name)
 
 

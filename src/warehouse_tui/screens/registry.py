@@ -9,7 +9,17 @@ from typing import Any
 
 from textual.screen import Screen
 
-SCREEN_MODULES = ("picking", "putwall", "tasks", "pack", "load", "waves", "exceptions")
+SCREEN_MODULES = (
+    "picking",
+    "putwall",
+    "tasks",
+    "pack",
+    "load",
+    "waves",
+    "board",
+    "kpi",
+    "exceptions",
+)
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,10 @@ from warehouse_tui.store.engine import Store
 from warehouse_tui.store.models import Operator, Role, as_utc, utcnow
 
 BADGE_DIGITS = 10
+REMOTE_STATION = "web:"
+"""A station named `web:<peer address>` is a browser session (`warehouse-tui serve`): a badge
+string alone is not enough over a network, so it always takes the PIN, and only supervisors and
+admins log in there. The journal's station names the peer."""
 _LONGEST_LOCK_S = 24 * 3600
 
 
@@ -80,12 +84,18 @@ def login_with_badge(
     """Log in by badge: alone when a scanner read it (and the setting allows), else with `pin`."""
     with store.write() as session:
         operator = _by_badge(session, badge)
-        needs_pin = not scanned or get_setting(session, "login")["pin_always"]
+        needs_pin = (
+            not scanned
+            or get_setting(session, "login")["pin_always"]
+            or station.startswith(REMOTE_STATION)
+        )
         if operator is not None and pin is None and needs_pin:
             actor = Actor(operator.id, station, "login")
             reason = _("Now type your PIN")
             return _refused(session, actor, LoginRefusal.NEEDS_PIN, reason, raw=badge)
-        result = _checked(session, station, operator, pin, raw=badge)
+        result = _remote_checked(
+            session, station, _checked(session, station, operator, pin, raw=badge), badge
+        )
         if result.operator is not None:
             record(session, Actor(result.operator.id, station, "login"), "login", raw=badge)
         return result
@@ -95,9 +105,21 @@ def login_with_pin(store: Store, station: str, operator_id: int, pin: str) -> Lo
     with store.write() as session:
         operator = _locked_row(session, col(Operator.id) == operator_id)
         result = _checked(session, station, operator, pin, raw=str(operator_id))
+        result = _remote_checked(session, station, result, str(operator_id))
         if result.accepted:
             record(session, Actor(operator_id, station, "login"), "login", raw=str(operator_id))
         return result
+
+
+def _remote_checked(session: Session, station: str, result: LoginResult, raw: str) -> LoginResult:
+    """A good log-in from a browser is refused unless the operator supervises (REMOTE_STATION)."""
+    if result.operator is None or not station.startswith(REMOTE_STATION):
+        return result
+    if result.operator.role in SUPERVISORS:
+        return result
+    reason = _("Only supervisors and admins log in from a browser: use a floor terminal")
+    actor = Actor(result.operator.id, station, "login")
+    return _refused(session, actor, LoginRefusal.NOT_SUPERVISOR, reason, raw=raw)
 
 
 def supervisor_approval(

@@ -54,6 +54,13 @@ DEFAULTS: dict[str, Any] = {
     "count_recount_over": 2,
     # A labelled parcel not on a truck after this many minutes is an exception.
     "unloaded_after_min": 120,
+    # The floor's shifts for the operator KPIs (services/kpi.py): local HH:MM; a shift whose
+    # end is before its start runs past midnight.
+    "shifts": [
+        {"name": "early", "start": "06:00", "end": "14:00"},
+        {"name": "late", "start": "14:00", "end": "22:00"},
+        {"name": "night", "start": "22:00", "end": "06:00"},
+    ],
 }
 # The range each number must lie in: values outside break the floor (a claim lease of 0 s makes
 # every picker's list look abandoned; a 5 s double-trigger window refuses real repeat scans).
@@ -80,6 +87,7 @@ LIMITS: dict[str, tuple[float, float]] = {
     "unloaded_after_min": (0, 10_080),
 }
 _HEX_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
+_HH_MM = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]")
 
 
 def get_setting(session: Session, key: str) -> Any:
@@ -135,6 +143,8 @@ def _value_refusal(name: str, value: Any) -> str:
             return _("layout: {problem}").format(problem=error)
     if name.endswith("_colour") and value and not _HEX_COLOUR.fullmatch(value):
         return _("{name}: a colour is written #rrggbb, or empty for the theme's").format(name=name)
+    if name in ("shifts[].start", "shifts[].end") and not _HH_MM.fullmatch(value):
+        return _("{name}: a local time is written HH:MM, like 06:00").format(name=name)
     if name == "timezone":
         try:
             ZoneInfo(value)

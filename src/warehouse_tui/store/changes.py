@@ -4,7 +4,7 @@ database, so a board can follow the floor within a second without re-reading it 
 SQLite: `PRAGMA data_version` on one dedicated connection. The number changes whenever another
 connection (any process) commits to the file; reading it touches no table. PostgreSQL: the
 writing transaction sends a NOTIFY on `CHANNEL` (statement-level triggers from the migration
-0008_desk, so no service and no scan hot path issues a statement of its own), delivered only
+0010, so no service and no scan hot path issues a statement of its own), delivered only
 when that transaction commits; a dedicated connection LISTENs and waits on its socket.
 
 A change seen is a reason to read again, nothing more: a notice may cover several commits, and

@@ -17,6 +17,7 @@ from textual.pilot import Pilot
 
 from tests.apphelpers import add_operators, make_test_app, open_screen, scan, wait_idle
 from tests.factories import ADMIN, exceptions_floor, import_orders, order_record
+from tests.support.goodsin_floor import MUG_EAN, build_goodsin_floor
 from tests.support.packing_floor import build_floor
 from tests.support.picking_floor import PICKER, SKUS, release_wave, seed_floor, stop_scans
 from tests.support.shipping_floor import packed_order, seed_carriers_and_shops
@@ -27,6 +28,7 @@ from warehouse_tui.screens.pack import PackScreen
 from warehouse_tui.screens.picking import PickingScreen
 from warehouse_tui.screens.putwall import PutWallScreen
 from warehouse_tui.screens.registry import SCREEN_MODULES
+from warehouse_tui.screens.returns import ReturnsScreen
 from warehouse_tui.screens.tasks import TasksScreen
 from warehouse_tui.screens.waves import WavesScreen
 from warehouse_tui.services.counts import request_counts
@@ -53,7 +55,7 @@ CARRIER = "\x1b[31mRED"
 PICKER_NAME = "[i]Ana[/i] [/b]"  # the desk's table shows the picker, the bar the supervisor
 SETTLE_TRIES = 100  # 5 s: a loaded machine paints late
 # The screens each test opens; a screen added to the registry needs a test here.
-COVERED = {"picking", "putwall", "pack", "load", "waves", "exceptions", "tasks"}
+COVERED = {"picking", "putwall", "pack", "load", "waves", "exceptions", "tasks", "returns"}
 
 
 def make_hostile(store: Store) -> None:
@@ -217,3 +219,15 @@ async def test_exceptions_and_tasks(sqlite_store: Store) -> None:
         await assert_shown(pilot, operator_in_bar(HANDHELD))
         await scan(pilot, SKU_NAME.split()[0])  # no task takes it: refused, quoted as typed
         await assert_shown(pilot, operator_in_bar(HANDHELD))
+
+
+async def test_returns(sqlite_store: Store) -> None:
+    """A returned unit's SKU code (a catalog's text) on the handheld, as written."""
+    build_goodsin_floor(sqlite_store)
+    with sqlite_store.write() as session:
+        session.execute(update(Sku).where(Sku.code == "MUG").values(code=SKU_NAME))
+    async with make_test_app(sqlite_store, "HH-1").run_test(size=HANDHELD) as pilot:
+        await open_screen(pilot, "OP-1000000001", ReturnsScreen())
+        await scan(pilot, "PCL-1")
+        await scan(pilot, MUG_EAN)
+        await assert_shown(pilot, SKU_NAME)

@@ -23,3 +23,9 @@ def unit_ref(unit_id: int | None) -> str:
 def return_ref(return_id: int | None) -> str:
     """How the journal and the screens name a return."""
     return f"RET-{return_id}"
+
+
+def return_id_of(ref: str) -> int | None:
+    """The return `return_ref` named, or None."""
+    digits = ref.removeprefix("RET-")
+    return int(digits) if digits != ref and digits.isdigit() else None

@@ -19,15 +19,19 @@ from warehouse_tui.i18n import _
 from warehouse_tui.services.journal import Actor, record
 from warehouse_tui.services.lookup import parse_in_store
 from warehouse_tui.services.results import Refusal, ServiceResult
-from warehouse_tui.services.returns import CONDITIONS, RESALEABLE, unit_ref
+from warehouse_tui.services.returns import CONDITIONS, RESALEABLE, return_id_of, unit_ref
 from warehouse_tui.services.returns.events import announce_return, announce_stock
+from warehouse_tui.services.returns.receive import FIND
 from warehouse_tui.services.roles import SUPERVISORS, role_refusal
 from warehouse_tui.store.engine import Store
 from warehouse_tui.store.models import (
+    Journal,
     Location,
     Order,
     Return,
+    ReturnStatus,
     ReturnUnit,
+    Sku,
     Stock,
     StockMove,
     UnitStatus,
@@ -304,3 +308,51 @@ def _decide(
 def _shop_of(session: Session, unit: ReturnUnit) -> str:
     order_id = _order_id(session, unit)
     return session.get_one(Order, order_id).shop if order_id is not None else ""
+
+
+@dataclass(frozen=True)
+class ReturnsDesk:
+    """Where an operator's returns work stands, read from the database (a restarted terminal
+    shows the same step): the return they opened last, and the unit in their hands."""
+
+    return_id: int | None = None
+    unit_id: int | None = None
+    sku: str = ""
+    status: UnitStatus | None = None
+    suggested: str = ""
+
+
+def returns_desk(store: Store, actor: Actor) -> ReturnsDesk:
+    with store.read() as session:
+        opened = session.execute(
+            select(col(Journal.task_ref))
+            .where(
+                col(Journal.operator_id) == actor.operator_id,
+                col(Journal.action) == FIND,
+                col(Journal.accepted).is_(True),
+            )
+            .order_by(col(Journal.id).desc())
+            .limit(1)
+        ).scalar()
+        return_id = return_id_of(opened) if opened else None
+        ret = session.get(Return, return_id) if return_id is not None else None
+        if ret is None or ret.status == ReturnStatus.DONE:
+            return ReturnsDesk()
+        unit = (
+            session.execute(
+                select(ReturnUnit)
+                .where(
+                    col(ReturnUnit.return_id) == ret.id,
+                    col(ReturnUnit.received_by) == actor.operator_id,
+                    col(ReturnUnit.status).in_((UnitStatus.INSPECT, UnitStatus.PUT_AWAY)),
+                )
+                .order_by(col(ReturnUnit.id))
+            )
+            .scalars()
+            .first()
+        )
+        if unit is None:
+            return ReturnsDesk(ret.id)
+        sku = session.get_one(Sku, unit.sku_id).code
+        suggested = suggested_location(session, unit) if unit.condition else ""
+        return ReturnsDesk(ret.id, unit.id, sku, unit.status, suggested)

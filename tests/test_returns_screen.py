@@ -1,0 +1,90 @@
+"""The Returns screen on a handheld (40×16): a parcel found by scan, a unit received, inspected
+and put on a shelf; a serial-tracked unit takes its serial next; a damaged unit goes to
+quarantine; refusals shown; the floor consistent at the end."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import select
+from textual.pilot import Pilot
+
+from tests.apphelpers import make_test_app, open_screen, scan, type_keys
+from tests.support.goodsin_floor import (
+    MUG_EAN,
+    PHONE_EAN,
+    QUARANTINE,
+    SHELF,
+    GoodsInFloor,
+    build_goodsin_floor,
+)
+from warehouse_tui.screens.returns import ReturnsScreen
+from warehouse_tui.services.check import check_floor
+from warehouse_tui.store.engine import Store
+from warehouse_tui.store.models import PackedSerial, ReturnUnit, UnitStatus
+
+CLERK_BADGE = "OP-1000000001"
+
+
+@pytest.fixture(name="floor")
+def goodsin_floor_fixture(sqlite_store: Store) -> GoodsInFloor:
+    return build_goodsin_floor(sqlite_store)
+
+
+def text(screen: object, widget: str) -> str:
+    return str(screen.query_one(f"#{widget}").render())  # type: ignore[attr-defined]
+
+
+async def test_a_return_received_inspected_and_put_away_by_scan(floor: GoodsInFloor) -> None:
+    async with make_test_app(floor.store, "HH-1").run_test(size=(40, 16)) as pilot:
+        screen = await open_screen(pilot, CLERK_BADGE, ReturnsScreen())
+        assert text(screen, "prompt") == "Scan the parcel, RMA or order"
+        await scan(pilot, "ORD-999")
+        assert "No shipped order" in text(screen, "feedback")
+        await scan(pilot, "PCL-1")
+        assert text(screen, "mode") == "RET-1"
+        await scan(pilot, MUG_EAN)
+        assert text(screen, "what") == "UNIT-1 MUG"
+        await scan(pilot, SHELF)
+        assert "Inspect the unit first" in text(screen, "feedback")
+        await type_keys(pilot, "1")
+        assert text(screen, "prompt") == f"Scan location {SHELF}"
+        await scan(pilot, QUARANTINE)
+        assert "Scan a shelf location" in text(screen, "feedback")
+        await scan(pilot, SHELF)
+        assert "On the shelf" in text(screen, "feedback")
+        assert text(screen, "prompt") == "Scan a unit"
+        await scan(pilot, PHONE_EAN)
+        assert "serial-tracked" in text(screen, "feedback")
+        assert text(screen, "prompt") == "Scan the serial"
+        await scan(pilot, "SN-1")
+        assert text(screen, "what") == "UNIT-2 PHONE"
+        await type_keys(pilot, "2")
+        assert text(screen, "prompt") == f"Scan location {QUARANTINE}"
+        await scan(pilot, QUARANTINE)
+        assert "In quarantine" in text(screen, "feedback")
+    with floor.store.read() as session:
+        units = session.execute(select(ReturnUnit.status).order_by(ReturnUnit.id)).scalars()
+        assert list(units) == [UnitStatus.SHELVED, UnitStatus.QUARANTINED]
+        assert session.execute(select(PackedSerial)).first() is None
+    assert check_floor(floor.store) == []
+
+
+async def test_the_screen_comes_back_at_the_same_step(floor: GoodsInFloor) -> None:
+    async with make_test_app(floor.store, "HH-1").run_test(size=(40, 16)) as pilot:
+        await open_screen(pilot, CLERK_BADGE, ReturnsScreen())
+        await scan(pilot, "1Z999AA10000000010")
+        await scan(pilot, MUG_EAN)
+    async with make_test_app(floor.store, "HH-1").run_test(size=(40, 16)) as pilot:
+        screen = await open_screen(pilot, CLERK_BADGE, ReturnsScreen())
+        assert text(screen, "what") == "UNIT-1 MUG"
+        assert text(screen, "prompt") == "1 ok 2 damaged 3 wrong 4 parts"
+
+
+def test_snapshot_returns_inspect_40x16(floor: GoodsInFloor, snap_compare) -> None:  # type: ignore[no-untyped-def]
+    async def run_before(pilot: Pilot) -> None:
+        await open_screen(pilot, CLERK_BADGE, ReturnsScreen())
+        await scan(pilot, "PCL-1")
+        await scan(pilot, MUG_EAN)
+
+    app = make_test_app(floor.store, station="HH-1")
+    assert snap_compare(app, terminal_size=(40, 16), run_before=run_before)

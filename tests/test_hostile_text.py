@@ -27,6 +27,7 @@ from warehouse_tui.screens.load import LoadScreen
 from warehouse_tui.screens.pack import PackScreen
 from warehouse_tui.screens.picking import PickingScreen
 from warehouse_tui.screens.putwall import PutWallScreen
+from warehouse_tui.screens.receive import ReceiveScreen
 from warehouse_tui.screens.registry import SCREEN_MODULES
 from warehouse_tui.screens.returns import ReturnsScreen
 from warehouse_tui.screens.tasks import TasksScreen
@@ -34,6 +35,7 @@ from warehouse_tui.screens.waves import WavesScreen
 from warehouse_tui.services.counts import request_counts
 from warehouse_tui.services.holds import hold_order
 from warehouse_tui.services.picking import claim_next_task, scan_at_stop
+from warehouse_tui.services.receipts import open_unexpected
 from warehouse_tui.store.engine import Store
 from warehouse_tui.store.models import (
     BoxType,
@@ -55,7 +57,17 @@ CARRIER = "\x1b[31mRED"
 PICKER_NAME = "[i]Ana[/i] [/b]"  # the desk's table shows the picker, the bar the supervisor
 SETTLE_TRIES = 100  # 5 s: a loaded machine paints late
 # The screens each test opens; a screen added to the registry needs a test here.
-COVERED = {"picking", "putwall", "pack", "load", "waves", "exceptions", "tasks", "returns"}
+COVERED = {
+    "picking",
+    "putwall",
+    "pack",
+    "load",
+    "waves",
+    "exceptions",
+    "tasks",
+    "returns",
+    "receive",
+}
 
 
 def make_hostile(store: Store) -> None:
@@ -231,3 +243,13 @@ async def test_returns(sqlite_store: Store) -> None:
         await scan(pilot, "PCL-1")
         await scan(pilot, MUG_EAN)
         await assert_shown(pilot, SKU_NAME)
+
+
+async def test_receive(sqlite_store: Store) -> None:
+    """A delivery's reference (a supplier's text) on the handheld, as written."""
+    floor = build_goodsin_floor(sqlite_store)
+    assert open_unexpected(sqlite_store, floor.supervisor, "ACME", INSTRUCTIONS).accepted
+    async with make_test_app(sqlite_store, "HH-1").run_test(size=HANDHELD) as pilot:
+        await open_screen(pilot, "OP-1000000001", ReceiveScreen())
+        await scan(pilot, INSTRUCTIONS)
+        await assert_shown(pilot, INSTRUCTIONS)

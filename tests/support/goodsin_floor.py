@@ -33,6 +33,8 @@ from warehouse_tui.store.models import (
 
 MUG_EAN = "4006381333931"
 PHONE_EAN = "96385074"
+TEA_EAN, TEA_CASE = "5901234123457", "15901234123454"  # a case counts 12
+TEA_BATCH_L1 = "(01)15901234123454(17)270301(10)L1"  # a case of batch L1, best before 2027-03-01
 SHELF, SHELF_2, QUARANTINE = "LOC-A01-01-1", "LOC-A01-02-1", "LOC-Q01-01-1"
 TRACKING = "1Z999AA10000000010"
 
@@ -70,7 +72,8 @@ def _operator(session: Session, name: str, role: Role, badge: str) -> Actor:
 
 def build_goodsin_floor(store: Store) -> GoodsInFloor:
     """Order 1001 of shop WEB, bought by Ada Lovelace: 2 mugs and 1 serial-tracked phone
-    (serial SN-1), shipped in one loaded parcel; mugs on the shelf, a quarantine location."""
+    (serial SN-1), shipped in one loaded parcel; mugs on the shelf, a quarantine location; a
+    batch-tracked tea, in stock nowhere yet."""
     with store.write() as session:
         set_setting(session, "duplicate_scan_window_ms", 0)
         session.add(Shop(code="WEB", name="Web shop"))
@@ -84,7 +87,16 @@ def build_goodsin_floor(store: Store) -> GoodsInFloor:
             height_mm=1,
             serial_tracked=True,
         )
-        session.add_all([mug, phone])
+        tea = Sku(
+            code="TEA",
+            name="Tea",
+            weight_g=100,
+            length_mm=1,
+            width_mm=1,
+            height_mm=1,
+            batch_tracked=True,
+        )
+        session.add_all([mug, phone, tea])
         locations = [
             _location(SHELF, 1, True),
             _location(SHELF_2, 1, True),
@@ -94,6 +106,8 @@ def build_goodsin_floor(store: Store) -> GoodsInFloor:
         session.flush()
         session.add(Barcode(code=MUG_EAN, sku_id=mug.id))
         session.add(Barcode(code=PHONE_EAN, sku_id=phone.id))
+        session.add(Barcode(code=TEA_EAN, sku_id=tea.id))
+        session.add(Barcode(code=TEA_CASE, sku_id=tea.id, quantity=12))
         session.add(Stock(location_id=locations[0].id, sku_id=mug.id, on_hand=5))
         session.add(
             StockMove(sku_id=mug.id, location_id=locations[0].id, delta=5, reason="receive")

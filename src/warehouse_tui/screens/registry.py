@@ -9,7 +9,17 @@ from typing import Any
 
 from textual.screen import Screen
 
-SCREEN_MODULES = ("picking", "putwall", "tasks", "returns", "pack", "load", "waves", "exceptions")
+SCREEN_MODULES = (
+    "picking",
+    "putwall",
+    "tasks",
+    "returns",
+    "receive",
+    "pack",
+    "load",
+    "waves",
+    "exceptions",
+)
 
 
 @dataclass(frozen=True)

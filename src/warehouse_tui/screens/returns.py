@@ -26,7 +26,7 @@ CONDITION_KEYS = {"1": "resaleable", "2": "damaged", "3": "wrong-item", "4": "mi
 
 
 class ReturnsScreen(FloorScreen):
-    CSS_PATH = "returns.tcss"
+    CSS_PATH = "goods_in.tcss"
     AUTO_FOCUS = None
     TITLE_TEXT = N_("Returns")
     HELP: ClassVar[str] = N_(
@@ -47,7 +47,7 @@ class ReturnsScreen(FloorScreen):
         self.item_waiting_serial = ""  # a serial-tracked item scanned, its serial due next
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="returns"):
+        with Vertical(id="goods-in"):
             yield Caption(id="mode")
             yield Caption(id="what")
             yield Caption(id="prompt")
@@ -78,7 +78,7 @@ class ReturnsScreen(FloorScreen):
             prompt = _("1 ok 2 damaged 3 wrong 4 parts")
         else:
             mode, what = return_ref(desk.return_id), f"{unit_ref(desk.unit_id)} {desk.sku}"
-            prompt = _("Scan location {loc}").format(loc=desk.suggested or "?")
+            prompt = _("Scan location {loc}").format(loc=desk.suggested or _("any location"))
         self.query_one("#mode", Caption).text = mode
         self.query_one("#what", Caption).text = what
         self.query_one("#prompt", Caption).text = prompt

@@ -75,22 +75,27 @@ def _advance(session: Session, unit: ReturnUnit, was: UnitStatus, **values: obje
     return True
 
 
+def shelf_of(session: Session, sku_id: int) -> str:
+    """The pickable location holding most of the SKU (a put-away's suggestion), or ""."""
+    code = session.execute(
+        select(col(Location.code))
+        .join(Stock, col(Stock.location_id) == Location.id)
+        .where(col(Stock.sku_id) == sku_id, col(Location.pickable).is_(True))
+        .order_by(col(Stock.on_hand).desc(), col(Location.code))
+    ).scalar()
+    return format_label(ScanKind.LOCATION, code) if code else ""
+
+
 def suggested_location(session: Session, unit: ReturnUnit) -> str:
-    """Where the unit should go: the pickable location holding most of its SKU for a resaleable
-    unit, the first quarantine (non-pickable) location for the rest; "" when none exists."""
+    """Where the unit should go: a shelf of its SKU for a resaleable unit, the first quarantine
+    (non-pickable) location for the rest; "" when none exists."""
     if unit.condition == RESALEABLE:
-        code = session.execute(
-            select(col(Location.code))
-            .join(Stock, col(Stock.location_id) == Location.id)
-            .where(col(Stock.sku_id) == unit.sku_id, col(Location.pickable).is_(True))
-            .order_by(col(Stock.on_hand).desc(), col(Location.code))
-        ).scalar()
-    else:
-        code = session.execute(
-            select(col(Location.code))
-            .where(col(Location.pickable).is_(False))
-            .order_by(col(Location.code))
-        ).scalar()
+        return shelf_of(session, unit.sku_id)
+    code = session.execute(
+        select(col(Location.code))
+        .where(col(Location.pickable).is_(False))
+        .order_by(col(Location.code))
+    ).scalar()
     return format_label(ScanKind.LOCATION, code) if code else ""
 
 
@@ -132,7 +137,8 @@ def inspect_unit(
     return store.transact(work)
 
 
-def _location(session: Session, code: str) -> Location | None:
+def location_of(session: Session, code: str) -> Location | None:
+    """The location a scanned or typed code names, or None."""
     scan = parse_in_store(session, code)
     if not scan.valid or scan.kind is not ScanKind.LOCATION or scan.resolves is None:
         return None
@@ -192,7 +198,7 @@ def put_away_unit(store: Store, actor: Actor, unit_id: int, code: str) -> UnitSt
             reason = _("No such unit: scan the item again")
             record(session, actor, PUT_AWAY, accepted=False, reason=reason, raw=code)
             return UnitStep(False, reason, refusal=Refusal.NOT_FOUND)
-        location = _location(session, code)
+        location = location_of(session, code)
         resaleable = unit.condition == RESALEABLE
         wrong = location is None or location.pickable is not resaleable
         if wrong:
@@ -265,7 +271,7 @@ def _decide(
             why = _("Say why the unit is scrapped (--reason)")
             record(session, actor, action, accepted=False, reason=why)
             return UnitStep(False, why, unit_id=unit.id, refusal=Refusal.BAD_INPUT)
-        target = _location(session, code) if action == RELEASE else None
+        target = location_of(session, code) if action == RELEASE else None
         if action == RELEASE and (target is None or not target.pickable):
             why = _("Release to a shelf: give a pickable location")
             record(session, actor, action, accepted=False, reason=why, raw=code)

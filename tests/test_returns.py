@@ -20,6 +20,7 @@ from tests.support.goodsin_floor import (
 from warehouse_tui.services.check import check_floor
 from warehouse_tui.services.results import Refusal
 from warehouse_tui.services.returns.disposition import (
+    close_return,
     inspect_unit,
     put_away_unit,
     release_unit,
@@ -152,6 +153,10 @@ def test_quarantine_then_scrap_or_release_by_a_supervisor(floor: GoodsInFloor) -
     assert to_quarantine.refusal is Refusal.WRONG_SCAN
     assert release_unit(floor.store, floor.supervisor, ids[1], SHELF).accepted
     assert scrap_unit(floor.store, floor.supervisor, ids[1], "x").refusal is Refusal.WRONG_STATE
+    assert close_return(floor.store, floor.clerk, return_id).accepted
+    assert close_return(floor.store, floor.clerk, return_id).refusal is Refusal.WRONG_STATE
+    closed = receive_unit(floor.store, floor.clerk, return_id, MUG_EAN)
+    assert closed.refusal is Refusal.WRONG_STATE
     with floor.store.read() as session:
         moves = session.execute(
             select(StockMove.reason, StockMove.delta).where(StockMove.ref.startswith("UNIT-"))

@@ -8,7 +8,7 @@ import pytest
 from sqlmodel import select
 from textual.pilot import Pilot
 
-from tests.apphelpers import make_test_app, open_screen, scan, type_keys
+from tests.apphelpers import make_test_app, open_screen, scan, type_keys, wait_idle
 from tests.support.goodsin_floor import (
     MUG_EAN,
     PHONE_EAN,
@@ -20,7 +20,7 @@ from tests.support.goodsin_floor import (
 from warehouse_tui.screens.returns import ReturnsScreen
 from warehouse_tui.services.check import check_floor
 from warehouse_tui.store.engine import Store
-from warehouse_tui.store.models import PackedSerial, ReturnUnit, UnitStatus
+from warehouse_tui.store.models import Operator, PackedSerial, ReturnUnit, UnitStatus
 
 CLERK_BADGE = "OP-1000000001"
 
@@ -62,6 +62,12 @@ async def test_a_return_received_inspected_and_put_away_by_scan(floor: GoodsInFl
         assert text(screen, "prompt") == f"Scan location {QUARANTINE}"
         await scan(pilot, QUARANTINE)
         assert "In quarantine" in text(screen, "feedback")
+        await pilot.press("f2")
+        await wait_idle(pilot)
+        assert "RET-1 closed: 1 on the shelf, 1 in quarantine, 0 set aside" in text(
+            screen, "feedback"
+        )
+        assert text(screen, "prompt") == "Scan the parcel, RMA or order"
     with floor.store.read() as session:
         units = session.execute(select(ReturnUnit.status).order_by(ReturnUnit.id)).scalars()
         assert list(units) == [UnitStatus.SHELVED, UnitStatus.QUARANTINED]
@@ -80,6 +86,24 @@ async def test_the_screen_comes_back_at_the_same_step(floor: GoodsInFloor) -> No
         assert text(screen, "prompt") == "1 ok 2 damaged 3 wrong 4 parts"
 
 
+async def test_an_unlabelled_parcel_found_by_the_buyers_name_and_an_item(
+    floor: GoodsInFloor,
+) -> None:
+    async with make_test_app(floor.store, "HH-1").run_test(size=(40, 16)) as pilot:
+        screen = await open_screen(pilot, CLERK_BADGE, ReturnsScreen())
+        await scan(pilot, MUG_EAN)
+        assert "type the buyer's name" in text(screen, "feedback")
+        await pilot.press("f3")
+        await type_keys(pilot, "lovelace")
+        assert text(screen, "prompt") == "Scan an item of lovelace's"
+        await scan(pilot, MUG_EAN)
+        assert text(screen, "mode") == "RET-1"
+        await scan(pilot, MUG_EAN)
+        await pilot.press("f2")
+        await wait_idle(pilot)
+        assert "waiting for inspection or a location: 1" in text(screen, "feedback")
+
+
 def test_snapshot_returns_inspect_40x16(floor: GoodsInFloor, snap_compare) -> None:  # type: ignore[no-untyped-def]
     async def run_before(pilot: Pilot) -> None:
         await open_screen(pilot, CLERK_BADGE, ReturnsScreen())
@@ -88,3 +112,15 @@ def test_snapshot_returns_inspect_40x16(floor: GoodsInFloor, snap_compare) -> No
 
     app = make_test_app(floor.store, station="HH-1")
     assert snap_compare(app, terminal_size=(40, 16), run_before=run_before)
+
+
+async def test_the_screen_speaks_the_operators_language(floor: GoodsInFloor) -> None:
+    with floor.store.write() as session:
+        clerk = session.get_one(Operator, floor.clerk.operator_id)
+        clerk.language = "zh_CN"
+    async with make_test_app(floor.store, "HH-1").run_test(size=(40, 16)) as pilot:
+        screen = await open_screen(pilot, CLERK_BADGE, ReturnsScreen())
+        assert text(screen, "prompt") == "扫描包裹、退货授权号或订单"
+        await scan(pilot, "PCL-1")
+        await scan(pilot, MUG_EAN)
+        assert "MUG 已收货：请检验" in text(screen, "feedback")

@@ -34,10 +34,13 @@ class ReturnsScreen(FloorScreen):
         "order. Then scan each unit (a serial-tracked unit: then its serial). A unit never "
         "shipped to this buyer is refused: set it aside for a supervisor.\n\nInspect: type 1 "
         "resaleable, 2 damaged, 3 wrong item or 4 missing parts, then Enter. Then scan the "
-        "location shown: a shelf for a resaleable unit, quarantine for the rest.\n\nEsc goes "
-        "back."
+        "location shown: a shelf for a resaleable unit, quarantine for the rest. F2 closes "
+        "the return when its units are done.\n\nNo label on the parcel: F3, type the buyer's "
+        "name, then scan one of the items.\n\nEsc goes back."
     )
     BINDINGS: ClassVar = [
+        Binding("f2", "close", _("Close")),
+        Binding("f3", "buyer", _("Buyer")),
         Binding("escape", "back", _("Back")),
     ]
 
@@ -45,6 +48,7 @@ class ReturnsScreen(FloorScreen):
         super().__init__()
         self.desk: ReturnsDesk | None = None
         self.item_waiting_serial = ""  # a serial-tracked item scanned, its serial due next
+        self.buyer = ""  # typed with F3: an item scanned next finds the buyer's order
 
     def compose(self) -> ComposeResult:
         with Vertical(id="goods-in"):
@@ -52,7 +56,7 @@ class ReturnsScreen(FloorScreen):
             yield Caption(id="what")
             yield Caption(id="prompt")
             yield FeedbackLine(id="feedback")
-            yield Static(_("F1 help · Esc back"), classes="keys")
+            yield Static(_("F2 close · F3 buyer · F1 · Esc"), classes="keys")
 
     def on_mount(self) -> None:
         self._reload()
@@ -99,7 +103,8 @@ class ReturnsScreen(FloorScreen):
         elif desk.unit_id is not None:
             self.refuse_scan(code, _("Inspect the unit first: type 1, 2, 3 or 4, then Enter"))
         elif desk.return_id is None:
-            self.call_service(lambda: find_return(store, actor, code), then=self._done)
+            buyer, self.buyer = self.buyer, ""
+            self.call_service(lambda: find_return(store, actor, code, buyer), then=self._done)
         else:
             return_id, item = desk.return_id, self.item_waiting_serial
             self.item_waiting_serial = ""
@@ -127,6 +132,31 @@ class ReturnsScreen(FloorScreen):
         self.call_service(
             lambda: inspect_unit(self.store, actor, unit_id, condition), then=self._done
         )
+
+    def action_buyer(self) -> None:
+        from warehouse_tui.screens.exceptions import ReasonPrompt
+
+        if self.desk is not None and self.desk.return_id is not None:
+            self.feedback(False, _("A return is open: F2 closes it first"))
+            return
+        self.app.push_screen(ReasonPrompt(_("Buyer's name, then scan one item")), self._typed)
+
+    def _typed(self, buyer: str | None) -> None:
+        self.buyer = buyer or ""
+        if self.buyer:
+            self.query_one("#prompt", Caption).text = _("Scan an item of {buyer}'s").format(
+                buyer=self.buyer
+            )
+
+    def action_close(self) -> None:
+        from warehouse_tui.services.returns.disposition import close_return
+
+        desk, actor = self.desk, self.actor
+        if desk is None or desk.return_id is None:
+            self.feedback(False, _("Scan the parcel, RMA or order"))
+            return
+        return_id = desk.return_id
+        self.call_service(lambda: close_return(self.store, actor, return_id), then=self._done)
 
     def action_back(self) -> None:
         self.app.pop_screen()

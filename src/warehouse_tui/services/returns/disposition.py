@@ -19,7 +19,13 @@ from warehouse_tui.i18n import _
 from warehouse_tui.services.journal import Actor, record
 from warehouse_tui.services.lookup import parse_in_store
 from warehouse_tui.services.results import Refusal, ServiceResult
-from warehouse_tui.services.returns import CONDITIONS, RESALEABLE, return_id_of, unit_ref
+from warehouse_tui.services.returns import (
+    CONDITIONS,
+    RESALEABLE,
+    return_id_of,
+    return_ref,
+    unit_ref,
+)
 from warehouse_tui.services.returns.events import announce_return, announce_stock
 from warehouse_tui.services.returns.receive import FIND
 from warehouse_tui.services.roles import SUPERVISORS, role_refusal
@@ -362,3 +368,45 @@ def returns_desk(store: Store, actor: Actor) -> ReturnsDesk:
         sku = session.get_one(Sku, unit.sku_id).code
         suggested = suggested_location(session, unit) if unit.condition else ""
         return ReturnsDesk(ret.id, unit.id, sku, unit.status, suggested)
+
+
+CLOSE = "returns.close"
+
+
+def close_return(store: Store, actor: Actor, return_id: int) -> UnitStep:
+    """The parcel is done: every unit received has reached its shelf, quarantine or the
+    exceptions; the return is closed with a count of each."""
+
+    def work(session: Session) -> UnitStep:
+        ret = session.get(Return, return_id)
+        if ret is None or ret.status == ReturnStatus.DONE:
+            reason = _("This return is closed already: scan the next parcel")
+            record(session, actor, CLOSE, accepted=False, reason=reason)
+            return UnitStep(False, reason, refusal=Refusal.WRONG_STATE)
+        statuses = list(
+            session.execute(
+                select(col(ReturnUnit.status)).where(col(ReturnUnit.return_id) == ret.id)
+            ).scalars()
+        )
+        waiting = sum(status in (UnitStatus.INSPECT, UnitStatus.PUT_AWAY) for status in statuses)
+        if waiting:
+            reason = _("Units waiting for inspection or a location: {n}. Finish them first").format(
+                n=waiting
+            )
+            record(session, actor, CLOSE, accepted=False, reason=reason, order_id=ret.order_id)
+            return UnitStep(False, reason, refusal=Refusal.INCOMPLETE)
+        ret.status = ReturnStatus.DONE
+        ret.closed_at = utcnow()
+        reason = _(
+            "{ret} closed: {shelf} on the shelf, {quarantine} in quarantine, {exceptions} set "
+            "aside; scan the next parcel"
+        ).format(
+            ret=return_ref(ret.id),
+            shelf=statuses.count(UnitStatus.SHELVED),
+            quarantine=statuses.count(UnitStatus.QUARANTINED),
+            exceptions=statuses.count(UnitStatus.EXCEPTION),
+        )
+        record(session, actor, CLOSE, reason=reason, order_id=ret.order_id)
+        return UnitStep(True, reason)
+
+    return store.transact(work)

@@ -30,12 +30,14 @@ from warehouse_tui.screens.putwall import PutWallScreen
 from warehouse_tui.screens.receive import ReceiveScreen
 from warehouse_tui.screens.registry import SCREEN_MODULES
 from warehouse_tui.screens.returns import ReturnsScreen
+from warehouse_tui.screens.returns_report import ReturnsReportScreen
 from warehouse_tui.screens.tasks import TasksScreen
 from warehouse_tui.screens.waves import WavesScreen
 from warehouse_tui.services.counts import request_counts
 from warehouse_tui.services.holds import hold_order
 from warehouse_tui.services.picking import claim_next_task, scan_at_stop
 from warehouse_tui.services.receipts import open_unexpected
+from warehouse_tui.services.returns.receive import find_return, receive_unit
 from warehouse_tui.store.engine import Store
 from warehouse_tui.store.models import (
     BoxType,
@@ -67,6 +69,7 @@ COVERED = {
     "tasks",
     "returns",
     "receive",
+    "returns_report",
 }
 
 
@@ -253,3 +256,16 @@ async def test_receive(sqlite_store: Store) -> None:
         await open_screen(pilot, "OP-1000000001", ReceiveScreen())
         await scan(pilot, INSTRUCTIONS)
         await assert_shown(pilot, INSTRUCTIONS)
+
+
+async def test_returns_report(sqlite_store: Store) -> None:
+    """A buyer's name (a shop's text) in the returns report, as written."""
+    floor = build_goodsin_floor(sqlite_store)
+    with sqlite_store.write() as session:
+        session.execute(update(Order).values(buyer_name=SHIP_TO))
+    found = find_return(sqlite_store, floor.clerk, "PCL-1")
+    assert found.return_id is not None
+    assert receive_unit(sqlite_store, floor.clerk, found.return_id, MUG_EAN).accepted
+    async with make_test_app(sqlite_store).run_test(size=STATION) as pilot:
+        await open_screen(pilot, "OP-1000000002", ReturnsReportScreen())
+        await assert_shown(pilot, SHIP_TO)

@@ -27,6 +27,7 @@ from warehouse_tui.services.returns.disposition import (
     scrap_unit,
 )
 from warehouse_tui.services.returns.receive import find_return, receive_unit
+from warehouse_tui.services.returns.report import returns_report
 from warehouse_tui.store.engine import Store
 from warehouse_tui.store.models import (
     Outbox,
@@ -179,3 +180,21 @@ def test_check_names_a_returned_unit_its_ledger_does_not_place(floor: GoodsInFlo
     assert [(v.rule, v.ref) for v in check_floor(floor.store)] == [
         ("returned-unit", f"UNIT-{unit.unit_id}")
     ]
+
+
+def test_a_buyer_with_two_returns_is_flagged_a_repeat_returner(floor: GoodsInFloor) -> None:
+    for _parcel in range(2):
+        return_id = _open(floor)
+        unit = receive_unit(floor.store, floor.clerk, return_id, MUG_EAN)
+        assert unit.unit_id is not None
+        inspect_unit(floor.store, floor.clerk, unit.unit_id, "damaged")
+        assert put_away_unit(floor.store, floor.clerk, unit.unit_id, QUARANTINE).accepted
+        assert close_return(floor.store, floor.clerk, return_id).accepted
+    report = returns_report(floor.store)
+    assert [(row.buyer, row.returns, row.units, row.repeat) for row in report.by_buyer] == [
+        ("Ada Lovelace", 2, 2, True)
+    ]
+    assert [(row.sku, row.returned, row.shipped, row.rate) for row in report.by_sku] == [
+        ("MUG", 2, 2, 1.0)
+    ]
+    assert report.by_reason == {"damaged": 2}

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 from textual.pilot import Pilot
+from textual.widgets import DataTable
 
 from tests.apphelpers import make_test_app, open_screen, scan, type_keys, wait_idle
 from tests.support.goodsin_floor import (
@@ -18,11 +19,14 @@ from tests.support.goodsin_floor import (
     build_goodsin_floor,
 )
 from warehouse_tui.screens.returns import ReturnsScreen
+from warehouse_tui.screens.returns_report import ReturnsReportScreen
 from warehouse_tui.services.check import check_floor
+from warehouse_tui.services.returns.disposition import inspect_unit, put_away_unit
+from warehouse_tui.services.returns.receive import find_return, receive_unit
 from warehouse_tui.store.engine import Store
 from warehouse_tui.store.models import Operator, PackedSerial, ReturnUnit, UnitStatus
 
-CLERK_BADGE = "OP-1000000001"
+CLERK_BADGE, SUPERVISOR_BADGE = "OP-1000000001", "OP-1000000002"
 
 
 @pytest.fixture(name="floor")
@@ -124,3 +128,41 @@ async def test_the_screen_speaks_the_operators_language(floor: GoodsInFloor) -> 
         await scan(pilot, "PCL-1")
         await scan(pilot, MUG_EAN)
         assert "MUG 已收货：请检验" in text(screen, "feedback")
+
+
+def shipped_and_returned(floor: GoodsInFloor) -> None:
+    """One mug back on the shelf (the buyer's reason unknown: its condition stands in)."""
+    found = find_return(floor.store, floor.clerk, "PCL-1")
+    assert found.return_id is not None
+    unit = receive_unit(floor.store, floor.clerk, found.return_id, MUG_EAN)
+    assert unit.unit_id is not None
+    inspect_unit(floor.store, floor.clerk, unit.unit_id, "resaleable")
+    assert put_away_unit(floor.store, floor.clerk, unit.unit_id, SHELF).accepted
+
+
+async def test_the_returns_report_at_the_supervisors_desk(floor: GoodsInFloor) -> None:
+    shipped_and_returned(floor)
+    async with make_test_app(floor.store, "DESK-1").run_test(size=(80, 24)) as pilot:
+        screen = await open_screen(pilot, SUPERVISOR_BADGE, ReturnsReportScreen())
+        table = screen.query_one("#report", DataTable)
+        rows = [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
+        assert rows == [
+            ["reason", "resaleable", "1", "", "", "", ""],
+            ["SKU", "MUG", "1", "2", "50.0%", "", ""],
+            ["buyer", "Ada Lovelace", "1", "", "", "1", ""],
+        ]
+        assert text(screen, "mode") == "Returns, all time"
+        await pilot.press("f2")
+        await wait_idle(pilot)
+        assert text(screen, "mode") == "Returns, last 30 days"
+        assert table.row_count == 3
+
+
+def test_snapshot_returns_report_80x24(floor: GoodsInFloor, snap_compare) -> None:  # type: ignore[no-untyped-def]
+    shipped_and_returned(floor)
+
+    async def run_before(pilot: Pilot) -> None:
+        await open_screen(pilot, SUPERVISOR_BADGE, ReturnsReportScreen())
+
+    app = make_test_app(floor.store, station="DESK-1")
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)

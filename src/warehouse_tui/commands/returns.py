@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import sys
+from dataclasses import asdict, astuple, fields
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Annotated
@@ -79,31 +80,21 @@ def report(
 ) -> None:
     """Units returned by reason, by SKU (return rate against units shipped) and by buyer, repeat
     returners flagged."""
-    from warehouse_tui.services.returns.report import returns_report
+    from warehouse_tui.services.returns.report import ReportRow, report_rows, returns_report
 
     if as_csv and as_json:
         refuse(_("Choose --csv or --json, not both"), as_json=as_json)
     store = open_store(db)
     found = returns_report(store, _day(start, end=False), _day(end, end=True))
     store.dispose()
-    rows: list[tuple[str, str, int, int | str, str]] = [
-        ("reason", reason, units, "", "") for reason, units in found.by_reason.items()
-    ]
-    rows += [("sku", row.sku, row.returned, row.shipped, f"{row.rate:.3f}") for row in found.by_sku]
-    rows += [
-        ("buyer", row.buyer, row.units, row.returns, "repeat" if row.repeat else "")
-        for row in found.by_buyer
-    ]
+    rows = report_rows(found)
     if as_json:
-        for kind, key, units, other, flag in rows:
-            extra = {"shipped": other, "rate": float(flag)} if kind == "sku" else {}
-            if kind == "buyer":
-                extra = {"returns": other, "repeat": bool(flag)}
-            emit({"by": kind, "key": key, "units": units, **extra})
+        for row in rows:
+            emit(asdict(row))
         return
     writer = csv.writer(sys.stdout, delimiter="," if as_csv else "\t", lineterminator="\n")
-    writer.writerow(["by", "key", "units", "shipped_or_returns", "rate_or_flag"])
-    writer.writerows(rows)
+    writer.writerow([field.name for field in fields(ReportRow)])
+    writer.writerows(["" if value is None else value for value in astuple(row)] for row in rows)
 
 
 @app.command()

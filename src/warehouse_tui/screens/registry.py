@@ -15,6 +15,7 @@ SCREEN_MODULES = (
     "tasks",
     "returns",
     "receive",
+    "returns_report",
     "pack",
     "load",
     "waves",

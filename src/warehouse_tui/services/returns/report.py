@@ -139,3 +139,32 @@ def quarantined_units(store: Store) -> list[QuarantinedUnit]:
         )
         for unit, sku, location, order in rows
     ]
+
+
+@dataclass(frozen=True)
+class ReportRow:
+    """One line of the report as the command line and the screen list it: `by` is reason, sku
+    or buyer; `units` returned; for a SKU `shipped` and `rate`, for a buyer `returns` and
+    `repeat`."""
+
+    by: str
+    key: str
+    units: int
+    shipped: int | None = None
+    rate: float | None = None
+    returns: int | None = None
+    repeat: bool | None = None
+
+
+def report_rows(report: ReturnsReport) -> list[ReportRow]:
+    return [
+        *(ReportRow("reason", reason, units) for reason, units in report.by_reason.items()),
+        *(
+            ReportRow("sku", row.sku, row.returned, shipped=row.shipped, rate=round(row.rate, 3))
+            for row in report.by_sku
+        ),
+        *(
+            ReportRow("buyer", row.buyer, row.units, returns=row.returns, repeat=row.repeat)
+            for row in report.by_buyer
+        ),
+    ]

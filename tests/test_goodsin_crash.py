@@ -28,7 +28,7 @@ from warehouse_tui.services.receipts import (
 from warehouse_tui.store.engine import Store
 from warehouse_tui.store.models import ReceiptLine, Stock, StockMove
 
-UNITS = 60
+UNITS = 200
 KILLS = 4
 
 
@@ -86,9 +86,13 @@ def test_a_receiving_station_killed_again_and_again_loses_nothing_it_saw(
         process = context.Process(
             target=station, args=(db.store.url, db.schema, floor.clerk, str(log))
         )
+        before = len(_memories(log))
         process.start()
         if attempt < KILLS:
-            time.sleep(rng.uniform(1.5, 3.0))
+            deadline = time.monotonic() + 60
+            while len(_memories(log)) <= before and time.monotonic() < deadline:
+                time.sleep(0.01)  # the station is at work: kill it mid-delivery
+            time.sleep(rng.uniform(0, 0.3))
             if process.pid is not None and process.is_alive():
                 os.kill(process.pid, signal.SIGKILL)
         process.join(90)

@@ -204,6 +204,8 @@ def put_away_unit(store: Store, actor: Actor, unit_id: int, code: str) -> UnitSt
             reason = _("No such unit: scan the item again")
             record(session, actor, PUT_AWAY, accepted=False, reason=reason, raw=code)
             return UnitStep(False, reason, refusal=Refusal.NOT_FOUND)
+        if unit.status != UnitStatus.PUT_AWAY:
+            return _state_refusal(session, actor, PUT_AWAY, unit)
         location = location_of(session, code)
         resaleable = unit.condition == RESALEABLE
         wrong = location is None or location.pickable is not resaleable

@@ -18,6 +18,7 @@ from tests.support.goodsin_floor import (
     GoodsInFloor,
     build_goodsin_floor,
 )
+from warehouse_tui.screens.base import HelpScreen
 from warehouse_tui.screens.returns import ReturnsScreen
 from warehouse_tui.screens.returns_report import ReturnsReportScreen
 from warehouse_tui.services.check import check_floor
@@ -62,6 +63,8 @@ async def test_a_return_received_inspected_and_put_away_by_scan(floor: GoodsInFl
         assert text(screen, "prompt") == "Scan the serial"
         await scan(pilot, "SN-1")
         assert text(screen, "what") == "UNIT-2 PHONE"
+        await pilot.press("f4")
+        await type_keys(pilot, "screen cracked")
         await type_keys(pilot, "2")
         assert text(screen, "prompt") == f"Scan location {QUARANTINE}"
         await scan(pilot, QUARANTINE)
@@ -75,6 +78,8 @@ async def test_a_return_received_inspected_and_put_away_by_scan(floor: GoodsInFl
     with floor.store.read() as session:
         units = session.execute(select(ReturnUnit.status).order_by(ReturnUnit.id)).scalars()
         assert list(units) == [UnitStatus.SHELVED, UnitStatus.QUARANTINED]
+        notes = session.execute(select(ReturnUnit.note).order_by(ReturnUnit.id)).scalars()
+        assert list(notes) == ["", "screen cracked"]
         assert session.execute(select(PackedSerial)).first() is None
     assert check_floor(floor.store) == []
 
@@ -108,14 +113,25 @@ async def test_an_unlabelled_parcel_found_by_the_buyers_name_and_an_item(
         assert "waiting for inspection or a location: 1" in text(screen, "feedback")
 
 
-def test_snapshot_returns_inspect_40x16(floor: GoodsInFloor, snap_compare) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("size", [(40, 16), (80, 24)])
+def test_snapshot_returns_inspect(floor: GoodsInFloor, snap_compare, size: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
+    """A handheld and a returns station show the same step."""
+
     async def run_before(pilot: Pilot) -> None:
         await open_screen(pilot, CLERK_BADGE, ReturnsScreen())
         await scan(pilot, "PCL-1")
         await scan(pilot, MUG_EAN)
 
     app = make_test_app(floor.store, station="HH-1")
-    assert snap_compare(app, terminal_size=(40, 16), run_before=run_before)
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+async def test_f1_explains_the_step(floor: GoodsInFloor) -> None:
+    async with make_test_app(floor.store, "HH-1").run_test(size=(40, 16)) as pilot:
+        await open_screen(pilot, CLERK_BADGE, ReturnsScreen())
+        await pilot.press("f1")
+        await wait_idle(pilot)
+        assert isinstance(pilot.app.screen, HelpScreen)
 
 
 async def test_the_screen_speaks_the_operators_language(floor: GoodsInFloor) -> None:

@@ -33,7 +33,8 @@ class ReturnsScreen(FloorScreen):
         "Scan the returned parcel: its RMA, our parcel label, the tracking number or the "
         "order. Then scan each unit (a serial-tracked unit: then its serial). A unit never "
         "shipped to this buyer is refused: set it aside for a supervisor.\n\nInspect: type 1 "
-        "resaleable, 2 damaged, 3 wrong item or 4 missing parts, then Enter. Then scan the "
+        "resaleable, 2 damaged, 3 wrong item or 4 missing parts, then Enter (F4 before it "
+        "adds a note). Then scan the "
         "location shown: a shelf for a resaleable unit, quarantine for the rest. F2 closes "
         "the return when its units are done.\n\nNo label on the parcel: F3, type the buyer's "
         "name, then scan one of the items.\n\nEsc goes back."
@@ -41,6 +42,7 @@ class ReturnsScreen(FloorScreen):
     BINDINGS: ClassVar = [
         Binding("f2", "close", _("Close")),
         Binding("f3", "buyer", _("Buyer")),
+        Binding("f4", "note", _("Note")),
         Binding("escape", "back", _("Back")),
     ]
 
@@ -49,6 +51,7 @@ class ReturnsScreen(FloorScreen):
         self.desk: ReturnsDesk | None = None
         self.item_waiting_serial = ""  # a serial-tracked item scanned, its serial due next
         self.buyer = ""  # typed with F3: an item scanned next finds the buyer's order
+        self.note = ""  # typed with F4: goes with the unit's inspection
 
     def compose(self) -> ComposeResult:
         with Vertical(id="goods-in"):
@@ -56,7 +59,7 @@ class ReturnsScreen(FloorScreen):
             yield Caption(id="what")
             yield Caption(id="prompt")
             yield FeedbackLine(id="feedback")
-            yield Static(_("F2 close · F3 buyer · F1 · Esc"), classes="keys")
+            yield Static(_("F2 close · F3 buyer · F4 note · F1"), classes="keys")
 
     def on_mount(self) -> None:
         self._reload()
@@ -128,10 +131,23 @@ class ReturnsScreen(FloorScreen):
     def _inspect(self, unit_id: int, condition: str) -> None:
         from warehouse_tui.services.returns.disposition import inspect_unit
 
-        actor = self.actor
+        actor, note = self.actor, self.note
+        self.note = ""
         self.call_service(
-            lambda: inspect_unit(self.store, actor, unit_id, condition), then=self._done
+            lambda: inspect_unit(self.store, actor, unit_id, condition, note), then=self._done
         )
+
+    def action_note(self) -> None:
+        from warehouse_tui.screens.exceptions import ReasonPrompt
+        from warehouse_tui.store.models import UnitStatus
+
+        if self.desk is None or self.desk.status != UnitStatus.INSPECT:
+            self.feedback(False, _("Scan a unit first: the note goes with its inspection"))
+            return
+        self.app.push_screen(ReasonPrompt(_("Note on this unit")), self._noted)
+
+    def _noted(self, note: str | None) -> None:
+        self.note = note or ""
 
     def action_buyer(self) -> None:
         from warehouse_tui.screens.exceptions import ReasonPrompt

@@ -142,6 +142,11 @@ CASES: list[tuple[str, Step, Refusal]] = [
         lambda f, i: open_unexpected(f.store, f.supervisor, " ", "D"),
         Refusal.BAD_INPUT,
     ),
+    (
+        "unexpected: a wrong PIN",
+        lambda f, i: open_unexpected(f.store, f.clerk, "ACME", "D", "OP-1000000002", "0000"),
+        Refusal.APPROVAL,
+    ),
     ("close: closed", lambda f, i: close_receipt(f.store, f.clerk, 999), Refusal.WRONG_STATE),
 ]
 

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from sqlmodel import Session
 
+from warehouse_tui.domain.pins import hash_pin
 from warehouse_tui.services.journal import Actor
 from warehouse_tui.services.settings import set_setting
 from warehouse_tui.store.engine import Store
@@ -37,6 +38,7 @@ TEA_EAN, TEA_CASE = "5901234123457", "15901234123454"  # a case counts 12
 TEA_BATCH_L1 = "(01)15901234123454(17)270301(10)L1"  # a case of batch L1, best before 2027-03-01
 SHELF, SHELF_2, QUARANTINE = "LOC-A01-01-1", "LOC-A01-02-1", "LOC-Q01-01-1"
 TRACKING = "1Z999AA10000000010"
+PIN = "1234"  # every operator's
 
 
 @dataclass(frozen=True)
@@ -64,7 +66,7 @@ def _location(code: str, aisle: int, pickable: bool) -> Location:
 
 
 def _operator(session: Session, name: str, role: Role, badge: str) -> Actor:
-    operator = Operator(badge=badge, name=name, pin_hash="-", role=role)
+    operator = Operator(badge=badge, name=name, pin_hash=hash_pin(PIN), role=role)
     session.add(operator)
     session.flush()
     return Actor(operator.id, "HH-1", "test")

@@ -30,8 +30,8 @@ class ReceiveScreen(FloorScreen):
         "Scan the delivery's reference. Then scan each unit or case: a batch-tracked item by "
         "the GS1-128 label that carries its batch and expiry. Scan the shelf shown to put "
         "away what you received of the last item. F2 closes the delivery and shows what was "
-        "short or over. A delivery nobody announced is opened by a supervisor first "
-        "(warehouse-tui receipts open).\n\nEsc goes back."
+        "short or over. A delivery nobody announced: scan its reference, then a supervisor's "
+        "badge; the supervisor types a PIN and the supplier's name.\n\nEsc goes back."
     )
     BINDINGS: ClassVar = [
         Binding("f2", "close", _("Close")),
@@ -41,6 +41,7 @@ class ReceiveScreen(FloorScreen):
     def __init__(self) -> None:
         super().__init__()
         self.desk: ReceivingDesk | None = None
+        self.unexpected = ""  # a reference nobody announced: a supervisor's badge opens it
 
     def compose(self) -> ComposeResult:
         with Vertical(id="goods-in"):
@@ -78,14 +79,60 @@ class ReceiveScreen(FloorScreen):
         desk, actor, store = self.desk, self.actor, self.store
         if desk is None:
             return
-        if desk.receipt_id is None:
-            self.call_service(lambda: open_receipt(store, actor, code), then=self._done)
+        if desk.receipt_id is None and self.unexpected and parse_scan(code).kind is ScanKind.BADGE:
+            self._approve_unexpected(self.unexpected, code)
+        elif desk.receipt_id is None:
+            self.unexpected = ""
+            self.call_service(
+                lambda: open_receipt(store, actor, code), then=lambda step: self._opened(step, code)
+            )
         elif parse_scan(code).kind is ScanKind.LOCATION and desk.line_id is not None:
             line_id = desk.line_id
             self.call_service(lambda: put_away_line(store, actor, line_id, code), then=self._done)
         else:
             receipt_id = desk.receipt_id
             self.call_service(lambda: receive_scan(store, actor, receipt_id, code), then=self._done)
+
+    def _opened(self, step: ReceiptStep, code: str) -> None:
+        from warehouse_tui.services.results import Refusal
+
+        if step.refusal is Refusal.NOT_FOUND:
+            self.unexpected = code
+        self._done(step)
+
+    def _approve_unexpected(self, reference: str, badge: str) -> None:
+        """A supervisor's badge, their PIN, then the supplier's name open the delivery."""
+        from warehouse_tui.screens.exceptions import ReasonPrompt
+        from warehouse_tui.services.receipts import open_unexpected
+        from warehouse_tui.widgets.pin_prompt import PinPrompt
+
+        actor, store = self.actor, self.store
+
+        def supplier_typed(supplier: str | None, pin: str) -> None:
+            if supplier is None:
+                self.refuse_scan(
+                    badge, _("No supplier typed: {ref} is not opened").format(ref=reference)
+                )
+                return
+            self.unexpected = ""
+            self.call_service(
+                lambda: open_unexpected(store, actor, supplier, reference, badge, pin),
+                then=self._done,
+            )
+
+        def pin_typed(pin: str | None) -> None:
+            if pin is None:
+                self.refuse_scan(
+                    badge, _("No PIN typed: {ref} is not opened").format(ref=reference)
+                )
+                return
+            question = _("Supplier of {ref}").format(ref=reference)
+            self.app.push_screen(
+                ReasonPrompt(question), lambda supplier: supplier_typed(supplier, pin)
+            )
+
+        question = _("Supervisor's PIN for {badge}").format(badge=badge)
+        self.app.push_screen(PinPrompt(question), pin_typed)
 
     def _done(self, step: ReceiptStep) -> None:
         self.feedback(step.accepted, step.reason)

@@ -21,6 +21,7 @@ from sqlmodel import Session, col
 
 from warehouse_tui.domain.goods_in_files import FileProblem, ReceiptRecord, parse_receipt
 from warehouse_tui.i18n import _
+from warehouse_tui.services.auth import supervisor_approval
 from warehouse_tui.services.journal import Actor, record
 from warehouse_tui.services.lookup import parse_in_store
 from warehouse_tui.services.results import Refusal, ServiceResult
@@ -167,8 +168,8 @@ def open_receipt(store: Store, actor: Actor, reference: str) -> ReceiptStep:
         ).scalar()
         if receipt is None:
             reason = _(
-                "No delivery {ref} is expected: a supervisor receives it unannounced "
-                "(warehouse-tui receipts open)"
+                "No delivery {ref} is expected: scan a supervisor's badge to receive it "
+                "unannounced (or warehouse-tui receipts open)"
             ).format(ref=reference.strip())
             return _refuse(session, actor, OPEN, reference, reason, Refusal.NOT_FOUND)
         if receipt.status == CLOSED:
@@ -183,13 +184,28 @@ def open_receipt(store: Store, actor: Actor, reference: str) -> ReceiptStep:
     return store.transact(work)
 
 
-def open_unexpected(store: Store, actor: Actor, supplier: str, reference: str) -> ReceiptStep:
-    """A supervisor opens a delivery nobody announced; its units are all over-delivery."""
+def open_unexpected(
+    store: Store,
+    actor: Actor,
+    supplier: str,
+    reference: str,
+    badge: str = "",
+    pin: str = "",
+) -> ReceiptStep:
+    """A delivery nobody announced is opened by a supervisor: the actor, or one whose badge and
+    PIN were given on this station (journaled with both names); its units are all over."""
 
     def work(session: Session) -> ReceiptStep:
-        refusal = role_refusal(session, actor, SUPERVISORS)
-        if refusal:
-            return _refuse(session, actor, OPEN, reference, refusal, Refusal.ROLE)
+        authorised_by = None
+        if badge:
+            supervisor, refusal = supervisor_approval(session, actor, badge, pin)
+            if supervisor is None:  # the approval journaled why
+                return ReceiptStep(False, refusal, refusal=Refusal.APPROVAL)
+            authorised_by = supervisor.id
+        else:
+            reason = role_refusal(session, actor, SUPERVISORS)
+            if reason:
+                return _refuse(session, actor, OPEN, reference, reason, Refusal.ROLE)
         if not supplier.strip() or not reference.strip():
             reason = _("Name the supplier and the delivery's reference")
             return _refuse(session, actor, OPEN, reference, reason, Refusal.BAD_INPUT)
@@ -203,7 +219,14 @@ def open_unexpected(store: Store, actor: Actor, supplier: str, reference: str) -
         receipt = Receipt(supplier=supplier.strip(), reference=reference.strip(), announced=False)
         session.add(receipt)
         session.flush()
-        record(session, actor, OPEN, raw=reference, task_ref=receipt.reference)
+        record(
+            session,
+            actor,
+            OPEN,
+            raw=reference,
+            task_ref=receipt.reference,
+            authorised_by=authorised_by,
+        )
         reason = _("Unannounced delivery {ref} opened: scan each unit or case").format(
             ref=receipt.reference
         )

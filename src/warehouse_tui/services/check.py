@@ -450,6 +450,7 @@ def _live_units(session: Session) -> Iterator[Violation]:
 
 
 _IN_STOCK = (UnitStatus.SHELVED, UnitStatus.QUARANTINED, UnitStatus.RELEASED)
+_UNIT_MOVES = ("return", "scrap", "release")  # the ledger reasons of services.returns
 
 
 def _returned_units(session: Session) -> Iterator[Violation]:
@@ -457,7 +458,7 @@ def _returned_units(session: Session) -> Iterator[Violation]:
     held: dict[str, dict[int, int]] = {}
     for ref, location_id, units in session.execute(
         select(StockMove.ref, StockMove.location_id, func.sum(StockMove.delta))
-        .where(StockMove.ref.like("UNIT-%"))
+        .where(StockMove.reason.in_(_UNIT_MOVES), StockMove.ref.like("UNIT-%"))
         .group_by(StockMove.ref, StockMove.location_id)
         .having(func.sum(StockMove.delta) != 0)
     ):

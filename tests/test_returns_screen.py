@@ -174,6 +174,31 @@ async def test_the_returns_report_at_the_supervisors_desk(floor: GoodsInFloor) -
         assert table.row_count == 3
 
 
+async def test_quarantine_scrapped_and_released_at_the_desk(floor: GoodsInFloor) -> None:
+    found = find_return(floor.store, floor.clerk, "PCL-1")
+    assert found.return_id is not None
+    for _unit in range(2):
+        unit = receive_unit(floor.store, floor.clerk, found.return_id, MUG_EAN)
+        assert unit.unit_id is not None
+        inspect_unit(floor.store, floor.clerk, unit.unit_id, "damaged", "dented")
+        assert put_away_unit(floor.store, floor.clerk, unit.unit_id, QUARANTINE).accepted
+    async with make_test_app(floor.store, "DESK-1").run_test(size=(80, 24)) as pilot:
+        screen = await open_screen(pilot, SUPERVISOR_BADGE, ReturnsReportScreen())
+        quarantine = screen.query_one("#quarantine", DataTable)
+        assert quarantine.row_count == 2
+        screen.set_focus(quarantine)
+        await pilot.press("f3")
+        await type_keys(pilot, "beyond repair")
+        assert "UNIT-1 scrapped" in text(screen, "feedback")
+        assert quarantine.row_count == 1
+        await scan(pilot, MUG_EAN)
+        assert "Scan a shelf" in text(screen, "feedback")
+        await scan(pilot, SHELF)
+        assert f"UNIT-2 released to {SHELF}" in text(screen, "feedback")
+        assert quarantine.row_count == 0
+    assert check_floor(floor.store) == []
+
+
 def test_snapshot_returns_report_80x24(floor: GoodsInFloor, snap_compare) -> None:  # type: ignore[no-untyped-def]
     shipped_and_returned(floor)
 

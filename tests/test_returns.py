@@ -32,6 +32,7 @@ from warehouse_tui.store.engine import Store
 from warehouse_tui.store.models import (
     Outbox,
     PackedSerial,
+    ParcelLine,
     ReturnUnit,
     Stock,
     StockMove,
@@ -133,6 +134,17 @@ def test_a_returned_serial_is_freed_to_be_packed_again(floor: GoodsInFloor) -> N
     assert twice.refusal is Refusal.TAKEN
     with floor.store.read() as session:
         assert session.execute(select(PackedSerial)).first() is None
+    with floor.store.write() as session:  # packing it again: the unique serial is free
+        lines = session.execute(select(ParcelLine).order_by(ParcelLine.id)).scalars()
+        packed = next(line for line in lines if line.serials)
+        session.add(
+            PackedSerial(
+                sku_id=2,
+                serial="SN-1",
+                parcel_id=floor.parcel_id,
+                order_line_id=packed.order_line_id,
+            )
+        )
 
 
 def test_quarantine_then_scrap_or_release_by_a_supervisor(floor: GoodsInFloor) -> None:

@@ -17,6 +17,7 @@ from textual.pilot import Pilot
 
 from tests.apphelpers import add_operators, make_test_app, open_screen, scan, wait_idle
 from tests.factories import ADMIN, exceptions_floor, import_orders, order_record
+from tests.support.goodsin_floor import MUG_EAN, build_goodsin_floor
 from tests.support.packing_floor import build_floor
 from tests.support.picking_floor import PICKER, SKUS, release_wave, seed_floor, stop_scans
 from tests.support.shipping_floor import packed_order, seed_carriers_and_shops
@@ -26,12 +27,17 @@ from warehouse_tui.screens.load import LoadScreen
 from warehouse_tui.screens.pack import PackScreen
 from warehouse_tui.screens.picking import PickingScreen
 from warehouse_tui.screens.putwall import PutWallScreen
+from warehouse_tui.screens.receive import ReceiveScreen
 from warehouse_tui.screens.registry import SCREEN_MODULES
+from warehouse_tui.screens.returns import ReturnsScreen
+from warehouse_tui.screens.returns_report import ReturnsReportScreen
 from warehouse_tui.screens.tasks import TasksScreen
 from warehouse_tui.screens.waves import WavesScreen
 from warehouse_tui.services.counts import request_counts
 from warehouse_tui.services.holds import hold_order
 from warehouse_tui.services.picking import claim_next_task, scan_at_stop
+from warehouse_tui.services.receipts import open_unexpected
+from warehouse_tui.services.returns.receive import find_return, receive_unit
 from warehouse_tui.store.engine import Store
 from warehouse_tui.store.models import (
     BoxType,
@@ -53,7 +59,18 @@ CARRIER = "\x1b[31mRED"
 PICKER_NAME = "[i]Ana[/i] [/b]"  # the desk's table shows the picker, the bar the supervisor
 SETTLE_TRIES = 100  # 5 s: a loaded machine paints late
 # The screens each test opens; a screen added to the registry needs a test here.
-COVERED = {"picking", "putwall", "pack", "load", "waves", "exceptions", "tasks"}
+COVERED = {
+    "picking",
+    "putwall",
+    "pack",
+    "load",
+    "waves",
+    "exceptions",
+    "tasks",
+    "returns",
+    "receive",
+    "returns_report",
+}
 
 
 def make_hostile(store: Store) -> None:
@@ -217,3 +234,38 @@ async def test_exceptions_and_tasks(sqlite_store: Store) -> None:
         await assert_shown(pilot, operator_in_bar(HANDHELD))
         await scan(pilot, SKU_NAME.split()[0])  # no task takes it: refused, quoted as typed
         await assert_shown(pilot, operator_in_bar(HANDHELD))
+
+
+async def test_returns(sqlite_store: Store) -> None:
+    """A returned unit's SKU code (a catalog's text) on the handheld, as written."""
+    build_goodsin_floor(sqlite_store)
+    with sqlite_store.write() as session:
+        session.execute(update(Sku).where(Sku.code == "MUG").values(code=SKU_NAME))
+    async with make_test_app(sqlite_store, "HH-1").run_test(size=HANDHELD) as pilot:
+        await open_screen(pilot, "OP-1000000001", ReturnsScreen())
+        await scan(pilot, "PCL-1")
+        await scan(pilot, MUG_EAN)
+        await assert_shown(pilot, SKU_NAME)
+
+
+async def test_receive(sqlite_store: Store) -> None:
+    """A delivery's reference (a supplier's text) on the handheld, as written."""
+    floor = build_goodsin_floor(sqlite_store)
+    assert open_unexpected(sqlite_store, floor.supervisor, "ACME", INSTRUCTIONS).accepted
+    async with make_test_app(sqlite_store, "HH-1").run_test(size=HANDHELD) as pilot:
+        await open_screen(pilot, "OP-1000000001", ReceiveScreen())
+        await scan(pilot, INSTRUCTIONS)
+        await assert_shown(pilot, INSTRUCTIONS)
+
+
+async def test_returns_report(sqlite_store: Store) -> None:
+    """A buyer's name (a shop's text) in the returns report, as written."""
+    floor = build_goodsin_floor(sqlite_store)
+    with sqlite_store.write() as session:
+        session.execute(update(Order).values(buyer_name=SHIP_TO))
+    found = find_return(sqlite_store, floor.clerk, "PCL-1")
+    assert found.return_id is not None
+    assert receive_unit(sqlite_store, floor.clerk, found.return_id, MUG_EAN).accepted
+    async with make_test_app(sqlite_store).run_test(size=STATION) as pilot:
+        await open_screen(pilot, "OP-1000000002", ReturnsReportScreen())
+        await assert_shown(pilot, SHIP_TO)

@@ -85,6 +85,8 @@ COMMANDS: dict[str, tuple[str, str, str | None]] = {
     "kpi": ("kpi", "kpi_cmd", None),
     "serve": ("serve", "serve_cmd", None),
     "count": ("counts", "count_cmd", "Ask for locations to be counted (blind, on a handheld)."),
+    "returns": ("returns", "app", "Returns: announce, report, scrap or release quarantine."),
+    "receipts": ("receipts", "app", "Supplier deliveries: expect, open unannounced, close."),
 }
 """Subcommand → (module in warehouse_tui.commands, its Typer app or command function, help;
 None takes the function's docstring)."""

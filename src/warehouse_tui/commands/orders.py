@@ -198,6 +198,29 @@ def _print_summary(summary: dict[str, Any]) -> None:
                 ],
             )
         )
+    units = [(ret, unit) for ret in summary["returns"] for unit in ret["units"]]
+    if summary["returns"]:
+        console.print(
+            _table(
+                _("Returns"),
+                (_("Return"), _("RMA"), _("Unit"), _("SKU"), _("Condition"), _("Status")),
+                [
+                    [
+                        str(ret["id"]),
+                        ret["rma"] or "",
+                        str(unit["unit"]),
+                        unit["sku"],
+                        unit["condition"] or "",
+                        unit["status"],
+                    ]
+                    for ret, unit in units
+                ]
+                or [
+                    [str(ret["id"]), ret["rma"] or "", "", "", "", ret["status"]]
+                    for ret in summary["returns"]
+                ],
+            )
+        )
     if summary["journal"]:
         console.print(
             _table(

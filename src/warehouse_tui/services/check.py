@@ -27,6 +27,9 @@ The rules:
   that holds it alone; an intercepted order's picked units are exactly what its put-back tasks
   still owe; no unit a live order picked is missing from its tote, slot or parcels (its lines
   count them), unless its batch wave is still picking or sorting them.
+- `returned-unit`: every unit taken in is where its status says: its ledger moves (ref
+  `UNIT-<id>`) leave one unit at its location when it is shelved, quarantined or released, and
+  none anywhere when it is waiting, scrapped or an exception.
 """
 
 from __future__ import annotations
@@ -49,11 +52,13 @@ from warehouse_tui.store.models import (
     Parcel,
     ParcelStatus,
     PickTask,
+    ReturnUnit,
     Sku,
     Stock,
     StockMove,
     Strategy,
     TaskStatus,
+    UnitStatus,
     Wave,
     WaveStatus,
 )
@@ -79,6 +84,7 @@ def check_floor(store: Store) -> list[Violation]:
             *_parcels(session),
             *_waves(session),
             *_off_shelf(session),
+            *_returned_units(session),
         ]
 
 
@@ -441,3 +447,32 @@ def _live_units(session: Session) -> Iterator[Violation]:
             format_label(ScanKind.ORDER, order_id),
             f"{sku}: {off} units picked off the shelves, {counted} in its tote, slot or parcels",
         )
+
+
+_IN_STOCK = (UnitStatus.SHELVED, UnitStatus.QUARANTINED, UnitStatus.RELEASED)
+_UNIT_MOVES = ("return", "scrap", "release")  # the ledger reasons of services.returns
+
+
+def _returned_units(session: Session) -> Iterator[Violation]:
+    """Each unit's moves per location against where its status puts it."""
+    held: dict[str, dict[int, int]] = {}
+    for ref, location_id, units in session.execute(
+        select(StockMove.ref, StockMove.location_id, func.sum(StockMove.delta))
+        .where(StockMove.reason.in_(_UNIT_MOVES), StockMove.ref.like("UNIT-%"))
+        .group_by(StockMove.ref, StockMove.location_id)
+        .having(func.sum(StockMove.delta) != 0)
+    ):
+        held.setdefault(ref, {})[location_id] = int(units)
+    for unit_id, status, location_id in session.execute(
+        select(ReturnUnit.id, ReturnUnit.status, ReturnUnit.location_id).order_by(ReturnUnit.id)
+    ):
+        ref = f"UNIT-{unit_id}"  # services.returns.unit_ref
+        expected = {location_id: 1} if status in _IN_STOCK else {}
+        found = held.pop(ref, {})
+        if found != expected:
+            yield Violation(
+                "returned-unit",
+                ref,
+                f"is {status}, its ledger leaves {sum(found.values())} units at "
+                f"{len(found)} locations",
+            )

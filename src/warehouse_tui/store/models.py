@@ -492,16 +492,99 @@ class FloorTask(SQLModel, table=True):
     first_count: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
 
 
-class ReturnLine(SQLModel, table=True):
+class ReturnStatus(StrEnum):
+    EXPECTED = "expected"  # announced (a file, a shop), no unit scanned yet
+    OPEN = "open"  # units are being received
+    DONE = "done"  # closed at the returns screen or the command line
+
+
+class UnitStatus(StrEnum):
+    """Where a returned or received unit is; every status but `inspect` and `put-away` is an
+    end state (services/goods_in.py)."""
+
+    INSPECT = "inspect"  # received, not yet inspected
+    PUT_AWAY = "put-away"  # resaleable, waiting for its shelf scan (a FloorTask `put-away`)
+    SHELVED = "shelved"  # on a pickable shelf
+    QUARANTINED = "quarantined"  # at a quarantine (non-pickable) location
+    SCRAPPED = "scrapped"  # written off from quarantine by a supervisor
+    RELEASED = "released"  # moved from quarantine to a shelf by a supervisor
+    EXCEPTION = "exception"  # never shipped to this buyer: set aside, not in stock
+
+
+class Return(SQLModel, table=True):
+    """A parcel a buyer sent back (售后), announced by a file or a shop, or unannounced."""
+
+    __tablename__ = "return"
     id: int | None = Field(default=None, primary_key=True)
     order_id: int = Field(foreign_key="orders.id", index=True)
+    rma: str = Field(default="", index=True)
+    status: ReturnStatus = Field(
+        default=ReturnStatus.EXPECTED, index=True, sa_type=EnumText(ReturnStatus)
+    )
+    announced: bool = True
+    created_at: datetime = Field(default_factory=utcnow)
+    closed_at: datetime | None = None
+
+
+class ReturnLine(SQLModel, table=True):
+    """What the buyer says comes back: `qty` units of an order line, and why."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    return_id: int = Field(foreign_key="return.id", index=True)
     order_line_id: int | None = Field(default=None, foreign_key="orderline.id")
     sku_id: int = Field(foreign_key="sku.id")
     qty: int
-    condition: str = ""  # resellable | damaged | wrong-item
-    outcome: str = ""  # restocked | quarantined
+    reason: str = ""
+
+
+class ReturnUnit(SQLModel, table=True):
+    """One unit taken in: from a return (`return_id`) or a supplier delivery (`receipt_id`),
+    inspected (`condition`) and followed to its end state (`status`, `location_id`)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    return_id: int | None = Field(default=None, foreign_key="return.id", index=True)
+    order_line_id: int | None = Field(default=None, foreign_key="orderline.id", index=True)
+    sku_id: int = Field(foreign_key="sku.id", index=True)
+    serial: str = ""
+    batch: str = ""
+    raw: str = ""  # the scan that received it
+    condition: str = ""  # resaleable | damaged | wrong-item | missing-parts
+    note: str = ""
+    status: UnitStatus = Field(default=UnitStatus.INSPECT, index=True, sa_type=EnumText(UnitStatus))
+    location_id: int | None = Field(default=None, foreign_key="location.id")
     received_by: int | None = Field(default=None, foreign_key="operator.id")
     received_at: datetime = Field(default_factory=utcnow)
+    decided_by: int | None = Field(default=None, foreign_key="operator.id")
+    decided_at: datetime | None = None
+
+
+class Receipt(SQLModel, table=True):
+    """A supplier delivery: expected from a file, or received unannounced by a supervisor."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    supplier: str
+    reference: str = Field(unique=True)
+    status: str = Field(default="open", index=True)  # open | closed
+    announced: bool = True
+    created_at: datetime = Field(default_factory=utcnow)
+    closed_at: datetime | None = None
+    closed_by: int | None = Field(default=None, foreign_key="operator.id")
+    summary: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+
+
+class ReceiptLine(SQLModel, table=True):
+    """Units of one SKU (and batch) a delivery brings: `expected` by the file, `received` by
+    scan, `put_away` of them on a shelf."""
+
+    __table_args__ = (UniqueConstraint("receipt_id", "sku_id", "batch"),)
+    id: int | None = Field(default=None, primary_key=True)
+    receipt_id: int = Field(foreign_key="receipt.id", index=True)
+    sku_id: int = Field(foreign_key="sku.id")
+    batch: str = ""
+    expiry: date | None = None
+    expected: int = 0
+    received: int = 0
+    put_away: int = 0
 
 
 class Journal(SQLModel, table=True):

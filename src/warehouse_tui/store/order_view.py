@@ -102,6 +102,7 @@ def order_summary(rows: Rows, ref: str) -> dict[str, Any] | None:
         "intercept": intercept_reason(bool(intercepted), pending, shop_version) or None,
         "lines": _lines(rows, order_id),
         "parcels": _parcels(rows, order_id),
+        "returns": _returns(rows, order_id),
         "journal": _journal(rows, order_id),
     }
 
@@ -132,6 +133,27 @@ def _parcels(rows: Rows, order_id: int) -> list[dict[str, Any]]:
         {"id": parcel_id, "status": status, "weight_g": weight_g, "tracking": tracking}
         for parcel_id, status, weight_g, tracking in found
     ]
+
+
+def _returns(rows: Rows, order_id: int) -> list[dict[str, Any]]:
+    """The order's returns, each with its units (services/returns): SKU, serial, condition,
+    where the unit's way stands."""
+    found = rows(
+        "SELECT r.id, r.rma, r.status, u.id, s.code, u.serial, u.condition, u.status"
+        ' FROM "return" r LEFT JOIN returnunit u ON u.return_id = r.id'
+        " LEFT JOIN sku s ON s.id = u.sku_id"
+        " WHERE r.order_id = ? ORDER BY r.id, u.id",
+        (order_id,),
+    )
+    returns: dict[int, dict[str, Any]] = {}
+    for return_id, rma, status, unit_id, sku, serial, condition, unit_status in found:
+        shown = returns.setdefault(
+            return_id, {"id": return_id, "rma": rma or None, "status": status, "units": []}
+        )
+        if unit_id is not None:
+            unit = {"unit": unit_id, "sku": sku, "condition": condition or None}
+            shown["units"].append({**unit, "serial": serial or None, "status": unit_status})
+    return list(returns.values())
 
 
 def _journal(rows: Rows, order_id: int) -> list[dict[str, Any]]:

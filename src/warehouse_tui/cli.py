@@ -80,6 +80,7 @@ COMMANDS: dict[str, tuple[str, str, str | None]] = {
     "stock": ("stock", "app", "Stock per SKU for purchasing."),
     "sync": ("sync", "app", "Pull orders from the shops, deliver the outbox."),
     "exceptions": ("exceptions", "app", "What will not finish by itself; act on one."),
+    "totes": ("totes", "app", "Register totes (print their labels with `labels totes`)."),
     "count": ("counts", "count_cmd", "Ask for locations to be counted (blind, on a handheld)."),
 }
 """Subcommand → (module in warehouse_tui.commands, its Typer app or command function, help;

@@ -33,13 +33,13 @@ from warehouse_tui.widgets.caption import Caption
 from warehouse_tui.widgets.feedback_line import FeedbackLine
 from warehouse_tui.widgets.line_list import LineList
 from warehouse_tui.widgets.number_prompt import NumberPrompt
-from warehouse_tui.widgets.pin_prompt import PinPrompt
 from warehouse_tui.widgets.scale_readout import ScaleReadout
 
 if TYPE_CHECKING:
     from warehouse_tui.devices.scale import WeightReading
     from warehouse_tui.devices.scale_sim import SimulatedScale
     from warehouse_tui.devices.station import StationDevices
+    from warehouse_tui.services.auth import Approval
     from warehouse_tui.services.packing import LineView, PackResult, PackView, ScanResult
     from warehouse_tui.store.engine import Store
 
@@ -107,6 +107,8 @@ class PackScreen(FloorScreen):
         self._reading_at = 0.0
         self._typed_quantity: int | None = None
         self._typed_weight: float | None = None
+        # A typed quantity of an item keyed by its own code, waiting for a supervisor's badge.
+        self._keyed_count: tuple[str, int] | None = None
 
     @property
     def parcel_id(self) -> int | None:
@@ -175,18 +177,41 @@ class PackScreen(FloorScreen):
         if parcel_id is None:
             self.refuse_scan(code, _("Scan a tote, slot, order or parcel to start"))
             return
+        if kind is ScanKind.BADGE and self._keyed_count is not None:
+            self._approve_count(code, *self._keyed_count)
+            return
+        self._keyed_count = None
         if kind is ScanKind.BOX:
             self._act(lambda: packing.choose_box(store, actor, parcel_id, code))
         elif kind is ScanKind.BADGE:
             self._authorise_weight(code)
         elif self._typed_quantity is not None:
             qty, self._typed_quantity = self._typed_quantity, None
+            self._keyed_count = (code, qty)  # kept only if a supervisor must approve it
             self._act(
                 lambda: packing.enter_quantity(store, actor, parcel_id, code, qty), counts=True
             )
         else:
             at = self.scanned_at
             self._act(lambda: packing.verify_scan(store, actor, parcel_id, code, at), counts=True)
+
+    def _approve_count(self, badge: str, code: str, qty: int) -> None:
+        """A supervisor's badge for a typed quantity of an item keyed by its own code (its
+        barcode will not scan): their PIN, then the count, journaled with both operators."""
+        from warehouse_tui.services import packing
+
+        self._keyed_count = None
+        parcel_id, actor, store = self.parcel_id, self.actor, self.store
+        assert parcel_id is not None
+
+        def approved(approval: Approval) -> None:
+            self._act(
+                lambda: packing.enter_quantity(store, actor, parcel_id, code, qty, approval),
+                counts=True,
+            )
+
+        dropped = _("No PIN typed: the typed quantity is dropped")
+        self.with_supervisor_pin(badge, dropped, approved)
 
     def _authorise_weight(self, badge: str) -> None:
         from warehouse_tui.services import packing
@@ -198,15 +223,15 @@ class PackScreen(FloorScreen):
         self._typed_weight = None
         actor, store = self.actor, self.store
 
-        def pin_typed(pin: str | None) -> None:
-            if pin is None:
-                self.refuse_scan(badge, _("No PIN typed: the typed weight is dropped"))
-                return
-            self._act(lambda: packing.typed_weight(store, actor, parcel_id, grams, badge, pin))
+        def approved(approval: Approval) -> None:
+            self._act(
+                lambda: packing.typed_weight(
+                    store, actor, parcel_id, grams, approval.badge, approval.pin
+                )
+            )
 
-        self.app.push_screen(
-            PinPrompt(_("Supervisor's PIN for {badge}").format(badge=badge)), pin_typed
-        )
+        dropped = _("No PIN typed: the typed weight is dropped")
+        self.with_supervisor_pin(badge, dropped, approved)
 
     # --- actions ---------------------------------------------------------------------------------
 
@@ -315,8 +340,11 @@ class PackScreen(FloorScreen):
         self, result: PackResult | ScanResult, counts: bool, painted: threading.Event
     ) -> None:
         from warehouse_tui.services.packing import ScanResult
+        from warehouse_tui.services.results import Refusal
 
         self.feedback(result.accepted, result.reason)
+        if counts and result.refusal is not Refusal.APPROVAL:
+            self._keyed_count = None
         if counts and isinstance(result, ScanResult) and result.accepted:
             line_list = self.query_one(LineList)
             shown = cast("tuple[LineView, ...]", line_list.lines)  # set from views: LineViews

@@ -100,6 +100,14 @@ def login_with_pin(store: Store, station: str, operator_id: int, pin: str) -> Lo
         return result
 
 
+@dataclass(frozen=True)
+class Approval:
+    """A supervisor's badge scanned and PIN typed on a station, to let a step through."""
+
+    badge: str
+    pin: str
+
+
 def supervisor_approval(
     session: Session, actor: Actor, badge: str, pin: str, *, own_decision: bool = False
 ) -> tuple[Operator | None, str]:

@@ -22,6 +22,7 @@ from sqlmodel import Session
 
 from warehouse_tui.domain.barcodes import Scan, ScanKind, parse_scan
 from warehouse_tui.i18n import _
+from warehouse_tui.services.auth import Approval, supervisor_approval
 from warehouse_tui.services.journal import (
     DOUBLE_TRIGGERS,
     Actor,
@@ -31,14 +32,14 @@ from warehouse_tui.services.journal import (
 from warehouse_tui.services.lookup import gtin_forms, parse_in_store, resolve_code
 from warehouse_tui.services.packing.group import order_code
 from warehouse_tui.services.packing.results import PREPRINTED, SCAN, TYPED_QTY, ScanResult
-from warehouse_tui.services.results import Refusal
+from warehouse_tui.services.results import Refusal, keyed_code_refusal
 from warehouse_tui.services.settings import DEFAULTS
 from warehouse_tui.services.shipping import parcel_label
 from warehouse_tui.services.states import kind_name, state_name
 from warehouse_tui.store import pack_scan
 from warehouse_tui.store.engine import Store
 from warehouse_tui.store.journal_rows import insert_journal
-from warehouse_tui.store.models import OrderStatus, Parcel, ParcelStatus
+from warehouse_tui.store.models import OrderStatus, Parcel, ParcelStatus, Sku
 from warehouse_tui.store.pack_scan import ScanLine
 from warehouse_tui.store.prepared import Tx, fast_write, write_transaction
 
@@ -56,6 +57,8 @@ class _Count:
     serial: str | None = None
     batch: str | None = None
     typed: bool = False
+    keyed: bool = False  # from the SKU's own code keyed in, or a typed quantity
+    authorised_by: int | None = None  # the supervisor who let a keyed code count
 
 
 def verify_scan(
@@ -84,18 +87,39 @@ def verify_scan(
         return _count(tx, actor, parcel_id, code, count, since_same)
 
 
-def enter_quantity(store: Store, actor: Actor, parcel_id: int, code: str, qty: int) -> ScanResult:
-    """Count `qty` units of the SKU `code` names, for SKUs that allow typed quantities."""
+def enter_quantity(
+    store: Store,
+    actor: Actor,
+    parcel_id: int,
+    code: str,
+    qty: int,
+    approval: Approval | None = None,
+) -> ScanResult:
+    """Count `qty` units of the SKU `code` names, for SKUs that allow typed quantities: `code`
+    is a scan of the item (its own code only where the SKU allows keying it), and the count is
+    journaled as keyed. With a supervisor's badge and PIN (`approval`), the SKU's own code
+    counts for an item whose barcode will not scan, journaled with both operators."""
     raw = f"{code} x{qty}"
     with write_transaction(store) as connection:
         tx = Tx.of(connection)
         if qty <= 0:
             too_few = _("Type a quantity of 1 or more")
             return _refuse(tx, actor, parcel_id, raw, TYPED_QTY, too_few, Refusal.QUANTITY)
-        count, refusal, kind = _count_of_scan(connection, parse_scan(code), code)
+        supervisor = None
+        if approval is not None:
+            with Session(bind=connection) as session:
+                approver, why = supervisor_approval(session, actor, approval.badge, approval.pin)
+                session.flush()
+            if approver is None:
+                return _refuse(tx, actor, parcel_id, raw, TYPED_QTY, why, Refusal.APPROVAL)
+            supervisor = approver.id
+        count, refusal, kind = _count_of_scan(
+            connection, parse_scan(code), code, keyed_ok=supervisor is not None
+        )
         if count is None:
             return _refuse(tx, actor, parcel_id, raw, TYPED_QTY, refusal, kind)
-        typed = _Count(count.sku_id, qty * count.units, typed=True)
+        units = qty * count.units
+        typed = _Count(count.sku_id, units, typed=True, keyed=True, authorised_by=supervisor)
         return _count(tx, actor, parcel_id, raw, typed, None)
 
 
@@ -140,9 +164,10 @@ def _preprinted_label(
 
 
 def _count_of_scan(
-    connection: Connection, scan: Scan, code: str
+    connection: Connection, scan: Scan, code: str, *, keyed_ok: bool = False
 ) -> tuple[_Count | None, str, Refusal]:
-    """The count a scan names, or why none and the kind of that refusal."""
+    """The count a scan names, or why none and the kind of that refusal. A SKU's own code
+    counts (as keyed) where the SKU allows it, or with a supervisor's approval (`keyed_ok`)."""
     unreadable = Refusal.UNREADABLE
     if scan.kind not in (ScanKind.PRODUCT, ScanKind.GS1, ScanKind.UNKNOWN):
         not_item = _("That is a {kind} label: scan the items")
@@ -155,10 +180,14 @@ def _count_of_scan(
             return _Count(found[0], found[1], scan.serial, scan.batch), "", unreadable
     with Session(bind=connection) as session:
         resolved = resolve_code(session, scan.gtin or code.strip())
-    if resolved is None or resolved.type != "sku":
+        sku = session.get(Sku, resolved.id) if resolved and resolved.type == "sku" else None
+    if resolved is None or sku is None:
         unknown = _("Unknown barcode {code}: not an item of this warehouse")
         return None, unknown.format(code=code.strip()), unreadable
-    return _Count(resolved.id, resolved.quantity, scan.serial, scan.batch), "", unreadable
+    if resolved.keyed and not (sku.code_entry_allowed or keyed_ok):
+        return None, keyed_code_refusal(sku.code), Refusal.APPROVAL
+    count = _Count(resolved.id, resolved.quantity, scan.serial, scan.batch, keyed=resolved.keyed)
+    return count, "", unreadable
 
 
 def _count(
@@ -201,7 +230,18 @@ def _count(
         sku=line.sku_code, units=count.units, packed=packed, expected=line.picked
     )
     effect = (line.line_id, count.units, serial, batch)
-    _journal(tx, actor, action, raw, parcel_id, line.lead_id, reason=message, effect=effect)
+    _journal(
+        tx,
+        actor,
+        action,
+        raw,
+        parcel_id,
+        line.lead_id,
+        reason=message,
+        effect=effect,
+        keyed=count.keyed,
+        authorised_by=count.authorised_by,
+    )
     return ScanResult(
         True,
         message,
@@ -283,6 +323,8 @@ def _journal(
     accepted: bool = True,
     reason: str = "",
     effect: _Effect | None = None,
+    keyed: bool = False,
+    authorised_by: int | None = None,
 ) -> None:
     """The scan's journal row, with the count's effect when it counted one."""
     row = journal_row(
@@ -293,6 +335,8 @@ def _journal(
         raw=raw,
         task_ref=parcel_label(parcel_id),
         order_id=order_id,
+        keyed=keyed,
+        authorised_by=authorised_by,
     )
     row["effect_line_id"], row["effect_units"], row["effect_serial"], row["effect_batch"] = (
         effect or _NO_EFFECT

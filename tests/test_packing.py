@@ -236,7 +236,7 @@ def test_a_voided_parcel_frees_its_serials(floor: Floor) -> None:
 
 
 def test_batch_tracked_item_needs_its_batch(floor: Floor) -> None:
-    floor.order({"SYR-1": 1}, tote="TOTE-0001")
+    floor.order({"SYR-1": 1}, tote="TOTE-0001", lots={"SYR-1": ["L42"]})
     parcel_id = start(floor, "TOTE-0001")
     assert not packing.verify_scan(floor.store, PACKER, parcel_id, "04012345678901").accepted
     assert packing.verify_scan(

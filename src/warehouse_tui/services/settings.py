@@ -53,6 +53,8 @@ DEFAULTS: dict[str, Any] = {
     "count_recount_over": 2,
     # A labelled parcel not on a truck after this many minutes is an exception.
     "unloaded_after_min": 120,
+    # A lot must have at least this many days before its expiry left on the order's ship date.
+    "lot_min_days_left": 0,
 }
 # The range each number must lie in: values outside break the floor (a claim lease of 0 s makes
 # every picker's list look abandoned; a 5 s double-trigger window refuses real repeat scans).
@@ -76,6 +78,7 @@ LIMITS: dict[str, tuple[float, float]] = {
     "login.first_lock_s": (10, 3600),
     "outbox_max_attempts": (1, 100),
     "count_recount_over": (0, 100_000),
+    "lot_min_days_left": (0, 3650),
     "unloaded_after_min": (0, 10_080),
 }
 _HEX_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")

@@ -30,6 +30,7 @@ from warehouse_tui.services.journal import (
     journal_row,
 )
 from warehouse_tui.services.lookup import gtin_forms, parse_in_store, resolve_code
+from warehouse_tui.services.lots import expiry_refusal, picked_lots
 from warehouse_tui.services.packing.group import order_code
 from warehouse_tui.services.packing.results import PREPRINTED, SCAN, TYPED_QTY, ScanResult
 from warehouse_tui.services.results import Refusal, keyed_code_refusal
@@ -74,7 +75,7 @@ def verify_scan(
     if scan.valid and scan.gtin:
         with fast_write(store) as tx:
             lines = pack_scan.lines_by_barcode(tx, parcel_id, gtin_forms(scan.gtin))
-            if lines:
+            if lines and not lines[0].batch_tracked:  # a lot to check: the usual path
                 units = lines[0].units or 1
                 counted = _Count(lines[0].sku_id, units, scan.serial, scan.batch)
                 return _count(tx, actor, parcel_id, code, counted, since_same, lines)
@@ -84,7 +85,34 @@ def verify_scan(
         if count is None:
             label = _preprinted_label(connection, actor, parcel_id, code)
             return label or _refuse(tx, actor, parcel_id, code, SCAN, refusal, kind)
-        return _count(tx, actor, parcel_id, code, count, since_same)
+        lines = pack_scan.lines_by_sku(tx, parcel_id, count.sku_id)
+        lot = _lot_refusal(connection, lines, count, scan)
+        if lot:
+            lead_id = lines[0].lead_id
+            return _refuse(
+                tx, actor, parcel_id, code, SCAN, lot, Refusal.WRONG_SCAN, lead_id=lead_id
+            )
+        return _count(tx, actor, parcel_id, code, count, since_same, lines)
+
+
+def _lot_refusal(connection: Connection, lines: list[ScanLine], count: _Count, scan: Scan) -> str:
+    """Why a batch-tracked item's lot may not go into this order's parcel, or "": it must be a
+    lot picked for the order line, and not expire before the order ships."""
+    if not lines or not lines[0].batch_tracked or not count.batch:
+        return ""  # no lot to check; a missing batch is refused with the count
+    line = lines[0]
+    with Session(bind=connection) as session:
+        lots = picked_lots(session, line.line_id)
+        if count.batch not in lots:
+            return _(
+                "Batch {batch} was not picked for {order} (picked: {picked}): put it aside"
+            ).format(
+                batch=count.batch,
+                order=order_code(line.order_id),
+                picked=", ".join(sorted(lots)) or "—",
+            )
+        expiry = lots[count.batch] or scan.expiry
+        return expiry_refusal(session, count.batch, expiry, [line.order_id])
 
 
 def enter_quantity(

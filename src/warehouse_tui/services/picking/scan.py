@@ -32,6 +32,7 @@ from warehouse_tui.services.journal import (
 )
 from warehouse_tui.services.lookup import gtin_forms, parse_in_store
 from warehouse_tui.services.picking.claims import Done, on_held_task
+from warehouse_tui.services.picking.lots import lot_refusal
 from warehouse_tui.services.picking.progress import confirm_stop, locked_current_stop
 from warehouse_tui.services.picking.results import ScanOutcome
 from warehouse_tui.services.picking.totes import bind_tote, next_unbound_order
@@ -230,6 +231,9 @@ def _scan_item(
         return _(
             "This barcode counts {units} but only {remaining} remain — scan single items"
         ).format(units=units, remaining=remaining), ""
+    lot = lot_refusal(session, stop, sku, scan)
+    if lot:
+        return lot, ""
     return "", _add_units(session, actor, task, stop, units)
 
 
@@ -359,7 +363,7 @@ def _fast_step(
         pick_scan.heartbeat(tx, task_id, now)
         message = _pick_message(stop.qty - stop.picked, stop.sku_code)
         return message, stop_view_of_row(task_id, stop, stop, status=StopState.AT_LOCATION)
-    if stop.status == StopState.AT_LOCATION and scan.gtin:
+    if stop.status == StopState.AT_LOCATION and scan.gtin and not stop.batch_tracked:
         units = stop.scanned_units
         if stop.scanned_sku != stop.sku_id or units is None or units > stop.qty - stop.picked:
             return None

@@ -1,11 +1,12 @@
 """The bypasses closed, through the real app and Pilot: a SKU's code typed at a stop, F5 with
-nothing scanned (and the supervisor's badge and PIN that let it through), a made-up tote, at
-the handheld's 40x16 and a station's 80x24; the pack station's typed SKU code and its
-supervisor approval at 80x24."""
+nothing scanned (and the supervisor's badge and PIN that let it through), a made-up tote, a
+missing, unknown or expired lot, at the handheld's 40x16 and a station's 80x24; the pack
+station's typed SKU code and its supervisor approval at 80x24."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 
 import pytest
 from sqlmodel import col, select
@@ -23,7 +24,7 @@ from tests.support.picking_floor import SKUS, release_wave, seed_floor
 from warehouse_tui.screens.picking import NumberPrompt, PickingScreen
 from warehouse_tui.services.packing import TYPED_QTY
 from warehouse_tui.store.engine import Store
-from warehouse_tui.store.models import Journal
+from warehouse_tui.store.models import Journal, Sku, Stock
 from warehouse_tui.widgets.pin_prompt import PinPrompt
 
 SIZES = [(40, 16), (80, 24)]
@@ -104,3 +105,42 @@ async def test_the_pack_station_refuses_a_typed_code_unless_a_supervisor_approve
         assert done(screen) == ["MUG-1 1/1", "TEA-1 4/4"]
     approved = [row for row in _journal(floor.store, TYPED_QTY) if row.accepted]
     assert [(row.raw, row.keyed, row.authorised_by) for row in approved] == [("TEA-1 x4", True, 3)]
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_picking_refuses_a_missing_unknown_or_expired_lot_and_takes_the_right_one(
+    sqlite_store: Store, size: tuple[int, int]
+) -> None:
+    seed_floor(sqlite_store)
+    release_wave(sqlite_store, "pick-by-order", [{"CAP": 1}])
+    with sqlite_store.write() as session:
+        session.exec(select(Sku).where(Sku.code == "CAP")).one().batch_tracked = True
+        allocated = session.exec(select(Stock).where(col(Stock.allocated) == 1)).one()
+        allocated.batch, allocated.expiry = "L1", date(2030, 1, 1)
+        expired = Stock(
+            location_id=allocated.location_id,
+            sku_id=allocated.sku_id,
+            batch="L0",
+            expiry=date(2020, 1, 1),
+            on_hand=3,
+        )
+        session.add(expired)
+    gs1 = f"(01)0{SKUS['CAP'].ean}(10)"
+    app = make_test_app(sqlite_store)
+    async with app.run_test(size=size) as pilot:
+        screen = await open_screen(pilot, "OP-1000000001", PickingScreen())
+        await pilot.press("f2")
+        await wait_idle(pilot)
+        for code in ("TOTE-0001", SKUS["CAP"].location):
+            await scan(pilot, code)
+        for code, words in (
+            (SKUS["CAP"].ean, "scan the GS1 code with its batch"),
+            (gs1 + "LX", "Batch LX of CAP is not stocked here"),
+            (gs1 + "L0", "Batch L0 expires 2020-01-01"),
+        ):
+            await scan(pilot, code)
+            assert words in _text(screen, "feedback")
+            assert screen.query_one("#feedback").has_class("fail")
+            assert _text(screen, "how-many").startswith("Qty 0/1")
+        await scan(pilot, gs1 + "L1")
+        assert _text(screen, "prompt") == "Scan the tote"

@@ -37,7 +37,7 @@ def expiry_refusal(
         if expiry < ships + timedelta(days=days_left):
             return _(
                 "Batch {batch} expires {expiry}, too soon for an order shipping {ships}: set it "
-                "aside and scan another batch, or F4 to report the short"
+                "aside and take another batch"
             ).format(batch=batch, expiry=expiry.isoformat(), ships=ships.isoformat())
     return ""
 

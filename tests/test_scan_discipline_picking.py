@@ -1,7 +1,7 @@
-"""Verification at picking is by scan: a SKU's own code, a typed quantity with nothing scanned
-and an unknown tote are refused; what is allowed is journaled as keyed, and a supervisor's
-badge and PIN let an unscannable item through with both operators journaled (SQLite and
-PostgreSQL)."""
+"""Verification at picking and the put wall is by scan: a SKU's own code, a typed quantity
+with nothing scanned, an unknown tote, location or slot are refused; what is allowed is
+journaled as keyed, and a supervisor's badge and PIN let an unscannable item through with both
+operators journaled (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -16,11 +16,18 @@ from tests.support.picking_floor import (  # noqa: F401 — fixtures
     migrated_sqlite,
     release_wave,
     scan_all,
+    stop_scans,
 )
 from warehouse_tui.services.auth import Approval
 from warehouse_tui.services.journal import Actor
-from warehouse_tui.services.picking import current_stop, enter_quantity, scan_at_stop
+from warehouse_tui.services.picking import (
+    claim_next_task,
+    current_stop,
+    enter_quantity,
+    scan_at_stop,
+)
 from warehouse_tui.services.picking.totes import add_totes
+from warehouse_tui.services.putwall import confirm_slot, sort_item
 from warehouse_tui.services.results import Refusal
 from warehouse_tui.store.engine import Store
 from warehouse_tui.store.models import Journal, PickStop, Sku, Tote
@@ -129,3 +136,19 @@ def test_adding_totes_refuses_a_count_out_of_range(floor: Store) -> None:
         assert not refused.accepted and refused.refusal is Refusal.QUANTITY
     with floor.read() as session:
         assert len(session.exec(select(Tote)).all()) == 99
+
+
+def test_the_put_wall_refuses_a_typed_code_and_an_unknown_slot(floor: Store) -> None:
+    release_wave(floor, "batch", [{"MUG": 1}], link_allocations=False)
+    task = claim_next_task(floor, PICKER)
+    assert task is not None
+    scan_all(floor, task.task_id, stop_scans("MUG", 1, None))
+
+    typed = sort_item(floor, PICKER, 1, "MUG")
+    assert not typed.accepted and "MUG must be scanned from the item's barcode" in typed.reason
+    sorted_ = sort_item(floor, PICKER, 1, SKUS["MUG"].ean)
+    assert sorted_.accepted and sorted_.slot_code == "WALL-1-01"
+    unknown = confirm_slot(floor, PICKER, "WALL-1-09")
+    assert not unknown.accepted
+    assert unknown.reason == "no put-wall slot WALL-1-09: scan a printed put-wall slot label"
+    assert confirm_slot(floor, PICKER, "WALL-1-01").accepted

@@ -139,10 +139,10 @@ def test_adding_totes_refuses_a_count_out_of_range(floor: Store) -> None:
 
 
 def test_the_put_wall_refuses_a_typed_code_and_an_unknown_slot(floor: Store) -> None:
-    release_wave(floor, "batch", [{"MUG": 1}], link_allocations=False)
+    release_wave(floor, "batch", [{"MUG": 2}], link_allocations=False)
     task = claim_next_task(floor, PICKER)
     assert task is not None
-    scan_all(floor, task.task_id, stop_scans("MUG", 1, None))
+    scan_all(floor, task.task_id, stop_scans("MUG", 2, None))
 
     typed = sort_item(floor, PICKER, 1, "MUG")
     assert not typed.accepted and "MUG must be scanned from the item's barcode" in typed.reason
@@ -152,3 +152,9 @@ def test_the_put_wall_refuses_a_typed_code_and_an_unknown_slot(floor: Store) -> 
     assert not unknown.accepted
     assert unknown.reason == "no put-wall slot WALL-1-09: scan a printed put-wall slot label"
     assert confirm_slot(floor, PICKER, "WALL-1-01").accepted
+
+    with floor.write() as session:
+        session.exec(select(Sku).where(Sku.code == "MUG")).one().code_entry_allowed = True
+    assert sort_item(floor, PICKER, 1, "MUG").accepted
+    sorts = [(row.raw, row.accepted, row.keyed) for row in _rows(floor, "putwall.sort")]
+    assert sorts == [("MUG", False, False), (SKUS["MUG"].ean, True, False), ("MUG", True, True)]

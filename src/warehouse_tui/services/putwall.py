@@ -157,7 +157,8 @@ def sort_item(
             return SortOutcome(
                 False, refusal, sku_code=sku.code, sku_name=sku.name, refusal=Refusal.WRONG_STATE
             )
-        record(session, actor, SORT, raw=code, task_ref=slot.code, order_id=order.id)
+        keyed = scan.resolves is not None and scan.resolves.keyed
+        record(session, actor, SORT, raw=code, task_ref=slot.code, order_id=order.id, keyed=keyed)
         placed, needed = _order_units(session, order.id)
         return SortOutcome(
             True,

@@ -55,7 +55,8 @@ def test_start_by_tote_order_slot_and_parcel_resumes_the_open_parcel(floor: Floo
 @pytest.mark.parametrize(
     ("code", "words"),
     [
-        ("TOTE-0099", "No tote"),
+        ("TOTE-0099", "no tote TOTE-0099: scan a printed tote label"),
+        ("WALL-9-99", "no put-wall slot WALL-9-99: scan a printed put-wall slot label"),
         (MUG, "Scan a tote"),
         ("TOTE-", "not a valid tote label"),
         ("ORD-777777", "No order"),

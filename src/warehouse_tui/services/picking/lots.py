@@ -10,7 +10,7 @@ expires too soon for the order (services/lots.py).
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from warehouse_tui.domain.barcodes import Scan
 from warehouse_tui.i18n import _
@@ -29,7 +29,7 @@ def lot_refusal(session: Session, stop: PickStop, sku: Sku, scan: Scan) -> str:
         return _("{sku} is batch-tracked: scan the GS1 code with its batch ({batch})").format(
             sku=sku.code, batch=allocated.batch
         )
-    lot = allocated if scan.batch == allocated.batch else _lot_here(session, allocated, scan.batch)
+    lot = allocated if scan.batch == allocated.batch else _lots_here(session, allocated, scan.batch)
     if lot is None:
         return _("Batch {scanned} of {sku} is not stocked here: pick batch {batch}").format(
             scanned=scan.batch, sku=sku.code, batch=allocated.batch
@@ -40,16 +40,21 @@ def lot_refusal(session: Session, stop: PickStop, sku: Sku, scan: Scan) -> str:
     return _move_to(session, stop, allocated, lot)
 
 
-def _lot_here(session: Session, allocated: Stock, batch: str) -> Stock | None:
-    return session.exec(
+def _lots_here(session: Session, allocated: Stock, batch: str) -> Stock | None:
+    """The lot `batch` at the allocated lot's location, if any. Both rows are locked, in id
+    order (as every station locks stock), and read afresh: the move changes both."""
+    rows = session.exec(
         select(Stock)
         .where(
             Stock.location_id == allocated.location_id,
             Stock.sku_id == allocated.sku_id,
-            Stock.batch == batch,
+            col(Stock.batch).in_((allocated.batch, batch)),
         )
+        .order_by(col(Stock.id))
         .with_for_update()
-    ).first()
+        .execution_options(populate_existing=True)
+    ).all()
+    return next((row for row in rows if row.batch == batch), None)
 
 
 def _move_to(session: Session, stop: PickStop, allocated: Stock, lot: Stock) -> str:

@@ -80,3 +80,20 @@ def test_a_typed_quantity_is_keyed_and_a_supervisor_lets_an_unscannable_item_thr
         ("TEA-1 x5", True, 3, PACKER.operator_id),
         (f"{TEA} x7", True, None, PACKER.operator_id),
     ]
+
+
+def test_a_supervisor_lets_one_unscannable_item_count_by_its_code(floor: Floor) -> None:
+    order_id = floor.order({"MUG-1": 1}, tote="TOTE-0001")
+    parcel_id = start(floor, "TOTE-0001")
+    store = floor.store
+    wrong = packing.verify_scan(
+        store, PACKER, parcel_id, "MUG-1", approval=Approval(SUPERVISOR_BADGE, "0000")
+    )
+    assert not wrong.accepted and wrong.refusal is Refusal.APPROVAL
+    assert packed_of(store, order_id) == {"MUG-1": 0}
+    approved = packing.verify_scan(
+        store, PACKER, parcel_id, "MUG-1", approval=Approval(SUPERVISOR_BADGE, "1234")
+    )
+    assert approved.accepted and packed_of(store, order_id) == {"MUG-1": 1}
+    rows = [(r.raw, r.accepted, r.keyed, r.authorised_by) for r in journal(store, packing.SCAN)]
+    assert rows == [("MUG-1", False, False, None), ("MUG-1", True, True, 3)]

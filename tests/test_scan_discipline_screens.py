@@ -19,7 +19,7 @@ from tests.support.pack_screen import (
     open_pack,
 )
 from tests.support.pack_screen import text as pack_text
-from tests.support.packing_floor import MUG, Floor
+from tests.support.packing_floor import Floor
 from tests.support.picking_floor import SKUS, release_wave, seed_floor
 from warehouse_tui.screens.picking import NumberPrompt, PickingScreen
 from warehouse_tui.services.packing import TYPED_QTY
@@ -93,7 +93,13 @@ async def test_the_pack_station_refuses_a_typed_code_unless_a_supervisor_approve
         await scan(pilot, "TOTE-0001")
         await type_keys(pilot, "MUG-1")
         assert "MUG-1 must be scanned from the item's barcode" in pack_text(screen, "feedback")
-        await scan(pilot, MUG)
+        await scan(pilot, "OP-1000000003")  # the mug's label is torn: the supervisor approves
+        assert isinstance(app.screen, PinPrompt)
+        await type_keys(pilot, "0000")
+        assert "wrong PIN" in pack_text(screen, "feedback")
+        await scan(pilot, "OP-1000000003")  # a second try
+        await type_keys(pilot, "3333")
+        assert done(screen) == ["MUG-1 1/1", "TEA-1 0/4"]
         await pilot.press("f7")
         await type_keys(pilot, "4")
         await type_keys(pilot, "TEA-1")  # its label is torn: the packer types the code

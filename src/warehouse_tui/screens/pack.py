@@ -107,8 +107,9 @@ class PackScreen(FloorScreen):
         self._reading_at = 0.0
         self._typed_quantity: int | None = None
         self._typed_weight: float | None = None
-        # A typed quantity of an item keyed by its own code, waiting for a supervisor's badge.
-        self._keyed_count: tuple[str, int] | None = None
+        # An item keyed by its own code (with its typed quantity, or None for one unit) that
+        # waits for a supervisor's badge.
+        self._keyed_count: tuple[str, int | None] | None = None
 
     @property
     def parcel_id(self) -> int | None:
@@ -187,17 +188,23 @@ class PackScreen(FloorScreen):
             self._authorise_weight(code)
         elif self._typed_quantity is not None:
             qty, self._typed_quantity = self._typed_quantity, None
-            self._keyed_count = (code, qty)  # kept only if a supervisor must approve it
             self._act(
-                lambda: packing.enter_quantity(store, actor, parcel_id, code, qty), counts=True
+                lambda: packing.enter_quantity(store, actor, parcel_id, code, qty),
+                counts=True,
+                keyed=(code, qty),
             )
         else:
             at = self.scanned_at
-            self._act(lambda: packing.verify_scan(store, actor, parcel_id, code, at), counts=True)
+            self._act(
+                lambda: packing.verify_scan(store, actor, parcel_id, code, at),
+                counts=True,
+                keyed=(code, None),
+            )
 
-    def _approve_count(self, badge: str, code: str, qty: int) -> None:
-        """A supervisor's badge for a typed quantity of an item keyed by its own code (its
-        barcode will not scan): their PIN, then the count, journaled with both operators."""
+    def _approve_count(self, badge: str, code: str, qty: int | None) -> None:
+        """A supervisor's badge for an item keyed by its own code (its barcode will not scan),
+        one unit or a typed quantity: their PIN, then the count, journaled with both
+        operators."""
         from warehouse_tui.services import packing
 
         self._keyed_count = None
@@ -205,10 +212,18 @@ class PackScreen(FloorScreen):
         assert parcel_id is not None
 
         def approved(approval: Approval) -> None:
-            self._act(
-                lambda: packing.enter_quantity(store, actor, parcel_id, code, qty, approval),
-                counts=True,
-            )
+            if qty is None:
+                self._act(
+                    lambda: packing.verify_scan(store, actor, parcel_id, code, None, approval),
+                    counts=True,
+                    keyed=(code, qty),  # a wrong PIN: the next badge tries again
+                )
+            else:
+                self._act(
+                    lambda: packing.enter_quantity(store, actor, parcel_id, code, qty, approval),
+                    counts=True,
+                    keyed=(code, qty),
+                )
 
         dropped = _("No PIN typed: the typed quantity is dropped")
         self.with_supervisor_pin(badge, dropped, approved)
@@ -314,12 +329,19 @@ class PackScreen(FloorScreen):
 
     # --- results ---------------------------------------------------------------------------------
 
-    def _act(self, action: Callable[[], PackResult | ScanResult], *, counts: bool = False) -> None:
+    def _act(
+        self,
+        action: Callable[[], PackResult | ScanResult],
+        *,
+        counts: bool = False,
+        keyed: tuple[str, int | None] | None = None,
+    ) -> None:
         """Run a service and show its outcome, then read and show the parcel it leaves on the
         bench (the one a pack result names, else the one shown), all in one worker. An item
         count (`counts`) is put on the line list with the outcome, so the packer sees it before
         the rest of the parcel is read again; that read waits for this paint, which it would
-        otherwise slow down (both need the interpreter)."""
+        otherwise slow down (both need the interpreter). A count refused for want of a
+        supervisor keeps what was scanned (`keyed`) for the badge that approves it."""
         from warehouse_tui.services.packing import PackResult, pack_view
 
         store, shown = self.store, self.parcel_id
@@ -327,7 +349,7 @@ class PackScreen(FloorScreen):
         def act_then_view() -> PackView | None:
             result = action()
             painted = threading.Event()
-            self.app.call_from_thread(self._acted, result, counts, painted)
+            self.app.call_from_thread(self._acted, result, counts, keyed, painted)
             painted.wait(PAINT_FIRST_S)
             time.sleep(FRAME_OUT_S)
             named = result.parcel_id if isinstance(result, PackResult) else None
@@ -337,14 +359,18 @@ class PackScreen(FloorScreen):
         self.call_service(act_then_view, then=self._show)
 
     def _acted(
-        self, result: PackResult | ScanResult, counts: bool, painted: threading.Event
+        self,
+        result: PackResult | ScanResult,
+        counts: bool,
+        keyed: tuple[str, int | None] | None,
+        painted: threading.Event,
     ) -> None:
         from warehouse_tui.services.packing import ScanResult
         from warehouse_tui.services.results import Refusal
 
         self.feedback(result.accepted, result.reason)
-        if counts and result.refusal is not Refusal.APPROVAL:
-            self._keyed_count = None
+        if counts:
+            self._keyed_count = keyed if result.refusal is Refusal.APPROVAL else None
         if counts and isinstance(result, ScanResult) and result.accepted:
             line_list = self.query_one(LineList)
             shown = cast("tuple[LineView, ...]", line_list.lines)  # set from views: LineViews

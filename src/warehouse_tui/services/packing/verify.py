@@ -15,7 +15,7 @@ batch), which is exactly what `undo_last_scan` takes back.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import Connection
 from sqlmodel import Session
@@ -63,10 +63,17 @@ class _Count:
 
 
 def verify_scan(
-    store: Store, actor: Actor, parcel_id: int, code: str, scanned_at: float | None = None
+    store: Store,
+    actor: Actor,
+    parcel_id: int,
+    code: str,
+    scanned_at: float | None = None,
+    approval: Approval | None = None,
 ) -> ScanResult:
     """Count one scanned item into the parcel: any of its barcodes (a case counts its units),
     or GS1 with the serial/batch a tracked SKU needs. Refusals count nothing; all is journaled.
+    The SKU's own code counts where the SKU allows it, or with a supervisor's badge and PIN
+    (`approval`: an item whose barcode will not scan), journaled as keyed with both operators.
 
     A GTIN of a SKU in the pack is settled in one fast transaction of prepared statements;
     anything else (no GTIN, no line for it, a carrier's label) in an ordinary one."""
@@ -81,10 +88,16 @@ def verify_scan(
                 return _count(tx, actor, parcel_id, code, counted, since_same, lines)
     with write_transaction(store) as connection:
         tx = Tx.of(connection)
-        count, refusal, kind = _count_of_scan(connection, scan, code)
+        supervisor, why = _approver(connection, actor, approval)
+        if why:
+            return _refuse(tx, actor, parcel_id, code, SCAN, why, Refusal.APPROVAL)
+        count, refusal, kind = _count_of_scan(
+            connection, scan, code, keyed_ok=supervisor is not None
+        )
         if count is None:
             label = _preprinted_label(connection, actor, parcel_id, code)
             return label or _refuse(tx, actor, parcel_id, code, SCAN, refusal, kind)
+        count = replace(count, authorised_by=supervisor)
         lines = pack_scan.lines_by_sku(tx, parcel_id, count.sku_id)
         lot = _lot_refusal(connection, lines, count, scan)
         if lot:
@@ -133,14 +146,9 @@ def enter_quantity(
         if qty <= 0:
             too_few = _("Type a quantity of 1 or more")
             return _refuse(tx, actor, parcel_id, raw, TYPED_QTY, too_few, Refusal.QUANTITY)
-        supervisor = None
-        if approval is not None:
-            with Session(bind=connection) as session:
-                approver, why = supervisor_approval(session, actor, approval.badge, approval.pin)
-                session.flush()
-            if approver is None:
-                return _refuse(tx, actor, parcel_id, raw, TYPED_QTY, why, Refusal.APPROVAL)
-            supervisor = approver.id
+        supervisor, why = _approver(connection, actor, approval)
+        if why:
+            return _refuse(tx, actor, parcel_id, raw, TYPED_QTY, why, Refusal.APPROVAL)
         count, refusal, kind = _count_of_scan(
             connection, parse_scan(code), code, keyed_ok=supervisor is not None
         )
@@ -149,6 +157,18 @@ def enter_quantity(
         units = qty * count.units
         typed = _Count(count.sku_id, units, typed=True, keyed=True, authorised_by=supervisor)
         return _count(tx, actor, parcel_id, raw, typed, None)
+
+
+def _approver(
+    connection: Connection, actor: Actor, approval: Approval | None
+) -> tuple[int | None, str]:
+    """The approving supervisor's id (None without an approval), or why the approval fails."""
+    if approval is None:
+        return None, ""
+    with Session(bind=connection) as session:
+        supervisor, why = supervisor_approval(session, actor, approval.badge, approval.pin)
+        session.flush()  # a wrong PIN's count and journal row commit with the refusal
+    return (supervisor.id, "") if supervisor is not None else (None, why)
 
 
 def _preprinted_label(

@@ -80,7 +80,9 @@ def walk(store, bare: BareCommit, orders: int) -> dict[str, list[float]]:  # typ
                 scan_at_stop(store, picker, task.task_id, next(cart))
                 continue
             codes = [("location", stop.location_code)]
-            codes += [("item", single[stop.sku_code])] * stop.remaining
+            codes += [("item", _item_code(store, stop.stop_id, single[stop.sku_code]))] * (
+                stop.remaining
+            )
             codes += [("tote", stop.tote_code)] if stop.tote_code else []
             for kind, code in codes:
                 times["commit"].append(bare.time())
@@ -90,6 +92,23 @@ def walk(store, bare: BareCommit, orders: int) -> dict[str, list[float]]:  # typ
                 if not outcome.accepted:
                     raise RuntimeError(f"{kind} scan {code} refused: {outcome.reason}")
     return times
+
+
+def _item_code(store, stop_id: int, barcode: str) -> str:  # type: ignore[no-untyped-def]
+    """What the picker scans for one unit: its barcode, or for a batch-tracked SKU the GS1
+    code carrying the stop's lot."""
+    from sqlalchemy import select
+
+    from warehouse_tui.store.models import PickStop, Sku, Stock
+
+    with store.read() as session:
+        batch, tracked = session.execute(
+            select(Stock.batch, Sku.batch_tracked)
+            .join(PickStop, PickStop.stock_id == Stock.id)
+            .join(Sku, Sku.id == Stock.sku_id)
+            .where(PickStop.id == stop_id)
+        ).one()
+    return f"(01){barcode}(10){batch}" if tracked else barcode
 
 
 def report(database: str, times: dict[str, list[float]]) -> dict[str, object]:

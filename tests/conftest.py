@@ -103,3 +103,15 @@ def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Db]:
     store.dispose()
     if schema:
         drop_pg_schema(schema)
+
+
+def revision_before_head() -> str:
+    """The revision the newest migration revises: a schema one step behind this program's."""
+    from alembic.script import ScriptDirectory
+
+    from warehouse_tui.store.migrate import MIGRATIONS
+
+    scripts = ScriptDirectory(str(MIGRATIONS))
+    down = scripts.get_revision("head").down_revision
+    assert isinstance(down, str)
+    return down

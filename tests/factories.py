@@ -1,7 +1,8 @@
 """Floors for tests, built through the real import and services (no test lives here).
 
 `sample_floor` imports the sample files of data/ (the catalog, locations and stock an operator
-would import first) and adds the carrier DHL with a standard service; `order_records` makes
+would import first), adds the carrier DHL with a standard service and registers the totes
+TOTE-0001…TOTE-0020 (`registered_tote` registers any other); `order_records` makes
 orders in the import format. `busy_floor` adds what a working floor needs on top (a tracking
 number range, a box, pickers, packers and a supervisor) and releases a pick-by-order wave;
 `next_pick_scan` and `next_pack_step` say what a picker or a packer does next, read from the
@@ -19,6 +20,7 @@ from typing import Any
 from sqlmodel import col, select
 
 from tests.support.zpl import parse_zpl_fields
+from warehouse_tui.domain.barcodes import ScanKind, format_label
 from warehouse_tui.services import packing, picking
 from warehouse_tui.services.auth import add_operator
 from warehouse_tui.services.importing import ImportKind, import_file, import_records
@@ -38,6 +40,7 @@ from warehouse_tui.services.picking import (
     scan_at_stop,
     short_pick,
 )
+from warehouse_tui.services.picking.totes import add_totes
 from warehouse_tui.services.putwall import confirm_slot, sort_item
 from warehouse_tui.services.settings import set_setting
 from warehouse_tui.services.waves import WaveRules, release_wave
@@ -74,6 +77,18 @@ def sample_floor(store: Store) -> None:
         session.add(carrier)
         session.flush()
         session.add(CarrierService(carrier_id=carrier.id, code="STD", name="Standard"))
+    assert add_totes(store, ADMIN, SAMPLE_TOTES).accepted
+
+
+SAMPLE_TOTES = 20
+
+
+def registered_tote(store: Store, *codes: str) -> str:
+    """Register totes by their labels (as printed ones would be); the first label back."""
+    with store.write() as session:
+        known = set(session.exec(select(Tote.code).where(col(Tote.code).in_(codes))))
+        session.add_all(Tote(code=code) for code in codes if code not in known)
+    return codes[0]
 
 
 def order_record(number: str, lines: dict[str, int], **changes: Any) -> dict[str, Any]:
@@ -142,6 +157,9 @@ def busy_floor(
         store,
         *(order_record(f"R-{n}", {"MUG-01": 1, "SOCKS-3": 1}) for n in range(orders)),
     )
+    with store.read() as session:
+        order_ids = list(session.exec(select(Order.id)))
+    registered_tote(store, *(order_tote(order_id) for order_id in order_ids if order_id))
     released = release_wave(store, ADMIN, WaveRules(strategy="pick-by-order"))
     assert released["accepted"], released["reason"]
     return BusyFloor(
@@ -155,6 +173,11 @@ def busy_floor(
     )
 
 
+def order_tote(order_id: int) -> str:
+    """The tote a busy floor's picker takes for an order: its label carries the order's id."""
+    return format_label(ScanKind.TOTE, 1000 + order_id)
+
+
 def next_pick_scan(store: Store, task_id: int) -> str | None:
     """The code the picker scans next on the list (an empty tote named after the order, the
     location, an item, the order's tote), or None when the list is done."""
@@ -163,7 +186,7 @@ def next_pick_scan(store: Store, task_id: int) -> str | None:
         return None
     if stop.expect is picking.Expect.EMPTY_TOTE:
         assert stop.bind_order_ref is not None
-        return "TOTE-" + stop.bind_order_ref.removeprefix("ORD-")
+        return order_tote(int(stop.bind_order_ref.removeprefix("ORD-")))
     if stop.expect is picking.Expect.LOCATION:
         return stop.location_code
     if stop.expect is picking.Expect.ITEM:

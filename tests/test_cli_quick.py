@@ -9,15 +9,14 @@ import sys
 from pathlib import Path
 
 import pytest
-from alembic.script import ScriptDirectory
 from typer.testing import CliRunner
 
+from tests.conftest import revision_before_head
 from tests.factories import busy_floor, pack_and_label, pick, picked_totes
 from warehouse_tui import quick
 from warehouse_tui.cli import app
 from warehouse_tui.store.engine import Store
-from warehouse_tui.store.migrate import alembic_config, upgrade
-from warehouse_tui.store.revision import newest_revision
+from warehouse_tui.store.migrate import upgrade
 
 HEAVY = ("typer", "click", "rich", "sqlalchemy", "sqlmodel", "textual", "alembic", "psycopg")
 ROUTE = {
@@ -81,9 +80,7 @@ def test_what_quick_does_not_answer_is_left_to_typer_unprinted(
 ) -> None:
     behind = tmp_path / "behind.db"
     store = Store(str(behind))
-    head = ScriptDirectory.from_config(alembic_config(store)).get_revision(newest_revision())
-    assert head is not None and isinstance(head.down_revision, str)
-    upgrade(store, head.down_revision)  # one revision behind
+    upgrade(store, revision_before_head())
     store.dispose()
     bad_spec = tmp_path / "bad.json"
     bad_spec.write_text("{not json")

@@ -7,12 +7,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-from alembic.script import ScriptDirectory
 from typer.testing import CliRunner
 
+from tests.conftest import revision_before_head
 from warehouse_tui.cli import COMMANDS, app
 from warehouse_tui.store.engine import Store
-from warehouse_tui.store.migrate import MIGRATIONS, head_revision, upgrade
+from warehouse_tui.store.migrate import head_revision, upgrade
 from warehouse_tui.store.revision import newest_revision, stored_revision
 
 
@@ -45,8 +45,7 @@ def test_every_subcommand_loads_with_its_help() -> None:
 def test_a_read_only_command_refuses_a_schema_behind_and_leaves_it(tmp_path: Path) -> None:
     db = str(tmp_path / "floor.db")
     store = Store(db)
-    older = ScriptDirectory(str(MIGRATIONS)).get_revision(newest_revision()).down_revision
-    assert isinstance(older, str)
+    older = revision_before_head()
     upgrade(store, older)
     result = CliRunner().invoke(app, ["--db", db, "status", "--json"])
     assert result.exit_code == 1

@@ -72,7 +72,7 @@ def test_every_kind_of_code_resolves(store: Store, ids: dict[str, int]) -> None:
         "04006381333931": Resolved("sku", ids["sku"]),  # the GTIN-14 parse_scan passes
         "14006381333938": Resolved("sku", ids["sku"], 12),
         "00000096385074": Resolved("sku", ids["sku"]),
-        "MUG-RED": Resolved("sku", ids["sku"]),
+        "MUG-RED": Resolved("sku", ids["sku"], keyed=True),  # the SKU's own code
         "LOC-A03-12-2": Resolved("location", ids["location"]),
         "TOTE-0042": Resolved("tote", ids["tote"]),
         "WALL-1-07": Resolved("slot", ids["slot"]),
@@ -108,7 +108,7 @@ def test_scans_in_the_store(store: Store, ids: dict[str, int]) -> None:
 
         internal = parse_in_store(session, "MUG-RED")
         assert internal.kind is ScanKind.PRODUCT and internal.resolves == Resolved(
-            "sku", ids["sku"]
+            "sku", ids["sku"], keyed=True
         )
 
         tote = parse_in_store(session, "tote-0042")

@@ -55,7 +55,8 @@ def test_start_by_tote_order_slot_and_parcel_resumes_the_open_parcel(floor: Floo
 @pytest.mark.parametrize(
     ("code", "words"),
     [
-        ("TOTE-0099", "No tote"),
+        ("TOTE-0099", "no tote TOTE-0099: scan a printed tote label"),
+        ("WALL-9-99", "no put-wall slot WALL-9-99: scan a printed put-wall slot label"),
         (MUG, "Scan a tote"),
         ("TOTE-", "not a valid tote label"),
         ("ORD-777777", "No order"),
@@ -236,7 +237,7 @@ def test_a_voided_parcel_frees_its_serials(floor: Floor) -> None:
 
 
 def test_batch_tracked_item_needs_its_batch(floor: Floor) -> None:
-    floor.order({"SYR-1": 1}, tote="TOTE-0001")
+    floor.order({"SYR-1": 1}, tote="TOTE-0001", lots={"SYR-1": ["L42"]})
     parcel_id = start(floor, "TOTE-0001")
     assert not packing.verify_scan(floor.store, PACKER, parcel_id, "04012345678901").accepted
     assert packing.verify_scan(

@@ -58,7 +58,8 @@ def test_suggested_box_is_the_smallest_that_fits(floor: Floor) -> None:
     assert suggested == ["BOX-S1", "BOX-M1", "BOX-M1"]
     choice = packing.choose_box(floor.store, PACKER, small, "BOX-S1")
     assert choice.accepted
-    assert not packing.choose_box(floor.store, PACKER, small, "BOX-Q9").accepted
+    unknown = packing.choose_box(floor.store, PACKER, small, "BOX-Q9")
+    assert not unknown.accepted and unknown.reason == "no box BOX-Q9: scan a printed box label"
     assert not packing.choose_box(floor.store, PACKER, small, MUG).accepted
 
 

@@ -27,7 +27,9 @@ from warehouse_tui.store.models import Journal, OrderLine, PackedSerial, ParcelL
 
 
 def test_a_count_journals_its_line_units_serial_and_batch(floor: Floor) -> None:
-    order_id = floor.order({"MUG-1": 6, "PHN-1": 1, "SYR-1": 2}, tote="TOTE-0001")
+    order_id = floor.order(
+        {"MUG-1": 6, "PHN-1": 1, "SYR-1": 2}, tote="TOTE-0001", lots={"SYR-1": ["L42"]}
+    )
     parcel_id = start(floor, "TOTE-0001")
     for code in (MUG_CASE, PHONE_GS1.format(serial="SN7"), SYRUP_GS1.format(batch="L42")):
         assert packing.verify_scan(floor.store, PACKER, parcel_id, code).accepted
@@ -62,7 +64,7 @@ def test_a_refusal_has_no_effect(floor: Floor) -> None:
 
 
 def test_undo_takes_back_the_serial_and_batch_of_the_effect(floor: Floor) -> None:
-    order_id = floor.order({"PHN-1": 1, "SYR-1": 2}, tote="TOTE-0001")
+    order_id = floor.order({"PHN-1": 1, "SYR-1": 2}, tote="TOTE-0001", lots={"SYR-1": ["L1", "L2"]})
     parcel_id = start(floor, "TOTE-0001")
     for code in (
         SYRUP_GS1.format(batch="L1"),

@@ -72,12 +72,13 @@ async def test_typed_quantity_short_and_pause_keys(floor: Store) -> None:
             MUG,
             "TOTE-0001",
             "LOC-A02-05-1",
+            PEN,
         ):
             await scan(pilot, code)
         await pilot.press("f5")
         await pilot.pause()
         assert isinstance(app.screen, NumberPrompt)
-        await pilot.press("2", "5", "enter")
+        await pilot.press("2", "4", "enter")
         await wait_idle(pilot)
         assert text(screen, "how-many").startswith("Qty 25/30")
         await pilot.press("f4")

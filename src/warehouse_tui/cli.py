@@ -84,6 +84,7 @@ COMMANDS: dict[str, tuple[str, str, str | None]] = {
     "board": ("board", "board_cmd", None),
     "kpi": ("kpi", "kpi_cmd", None),
     "serve": ("serve", "serve_cmd", None),
+    "totes": ("totes", "app", "Register totes (print their labels with `labels totes`)."),
     "count": ("counts", "count_cmd", "Ask for locations to be counted (blind, on a handheld)."),
     "returns": ("returns", "app", "Returns: announce, report, scrap or release quarantine."),
     "receipts": ("receipts", "app", "Supplier deliveries: expect, open unannounced, close."),

@@ -7,11 +7,12 @@ each order in a tote or a put-wall slot.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date, datetime
 
 import pytest
-from sqlmodel import SQLModel, select
+from sqlmodel import Session, SQLModel, select
 
 from tests.conftest import drop_pg_schema, make_pg_store
 from warehouse_tui.domain.pins import hash_pin
@@ -21,15 +22,18 @@ from warehouse_tui.services.settings import set_setting
 from warehouse_tui.store.engine import Store
 from warehouse_tui.store.migrate import upgrade
 from warehouse_tui.store.models import (
+    Allocation,
     Barcode,
     BoxType,
     Carrier,
     CarrierService,
     Journal,
+    Location,
     Operator,
     Order,
     OrderLine,
     Sku,
+    Stock,
     Tote,
     TrackingPool,
     WallSlot,
@@ -86,7 +90,11 @@ class Floor:
         instructions: str = "",
         shop: str = "WEB",
         ship_name: str = "Mia Muster",
+        lots: Mapping[str, Sequence[str | tuple[str, date]]] | None = None,
+        ship_by: datetime | None = None,
     ) -> int:
+        """An order as picking leaves it; `lots`: per batch-tracked SKU, the lots (a batch, or
+        a batch and its expiry) its units were picked from, split between them."""
         with self.store.write() as session:
             order = Order(
                 shop=shop,
@@ -104,19 +112,30 @@ class Floor:
                 status=status,
                 merge_group=merge_group,
                 pack_instructions=instructions,
+                ship_by=ship_by,
             )
             session.add(order)
             session.flush()
             for code, qty in lines.items():
-                session.add(
-                    OrderLine(
-                        order_id=order.id,
-                        sku_code=code,
-                        sku_id=self.sku[code],
-                        qty=qty,
-                        picked=qty if status == "picked" else 0,
-                    )
+                line = OrderLine(
+                    order_id=order.id,
+                    sku_code=code,
+                    sku_id=self.sku[code],
+                    qty=qty,
+                    picked=qty if status == "picked" else 0,
                 )
+                session.add(line)
+                session.flush()
+                picked_from = list((lots or {}).get(code, ()))
+                for index, lot in enumerate(picked_from):
+                    batch, expiry = (lot, None) if isinstance(lot, str) else lot
+                    share = qty // len(picked_from) + (index < qty % len(picked_from))
+                    stock = _lot(session, self.sku[code], batch, expiry)
+                    session.add(
+                        Allocation(
+                            order_line_id=line.id, stock_id=stock.id, qty=share, picked=share
+                        )
+                    )
             if tote:
                 session.add(Tote(code=tote, order_id=order.id))
             if slot:
@@ -132,6 +151,35 @@ class Floor:
                 )
             assert order.id is not None
             return order.id
+
+
+def _shelf(session: Session) -> Location:
+    """The one shelf the floor's picked lots came from."""
+    shelf = session.exec(select(Location).where(Location.code == SHELF)).first()
+    if shelf is None:
+        shelf = Location(code=SHELF, zone="A", block=0, aisle=0, position_m=1.0, bay=1, level=1)
+        session.add(shelf)
+        session.flush()
+    return shelf
+
+
+SHELF = "LOC-A01-01-1"
+
+
+def _lot(session: Session, sku_id: int, batch: str, expiry: date | None) -> Stock:
+    """The shelf's stock of one lot of a SKU, made on first use."""
+    shelf = _shelf(session)
+    stock = session.exec(
+        select(Stock).where(
+            Stock.location_id == shelf.id, Stock.sku_id == sku_id, Stock.batch == batch
+        )
+    ).first()
+    if stock is None:
+        assert shelf.id is not None
+        stock = Stock(location_id=shelf.id, sku_id=sku_id, batch=batch, expiry=expiry, on_hand=100)
+        session.add(stock)
+        session.flush()
+    return stock
 
 
 def build_floor(store: Store, *, operators: bool = True) -> Floor:

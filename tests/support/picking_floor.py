@@ -71,6 +71,7 @@ MUG_BACKUP = "LOC-B05-02-1"  # 5 more mugs, not on any route
 MUG_BACKUP_QTY = 5
 ROUTE = ["LOC-A01-01-1", "LOC-A02-05-1", "LOC-A03-10-2", "LOC-A04-03-1", MUG_BACKUP]
 WALL_SLOTS = 3
+FLOOR_TOTES = 99  # TOTE-0001…TOTE-0099 are registered; any other tote label is unknown
 
 
 @dataclass
@@ -192,6 +193,7 @@ def seed_floor(store: Store, *, operators: int = 0) -> None:
                 )
         for slot in range(1, WALL_SLOTS + 1):
             session.add(WallSlot(code=f"WALL-1-{slot:02d}", wall=1, slot=slot))
+        session.add_all(Tote(code=f"TOTE-{n:04d}") for n in range(1, FLOOR_TOTES + 1))
 
 
 def release_wave(

@@ -90,6 +90,7 @@ def _seed_catalogue(session: Session, skus: list[DemoSku]) -> dict[str, int]:
                 "serial_tracked": sku.serial_tracked,
                 "batch_tracked": sku.batch_tracked,
                 "typed_qty_allowed": sku.typed_qty_allowed,
+                "code_entry_allowed": False,
             }
             for sku in skus
         ],

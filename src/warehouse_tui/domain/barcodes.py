@@ -59,11 +59,13 @@ class ScanKind(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Resolved:
-    """What a code is in the database; `quantity` is how many units one scan counts (a case)."""
+    """What a code is in the database; `quantity` is how many units one scan counts (a case);
+    `keyed`: a SKU named by its own text code, which is typed, not a barcode of the item."""
 
     type: str
     id: int
     quantity: int = 1
+    keyed: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,6 +33,7 @@ from warehouse_tui.widgets.station_bar import StationBar
 
 if TYPE_CHECKING:
     from warehouse_tui.screens.host import ScreenHost
+    from warehouse_tui.services.auth import Approval
     from warehouse_tui.services.journal import Actor
     from warehouse_tui.store.engine import Store
     from warehouse_tui.sync.outbox import SyncSummary
@@ -156,6 +157,24 @@ class FloorScreen(Screen[Any]):
         """A scan this screen refuses before any service: shown, sounded and journaled."""
         self.feedback(False, reason)
         self.journal_scan(code, accepted=False, reason=reason)
+
+    def with_supervisor_pin(
+        self, badge: str, dropped: str, then: Callable[[Approval], None]
+    ) -> None:
+        """A supervisor's badge was scanned to approve a step: ask for their PIN, then
+        `then(approval)`; with no PIN the step is dropped (`dropped` says which) and journaled."""
+        from warehouse_tui.services.auth import Approval
+        from warehouse_tui.widgets.pin_prompt import PinPrompt
+
+        def pin_typed(pin: str | None) -> None:
+            if pin is None:
+                self.refuse_scan(badge, dropped)
+                return
+            then(Approval(badge, pin))
+
+        self.app.push_screen(
+            PinPrompt(_("Supervisor's PIN for {badge}").format(badge=badge)), pin_typed
+        )
 
     def call_service(
         self, service: Callable[[], ResultT], *, then: Callable[[ResultT], None] | None = None

@@ -33,13 +33,13 @@ from warehouse_tui.widgets.caption import Caption
 from warehouse_tui.widgets.feedback_line import FeedbackLine
 from warehouse_tui.widgets.line_list import LineList
 from warehouse_tui.widgets.number_prompt import NumberPrompt
-from warehouse_tui.widgets.pin_prompt import PinPrompt
 from warehouse_tui.widgets.scale_readout import ScaleReadout
 
 if TYPE_CHECKING:
     from warehouse_tui.devices.scale import WeightReading
     from warehouse_tui.devices.scale_sim import SimulatedScale
     from warehouse_tui.devices.station import StationDevices
+    from warehouse_tui.services.auth import Approval
     from warehouse_tui.services.packing import LineView, PackResult, PackView, ScanResult
     from warehouse_tui.store.engine import Store
 
@@ -75,7 +75,8 @@ class PackScreen(FloorScreen):
         "Scan a tote, put-wall slot, order (ORD-) or parcel label (PCL-) to start.\n\n"
         "Scan every item: a wrong item, one too many or an item of another order is refused "
         "in red and counts for nothing. F2 undoes the last scan; F7 types a quantity where the "
-        "item allows it.\n\n"
+        "item allows it, then scan the item. An item whose barcode will not scan: type its "
+        "code, and a supervisor scans a badge and types a PIN.\n\n"
         "Scan a box label (BOX-…) or press F3 for the suggested box. Read the pack "
         "instructions and press F4 to confirm them. Put the parcel on the scale and press F5 "
         "when the weight is steady; F6 types a weight (a supervisor scans a badge and types "
@@ -107,6 +108,9 @@ class PackScreen(FloorScreen):
         self._reading_at = 0.0
         self._typed_quantity: int | None = None
         self._typed_weight: float | None = None
+        # An item keyed by its own code (with its typed quantity, or None for one unit) that
+        # waits for a supervisor's badge.
+        self._keyed_count: tuple[str, int | None] | None = None
 
     @property
     def parcel_id(self) -> int | None:
@@ -175,6 +179,10 @@ class PackScreen(FloorScreen):
         if parcel_id is None:
             self.refuse_scan(code, _("Scan a tote, slot, order or parcel to start"))
             return
+        if kind is ScanKind.BADGE and self._keyed_count is not None:
+            self._approve_count(code, *self._keyed_count)
+            return
+        self._keyed_count = None
         if kind is ScanKind.BOX:
             self._act(lambda: packing.choose_box(store, actor, parcel_id, code))
         elif kind is ScanKind.BADGE:
@@ -182,11 +190,44 @@ class PackScreen(FloorScreen):
         elif self._typed_quantity is not None:
             qty, self._typed_quantity = self._typed_quantity, None
             self._act(
-                lambda: packing.enter_quantity(store, actor, parcel_id, code, qty), counts=True
+                lambda: packing.enter_quantity(store, actor, parcel_id, code, qty),
+                counts=True,
+                keyed=(code, qty),
             )
         else:
             at = self.scanned_at
-            self._act(lambda: packing.verify_scan(store, actor, parcel_id, code, at), counts=True)
+            self._act(
+                lambda: packing.verify_scan(store, actor, parcel_id, code, at),
+                counts=True,
+                keyed=(code, None),
+            )
+
+    def _approve_count(self, badge: str, code: str, qty: int | None) -> None:
+        """A supervisor's badge for an item keyed by its own code (its barcode will not scan),
+        one unit or a typed quantity: their PIN, then the count, journaled with both
+        operators."""
+        from warehouse_tui.services import packing
+
+        self._keyed_count = None
+        parcel_id, actor, store = self.parcel_id, self.actor, self.store
+        assert parcel_id is not None
+
+        def approved(approval: Approval) -> None:
+            if qty is None:
+                self._act(
+                    lambda: packing.verify_scan(store, actor, parcel_id, code, None, approval),
+                    counts=True,
+                    keyed=(code, qty),  # a wrong PIN: the next badge tries again
+                )
+            else:
+                self._act(
+                    lambda: packing.enter_quantity(store, actor, parcel_id, code, qty, approval),
+                    counts=True,
+                    keyed=(code, qty),
+                )
+
+        dropped = _("No PIN typed: the typed quantity is dropped")
+        self.with_supervisor_pin(badge, dropped, approved)
 
     def _authorise_weight(self, badge: str) -> None:
         from warehouse_tui.services import packing
@@ -198,15 +239,15 @@ class PackScreen(FloorScreen):
         self._typed_weight = None
         actor, store = self.actor, self.store
 
-        def pin_typed(pin: str | None) -> None:
-            if pin is None:
-                self.refuse_scan(badge, _("No PIN typed: the typed weight is dropped"))
-                return
-            self._act(lambda: packing.typed_weight(store, actor, parcel_id, grams, badge, pin))
+        def approved(approval: Approval) -> None:
+            self._act(
+                lambda: packing.typed_weight(
+                    store, actor, parcel_id, grams, approval.badge, approval.pin
+                )
+            )
 
-        self.app.push_screen(
-            PinPrompt(_("Supervisor's PIN for {badge}").format(badge=badge)), pin_typed
-        )
+        dropped = _("No PIN typed: the typed weight is dropped")
+        self.with_supervisor_pin(badge, dropped, approved)
 
     # --- actions ---------------------------------------------------------------------------------
 
@@ -289,12 +330,19 @@ class PackScreen(FloorScreen):
 
     # --- results ---------------------------------------------------------------------------------
 
-    def _act(self, action: Callable[[], PackResult | ScanResult], *, counts: bool = False) -> None:
+    def _act(
+        self,
+        action: Callable[[], PackResult | ScanResult],
+        *,
+        counts: bool = False,
+        keyed: tuple[str, int | None] | None = None,
+    ) -> None:
         """Run a service and show its outcome, then read and show the parcel it leaves on the
         bench (the one a pack result names, else the one shown), all in one worker. An item
         count (`counts`) is put on the line list with the outcome, so the packer sees it before
         the rest of the parcel is read again; that read waits for this paint, which it would
-        otherwise slow down (both need the interpreter)."""
+        otherwise slow down (both need the interpreter). A count refused for want of a
+        supervisor keeps what was scanned (`keyed`) for the badge that approves it."""
         from warehouse_tui.services.packing import PackResult, pack_view
 
         store, shown = self.store, self.parcel_id
@@ -302,7 +350,7 @@ class PackScreen(FloorScreen):
         def act_then_view() -> PackView | None:
             result = action()
             painted = threading.Event()
-            self.app.call_from_thread(self._acted, result, counts, painted)
+            self.app.call_from_thread(self._acted, result, counts, keyed, painted)
             painted.wait(PAINT_FIRST_S)
             time.sleep(FRAME_OUT_S)
             named = result.parcel_id if isinstance(result, PackResult) else None
@@ -312,11 +360,18 @@ class PackScreen(FloorScreen):
         self.call_service(act_then_view, then=self._show)
 
     def _acted(
-        self, result: PackResult | ScanResult, counts: bool, painted: threading.Event
+        self,
+        result: PackResult | ScanResult,
+        counts: bool,
+        keyed: tuple[str, int | None] | None,
+        painted: threading.Event,
     ) -> None:
         from warehouse_tui.services.packing import ScanResult
+        from warehouse_tui.services.results import Refusal
 
         self.feedback(result.accepted, result.reason)
+        if counts:
+            self._keyed_count = keyed if result.refusal is Refusal.APPROVAL else None
         if counts and isinstance(result, ScanResult) and result.accepted:
             line_list = self.query_one(LineList)
             shown = cast("tuple[LineView, ...]", line_list.lines)  # set from views: LineViews

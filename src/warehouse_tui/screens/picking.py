@@ -21,6 +21,7 @@ from warehouse_tui.widgets.feedback_line import FeedbackLine
 from warehouse_tui.widgets.number_prompt import NumberPrompt
 
 if TYPE_CHECKING:
+    from warehouse_tui.services.auth import Approval
     from warehouse_tui.services.journal import Actor
     from warehouse_tui.services.picking import StopView, TaskView
     from warehouse_tui.store.engine import Store
@@ -54,7 +55,8 @@ class PickingScreen(FloorScreen):
         "scan the order's tote.\n\n"
         "F3 pauses or resumes. F4 reports a short: type how many are really there; another "
         "location is offered or the supervisor is told. F5 types a quantity where the item "
-        "allows it. Esc goes back."
+        "allows it, after one of it is scanned; an item that will not scan needs a supervisor, "
+        "who scans a badge and types a PIN here. Esc goes back."
     )
     BINDINGS: ClassVar = [
         Binding("f2", "claim", _("Claim")),
@@ -68,6 +70,7 @@ class PickingScreen(FloorScreen):
         super().__init__()
         self.task_id: int | None = None
         self.stop: StopView | None = None
+        self._unscanned_qty: int | None = None  # a typed quantity waiting for a supervisor
 
     def compose(self) -> ComposeResult:
         with Vertical(id="picking"):
@@ -108,8 +111,13 @@ class PickingScreen(FloorScreen):
         if self.task_id is None:
             self.refuse_scan(code, _("Press F2 to claim a pick list first"))
             return
+        from warehouse_tui.domain.barcodes import ScanKind, parse_scan
         from warehouse_tui.services.picking import scan_at_stop
 
+        if self._unscanned_qty is not None and parse_scan(code).kind is ScanKind.BADGE:
+            self._approve_quantity(code, self._unscanned_qty)
+            return
+        self._unscanned_qty = None
         actor, task_id, at = self.actor, self.task_id, self.scanned_at
         self.call_service(
             lambda: scan_at_stop(self.store, actor, task_id, code, at), then=self._outcome
@@ -166,11 +174,33 @@ class PickingScreen(FloorScreen):
         if qty is None or self.task_id is None:
             return
         from warehouse_tui.services.picking import enter_quantity
+        from warehouse_tui.services.results import Refusal
 
         actor, task_id = self.actor, self.task_id
-        self.call_service(
-            lambda: enter_quantity(self.store, actor, task_id, qty), then=self._outcome
-        )
+
+        def typed(outcome: Any) -> None:
+            if outcome.refusal is Refusal.APPROVAL:
+                self._unscanned_qty = qty  # the next badge scanned approves it
+            self._outcome(outcome)
+
+        self.call_service(lambda: enter_quantity(self.store, actor, task_id, qty), then=typed)
+
+    def _approve_quantity(self, badge: str, qty: int) -> None:
+        """A supervisor's badge for the typed quantity waiting: their PIN, then the count."""
+        from warehouse_tui.services.picking import enter_quantity
+
+        self._unscanned_qty = None
+        actor, task_id = self.actor, self.task_id
+        assert task_id is not None
+
+        def approved(approval: Approval) -> None:
+            self.call_service(
+                lambda: enter_quantity(self.store, actor, task_id, qty, approval),
+                then=self._outcome,
+            )
+
+        dropped = _("No PIN typed: the typed quantity is dropped")
+        self.with_supervisor_pin(badge, dropped, approved)
 
     def action_back(self) -> None:
         self.app.pop_screen()

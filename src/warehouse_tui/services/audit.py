@@ -332,6 +332,7 @@ _JOURNAL_COLUMNS = (
     "action",
     "accepted",
     "reason",
+    "keyed",
 )
 
 
@@ -351,6 +352,7 @@ def _journal_holds(session: Session, actor: Actor, holds: dict[int, str]) -> Non
             "audit-hold",
             False,
             reason,
+            False,
         )
         for order_id, reason in holds.items()
     ]

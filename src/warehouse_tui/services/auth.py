@@ -122,6 +122,14 @@ def _remote_checked(session: Session, station: str, result: LoginResult, raw: st
     return _refused(session, actor, LoginRefusal.NOT_SUPERVISOR, reason, raw=raw)
 
 
+@dataclass(frozen=True)
+class Approval:
+    """A supervisor's badge scanned and PIN typed on a station, to let a step through."""
+
+    badge: str
+    pin: str
+
+
 def supervisor_approval(
     session: Session, actor: Actor, badge: str, pin: str, *, own_decision: bool = False
 ) -> tuple[Operator | None, str]:

@@ -41,6 +41,7 @@ def record(
     task_ref: str = "",
     order_id: int | None = None,
     authorised_by: int | None = None,
+    keyed: bool = False,
 ) -> None:
     session.add(
         Journal(
@@ -53,6 +54,7 @@ def record(
                 task_ref=task_ref,
                 order_id=order_id,
                 authorised_by=authorised_by,
+                keyed=keyed,
             )
         )
     )
@@ -68,8 +70,10 @@ def journal_row(
     task_ref: str = "",
     order_id: int | None = None,
     authorised_by: int | None = None,
+    keyed: bool = False,
 ) -> dict[str, Any]:
-    """A journal row's columns, for `record` and for hot paths that insert it through Core."""
+    """A journal row's columns, for `record` and for hot paths that insert it through Core.
+    `keyed`: an item count from a code keyed in (a SKU's own code), not a barcode scanned."""
     return {
         "at": utcnow(),
         "station": actor.station,
@@ -83,6 +87,7 @@ def journal_row(
         "action": action,
         "accepted": accepted,
         "reason": reason,
+        "keyed": keyed,
     }
 
 

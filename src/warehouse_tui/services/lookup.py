@@ -99,7 +99,7 @@ def _product(session: Session, code: str) -> Resolved | None:
     if barcode is not None:
         return Resolved("sku", barcode.sku_id, barcode.quantity)
     sku_id = session.execute(select(col(Sku.id)).where(col(Sku.code) == code)).scalar()
-    return Resolved("sku", sku_id) if sku_id is not None else None
+    return Resolved("sku", sku_id, keyed=True) if sku_id is not None else None
 
 
 def _parcel_by_tracking(session: Session, code: str) -> Resolved | None:

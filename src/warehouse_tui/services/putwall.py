@@ -22,7 +22,13 @@ from warehouse_tui.i18n import _
 from warehouse_tui.services.journal import Actor, record, refuse_double_trigger
 from warehouse_tui.services.lookup import parse_in_store
 from warehouse_tui.services.picking import order_fully_picked, order_ref, update_wave_progress
-from warehouse_tui.services.results import Refusal, ServiceResult, refused_scan
+from warehouse_tui.services.results import (
+    Refusal,
+    ServiceResult,
+    keyed_code_refusal,
+    refused_scan,
+    unknown_label,
+)
 from warehouse_tui.store.engine import Store
 from warehouse_tui.store.models import (
     Allocation,
@@ -151,7 +157,8 @@ def sort_item(
             return SortOutcome(
                 False, refusal, sku_code=sku.code, sku_name=sku.name, refusal=Refusal.WRONG_STATE
             )
-        record(session, actor, SORT, raw=code, task_ref=slot.code, order_id=order.id)
+        keyed = scan.resolves is not None and scan.resolves.keyed
+        record(session, actor, SORT, raw=code, task_ref=slot.code, order_id=order.id, keyed=keyed)
         placed, needed = _order_units(session, order.id)
         return SortOutcome(
             True,
@@ -207,6 +214,8 @@ def _single_item(session: Session, scan: Scan) -> tuple[Sku | None, str]:
         )
     sku = session.get(Sku, scan.resolves.id)
     assert sku is not None
+    if scan.resolves.keyed and not sku.code_entry_allowed:
+        return None, keyed_code_refusal(sku.code)
     return sku, ""
 
 
@@ -321,6 +330,8 @@ def _slot_refusal(scan: Scan, slot: WallSlot | None, expected: str) -> str:
         return scan.error or _("Unreadable scan — scan again")
     if scan.kind != ScanKind.SLOT:
         return _("Put the item in {slot} and scan the slot").format(slot=expected)
+    if scan.resolves is None:
+        return unknown_label(scan)
     if slot is None or scan.resolves is None or scan.resolves.id != slot.id:
         return _("Wrong slot {scanned} — put it in {slot}").format(
             scanned=scanned_label(scan), slot=expected

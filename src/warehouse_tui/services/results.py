@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from warehouse_tui.domain.barcodes import Scan
+from warehouse_tui.domain.barcodes import Scan, ScanKind, scanned_label
+from warehouse_tui.i18n import _
+from warehouse_tui.services.states import kind_name
 
 
 class Refusal(StrEnum):
@@ -60,6 +60,27 @@ class ServiceResult:
     accepted: bool
     reason: str = ""
     refusal: Refusal | None = field(default=None, kw_only=True)
+
+
+def unknown_label(scan: Scan) -> str:
+    """The refusal for one of our own labels that names nothing registered ("no tote TOTE-1"),
+    with where a real one comes from."""
+    label = scanned_label(scan) or scan.raw.strip()
+    if scan.kind is ScanKind.TOTE:
+        return _(
+            "no tote {label}: scan a printed tote label (new totes: warehouse-tui totes add N)"
+        ).format(label=label)
+    return _("no {kind} {label}: scan a printed {kind} label").format(
+        kind=kind_name(scan.kind), label=label
+    )
+
+
+def keyed_code_refusal(sku: str) -> str:
+    """The refusal for a SKU's own text code where an item's barcode must be scanned."""
+    return _(
+        "{sku} must be scanned from the item's barcode, not keyed in: press the look-up key "
+        "for its barcodes, or ask a supervisor"
+    ).format(sku=sku)
 
 
 def refused_scan(scan: Scan | None) -> Refusal:

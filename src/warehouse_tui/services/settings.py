@@ -61,6 +61,8 @@ DEFAULTS: dict[str, Any] = {
         {"name": "late", "start": "14:00", "end": "22:00"},
         {"name": "night", "start": "22:00", "end": "06:00"},
     ],
+    # A lot must have at least this many days before its expiry left on the order's ship date.
+    "lot_min_days_left": 0,
 }
 # The range each number must lie in: values outside break the floor (a claim lease of 0 s makes
 # every picker's list look abandoned; a 5 s double-trigger window refuses real repeat scans).
@@ -84,6 +86,7 @@ LIMITS: dict[str, tuple[float, float]] = {
     "login.first_lock_s": (10, 3600),
     "outbox_max_attempts": (1, 100),
     "count_recount_over": (0, 100_000),
+    "lot_min_days_left": (0, 3650),
     "unloaded_after_min": (0, 10_080),
 }
 _HEX_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")

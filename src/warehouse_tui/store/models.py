@@ -143,6 +143,9 @@ class Sku(SQLModel, table=True):
     serial_tracked: bool = False
     batch_tracked: bool = False
     typed_qty_allowed: bool = False
+    code_entry_allowed: bool = False
+    """The SKU's own text code may stand for a scan of it (items with no barcode); such a
+    count is journaled as keyed."""
 
 
 class Barcode(SQLModel, table=True):
@@ -603,6 +606,7 @@ class Journal(SQLModel, table=True):
     action: str
     accepted: bool = True
     reason: str = ""
+    keyed: bool = False  # an item counted from a code typed or keyed in, not a barcode scanned
     # An accepted item count's effect, which undo takes back: `effect_units` onto the order
     # line `effect_line_id`, with the serial or batch the scan carried; null on other rows.
     # No foreign key: the journal is history, and adding one would rebuild its table.

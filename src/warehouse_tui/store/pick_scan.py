@@ -95,6 +95,7 @@ class StopRow(NamedTuple):
     sku_code: str
     sku_name: str
     typed_qty_allowed: bool
+    batch_tracked: bool  # its items are confirmed by the lot they carry: the usual path
     tote_code: str | None
     allocation_left: int | None  # units the stop's allocation still waits for
     line_id: int | None  # the allocation's order line
@@ -156,6 +157,7 @@ _CURRENT_STOP = Query(
         _sku.c.code.label("sku_code"),
         _sku.c.name.label("sku_name"),
         _sku.c.typed_qty_allowed,
+        _sku.c.batch_tracked,
         _tote.c.code.label("tote_code"),
         (_allocation.c.qty - _allocation.c.picked).label("allocation_left"),
         _allocation.c.order_line_id.label("line_id"),

@@ -11,7 +11,8 @@ bulk statements (one executemany per table and chunk), never row by row through 
 
 Formats (the README documents them for shops):
 - catalog: sku, name, barcodes, weight_g, length_mm, width_mm, height_mm, and optionally
-  serial_tracked, batch_tracked, typed_qty_allowed. `barcodes` is a list (JSON) or a text of
+  serial_tracked, batch_tracked, typed_qty_allowed, code_entry_allowed (the SKU's own code
+  may be keyed in for a scan, for items with no barcode). `barcodes` is a list (JSON) or a text of
   entries separated by "|" or spaces (CSV); an entry is "CODE" or "CODE*12" (a case counting 12).
   GTINs (8, 12, 13 or 14 digits) must have a right check digit and are stored as 14 digits,
   as the scan parser reports them; any other code is stored as given. A SKU that exists is

@@ -43,6 +43,7 @@ SKU_FIELDS = frozenset(
         "serial_tracked",
         "batch_tracked",
         "typed_qty_allowed",
+        "code_entry_allowed",
     }
 )
 _BARCODE_ENTRY = re.compile(r"(?P<code>[^*\s|]+)(?:\*(?P<qty>\d+))?")
@@ -89,6 +90,7 @@ def parse_sku(line: int, values: Mapping[str, Any], from_csv: bool) -> SkuRow | 
         "serial_tracked": fields.flag("serial_tracked"),
         "batch_tracked": fields.flag("batch_tracked"),
         "typed_qty_allowed": fields.flag("typed_qty_allowed"),
+        "code_entry_allowed": fields.flag("code_entry_allowed"),
     }
     barcodes = _barcodes(fields)
     if fields.problems:

@@ -32,7 +32,7 @@ from warehouse_tui.services.packing.results import (
     PackResult,
 )
 from warehouse_tui.services.packing.step import Entry, parcel_step
-from warehouse_tui.services.results import Refusal
+from warehouse_tui.services.results import Refusal, unknown_label
 from warehouse_tui.services.settings import get_setting
 from warehouse_tui.services.shipping import parcel_label
 from warehouse_tui.store.engine import Store
@@ -68,8 +68,7 @@ def _choose_box(session: Session, parcel: Parcel | None, code: str) -> PackResul
         kind = Refusal.WRONG_SCAN if scan.valid else Refusal.UNREADABLE
         return PackResult(False, scan.error or _("That is not a box label (BOX-…)"), refusal=kind)
     if scan.resolves is None:
-        no_box = _("No box type has the code {code}").format(code=scan.code)
-        return PackResult(False, no_box, refusal=Refusal.UNREADABLE)
+        return PackResult(False, unknown_label(scan), refusal=Refusal.UNREADABLE)
     box = session.get_one(BoxType, scan.resolves.id)
     parcel.box_type_id = box.id
     parcel.weight_g = None

@@ -25,7 +25,7 @@ from warehouse_tui.services.packing.group import (
 )
 from warehouse_tui.services.packing.results import NEW_PARCEL, START, PackResult
 from warehouse_tui.services.packing.step import Entry, journaled, parcel_step
-from warehouse_tui.services.results import Refusal
+from warehouse_tui.services.results import Refusal, unknown_label
 from warehouse_tui.services.shipping import parcel_label
 from warehouse_tui.services.shortages import order_standing
 from warehouse_tui.services.states import kind_name
@@ -120,6 +120,8 @@ def _order_of_scan(session: Session, scan: Scan) -> tuple[Order | None, str, Ref
             _("Scan a tote, a put-wall slot, an order or a parcel label to start"),
             Refusal.WRONG_SCAN,
         )
+    if scan.resolves is None and scan.kind in (ScanKind.TOTE, ScanKind.SLOT):
+        return None, unknown_label(scan), Refusal.UNREADABLE
     if scan.resolves is None:
         no_such = _("No {kind} has the code {code}").format(
             kind=kind_name(scan.kind), code=scan.code

@@ -15,13 +15,14 @@ batch), which is exactly what `undo_last_scan` takes back.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import Connection
 from sqlmodel import Session
 
 from warehouse_tui.domain.barcodes import Scan, ScanKind, parse_scan
 from warehouse_tui.i18n import _
+from warehouse_tui.services.auth import Approval, supervisor_approval
 from warehouse_tui.services.journal import (
     DOUBLE_TRIGGERS,
     Actor,
@@ -29,16 +30,17 @@ from warehouse_tui.services.journal import (
     journal_row,
 )
 from warehouse_tui.services.lookup import gtin_forms, parse_in_store, resolve_code
+from warehouse_tui.services.lots import expiry_refusal, picked_lots
 from warehouse_tui.services.packing.group import order_code
 from warehouse_tui.services.packing.results import PREPRINTED, SCAN, TYPED_QTY, ScanResult
-from warehouse_tui.services.results import Refusal
+from warehouse_tui.services.results import Refusal, keyed_code_refusal
 from warehouse_tui.services.settings import DEFAULTS
 from warehouse_tui.services.shipping import parcel_label
 from warehouse_tui.services.states import kind_name, state_name
 from warehouse_tui.store import pack_scan
 from warehouse_tui.store.engine import Store, retrying
 from warehouse_tui.store.journal_rows import insert_journal
-from warehouse_tui.store.models import OrderStatus, Parcel, ParcelStatus
+from warehouse_tui.store.models import OrderStatus, Parcel, ParcelStatus, Sku
 from warehouse_tui.store.pack_scan import ScanLine
 from warehouse_tui.store.prepared import Tx, fast_write, write_transaction
 
@@ -56,48 +58,105 @@ class _Count:
     serial: str | None = None
     batch: str | None = None
     typed: bool = False
+    keyed: bool = False  # from the SKU's own code keyed in, or a typed quantity
+    authorised_by: int | None = None  # the supervisor who let a keyed code count
 
 
 def verify_scan(
-    store: Store, actor: Actor, parcel_id: int, code: str, scanned_at: float | None = None
+    store: Store,
+    actor: Actor,
+    parcel_id: int,
+    code: str,
+    scanned_at: float | None = None,
+    approval: Approval | None = None,
 ) -> ScanResult:
     """Count one scanned item into the parcel: any of its barcodes (a case counts its units),
     or GS1 with the serial/batch a tracked SKU needs. Refusals count nothing; all is journaled.
+    The SKU's own code counts where the SKU allows it, or with a supervisor's badge and PIN
+    (`approval`: an item whose barcode will not scan), journaled as keyed with both operators.
 
     A GTIN of a SKU in the pack is settled in one fast transaction of prepared statements;
     anything else (no GTIN, no line for it, a carrier's label) in an ordinary one."""
     since_same = DOUBLE_TRIGGERS.arrive(actor.station, parcel_label(parcel_id), code, scanned_at)
-    return retrying(lambda: _verify_once(store, actor, parcel_id, code, since_same))
+    return retrying(lambda: _verify_once(store, actor, parcel_id, code, since_same, approval))
 
 
 def _verify_once(
-    store: Store, actor: Actor, parcel_id: int, code: str, since_same: float | None
+    store: Store,
+    actor: Actor,
+    parcel_id: int,
+    code: str,
+    since_same: float | None,
+    approval: Approval | None,
 ) -> ScanResult:
     """One try of the scan's transaction (`retrying` runs it again after a deadlock)."""
     scan = parse_scan(code)
     if scan.valid and scan.gtin:
         with fast_write(store) as tx:
             lines = pack_scan.lines_by_barcode(tx, parcel_id, gtin_forms(scan.gtin))
-            if lines:
+            if lines and not lines[0].batch_tracked:  # a lot to check: the usual path
                 units = lines[0].units or 1
                 counted = _Count(lines[0].sku_id, units, scan.serial, scan.batch)
                 return _count(tx, actor, parcel_id, code, counted, since_same, lines)
     with write_transaction(store) as connection:
         tx = Tx.of(connection)
-        count, refusal, kind = _count_of_scan(connection, scan, code)
+        supervisor, why = _approver(connection, actor, approval)
+        if why:
+            return _refuse(tx, actor, parcel_id, code, SCAN, why, Refusal.APPROVAL)
+        count, refusal, kind = _count_of_scan(
+            connection, scan, code, keyed_ok=supervisor is not None
+        )
         if count is None:
             label = _preprinted_label(connection, actor, parcel_id, code)
             return label or _refuse(tx, actor, parcel_id, code, SCAN, refusal, kind)
-        return _count(tx, actor, parcel_id, code, count, since_same)
+        count = replace(count, authorised_by=supervisor)
+        lines = pack_scan.lines_by_sku(tx, parcel_id, count.sku_id)
+        lot = _lot_refusal(connection, lines, count, scan)
+        if lot:
+            lead_id = lines[0].lead_id
+            return _refuse(
+                tx, actor, parcel_id, code, SCAN, lot, Refusal.WRONG_SCAN, lead_id=lead_id
+            )
+        return _count(tx, actor, parcel_id, code, count, since_same, lines)
 
 
-def enter_quantity(store: Store, actor: Actor, parcel_id: int, code: str, qty: int) -> ScanResult:
-    """Count `qty` units of the SKU `code` names, for SKUs that allow typed quantities."""
-    return retrying(lambda: _enter_quantity_once(store, actor, parcel_id, code, qty))
+def _lot_refusal(connection: Connection, lines: list[ScanLine], count: _Count, scan: Scan) -> str:
+    """Why a batch-tracked item's lot may not go into this order's parcel, or "": it must be a
+    lot picked for the order line, and not expire before the order ships."""
+    if not lines or not lines[0].batch_tracked or not count.batch:
+        return ""  # no lot to check; a missing batch is refused with the count
+    line = lines[0]
+    with Session(bind=connection) as session:
+        lots = picked_lots(session, line.line_id)
+        if count.batch not in lots:
+            return _(
+                "Batch {batch} was not picked for {order} (picked: {picked}): put it aside"
+            ).format(
+                batch=count.batch,
+                order=order_code(line.order_id),
+                picked=", ".join(sorted(lots)) or "—",
+            )
+        expiry = lots[count.batch] or scan.expiry
+        return expiry_refusal(session, count.batch, expiry, [line.order_id])
+
+
+def enter_quantity(
+    store: Store,
+    actor: Actor,
+    parcel_id: int,
+    code: str,
+    qty: int,
+    approval: Approval | None = None,
+) -> ScanResult:
+    """Count `qty` units of the SKU `code` names, for SKUs that allow typed quantities: `code`
+    is a scan of the item (its own code only where the SKU allows keying it), and the count is
+    journaled as keyed. With a supervisor's badge and PIN (`approval`), the SKU's own code
+    counts for an item whose barcode will not scan, journaled with both operators."""
+    return retrying(lambda: _enter_quantity_once(store, actor, parcel_id, code, qty, approval))
 
 
 def _enter_quantity_once(
-    store: Store, actor: Actor, parcel_id: int, code: str, qty: int
+    store: Store, actor: Actor, parcel_id: int, code: str, qty: int, approval: Approval | None
 ) -> ScanResult:
     raw = f"{code} x{qty}"
     with write_transaction(store) as connection:
@@ -105,11 +164,29 @@ def _enter_quantity_once(
         if qty <= 0:
             too_few = _("Type a quantity of 1 or more")
             return _refuse(tx, actor, parcel_id, raw, TYPED_QTY, too_few, Refusal.QUANTITY)
-        count, refusal, kind = _count_of_scan(connection, parse_scan(code), code)
+        supervisor, why = _approver(connection, actor, approval)
+        if why:
+            return _refuse(tx, actor, parcel_id, raw, TYPED_QTY, why, Refusal.APPROVAL)
+        count, refusal, kind = _count_of_scan(
+            connection, parse_scan(code), code, keyed_ok=supervisor is not None
+        )
         if count is None:
             return _refuse(tx, actor, parcel_id, raw, TYPED_QTY, refusal, kind)
-        typed = _Count(count.sku_id, qty * count.units, typed=True)
+        units = qty * count.units
+        typed = _Count(count.sku_id, units, typed=True, keyed=True, authorised_by=supervisor)
         return _count(tx, actor, parcel_id, raw, typed, None)
+
+
+def _approver(
+    connection: Connection, actor: Actor, approval: Approval | None
+) -> tuple[int | None, str]:
+    """The approving supervisor's id (None without an approval), or why the approval fails."""
+    if approval is None:
+        return None, ""
+    with Session(bind=connection) as session:
+        supervisor, why = supervisor_approval(session, actor, approval.badge, approval.pin)
+        session.flush()  # a wrong PIN's count and journal row commit with the refusal
+    return (supervisor.id, "") if supervisor is not None else (None, why)
 
 
 def _preprinted_label(
@@ -153,9 +230,10 @@ def _preprinted_label(
 
 
 def _count_of_scan(
-    connection: Connection, scan: Scan, code: str
+    connection: Connection, scan: Scan, code: str, *, keyed_ok: bool = False
 ) -> tuple[_Count | None, str, Refusal]:
-    """The count a scan names, or why none and the kind of that refusal."""
+    """The count a scan names, or why none and the kind of that refusal. A SKU's own code
+    counts (as keyed) where the SKU allows it, or with a supervisor's approval (`keyed_ok`)."""
     unreadable = Refusal.UNREADABLE
     if scan.kind not in (ScanKind.PRODUCT, ScanKind.GS1, ScanKind.UNKNOWN):
         not_item = _("That is a {kind} label: scan the items")
@@ -168,10 +246,14 @@ def _count_of_scan(
             return _Count(found[0], found[1], scan.serial, scan.batch), "", unreadable
     with Session(bind=connection) as session:
         resolved = resolve_code(session, scan.gtin or code.strip())
-    if resolved is None or resolved.type != "sku":
+        sku = session.get(Sku, resolved.id) if resolved and resolved.type == "sku" else None
+    if resolved is None or sku is None:
         unknown = _("Unknown barcode {code}: not an item of this warehouse")
         return None, unknown.format(code=code.strip()), unreadable
-    return _Count(resolved.id, resolved.quantity, scan.serial, scan.batch), "", unreadable
+    if resolved.keyed and not (sku.code_entry_allowed or keyed_ok):
+        return None, keyed_code_refusal(sku.code), Refusal.APPROVAL
+    count = _Count(resolved.id, resolved.quantity, scan.serial, scan.batch, keyed=resolved.keyed)
+    return count, "", unreadable
 
 
 def _count(
@@ -214,7 +296,18 @@ def _count(
         sku=line.sku_code, units=count.units, packed=packed, expected=line.picked
     )
     effect = (line.line_id, count.units, serial, batch)
-    _journal(tx, actor, action, raw, parcel_id, line.lead_id, reason=message, effect=effect)
+    _journal(
+        tx,
+        actor,
+        action,
+        raw,
+        parcel_id,
+        line.lead_id,
+        reason=message,
+        effect=effect,
+        keyed=count.keyed,
+        authorised_by=count.authorised_by,
+    )
     return ScanResult(
         True,
         message,
@@ -296,6 +389,8 @@ def _journal(
     accepted: bool = True,
     reason: str = "",
     effect: _Effect | None = None,
+    keyed: bool = False,
+    authorised_by: int | None = None,
 ) -> None:
     """The scan's journal row, with the count's effect when it counted one."""
     row = journal_row(
@@ -306,6 +401,8 @@ def _journal(
         raw=raw,
         task_ref=parcel_label(parcel_id),
         order_id=order_id,
+        keyed=keyed,
+        authorised_by=authorised_by,
     )
     row["effect_line_id"], row["effect_units"], row["effect_serial"], row["effect_batch"] = (
         effect or _NO_EFFECT

@@ -72,6 +72,10 @@ class Done(Generic[OutcomeT]):
     """The accepted row's reason (what a short pick found missing); a refusal's is its reason."""
     journaled: bool = False
     """The step wrote its own row (a tote bound onto the cart is journaled as pick.tote)."""
+    keyed: bool = False
+    """Units counted from a code keyed in or a typed quantity, not a barcode scanned."""
+    authorised_by: int | None = None
+    """The supervisor whose badge and PIN let the step through."""
 
 
 def on_held_task(
@@ -126,6 +130,8 @@ def on_held_task(
                 raw=raw,
                 task_ref=task_ref(task),
                 order_id=done.order_id,
+                keyed=done.keyed and accepted,
+                authorised_by=done.authorised_by,
             )
         return done.outcome
 

@@ -24,6 +24,7 @@ from sqlmodel import Session
 
 from warehouse_tui.domain.barcodes import Scan, ScanKind, parse_scan, scanned_label
 from warehouse_tui.i18n import _
+from warehouse_tui.services.auth import Approval, supervisor_approval
 from warehouse_tui.services.journal import (
     DOUBLE_TRIGGERS,
     Actor,
@@ -33,6 +34,7 @@ from warehouse_tui.services.journal import (
 )
 from warehouse_tui.services.lookup import gtin_forms, parse_in_store
 from warehouse_tui.services.picking.claims import Done, on_held_task
+from warehouse_tui.services.picking.lots import lot_refusal
 from warehouse_tui.services.picking.progress import confirm_stop, locked_current_stop
 from warehouse_tui.services.picking.results import ScanOutcome
 from warehouse_tui.services.picking.totes import bind_tote, next_unbound_order
@@ -43,7 +45,12 @@ from warehouse_tui.services.picking.views import (
     stop_view,
     stop_view_of_row,
 )
-from warehouse_tui.services.results import Refusal, refused_scan
+from warehouse_tui.services.results import (
+    Refusal,
+    keyed_code_refusal,
+    refused_scan,
+    unknown_label,
+)
 from warehouse_tui.services.settings import DEFAULTS, get_setting
 from warehouse_tui.store import pick_scan
 from warehouse_tui.store.engine import Store, retrying
@@ -94,24 +101,35 @@ def scan_at_stop(
             return Done(ScanOutcome(False, complete, refusal=Refusal.WRONG_STATE))
         step = _STEPS[StopState(stop.status)]
         refusal, message = step(session, actor, task, stop, scanned)
-        return Done(_outcome(session, task, refusal, message, scanned), order_id=stop.order_id)
+        keyed = scanned.resolves is not None and scanned.resolves.keyed
+        outcome = _outcome(session, task, refusal, message, scanned)
+        return Done(outcome, order_id=stop.order_id, keyed=keyed)
 
     return on_held_task(
         store, actor, SCAN, task_id, scan, ScanOutcome, raw=code, guard=double_trigger
     )
 
 
-def enter_quantity(store: Store, actor: Actor, task_id: int, qty: int) -> ScanOutcome:
-    """A typed quantity at a stop, for SKUs that allow it (e.g. screws by the hundred)."""
+def enter_quantity(
+    store: Store, actor: Actor, task_id: int, qty: int, approval: Approval | None = None
+) -> ScanOutcome:
+    """A typed quantity at a stop, for SKUs that allow it (e.g. screws by the hundred), once one
+    of the item is scanned at the stop; journaled as keyed. With no scan (an item whose barcode
+    will not read) a supervisor's badge and PIN (`approval`) may let it through, journaled
+    with both operators. Without either, no key finishes a stop."""
 
     def count(session: Session, task: PickTask) -> Done[ScanOutcome]:
         stop = locked_current_stop(session, task)
         refusal, kind = _quantity_refusal(session, stop, qty)
+        supervisor = None
+        if not refusal and stop is not None and stop.picked == 0:
+            supervisor, refusal, kind = _unscanned_approval(session, actor, stop, approval)
         if refusal or stop is None:
             return Done(ScanOutcome(False, refusal, refusal=kind))
         task.heartbeat_at = utcnow()
         message = _add_units(session, actor, task, stop, qty)
-        return Done(_outcome(session, task, "", message, None), order_id=stop.order_id)
+        outcome = _outcome(session, task, "", message, None)
+        return Done(outcome, order_id=stop.order_id, keyed=True, authorised_by=supervisor)
 
     return on_held_task(store, actor, "pick.qty", task_id, count, ScanOutcome, raw=str(qty))
 
@@ -127,6 +145,27 @@ def _quantity_refusal(
     if not 0 < qty <= stop.qty - stop.picked:
         return _("Enter 1 to {n}").format(n=stop.qty - stop.picked), Refusal.QUANTITY
     return "", None
+
+
+def _unscanned_approval(
+    session: Session, actor: Actor, stop: PickStop, approval: Approval | None
+) -> tuple[int | None, str, Refusal | None]:
+    """The supervisor letting a typed quantity through with no unit scanned, or why not."""
+    sku = session.get(Sku, stop.sku_id)
+    assert sku is not None
+    if approval is None:
+        return None, _unscanned_refusal(sku.code), Refusal.APPROVAL
+    supervisor, why = supervisor_approval(session, actor, approval.badge, approval.pin)
+    if supervisor is None:
+        return None, why, Refusal.APPROVAL
+    return supervisor.id, "", None
+
+
+def _unscanned_refusal(sku: str) -> str:
+    return _(
+        "Scan one {sku} first, then type the rest; an item that will not scan needs a "
+        "supervisor's badge and PIN"
+    ).format(sku=sku)
 
 
 def _outcome(
@@ -151,7 +190,9 @@ def _scan_location(
         return scan.error or _("Unreadable scan — scan again"), ""
     if scan.kind != ScanKind.LOCATION:
         return _("Scan the location label first: {location}").format(location=location.code), ""
-    if scan.resolves is None or scan.resolves.id != location.id:
+    if scan.resolves is None:
+        return unknown_label(scan), ""
+    if scan.resolves.id != location.id:
         return _("Wrong location {scanned} — go to {location}").format(
             scanned=scanned_label(scan), location=location.code
         ), ""
@@ -185,11 +226,16 @@ def _scan_item(
         return _("Wrong item {other} — pick {sku}").format(
             other=other.code if other else "?", sku=sku.code
         ), ""
+    if scan.resolves.keyed and not sku.code_entry_allowed:
+        return keyed_code_refusal(sku.code), ""
     units = scan.resolves.quantity
     if units > remaining:
         return _(
             "This barcode counts {units} but only {remaining} remain — scan single items"
         ).format(units=units, remaining=remaining), ""
+    lot = lot_refusal(session, stop, sku, scan)
+    if lot:
+        return lot, ""
     return "", _add_units(session, actor, task, stop, units)
 
 
@@ -217,7 +263,9 @@ def _scan_tote(
         return _("All {qty} in hand — scan the tote {tote}").format(
             qty=stop.qty, tote=tote.code
         ), ""
-    if scan.resolves is None or scan.resolves.id != tote.id:
+    if scan.resolves is None:
+        return unknown_label(scan), ""
+    if scan.resolves.id != tote.id:
         return _("Wrong tote {scanned} — this goes in {tote}").format(
             scanned=scanned_label(scan), tote=tote.code
         ), ""
@@ -330,7 +378,7 @@ def _fast_step(
         pick_scan.heartbeat(tx, task_id, now)
         message = _pick_message(stop.qty - stop.picked, stop.sku_code)
         return message, stop_view_of_row(task_id, stop, stop, status=StopState.AT_LOCATION)
-    if stop.status == StopState.AT_LOCATION and scan.gtin:
+    if stop.status == StopState.AT_LOCATION and scan.gtin and not stop.batch_tracked:
         units = stop.scanned_units
         if stop.scanned_sku != stop.sku_id or units is None or units > stop.qty - stop.picked:
             return None

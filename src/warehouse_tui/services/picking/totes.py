@@ -1,21 +1,26 @@
 """Empty totes onto a pick-by-order cart: one per order, bound in route order.
 
 Totes are bound when a picker takes a list, not when its wave is released: physical totes are
-reused all day, so none is reserved for work nobody has claimed. A tote is registered the first
-time its label is scanned (totes are labelled, not enrolled), and one that still holds an order
+reused all day, so none is reserved for work nobody has claimed. Only registered totes are
+taken (`add_totes`, then `labels totes` prints them): a mistyped or made-up label ("TOTE-1")
+is refused rather than becoming a tote nobody can find; and a tote that still holds an order
 on its way to the pack station is refused.
 """
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+
 from sqlalchemy import func, update
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from warehouse_tui.domain.barcodes import Scan, ScanKind, scanned_label
+from warehouse_tui.domain.barcodes import Scan, ScanKind, format_label, scanned_label
 from warehouse_tui.i18n import _
 from warehouse_tui.services.journal import Actor, record
 from warehouse_tui.services.picking.views import order_ref, task_ref
+from warehouse_tui.services.results import Refusal, ServiceResult, unknown_label
+from warehouse_tui.store.engine import Store
 from warehouse_tui.store.models import Order, OrderStatus, PickStop, PickTask, Tote
 
 # A tote holding an order in one of these states is still in use.
@@ -45,6 +50,8 @@ def bind_tote(session: Session, actor: Actor, task: PickTask, order_id: int, sca
     elif scan.kind != ScanKind.TOTE:
         reason = _("Scan an empty tote for {order}").format(order=order_ref(order_id))
     tote = None if reason else _tote_for(session, scanned_label(scan) or "")
+    if tote is None and not reason:
+        reason = unknown_label(scan)
     if tote is not None and tote.order_id is not None and tote.order_id != order_id:
         holder = session.get(Order, tote.order_id)
         if holder is not None and holder.status in TOTE_BUSY_ORDER_STATES:
@@ -75,15 +82,37 @@ def bind_tote(session: Session, actor: Actor, task: PickTask, order_id: int, sca
     return ""
 
 
-def _tote_for(session: Session, code: str) -> Tote:
-    """The tote with this label, registered on first use (totes are labelled, not enrolled)."""
-    tote = session.exec(select(Tote).where(Tote.code == code).with_for_update()).first()
-    if tote is not None:
-        return tote
-    try:
-        with session.begin_nested():
-            tote = Tote(code=code)
-            session.add(tote)
-    except IntegrityError:  # another terminal registered the same label a moment ago
-        tote = session.exec(select(Tote).where(Tote.code == code).with_for_update()).one()
-    return tote
+def _tote_for(session: Session, label: str) -> Tote | None:
+    """The registered tote with this label (stored with or without its prefix), if any."""
+    bare = label.removeprefix("TOTE-")
+    return session.exec(
+        select(Tote).where(col(Tote.code).in_((label, bare))).with_for_update()
+    ).first()
+
+
+@dataclass(frozen=True)
+class TotesAdded(ServiceResult):
+    codes: tuple[str, ...] = ()
+
+
+MOST_TOTES_AT_ONCE = 10_000
+_NUMBERED = re.compile(r"(?:TOTE-)?(\d+)", re.ASCII)
+
+
+def add_totes(store: Store, actor: Actor, count: int) -> TotesAdded:
+    """Register `count` new totes, numbered on from the highest registered (TOTE-0001, …);
+    print their labels with `labels totes`. Journaled as one `totes.add`."""
+    if not 1 <= count <= MOST_TOTES_AT_ONCE:
+        reason = _("Add 1 to {most} totes at a time").format(most=MOST_TOTES_AT_ONCE)
+        return TotesAdded(False, reason, refusal=Refusal.QUANTITY)
+    with store.write() as session:
+        numbers = [
+            int(match[1])
+            for code in session.exec(select(Tote.code))
+            if (match := _NUMBERED.fullmatch(code))
+        ]
+        first = max(numbers, default=0) + 1
+        codes = tuple(format_label(ScanKind.TOTE, n) for n in range(first, first + count))
+        session.add_all(Tote(code=code) for code in codes)
+        record(session, actor, "totes.add", raw=f"{codes[0]}..{codes[-1]}")
+    return TotesAdded(True, codes=codes)

@@ -14,21 +14,21 @@ import time
 from collections.abc import Callable
 from contextlib import suppress
 from functools import cached_property
-from itertools import pairwise
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import ModalScreen, Screen
+from textual.screen import Screen
 from textual.widgets import Input, Static
 
 from warehouse_tui.domain.text import on_screen
 from warehouse_tui.i18n import _
 from warehouse_tui.store.address import DatabaseUnavailable
 from warehouse_tui.widgets.feedback_line import FeedbackLine, Outcome
-from warehouse_tui.widgets.scan_input import GS, ScanReceived, at_scanner_speed, burst_of
+from warehouse_tui.widgets.scan_input import ScanReceived, WedgeKeys, burst_of
+from warehouse_tui.widgets.scan_modal import ScanModal
 from warehouse_tui.widgets.station_bar import StationBar
 
 if TYPE_CHECKING:
@@ -40,10 +40,10 @@ if TYPE_CHECKING:
 ResultT = TypeVar("ResultT")
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(ScanModal[None]):
     """F1: what this step of the floor process is, in the operator's language."""
 
-    BINDINGS: ClassVar = [Binding("escape,f1,q", "dismiss", _("Close"))]
+    BINDINGS: ClassVar = [Binding("escape,f1", "dismiss", _("Close"))]
 
     def __init__(self, title: str, text: str) -> None:
         super().__init__()
@@ -66,8 +66,7 @@ class FloorScreen(Screen[Any]):
 
     def __init__(self) -> None:
         super().__init__()
-        self._scan_buffer: list[str] = []
-        self._key_times: list[float] = []
+        self._wedge_keys = WedgeKeys()
         # When the scan being handled reached this screen (monotonic clock): services judge
         # double triggers by it, however long the scan waits for the service thread.
         self.scanned_at = 0.0
@@ -111,23 +110,9 @@ class FloorScreen(Screen[Any]):
     def on_key(self, event: events.Key) -> None:
         if isinstance(self.focused, Input):
             return
-        if event.key == "enter":
-            typed = "".join(self._scan_buffer)
-            intervals = [b - a for a, b in pairwise(self._key_times)]
-            self._scan_buffer.clear()
-            self._key_times.clear()
-            code = typed.strip()
-            if code:
-                event.stop()
-                by_scanner = at_scanner_speed(typed, intervals, burst_of(self.app))
-                self._take_scan(code, by_scanner=by_scanner)
-        elif event.key == "ctrl+right_square_bracket":
-            self._scan_buffer.append(GS)
-            event.stop()
-        elif event.character and event.is_printable:
-            self._scan_buffer.append(event.character)
-            self._key_times.append(time.monotonic())
-            event.stop()
+        scanned = self._wedge_keys.feed(event, burst_of(self.app))
+        if scanned is not None:
+            self._take_scan(scanned.code, by_scanner=scanned.by_scanner)
 
     @on(ScanReceived)
     def _scan_from_elsewhere(self, message: ScanReceived) -> None:

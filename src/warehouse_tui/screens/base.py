@@ -38,6 +38,8 @@ if TYPE_CHECKING:
     from warehouse_tui.sync.outbox import SyncSummary
 
 ResultT = TypeVar("ResultT")
+# The smallest terminal a floor screen is drawn for: a handheld's.
+MIN_WIDTH, MIN_HEIGHT = 40, 16
 
 
 class HelpScreen(ScanModal[None]):
@@ -103,6 +105,22 @@ class FloorScreen(Screen[Any]):
             bar.sync = summary
 
         self.watch(self.app, "sync_summary", show_sync)
+
+    @on(events.Mount)
+    @on(events.Resize)
+    def _judge_size(self) -> None:
+        """Below the smallest terminal the floor is drawn for, one plain message instead of a
+        clipped screen; scans are still collected, and the screen returns once it fits."""
+        width, height = self.app.size
+        too_small = width < MIN_WIDTH or height < MIN_HEIGHT
+        if too_small and not self.query("#too-small"):
+            self.mount(
+                Static(
+                    _("Terminal too small: {need} needed").format(need=f"{MIN_WIDTH}×{MIN_HEIGHT}"),
+                    id="too-small",
+                )
+            )
+        self.set_class(too_small, "-too-small")
 
     def action_help(self) -> None:
         self.app.push_screen(HelpScreen(_(self.TITLE_TEXT), _(self.HELP)))

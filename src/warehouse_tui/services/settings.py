@@ -53,6 +53,8 @@ DEFAULTS: dict[str, Any] = {
     "count_recount_over": 2,
     # A labelled parcel not on a truck after this many minutes is an exception.
     "unloaded_after_min": 120,
+    # Sender and return address printed at the foot of every shipping label.
+    "return_address": {"name": "", "address": "", "postcode": "", "city": "", "country": ""},
 }
 # The range each number must lie in: values outside break the floor (a claim lease of 0 s makes
 # every picker's list look abandoned; a 5 s double-trigger window refuses real repeat scans).

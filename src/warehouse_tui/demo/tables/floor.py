@@ -15,6 +15,14 @@ from zoneinfo import ZoneInfo
 from warehouse_tui.domain.barcodes import ScanKind, format_label
 
 TIMEZONE = "Europe/Berlin"
+# The demo shop's sender and return address, printed on every shipping label.
+RETURN_ADDRESS = {
+    "name": "Teehaus Demo GmbH",
+    "address": "Lagerweg 4",
+    "postcode": "14974",
+    "city": "Ludwigsfelde",
+    "country": "DE",
+}
 
 AISLES = 12
 BAYS = 32

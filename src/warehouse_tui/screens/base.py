@@ -56,7 +56,10 @@ class HelpScreen(ScanModal[None]):
         with VerticalScroll(id="help"):
             yield Static(self._title, id="help-title")
             yield Static(self._text, id="help-text")
-            yield Static(_("Esc closes this help."), id="help-hint")
+            yield Static(
+                _("F12 looks up a product by any of its codes. Esc closes this help."),
+                id="help-hint",
+            )
 
 
 class FloorScreen(Screen[Any]):
@@ -64,7 +67,10 @@ class FloorScreen(Screen[Any]):
 
     HELP: ClassVar[str] = ""
     TITLE_TEXT: ClassVar[str] = ""
-    BINDINGS: ClassVar = [Binding("f1", "help", _("Help"), priority=True)]
+    BINDINGS: ClassVar = [
+        Binding("f1", "help", _("Help"), priority=True),
+        Binding("f12", "look_up", _("Look up"), priority=True),
+    ]
 
     def __init__(self) -> None:
         super().__init__()
@@ -124,6 +130,15 @@ class FloorScreen(Screen[Any]):
 
     def action_help(self) -> None:
         self.app.push_screen(HelpScreen(_(self.TITLE_TEXT), _(self.HELP)))
+
+    def action_look_up(self) -> None:
+        """F12: a product from any of its codes, on every screen once someone is logged in."""
+        from warehouse_tui.screens.lookup import LookupScreen
+
+        if self.host.operator is None:
+            self.feedback(False, _("Log in first, then F12 looks up a product"))
+            return
+        self.app.push_screen(LookupScreen(self))
 
     def on_key(self, event: events.Key) -> None:
         if isinstance(self.focused, Input):

@@ -7,6 +7,7 @@ import asyncio
 from pathlib import Path
 
 from sqlmodel import select
+from textual.containers import VerticalScroll
 
 from tests.apphelpers import (
     make_test_app,
@@ -150,3 +151,24 @@ async def test_typed_weight_needs_a_supervisor_badge_and_pin(floor: Floor) -> No
         ).all()
         assert [row.reason for row in wrong] == ["Unknown badge or wrong PIN"]
         assert session.get_one(Operator, 3).failed_pins == 0  # the right PIN cleared the count
+
+
+async def test_long_instructions_scroll_and_the_confirm_key_stays(floor: Floor) -> None:
+    step = "wrap the mug in paper and tape it twice"
+    instructions = " / ".join(f"step {n}: {step}" for n in range(12))
+    floor.order({"MUG-1": 1}, tote="TOTE-0001", instructions=instructions)
+    async with make_test_app(floor.store, station=STATION).run_test(size=(80, 24)) as pilot:
+        screen = await open_pack(pilot)
+        assert "Labels to file:" in text(screen, "printer")
+        await scan(pilot, "TOTE-0001")
+        await pilot.pause()
+        assert text(screen, "instructions-state") == "F4 to confirm · PgDn more"
+        scroll = screen.query_one("#instructions", VerticalScroll)
+        assert scroll.max_scroll_y > 0 and scroll.scroll_y == 0
+        await pilot.press("pagedown")
+        await pilot.pause()
+        assert scroll.scroll_y > 0
+        await pilot.press("f4")
+        await wait_idle(pilot)
+        await pilot.pause()
+        assert text(screen, "instructions-state") == "Confirmed"

@@ -21,6 +21,7 @@ from warehouse_tui.demo.tables.carriers import BOX_TYPES, CARRIERS, POOL_SIZE, S
 from warehouse_tui.demo.tables.floor import (
     LAYOUT_SPEC,
     RETURN_ADDRESS,
+    SIM_SCALE,
     SLOTS_PER_WALL,
     STATIONS,
     TIMEZONE,
@@ -75,6 +76,7 @@ def _seed_settings(session: Session) -> None:
     set_setting(session, "timezone", TIMEZONE)
     set_setting(session, "layout", LAYOUT_SPEC)
     set_setting(session, "return_address", RETURN_ADDRESS)
+    set_setting(session, "sim_scale", SIM_SCALE)
 
 
 def _seed_catalogue(session: Session, skus: list[DemoSku]) -> dict[str, int]:

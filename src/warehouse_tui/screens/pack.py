@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from warehouse_tui.devices.scale_sim import SimulatedScale
     from warehouse_tui.devices.station import StationDevices
     from warehouse_tui.services.packing import LineView, PackResult, PackView, ScanResult
+    from warehouse_tui.services.settings import SimScale
     from warehouse_tui.store.engine import Store
 
 # A stable reading older than this is not taken as the parcel's weight.
@@ -109,6 +110,7 @@ class PackScreen(FloorScreen):
         self._reading_at = 0.0
         self._typed_quantity: int | None = None
         self._typed_weight: float | None = None
+        self._sim_scale: SimScale | None = None
 
     @property
     def parcel_id(self) -> int | None:
@@ -145,12 +147,17 @@ class PackScreen(FloorScreen):
 
     def on_mount(self) -> None:
         host, station = self.host, self.host.station
-        self.call_service(
-            lambda: (host.devices, _continued_parcel(host.store, station)), then=self._set_up
-        )
 
-    def _set_up(self, setup: tuple[StationDevices, PackView | None]) -> None:
-        self.devices, view = setup
+        def set_up() -> tuple[StationDevices, PackView | None, SimScale]:
+            from warehouse_tui.services.settings import sim_scale
+
+            store = host.store
+            return host.devices, _continued_parcel(store, station), sim_scale(store)
+
+        self.call_service(set_up, then=self._set_up)
+
+    def _set_up(self, setup: tuple[StationDevices, PackView | None, SimScale]) -> None:
+        self.devices, view, self._sim_scale = setup
         self.query_one(ScaleReadout).scale = self.devices.scale
         self._caption("printer").text = (
             _("Labels to {printer}").format(printer=self.printer)
@@ -361,9 +368,19 @@ class PackScreen(FloorScreen):
         self._caption("instructions-text").text = _instructions_text(view)
         self.call_after_refresh(self._show_instructions_state, view)
         self._caption("weight").text = _weight_text(view)
-        simulated = self.simulated_scale
+        simulated, setting = self.simulated_scale, self._sim_scale
         if simulated is not None and view.expected_weight_g and view.status == "open":
-            simulated.set_weight(view.expected_weight_g)  # the demo's packer puts the box on
+            from warehouse_tui.devices.scale_sim import simulated_load
+
+            grams = view.expected_weight_g  # the demo's packer puts the box on
+            if setting is not None:
+                grams = simulated_load(
+                    grams,
+                    view.parcel_id,
+                    error_g=setting.error_g,
+                    wrong_one_in=setting.wrong_one_in,
+                )
+            simulated.set_weight(grams)
 
     def _show_instructions_state(self, view: PackView) -> None:
         """Under the instructions, once they are laid out (so it is known whether they scroll):

@@ -53,6 +53,9 @@ DEFAULTS: dict[str, Any] = {
     "count_recount_over": 2,
     # A labelled parcel not on a truck after this many minutes is an exception.
     "unloaded_after_min": 120,
+    # The demo's simulated scales: a parcel weighs its true weight give or take `error_g`, and
+    # one parcel in `wrong_one_in` (0: none) is far off, so the weight check is seen at work.
+    "sim_scale": {"error_g": 0, "wrong_one_in": 0},
     # Sender and return address printed at the foot of every shipping label.
     "return_address": {"name": "", "address": "", "postcode": "", "city": "", "country": ""},
 }
@@ -79,6 +82,8 @@ LIMITS: dict[str, tuple[float, float]] = {
     "outbox_max_attempts": (1, 100),
     "count_recount_over": (0, 100_000),
     "unloaded_after_min": (0, 10_080),
+    "sim_scale.error_g": (0, 1000),
+    "sim_scale.wrong_one_in": (0, 10_000),
 }
 _HEX_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 
@@ -198,6 +203,18 @@ class WedgeBurst:
 
 def wedge_burst(session: Session) -> WedgeBurst:
     return WedgeBurst(**_over_defaults(session, "wedge_burst"))
+
+
+@dataclass(frozen=True)
+class SimScale:
+    error_g: int
+    wrong_one_in: int
+
+
+def sim_scale(store: Store) -> SimScale:
+    """The `sim_scale` setting, for a station whose scale is a simulated twin."""
+    with store.read() as session:
+        return SimScale(**_over_defaults(session, "sim_scale"))
 
 
 def _over_defaults(session: Session, key: str) -> dict[str, Any]:

@@ -7,6 +7,7 @@ import asyncio
 from pathlib import Path
 
 from sqlmodel import select
+from textual.containers import VerticalScroll
 
 from tests.apphelpers import (
     make_test_app,
@@ -24,6 +25,7 @@ from tests.support.pack_screen import (
 )
 from tests.support.packing_floor import MUG, TOY, Floor
 from warehouse_tui.services.packing import TYPED_WEIGHT
+from warehouse_tui.services.settings import set_setting
 from warehouse_tui.store.models import Journal, Operator, Order, Parcel
 from warehouse_tui.widgets.pin_prompt import PinPrompt
 
@@ -150,3 +152,45 @@ async def test_typed_weight_needs_a_supervisor_badge_and_pin(floor: Floor) -> No
         ).all()
         assert [row.reason for row in wrong] == ["Unknown badge or wrong PIN"]
         assert session.get_one(Operator, 3).failed_pins == 0  # the right PIN cleared the count
+
+
+async def test_long_instructions_scroll_and_the_confirm_key_stays(floor: Floor) -> None:
+    step = "wrap the mug in paper and tape it twice"
+    instructions = " / ".join(f"step {n}: {step}" for n in range(12))
+    floor.order({"MUG-1": 1}, tote="TOTE-0001", instructions=instructions)
+    async with make_test_app(floor.store, station=STATION).run_test(size=(80, 24)) as pilot:
+        screen = await open_pack(pilot)
+        assert "Labels to file:" in text(screen, "printer")
+        await scan(pilot, "TOTE-0001")
+        await pilot.pause()
+        assert text(screen, "instructions-state") == "F4 to confirm · PgDn more"
+        scroll = screen.query_one("#instructions", VerticalScroll)
+        assert scroll.max_scroll_y > 0 and scroll.scroll_y == 0
+        await pilot.press("pagedown")
+        await pilot.pause()
+        assert scroll.scroll_y > 0
+        await pilot.press("f4")
+        await wait_idle(pilot)
+        await pilot.pause()
+        assert text(screen, "instructions-state") == "Confirmed"
+
+
+async def test_the_simulated_scale_is_a_little_off_and_sometimes_wrong(floor: Floor) -> None:
+    floor.order({"TOY-1": 1}, tote="TOTE-0001")
+    floor.order({"TOY-1": 1}, tote="TOTE-0002")
+    for tote, wrong_one_in, outcome in (("TOTE-0001", 0, "weighed"), ("TOTE-0002", 1, "WRONG")):
+        with floor.store.write() as session:
+            set_setting(session, "sim_scale", {"error_g": 8, "wrong_one_in": wrong_one_in})
+        async with make_test_app(floor.store, station=STATION).run_test(size=(80, 24)) as pilot:
+            screen = await open_pack(pilot)
+            for code in (tote, TOY, "BOX-M1"):
+                await scan(pilot, code)
+            await wait_for_steady_scale(pilot, screen)
+            assert screen.view is not None and screen.view.expected_weight_g is not None
+            assert screen.reading is not None
+            off = screen.reading.grams - screen.view.expected_weight_g
+            assert abs(off) <= 8 if wrong_one_in == 0 else off > 100
+            await pilot.press("f5")
+            await wait_idle(pilot)
+            feedback = text(screen, "feedback") + text(screen, "weight")
+            assert outcome in feedback

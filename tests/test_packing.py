@@ -80,6 +80,17 @@ def test_orders_of_one_buyer_are_packed_together(floor: Floor) -> None:
     assert view is not None and view.order_ids == (first, second) and view.remaining == 0
 
 
+def test_a_merged_shipment_names_the_totes_and_slots_to_bring(floor: Floor) -> None:
+    floor.order({"MUG-1": 1}, tote="TOTE-0001", merge_group="B1")
+    floor.order({"TOY-1": 1}, slot="WALL-1-07", merge_group="B1")
+    floor.order({"TEA-1": 1}, tote="TOTE-0003")  # another buyer's, alone
+    merged = packing.start_pack(floor.store, PACKER, "TOTE-0001")
+    assert merged.accepted
+    assert merged.reason.endswith("bring TOTE-0001, WALL-1-07")
+    alone = packing.start_pack(floor.store, PACKER, "TOTE-0003")
+    assert alone.accepted and "bring" not in alone.reason
+
+
 def test_merged_order_not_picked_yet_is_waited_for(floor: Floor) -> None:
     floor.order({"MUG-1": 1}, tote="TOTE-0001", merge_group="B1")
     late = floor.order({"TOY-1": 1}, merge_group="B1", status="released")

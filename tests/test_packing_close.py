@@ -4,6 +4,7 @@ label, several parcels, reprint."""
 from __future__ import annotations
 
 import socket
+from datetime import timedelta
 from pathlib import Path
 
 from sqlmodel import select
@@ -27,6 +28,7 @@ from tests.support.packing_floor import (  # noqa: F401 — fixtures
 )
 from tests.support.zpl import parse_zpl_fields
 from warehouse_tui.services import packing
+from warehouse_tui.services.settings import set_setting
 from warehouse_tui.store.models import (
     Carrier,
     Journal,
@@ -310,3 +312,30 @@ def test_a_pre_printed_label_gives_the_parcel_its_tracking_number(
     other = start(floor, "TOTE-0002")
     reused = packing.verify_scan(floor.store, PACKER, other, "JJD5550000001")
     assert not reused.accepted and f"on PCL-{parcel_id} already" in reused.reason
+
+
+def test_the_label_names_ship_date_and_return_address(floor: Floor, tmp_path: Path) -> None:
+    floor.order({"MUG-1": 1}, tote="TOTE-0001")
+    sender = {
+        "name": "Teeladen GmbH",
+        "address": "Hafenstraße 1",
+        "postcode": "20457",
+        "city": "Hamburg",
+        "country": "DE",
+    }
+    with floor.store.write() as session:
+        set_setting(session, "return_address", sender)
+        set_setting(session, "timezone", "Pacific/Kiritimati")  # UTC+14: the local day ahead
+    parcel_id = start(floor, "TOTE-0001")
+    assert packing.verify_scan(floor.store, PACKER, parcel_id, MUG).accepted
+    ready_to_close(floor, parcel_id)
+    label = tmp_path / "labels.zpl"
+    assert packing.close_parcel(floor.store, PACKER, parcel_id, str(label)).accepted
+    data = [field.data for field in parse_zpl_fields(label.read_text(encoding="utf-8"))]
+    with floor.store.read() as session:
+        closed_at = session.get_one(Parcel, parcel_id).closed_at
+    assert closed_at is not None
+    local_day = (closed_at + timedelta(hours=14)).date().isoformat()
+    assert f"SHIP {local_day}" in data
+    assert "FROM / RETURN TO: Teeladen GmbH, Hafenstraße 1, 20457 Hamburg, DE" in data
+    assert "PARCEL 1/1" in data

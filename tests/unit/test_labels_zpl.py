@@ -246,3 +246,18 @@ def test_parser_is_total(zpl: str) -> None:
     except ZplSyntaxError:
         return
     assert all(label.commands[-1] == "^XZ" for label in labels)
+
+
+def test_shipping_label_prints_ship_date_and_sender_only_when_given() -> None:
+    bare = [field.data for field in parse_zpl_fields(zpl_shipping_label(CHINESE_PARCEL))]
+    assert [data for data in bare if data.startswith(("SHIP", "FROM"))] == ["SHIP TO"]
+    parcel = ShippingLabel(
+        **{
+            **CHINESE_PARCEL.__dict__,
+            "ship_date": "2026-12-05",
+            "sender": ("花茶铺", "", "上海市 200000", "\x1bCN"),
+        }
+    )
+    data = [field.data for field in parse_zpl_fields(zpl_shipping_label(parcel))]
+    assert "SHIP 2026-12-05" in data
+    assert "FROM / RETURN TO: 花茶铺, 上海市 200000, CN" in data

@@ -3,7 +3,7 @@ look-ups (an item that will not scan, a count, a question from the shop)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -21,7 +21,7 @@ def show(
 ) -> None:
     """Name, barcodes, case sizes, tracking, weight and size, stock per location and lot, and
     the open demand."""
-    from warehouse_tui.services.lookup import product_card
+    from warehouse_tui.services.lookup import product_card, product_card_lines
 
     store = open_store(db)
     card = product_card(store, code)
@@ -31,46 +31,5 @@ def show(
     if as_json:
         emit_exact(card)
     else:
-        _print_card(card)
-
-
-def _print_card(card: dict[str, Any]) -> None:
-    lines = [
-        f"{card['sku']}  {card['name']}",
-        _("Barcodes: {codes}").format(
-            codes=", ".join(
-                barcode["code"] + (f" ×{barcode['units']}" if barcode["units"] > 1 else "")
-                for barcode in card["barcodes"]
-            )
-            or "—"
-        ),
-        _("Weight {weight} g, size {l}×{w}×{h} mm").format(
-            weight=card["weight_g"],
-            l=card["size_mm"][0],
-            w=card["size_mm"][1],
-            h=card["size_mm"][2],
-        ),
-    ]
-    tracking = [
-        name
-        for name, on in ((_("serial"), card["serial_tracked"]), (_("batch"), card["batch_tracked"]))
-        if on
-    ]
-    if tracking:
-        lines.append(_("Tracked by {what}").format(what=", ".join(tracking)))
-    for row in card["stock"]:
-        place = " ".join(part for part in (row["location"], row["batch"], row["expiry"]) if part)
-        lines.append(
-            _("{place}: {on_hand} on hand, {allocated} allocated").format(
-                place=place,
-                on_hand=row["on_hand"],
-                allocated=row["allocated"],
-            )
-        )
-    lines.append(
-        _("Open demand: {units} units in {orders} orders").format(
-            units=card["open_units"], orders=card["open_orders"]
-        )
-    )
-    for line in lines:
-        typer.echo(line)
+        for line in product_card_lines(card):
+            typer.echo(line)

@@ -20,6 +20,8 @@ from warehouse_tui.demo.stock import RESERVE_LEVELS, DemoLot, build_lots, pick_f
 from warehouse_tui.demo.tables.carriers import BOX_TYPES, CARRIERS, POOL_SIZE, SHOPS
 from warehouse_tui.demo.tables.floor import (
     LAYOUT_SPEC,
+    RETURN_ADDRESS,
+    SIM_SCALE,
     SLOTS_PER_WALL,
     STATIONS,
     TIMEZONE,
@@ -73,6 +75,8 @@ def _ids(session: Session, code_column: Any, id_column: Any) -> dict[str, int]:
 def _seed_settings(session: Session) -> None:
     set_setting(session, "timezone", TIMEZONE)
     set_setting(session, "layout", LAYOUT_SPEC)
+    set_setting(session, "return_address", RETURN_ADDRESS)
+    set_setting(session, "sim_scale", SIM_SCALE)
 
 
 def _seed_catalogue(session: Session, skus: list[DemoSku]) -> dict[str, int]:

@@ -11,6 +11,7 @@ with pyserial. The demo and the tests weigh through it, so they run the real dri
 from __future__ import annotations
 
 import os
+import random
 import select
 import threading
 import time
@@ -101,6 +102,18 @@ def encode_toledo(state: ScaleState, *, checksum: bool = True) -> bytes:
     word_c = 0b0010_0000
     frame = bytes([STX, word_a, word_b, word_c]) + f"{grams:06d}000000\r".encode("ascii")
     return frame + bytes([toledo_checksum(frame)]) if checksum else frame
+
+
+def simulated_load(true_g: int, parcel_id: int, *, error_g: int, wrong_one_in: int) -> int:
+    """What the demo's packer puts on a simulated scale for a parcel that truly weighs
+    `true_g`: that weight give or take up to `error_g` (tape, paper, the scale's own error), and
+    one parcel in `wrong_one_in` (0: none) a quarter heavier plus 100 g, as with an item too
+    many, so the weight check is seen refusing. Drawn from the parcel's id: the same parcel
+    weighs the same each time it is put on."""
+    draw = random.Random(parcel_id)
+    if wrong_one_in and draw.randrange(wrong_one_in) == 0:
+        return true_g + true_g // 4 + 100
+    return max(1, true_g + draw.randint(-error_g, error_g))
 
 
 class SimulatedScale:

@@ -14,21 +14,21 @@ import time
 from collections.abc import Callable
 from contextlib import suppress
 from functools import cached_property
-from itertools import pairwise
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import ModalScreen, Screen
+from textual.screen import Screen
 from textual.widgets import Input, Static
 
 from warehouse_tui.domain.text import on_screen
 from warehouse_tui.i18n import _
 from warehouse_tui.store.address import DatabaseUnavailable
 from warehouse_tui.widgets.feedback_line import FeedbackLine, Outcome
-from warehouse_tui.widgets.scan_input import GS, ScanReceived, at_scanner_speed, burst_of
+from warehouse_tui.widgets.scan_input import ScanReceived, WedgeKeys, burst_of
+from warehouse_tui.widgets.scan_modal import ScanModal
 from warehouse_tui.widgets.station_bar import StationBar
 
 if TYPE_CHECKING:
@@ -39,12 +39,14 @@ if TYPE_CHECKING:
     from warehouse_tui.sync.outbox import SyncSummary
 
 ResultT = TypeVar("ResultT")
+# The smallest terminal a floor screen is drawn for: a handheld's.
+MIN_WIDTH, MIN_HEIGHT = 40, 16
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(ScanModal[None]):
     """F1: what this step of the floor process is, in the operator's language."""
 
-    BINDINGS: ClassVar = [Binding("escape,f1,q", "dismiss", _("Close"))]
+    BINDINGS: ClassVar = [Binding("escape,f1", "dismiss", _("Close"))]
 
     def __init__(self, title: str, text: str) -> None:
         super().__init__()
@@ -55,7 +57,10 @@ class HelpScreen(ModalScreen[None]):
         with VerticalScroll(id="help"):
             yield Static(self._title, id="help-title")
             yield Static(self._text, id="help-text")
-            yield Static(_("Esc closes this help."), id="help-hint")
+            yield Static(
+                _("F12 looks up a product by any of its codes. Esc closes this help."),
+                id="help-hint",
+            )
 
 
 class FloorScreen(Screen[Any]):
@@ -63,12 +68,14 @@ class FloorScreen(Screen[Any]):
 
     HELP: ClassVar[str] = ""
     TITLE_TEXT: ClassVar[str] = ""
-    BINDINGS: ClassVar = [Binding("f1", "help", _("Help"), priority=True)]
+    BINDINGS: ClassVar = [
+        Binding("f1", "help", _("Help"), priority=True),
+        Binding("f12", "look_up", _("Look up"), priority=True),
+    ]
 
     def __init__(self) -> None:
         super().__init__()
-        self._scan_buffer: list[str] = []
-        self._key_times: list[float] = []
+        self._wedge_keys = WedgeKeys()
         # When the scan being handled reached this screen (monotonic clock): services judge
         # double triggers by it, however long the scan waits for the service thread.
         self.scanned_at = 0.0
@@ -106,29 +113,40 @@ class FloorScreen(Screen[Any]):
 
         self.watch(self.app, "sync_summary", show_sync)
 
+    @on(events.Mount)
+    @on(events.Resize)
+    def _judge_size(self) -> None:
+        """Below the smallest terminal the floor is drawn for, one plain message instead of a
+        clipped screen; scans are still collected, and the screen returns once it fits."""
+        width, height = self.app.size
+        too_small = width < MIN_WIDTH or height < MIN_HEIGHT
+        if too_small and not self.query("#too-small"):
+            self.mount(
+                Static(
+                    _("Terminal too small: {need} needed").format(need=f"{MIN_WIDTH}×{MIN_HEIGHT}"),
+                    id="too-small",
+                )
+            )
+        self.set_class(too_small, "-too-small")
+
     def action_help(self) -> None:
         self.app.push_screen(HelpScreen(_(self.TITLE_TEXT), _(self.HELP)))
+
+    def action_look_up(self) -> None:
+        """F12: a product from any of its codes, on every screen once someone is logged in."""
+        from warehouse_tui.screens.lookup import LookupScreen
+
+        if self.host.operator is None:
+            self.feedback(False, _("Log in first, then F12 looks up a product"))
+            return
+        self.app.push_screen(LookupScreen(self))
 
     def on_key(self, event: events.Key) -> None:
         if isinstance(self.focused, Input):
             return
-        if event.key == "enter":
-            typed = "".join(self._scan_buffer)
-            intervals = [b - a for a, b in pairwise(self._key_times)]
-            self._scan_buffer.clear()
-            self._key_times.clear()
-            code = typed.strip()
-            if code:
-                event.stop()
-                by_scanner = at_scanner_speed(typed, intervals, burst_of(self.app))
-                self._take_scan(code, by_scanner=by_scanner)
-        elif event.key == "ctrl+right_square_bracket":
-            self._scan_buffer.append(GS)
-            event.stop()
-        elif event.character and event.is_printable:
-            self._scan_buffer.append(event.character)
-            self._key_times.append(event.time)  # when the driver read it, not when handled
-            event.stop()
+        scanned = self._wedge_keys.feed(event, burst_of(self.app))
+        if scanned is not None:
+            self._take_scan(scanned.code, by_scanner=scanned.by_scanner)
 
     @on(ScanReceived)
     def _scan_from_elsewhere(self, message: ScanReceived) -> None:

@@ -20,7 +20,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.coordinate import Coordinate
-from textual.screen import ModalScreen
 from textual.widgets import DataTable, Input, Static
 
 from warehouse_tui.domain.barcodes import ScanKind, format_label
@@ -29,6 +28,8 @@ from warehouse_tui.screens.base import FloorScreen
 from warehouse_tui.screens.registry import register_screen
 from warehouse_tui.widgets.caption import Caption
 from warehouse_tui.widgets.feedback_line import FeedbackLine
+from warehouse_tui.widgets.scan_input import ScanAwareInput
+from warehouse_tui.widgets.scan_modal import ScanModal
 
 if TYPE_CHECKING:
     from warehouse_tui.services.exceptions import ExceptionItem, HistoryRow
@@ -62,7 +63,7 @@ def age(since: datetime, now: datetime) -> str:
     return _("{n} d").format(n=minutes // (24 * 60))
 
 
-class ReasonPrompt(ModalScreen[str | None]):
+class ReasonPrompt(ScanModal[str]):
     """Why: a line of text, Enter to give it, Esc to cancel."""
 
     DEFAULT_CSS = """
@@ -87,7 +88,7 @@ class ReasonPrompt(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="reason-prompt"):
             yield Static(self._question, markup=False)
-            yield Input(id="reason")
+            yield ScanAwareInput(id="reason")
             yield Static(_("Enter confirm · Esc cancel"), classes="hint")
 
     @on(Input.Submitted, "#reason")
@@ -98,7 +99,7 @@ class ReasonPrompt(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class HistoryScreen(ModalScreen[None]):
+class HistoryScreen(ScanModal[None]):
     """One item's journal rows, oldest first."""
 
     DEFAULT_CSS = """

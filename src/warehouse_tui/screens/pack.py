@@ -20,7 +20,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Static
 
 from warehouse_tui.domain.barcodes import ScanKind, format_label
@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from warehouse_tui.devices.station import StationDevices
     from warehouse_tui.services.auth import Approval
     from warehouse_tui.services.packing import LineView, PackResult, PackView, ScanResult
+    from warehouse_tui.services.settings import SimScale
     from warehouse_tui.store.engine import Store
 
 # A stable reading older than this is not taken as the parcel's weight.
@@ -98,6 +99,8 @@ class PackScreen(FloorScreen):
         Binding("f9", "next_parcel", _("Next parcel")),
         Binding("f10", "reprint", _("Reprint")),
         Binding("escape", "back", _("Back")),
+        Binding("pageup", "scroll_instructions(-1)", _("Instructions up"), show=False),
+        Binding("pagedown", "scroll_instructions(1)", _("Instructions down"), show=False),
     ]
 
     def __init__(self) -> None:
@@ -111,6 +114,7 @@ class PackScreen(FloorScreen):
         # An item keyed by its own code (with its typed quantity, or None for one unit) that
         # waits for a supervisor's badge.
         self._keyed_count: tuple[str, int | None] | None = None
+        self._sim_scale: SimScale | None = None
 
     @property
     def parcel_id(self) -> int | None:
@@ -133,9 +137,12 @@ class PackScreen(FloorScreen):
                 yield LineList(id="lines")
                 with Vertical(id="pack-side"):
                     yield Caption(id="box")
-                    yield Caption(id="instructions")
+                    with VerticalScroll(id="instructions", can_focus=False):
+                        yield Caption(id="instructions-text")
+                    yield Caption(id="instructions-state")
                     yield ScaleReadout(id="scale")
                     yield Caption(id="weight")
+                    yield Caption(id="printer")
             yield FeedbackLine(id="feedback")
             yield Static(
                 _("F2 undo F3 box F4 confirm F5 weigh F6 type F7 qty F8 close F9 next F10 reprint"),
@@ -144,13 +151,23 @@ class PackScreen(FloorScreen):
 
     def on_mount(self) -> None:
         host, station = self.host, self.host.station
-        self.call_service(
-            lambda: (host.devices, _continued_parcel(host.store, station)), then=self._set_up
-        )
 
-    def _set_up(self, setup: tuple[StationDevices, PackView | None]) -> None:
-        self.devices, view = setup
+        def set_up() -> tuple[StationDevices, PackView | None, SimScale]:
+            from warehouse_tui.services.settings import sim_scale
+
+            store = host.store
+            return host.devices, _continued_parcel(store, station), sim_scale(store)
+
+        self.call_service(set_up, then=self._set_up)
+
+    def _set_up(self, setup: tuple[StationDevices, PackView | None, SimScale]) -> None:
+        self.devices, view, self._sim_scale = setup
         self.query_one(ScaleReadout).scale = self.devices.scale
+        self._caption("printer").text = (
+            _("Labels to {printer}").format(printer=self.printer)
+            if self.printer
+            else _("No printer at this station")
+        )
         if view is not None:
             self._show(view)
             self.feedback(
@@ -325,6 +342,11 @@ class PackScreen(FloorScreen):
 
         self._with_parcel(reprint_label, self.printer)
 
+    def action_scroll_instructions(self, pages: int) -> None:
+        """PgUp/PgDn: long pack instructions scroll; their confirm key stays in sight below."""
+        scroll = self.query_one("#instructions", VerticalScroll)
+        scroll.scroll_to(y=scroll.scroll_y + pages * max(1, scroll.size.height - 1), animate=False)
+
     def action_back(self) -> None:
         self.app.pop_screen()
 
@@ -398,11 +420,28 @@ class PackScreen(FloorScreen):
         stop.display = bool(view.stop)
         self.query_one(LineList).lines = view.lines
         self._caption("box").text = _box_text(view)
-        self._caption("instructions").text = _instructions_text(view)
+        self._caption("instructions-text").text = _instructions_text(view)
+        self.call_after_refresh(self._show_instructions_state, view)
         self._caption("weight").text = _weight_text(view)
-        simulated = self.simulated_scale
+        simulated, setting = self.simulated_scale, self._sim_scale
         if simulated is not None and view.expected_weight_g and view.status == "open":
-            simulated.set_weight(view.expected_weight_g)  # the demo's packer puts the box on
+            from warehouse_tui.devices.scale_sim import simulated_load
+
+            grams = view.expected_weight_g  # the demo's packer puts the box on
+            if setting is not None:
+                grams = simulated_load(
+                    grams,
+                    view.parcel_id,
+                    error_g=setting.error_g,
+                    wrong_one_in=setting.wrong_one_in,
+                )
+            simulated.set_weight(grams)
+
+    def _show_instructions_state(self, view: PackView) -> None:
+        """Under the instructions, once they are laid out (so it is known whether they scroll):
+        whether they still need F4, and PgDn when there is more to read."""
+        more = self.query_one("#instructions", VerticalScroll).max_scroll_y > 0
+        self._caption("instructions-state").text = _instructions_state(view, more=more)
 
     def _caption(self, widget_id: str) -> Caption:
         return self.query_one(f"#{widget_id}", Caption)
@@ -429,14 +468,15 @@ def _box_text(view: PackView) -> str:
 def _instructions_text(view: PackView) -> Text:
     if not view.instructions:
         return Text(_("No pack instructions"))
-    text = Text()
-    for line in view.instructions:
-        text.append(f"! {on_screen(line)}\n", style="bold")
+    return Text("\n").join(Text(f"! {on_screen(line)}", style="bold") for line in view.instructions)
+
+
+def _instructions_state(view: PackView, *, more: bool) -> Text:
+    if not view.instructions:
+        return Text()
     if view.instructions_confirmed:
-        text.append(_("Confirmed"), style="green")
-    else:
-        text.append(_("F4 to confirm"), style="reverse")
-    return text
+        return Text(_("Confirmed"), style="green")
+    return Text(_("F4 to confirm · PgDn more") if more else _("F4 to confirm"), style="reverse")
 
 
 def _weight_text(view: PackView) -> str:

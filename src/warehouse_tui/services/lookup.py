@@ -14,6 +14,7 @@ from sqlalchemy import func, or_, select
 from sqlmodel import Session, col
 
 from warehouse_tui.domain.barcodes import Resolved, Scan, ScanKind, parse_scan
+from warehouse_tui.i18n import _
 from warehouse_tui.services.tracking import tracking_patterns
 from warehouse_tui.store.engine import Store
 from warehouse_tui.store.models import (
@@ -186,6 +187,48 @@ def product_card(store: Store, code: str) -> dict[str, Any] | None:
         "open_orders": demand[0],
         "open_units": int(demand[1]),
     }
+
+
+def product_card_lines(card: dict[str, Any]) -> list[str]:
+    """A product card as the lines an operator reads (`product show`, the look-up key)."""
+    lines = [
+        f"{card['sku']}  {card['name']}",
+        _("Barcodes: {codes}").format(
+            codes=", ".join(
+                barcode["code"] + (f" ×{barcode['units']}" if barcode["units"] > 1 else "")
+                for barcode in card["barcodes"]
+            )
+            or "—"
+        ),
+        _("Weight {weight} g, size {l}×{w}×{h} mm").format(
+            weight=card["weight_g"],
+            l=card["size_mm"][0],
+            w=card["size_mm"][1],
+            h=card["size_mm"][2],
+        ),
+    ]
+    tracking = [
+        name
+        for name, on in ((_("serial"), card["serial_tracked"]), (_("batch"), card["batch_tracked"]))
+        if on
+    ]
+    if tracking:
+        lines.append(_("Tracked by {what}").format(what=", ".join(tracking)))
+    for row in card["stock"]:
+        place = " ".join(part for part in (row["location"], row["batch"], row["expiry"]) if part)
+        lines.append(
+            _("{place}: {on_hand} on hand, {allocated} allocated").format(
+                place=place,
+                on_hand=row["on_hand"],
+                allocated=row["allocated"],
+            )
+        )
+    lines.append(
+        _("Open demand: {units} units in {orders} orders").format(
+            units=card["open_units"], orders=card["open_orders"]
+        )
+    )
+    return lines
 
 
 def _sku_of(session: Session, code: str) -> Sku | None:

@@ -63,6 +63,11 @@ DEFAULTS: dict[str, Any] = {
     ],
     # A lot must have at least this many days before its expiry left on the order's ship date.
     "lot_min_days_left": 0,
+    # The demo's simulated scales: a parcel weighs its true weight give or take `error_g`, and
+    # one parcel in `wrong_one_in` (0: none) is far off, so the weight check is seen at work.
+    "sim_scale": {"error_g": 0, "wrong_one_in": 0},
+    # Sender and return address printed at the foot of every shipping label.
+    "return_address": {"name": "", "address": "", "postcode": "", "city": "", "country": ""},
 }
 # The range each number must lie in: values outside break the floor (a claim lease of 0 s makes
 # every picker's list look abandoned; a 5 s double-trigger window refuses real repeat scans).
@@ -88,6 +93,8 @@ LIMITS: dict[str, tuple[float, float]] = {
     "count_recount_over": (0, 100_000),
     "lot_min_days_left": (0, 3650),
     "unloaded_after_min": (0, 10_080),
+    "sim_scale.error_g": (0, 1000),
+    "sim_scale.wrong_one_in": (0, 10_000),
 }
 _HEX_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 _HH_MM = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]")
@@ -204,6 +211,18 @@ def feedback_style(session: Session) -> Feedback:
 
 def wedge_burst(session: Session) -> WedgeBurst:
     return WedgeBurst(**_over_defaults(session, "wedge_burst"))
+
+
+@dataclass(frozen=True)
+class SimScale:
+    error_g: int
+    wrong_one_in: int
+
+
+def sim_scale(store: Store) -> SimScale:
+    """The `sim_scale` setting, for a station whose scale is a simulated twin."""
+    with store.read() as session:
+        return SimScale(**_over_defaults(session, "sim_scale"))
 
 
 def _over_defaults(session: Session, key: str) -> dict[str, Any]:

@@ -3,7 +3,8 @@
 One prompt for every screen; what counts as an answer is the caller's choice of constructor:
 `NumberPrompt.whole` (0, 1, 2 …: a count) or `NumberPrompt.positive` (more than zero, decimals
 allowed: a weight). Anything else, or Esc, dismisses with None. The field is scan-aware: a scan
-made while the prompt is up is not taken as the number.
+made while the prompt is up is not taken as the number; the prompt closes unanswered and the scan
+goes on to the screen beneath (`ScanModal`).
 """
 
 from __future__ import annotations
@@ -16,11 +17,11 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
 from warehouse_tui.i18n import _
 from warehouse_tui.widgets.scan_input import ScanAwareInput
+from warehouse_tui.widgets.scan_modal import ScanModal
 
 NumberT = TypeVar("NumberT", int, float)
 
@@ -37,7 +38,7 @@ def _positive(text: str) -> float | None:
     return value if math.isfinite(value) and value > 0 else None
 
 
-class NumberPrompt(ModalScreen[NumberT | None], Generic[NumberT]):
+class NumberPrompt(ScanModal[NumberT], Generic[NumberT]):
     """A question, a number field, Enter to answer and Esc to cancel."""
 
     DEFAULT_CSS = """

@@ -4,7 +4,7 @@ A scanned badge alone proves only that someone holds the card; the PIN typed on 
 station proves the supervisor is there. The field hides what is typed and keeps leading zeros
 (a PIN is a word, not a number). Enter answers with what was typed (None if nothing), Esc with
 None. A scan made while the prompt is up is not a PIN: the prompt closes unanswered and the scan
-goes on to the screen beneath, as any scan would.
+goes on to the screen beneath (`ScanModal`).
 """
 
 from __future__ import annotations
@@ -15,14 +15,14 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
 from warehouse_tui.i18n import _
-from warehouse_tui.widgets.scan_input import ScanAwareInput, ScanReceived
+from warehouse_tui.widgets.scan_input import ScanAwareInput
+from warehouse_tui.widgets.scan_modal import ScanModal
 
 
-class PinPrompt(ModalScreen[str | None]):
+class PinPrompt(ScanModal[str]):
     """A question, a hidden field, Enter to answer and Esc to cancel."""
 
     DEFAULT_CSS = """
@@ -53,13 +53,6 @@ class PinPrompt(ModalScreen[str | None]):
     @on(Input.Submitted, "#pin")
     def _submitted(self, event: Input.Submitted) -> None:
         self.dismiss(event.value.strip() or None)
-
-    @on(ScanReceived)
-    def _scanned(self, message: ScanReceived) -> None:
-        message.stop()
-        beneath = self.app.screen_stack[-2]
-        self.dismiss(None)
-        beneath.post_message(ScanReceived(message.code, by_scanner=message.by_scanner))
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -67,6 +67,38 @@ def burst_of(app: object) -> WedgeBurst | None:
     return app.wedge_burst if isinstance(app, BurstSetting) else None
 
 
+class WedgeKeys:
+    """A keyboard-wedge scan collected from the keys a screen receives while no field has the
+    focus: printable keys and the GS, up to Enter. Every floor screen and every dialog over one
+    collects its scans with it, so no scan is lost whichever screen is on top."""
+
+    def __init__(self) -> None:
+        self._chars: list[str] = []
+        self._times: list[float] = []
+
+    def feed(self, event: events.Key, burst: WedgeBurst | None) -> ScanReceived | None:
+        """Take one key (stopping it if it belongs to a scan); at the Enter that ends some
+        text, the scan it made."""
+        if event.key == "enter":
+            typed = "".join(self._chars)
+            intervals = [b - a for a, b in pairwise(self._times)]
+            self._chars.clear()
+            self._times.clear()
+            code = typed.strip()
+            if not code:
+                return None
+            event.stop()
+            return ScanReceived(code, by_scanner=at_scanner_speed(typed, intervals, burst))
+        if event.key == "ctrl+right_square_bracket":
+            self._chars.append(GS)
+            event.stop()
+        elif event.character and event.is_printable:
+            self._chars.append(event.character)
+            self._times.append(event.time)  # when the driver read it, not when handled
+            event.stop()
+        return None
+
+
 class ScanAwareInput(Input):
     """A typed field (PIN, quantity, weight) that posts scans as `ScanReceived` instead of
     keeping them; the message bubbles to the screen."""

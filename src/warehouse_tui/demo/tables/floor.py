@@ -15,6 +15,17 @@ from zoneinfo import ZoneInfo
 from warehouse_tui.domain.barcodes import ScanKind, format_label
 
 TIMEZONE = "Europe/Berlin"
+# The demo's simulated scales: a few grams off the true weight, and one parcel in 15 far off,
+# so the weight check is seen refusing.
+SIM_SCALE = {"error_g": 8, "wrong_one_in": 15}
+# The demo shop's sender and return address, printed on every shipping label.
+RETURN_ADDRESS = {
+    "name": "Teehaus Demo GmbH",
+    "address": "Lagerweg 4",
+    "postcode": "14974",
+    "city": "Ludwigsfelde",
+    "country": "DE",
+}
 
 AISLES = 12
 BAYS = 32

@@ -50,6 +50,9 @@ class ShippingLabel:
     parcel_number: int = 1
     parcel_count: int = 1
     reprint: bool = False
+    ship_date: str = ""
+    # Sender and return address (the `return_address` setting), one line each; empty: none.
+    sender: tuple[str, ...] = ()
 
 
 # --- text and barcode data -------------------------------------------------------------------

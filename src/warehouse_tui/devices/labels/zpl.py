@@ -231,7 +231,8 @@ def _format_weight(weight_kg: float) -> str:
 
 
 def zpl_shipping_label(label: ShippingLabel, *, font: str = DEFAULT_CJK_FONT) -> str:
-    """A 4x6 in shipping label: carrier and service, ship-to, weight, order and tracking codes."""
+    """A 4x6 in shipping label: carrier and service, ship date, ship-to, weight, parcel n of m,
+    order and parcel codes, the tracking barcode and, at the foot, the sender to return to."""
     half = _SHIP_WIDTH // 2
     fields = [
         _text_field(_SHIP_MARGIN, 30, label.carrier, height=56, width=500, font=font),
@@ -244,6 +245,18 @@ def zpl_shipping_label(label: ShippingLabel, *, font: str = DEFAULT_CJK_FONT) ->
                 560, 50, "REPRINT", height=44, width=222, font=font, align="C", reverse=True
             ),
         ]
+    if label.ship_date:
+        fields.append(
+            _text_field(
+                560,
+                116,
+                f"SHIP {label.ship_date}",
+                height=28,
+                width=_SHIP_WIDTH + _SHIP_MARGIN - 560,
+                font=font,
+                align="R",
+            )
+        )
     fields += [
         f"^FO{_SHIP_MARGIN},150^GB{_SHIP_WIDTH},4,4^FS",
         _text_field(_SHIP_MARGIN, 168, "SHIP TO", height=28, width=_SHIP_WIDTH, font=font),
@@ -283,4 +296,17 @@ def zpl_shipping_label(label: ShippingLabel, *, font: str = DEFAULT_CJK_FONT) ->
             label.tracking_number, left=0, width=LABEL_DOTS["4x6"][0], y=936, height=200, widest=4
         ),
     ]
+    sender = ", ".join(line for line in (printable_text(s).strip() for s in label.sender) if line)
+    if sender:
+        fields.append(
+            _text_field(
+                _SHIP_MARGIN,
+                1150,
+                f"FROM / RETURN TO: {sender}",
+                height=24,
+                width=_SHIP_WIDTH,
+                font=font,
+                lines=2,
+            )
+        )
     return _document("4x6", fields)

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 from sqlmodel import Session, col
@@ -37,6 +39,7 @@ from warehouse_tui.services.packing.group import (
 from warehouse_tui.services.packing.results import CLOSE, PRINT, REPRINT, PackResult
 from warehouse_tui.services.packing.step import Entry, parcel_step
 from warehouse_tui.services.results import Refusal
+from warehouse_tui.services.settings import get_setting
 from warehouse_tui.services.shipping import announce_at, announce_fulfilment, parcel_label
 from warehouse_tui.services.states import state_name
 from warehouse_tui.services.tracking import TrackingError, allocate_tracking
@@ -283,8 +286,26 @@ def _label_zpl(
         parcel_number=number,
         parcel_count=count,
         reprint=reprint,
+        ship_date=_ship_date(session, parcel),
+        sender=_sender(session),
     )
     return zpl_shipping_label(label)
+
+
+def _ship_date(session: Session, parcel: Parcel) -> str:
+    """The day the parcel was closed, in the warehouse's time zone."""
+    closed = parcel.closed_at or utcnow()
+    zone = ZoneInfo(get_setting(session, "timezone"))
+    return closed.replace(tzinfo=closed.tzinfo or UTC).astimezone(zone).date().isoformat()
+
+
+def _sender(session: Session) -> tuple[str, ...]:
+    """The `return_address` setting as label lines: name, street, postcode and city, country."""
+    address = get_setting(session, "return_address")
+    town = f"{address['postcode']} {address['city']}".strip()
+    return tuple(
+        line for line in (address["name"], address["address"], town, address["country"]) if line
+    )
 
 
 def reprint_label(store: Store, actor: Actor, parcel_id: int, printer_dest: str) -> PackResult:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from warehouse_tui.domain.barcodes import Scan, ScanKind, parse_scan
+from warehouse_tui.domain.barcodes import Scan, ScanKind, parse_scan, prefixed_label
 from warehouse_tui.i18n import _
 from warehouse_tui.services.journal import Actor
 from warehouse_tui.services.lookup import resolve_code
@@ -89,9 +89,28 @@ def _start(session: Session, actor: Actor, code: str, entry: Entry) -> PackResul
         message = _("Parcel {parcel} resumed for {orders}")
     assert parcel.id is not None
     orders = ", ".join(order_code(o.id) for o in group)
-    return PackResult(
-        True, message.format(parcel=parcel_label(parcel.id), orders=orders), parcel_id=parcel.id
-    )
+    text = message.format(parcel=parcel_label(parcel.id), orders=orders)
+    places = _places_of(session, group)
+    if len(group) > 1 and places:
+        text += " · " + _("bring {places}").format(places=", ".join(places))
+    return PackResult(True, text, parcel_id=parcel.id)
+
+
+def _places_of(session: Session, group: list[Order]) -> list[str]:
+    """The totes and put-wall slots that hold a merged shipment's orders: the packer brings
+    them all to the bench."""
+    ids = [o.id for o in group]
+    totes = session.execute(
+        select(col(Tote.code)).where(col(Tote.order_id).in_(ids)).order_by(col(Tote.code))
+    ).scalars()
+    slots = session.execute(
+        select(col(WallSlot.code))
+        .where(col(WallSlot.order_id).in_(ids))
+        .order_by(col(WallSlot.code))
+    ).scalars()
+    return [prefixed_label(ScanKind.TOTE, code) for code in totes] + [
+        prefixed_label(ScanKind.SLOT, code) for code in slots
+    ]
 
 
 def _show_finished_parcel(parcel: Parcel) -> PackResult:

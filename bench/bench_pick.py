@@ -48,6 +48,7 @@ def walk(store, bare: BareCommit, orders: int) -> dict[str, list[float]]:  # typ
     """Release a wave, then claim and walk its lists; each scan's time by kind, and the bare
     commits taken between them."""
     from sqlalchemy import select
+    from sqlmodel import col
 
     from warehouse_tui.services.journal import Actor
     from warehouse_tui.services.picking import claim_next_task, current_stop, scan_at_stop
@@ -56,17 +57,20 @@ def walk(store, bare: BareCommit, orders: int) -> dict[str, list[float]]:  # typ
 
     with store.read() as session:
         picker_id = session.execute(
-            select(Operator.id).where(Operator.role == Role.PICKER).order_by(Operator.id).limit(1)
+            select(col(Operator.id))
+            .where(col(Operator.role) == Role.PICKER)
+            .order_by(col(Operator.id))
+            .limit(1)
         ).scalar_one()
         single = dict(
             session.execute(
-                select(Sku.code, Barcode.code)
-                .join(Barcode, Barcode.sku_id == Sku.id)
-                .where(Barcode.quantity == 1)
+                select(col(Sku.code), col(Barcode.code))
+                .join(Barcode, col(Barcode.sku_id) == Sku.id)
+                .where(col(Barcode.quantity) == 1)
                 .order_by(Barcode.code)
             ).all()
         )
-        totes = list(session.execute(select(Tote.code).order_by(Tote.code)).scalars())
+        totes = list(session.execute(select(col(Tote.code)).order_by(col(Tote.code))).scalars())
     released = release_wave(
         store, Actor(None, "BENCH", "cli", name="bench"), WaveRules(max_orders=orders)
     )

@@ -19,8 +19,12 @@ import tempfile
 import time
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bench.common import PG_URL, BareCommit, load, percentile, pg_schema, pg_unavailable
+
+if TYPE_CHECKING:
+    from warehouse_tui.store.engine import Store
 
 SEED = 1
 TODAY = date(2026, 11, 29)
@@ -29,7 +33,7 @@ AIM = 4.0
 KINDS = ("location", "item", "tote")
 
 
-def seeded(db: str, schema: str | None = None):  # type: ignore[no-untyped-def]
+def seeded(db: str, schema: str | None = None) -> Store:
     """The demo warehouse in a migrated database, with no duplicate-scan window."""
     from warehouse_tui.demo import seed_demo
     from warehouse_tui.services.settings import set_setting
@@ -44,7 +48,7 @@ def seeded(db: str, schema: str | None = None):  # type: ignore[no-untyped-def]
     return store
 
 
-def walk(store, bare: BareCommit, orders: int) -> dict[str, list[float]]:  # type: ignore[no-untyped-def]
+def walk(store: Store, bare: BareCommit, orders: int) -> dict[str, list[float]]:
     """Release a wave, then claim and walk its lists; each scan's time by kind, and the bare
     commits taken between them."""
     from sqlalchemy import select

@@ -325,12 +325,13 @@ def finish_count(store: Store, actor: Actor) -> CountResult:
             refusal = _("Scan the location to count")
             record(session, actor, "count.finish", accepted=False, reason=refusal)
             return CountResult(False, refusal, refusal=Refusal.INCOMPLETE)
-        counted = {int(sku): units for sku, units in (task.tally or {}).get("units", {}).items()}
+        tallied = (task.tally or {}).get("units", {})
+        counted = {int(sku): units for sku, units in tallied.items()}
         differences = _differences(session, task, counted)
         over = get_setting(session, "count_recount_over")
         ref = task_label(task.id)
         if task.first_count is None and any(abs(diff) > over for diff in differences.values()):
-            task.first_count = {"by": actor.operator_id, "units": task.tally["units"]}  # type: ignore[index]
+            task.first_count = {"by": actor.operator_id, "units": tallied}
             task.claimed_by, task.tally = None, None
             note = _("Differs from the books by more than {n}: another operator recounts").format(
                 n=over

@@ -37,8 +37,12 @@ import time
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from bench.common import PG_URL, BareCommit, load, percentile, pg_schema, pg_unavailable
+
+if TYPE_CHECKING:
+    from warehouse_tui.store.engine import Store
 
 LINES_PER_ORDER = 4
 SKUS = 20_000
@@ -174,8 +178,8 @@ def _skus_of(order: int) -> list[int]:
 
 
 def time_scans(
-    store, bare: BareCommit, scans: int
-) -> tuple[list[float], list[float], list[float], int]:  # type: ignore[no-untyped-def]
+    store: Store, bare: BareCommit, scans: int
+) -> tuple[list[float], list[float], list[float], int]:
     """verify_scan, verify_scan then pack_view, and a bare commit, interleaved; returns the
     three timings and the refusals."""
     from sqlalchemy import func, select
@@ -194,7 +198,7 @@ def time_scans(
         if order % 10 == 0:
             order += 1
         started = packing.start_pack(store, actor, f"ORD-{order}")
-        assert started.accepted, started.reason
+        assert started.accepted and started.parcel_id is not None, started.reason
         plan += [(started.parcel_id, ean13(sku)) for sku in _skus_of(order)]
     for parcel_id, code in plan[:20]:  # warm-up: statement caches, pages
         packing.verify_scan(store, actor, parcel_id, code)
@@ -427,7 +431,7 @@ def main() -> None:
     else:
         print(f"verify_scan on PostgreSQL: {why_not}")
     ms = 1000
-    end_to_end = {
+    end_to_end: dict[str, Any] = {
         "bench": "pack.end_to_end",
         "bursts": len(app_times),
         "app_p50_ms": round(percentile(app_times, 0.5) * ms, 1),

@@ -19,8 +19,12 @@ import tempfile
 import time
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bench.common import PG_URL, BareCommit, load, percentile, pg_schema, pg_unavailable
+
+if TYPE_CHECKING:
+    from warehouse_tui.store.engine import Store
 
 SEED = 1
 TODAY = date(2026, 11, 29)
@@ -29,7 +33,7 @@ AIM = 4.0
 KINDS = ("location", "item", "tote")
 
 
-def seeded(db: str, schema: str | None = None):  # type: ignore[no-untyped-def]
+def seeded(db: str, schema: str | None = None) -> Store:
     """The demo warehouse in a migrated database, with no duplicate-scan window."""
     from warehouse_tui.demo import seed_demo
     from warehouse_tui.services.settings import set_setting
@@ -44,10 +48,11 @@ def seeded(db: str, schema: str | None = None):  # type: ignore[no-untyped-def]
     return store
 
 
-def walk(store, bare: BareCommit, orders: int) -> dict[str, list[float]]:  # type: ignore[no-untyped-def]
+def walk(store: Store, bare: BareCommit, orders: int) -> dict[str, list[float]]:
     """Release a wave, then claim and walk its lists; each scan's time by kind, and the bare
     commits taken between them."""
     from sqlalchemy import select
+    from sqlmodel import col
 
     from warehouse_tui.services.journal import Actor
     from warehouse_tui.services.picking import claim_next_task, current_stop, scan_at_stop
@@ -56,17 +61,20 @@ def walk(store, bare: BareCommit, orders: int) -> dict[str, list[float]]:  # typ
 
     with store.read() as session:
         picker_id = session.execute(
-            select(Operator.id).where(Operator.role == Role.PICKER).order_by(Operator.id).limit(1)
+            select(col(Operator.id))
+            .where(col(Operator.role) == Role.PICKER)
+            .order_by(col(Operator.id))
+            .limit(1)
         ).scalar_one()
         single = dict(
             session.execute(
-                select(Sku.code, Barcode.code)
-                .join(Barcode, Barcode.sku_id == Sku.id)
-                .where(Barcode.quantity == 1)
+                select(col(Sku.code), col(Barcode.code))
+                .join(Barcode, col(Barcode.sku_id) == Sku.id)
+                .where(col(Barcode.quantity) == 1)
                 .order_by(Barcode.code)
             ).all()
         )
-        totes = list(session.execute(select(Tote.code).order_by(Tote.code)).scalars())
+        totes = list(session.execute(select(col(Tote.code)).order_by(col(Tote.code))).scalars())
     released = release_wave(
         store, Actor(None, "BENCH", "cli", name="bench"), WaveRules(max_orders=orders)
     )
@@ -98,15 +106,16 @@ def _item_code(store, stop_id: int, barcode: str) -> str:  # type: ignore[no-unt
     """What the picker scans for one unit: its barcode, or for a batch-tracked SKU the GS1
     code carrying the stop's lot."""
     from sqlalchemy import select
+    from sqlmodel import col
 
     from warehouse_tui.store.models import PickStop, Sku, Stock
 
     with store.read() as session:
         batch, tracked = session.execute(
-            select(Stock.batch, Sku.batch_tracked)
-            .join(PickStop, PickStop.stock_id == Stock.id)
-            .join(Sku, Sku.id == Stock.sku_id)
-            .where(PickStop.id == stop_id)
+            select(col(Stock.batch), col(Sku.batch_tracked))
+            .join(PickStop, col(PickStop.stock_id) == Stock.id)
+            .join(Sku, col(Sku.id) == Stock.sku_id)
+            .where(col(PickStop.id) == stop_id)
         ).one()
     return f"(01){barcode}(10){batch}" if tracked else barcode
 

@@ -18,6 +18,7 @@ from typing import Any
 
 import typer
 import typer.main
+from typer._click import Context  # typer vendors click: TyperGroup's methods take this Context
 from typer.core import TyperGroup
 
 from warehouse_tui.commands.common import (
@@ -38,11 +39,11 @@ JSON_ASKED = "warehouse_tui.json"
 class RefusingGroup(TyperGroup):
     """The root command group: a database or file failure is refused in one line, exit 1."""
 
-    def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:
+    def parse_args(self, ctx: Context, args: list[str]) -> list[str]:
         ctx.meta[JSON_ASKED] = "--json" in args  # the subcommand's context is gone on failure
         return super().parse_args(ctx, args)
 
-    def invoke(self, ctx: typer.Context) -> Any:
+    def invoke(self, ctx: Context) -> Any:
         try:
             return super().invoke(ctx)
         except (typer.TyperException, typer.Exit, typer.Abort):  # usage errors, exits

@@ -37,8 +37,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from sqlalchemy import and_, func, literal, or_, select, union_all
-from sqlmodel import Session
+from sqlalchemy import ColumnElement, Exists, Select, and_, func, literal, or_, select, union_all
+from sqlmodel import Session, col
 
 from warehouse_tui.domain.barcodes import ScanKind, format_label
 from warehouse_tui.store.engine import Store
@@ -96,29 +96,29 @@ def _ledger(session: Session) -> Iterator[Violation]:
     """Stock rows against the sum of their moves, including moves whose stock row is gone."""
     moves = (
         select(
-            StockMove.location_id.label("location_id"),
-            StockMove.sku_id.label("sku_id"),
-            StockMove.batch.label("batch"),
-            StockMove.delta.label("moved"),
+            col(StockMove.location_id).label("location_id"),
+            col(StockMove.sku_id).label("sku_id"),
+            col(StockMove.batch).label("batch"),
+            col(StockMove.delta).label("moved"),
             literal(0).label("held"),
         )
-        .where(StockMove.location_id.is_not(None))
+        .where(col(StockMove.location_id).is_not(None))
         .subquery()
     )
     stock = select(
-        Stock.location_id, Stock.sku_id, Stock.batch, literal(0), Stock.on_hand
+        col(Stock.location_id), col(Stock.sku_id), col(Stock.batch), literal(0), col(Stock.on_hand)
     ).subquery()
     both = union_all(select(moves), select(stock)).subquery()
     rows = session.execute(
         select(
-            Location.code,
-            Sku.code,
+            col(Location.code),
+            col(Sku.code),
             both.c.batch,
             func.sum(both.c.moved),
             func.sum(both.c.held),
         )
-        .join(Location, Location.id == both.c.location_id)
-        .join(Sku, Sku.id == both.c.sku_id)
+        .join(Location, col(Location.id) == both.c.location_id)
+        .join(Sku, col(Sku.id) == both.c.sku_id)
         .group_by(Location.code, Sku.code, both.c.batch)
         .having(func.sum(both.c.moved) != func.sum(both.c.held))
         .order_by(Location.code, Sku.code, both.c.batch)
@@ -131,18 +131,28 @@ def _ledger(session: Session) -> Iterator[Violation]:
         )
 
 
-def _stock_rows(session: Session, *conditions: object) -> Iterator[tuple[str, str, str, int, int]]:
+def _stock_rows(
+    session: Session, *conditions: ColumnElement[bool]
+) -> Iterator[tuple[str, str, str, int, int]]:
     yield from session.execute(
-        select(Location.code, Sku.code, Stock.batch, Stock.on_hand, Stock.allocated)
-        .join(Location, Location.id == Stock.location_id)
-        .join(Sku, Sku.id == Stock.sku_id)
+        select(
+            col(Location.code),
+            col(Sku.code),
+            col(Stock.batch),
+            col(Stock.on_hand),
+            col(Stock.allocated),
+        )
+        .join(Location, col(Location.id) == Stock.location_id)
+        .join(Sku, col(Sku.id) == Stock.sku_id)
         .where(*conditions)
         .order_by(Location.code, Sku.code, Stock.batch)
     ).all()
 
 
 def _negative_stock(session: Session) -> Iterator[Violation]:
-    condition = or_(Stock.on_hand < 0, Stock.allocated < 0, Stock.allocated > Stock.on_hand)
+    condition = or_(
+        col(Stock.on_hand) < 0, col(Stock.allocated) < 0, col(Stock.allocated) > Stock.on_hand
+    )
     for location, sku, batch, on_hand, allocated in _stock_rows(session, condition):
         yield Violation(
             "negative-stock",
@@ -153,17 +163,20 @@ def _negative_stock(session: Session) -> Iterator[Violation]:
 
 def _allocations(session: Session) -> Iterator[Violation]:
     reserved = (
-        select(Allocation.stock_id, func.sum(Allocation.qty - Allocation.picked).label("held"))
-        .group_by(Allocation.stock_id)
+        select(
+            col(Allocation.stock_id),
+            func.sum(col(Allocation.qty) - col(Allocation.picked)).label("held"),
+        )
+        .group_by(col(Allocation.stock_id))
         .subquery()
     )
     held = func.coalesce(reserved.c.held, 0)
     rows = session.execute(
-        select(Location.code, Sku.code, Stock.batch, Stock.allocated, held)
-        .join(Location, Location.id == Stock.location_id)
-        .join(Sku, Sku.id == Stock.sku_id)
+        select(col(Location.code), col(Sku.code), col(Stock.batch), col(Stock.allocated), held)
+        .join(Location, col(Location.id) == Stock.location_id)
+        .join(Sku, col(Sku.id) == Stock.sku_id)
         .outerjoin(reserved, reserved.c.stock_id == Stock.id)
-        .where(Stock.allocated != held)
+        .where(col(Stock.allocated) != held)
         .order_by(Location.code, Sku.code, Stock.batch)
     )
     for location, sku, batch, allocated, reserving in rows:
@@ -173,10 +186,12 @@ def _allocations(session: Session) -> Iterator[Violation]:
             f"allocated {allocated}, its allocations still reserve {reserving}",
         )
     overpicked = session.execute(
-        select(Allocation.id, OrderLine.order_id, Allocation.qty, Allocation.picked)
-        .join(OrderLine, OrderLine.id == Allocation.order_line_id)
-        .where(or_(Allocation.picked > Allocation.qty, Allocation.picked < 0))
-        .order_by(Allocation.id)
+        select(
+            col(Allocation.id), col(OrderLine.order_id), col(Allocation.qty), col(Allocation.picked)
+        )
+        .join(OrderLine, col(OrderLine.id) == Allocation.order_line_id)
+        .where(or_(col(Allocation.picked) > Allocation.qty, col(Allocation.picked) < 0))
+        .order_by(col(Allocation.id))
     )
     for allocation_id, order_id, qty, picked in overpicked:
         yield Violation(
@@ -189,21 +204,21 @@ def _allocations(session: Session) -> Iterator[Violation]:
 def _line_counts(session: Session) -> Iterator[Violation]:
     rows = session.execute(
         select(
-            OrderLine.order_id,
-            OrderLine.sku_code,
-            OrderLine.qty,
-            OrderLine.picked,
-            OrderLine.packed,
+            col(OrderLine.order_id),
+            col(OrderLine.sku_code),
+            col(OrderLine.qty),
+            col(OrderLine.picked),
+            col(OrderLine.packed),
         )
         .where(
             or_(
-                OrderLine.picked > OrderLine.qty,
-                OrderLine.packed > OrderLine.picked,
-                OrderLine.picked < 0,
-                OrderLine.packed < 0,
+                col(OrderLine.picked) > OrderLine.qty,
+                col(OrderLine.packed) > OrderLine.picked,
+                col(OrderLine.picked) < 0,
+                col(OrderLine.packed) < 0,
             )
         )
-        .order_by(OrderLine.order_id, OrderLine.id)
+        .order_by(col(OrderLine.order_id), col(OrderLine.id))
     )
     for order_id, sku, qty, picked, packed in rows:
         yield Violation(
@@ -218,58 +233,62 @@ _BEFORE_RELEASE = (OrderStatus.NEW, OrderStatus.HELD, OrderStatus.READY)
 
 
 def _order_status(session: Session) -> Iterator[Violation]:
-    def orders_where(*conditions: object) -> list[tuple[int, str]]:
+    def orders_where(*conditions: ColumnElement[bool]) -> list[tuple[int, str]]:
         return list(
             session.execute(
-                select(Order.id, Order.status).where(*conditions).order_by(Order.id)
+                select(col(Order.id), col(Order.status)).where(*conditions).order_by(col(Order.id))
             ).all()
         )
 
-    def line_exists(*conditions: object) -> object:
-        return select(OrderLine.id).where(OrderLine.order_id == Order.id, *conditions).exists()
+    def line_exists(*conditions: ColumnElement[bool]) -> Exists:
+        return (
+            select(col(OrderLine.id))
+            .where(col(OrderLine.order_id) == Order.id, *conditions)
+            .exists()
+        )
 
-    live = Order.intercepted.is_(False)
+    live = col(Order.intercepted).is_(False)
     cancelled_wave = (
-        select(Wave.id)
-        .where(Wave.id == Order.wave_id, Wave.status == WaveStatus.CANCELLED)
+        select(col(Wave.id))
+        .where(col(Wave.id) == Order.wave_id, col(Wave.status) == WaveStatus.CANCELLED)
         .exists()
     )
     checks: list[tuple[list[tuple[int, str]], str]] = [
         (
-            orders_where(Order.status.in_(_IN_A_WAVE), Order.wave_id.is_(None)),
+            orders_where(col(Order.status).in_(_IN_A_WAVE), col(Order.wave_id).is_(None)),
             "is {status} but belongs to no wave",
         ),
         (
             orders_where(
-                Order.status == OrderStatus.PICKED,
+                col(Order.status) == OrderStatus.PICKED,
                 live,
-                line_exists(OrderLine.picked < OrderLine.qty),
+                line_exists(col(OrderLine.picked) < OrderLine.qty),
             ),
             "is picked but a line is not picked in full",
         ),
         (
             orders_where(
-                Order.status.in_((OrderStatus.PACKED, OrderStatus.SHIPPED)),
+                col(Order.status).in_((OrderStatus.PACKED, OrderStatus.SHIPPED)),
                 live,
-                line_exists(OrderLine.packed < OrderLine.qty),
+                line_exists(col(OrderLine.packed) < OrderLine.qty),
             ),
             "is {status} but a line is not packed in full",
         ),
         (
             orders_where(
-                Order.status.in_(_BEFORE_RELEASE),
-                line_exists(or_(OrderLine.picked > 0, OrderLine.packed > 0)),
-                ~and_(Order.status == OrderStatus.HELD, cancelled_wave),
+                col(Order.status).in_(_BEFORE_RELEASE),
+                line_exists(or_(col(OrderLine.picked) > 0, col(OrderLine.packed) > 0)),
+                ~and_(col(Order.status) == OrderStatus.HELD, cancelled_wave),
             ),
             "is {status} but has picked or packed units",
         ),
         (
             orders_where(
-                Order.status == OrderStatus.SHIPPED,
-                select(Parcel.id)
+                col(Order.status) == OrderStatus.SHIPPED,
+                select(col(Parcel.id))
                 .where(
-                    Parcel.order_id == Order.id,
-                    Parcel.status.in_((ParcelStatus.OPEN, ParcelStatus.CLOSED)),
+                    col(Parcel.order_id) == Order.id,
+                    col(Parcel.status).in_((ParcelStatus.OPEN, ParcelStatus.CLOSED)),
                 )
                 .exists(),
             ),
@@ -285,24 +304,28 @@ def _order_status(session: Session) -> Iterator[Violation]:
 
 def _claims(session: Session) -> Iterator[Violation]:
     rows = session.execute(
-        select(PickTask.id, PickTask.claimed_by)
+        select(col(PickTask.id), col(PickTask.claimed_by))
         .where(
             or_(
-                and_(PickTask.status == TaskStatus.CLAIMED, PickTask.claimed_by.is_(None)),
-                and_(PickTask.status == TaskStatus.OPEN, PickTask.claimed_by.is_not(None)),
+                and_(
+                    col(PickTask.status) == TaskStatus.CLAIMED, col(PickTask.claimed_by).is_(None)
+                ),
+                and_(
+                    col(PickTask.status) == TaskStatus.OPEN, col(PickTask.claimed_by).is_not(None)
+                ),
             )
         )
-        .order_by(PickTask.id)
+        .order_by(col(PickTask.id))
     )
     for task_id, holder in rows:
         detail = "claimed by nobody" if holder is None else f"open but held by operator {holder}"
         yield Violation("claim", f"pick list {task_id}", detail)
     doubles = session.execute(
-        select(PickTask.claimed_by, func.count())
-        .where(PickTask.status == TaskStatus.CLAIMED)
-        .group_by(PickTask.claimed_by)
+        select(col(PickTask.claimed_by), func.count())
+        .where(col(PickTask.status) == TaskStatus.CLAIMED)
+        .group_by(col(PickTask.claimed_by))
         .having(func.count() > 1)
-        .order_by(PickTask.claimed_by)
+        .order_by(col(PickTask.claimed_by))
     )
     for holder, held in doubles:
         yield Violation("claim", f"operator {holder}", f"holds {held} pick lists at once")
@@ -310,12 +333,12 @@ def _claims(session: Session) -> Iterator[Violation]:
 
 def _parcels(session: Session) -> Iterator[Violation]:
     rows = session.execute(
-        select(Parcel.id, Parcel.status, Parcel.tracking, Parcel.weight_g)
+        select(col(Parcel.id), col(Parcel.status), col(Parcel.tracking), col(Parcel.weight_g))
         .where(
-            Parcel.status.in_((ParcelStatus.CLOSED, ParcelStatus.LOADED)),
-            or_(Parcel.tracking.is_(None), Parcel.weight_g.is_(None)),
+            col(Parcel.status).in_((ParcelStatus.CLOSED, ParcelStatus.LOADED)),
+            or_(col(Parcel.tracking).is_(None), col(Parcel.weight_g).is_(None)),
         )
-        .order_by(Parcel.id)
+        .order_by(col(Parcel.id))
     )
     for parcel_id, status, tracking, weight in rows:
         missing = " and ".join(
@@ -328,18 +351,20 @@ def _parcels(session: Session) -> Iterator[Violation]:
 
 def _waves(session: Session) -> Iterator[Violation]:
     unfinished = (
-        select(PickTask.id)
+        select(col(PickTask.id))
         .where(
-            PickTask.wave_id == Wave.id,
-            PickTask.status.not_in((TaskStatus.DONE, TaskStatus.CANCELLED)),
+            col(PickTask.wave_id) == Wave.id,
+            col(PickTask.status).not_in((TaskStatus.DONE, TaskStatus.CANCELLED)),
         )
         .exists()
     )
-    has_lists = select(PickTask.id).where(PickTask.wave_id == Wave.id).exists()
+    has_lists = select(col(PickTask.id)).where(col(PickTask.wave_id) == Wave.id).exists()
     rows = session.execute(
-        select(Wave.id, Wave.status)
-        .where(Wave.status.in_((WaveStatus.RELEASED, WaveStatus.PICKING)), has_lists, ~unfinished)
-        .order_by(Wave.id)
+        select(col(Wave.id), col(Wave.status))
+        .where(
+            col(Wave.status).in_((WaveStatus.RELEASED, WaveStatus.PICKING)), has_lists, ~unfinished
+        )
+        .order_by(col(Wave.id))
     )
     for wave_id, status in rows:
         yield Violation("wave", f"WAVE-{wave_id}", f"is {status} but every pick list is finished")
@@ -355,22 +380,22 @@ _BATCH_IN_PROGRESS = (
 
 
 def _off_shelf(session: Session) -> Iterator[Violation]:
-    owed = FloorTask.qty - FloorTask.done_qty
-    open_put_back = and_(FloorTask.kind == _PUT_BACK, FloorTask.status == "open")
-    left = select(
-        StockMove.sku_id.label("sku_id"), (-StockMove.delta).label("left"), literal(0)
-    ).where(StockMove.reason.in_(("pick", _PUT_BACK)))
-    picked = select(Stock.sku_id, literal(0), Allocation.picked).join(
-        Stock, Stock.id == Allocation.stock_id
+    owed = col(FloorTask.qty) - FloorTask.done_qty
+    open_put_back = and_(col(FloorTask.kind) == _PUT_BACK, col(FloorTask.status) == "open")
+    left: Select[int, int, int] = select(
+        col(StockMove.sku_id).label("sku_id"), (-col(StockMove.delta)).label("left"), literal(0)
+    ).where(col(StockMove.reason).in_(("pick", _PUT_BACK)))
+    picked = select(col(Stock.sku_id), literal(0), col(Allocation.picked)).join(
+        Stock, col(Stock.id) == Allocation.stock_id
     )
-    held_alone = select(FloorTask.sku_id, literal(0), owed).where(
-        open_put_back, FloorTask.on_allocations.is_(False)
+    held_alone = select(col(FloorTask.sku_id), literal(0), owed).where(
+        open_put_back, col(FloorTask.on_allocations).is_(False)
     )
     both = union_all(left, picked, held_alone).subquery()
     columns = list(both.c)
     rows = session.execute(
-        select(Sku.code, func.sum(columns[1]), func.sum(columns[2]))
-        .join(Sku, Sku.id == columns[0])
+        select(col(Sku.code), func.sum(columns[1]), func.sum(columns[2]))
+        .join(Sku, col(Sku.id) == columns[0])
         .group_by(Sku.code)
         .having(func.sum(columns[1]) != func.sum(columns[2]))
         .order_by(Sku.code)
@@ -387,28 +412,28 @@ def _off_shelf(session: Session) -> Iterator[Violation]:
 
 
 def _intercepted_units(
-    session: Session, owed: object, open_put_back: object
+    session: Session, owed: ColumnElement[int], open_put_back: ColumnElement[bool]
 ) -> Iterator[Violation]:
     picked = (
-        select(OrderLine.order_id, func.sum(Allocation.picked).label("units"))
-        .join(OrderLine, OrderLine.id == Allocation.order_line_id)
-        .group_by(OrderLine.order_id)
+        select(col(OrderLine.order_id), func.sum(col(Allocation.picked)).label("units"))
+        .join(OrderLine, col(OrderLine.id) == Allocation.order_line_id)
+        .group_by(col(OrderLine.order_id))
         .subquery()
     )
     tasks = (
-        select(FloorTask.order_id, func.sum(owed).label("units"))
-        .where(open_put_back, FloorTask.on_allocations.is_(True))
-        .group_by(FloorTask.order_id)
+        select(col(FloorTask.order_id), func.sum(owed).label("units"))
+        .where(open_put_back, col(FloorTask.on_allocations).is_(True))
+        .group_by(col(FloorTask.order_id))
         .subquery()
     )
     on_order = func.coalesce(picked.c.units, 0)
     in_tasks = func.coalesce(tasks.c.units, 0)
     rows = session.execute(
-        select(Order.id, on_order, in_tasks)
+        select(col(Order.id), on_order, in_tasks)
         .outerjoin(picked, picked.c.order_id == Order.id)
         .outerjoin(tasks, tasks.c.order_id == Order.id)
-        .where(Order.intercepted.is_(True), on_order != in_tasks)
-        .order_by(Order.id)
+        .where(col(Order.intercepted).is_(True), on_order != in_tasks)
+        .order_by(col(Order.id))
     )
     for order_id, units, owing in rows:
         yield Violation(
@@ -420,26 +445,26 @@ def _intercepted_units(
 
 def _live_units(session: Session) -> Iterator[Violation]:
     picked = (
-        select(Allocation.order_line_id, func.sum(Allocation.picked).label("units"))
-        .group_by(Allocation.order_line_id)
+        select(col(Allocation.order_line_id), func.sum(col(Allocation.picked)).label("units"))
+        .group_by(col(Allocation.order_line_id))
         .subquery()
     )
     on_cart = (
-        select(Wave.id)
+        select(col(Wave.id))
         .where(
-            Wave.id == Order.wave_id,
-            Wave.strategy == Strategy.BATCH,
-            Wave.status.in_(_BATCH_IN_PROGRESS),
+            col(Wave.id) == Order.wave_id,
+            col(Wave.strategy) == Strategy.BATCH,
+            col(Wave.status).in_(_BATCH_IN_PROGRESS),
         )
         .exists()
     )
     units = func.coalesce(picked.c.units, 0)
     rows = session.execute(
-        select(OrderLine.order_id, OrderLine.sku_code, units, OrderLine.picked)
-        .join(Order, Order.id == OrderLine.order_id)
+        select(col(OrderLine.order_id), col(OrderLine.sku_code), units, col(OrderLine.picked))
+        .join(Order, col(Order.id) == OrderLine.order_id)
         .outerjoin(picked, picked.c.order_line_id == OrderLine.id)
-        .where(Order.intercepted.is_(False), units > OrderLine.picked, ~on_cart)
-        .order_by(OrderLine.order_id, OrderLine.id)
+        .where(col(Order.intercepted).is_(False), units > OrderLine.picked, ~on_cart)
+        .order_by(col(OrderLine.order_id), col(OrderLine.id))
     )
     for order_id, sku, off, counted in rows:
         yield Violation(
@@ -457,14 +482,16 @@ def _returned_units(session: Session) -> Iterator[Violation]:
     """Each unit's moves per location against where its status puts it."""
     held: dict[str, dict[int, int]] = {}
     for ref, location_id, units in session.execute(
-        select(StockMove.ref, StockMove.location_id, func.sum(StockMove.delta))
-        .where(StockMove.reason.in_(_UNIT_MOVES), StockMove.ref.like("UNIT-%"))
-        .group_by(StockMove.ref, StockMove.location_id)
+        select(col(StockMove.ref), col(StockMove.location_id), func.sum(StockMove.delta))
+        .where(col(StockMove.reason).in_(_UNIT_MOVES), col(StockMove.ref).like("UNIT-%"))
+        .group_by(col(StockMove.ref), col(StockMove.location_id))
         .having(func.sum(StockMove.delta) != 0)
     ):
         held.setdefault(ref, {})[location_id] = int(units)
     for unit_id, status, location_id in session.execute(
-        select(ReturnUnit.id, ReturnUnit.status, ReturnUnit.location_id).order_by(ReturnUnit.id)
+        select(col(ReturnUnit.id), col(ReturnUnit.status), col(ReturnUnit.location_id)).order_by(
+            col(ReturnUnit.id)
+        )
     ):
         ref = f"UNIT-{unit_id}"  # services.returns.unit_ref
         expected = {location_id: 1} if status in _IN_STOCK else {}

@@ -107,7 +107,7 @@ def _location(session: Session, code: str) -> Location | None:
     bare = code.removeprefix("LOC-")
     return session.execute(
         select(Location).where(
-            Location.code.in_((code, bare, prefixed_label(ScanKind.LOCATION, bare)))
+            col(Location.code).in_((code, bare, prefixed_label(ScanKind.LOCATION, bare)))
         )
     ).scalar()
 
@@ -115,9 +115,9 @@ def _location(session: Session, code: str) -> Location | None:
 def _open_count(session: Session, location_id: int) -> FloorTask | None:
     return session.execute(
         select(FloorTask).where(
-            FloorTask.kind == COUNT,
-            FloorTask.status == OPEN,
-            FloorTask.location_id == location_id,
+            col(FloorTask.kind) == COUNT,
+            col(FloorTask.status) == OPEN,
+            col(FloorTask.location_id) == location_id,
         )
     ).scalar()
 
@@ -170,10 +170,10 @@ def open_counts(store: Store) -> list[tuple[int, str, bool]]:
     """Open count tasks (id, location code, a recount), oldest first."""
     with store.read() as session:
         rows = session.execute(
-            select(FloorTask.id, Location.code, FloorTask.first_count)
-            .join(Location, Location.id == FloorTask.location_id)
-            .where(FloorTask.kind == COUNT, FloorTask.status == OPEN)
-            .order_by(FloorTask.created_at, FloorTask.id)
+            select(col(FloorTask.id), col(Location.code), col(FloorTask.first_count))
+            .join(Location, col(Location.id) == FloorTask.location_id)
+            .where(col(FloorTask.kind) == COUNT, col(FloorTask.status) == OPEN)
+            .order_by(col(FloorTask.created_at), col(FloorTask.id))
         ).all()
         return [(task_id, code, first is not None) for task_id, code, first in rows]
 
@@ -182,11 +182,11 @@ def _held(session: Session, actor: Actor) -> FloorTask | None:
     return session.execute(
         select(FloorTask)
         .where(
-            FloorTask.kind == COUNT,
-            FloorTask.status == OPEN,
-            FloorTask.claimed_by == actor.operator_id,
+            col(FloorTask.kind) == COUNT,
+            col(FloorTask.status) == OPEN,
+            col(FloorTask.claimed_by) == actor.operator_id,
         )
-        .order_by(FloorTask.id)
+        .order_by(col(FloorTask.id))
         .with_for_update()
     ).scalar()
 
@@ -245,7 +245,7 @@ def _start(session: Session, actor: Actor, scan: Scan) -> tuple[FloorTask | None
         return None, _("No count is asked for at this location"), ""
     if task.first_count is not None and task.first_count.get("by") == actor.operator_id:
         return None, _("You counted it first: another operator recounts"), ""
-    claimed = session.execute(
+    claimed = session.exec(
         update(FloorTask)
         .where(col(FloorTask.id) == task.id, col(FloorTask.claimed_by).is_(None))
         .values(claimed_by=actor.operator_id, tally={"units": {}, "last": None})
@@ -325,12 +325,13 @@ def finish_count(store: Store, actor: Actor) -> CountResult:
             refusal = _("Scan the location to count")
             record(session, actor, "count.finish", accepted=False, reason=refusal)
             return CountResult(False, refusal, refusal=Refusal.INCOMPLETE)
-        counted = {int(sku): units for sku, units in (task.tally or {}).get("units", {}).items()}
+        tallied = (task.tally or {}).get("units", {})
+        counted = {int(sku): units for sku, units in tallied.items()}
         differences = _differences(session, task, counted)
         over = get_setting(session, "count_recount_over")
         ref = task_label(task.id)
         if task.first_count is None and any(abs(diff) > over for diff in differences.values()):
-            task.first_count = {"by": actor.operator_id, "units": task.tally["units"]}  # type: ignore[index]
+            task.first_count = {"by": actor.operator_id, "units": tallied}
             task.claimed_by, task.tally = None, None
             note = _("Differs from the books by more than {n}: another operator recounts").format(
                 n=over
@@ -360,9 +361,9 @@ def _differences(session: Session, task: FloorTask, counted: dict[int, int]) -> 
     """Counted less booked, per SKU: the task's SKU, or every SKU counted or on the books here."""
     booked = dict(
         session.execute(
-            select(Stock.sku_id, func.sum(Stock.on_hand))
-            .where(Stock.location_id == task.location_id)
-            .group_by(Stock.sku_id)
+            select(col(Stock.sku_id), func.sum(col(Stock.on_hand)))
+            .where(col(Stock.location_id) == task.location_id)
+            .group_by(col(Stock.sku_id))
         ).all()
     )
     skus = {task.sku_id} if task.sku_id is not None else set(booked) | set(counted)
@@ -373,11 +374,12 @@ def _adjust(session: Session, actor: Actor, task: FloorTask, sku_id: int, diff: 
     """Change the SKU's stock here by `diff` through the ledger: found units join the first
     lot (or a new one); missing units leave free stock first, then reserved stock, whose
     orders lose those units and are flagged short."""
+    assert task.location_id is not None, "a count task counts one location"
     lots = list(
         session.execute(
             select(Stock)
-            .where(Stock.location_id == task.location_id, Stock.sku_id == sku_id)
-            .order_by(Stock.id)
+            .where(col(Stock.location_id) == task.location_id, col(Stock.sku_id) == sku_id)
+            .order_by(col(Stock.id))
             .with_for_update()
         ).scalars()
     )
@@ -421,9 +423,9 @@ def _take_reserved(session: Session, actor: Actor, task: FloorTask, lot: Stock, 
     unfinished stops that would pick them, and their orders are flagged short."""
     rows = session.execute(
         select(Allocation, OrderLine)
-        .join(OrderLine, OrderLine.id == Allocation.order_line_id)
-        .where(Allocation.stock_id == lot.id, Allocation.qty > Allocation.picked)
-        .order_by(Allocation.id.desc())
+        .join(OrderLine, col(OrderLine.id) == Allocation.order_line_id)
+        .where(col(Allocation.stock_id) == lot.id, col(Allocation.qty) > Allocation.picked)
+        .order_by(col(Allocation.id).desc())
     ).all()
     location = session.get_one(Location, lot.location_id)
     sku = session.get_one(Sku, lot.sku_id)
@@ -446,14 +448,17 @@ def _shrink_stops(session: Session, allocation: Allocation, units: int) -> None:
     `units` fewer; a stop left with nothing to pick is short, a list left with no stop is done."""
     stops = session.execute(
         select(PickStop)
-        .join(PickTask, PickTask.id == PickStop.task_id)
+        .join(PickTask, col(PickTask.id) == PickStop.task_id)
         .where(
-            (PickStop.allocation_id == allocation.id)
-            | (PickStop.allocation_id.is_(None) & (PickStop.stock_id == allocation.stock_id)),
-            PickStop.status.not_in(("done", "short")),
-            PickTask.status.not_in((TaskStatus.DONE, TaskStatus.CANCELLED)),
+            (col(PickStop.allocation_id) == allocation.id)
+            | (
+                col(PickStop.allocation_id).is_(None)
+                & (col(PickStop.stock_id) == allocation.stock_id)
+            ),
+            col(PickStop.status).not_in(("done", "short")),
+            col(PickTask.status).not_in((TaskStatus.DONE, TaskStatus.CANCELLED)),
         )
-        .order_by(PickStop.seq.desc())
+        .order_by(col(PickStop.seq).desc())
     ).scalars()
     for stop in stops:
         take = min(units, stop.qty - stop.picked)

@@ -22,7 +22,7 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from warehouse_tui.domain.barcodes import ScanKind, format_label
 from warehouse_tui.i18n import N_, _
@@ -170,8 +170,8 @@ def _released(session: Session) -> list[Order]:
     return list(
         session.execute(
             select(Order)
-            .where(Order.status == OrderStatus.RELEASED, Order.intercepted.is_(False))
-            .order_by(Order.id)
+            .where(col(Order.status) == OrderStatus.RELEASED, col(Order.intercepted).is_(False))
+            .order_by(col(Order.id))
         ).scalars()
     )
 
@@ -203,7 +203,7 @@ def _stuck(session: Session) -> Iterator[ExceptionItem]:
 
 def _held(session: Session) -> Iterator[ExceptionItem]:
     held = session.execute(
-        select(Order).where(Order.status == OrderStatus.HELD).order_by(Order.id)
+        select(Order).where(col(Order.status) == OrderStatus.HELD).order_by(col(Order.id))
     ).scalars()
     for order in held:
         yield _order_item(Kind.HELD, order, None, order.hold_reason)
@@ -212,14 +212,14 @@ def _held(session: Session) -> Iterator[ExceptionItem]:
 def _intercepted(session: Session) -> Iterator[ExceptionItem]:
     rows = session.execute(
         select(Order, func.min(FloorTask.created_at))
-        .join(FloorTask, FloorTask.order_id == Order.id)
+        .join(FloorTask, col(FloorTask.order_id) == Order.id)
         .where(
-            Order.intercepted.is_(True),
-            FloorTask.kind == putback.PUT_BACK,
-            FloorTask.status == putback.OPEN,
+            col(Order.intercepted).is_(True),
+            col(FloorTask.kind) == putback.PUT_BACK,
+            col(FloorTask.status) == putback.OPEN,
         )
-        .group_by(Order.id)
-        .order_by(Order.id)
+        .group_by(col(Order.id))
+        .order_by(col(Order.id))
     ).all()
     for order, since in rows:
         yield _order_item(Kind.INTERCEPTED, order, since, orders.intercept_reason(order))
@@ -229,8 +229,8 @@ def _tasks(session: Session, kind: str) -> list[FloorTask]:
     return list(
         session.execute(
             select(FloorTask)
-            .where(FloorTask.kind == kind, FloorTask.status == putback.OPEN)
-            .order_by(FloorTask.id)
+            .where(col(FloorTask.kind) == kind, col(FloorTask.status) == putback.OPEN)
+            .order_by(col(FloorTask.id))
         ).scalars()
     )
 
@@ -265,7 +265,9 @@ def _counts(session: Session) -> Iterator[ExceptionItem]:
 def _set_asides(session: Session) -> Iterator[ExceptionItem]:
     for task in _tasks(session, putback.SET_ASIDE):
         code = session.execute(
-            select(Barcode.code).where(Barcode.sku_id == task.sku_id).order_by(Barcode.id)
+            select(col(Barcode.code))
+            .where(col(Barcode.sku_id) == task.sku_id)
+            .order_by(col(Barcode.id))
         ).scalar()
         sku = session.get_one(Sku, task.sku_id)
         yield _task_item(Kind.SET_ASIDE, task, code or sku.code, task.reason)
@@ -275,8 +277,8 @@ def _unloaded(session: Session) -> Iterator[ExceptionItem]:
     after = timedelta(minutes=get_setting(session, "unloaded_after_min"))
     parcels = session.execute(
         select(Parcel)
-        .where(Parcel.status == ParcelStatus.CLOSED, Parcel.closed_at <= utcnow() - after)
-        .order_by(Parcel.id)
+        .where(col(Parcel.status) == ParcelStatus.CLOSED, col(Parcel.closed_at) <= utcnow() - after)
+        .order_by(col(Parcel.id))
     ).scalars()
     for parcel in parcels:
         reason = _("Labelled at {station} ({tracking}), not on a {carrier} truck").format(
@@ -297,7 +299,7 @@ def _last_journal(
 ) -> datetime | None:
     return session.execute(
         select(func.max(Journal.at)).where(
-            Journal.order_id == order_id, Journal.action.in_(actions)
+            col(Journal.order_id) == order_id, col(Journal.action).in_(actions)
         )
     ).scalar()
 
@@ -335,20 +337,20 @@ def history(store: Store, exception_id: str) -> list[HistoryRow]:
         return []
     with store.read() as session:
         if kind in _ORDER_KINDS:
-            about = Journal.order_id == key
+            about = col(Journal.order_id) == key
         elif kind == Kind.UNLOADED:
             parcel = session.get(Parcel, key)
             label = format_label(ScanKind.PARCEL, key)
-            about = (Journal.task_ref == label) | (
-                Journal.order_id == (parcel.order_id if parcel else None)
+            about = (col(Journal.task_ref) == label) | (
+                col(Journal.order_id) == (parcel.order_id if parcel else None)
             )
         else:
-            about = Journal.task_ref == putback.task_label(key)
+            about = col(Journal.task_ref) == putback.task_label(key)
         rows = session.execute(
-            select(Journal, Operator.name)
-            .outerjoin(Operator, Operator.id == Journal.operator_id)
+            select(Journal, col(Operator.name))
+            .outerjoin(Operator, col(Operator.id) == Journal.operator_id)
             .where(about)
-            .order_by(Journal.at, Journal.id)
+            .order_by(col(Journal.at), col(Journal.id))
         ).all()
         return [
             HistoryRow(

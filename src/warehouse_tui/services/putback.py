@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlmodel import Session, col
@@ -83,18 +84,18 @@ def put_back_picked(
     lines = [
         line
         for line in session.execute(
-            select(OrderLine).where(OrderLine.order_id == order.id).order_by(OrderLine.id)
+            select(OrderLine).where(col(OrderLine.order_id) == order.id).order_by(col(OrderLine.id))
         ).scalars()
         if line_ids is None or line.id in line_ids
     ]
     picked = session.execute(
         select(Allocation, Stock)
-        .join(Stock, Stock.id == Allocation.stock_id)
+        .join(Stock, col(Stock.id) == Allocation.stock_id)
         .where(
-            Allocation.order_line_id.in_([line.id for line in lines]),
-            Allocation.picked > 0,
+            col(Allocation.order_line_id).in_([line.id for line in lines]),
+            col(Allocation.picked) > 0,
         )
-        .order_by(Allocation.id)
+        .order_by(col(Allocation.id))
     ).all()
     places = _waiting_places(session, order, lines)
     lots: dict[tuple[int, int], int] = defaultdict(int)  # (sku, stock) → units
@@ -130,7 +131,7 @@ def put_back_picked(
     return sum(lots.values())
 
 
-def _take_places(places: list[list], units: int) -> list[tuple[str, int]]:
+def _take_places(places: list[list[Any]], units: int) -> list[tuple[str, int]]:
     """Take `units` from the front of `places` ([label, units] pairs, used up in place); units
     no place accounts for wait where nobody said ("")."""
     taken: list[tuple[str, int]] = []
@@ -148,27 +149,29 @@ def _take_places(places: list[list], units: int) -> list[tuple[str, int]]:
     return taken
 
 
-def _waiting_places(session: Session, order: Order, lines: list[OrderLine]) -> dict[int, list]:
+def _waiting_places(
+    session: Session, order: Order, lines: list[OrderLine]
+) -> dict[int, list[list[Any]]]:
     """Per SKU, where the order's picked units wait, as [label, units]: its parcels (packed),
     its slot or tote (picked, not packed), the cart of its batch pick list (not yet sorted)."""
-    places: dict[int, list] = defaultdict(list)
+    places: dict[int, list[list[Any]]] = defaultdict(list)
     line_ids = [line.id for line in lines]
     parcels = session.execute(
-        select(Parcel.id, OrderLine.sku_id, func.sum(ParcelLine.qty))
-        .join(ParcelLine, ParcelLine.parcel_id == Parcel.id)
-        .join(OrderLine, OrderLine.id == ParcelLine.order_line_id)
-        .where(OrderLine.id.in_(line_ids), Parcel.status.in_(_LIVE_PARCELS))
-        .group_by(Parcel.id, OrderLine.sku_id)
-        .order_by(Parcel.id)
+        select(col(Parcel.id), col(OrderLine.sku_id), func.sum(col(ParcelLine.qty)))
+        .join(ParcelLine, col(ParcelLine.parcel_id) == Parcel.id)
+        .join(OrderLine, col(OrderLine.id) == ParcelLine.order_line_id)
+        .where(col(OrderLine.id).in_(line_ids), col(Parcel.status).in_(_LIVE_PARCELS))
+        .group_by(col(Parcel.id), col(OrderLine.sku_id))
+        .order_by(col(Parcel.id))
     ).all()
     for parcel_id, sku_id, units in parcels:
         places[sku_id].append([format_label(ScanKind.PARCEL, parcel_id), int(units)])
     holder = container_of(session, order)
     off_shelf = dict(
         session.execute(
-            select(Allocation.order_line_id, func.sum(Allocation.picked))
-            .where(Allocation.order_line_id.in_(line_ids))
-            .group_by(Allocation.order_line_id)
+            select(col(Allocation.order_line_id), func.sum(col(Allocation.picked)))
+            .where(col(Allocation.order_line_id).in_(line_ids))
+            .group_by(col(Allocation.order_line_id))
         ).all()
     )
     for line in lines:
@@ -185,11 +188,13 @@ def _waiting_places(session: Session, order: Order, lines: list[OrderLine]) -> d
 
 def container_of(session: Session, order: Order) -> str:
     """The label of the put-wall slot or tote the order's picked units are in ("" if none)."""
-    slot = session.execute(select(WallSlot.code).where(WallSlot.order_id == order.id)).scalar()
+    slot: str | None = session.execute(
+        select(col(WallSlot.code)).where(col(WallSlot.order_id) == order.id)
+    ).scalar()
     if slot:
         return slot
     tote = session.execute(
-        select(Tote.code).where(Tote.order_id == order.id).order_by(Tote.id)
+        select(col(Tote.code)).where(col(Tote.order_id) == order.id).order_by(col(Tote.id))
     ).scalar()
     return tote or ""
 
@@ -197,15 +202,15 @@ def container_of(session: Session, order: Order) -> str:
 def _cart_of(session: Session, order: Order, sku_id: int) -> str:
     """The batch pick list whose cart holds units of `sku_id` picked for the order's wave."""
     task_id = session.execute(
-        select(PickStop.task_id)
-        .join(PickTask, PickTask.id == PickStop.task_id)
+        select(col(PickStop.task_id))
+        .join(PickTask, col(PickTask.id) == PickStop.task_id)
         .where(
-            PickTask.wave_id == order.wave_id,
-            PickTask.strategy == Strategy.BATCH,
-            PickStop.sku_id == sku_id,
-            PickStop.picked > 0,
+            col(PickTask.wave_id) == order.wave_id,
+            col(PickTask.strategy) == Strategy.BATCH,
+            col(PickStop.sku_id) == sku_id,
+            col(PickStop.picked) > 0,
         )
-        .order_by(PickStop.task_id)
+        .order_by(col(PickStop.task_id))
         .limit(1)
     ).scalar()
     return f"PICK-{task_id}" if task_id is not None else ""
@@ -219,17 +224,20 @@ def origin(session: Session, task: FloorTask) -> Stock | None:
     else any lot of the SKU."""
     if task.stock_id is not None:
         return session.get(Stock, task.stock_id)
-    query = select(Stock).where(Stock.sku_id == task.sku_id).order_by(Stock.id)
+    query = select(Stock).where(col(Stock.sku_id) == task.sku_id).order_by(col(Stock.id))
     if task.order_id is not None:
         picked_from = (
-            select(Allocation.stock_id)
-            .join(OrderLine, OrderLine.id == Allocation.order_line_id)
-            .where(OrderLine.order_id == task.order_id, Allocation.picked > 0)
+            select(col(Allocation.stock_id))
+            .join(OrderLine, col(OrderLine.id) == Allocation.order_line_id)
+            .where(col(OrderLine.order_id) == task.order_id, col(Allocation.picked) > 0)
         )
-        found = session.execute(query.where(Stock.id.in_(picked_from))).scalars().first()
+        found: Stock | None = (
+            session.execute(query.where(col(Stock.id).in_(picked_from))).scalars().first()
+        )
         if found is not None:
             return found
-    return session.execute(query).scalars().first()
+    first: Stock | None = session.execute(query).scalars().first()
+    return first
 
 
 def destination(session: Session, task: FloorTask, location_id: int) -> Stock | None:
@@ -239,11 +247,11 @@ def destination(session: Session, task: FloorTask, location_id: int) -> Stock | 
     came_from = origin(session, task)
     if came_from is not None and came_from.location_id == location_id:
         return came_from
-    there = list(
+    there: list[Stock] = list(
         session.execute(
             select(Stock)
-            .where(Stock.location_id == location_id, Stock.sku_id == task.sku_id)
-            .order_by(Stock.id)
+            .where(col(Stock.location_id) == location_id, col(Stock.sku_id) == task.sku_id)
+            .order_by(col(Stock.id))
         ).scalars()
     )
     if not there:
@@ -272,7 +280,7 @@ def return_units(session: Session, actor: Actor, task: FloorTask, stock: Stock, 
     the task counts them done (and is done with its last), an intercepted order's allocations
     count them out. Compare-and-set on the task: False (nothing changed) when those units are
     no longer owed, as when another terminal put them back a moment ago."""
-    owed = session.execute(
+    owed = session.exec(
         update(FloorTask)
         .where(
             col(FloorTask.id) == task.id,
@@ -285,7 +293,9 @@ def return_units(session: Session, actor: Actor, task: FloorTask, stock: Stock, 
     if owed.rowcount != 1:
         return False
     session.refresh(task)
-    session.execute(update(Stock).where(Stock.id == stock.id).values(on_hand=Stock.on_hand + units))
+    session.execute(
+        update(Stock).where(col(Stock.id) == stock.id).values(on_hand=Stock.on_hand + units)
+    )
     order_ref = format_label(ScanKind.ORDER, task.order_id) if task.order_id else ""
     session.add(
         StockMove(
@@ -313,15 +323,15 @@ def _off_allocations(session: Session, task: FloorTask, units: int) -> None:
     (nor reserved: what it had unpicked was given back at the intercept)."""
     query = (
         select(Allocation)
-        .join(OrderLine, OrderLine.id == Allocation.order_line_id)
-        .join(Stock, Stock.id == Allocation.stock_id)
-        .where(OrderLine.order_id == task.order_id, Allocation.picked > 0)
-        .order_by(Allocation.id)
+        .join(OrderLine, col(OrderLine.id) == Allocation.order_line_id)
+        .join(Stock, col(Stock.id) == Allocation.stock_id)
+        .where(col(OrderLine.order_id) == task.order_id, col(Allocation.picked) > 0)
+        .order_by(col(Allocation.id))
     )
     if task.stock_id is not None:
-        query = query.where(Allocation.stock_id == task.stock_id)
+        query = query.where(col(Allocation.stock_id) == task.stock_id)
     else:
-        query = query.where(Stock.sku_id == task.sku_id)
+        query = query.where(col(Stock.sku_id) == task.sku_id)
     for allocation in session.execute(query).scalars():
         take = min(units, allocation.picked)
         allocation.picked -= take
@@ -339,12 +349,16 @@ def free_emptied_place(session: Session, label: str) -> None:
     waiting = session.execute(
         select(func.count())
         .select_from(FloorTask)
-        .where(FloorTask.kind == PUT_BACK, FloorTask.status == OPEN, FloorTask.held_in == label)
+        .where(
+            col(FloorTask.kind) == PUT_BACK,
+            col(FloorTask.status) == OPEN,
+            col(FloorTask.held_in) == label,
+        )
     ).scalar_one()
     if waiting:
         return
-    tote = session.execute(select(Tote).where(Tote.code == label)).scalar()
-    slot = session.execute(select(WallSlot).where(WallSlot.code == label)).scalar()
+    tote = session.execute(select(Tote).where(col(Tote.code) == label)).scalar()
+    slot = session.execute(select(WallSlot).where(col(WallSlot.code) == label)).scalar()
     holder = tote or slot
     if holder is None or holder.order_id is None or _still_holds(session, holder.order_id):
         return
@@ -360,7 +374,9 @@ def _still_holds(session: Session, order_id: int) -> bool:
     if order.intercepted or order.status not in (OrderStatus.RELEASED, OrderStatus.PICKED):
         return False
     picked = session.execute(
-        select(func.coalesce(func.sum(OrderLine.picked), 0)).where(OrderLine.order_id == order_id)
+        select(func.coalesce(func.sum(col(OrderLine.picked)), 0)).where(
+            col(OrderLine.order_id) == order_id
+        )
     ).scalar_one()
     return int(picked) > 0
 
@@ -405,8 +421,8 @@ def open_put_backs(store: Store) -> list[PutBackView]:
     with store.read() as session:
         tasks = session.execute(
             select(FloorTask)
-            .where(FloorTask.kind == PUT_BACK, FloorTask.status == OPEN)
-            .order_by(FloorTask.created_at, FloorTask.id)
+            .where(col(FloorTask.kind) == PUT_BACK, col(FloorTask.status) == OPEN)
+            .order_by(col(FloorTask.created_at), col(FloorTask.id))
         ).scalars()
         return [put_back_view(session, task) for task in tasks]
 

@@ -37,6 +37,7 @@ from warehouse_tui.services.putback import (
 from warehouse_tui.services.results import Refusal, ServiceResult
 from warehouse_tui.services.states import state_name
 from warehouse_tui.store.engine import Store
+from warehouse_tui.store.ids import required_id
 from warehouse_tui.store.models import FloorTask, Journal, Location, Order, Sku
 
 PLACE, ITEM, LOCATION = "putback.place", "putback.item", "putback.location"
@@ -102,7 +103,7 @@ def _state(session: Session, actor: Actor) -> _State:
         session.execute(
             select(Journal)
             .where(
-                Journal.operator_id == actor.operator_id,
+                col(Journal.operator_id) == actor.operator_id,
                 col(Journal.accepted).is_(True),
                 col(Journal.action).in_((PLACE, ITEM, LOCATION)),
             )
@@ -111,11 +112,11 @@ def _state(session: Session, actor: Actor) -> _State:
         ).scalars()
     )
     place_row = session.execute(
-        select(Journal.task_ref)
+        select(col(Journal.task_ref))
         .where(
-            Journal.operator_id == actor.operator_id,
+            col(Journal.operator_id) == actor.operator_id,
             col(Journal.accepted).is_(True),
-            Journal.action == PLACE,
+            col(Journal.action) == PLACE,
         )
         .order_by(col(Journal.id).desc())
         .limit(1)
@@ -136,8 +137,12 @@ def _owed_at(session: Session, place: str) -> list[FloorTask]:
     return list(
         session.execute(
             select(FloorTask)
-            .where(FloorTask.kind == PUT_BACK, FloorTask.status == OPEN, FloorTask.held_in == place)
-            .order_by(FloorTask.id)
+            .where(
+                col(FloorTask.kind) == PUT_BACK,
+                col(FloorTask.status) == OPEN,
+                col(FloorTask.held_in) == place,
+            )
+            .order_by(col(FloorTask.id))
         ).scalars()
     )
 
@@ -202,12 +207,12 @@ def _take_item(session: Session, actor: Actor, state: _State, scan: Scan, code: 
         session.execute(
             select(FloorTask)
             .where(
-                FloorTask.kind == PUT_BACK,
-                FloorTask.status == OPEN,
-                FloorTask.sku_id == sku.id,
-                FloorTask.qty - FloorTask.done_qty >= units,
+                col(FloorTask.kind) == PUT_BACK,
+                col(FloorTask.status) == OPEN,
+                col(FloorTask.sku_id) == sku.id,
+                col(FloorTask.qty) - col(FloorTask.done_qty) >= units,
             )
-            .order_by(FloorTask.created_at, FloorTask.id)
+            .order_by(col(FloorTask.created_at), col(FloorTask.id))
         )
         .scalars()
         .all()
@@ -215,7 +220,9 @@ def _take_item(session: Session, actor: Actor, state: _State, scan: Scan, code: 
     if state.place:
         candidates = [task for task in candidates if task.held_in == state.place]
     else:
-        candidates.sort(key=lambda task: task.held_in[:4] in ("TOTE", "WALL", "PCL-"))
+        candidates = sorted(
+            candidates, key=lambda task: task.held_in[:4] in ("TOTE", "WALL", "PCL-")
+        )
     if not candidates:
         where = state.place or _("any put-back")
         return _refused(
@@ -275,7 +282,7 @@ def _to_location(
     if applied and task.order_id is not None:
         order = session.get_one(Order, task.order_id)
         message += " — " + _("{order} is {status} now").format(
-            order=format_label(ScanKind.ORDER, order.id), status=state_name(order.status)
+            order=format_label(ScanKind.ORDER, required_id(order)), status=state_name(order.status)
         )
     place = state.place if state.place and _owed_at(session, state.place) else ""
     return _step(session, _State(place, None, 0), message=message)

@@ -43,6 +43,7 @@ from warehouse_tui.services.results import Refusal, ServiceResult
 from warehouse_tui.services.roles import SUPERVISORS, role_refusal
 from warehouse_tui.services.states import state_name
 from warehouse_tui.store.engine import Store
+from warehouse_tui.store.ids import required_id
 from warehouse_tui.store.models import (
     Allocation,
     FloorTask,
@@ -86,24 +87,24 @@ def short_lines(session: Session, order_id: int) -> list[ShortLine]:
 def _lines(session: Session, order_id: int) -> list[ShortLine]:
     reserved = (
         select(
-            Allocation.order_line_id,
+            col(Allocation.order_line_id),
             func.sum(Allocation.qty).label("qty"),
             func.sum(Allocation.picked).label("picked"),
         )
-        .group_by(Allocation.order_line_id)
+        .group_by(col(Allocation.order_line_id))
         .subquery()
     )
     rows = session.execute(
         select(
-            OrderLine.id,
-            OrderLine.sku_code,
-            OrderLine.qty,
+            col(OrderLine.id),
+            col(OrderLine.sku_code),
+            col(OrderLine.qty),
             func.coalesce(reserved.c.qty, 0),
             func.coalesce(reserved.c.picked, 0),
         )
         .outerjoin(reserved, reserved.c.order_line_id == OrderLine.id)
-        .where(OrderLine.order_id == order_id)
-        .order_by(OrderLine.id)
+        .where(col(OrderLine.order_id) == order_id)
+        .order_by(col(OrderLine.id))
     ).all()
     return [ShortLine(i, sku, qty, int(held), int(picked)) for i, sku, qty, held, picked in rows]
 
@@ -166,7 +167,8 @@ def _resolve(
             kind = Refusal.WRONG_STATE
             if not applies:
                 refusal = _("Order {order} is not short any more ({status})").format(
-                    order=format_label(ScanKind.ORDER, order.id), status=state_name(order.status)
+                    order=format_label(ScanKind.ORDER, required_id(order)),
+                    status=state_name(order.status),
                 )
         message = ""
         if not refusal and order is not None:
@@ -224,34 +226,38 @@ def _reserve_elsewhere(
     order_line = session.get_one(OrderLine, line.line_id)
     free = col(Stock.on_hand) - col(Stock.allocated)
     in_doubt = (
-        select(FloorTask.id)
+        select(col(FloorTask.id))
         .where(
-            FloorTask.kind == COUNT,
-            FloorTask.status == "open",
-            FloorTask.location_id == Stock.location_id,
-            (FloorTask.sku_id == Stock.sku_id) | FloorTask.sku_id.is_(None),
+            col(FloorTask.kind) == COUNT,
+            col(FloorTask.status) == "open",
+            col(FloorTask.location_id) == Stock.location_id,
+            (col(FloorTask.sku_id) == Stock.sku_id) | col(FloorTask.sku_id).is_(None),
         )
         .exists()
     )
     lots = session.execute(
-        select(Stock, Location.code)
-        .join(Location, Location.id == Stock.location_id)
+        select(Stock, col(Location.code))
+        .join(Location, col(Location.id) == Stock.location_id)
         .where(
-            Stock.sku_id == order_line.sku_id,
+            col(Stock.sku_id) == order_line.sku_id,
             col(Location.pickable).is_(True),
             free > 0,
             ~in_doubt,  # a shelf waiting to be counted was just found short
         )
         .order_by(
-            col(Stock.expiry).is_(None), Stock.expiry, Stock.received_at, Location.code, Stock.id
+            col(Stock.expiry).is_(None),
+            col(Stock.expiry),
+            col(Stock.received_at),
+            col(Location.code),
+            col(Stock.id),
         )
     ).all()
     stops: list[tuple[str, PickStop]] = []
     for stock, code in lots:
         take = min(wanted, stock.on_hand - stock.allocated)
-        reserved = session.execute(
+        reserved = session.exec(
             update(Stock)
-            .where(Stock.id == stock.id, Stock.on_hand - Stock.allocated >= take)
+            .where(col(Stock.id) == stock.id, col(Stock.on_hand) - Stock.allocated >= take)
             .values(allocated=Stock.allocated + take)
             .execution_options(synchronize_session=False)
         )
@@ -288,7 +294,7 @@ def _pick_list_for(session: Session, order: Order, stops: list[tuple[str, PickSt
         wave = Wave(
             strategy=Strategy.PICK_BY_ORDER,
             status=WaveStatus.RELEASED,
-            rules={"reallocate": format_label(ScanKind.ORDER, order.id)},
+            rules={"reallocate": format_label(ScanKind.ORDER, required_id(order))},
             released_at=utcnow(),
         )
         session.add(wave)
@@ -302,7 +308,7 @@ def _pick_list_for(session: Session, order: Order, stops: list[tuple[str, PickSt
     task = PickTask(wave_id=wave.id, strategy=Strategy.PICK_BY_ORDER)
     session.add(task)
     session.flush()
-    tote = session.execute(select(Tote.id).where(Tote.order_id == order.id)).scalar()
+    tote = session.execute(select(col(Tote.id)).where(col(Tote.order_id) == order.id)).scalar()
     for seq, (_code, stop) in enumerate(sorted(stops, key=lambda pair: pair[0])):
         stop.task_id, stop.seq, stop.tote_id = task.id or 0, seq, tote
         session.add(stop)
@@ -376,7 +382,7 @@ def cancel_short_lines(store: Store, actor: Actor, ref: str, reason: str = "") -
             return _("Every line is short: cancel the order instead"), ""
         line_ids = {line.line_id for line in lines}
         allocations = session.execute(
-            select(Allocation).where(Allocation.order_line_id.in_(line_ids))
+            select(Allocation).where(col(Allocation.order_line_id).in_(line_ids))
         ).scalars()
         allocation_ids = []
         for allocation in allocations:
@@ -408,7 +414,8 @@ def _cancel_stops_of(session: Session, allocation_ids: list[int]) -> None:
     left with nothing is short, and a list left with nothing to pick is done."""
     stops = session.execute(
         select(PickStop).where(
-            PickStop.allocation_id.in_(allocation_ids), PickStop.status.not_in(("done", "short"))
+            col(PickStop.allocation_id).in_(allocation_ids),
+            col(PickStop.status).not_in(("done", "short")),
         )
     ).scalars()
     emptied = set()
@@ -427,7 +434,7 @@ def _cancel_stops_of(session: Session, allocation_ids: list[int]) -> None:
 def _shrink(session: Session, line_id: int, units: int) -> None:
     session.execute(
         update(OrderLine)
-        .where(OrderLine.id == line_id)
+        .where(col(OrderLine.id) == line_id)
         .values(qty=OrderLine.qty - units, short=OrderLine.short + units)
     )
 
@@ -441,7 +448,9 @@ def _picked_if_complete(session: Session, order: Order) -> None:
     if not order_fully_picked(session, order.id):
         return
     order.status = OrderStatus.PICKED
-    session.execute(update(WallSlot).where(WallSlot.order_id == order.id).values(status="ready"))
+    session.execute(
+        update(WallSlot).where(col(WallSlot.order_id) == order.id).values(status="ready")
+    )
     if order.wave_id is not None:
         session.flush()
         update_wave_progress(session, order.wave_id)
@@ -456,11 +465,11 @@ def picking_left(session: Session, order: Order) -> int:
     """Units of the order still on an unfinished stop of a live pick list."""
     left = session.execute(
         select(func.coalesce(func.sum(PickStop.qty - PickStop.picked), 0))
-        .join(PickTask, PickTask.id == PickStop.task_id)
+        .join(PickTask, col(PickTask.id) == PickStop.task_id)
         .where(
-            PickStop.order_id == order.id,
-            PickStop.status.not_in(("done", "short")),
-            PickTask.status.not_in((TaskStatus.DONE, TaskStatus.CANCELLED)),
+            col(PickStop.order_id) == order.id,
+            col(PickStop.status).not_in(("done", "short")),
+            col(PickTask.status).not_in((TaskStatus.DONE, TaskStatus.CANCELLED)),
         )
     ).scalar_one()
     return int(left)
@@ -473,7 +482,7 @@ def order_standing(session: Session, order: Order) -> tuple[bool, str]:
     """Whether the rest of a not yet picked order is on its way, and what to tell whoever
     waits for it (the packer): "wait" only when a pick list or the put wall will still bring
     it; otherwise why not, and that the supervisor decides."""
-    label = format_label(ScanKind.ORDER, order.id)
+    label = format_label(ScanKind.ORDER, required_id(order))
     decides = _("set it aside, the supervisor decides (Exceptions)")
     if order.status == OrderStatus.HELD:
         return False, _("{order} is held: {reason} — {decides}").format(

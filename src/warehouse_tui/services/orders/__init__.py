@@ -56,7 +56,6 @@ from warehouse_tui.services.orders.restock import (
     settle_put_back,
 )
 from warehouse_tui.services.orders.show import (
-    LARGEST_ID,
     find_order,
     intercept_reason,
     order_summary,
@@ -69,6 +68,7 @@ from warehouse_tui.services.orders.versions import (
     newest_version,
     replace_versions,
 )
+from warehouse_tui.store.order_view import LARGEST_ID
 
 __all__ = [
     "AFTER_RELEASE",

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from warehouse_tui.domain.barcodes import ScanKind, format_label
 from warehouse_tui.i18n import _
@@ -103,15 +103,15 @@ def _lock_for_cancel(session: Session, order_id: int) -> Order | None:
     the pick lists with a stop of the order (a picker's confirmation holds its list), the
     parcels of the order or holding its items, then the order itself, read afresh."""
     allocations = (
-        select(Allocation.id)
-        .join(OrderLine, OrderLine.id == Allocation.order_line_id)
-        .where(OrderLine.order_id == order_id)
+        select(col(Allocation.id))
+        .join(OrderLine, col(OrderLine.id) == Allocation.order_line_id)
+        .where(col(OrderLine.order_id) == order_id)
     )
     session.execute(
-        select(PickTask.id)
-        .join(PickStop, PickStop.task_id == PickTask.id)
-        .where((PickStop.order_id == order_id) | PickStop.allocation_id.in_(allocations))
-        .order_by(PickTask.id)
+        select(col(PickTask.id))
+        .join(PickStop, col(PickStop.task_id) == PickTask.id)
+        .where((col(PickStop.order_id) == order_id) | col(PickStop.allocation_id).in_(allocations))
+        .order_by(col(PickTask.id))
         .with_for_update(of=PickTask)
     ).all()
     parcels_of(session, order_id, [ParcelStatus.OPEN, ParcelStatus.CLOSED])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from sqlalchemy import and_, delete, select, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from warehouse_tui.services.picking.progress import advance
 from warehouse_tui.store.models import (
@@ -26,9 +26,9 @@ def _allocations_of(session: Session, order_ids: Iterable[int]) -> list[Allocati
     return list(
         session.execute(
             select(Allocation)
-            .join(OrderLine, OrderLine.id == Allocation.order_line_id)
-            .where(OrderLine.order_id.in_(list(order_ids)))
-            .order_by(Allocation.id)
+            .join(OrderLine, col(OrderLine.id) == Allocation.order_line_id)
+            .where(col(OrderLine.order_id).in_(list(order_ids)))
+            .order_by(col(Allocation.id))
             .with_for_update(of=Allocation)
             .execution_options(populate_existing=True)
         ).scalars()
@@ -48,7 +48,7 @@ def give_back_unpicked(session: Session, order_id: int) -> list[int]:
 
 def _change_allocated(session: Session, stock_id: int, delta: int) -> None:
     session.execute(
-        update(Stock).where(Stock.id == stock_id).values(allocated=Stock.allocated + delta)
+        update(Stock).where(col(Stock.id) == stock_id).values(allocated=Stock.allocated + delta)
     )
 
 
@@ -58,11 +58,11 @@ def cancel_open_stops(session: Session, order_id: int, allocation_ids: list[int]
     never taken off the shelf's count. A batch stop (no order, no allocation) picks a SKU for
     many orders at once and stays; the put wall refuses this order. Each list that lost a stop
     moves on to its next one, and a list left with none is done (and maybe its wave)."""
-    mine = PickStop.order_id == order_id
+    mine = col(PickStop.order_id) == order_id
     if allocation_ids:
-        mine = mine | PickStop.allocation_id.in_(allocation_ids)
-    unfinished = and_(mine, PickStop.status.not_in(FINISHED_STOPS))
-    task_ids = set(session.execute(select(PickStop.task_id).where(unfinished)).scalars())
+        mine = mine | col(PickStop.allocation_id).in_(allocation_ids)
+    unfinished = and_(mine, col(PickStop.status).not_in(FINISHED_STOPS))
+    task_ids = set(session.execute(select(col(PickStop.task_id)).where(unfinished)).scalars())
     session.execute(delete(PickStop).where(unfinished).execution_options(synchronize_session=False))
     for task_id in sorted(task_ids):
         task = session.get(PickTask, task_id, with_for_update=True)
@@ -81,13 +81,13 @@ def release_allocations(session: Session, order_ids: list[int]) -> None:
 
 def drop_allocations(session: Session, order_ids: list[int]) -> None:
     allocation_ids = (
-        select(Allocation.id)
-        .join(OrderLine, OrderLine.id == Allocation.order_line_id)
-        .where(OrderLine.order_id.in_(order_ids))
+        select(col(Allocation.id))
+        .join(OrderLine, col(OrderLine.id) == Allocation.order_line_id)
+        .where(col(OrderLine.order_id).in_(order_ids))
     )
     session.execute(
         update(PickStop)
-        .where(PickStop.allocation_id.in_(allocation_ids))
+        .where(col(PickStop.allocation_id).in_(allocation_ids))
         .values(allocation_id=None)
     )
-    session.execute(delete(Allocation).where(Allocation.id.in_(allocation_ids)))
+    session.execute(delete(Allocation).where(col(Allocation.id).in_(allocation_ids)))

@@ -15,6 +15,7 @@ from warehouse_tui.services.results import Refusal, ServiceResult
 from warehouse_tui.services.roles import SUPERVISORS, role_refusal
 from warehouse_tui.services.shipping import withdraw_fulfilment
 from warehouse_tui.store.engine import Store
+from warehouse_tui.store.ids import required_id
 from warehouse_tui.store.models import (
     Order,
     OrderLine,
@@ -45,8 +46,8 @@ def _void(
     being intercepted, which keeps its state until its goods are back)."""
     contents = session.execute(
         select(ParcelLine, OrderLine)
-        .join(OrderLine, OrderLine.id == ParcelLine.order_line_id)
-        .where(ParcelLine.parcel_id == parcel.id)
+        .join(OrderLine, col(OrderLine.id) == ParcelLine.order_line_id)
+        .where(col(ParcelLine.parcel_id) == parcel.id)
     ).all()
     for counted, line in contents:
         line.packed -= counted.qty
@@ -63,7 +64,7 @@ def _void(
                 actor,
                 "order-unpacked",
                 order_id=held_id,
-                task_ref=format_label(ScanKind.PARCEL, parcel.id),
+                task_ref=format_label(ScanKind.PARCEL, required_id(parcel)),
             )
     parcel.status = ParcelStatus.CANCELLED
     session.execute(delete(PackedSerial).where(col(PackedSerial.parcel_id) == parcel.id))
@@ -72,7 +73,7 @@ def _void(
         actor,
         "parcel-void",
         order_id=stopped if stopped is not None else parcel.order_id,
-        task_ref=format_label(ScanKind.PARCEL, parcel.id),
+        task_ref=format_label(ScanKind.PARCEL, required_id(parcel)),
         raw=parcel.tracking or "",
         reason=why,
     )
@@ -116,16 +117,16 @@ def parcels_of(session: Session, order_id: int, statuses: Sequence[str]) -> list
     """The order's parcels in `statuses` and those holding its items, locked and read afresh
     (a packer may be closing one this moment)."""
     holding = (
-        select(ParcelLine.parcel_id)
-        .join(OrderLine, OrderLine.id == ParcelLine.order_line_id)
-        .where(OrderLine.order_id == order_id)
+        select(col(ParcelLine.parcel_id))
+        .join(OrderLine, col(OrderLine.id) == ParcelLine.order_line_id)
+        .where(col(OrderLine.order_id) == order_id)
     )
     return list(
         session.execute(
             select(Parcel)
-            .where((Parcel.order_id == order_id) | Parcel.id.in_(holding))
-            .where(Parcel.status.in_(statuses))
-            .order_by(Parcel.id)
+            .where((col(Parcel.order_id) == order_id) | col(Parcel.id).in_(holding))
+            .where(col(Parcel.status).in_(statuses))
+            .order_by(col(Parcel.id))
             .with_for_update(of=Parcel)
             .execution_options(populate_existing=True)
         ).scalars()
@@ -150,19 +151,21 @@ def leave_merge_group(session: Session, actor: Actor, order: Order) -> None:
         actor,
         "merge-split",
         order_id=order.id,
-        task_ref=format_label(ScanKind.ORDER, order.id),
+        task_ref=format_label(ScanKind.ORDER, required_id(order)),
         raw=group,
     )
     order.merge_group = None
     session.flush()
-    rest = session.execute(select(Order).where(Order.merge_group == group)).scalars().all()
+    rest = session.execute(select(Order).where(col(Order.merge_group) == group)).scalars().all()
     renamed = merge_group_name(o.id for o in rest if o.id is not None) if len(rest) > 1 else None
     for other in rest:
         other.merge_group = renamed
 
 
 def free_totes_and_slots(session: Session, order_id: int) -> None:
-    session.execute(update(Tote).where(Tote.order_id == order_id).values(order_id=None))
+    session.execute(update(Tote).where(col(Tote.order_id) == order_id).values(order_id=None))
     session.execute(
-        update(WallSlot).where(WallSlot.order_id == order_id).values(order_id=None, status="free")
+        update(WallSlot)
+        .where(col(WallSlot.order_id) == order_id)
+        .values(order_id=None, status="free")
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import delete, func, select, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from warehouse_tui.domain.barcodes import ScanKind, format_label
 from warehouse_tui.i18n import _
@@ -40,15 +40,16 @@ RESTOCK = PUT_BACK
 
 
 def open_restock_tasks(session: Session, order_id: int) -> int:
-    return session.execute(
+    count: int = session.execute(
         select(func.count())
         .select_from(FloorTask)
         .where(
-            FloorTask.order_id == order_id,
-            FloorTask.kind == RESTOCK,
-            FloorTask.status == "open",
+            col(FloorTask.order_id) == order_id,
+            col(FloorTask.kind) == RESTOCK,
+            col(FloorTask.status) == "open",
         )
     ).scalar_one()
+    return count
 
 
 @dataclass(frozen=True)
@@ -119,6 +120,7 @@ def restock_order(store: Store, actor: Actor, ref: str) -> RestockResult:
     with store.write() as session:
         order = find_order(session, ref)
         order_id = order.id if order is not None else None
+        kind: Refusal | None
         refusal, kind = role_refusal(session, actor, SUPERVISORS), Refusal.ROLE
         if not refusal and (order is None or not order.intercepted):
             refusal = _("This order is not intercepted")
@@ -155,11 +157,11 @@ def _open_put_backs(session: Session, order_id: int) -> list[FloorTask]:
         session.execute(
             select(FloorTask)
             .where(
-                FloorTask.order_id == order_id,
-                FloorTask.kind == RESTOCK,
-                FloorTask.status == "open",
+                col(FloorTask.order_id) == order_id,
+                col(FloorTask.kind) == RESTOCK,
+                col(FloorTask.status) == "open",
             )
-            .order_by(FloorTask.id)
+            .order_by(col(FloorTask.id))
         ).scalars()
     )
 
@@ -201,7 +203,7 @@ def apply_pending(session: Session, actor: Actor, order: Order) -> None:
         )
     else:
         old_lines = select(LINES.c.id).where(LINES.c.order_id == order.id)
-        session.execute(delete(ParcelLine).where(ParcelLine.order_line_id.in_(old_lines)))
+        session.execute(delete(ParcelLine).where(col(ParcelLine.order_line_id).in_(old_lines)))
         replace_versions(session, [(order.id, pending)])
     session.refresh(order)
     record(

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from warehouse_tui.domain import states
 from warehouse_tui.store import order_view
@@ -30,7 +30,9 @@ def find_order(session: Session, ref: str) -> Order | None:
         shop, colon, shop_order_id = ref.partition(":")
         if colon:
             order = session.execute(
-                select(Order).where(Order.shop == shop, Order.shop_order_id == shop_order_id)
+                select(Order).where(
+                    col(Order.shop) == shop, col(Order.shop_order_id) == shop_order_id
+                )
             ).scalar()
     return None if order is None or order.status is OrderStatus.IMPORTING else order
 

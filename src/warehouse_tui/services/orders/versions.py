@@ -18,6 +18,7 @@ from warehouse_tui.store.models import (
     utcnow,
 )
 
+# sqlmodel's SQLModel declares no `__table__`, which SQLAlchemy sets on every table model.
 _ORDERS: Table = Order.__table__  # type: ignore[attr-defined]
 
 

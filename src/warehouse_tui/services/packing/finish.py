@@ -114,25 +114,31 @@ class BoxItem:
 def _box_items(session: Session, parcel: Parcel) -> list[BoxItem]:
     """What goes into the parcel's box: its lines, or before any scan, what is left to pack."""
     in_parcel = session.execute(
-        select(Sku.length_mm, Sku.width_mm, Sku.height_mm, Sku.weight_g, ParcelLine.qty)
+        select(
+            col(Sku.length_mm),
+            col(Sku.width_mm),
+            col(Sku.height_mm),
+            col(Sku.weight_g),
+            col(ParcelLine.qty),
+        )
         .join(OrderLine, col(OrderLine.sku_id) == Sku.id)
-        .join(ParcelLine, ParcelLine.order_line_id == OrderLine.id)
-        .where(ParcelLine.parcel_id == parcel.id)
+        .join(ParcelLine, col(ParcelLine.order_line_id) == OrderLine.id)
+        .where(col(ParcelLine.parcel_id) == parcel.id)
     ).all()
     if in_parcel:
         return [BoxItem(*row) for row in in_parcel]
     _lead, group = members_of_parcel(session, parcel.order_id)
     left = session.execute(
         select(
-            Sku.length_mm,
-            Sku.width_mm,
-            Sku.height_mm,
-            Sku.weight_g,
-            OrderLine.picked - OrderLine.packed,
+            col(Sku.length_mm),
+            col(Sku.width_mm),
+            col(Sku.height_mm),
+            col(Sku.weight_g),
+            col(OrderLine.picked) - OrderLine.packed,
         )
         .join(OrderLine, col(OrderLine.sku_id) == Sku.id)
         .where(col(OrderLine.order_id).in_([o.id for o in group]))
-        .where(OrderLine.picked > OrderLine.packed)
+        .where(col(OrderLine.picked) > OrderLine.packed)
     ).all()
     return [BoxItem(*row) for row in left]
 
@@ -150,7 +156,7 @@ def suggest_box(session: Session, parcel: Parcel) -> BoxType | None:
     if not items:
         return None
     fill = float(get_setting(session, "box_fill_factor"))
-    return smallest_box(session.exec(select(BoxType)).scalars().all(), items, fill)
+    return smallest_box(session.execute(select(BoxType)).scalars().all(), items, fill)
 
 
 def smallest_box(boxes: Sequence[BoxT], items: Sequence[BoxItem], fill: float) -> BoxT | None:
@@ -170,13 +176,13 @@ def smallest_box(boxes: Sequence[BoxT], items: Sequence[BoxItem], fill: float) -
 def instructions_confirmed(session: Session, parcel: Parcel) -> bool:
     assert parcel.id is not None
     return bool(
-        session.exec(
+        session.execute(
             select(func.count())
             .select_from(Journal)
             .where(
-                Journal.order_id == parcel.order_id,
-                Journal.task_ref == parcel_label(parcel.id),
-                Journal.action == INSTRUCTIONS,
+                col(Journal.order_id) == parcel.order_id,
+                col(Journal.task_ref) == parcel_label(parcel.id),
+                col(Journal.action) == INSTRUCTIONS,
                 col(Journal.accepted).is_(True),
             )
         ).scalar_one()
@@ -210,9 +216,9 @@ def expected_weight(session: Session, parcel: Parcel) -> int | None:
     items = session.execute(
         select(func.coalesce(func.sum(Sku.weight_g * ParcelLine.qty), 0))
         .select_from(ParcelLine)
-        .join(OrderLine, OrderLine.id == ParcelLine.order_line_id)
-        .join(Sku, Sku.id == OrderLine.sku_id)
-        .where(ParcelLine.parcel_id == parcel.id)
+        .join(OrderLine, col(OrderLine.id) == ParcelLine.order_line_id)
+        .join(Sku, col(Sku.id) == OrderLine.sku_id)
+        .where(col(ParcelLine.parcel_id) == parcel.id)
     ).scalar_one()
     return int(items) + session.get_one(BoxType, parcel.box_type_id).tare_g
 
@@ -302,14 +308,18 @@ def _weigh(session: Session, actor: Actor, parcel: Parcel | None, grams: float) 
 
 def has_items(session: Session, parcel: Parcel) -> bool:
     return bool(
-        session.exec(select(func.count()).where(ParcelLine.parcel_id == parcel.id)).scalar_one()
+        session.execute(
+            select(func.count()).where(col(ParcelLine.parcel_id) == parcel.id)
+        ).scalar_one()
     )
 
 
 def _back_to_verify(session: Session, actor: Actor, parcel: Parcel) -> None:
     """Empty the parcel's counts: every item of it is scanned again."""
     assert parcel.id is not None
-    lines = session.exec(select(ParcelLine).where(ParcelLine.parcel_id == parcel.id)).scalars()
+    lines = session.execute(
+        select(ParcelLine).where(col(ParcelLine.parcel_id) == parcel.id)
+    ).scalars()
     for parcel_line in lines:
         order_line = session.get_one(OrderLine, parcel_line.order_line_id)
         order_line.packed -= parcel_line.qty

@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 STATION ?= PACK-1
+# Test processes: most of the suite waits on databases, processes and pseudo-terminals.
+JOBS ?= 2
 
 .PHONY: demo test test-unit lint bench i18n clean
 
@@ -29,7 +31,7 @@ test: $(TEST_STAMP)
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/lint-imports
 	$(BIN)/mypy
-	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -n $(JOBS) $(PYTEST_ARGS)
 
 # The database-free tests (domain, parsers, routing, widgets, translations): seconds, no server.
 test-unit: $(TEST_STAMP)

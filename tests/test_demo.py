@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from tests.conftest import drop_pg_schema, make_pg_store
-from warehouse_tui.demo import counts, holds_data, seed_demo, wipe
+from warehouse_tui.demo import counts, holds_data, recreate, seed_demo
 from warehouse_tui.demo.catalogue import build_catalogue
 from warehouse_tui.demo.orders import build_orders
 from warehouse_tui.demo.tables.people import OPERATORS
@@ -262,7 +262,7 @@ def test_demo_on_postgresql() -> None:
         assert found["skus"] >= 2_000
         assert found["orders_ready"] >= 900
         assert holds_data(store)
-        wipe(store)
+        recreate(store)
         assert not holds_data(store)
         with store.write() as session:  # row IDs start again at 1, as the README's operators say
             operator = Operator(badge="OP-0001", name="Anna", pin_hash="x", role="picker")

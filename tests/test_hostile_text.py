@@ -22,7 +22,9 @@ from tests.support.packing_floor import build_floor
 from tests.support.picking_floor import PICKER, SKUS, release_wave, seed_floor, stop_scans
 from tests.support.shipping_floor import packed_order, seed_carriers_and_shops
 from warehouse_tui.domain.text import on_screen
+from warehouse_tui.screens.board import BoardScreen
 from warehouse_tui.screens.exceptions import ExceptionsScreen
+from warehouse_tui.screens.kpi import KpiScreen
 from warehouse_tui.screens.load import LoadScreen
 from warehouse_tui.screens.pack import PackScreen
 from warehouse_tui.screens.picking import PickingScreen
@@ -70,6 +72,8 @@ COVERED = {
     "returns",
     "receive",
     "returns_report",
+    "board",
+    "kpi",
 }
 
 
@@ -269,3 +273,25 @@ async def test_returns_report(sqlite_store: Store) -> None:
     async with make_test_app(sqlite_store).run_test(size=STATION) as pilot:
         await open_screen(pilot, "OP-1000000002", ReturnsReportScreen())
         await assert_shown(pilot, SHIP_TO)
+
+
+async def test_board_and_kpi(sqlite_store: Store) -> None:
+    """The supervisor's board and the KPI bars, whose rows name operators: a picker at work
+    today, with a hostile name."""
+    seed_floor(sqlite_store)
+    release_wave(sqlite_store, "pick-by-order", [{"MUG": 1}])
+    task = claim_next_task(sqlite_store, PICKER, cart_totes=["TOTE-0001"])
+    assert task is not None
+    for code in stop_scans("MUG", 1, "TOTE-0001"):
+        assert scan_at_stop(sqlite_store, PICKER, task.task_id, code).accepted
+    make_hostile(sqlite_store)
+    with sqlite_store.write() as session:
+        session.execute(
+            update(Operator).where(Operator.id == PICKER.operator_id).values(name=PICKER_NAME)
+        )
+    async with make_test_app(sqlite_store).run_test(size=STATION) as pilot:
+        await open_screen(pilot, "OP-1000000003", BoardScreen())
+        await assert_shown(pilot, OPERATOR)
+    async with make_test_app(sqlite_store).run_test(size=STATION) as pilot:
+        await open_screen(pilot, "OP-1000000003", KpiScreen())
+        await assert_shown(pilot, OPERATOR, PICKER_NAME)

@@ -339,6 +339,7 @@ def test_order_show_contract(store: Store) -> None:
         "intercept",
         "lines",
         "parcels",
+        "returns",
         "journal",
     ]
     assert summary["wave"] is not None and summary["intercept"] is None

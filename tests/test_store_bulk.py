@@ -38,6 +38,7 @@ SKU_COLUMNS = (
     "serial_tracked",
     "batch_tracked",
     "typed_qty_allowed",
+    "code_entry_allowed",
 )
 
 
@@ -93,7 +94,7 @@ def test_bulk_execute_updates_each_row_with_its_values(store: Store) -> None:
             SKUS,
             SKU_COLUMNS,
             [
-                (f"S-{number}", "before", number, 1, 1, 1, False, False, False)
+                (f"S-{number}", "before", number, 1, 1, 1, False, False, False, False)
                 for number in range(4)
             ],
         )

@@ -42,7 +42,9 @@ TodayOption = Annotated[
 NoStartOption = Annotated[bool, typer.Option("--no-start", help="Only seed; do not start the app.")]
 ResetOption = Annotated[
     bool,
-    typer.Option("--reset", help="Delete every row first, so a database with data is reseeded."),
+    typer.Option(
+        "--reset", help="Make the database anew, then seed it."
+    ),
 ]
 
 
@@ -57,9 +59,9 @@ def demo_cmd(
 ) -> None:
     """Seed the demo warehouse into an empty database, then start the app on it.
 
-    A database that already holds data is left as it is (use --reset to wipe and reseed).
+    A database that already holds data is left as it is (use --reset to make it anew and reseed).
     """
-    from warehouse_tui.demo import TIMEZONE, holds_data, seed_demo, wipe
+    from warehouse_tui.demo import TIMEZONE, holds_data, recreate, seed_demo
 
     store = open_store(db, create=True)
     day = today.date() if today else datetime.now(ZoneInfo(TIMEZONE)).date()
@@ -73,8 +75,8 @@ def demo_cmd(
             emit({"seeded": False})
     else:
         if reset:
-            typer.echo(_("Deleting every row…"), err=True)
-            wipe(store)
+            typer.echo(_("Making the database anew…"), err=True)
+            recreate(store)
         counts = seed_demo(store, seed, day, progress=lambda message: typer.echo(message, err=True))
         report(seed, day, counts, as_json)
     shop_folder = _connect_file_shops(store, chosen_db(db))

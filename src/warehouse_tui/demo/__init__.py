@@ -10,10 +10,10 @@ the import and audit services, as a shop's data would come in. The command line 
 service, store or domain module may import it (an import-linter layer in pyproject.toml).
 """
 
-from warehouse_tui.demo.seed import counts, holds_data, seed_demo, wipe
+from warehouse_tui.demo.seed import counts, holds_data, recreate, seed_demo
 from warehouse_tui.demo.tables.carriers import SHOPS
 from warehouse_tui.demo.tables.floor import TIMEZONE
 
 SHOP_CODES = tuple(code for code, _name, _kind, _announce in SHOPS)
 
-__all__ = ["SHOP_CODES", "TIMEZONE", "counts", "holds_data", "seed_demo", "wipe"]
+__all__ = ["SHOP_CODES", "TIMEZONE", "counts", "holds_data", "recreate", "seed_demo"]

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, func, insert, literal, select, text, update
+from sqlalchemy import bindparam, func, insert, literal, select, text, update
 from sqlmodel import Session, SQLModel, col
 
 from warehouse_tui.demo.catalogue import DemoSku, build_catalogue
@@ -352,17 +352,15 @@ def holds_data(store: Store) -> bool:
         )
 
 
-def wipe(store: Store) -> None:
-    """Delete every row of every table of the schema, and restart the row IDs at 1."""
-    tables: list[Table] = SQLModel.metadata.sorted_tables
-    with store.write() as session:
-        if store.is_sqlite:
-            # Without AUTOINCREMENT, SQLite numbers rows of an empty table from 1 again.
-            for table in reversed(tables):
-                session.execute(table.delete())
-        else:
-            names = ", ".join(f'"{table.name}"' for table in tables)
-            session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+def recreate(store: Store) -> None:
+    """Drop every table of the schema, Alembic's own included, and build the schema anew, so
+    row IDs start again at 1. A reset starts a new database: nothing deletes journal rows."""
+    from warehouse_tui.store.migrate import upgrade
+
+    with store.engine.begin() as connection:
+        SQLModel.metadata.drop_all(connection)
+        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    upgrade(store)
 
 
 def seed_demo(

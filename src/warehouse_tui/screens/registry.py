@@ -9,19 +9,20 @@ from typing import Any
 
 from textual.screen import Screen
 
+# Menu order: each role's daily screen comes first (a picker's picking, a packer's pack station).
 SCREEN_MODULES = (
     "picking",
     "putwall",
     "tasks",
-    "returns",
-    "receive",
-    "returns_report",
     "pack",
     "load",
     "waves",
     "board",
     "kpi",
     "exceptions",
+    "returns",
+    "receive",
+    "returns_report",
 )
 
 

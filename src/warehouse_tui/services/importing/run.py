@@ -92,7 +92,7 @@ def _store_rows(
     """Write the checked rows in one transaction (orders: in short ones, `staged`), or journal
     the refusal and write nothing."""
     if kind is ImportKind.ORDERS and not errors:
-        return import_orders(store, run.actor, rows, run.source, run.progress)
+        return import_orders(store, run.actor, rows, run.source, run.progress, run.also)
     result = ImportResult()
     with store.write() as session:
         if not errors:

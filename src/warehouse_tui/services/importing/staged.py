@@ -17,9 +17,10 @@ way before the exception goes on.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
 
 from warehouse_tui.services.importing.order_rows import OrderRow, newest_per_order
 from warehouse_tui.services.importing.order_writers import apply_versions, stage_new_orders
@@ -34,9 +35,15 @@ WAIT_S = 0.2
 
 
 def import_orders(
-    store: Store, actor: Actor, rows: Sequence[OrderRow], source: str, progress: Progress
+    store: Store,
+    actor: Actor,
+    rows: Sequence[OrderRow],
+    source: str,
+    progress: Progress,
+    also: Callable[[Session], None] | None = None,
 ) -> ImportResult:
-    """Write checked order rows as one batch; the journal row comes with the final flip."""
+    """Write checked order rows as one batch; the journal row comes with the final flip, and
+    so does `also` (a connector's cursor: it moves on only with the orders it read)."""
     result = ImportResult()
     newest = newest_per_order(list(rows))
     batch_id = _open_batch(store, source)
@@ -57,6 +64,8 @@ def import_orders(
             apply_versions(session, actor, known, result)
             import_batches.finish(session, batch_id, cancelled)
             record(session, actor, "import-orders", raw=source)
+            if also is not None:
+                also(session)
     except BaseException:
         with store.write() as session:
             import_batches.abandon(session, batch_id)

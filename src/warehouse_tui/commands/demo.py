@@ -42,9 +42,7 @@ TodayOption = Annotated[
 NoStartOption = Annotated[bool, typer.Option("--no-start", help="Only seed; do not start the app.")]
 ResetOption = Annotated[
     bool,
-    typer.Option(
-        "--reset", help="Make the database anew, then seed it."
-    ),
+    typer.Option("--reset", help="Make the database anew, then seed it."),
 ]
 
 

@@ -25,8 +25,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import bindparam, func, literal_column, select, true, update
-from sqlmodel import Session
+from sqlalchemy import Table, bindparam, func, literal_column, select, true, update
+from sqlmodel import Session, col
 
 from warehouse_tui.i18n import _
 from warehouse_tui.services.auth import supervisor_approval
@@ -53,6 +53,11 @@ OPEN_STATUSES = (OrderStatus.NEW, OrderStatus.READY, OrderStatus.HELD)
 ADDRESS_FIELDS = ("ship_name", "ship_address1", "ship_city", "ship_postcode", "ship_country")
 _IN_BATCH = 5000
 """Ids per `IN (…)` list: well under SQLite's limit on bound parameters."""
+
+# sqlmodel's SQLModel declares no `__table__`, which SQLAlchemy sets on every table model.
+_ORDERS: Table = Order.__table__  # type: ignore[attr-defined]
+_LINES: Table = OrderLine.__table__  # type: ignore[attr-defined]
+_JOURNAL: Table = Journal.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -138,7 +143,7 @@ def _audit(
     if not orders:
         return [], {}
     lines = _lines_of_new_orders(session, ids)
-    carriers = set(rows_of(session, select(Carrier.code)).scalars())
+    carriers = set(rows_of(session, select(col(Carrier.code))).scalars())
     skus = None if ids is None else {line[2] for group in lines.values() for line in group}
     free = _free_stock(session)
     for sku_id, need in _ready_demand(session, skus).items():
@@ -170,12 +175,13 @@ def _among(column: Any, ids: Sequence[int] | None) -> Any:
 def _resolve_skus(session: Session, ids: Sequence[int] | None) -> None:
     """Each line of a new order (of `ids`) gets the id of the SKU its code names (or none),
     set-wise."""
-    lines = OrderLine.__table__
-    new = select(Order.id).where(Order.status == OrderStatus.NEW, _among(Order.id, ids))
+    new = select(col(Order.id)).where(col(Order.status) == OrderStatus.NEW, _among(Order.id, ids))
     session.execute(
-        update(lines)
-        .where(lines.c.order_id.in_(new))
-        .values(sku_id=select(Sku.id).where(Sku.code == lines.c.sku_code).scalar_subquery())
+        update(_LINES)
+        .where(_LINES.c.order_id.in_(new))
+        .values(
+            sku_id=select(col(Sku.id)).where(col(Sku.code) == _LINES.c.sku_code).scalar_subquery()
+        )
     )
 
 
@@ -183,10 +189,10 @@ _NEW_ORDER_COLUMNS = ("id", "carrier", *ADDRESS_FIELDS)
 """The columns of `_new_orders`' tuples."""
 
 
-def _new_orders(session: Session, ids: Sequence[int] | None) -> list[tuple[Any, ...]]:
+def _new_orders(session: Session, ids: Sequence[int] | None) -> Sequence[tuple[Any, ...]]:
     """The new orders (of `ids`) as `_NEW_ORDER_COLUMNS`, most urgent first: earliest ship-by
     (none last), then highest priority, then first imported."""
-    table = Order.__table__
+    table = _ORDERS
     return driver_rows(
         session,
         select(*(table.c[name] for name in _NEW_ORDER_COLUMNS))
@@ -202,9 +208,14 @@ def _lines_of_new_orders(
     `ids`)."""
     rows = driver_rows(
         session,
-        select(OrderLine.order_id, OrderLine.sku_code, OrderLine.sku_id, OrderLine.qty)
-        .join(Order, Order.id == OrderLine.order_id)
-        .where(Order.status == OrderStatus.NEW, _among(Order.id, ids)),
+        select(
+            col(OrderLine.order_id),
+            col(OrderLine.sku_code),
+            col(OrderLine.sku_id),
+            col(OrderLine.qty),
+        )
+        .join(Order, col(Order.id) == OrderLine.order_id)
+        .where(col(Order.status) == OrderStatus.NEW, _among(Order.id, ids)),
     )
     lines: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
     for row in rows:
@@ -216,10 +227,10 @@ def _free_stock(session: Session) -> dict[int, int]:
     """SKU id → units on hand and not allocated, in pickable locations."""
     rows = rows_of(
         session,
-        select(Stock.sku_id, func.sum(Stock.on_hand - Stock.allocated))
-        .join(Location, Location.id == Stock.location_id)
-        .where(Location.pickable.is_(True))
-        .group_by(Stock.sku_id),
+        select(col(Stock.sku_id), func.sum(col(Stock.on_hand) - col(Stock.allocated)))
+        .join(Location, col(Location.id) == Stock.location_id)
+        .where(col(Location.pickable).is_(True))
+        .group_by(col(Stock.sku_id)),
     )
     return {sku_id: int(total or 0) for sku_id, total in rows}
 
@@ -230,14 +241,14 @@ def _ready_demand(session: Session, skus: set[int | None] | None) -> dict[int, i
     known = None if skus is None else sorted(sku for sku in skus if sku is not None)
     rows = rows_of(
         session,
-        select(OrderLine.sku_id, func.sum(OrderLine.qty))
-        .join(Order, Order.id == OrderLine.order_id)
+        select(col(OrderLine.sku_id), func.sum(col(OrderLine.qty)))
+        .join(Order, col(Order.id) == OrderLine.order_id)
         .where(
-            Order.status == OrderStatus.READY,
-            OrderLine.sku_id.is_not(None),
+            col(Order.status) == OrderStatus.READY,
+            col(OrderLine.sku_id).is_not(None),
             _among(OrderLine.sku_id, known),
         )
-        .group_by(OrderLine.sku_id),
+        .group_by(col(OrderLine.sku_id)),
     )
     return {sku_id: int(total or 0) for sku_id, total in rows}
 
@@ -296,7 +307,7 @@ def _set_statuses(session: Session, ready: list[int], holds: dict[int, str]) -> 
     go in big `IN` batches; held ones one parameter set each, for their reasons. Ids ascending:
     one lock order for every writer (PostgreSQL)."""
     now = utcnow()
-    table = Order.__table__
+    table = _ORDERS
     still_new = table.c.status == OrderStatus.NEW
     made_ready = (
         update(table)
@@ -356,7 +367,7 @@ def _journal_holds(session: Session, actor: Actor, holds: dict[int, str]) -> Non
         )
         for order_id, reason in holds.items()
     ]
-    bulk_insert(session, Journal.__table__, _JOURNAL_COLUMNS, rows)
+    bulk_insert(session, _JOURNAL, _JOURNAL_COLUMNS, rows)
 
 
 # --- merging (合单) -----------------------------------------------------------------------------
@@ -380,12 +391,13 @@ _MERGE_ADDRESS = (
 
 def _merge_group_count(session: Session) -> int:
     """Merge groups among the open orders."""
-    return rows_of(
+    count: int = rows_of(
         session,
         select(func.count(func.distinct(Order.merge_group))).where(
-            Order.merge_group.is_not(None), Order.status.in_(OPEN_STATUSES)
+            col(Order.merge_group).is_not(None), col(Order.status).in_(OPEN_STATUSES)
         ),
     ).scalar_one()
+    return count
 
 
 def regroup_merges(session: Session) -> int:
@@ -416,7 +428,7 @@ def _merge_changes(session: Session) -> tuple[int, list[tuple[int, str | None, s
     Orders ship together when their shop, buyer, carrier and normalised address agree. Only
     orders that share shop, buyer and carrier with another open order can, so only their
     addresses are normalised."""
-    table = Order.__table__
+    table = _ORDERS
     rows = driver_rows(
         session,
         select(
@@ -459,7 +471,7 @@ def _set_merge_groups(
 ) -> None:
     """Each (order id, group read, new group): the new group, if the order is still open and in
     the group it was read with."""
-    table = Order.__table__
+    table = _ORDERS
     statement = (
         update(table)
         .where(

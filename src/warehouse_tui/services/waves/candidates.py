@@ -17,7 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, text, tuple_
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from warehouse_tui.domain.allocation import Lot
 from warehouse_tui.domain.batching import CartCapacity
@@ -84,13 +84,13 @@ def candidate_units(session: Session, rules: WaveRules) -> Iterator[Unit]:
         _alone_units(
             session,
             rules,
-            _NO_SHIP_BY.where(Order.carrier == carrier, Order.service == service),
+            _NO_SHIP_BY.where(col(Order.carrier) == carrier, col(Order.service) == service),
             moment,
         )
         for (carrier, service), moment in cutoffs.items()
         if (rules.carrier is None or carrier == rules.carrier) and (due is None or moment <= due)
     ]
-    shipping_by = _BY_SHIP_BY if due is None else _BY_SHIP_BY.where(Order.ship_by <= due)
+    shipping_by = _BY_SHIP_BY if due is None else _BY_SHIP_BY.where(col(Order.ship_by) <= due)
     dated.append(_alone_units(session, rules, shipping_by, None))
     grouped = _grouped_units(session, rules, cutoffs, due)
     first = heapq.merge(
@@ -100,7 +100,9 @@ def candidate_units(session: Session, rules: WaveRules) -> Iterator[Unit]:
         return first  # no deadline is due by then
     undated = _NO_SHIP_BY
     if cutoffs:
-        undated = undated.where(tuple_(Order.carrier, Order.service).not_in(list(cutoffs)))
+        undated = undated.where(
+            tuple_(col(Order.carrier), col(Order.service)).not_in(list(cutoffs))
+        )
     last = heapq.merge(
         _alone_units(session, rules, undated, _FAR_FUTURE),
         [unit for unit in grouped if unit.deadline == _FAR_FUTURE],
@@ -111,12 +113,16 @@ def candidate_units(session: Session, rules: WaveRules) -> Iterator[Unit]:
 
 _READY = text(f"orders.{READY_SQL}")
 """Literal, so that the partial indexes on ready orders serve the queries (store/models.py)."""
-_ALONE = select(Order.id, Order.priority, Order.ship_by).where(_READY, Order.merge_group.is_(None))
-_NO_SHIP_BY = _ALONE.where(Order.ship_by.is_(None)).order_by(Order.priority.desc(), Order.id)
+_ALONE = select(col(Order.id), col(Order.priority), col(Order.ship_by)).where(
+    _READY, col(Order.merge_group).is_(None)
+)
+_NO_SHIP_BY = _ALONE.where(col(Order.ship_by).is_(None)).order_by(
+    col(Order.priority).desc(), col(Order.id)
+)
 """By priority, then first imported; with one carrier service it reads ix_orders_ready_by_service,
 with the services not named ix_orders_ready_by_priority."""
-_BY_SHIP_BY = _ALONE.where(Order.ship_by.is_not(None)).order_by(
-    Order.ship_by, Order.priority.desc(), Order.id
+_BY_SHIP_BY = _ALONE.where(col(Order.ship_by).is_not(None)).order_by(
+    col(Order.ship_by), col(Order.priority).desc(), col(Order.id)
 )
 """ix_orders_ready_by_ship_by."""
 
@@ -127,9 +133,9 @@ def _alone_units(
     """The units of `query`'s orders in its order, a page at a time; each with `deadline`,
     else its ship-by."""
     if rules.carrier is not None:
-        query = query.where(Order.carrier == rules.carrier)
+        query = query.where(col(Order.carrier) == rules.carrier)
     if rules.shop is not None:
-        query = query.where(Order.shop == rules.shop)
+        query = query.where(col(Order.shop) == rules.shop)
     start, page = 0, FIRST_PAGE
     while True:
         rows = rows_of(session, query.limit(page).offset(start)).all()
@@ -148,16 +154,22 @@ def _grouped_units(
 ) -> list[Unit]:
     """The merge groups with every order ready, each one unit, in urgency order (few: read
     whole, through ix_orders_ready_merged)."""
-    waiting = select(Order.merge_group).where(
-        Order.status.in_((OrderStatus.NEW, OrderStatus.HELD)), Order.merge_group.is_not(None)
+    waiting = select(col(Order.merge_group)).where(
+        col(Order.status).in_((OrderStatus.NEW, OrderStatus.HELD)),
+        col(Order.merge_group).is_not(None),
     )
     query = select(
-        Order.merge_group, Order.id, Order.carrier, Order.service, Order.ship_by, Order.priority
-    ).where(_READY, Order.merge_group.is_not(None), Order.merge_group.not_in(waiting))
+        col(Order.merge_group),
+        col(Order.id),
+        col(Order.carrier),
+        col(Order.service),
+        col(Order.ship_by),
+        col(Order.priority),
+    ).where(_READY, col(Order.merge_group).is_not(None), col(Order.merge_group).not_in(waiting))
     if rules.carrier is not None:
-        query = query.where(Order.carrier == rules.carrier)
+        query = query.where(col(Order.carrier) == rules.carrier)
     if rules.shop is not None:
-        query = query.where(Order.shop == rules.shop)
+        query = query.where(col(Order.shop) == rules.shop)
     grouped: dict[str, Unit] = {}
     for group, order_id, carrier, service, ship_by, priority in rows_of(session, query):
         moment = as_utc(ship_by) or cutoffs.get((carrier, service), _FAR_FUTURE)
@@ -188,13 +200,16 @@ def read_lines(session: Session, units: Sequence[Unit]) -> None:
         rows = rows_of(
             session,
             select(
-                OrderLine.order_id, OrderLine.id, OrderLine.sku_id, OrderLine.qty - OrderLine.picked
+                col(OrderLine.order_id),
+                col(OrderLine.id),
+                col(OrderLine.sku_id),
+                col(OrderLine.qty) - col(OrderLine.picked),
             )
             .where(
-                OrderLine.order_id.in_(ids[start : start + LINE_PAGE]),
-                OrderLine.sku_id.is_not(None),
+                col(OrderLine.order_id).in_(ids[start : start + LINE_PAGE]),
+                col(OrderLine.sku_id).is_not(None),
             )
-            .order_by(OrderLine.id),
+            .order_by(col(OrderLine.id)),
         )
         for order_id, line_id, sku_id, qty in rows:
             if qty > 0:
@@ -205,8 +220,8 @@ def _cutoffs_today(session: Session) -> dict[tuple[str, str], datetime]:
     """(carrier code, service code) → today's cut-off, from local HH:MM to UTC."""
     cutoffs = {}
     rows = session.execute(
-        select(Carrier.code, CarrierService.code, CarrierService.cutoff_local).join(
-            Carrier, Carrier.id == CarrierService.carrier_id
+        select(col(Carrier.code), col(CarrierService.code), col(CarrierService.cutoff_local)).join(
+            Carrier, col(Carrier.id) == CarrierService.carrier_id
         )
     )
     for carrier, service, local in rows:
@@ -229,19 +244,19 @@ def free_lots(session: Session, zone: str | None) -> tuple[list[Lot], dict[int, 
     """Every pickable stock row with free units (of `zone`, if given), and its free units."""
     query = (
         select(
-            Stock.id,
-            Stock.sku_id,
-            Stock.expiry,
-            Stock.received_at,
-            Stock.on_hand - Stock.allocated,
-            Location.aisle,
-            Location.position_m,
+            col(Stock.id),
+            col(Stock.sku_id),
+            col(Stock.expiry),
+            col(Stock.received_at),
+            col(Stock.on_hand) - col(Stock.allocated),
+            col(Location.aisle),
+            col(Location.position_m),
         )
-        .join(Location, Location.id == Stock.location_id)
-        .where(Location.pickable.is_(True), Stock.on_hand - Stock.allocated > 0)
+        .join(Location, col(Location.id) == Stock.location_id)
+        .where(col(Location.pickable).is_(True), col(Stock.on_hand) - col(Stock.allocated) > 0)
     )
     if zone is not None:
-        query = query.where(Location.zone == zone)
+        query = query.where(col(Location.zone) == zone)
     lots, free = [], {}
     for stock_id, sku_id, expiry, received_at, available, aisle, position in rows_of(
         session, query
@@ -263,7 +278,9 @@ def sku_litres(session: Session, sku_ids: set[int]) -> dict[int, float]:
     if not sku_ids:
         return {}
     rows = session.execute(
-        select(Sku.id, Sku.length_mm * Sku.width_mm * Sku.height_mm).where(Sku.id.in_(sku_ids))
+        select(col(Sku.id), col(Sku.length_mm) * col(Sku.width_mm) * col(Sku.height_mm)).where(
+            col(Sku.id).in_(sku_ids)
+        )
     )
     return {sku_id: (volume or 0) / 1_000_000 for sku_id, volume in rows}
 
@@ -273,7 +290,7 @@ def cart_capacity(session: Session, strategy: str) -> CartCapacity:
     volume = float(get_setting(session, "cart_volume_l"))
     if strategy == Strategy.BATCH:
         slots = (
-            session.execute(select(func.count()).select_from(WallSlot).group_by(WallSlot.wall))
+            session.execute(select(func.count()).select_from(WallSlot).group_by(col(WallSlot.wall)))
             .scalars()
             .all()
         )

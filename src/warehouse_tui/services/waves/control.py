@@ -17,7 +17,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 from sqlalchemy import func, select, text
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from warehouse_tui.i18n import _
 from warehouse_tui.services.journal import Actor, record
@@ -83,9 +83,9 @@ def _on_wave(
             )
             return WaveResult(False, refusal, refusal=Refusal.ROLE)
         session.execute(
-            select(PickTask.id)
-            .where(PickTask.wave_id == wave_id)
-            .order_by(PickTask.id)
+            select(col(PickTask.id))
+            .where(col(PickTask.wave_id) == wave_id)
+            .order_by(col(PickTask.id))
             .with_for_update()
         ).all()
         wave = session.get(Wave, wave_id, with_for_update=True)
@@ -118,7 +118,7 @@ def _resumed(session: Session, wave: Wave) -> WaveStatus:
     started = session.execute(
         select(func.count())
         .select_from(PickTask)
-        .where(PickTask.wave_id == wave.id, PickTask.status != TaskStatus.OPEN)
+        .where(col(PickTask.wave_id) == wave.id, col(PickTask.status) != TaskStatus.OPEN)
     ).scalar_one()
     return WaveStatus.PICKING if started else WaveStatus.RELEASED
 
@@ -141,11 +141,15 @@ def _cancelled(session: Session, wave: Wave) -> WaveStatus:
 def _release_allocations(session: Session, wave_id: int) -> None:
     """Give back what the wave's allocations still reserve, read under their locks."""
     rows = session.execute(
-        select(Allocation.id, Allocation.stock_id, Allocation.qty - Allocation.picked)
-        .join(OrderLine, OrderLine.id == Allocation.order_line_id)
-        .join(Order, Order.id == OrderLine.order_id)
-        .where(Order.wave_id == wave_id, Allocation.qty > Allocation.picked)
-        .order_by(Allocation.id)
+        select(
+            col(Allocation.id),
+            col(Allocation.stock_id),
+            col(Allocation.qty) - col(Allocation.picked),
+        )
+        .join(OrderLine, col(OrderLine.id) == Allocation.order_line_id)
+        .join(Order, col(Order.id) == OrderLine.order_id)
+        .where(col(Order.wave_id) == wave_id, col(Allocation.qty) > Allocation.picked)
+        .order_by(col(Allocation.id))
         .with_for_update(of=Allocation)
     ).all()
     for allocation_id, stock_id, unpicked in rows:
@@ -161,14 +165,16 @@ def _release_allocations(session: Session, wave_id: int) -> None:
 def _return_orders(session: Session, wave_id: int) -> None:
     picked = set(
         session.execute(
-            select(OrderLine.order_id)
-            .join(Order, Order.id == OrderLine.order_id)
-            .join(Allocation, Allocation.order_line_id == OrderLine.id)
-            .where(Order.wave_id == wave_id, Allocation.picked > 0)
+            select(col(OrderLine.order_id))
+            .join(Order, col(Order.id) == OrderLine.order_id)
+            .join(Allocation, col(Allocation.order_line_id) == OrderLine.id)
+            .where(col(Order.wave_id) == wave_id, col(Allocation.picked) > 0)
         ).scalars()
     )
     orders = session.execute(
-        select(Order).where(Order.wave_id == wave_id, Order.status == OrderStatus.RELEASED)
+        select(Order).where(
+            col(Order.wave_id) == wave_id, col(Order.status) == OrderStatus.RELEASED
+        )
     ).scalars()
     now = utcnow()
     for order in orders:

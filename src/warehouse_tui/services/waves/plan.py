@@ -247,13 +247,19 @@ def plan_carts(layout: Layout, orders: Sequence[BatchOrder], capacity: CartCapac
     for chunk in savings_chunks(layout, orders):
         for group in savings_groups(layout, chunk, capacity):
             members = [chunk[k] for k in group]
-            orders = tuple(int(order.order_id) for order in members)
+            numbers = tuple(_number(order) for order in members)
             points = tuple(point for order in members for point in order.picks)
-            owner = tuple(k for k, order in zip(orders, members, strict=True) for _ in order.picks)
+            owner = tuple(k for k, order in zip(numbers, members, strict=True) for _ in order.picks)
             line = tuple(n for order in members for n in range(len(order.picks)))
             route = plan_route(layout, points, "best")
-            carts.append(Cart(orders, points, owner, line, route))
+            carts.append(Cart(numbers, points, owner, line, route))
     return carts
+
+
+def _number(order: BatchOrder) -> int:
+    """The order's place among the wave's orders: its id, as `plan_carts` requires."""
+    assert isinstance(order.order_id, int)
+    return order.order_id
 
 
 def compare_walks(

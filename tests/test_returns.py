@@ -27,7 +27,7 @@ from warehouse_tui.services.returns.disposition import (
     scrap_unit,
 )
 from warehouse_tui.services.returns.receive import find_return, receive_unit
-from warehouse_tui.services.returns.report import returns_report
+from warehouse_tui.services.returns.report import quarantined_units, returns_report
 from warehouse_tui.store.engine import Store
 from warehouse_tui.store.models import (
     Outbox,
@@ -118,6 +118,34 @@ def test_the_units_are_limited_to_what_was_shipped(floor: GoodsInFloor) -> None:
     with floor.store.read() as session:
         statuses = session.execute(select(ReturnUnit.status).order_by(ReturnUnit.id)).scalars()
         assert list(statuses) == [UnitStatus.INSPECT, UnitStatus.INSPECT, UnitStatus.EXCEPTION]
+
+
+def test_a_unit_set_aside_at_receiving_waits_for_a_supervisor_to_scrap_or_release_it(
+    floor: GoodsInFloor,
+) -> None:
+    """An exception (a unit this buyer was never shipped) is listed beside the quarantine and
+    ends there: scrapped (sent back or disposed of, never stock) or released to a shelf when it
+    proves to be ours."""
+    return_id = _open(floor)
+    for _ in range(2):
+        assert receive_unit(floor.store, floor.clerk, return_id, MUG_EAN).accepted
+    aside = [receive_unit(floor.store, floor.clerk, return_id, MUG_EAN) for _ in range(2)]
+    ids = [unit.unit_id for unit in aside]
+    assert all(not unit.accepted for unit in aside) and None not in ids
+    waiting = {unit.unit_id: unit.location for unit in quarantined_units(floor.store)}
+    assert waiting == dict.fromkeys(ids, "set aside")
+    with floor.store.read() as session:
+        on_hand = sum(session.execute(select(Stock.on_hand)).scalars())
+    assert scrap_unit(floor.store, floor.clerk, ids[0], "not ours").refusal is Refusal.ROLE
+    assert scrap_unit(floor.store, floor.supervisor, ids[0], "sent back to the buyer").accepted
+    assert release_unit(floor.store, floor.supervisor, ids[1], SHELF).accepted
+    assert release_unit(floor.store, floor.supervisor, ids[1], SHELF).refusal is (
+        Refusal.WRONG_STATE
+    )
+    assert quarantined_units(floor.store) == []
+    with floor.store.read() as session:
+        assert sum(session.execute(select(Stock.on_hand)).scalars()) == on_hand + 1
+    assert check_floor(floor.store) == []
 
 
 def test_a_returned_serial_is_freed_to_be_packed_again(floor: GoodsInFloor) -> None:

@@ -253,12 +253,14 @@ def _announce(session: Session, unit: ReturnUnit) -> None:
 
 
 def scrap_unit(store: Store, actor: Actor, unit_id: int, reason: str) -> UnitStep:
-    """A supervisor writes off a quarantined unit (the reason is journaled)."""
+    """A supervisor writes off a quarantined unit, or one set aside at receiving (an exception:
+    sent back or disposed of); the reason is journaled."""
     return _decide(store, actor, unit_id, SCRAP, reason=reason)
 
 
 def release_unit(store: Store, actor: Actor, unit_id: int, code: str) -> UnitStep:
-    """A supervisor moves a quarantined unit to the scanned shelf, where it is stock again."""
+    """A supervisor moves a quarantined unit, or one set aside at receiving that proves to be
+    ours after all, to the scanned shelf, where it is stock (again)."""
     return _decide(store, actor, unit_id, RELEASE, code=code)
 
 
@@ -284,6 +286,10 @@ def _decide(
             why = _("Release to a shelf: give a pickable location")
             record(session, actor, action, accepted=False, reason=why, raw=code)
             return UnitStep(False, why, unit_id=unit.id, refusal=Refusal.WRONG_SCAN)
+        # A unit set aside at receiving (an exception) was never stock: nothing leaves a
+        # location when it is decided; a quarantined one leaves its quarantine.
+        aside = unit.status == UnitStatus.EXCEPTION
+        was = UnitStatus.EXCEPTION if aside else UnitStatus.QUARANTINED
         quarantine = session.get(Location, unit.location_id) if unit.location_id else None
         status = UnitStatus.SCRAPPED if action == SCRAP else UnitStatus.RELEASED
         values: dict[str, object] = {
@@ -293,9 +299,10 @@ def _decide(
         }
         if target is not None:
             values["location_id"] = target.id
-        if quarantine is None or not _advance(session, unit, UnitStatus.QUARANTINED, **values):
+        if (quarantine is None and not aside) or not _advance(session, unit, was, **values):
             return _state_refusal(session, actor, action, unit)
-        _move(session, actor, unit, quarantine, -1, "scrap" if action == SCRAP else "release")
+        if quarantine is not None and not aside:
+            _move(session, actor, unit, quarantine, -1, "scrap" if action == SCRAP else "release")
         if target is not None:
             _move(session, actor, unit, target, 1, "release")
         record(

@@ -215,14 +215,14 @@ def receive_unit(
         line = _line_owed(session, ret.order_id, sku.id)
         if line is None:
             reason = _(
-                "{sku} was not shipped to this buyer (or is back already): set it aside as an "
-                "exception for a supervisor"
+                "{sku} was not shipped to this buyer (or is back already): set it aside for a "
+                "supervisor (Returns report)"
             ).format(sku=sku.code)
             return _exception(session, actor, ret, sku, code, unit_serial, reason)
         if sku.serial_tracked and not _free_serial(session, ret.order_id, sku.id, unit_serial):
             reason = _(
                 "Serial {serial} was not shipped in this order, or is back already: set the "
-                "unit aside as an exception for a supervisor"
+                "unit aside for a supervisor (Returns report)"
             ).format(serial=unit_serial)
             return _exception(session, actor, ret, sku, code, unit_serial, reason)
         unit = ReturnUnit(

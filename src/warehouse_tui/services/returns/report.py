@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlmodel import col
 
+from warehouse_tui.i18n import _
 from warehouse_tui.services.returns import unit_ref
 from warehouse_tui.store.engine import Store
 from warehouse_tui.store.models import (
@@ -123,19 +124,28 @@ class QuarantinedUnit:
 
 
 def quarantined_units(store: Store) -> list[QuarantinedUnit]:
+    """The units waiting for a supervisor's decision (scrap or release): in quarantine, or set
+    aside at receiving as never shipped to that buyer."""
     with store.read() as session:
         rows = session.execute(
             select(ReturnUnit, col(Sku.code), col(Location.code), col(Order.shop_order_id))
             .join(Sku, col(Sku.id) == ReturnUnit.sku_id)
-            .join(Location, col(Location.id) == ReturnUnit.location_id)
+            .outerjoin(Location, col(Location.id) == ReturnUnit.location_id)
             .outerjoin(Return, col(Return.id) == ReturnUnit.return_id)
             .outerjoin(Order, col(Order.id) == Return.order_id)
-            .where(col(ReturnUnit.status) == UnitStatus.QUARANTINED)
+            .where(col(ReturnUnit.status).in_((UnitStatus.QUARANTINED, UnitStatus.EXCEPTION)))
             .order_by(col(ReturnUnit.id))
         ).all()
+    aside = _("set aside")  # an exception at receiving: in no location, never stock
     return [
         QuarantinedUnit(
-            unit.id, unit_ref(unit.id), sku, unit.condition, unit.note, location, order or ""
+            unit.id,
+            unit_ref(unit.id),
+            sku,
+            unit.condition,
+            unit.note,
+            location or aside,
+            order or "",
         )
         for unit, sku, location, order in rows
     ]

@@ -8,7 +8,7 @@ from sqlmodel import col, select
 
 from tests.conftest import Db
 from tests.support.picking_floor import PICKER, PICKER_2, SKUS, release_wave, seed_floor
-from tests.test_races import race
+from tests.support.races import race
 from warehouse_tui.services.journal import Actor
 from warehouse_tui.services.picking import claim_next_task, scan_at_stop
 from warehouse_tui.store.engine import Store

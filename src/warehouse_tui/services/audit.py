@@ -90,15 +90,21 @@ def audit_orders(store: Store, actor: Actor) -> AuditResult:
     """`warehouse-tui orders audit`, and the audit after an import: every `new` order, most
     urgent first, in short writes of a chunk of orders each (store/pacing.py), so stations keep
     scanning while a promotion day's orders are audited. Each chunk is audited in its own
-    transaction against the stock and the `ready` orders as they are then: a whole audit of its
-    orders. The merges are regrouped after the last chunk, also in short writes."""
+    transaction against the stock balance (free stock less what `ready` orders need) read once
+    before the first and kept as each chunk promises stock: reading it again per chunk made the
+    audit quadratic in the backlog. Floor work between chunks leaves that balance as it is (a
+    release allocates what ready orders needed; a pick takes what was allocated); what it does
+    not count (stock arriving, an order cancelled) only holds an order that could have been
+    ready, which `order release` or the exceptions queue audits again. The merges are regrouped
+    after the last chunk, also in short writes."""
     with store.read() as session:
         ids = [row[0] for row in _new_orders(session, None)]
+        balance = _stock_balance(session)
     ready: list[int] = []
     holds: dict[int, str] = {}
     for chunk in Pace(store, most=_IN_BATCH).chunks(ids):
         with store.write() as session:
-            chunk_ready, chunk_holds = _audit(session, actor, chunk)
+            chunk_ready, chunk_holds = _audit(session, actor, chunk, balance)
         ready += chunk_ready
         holds.update(chunk_holds)
     audited = len(ready) + len(holds)
@@ -134,20 +140,21 @@ def _journaled(
 
 
 def _audit(
-    session: Session, actor: Actor, ids: Sequence[int] | None
+    session: Session,
+    actor: Actor,
+    ids: Sequence[int] | None,
+    balance: dict[int, int] | None = None,
 ) -> tuple[list[int], dict[int, str]]:
     """Audit the `new` orders among `ids` (None: every one), most urgent first: the ids made
-    ready, and the held ones with their reasons."""
+    ready, and the held ones with their reasons. `balance` (SKU id → free units less what
+    ready orders need; read here when None) loses what the orders made ready take."""
     _resolve_skus(session, ids)
     orders = _new_orders(session, ids)
     if not orders:
         return [], {}
     lines = _lines_of_new_orders(session, ids)
     carriers = set(rows_of(session, select(col(Carrier.code))).scalars())
-    skus = None if ids is None else {line[2] for group in lines.values() for line in group}
-    free = _free_stock(session)
-    for sku_id, need in _ready_demand(session, skus).items():
-        free[sku_id] = free.get(sku_id, 0) - need
+    free = _stock_balance(session) if balance is None else balance
 
     holds: dict[int, str] = {}
     ready: list[int] = []
@@ -235,19 +242,21 @@ def _free_stock(session: Session) -> dict[int, int]:
     return {sku_id: int(total or 0) for sku_id, total in rows}
 
 
-def _ready_demand(session: Session, skus: set[int | None] | None) -> dict[int, int]:
-    """SKU id → units the `ready` orders need (promised, not yet allocated), of `skus` (None:
-    every SKU)."""
-    known = None if skus is None else sorted(sku for sku in skus if sku is not None)
+def _stock_balance(session: Session) -> dict[int, int]:
+    """SKU id → units free in pickable locations less what the `ready` orders need."""
+    free = _free_stock(session)
+    for sku_id, need in _ready_demand(session).items():
+        free[sku_id] = free.get(sku_id, 0) - need
+    return free
+
+
+def _ready_demand(session: Session) -> dict[int, int]:
+    """SKU id → units the `ready` orders need (promised, not yet allocated)."""
     rows = rows_of(
         session,
         select(col(OrderLine.sku_id), func.sum(col(OrderLine.qty)))
         .join(Order, col(Order.id) == OrderLine.order_id)
-        .where(
-            col(Order.status) == OrderStatus.READY,
-            col(OrderLine.sku_id).is_not(None),
-            _among(OrderLine.sku_id, known),
-        )
+        .where(col(Order.status) == OrderStatus.READY, col(OrderLine.sku_id).is_not(None))
         .group_by(col(OrderLine.sku_id)),
     )
     return {sku_id: int(total or 0) for sku_id, total in rows}

@@ -374,7 +374,9 @@ def confirm(
     return True
 
 
-def advance(tx: Tx, task_id: int, next_seq: int, now: datetime) -> NextStop:
-    """The list moves on to its next unfinished stop, which is returned."""
+def advance(tx: Tx, task_id: int, next_seq: int, now: datetime) -> NextStop | None:
+    """The list moves on to its next unfinished stop, which is returned; None when that stop
+    is gone since the scan read it (an order cancelled meanwhile took it off the list)."""
     _ADVANCE.run(tx, {"task_id": task_id, "heartbeat_at": now, "current_stop": next_seq})
-    return _STOP_AT.rows(tx, {"task_id": task_id, "seq": next_seq})[0]
+    rows = _STOP_AT.rows(tx, {"task_id": task_id, "seq": next_seq})
+    return rows[0] if rows else None

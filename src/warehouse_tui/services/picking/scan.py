@@ -402,6 +402,8 @@ def _fast_step(
         if not pick_scan.confirm(tx, stop, take, f"PICK-{task_id}", actor.operator_id, now):
             raise _Changed
         following = pick_scan.advance(tx, task_id, stop.next_seq, now)
+        if following is None:
+            raise _Changed
         return _in_tote_message(stop.tote_code), stop_view_of_row(task_id, following, stop, done=1)
     return None
 

@@ -27,7 +27,7 @@ from typing import Any
 
 from bench.bench_import import order_records, write_jsonl
 from bench.bench_waves import RELEASE_ORDERS, WAVE_ORDERS, add_ready_orders, demo_floor
-from bench.common import load, percentile
+from bench.common import load, percentile, pick_item_code
 
 IMPORT_ORDERS = 50_000
 QUIET_S = 4.0
@@ -69,7 +69,8 @@ def station(db: str, stop: Any, ready: Any, times: Any) -> None:
             if at.expect == "empty-tote":
                 scan_at_stop(store, picker, task.task_id, next(cart))
                 continue
-            codes = [at.location_code, *[single[at.sku_code]] * at.remaining]
+            item = pick_item_code(store, at.stop_id, single[at.sku_code])
+            codes = [at.location_code, *[item] * at.remaining]
             codes += [at.tote_code] if at.tote_code else []
             for code in codes:
                 start = time.monotonic()

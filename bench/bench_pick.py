@@ -21,7 +21,15 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bench.common import PG_URL, BareCommit, load, percentile, pg_schema, pg_unavailable
+from bench.common import (
+    PG_URL,
+    BareCommit,
+    load,
+    percentile,
+    pg_schema,
+    pg_unavailable,
+    pick_item_code,
+)
 
 if TYPE_CHECKING:
     from warehouse_tui.store.engine import Store
@@ -88,7 +96,7 @@ def walk(store: Store, bare: BareCommit, orders: int) -> dict[str, list[float]]:
                 scan_at_stop(store, picker, task.task_id, next(cart))
                 continue
             codes = [("location", stop.location_code)]
-            codes += [("item", _item_code(store, stop.stop_id, single[stop.sku_code]))] * (
+            codes += [("item", pick_item_code(store, stop.stop_id, single[stop.sku_code]))] * (
                 stop.remaining
             )
             codes += [("tote", stop.tote_code)] if stop.tote_code else []
@@ -100,24 +108,6 @@ def walk(store: Store, bare: BareCommit, orders: int) -> dict[str, list[float]]:
                 if not outcome.accepted:
                     raise RuntimeError(f"{kind} scan {code} refused: {outcome.reason}")
     return times
-
-
-def _item_code(store, stop_id: int, barcode: str) -> str:  # type: ignore[no-untyped-def]
-    """What the picker scans for one unit: its barcode, or for a batch-tracked SKU the GS1
-    code carrying the stop's lot."""
-    from sqlalchemy import select
-    from sqlmodel import col
-
-    from warehouse_tui.store.models import PickStop, Sku, Stock
-
-    with store.read() as session:
-        batch, tracked = session.execute(
-            select(col(Stock.batch), col(Sku.batch_tracked))
-            .join(PickStop, col(PickStop.stock_id) == Stock.id)
-            .join(Sku, col(Sku.id) == Stock.sku_id)
-            .where(col(PickStop.id) == stop_id)
-        ).one()
-    return f"(01){barcode}(10){batch}" if tracked else barcode
 
 
 def report(database: str, times: dict[str, list[float]]) -> dict[str, object]:

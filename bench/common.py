@@ -15,7 +15,10 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from warehouse_tui.store.engine import Store
 
 PG_URL = os.environ.get("WAREHOUSE_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
@@ -100,3 +103,21 @@ def pg_schema() -> Iterator[str]:
     finally:
         with psycopg.connect(_driver_url(), autocommit=True) as admin:
             admin.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+def pick_item_code(store: Store, stop_id: int, barcode: str) -> str:
+    """What a picker scans for one unit at a stop: its barcode, or for a batch-tracked SKU the
+    GS1 code carrying the stop's lot (a plain barcode is refused there)."""
+    from sqlalchemy import select
+    from sqlmodel import col
+
+    from warehouse_tui.store.models import PickStop, Sku, Stock
+
+    with store.read() as session:
+        batch, tracked = session.execute(
+            select(col(Stock.batch), col(Sku.batch_tracked))
+            .join(PickStop, col(PickStop.stock_id) == Stock.id)
+            .join(Sku, col(Sku.id) == Stock.sku_id)
+            .where(col(PickStop.id) == stop_id)
+        ).one()
+    return f"(01){barcode}(10){batch}" if tracked else barcode

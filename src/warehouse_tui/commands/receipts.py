@@ -17,7 +17,7 @@ from warehouse_tui.commands.common import (
     open_store,
     refuse,
 )
-from warehouse_tui.commands.returns import read_lines
+from warehouse_tui.commands.returns import import_lines
 from warehouse_tui.i18n import _
 
 app = typer.Typer(no_args_is_help=True)
@@ -35,18 +35,7 @@ def import_cmd(
     """Expected deliveries: supplier, reference, lines [{sku, qty, batch, expiry}]."""
     from warehouse_tui.services.receipts import import_receipts
 
-    lines = read_lines(path, as_json)
-    store = open_store(db)
-    result = import_receipts(store, cli_actor(station), lines)
-    store.dispose()
-    if not result.accepted:
-        for error in result.errors[1:]:
-            typer.echo(error, err=True)
-        refuse(result.reason, as_json=as_json)
-    if as_json:
-        emit({"added": result.added, "known": result.known})
-    else:
-        typer.echo(result.reason)
+    import_lines(path, as_json, db, station, import_receipts)
 
 
 @app.command("open")

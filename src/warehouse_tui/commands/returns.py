@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import csv
 import sys
+from collections.abc import Callable
 from dataclasses import asdict, astuple, fields
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -23,17 +24,40 @@ from warehouse_tui.commands.common import (
 )
 from warehouse_tui.i18n import _
 
+if TYPE_CHECKING:
+    from warehouse_tui.services.journal import Actor
+    from warehouse_tui.services.results import LinesImport
+    from warehouse_tui.store.engine import Store
+
 app = typer.Typer(no_args_is_help=True)
 
 UnitArgument = Annotated[int, typer.Argument(metavar="UNIT", help="The unit's number (UNIT-n).")]
 
 
-def read_lines(path: Path, as_json: bool) -> list[str]:
-    """The file's lines, or a refusal naming why it cannot be read."""
+def import_lines(
+    path: Path,
+    as_json: bool,
+    db: str | None,
+    station: str | None,
+    importer: Callable[[Store, Actor, list[str]], LinesImport],
+) -> None:
+    """A file of one record a line through `importer`: what was added, or the refusal with
+    every bad line on stderr."""
     try:
-        return path.read_text(encoding="utf-8").splitlines()
+        lines = path.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as error:
         refuse(_("Cannot read {path}: {error}").format(path=path, error=error), as_json=as_json)
+    store = open_store(db)
+    result = importer(store, cli_actor(station), lines)
+    store.dispose()
+    if not result.accepted:
+        for bad_line in result.errors[1:]:
+            typer.echo(bad_line, err=True)
+        refuse(result.reason, as_json=as_json)
+    if as_json:
+        emit({"added": result.added, "known": result.known})
+    else:
+        typer.echo(result.reason)
 
 
 @app.command("import")
@@ -46,18 +70,7 @@ def import_cmd(
     """Announce returns: shop, shop_order_id, rma (optional), lines [{sku, qty, reason}]."""
     from warehouse_tui.services.returns.announced import import_returns
 
-    lines = read_lines(path, as_json)
-    store = open_store(db)
-    result = import_returns(store, cli_actor(station), lines)
-    store.dispose()
-    if not result.accepted:
-        for error in result.errors[1:]:
-            typer.echo(error, err=True)
-        refuse(result.reason, as_json=as_json)
-    if as_json:
-        emit({"added": result.added, "known": result.known})
-    else:
-        typer.echo(result.reason)
+    import_lines(path, as_json, db, station, import_returns)
 
 
 def _day(value: str | None, *, end: bool) -> datetime | None:

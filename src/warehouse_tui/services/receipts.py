@@ -24,7 +24,7 @@ from warehouse_tui.i18n import _
 from warehouse_tui.services.auth import supervisor_approval
 from warehouse_tui.services.journal import Actor, record
 from warehouse_tui.services.lookup import parse_in_store
-from warehouse_tui.services.results import Refusal, ServiceResult
+from warehouse_tui.services.results import LinesImport, Refusal, ServiceResult
 from warehouse_tui.services.returns.disposition import location_of, shelf_of
 from warehouse_tui.services.returns.events import announce_stock
 from warehouse_tui.services.roles import SUPERVISORS, role_refusal
@@ -74,14 +74,7 @@ class ReceiptStep(ServiceResult):
 # --- the file ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ReceiptImport(ServiceResult):
-    added: int = 0
-    known: int = 0
-    errors: list[str] = field(default_factory=list)
-
-
-def import_receipts(store: Store, actor: Actor, lines: list[str]) -> ReceiptImport:
+def import_receipts(store: Store, actor: Actor, lines: list[str]) -> LinesImport:
     """Expected deliveries, one a line; a file with any bad line is refused whole. A reference
     already known is left as it is."""
     records: list[tuple[int, ReceiptRecord]] = []
@@ -94,7 +87,7 @@ def import_receipts(store: Store, actor: Actor, lines: list[str]) -> ReceiptImpo
         except FileProblem as problem:
             errors.append(_("line {n}: {problem}").format(n=number, problem=problem))
 
-    def work(session: Session) -> ReceiptImport:
+    def work(session: Session) -> LinesImport:
         skus: dict[str, int] = {
             code: sku_id for code, sku_id in session.execute(select(col(Sku.code), col(Sku.id)))
         }
@@ -107,7 +100,7 @@ def import_receipts(store: Store, actor: Actor, lines: list[str]) -> ReceiptImpo
             reason = _("Nothing imported: {first} (fix the file and import it again)").format(
                 first=errors[0]
             )
-            return ReceiptImport(False, reason, errors=errors, refusal=Refusal.BAD_INPUT)
+            return LinesImport(False, reason, errors=errors, refusal=Refusal.BAD_INPUT)
         added = known = 0
         for _number, item in records:
             if session.execute(
@@ -138,7 +131,7 @@ def import_receipts(store: Store, actor: Actor, lines: list[str]) -> ReceiptImpo
         reason = _("{added} deliveries expected, {known} already known").format(
             added=added, known=known
         )
-        return ReceiptImport(True, reason, added=added, known=known)
+        return LinesImport(True, reason, added=added, known=known)
 
     return store.transact(work)
 

@@ -62,6 +62,16 @@ class ServiceResult:
     refusal: Refusal | None = field(default=None, kw_only=True)
 
 
+@dataclass(frozen=True)
+class LinesImport(ServiceResult):
+    """A file of one record a line imported whole (`added`, `known` already) or refused whole,
+    its bad lines in `errors` (`line N: reason`)."""
+
+    added: int = 0
+    known: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
 def unknown_label(scan: Scan) -> str:
     """The refusal for one of our own labels that names nothing registered ("no tote TOTE-1"),
     with where a real one comes from."""

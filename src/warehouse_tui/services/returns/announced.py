@@ -5,15 +5,13 @@ not announced twice."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from sqlalchemy import select
 from sqlmodel import Session, col
 
 from warehouse_tui.domain.goods_in_files import FileProblem, ReturnRecord, parse_return
 from warehouse_tui.i18n import _
 from warehouse_tui.services.journal import Actor, record
-from warehouse_tui.services.results import Refusal, ServiceResult
+from warehouse_tui.services.results import LinesImport, Refusal
 from warehouse_tui.services.returns.receive import shipped_units
 from warehouse_tui.store.engine import Store
 from warehouse_tui.store.models import Order, OrderLine, Return, ReturnLine
@@ -21,14 +19,7 @@ from warehouse_tui.store.models import Order, OrderLine, Return, ReturnLine
 IMPORT = "returns.import"
 
 
-@dataclass(frozen=True)
-class ImportResult(ServiceResult):
-    added: int = 0
-    known: int = 0
-    errors: list[str] = field(default_factory=list)
-
-
-def import_returns(store: Store, actor: Actor, lines: list[str]) -> ImportResult:
+def import_returns(store: Store, actor: Actor, lines: list[str]) -> LinesImport:
     records: list[tuple[int, ReturnRecord]] = []
     errors: list[str] = []
     for number, text in enumerate(lines, start=1):
@@ -41,7 +32,7 @@ def import_returns(store: Store, actor: Actor, lines: list[str]) -> ImportResult
     if errors:
         return _refused(store, actor, errors)
 
-    def work(session: Session) -> ImportResult:
+    def work(session: Session) -> LinesImport:
         added = known = 0
         problems: list[str] = []
         for number, item in records:
@@ -56,7 +47,7 @@ def import_returns(store: Store, actor: Actor, lines: list[str]) -> ImportResult
         reason = _("{added} returns announced, {known} already known").format(
             added=added, known=known
         )
-        return ImportResult(True, reason, added=added, known=known)
+        return LinesImport(True, reason, added=added, known=known)
 
     try:
         return store.transact(work)
@@ -70,13 +61,13 @@ class _Refused(Exception):
         self.errors = errors
 
 
-def _refused(store: Store, actor: Actor, errors: list[str]) -> ImportResult:
+def _refused(store: Store, actor: Actor, errors: list[str]) -> LinesImport:
     with store.write() as session:
         record(session, actor, IMPORT, accepted=False, reason=errors[0])
     reason = _("Nothing imported: {first} (fix the file and import it again)").format(
         first=errors[0]
     )
-    return ImportResult(False, reason, errors=errors, refusal=Refusal.BAD_INPUT)
+    return LinesImport(False, reason, errors=errors, refusal=Refusal.BAD_INPUT)
 
 
 def _announce(session: Session, item: ReturnRecord) -> tuple[str, bool]:

@@ -104,21 +104,10 @@ def _actor(station: str | None) -> Actor:
 
 
 def _show(summary: dict[str, Any]) -> None:
-    walk = summary["walk_m"]
-    typer.echo(
-        _("{orders} orders, {lines} lines, {picks} picks on {batches} pick lists").format(**summary)
-    )
-    if "pick_by_order" not in walk:  # a release: the preview compares walks
-        typer.echo(_("walk: {best} m planned").format(best=walk["best"]))
-        return
-    typer.echo(
-        _("walk: {best} m planned, {s_shape} m by S-shape, {alone} m order by order").format(
-            best=walk["best"], s_shape=walk["s_shape"], alone=walk["pick_by_order"]
-        )
-    )
-    if walk["pick_by_order"] > 0:
-        saved = 1 - walk["best"] / walk["pick_by_order"]
-        typer.echo(_("{saved:.0%} less walking than picking order by order").format(saved=saved))
+    from warehouse_tui.services.waves.rules import plan_lines
+
+    for line in plan_lines(summary):
+        typer.echo(line)
 
 
 def _plan_command(release: bool) -> Any:

@@ -1,15 +1,18 @@
 """The supervisor's wave desk (80x24 and larger): the waves on the floor and the pick lists held
-by pickers, read again every few seconds; pause, resume or cancel a wave, release the pick list
-of a handheld that went quiet, and split an order out of its buyer's merged shipment.
+by pickers, read again every few seconds; plan and release a new wave, pause, resume or cancel a
+wave, release the pick list of a handheld that went quiet, and split an order out of its buyer's
+merged shipment.
 
-F2 and F3 act on the highlighted wave, F4 on the highlighted pick list (Tab moves between the
-tables). Cancelling a wave asks for the same key again; splitting a merge asks for a
-supervisor's badge, scanned on the spot right after the order, and then the supervisor's PIN.
+F6 opens the new wave's rules (`new_wave`). F2 and F3 act on the highlighted wave, F4 on the
+highlighted pick list (Tab moves between the tables). Cancelling a wave asks for the same key
+again; splitting a merge asks for a supervisor's badge, scanned on the spot right after the
+order, and then the supervisor's PIN.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
@@ -30,6 +33,7 @@ from warehouse_tui.widgets.pin_prompt import PinPrompt
 if TYPE_CHECKING:
     from warehouse_tui.services.picking import ActionResult, ReleasedClaims
     from warehouse_tui.services.supervision import Board, ClaimRow, WaveRow
+    from warehouse_tui.services.waves import WaveRules
 
 REFRESH_S = 3.0
 CONFIRM_S = 5.0  # a second press of the cancel key within this time confirms
@@ -41,6 +45,9 @@ class WavesScreen(FloorScreen):
     AUTO_FOCUS = "#waves"
     TITLE_TEXT = N_("Waves and pick lists")
     HELP: ClassVar[str] = N_(
+        "F6 plans a new wave: choose its rules (strategy, single- or multi-item shipments, "
+        "carrier, how many orders, due by), F2 previews what it would take and how far the "
+        "pickers would walk, F10 releases it.\n\n"
         "The waves on the floor, with their pick lists done and units picked, and below them "
         "the pick lists pickers hold. Tab moves between the two lists; the arrow keys choose "
         "a row. Short counts a wave's orders a picker flagged: items no location could give "
@@ -59,6 +66,7 @@ class WavesScreen(FloorScreen):
         Binding("f3", "cancel_wave", _("Cancel wave")),
         Binding("f4", "release_claim", _("Release list")),
         Binding("f5", "release_quiet", _("Release quiet")),
+        Binding("f6", "new_wave", _("New wave")),
         Binding("escape", "back", _("Back")),
     ]
 
@@ -78,7 +86,7 @@ class WavesScreen(FloorScreen):
             yield DataTable(id="claims", cursor_type="row", zebra_stripes=True)
             yield FeedbackLine(id="feedback")
             yield Static(
-                _("F2 pause/resume · F3 cancel · F4 release · F5 release quiet · Esc back"),
+                _("F6 new wave · F2 pause/resume · F3 cancel · F4 release · F5 quiet · Esc"),
                 classes="keys",
             )
 
@@ -120,6 +128,36 @@ class WavesScreen(FloorScreen):
             self._refresh_timer = self.set_timer(REFRESH_S, self._load)
 
     # --- waves -----------------------------------------------------------------------------
+
+    def action_new_wave(self) -> None:
+        from warehouse_tui.screens.new_wave import NewWaveDialog
+
+        self.app.push_screen(NewWaveDialog(self._preview), self._release)
+
+    def _preview(self, rules: WaveRules, then: Callable[[dict[str, Any]], None]) -> None:
+        from warehouse_tui.services.waves import preview_wave
+
+        actor = self.actor
+        self.call_service(lambda: preview_wave(self.store, actor, rules).summary(), then=then)
+
+    def _release(self, rules: WaveRules | None) -> None:
+        from warehouse_tui.services.waves import release_wave
+
+        if rules is None:
+            return
+        actor = self.actor
+        self.feedback(True, _("Releasing…"))
+        self.call_service(lambda: release_wave(self.store, actor, rules), then=self._released)
+
+    def _released(self, result: dict[str, Any]) -> None:
+        from warehouse_tui.services.waves.rules import plan_lines
+
+        if result["accepted"]:
+            said = _("WAVE-{wave} released").format(wave=result["wave"])
+            self.feedback(True, " · ".join([said, *plan_lines(result)[:1]]))
+        else:
+            self.feedback(False, result["reason"])
+        self._reload_now()
 
     def _chosen_wave(self) -> WaveRow | None:
         table = self.query_one("#waves", DataTable)

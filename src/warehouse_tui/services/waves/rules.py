@@ -61,3 +61,23 @@ def local_time(text: str) -> time | None:
         return time(hour, minute)
     except ValueError:
         return None
+
+
+def plan_lines(summary: dict[str, Any]) -> list[str]:
+    """A preview's or a release's summary (`WavePlan.summary`) as the lines a supervisor reads,
+    on the command line and on the wave desk alike."""
+    walk = summary["walk_m"]
+    lines = [
+        _("{orders} orders, {lines} lines, {picks} picks on {batches} pick lists").format(**summary)
+    ]
+    if "pick_by_order" not in walk:  # a release: only a preview compares walks
+        return [*lines, _("walk: {best} m planned").format(best=walk["best"])]
+    lines.append(
+        _("walk: {best} m planned, {s_shape} m by S-shape, {alone} m order by order").format(
+            best=walk["best"], s_shape=walk["s_shape"], alone=walk["pick_by_order"]
+        )
+    )
+    if walk["pick_by_order"] > 0:
+        saved = 1 - walk["best"] / walk["pick_by_order"]
+        lines.append(_("{saved:.0%} less walking than picking order by order").format(saved=saved))
+    return lines

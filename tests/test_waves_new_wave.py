@@ -4,6 +4,7 @@ previewed first, released only as previewed, refused with its reason; a picker c
 from __future__ import annotations
 
 from sqlmodel import select
+from textual.pilot import Pilot
 from textual.widgets import Input, Select, Static
 
 from tests.apphelpers import add_operators, make_test_app, open_screen, scan, wait_idle
@@ -105,3 +106,15 @@ async def test_a_scan_while_the_dialog_is_up_reaches_the_desk(sqlite_store: Stor
         await scan(pilot, "ORD-1")
         assert app.screen is desk
         assert "Split ORD-1" in str(desk.query_one("#feedback").render())
+
+
+def test_snapshot_new_wave_previewed(sqlite_store: Store, snap_compare) -> None:  # type: ignore[no-untyped-def]
+    _floor(sqlite_store)
+
+    async def run_before(pilot: Pilot) -> None:
+        await open_screen(pilot, SUPERVISOR, WavesScreen())
+        await pilot.press("f6")
+        await pilot.press("tab", "tab", *"DHL", "tab", "2", "f2")
+        await wait_idle(pilot)
+
+    assert snap_compare(make_test_app(sqlite_store), terminal_size=(80, 24), run_before=run_before)

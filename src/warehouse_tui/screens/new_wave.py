@@ -35,33 +35,7 @@ ANY_ITEMS, SINGLE_ITEM, MULTI_ITEM = "any", "single", "multi"
 class NewWaveDialog(ScanModal["WaveRules"]):
     """The rules of a new wave; answered with the rules to release, once previewed."""
 
-    DEFAULT_CSS = """
-    NewWaveDialog {
-        align: center middle;
-    }
-    NewWaveDialog > #new-wave {
-        width: 90%;
-        max-width: 72;
-        height: auto;
-        border: ascii $accent;
-        background: $panel;
-        padding: 0 1;
-    }
-    NewWaveDialog .rule {
-        height: auto;
-    }
-    NewWaveDialog .rule > .label {
-        width: 14;
-        padding: 1 0 0 0;
-    }
-    NewWaveDialog .rule > Input, NewWaveDialog .rule > Select {
-        width: 1fr;
-    }
-    NewWaveDialog #wave-preview {
-        height: auto;
-        min-height: 2;
-    }
-    """
+    CSS_PATH = "new_wave.tcss"
     BINDINGS: ClassVar = [
         Binding("f2", "preview", _("Preview")),
         Binding("f10", "release", _("Release")),
@@ -76,6 +50,7 @@ class NewWaveDialog(ScanModal["WaveRules"]):
     def compose(self) -> ComposeResult:
         with Vertical(id="new-wave"):
             yield Static(_("New wave"), classes="heading")
+            yield Static(_("Tab moves between the rules; Enter opens a list."), classes="hint")
             with Horizontal(classes="rule"):
                 yield Static(_("Strategy"), classes="label")
                 yield Select(
@@ -86,6 +61,7 @@ class NewWaveDialog(ScanModal["WaveRules"]):
                     value=Strategy.PICK_BY_ORDER,
                     allow_blank=False,
                     id="strategy",
+                    compact=True,
                 )
             with Horizontal(classes="rule"):
                 yield Static(_("Shipments"), classes="label")
@@ -98,16 +74,21 @@ class NewWaveDialog(ScanModal["WaveRules"]):
                     value=ANY_ITEMS,
                     allow_blank=False,
                     id="items",
+                    compact=True,
                 )
             with Horizontal(classes="rule"):
                 yield Static(_("Carrier"), classes="label")
-                yield ScanAwareInput(placeholder=_("every carrier"), id="carrier")
+                yield ScanAwareInput(placeholder=_("every carrier"), id="carrier", compact=True)
             with Horizontal(classes="rule"):
                 yield Static(_("Max orders"), classes="label")
-                yield ScanAwareInput(placeholder=_("no limit"), type="integer", id="max-orders")
+                yield ScanAwareInput(
+                    placeholder=_("no limit"), type="integer", id="max-orders", compact=True
+                )
             with Horizontal(classes="rule"):
                 yield Static(_("Due by"), classes="label")
-                yield ScanAwareInput(placeholder=_("HH:MM today, or blank"), id="due-by")
+                yield ScanAwareInput(
+                    placeholder=_("HH:MM today, or blank"), id="due-by", compact=True
+                )
             yield Static(
                 _("F2 shows what these rules would release."), id="wave-preview", markup=False
             )

@@ -87,7 +87,11 @@ def test_weight_out_of_tolerance_sends_the_parcel_back_to_verify(floor: Floor) -
     for _ in range(2):
         assert packing.verify_scan(floor.store, PACKER, parcel_id, MUG).accepted
     assert "box" in packing.record_weight(floor.store, PACKER, parcel_id, 900).reason
+    empty_scale = packing.record_weight(floor.store, PACKER, parcel_id, 0.0)
+    assert empty_scale.reason == "Choose the box first (scan BOX-…)"  # why the scale reads 0
     assert packing.choose_box(floor.store, PACKER, parcel_id, "BOX-M1").accepted
+    empty_scale = packing.record_weight(floor.store, PACKER, parcel_id, 0.0)
+    assert empty_scale.reason.startswith("The scale reads 0 g: put the parcel on it")
     # expected 2 × 350 + 240 = 940 g; tolerance max(30 g, 3 %) = 30 g
     assert packing.record_weight(floor.store, PACKER, parcel_id, 969).accepted
     wrong = packing.record_weight(floor.store, PACKER, parcel_id, 1290)
@@ -95,7 +99,14 @@ def test_weight_out_of_tolerance_sends_the_parcel_back_to_verify(floor: Floor) -
     assert packed_of(floor.store, order_id) == {"MUG-1": 0}
     assert not packing.undo_last_scan(floor.store, PACKER, parcel_id).accepted
     assert packing.verify_scan(floor.store, PACKER, parcel_id, MUG).accepted
-    assert [r.accepted for r in journal(floor.store, packing.WEIGH)] == [False, False, True, False]
+    assert [r.accepted for r in journal(floor.store, packing.WEIGH)] == [
+        False,
+        False,
+        False,
+        False,
+        True,
+        False,
+    ]
 
 
 def test_typed_weight_needs_a_supervisor_badge_and_pin(floor: Floor) -> None:

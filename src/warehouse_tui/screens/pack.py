@@ -290,7 +290,9 @@ class PackScreen(FloorScreen):
         from warehouse_tui.services.packing import choose_box
 
         if self.view is None or self.view.suggested_box is None:
-            self.feedback(False, _("No box suggested: scan a box label"))
+            self.feedback(
+                False, _("No box holds these items: scan the box or packaging you use (BOX-…)")
+            )
             return
         self._with_parcel(choose_box, self.view.suggested_box)
 

@@ -269,17 +269,19 @@ def _weigh(session: Session, actor: Actor, parcel: Parcel | None, grams: float) 
         return PackResult(
             False, _("No open parcel: start a pack first"), refusal=Refusal.WRONG_STATE
         )
-    if not math.isfinite(grams) or grams <= 0:
-        return PackResult(
-            False,
-            _("Not a weight: {grams}").format(grams=grams),
-            parcel_id=parcel.id,
-            refusal=Refusal.BAD_INPUT,
-        )
     expected = expected_weight(session, parcel)
     if expected is None:
         box_first = _("Choose the box first (scan BOX-…)")
         return PackResult(False, box_first, parcel_id=parcel.id, refusal=Refusal.INCOMPLETE)
+    if not math.isfinite(grams) or grams <= 0:
+        return PackResult(
+            False,
+            _("The scale reads {grams:g} g: put the parcel on it, then weigh again").format(
+                grams=grams
+            ),
+            parcel_id=parcel.id,
+            refusal=Refusal.BAD_INPUT,
+        )
     if not has_items(session, parcel):
         return PackResult(
             False, _("Scan the items first"), parcel_id=parcel.id, refusal=Refusal.INCOMPLETE

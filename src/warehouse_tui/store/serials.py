@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple, cast
 
-from sqlalchemy import Select, bindparam, exists, select
+from sqlalchemy import Select, bindparam, exists, or_, select
 
 from warehouse_tui.store.models import ReceiptSerial, ReturnUnit, UnitStatus, table_of
 from warehouse_tui.store.prepared import Query, Tx
@@ -17,7 +17,7 @@ from warehouse_tui.store.prepared import Query, Tx
 _receipt_serial = table_of(ReceiptSerial)
 _return_unit = table_of(ReturnUnit)
 # A returned unit is back in stock on a shelf, put there or released from quarantine.
-_IN_STOCK = (UnitStatus.SHELVED.value, UnitStatus.RELEASED.value)
+_IN_STOCK = (UnitStatus.SHELVED, UnitStatus.RELEASED)
 
 
 class SerialHistory(NamedTuple):
@@ -42,7 +42,7 @@ _HISTORY_SELECT = cast(
         .where(
             _return_unit.c.sku_id == bindparam("sku_id"),
             _return_unit.c.serial == bindparam("serial"),
-            _return_unit.c.status.in_(_IN_STOCK),
+            or_(*(_return_unit.c.status == status for status in _IN_STOCK)),
         )
         .label("returned"),
     ),

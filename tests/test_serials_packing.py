@@ -60,6 +60,8 @@ def test_a_serial_never_received_is_set_aside_and_received_or_returned_ones_pack
         "Serial Z9 of PHN-1 was never received: set the unit aside for a supervisor "
         "(Exceptions, or warehouse-tui exceptions) and take another"
     )
+    again = packing.verify_scan(store, PACKER, parcel_id, PHONE_GS1.format(serial="Z9"))
+    assert again.reason == stranger.reason  # the same unit scanned again: still one to settle
     [aside] = list_exceptions(store, Kind.SET_ASIDE)
     assert "Z9" in aside.reason and [str(action) for action in aside.actions] == ["close"]
 

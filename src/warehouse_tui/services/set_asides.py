@@ -4,8 +4,9 @@ A station that refuses a unit it holds in hand — a serial no delivery brought 
 serials.py), a serial received twice, a lot not picked for the order at the pack station —
 records a set-aside floor task (`store/set_asides.py`) naming the unit's SKU, where it waits
 (the station, or the delivery) and why, and tells the operator to put the unit in the
-set-aside tote. One refusal is one unit. The task is an exception (`set-aside` in
-services/exceptions.py) until a supervisor ends it:
+set-aside tote. One refusal is one unit, but the same refusal again in the same place while
+the first waits is that unit scanned again, and adds nothing. The task is an exception
+(`set-aside` in services/exceptions.py) until a supervisor ends it:
 
 - a unit of a lot the warehouse stocks (`stock_id`: a wrong lot at the pack station) goes
   **back on the shelf** of its lot, or is **scrapped**;

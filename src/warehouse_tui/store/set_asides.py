@@ -6,15 +6,36 @@ fast one included (store/prepared.py).
 
 from __future__ import annotations
 
-from sqlalchemy import insert
+from typing import NamedTuple
+
+from sqlalchemy import bindparam, insert, select
 
 from warehouse_tui.store.models import FloorTask, table_of, utcnow
-from warehouse_tui.store.prepared import Command, Tx
+from warehouse_tui.store.prepared import Command, Query, Tx
 
 SET_ASIDE = "set-aside"  # the FloorTask kind
 
+_task = table_of(FloorTask)
+
+
+class _Waiting(NamedTuple):
+    id: int
+
+
+_WAITING = Query(
+    select(_task.c.id)
+    .where(
+        _task.c.kind == SET_ASIDE,
+        _task.c.status == "open",
+        _task.c.sku_id == bindparam("sku_id"),
+        _task.c.held_in == bindparam("held_in"),
+        _task.c.reason == bindparam("reason"),
+    )
+    .limit(1),
+    _Waiting,
+)
 _INSERT = Command(
-    insert(table_of(FloorTask)),
+    insert(_task),
     column_keys=(
         "kind",
         "status",
@@ -40,7 +61,12 @@ def insert_set_aside(
     stock_id: int | None = None,
     location_id: int | None = None,
 ) -> None:
-    """One unit of `sku_id` waits in `held_in`; `stock_id` is the lot it belongs to, if known."""
+    """One unit of `sku_id` waits in `held_in`; `stock_id` is the lot it belongs to, if known.
+    The same refusal again in the same place while the first one waits adds nothing: a unit
+    scanned twice is one unit."""
+    same = {"sku_id": sku_id, "held_in": held_in, "reason": reason}
+    if _WAITING.rows(tx, same):
+        return
     _INSERT.run(
         tx,
         {

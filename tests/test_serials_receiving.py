@@ -16,6 +16,7 @@ from tests.support.goodsin_floor import (
 )
 from warehouse_tui.services.check import check_floor
 from warehouse_tui.services.exceptions import Kind, act, list_exceptions
+from warehouse_tui.services.lookup import product_card, product_card_lines
 from warehouse_tui.services.receipts import (
     close_receipt,
     open_unexpected,
@@ -100,3 +101,28 @@ def test_once_a_sku_is_received_with_serials_only_received_or_returned_ones_are_
     assert inspect_unit(floor.store, floor.clerk, unit.unit_id, "resaleable").accepted
     assert put_away_unit(floor.store, floor.clerk, unit.unit_id, SHELF).accepted
     assert not _never_received(floor, "SN-1")  # … and packable again once returned
+
+
+def test_product_show_says_where_a_units_serial_stands(floor: GoodsInFloor) -> None:
+    receipt = _delivery(floor)
+    before = product_card(floor.store, phone("SN-5"))
+    assert before is not None and before["unit"]["never_received"] is False
+    assert receive_scan(floor.store, floor.clerk, receipt, phone("SN-5")).accepted
+    cards = {
+        serial: product_card(floor.store, phone(serial)) for serial in ("SN-5", "SN-9", "SN-1")
+    }
+    units = {serial: card["unit"] for serial, card in cards.items() if card is not None}
+    assert units["SN-5"] == {
+        "serial": "SN-5",
+        "received_on": "PO-8",
+        "returned": False,
+        "packed_in": None,
+        "never_received": False,
+    }
+    assert units["SN-9"]["never_received"] is True
+    assert units["SN-1"]["packed_in"] == f"PCL-{floor.parcel_id}"
+    card = cards["SN-9"]
+    assert card is not None
+    assert "Serial SN-9: never received: refused at pick and pack" in product_card_lines(card)
+    plain = product_card(floor.store, PHONE_EAN)
+    assert plain is not None and plain["unit"] is None

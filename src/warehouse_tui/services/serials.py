@@ -19,12 +19,23 @@ exceptions`.
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import bindparam, select, text
 from sqlmodel import Session, col
 
+from warehouse_tui.domain.barcodes import ScanKind, format_label
 from warehouse_tui.i18n import _
-from warehouse_tui.store.models import Receipt, ReceiptLine, ReceiptSerial, table_of, utcnow
-from warehouse_tui.store.serials import SerialHistory
+from warehouse_tui.store.models import (
+    PackedSerial,
+    Receipt,
+    ReceiptLine,
+    ReceiptSerial,
+    table_of,
+    utcnow,
+)
+from warehouse_tui.store.prepared import Tx
+from warehouse_tui.store.serials import SerialHistory, serial_history
 
 
 def never_received(history: SerialHistory) -> bool:
@@ -38,6 +49,40 @@ def never_received_refusal(serial: str, sku: str) -> str:
         "Serial {serial} of {sku} was never received: set the unit aside for a supervisor "
         "(Exceptions, or warehouse-tui exceptions) and take another"
     ).format(serial=serial, sku=sku)
+
+
+def serial_card(session: Session, sku_id: int, serial: str) -> dict[str, Any]:
+    """Where one unit's serial stands, for `product show` and the look-up: the delivery that
+    brought it, whether a return put it back in stock, the parcel it is packed in, and whether
+    the pick and pack stations refuse it as never received."""
+    history = serial_history(Tx.of(session.connection()), sku_id, serial)
+    parcel_id = session.execute(
+        select(col(PackedSerial.parcel_id)).where(
+            col(PackedSerial.sku_id) == sku_id, col(PackedSerial.serial) == serial
+        )
+    ).scalar()
+    return {
+        "serial": serial,
+        "received_on": received_on(session, sku_id, serial) or None,
+        "returned": history.returned,
+        "packed_in": format_label(ScanKind.PARCEL, parcel_id) if parcel_id else None,
+        "never_received": never_received(history),
+    }
+
+
+def serial_card_line(card: dict[str, Any]) -> str:
+    """A serial card as the line an operator reads."""
+    if card["packed_in"]:
+        where = _("packed in {parcel}").format(parcel=card["packed_in"])
+    elif card["never_received"]:
+        where = _("never received: refused at pick and pack")
+    elif card["returned"]:
+        where = _("back in stock from a return")
+    elif card["received_on"]:
+        where = _("received on delivery {ref}").format(ref=card["received_on"])
+    else:
+        where = _("no delivery of this SKU is received with serials yet")
+    return _("Serial {serial}: {where}").format(serial=card["serial"], where=where)
 
 
 def received_on(session: Session, sku_id: int, serial: str) -> str:

@@ -63,7 +63,8 @@ def test_a_serial_never_received_is_set_aside_and_received_or_returned_ones_pack
     again = packing.verify_scan(store, PACKER, parcel_id, PHONE_GS1.format(serial="Z9"))
     assert again.reason == stranger.reason  # the same unit scanned again: still one to settle
     [aside] = list_exceptions(store, Kind.SET_ASIDE)
-    assert "Z9" in aside.reason and [str(action) for action in aside.actions] == ["close"]
+    assert "Z9" in aside.reason and "(in the set-aside tote at PACK-1)" in aside.reason
+    assert [str(action) for action in aside.actions] == ["close"]
 
     assert packing.verify_scan(store, PACKER, parcel_id, PHONE_GS1.format(serial="R1")).accepted
     assert packing.verify_scan(store, PACKER, parcel_id, PHONE_GS1.format(serial="B7")).accepted

@@ -278,14 +278,17 @@ def _set_asides(session: Session) -> Iterator[ExceptionItem]:
             .order_by(col(Barcode.id))
         ).scalar()
         sku = session.get_one(Sku, task.sku_id)
-        if task.stock_id is None:
-            yield _task_item(Kind.SET_ASIDE, task, code or sku.code, task.reason)
+        ref, reason = code or sku.code, task.reason
+        if task.stock_id is not None:
+            where = _("in the set-aside tote at {place} → {loc}").format(
+                place=task.held_in or "?", loc=set_asides.shelf_of_lot(session, task)
+            )
+            yield _task_item(Kind.SET_ASIDE, task, ref, f"{reason} ({where})", _LOT_SET_ASIDE)
             continue
-        where = _("in the set-aside tote at {place} → {loc}").format(
-            place=task.held_in or "?", loc=set_asides.shelf_of_lot(session, task)
-        )
-        reason = f"{task.reason} ({where})"
-        yield _task_item(Kind.SET_ASIDE, task, code or sku.code, reason, _LOT_SET_ASIDE)
+        if task.held_in:  # a put wall's set-asides wait on its shelf for them
+            where = _("in the set-aside tote at {place}").format(place=task.held_in)
+            reason = f"{reason} ({where})"
+        yield _task_item(Kind.SET_ASIDE, task, ref, reason)
 
 
 def _unloaded(session: Session) -> Iterator[ExceptionItem]:

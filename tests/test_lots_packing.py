@@ -24,7 +24,7 @@ def test_the_pack_station_takes_only_a_lot_picked_for_the_order(floor: Floor) ->
     store = floor.store
     other = packing.verify_scan(store, PACKER, parcel_id, SYRUP_GS1.format(batch="L9"))
     assert not other.accepted
-    assert f"Batch L9 was not picked for ORD-{order_id} (picked: L1): put it aside" in (
+    assert f"Batch L9 was not picked for ORD-{order_id} (picked: L1): put the unit in" in (
         other.reason
     )
     assert packing.verify_scan(store, PACKER, parcel_id, SYRUP_GS1.format(batch="L1")).accepted

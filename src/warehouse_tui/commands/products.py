@@ -20,7 +20,7 @@ def show(
     db: DbOption = None,
 ) -> None:
     """Name, barcodes, case sizes, tracking, weight and size, stock per location and lot, and
-    the open demand."""
+    the open demand; for a GS1 code with a serial, where that unit's serial stands."""
     from warehouse_tui.services.lookup import product_card, product_card_lines
 
     store = open_store(db)

@@ -36,7 +36,8 @@ if TYPE_CHECKING:
 
 REFRESH_S = 5.0
 CONFIRM_S = 5.0  # a second press of the cancel key within this time confirms
-# The key of each action (services.exceptions.Action values); settle and void never meet.
+# The key of each action (services.exceptions.Action values); settle and void never meet, nor
+# do release and scrap.
 ACTION_KEYS = {
     "reallocate": "f3",
     "wait": "f4",
@@ -44,11 +45,12 @@ ACTION_KEYS = {
     "cancel-line": "f6",
     "cancel": "f7",
     "release": "f8",
+    "scrap": "f8",
     "restock": "f9",
     "close": "f10",
     "void": "f10",
 }
-NEEDS_REASON = ("close", "void")
+NEEDS_REASON = ("close", "void", "scrap")
 
 
 def age(since: datetime, now: datetime) -> str:
@@ -151,13 +153,15 @@ class ExceptionsScreen(FloorScreen):
     TITLE_TEXT = N_("Exceptions")
     HELP: ClassVar[str] = N_(
         "Everything on the floor that will not finish by itself, oldest first: short or stuck "
-        "orders, held orders, intercepted orders and their goods to put back, counts, items set "
-        "aside at a put wall, labelled parcels not on a truck. F2 shows one kind at a time.\n\n"
+        "orders, held orders, intercepted orders and their goods to put back, counts, units set "
+        "aside at a put wall, a pack station or receiving, labelled parcels not on a truck. F2 "
+        "shows one kind at a time.\n\n"
         "The line under the list names what may be done with the chosen item, each on its key: "
         "F3 re-allocate from other stock, F4 wait (back to ready, picked units put back), F5 "
         "ship short (the shop is told what did not ship), F6 cancel the short lines, F7 twice "
-        "cancel the order, F8 release a held order (audited again), F9 confirm its goods are "
-        "back on the shelf, F10 settle a set-aside item or void a parcel (asks why).\n\n"
+        "cancel the order, F8 release a held order (audited again) or scrap a set-aside unit "
+        "(asks why), F9 confirm goods or a set-aside unit are back on the shelf, F10 settle a "
+        "set-aside item or void a parcel (asks why).\n\n"
         "Enter shows the item's history. Scan an ORD- label to hold that order (you are asked "
         "why), a LOC- label to have it counted.\n\nEsc goes back."
     )
@@ -166,7 +170,7 @@ class ExceptionsScreen(FloorScreen):
         *[
             Binding(key, f"act('{action}')", show=False)
             for action, key in ACTION_KEYS.items()
-            if action != "void"
+            if action not in ("void", "scrap")
         ],
         Binding("escape", "back", _("Back")),
     ]

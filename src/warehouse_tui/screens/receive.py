@@ -1,7 +1,8 @@
 """Receiving a supplier's delivery on a handheld (40×16): scan the delivery's reference, then
-each unit or case (a batch-tracked SKU by its GS1-128 label), then the shelf for what was
-received of the last item scanned; F2 closes the delivery with its differences. Where the
-operator is lives in the database (services/receipts.receiving_desk)."""
+each unit or case (a batch-tracked SKU by its GS1-128 label, a serial-tracked one by the GS1
+code with its serial), then the shelf for what was received of the last item scanned; F2
+closes the delivery with its differences. Where the operator is lives in the database
+(services/receipts.receiving_desk)."""
 
 from __future__ import annotations
 
@@ -28,7 +29,8 @@ class ReceiveScreen(FloorScreen):
     TITLE_TEXT = N_("Receive")
     HELP: ClassVar[str] = N_(
         "Scan the delivery's reference. Then scan each unit or case: a batch-tracked item by "
-        "the GS1-128 label that carries its batch and expiry. Scan the shelf shown to put "
+        "the GS1-128 label that carries its batch and expiry, a serial-tracked item unit by "
+        "unit by the GS1 code that carries its serial. Scan the shelf shown to put "
         "away what you received of the last item. F2 closes the delivery and shows what was "
         "short or over. A delivery nobody announced: scan its reference, then a supervisor's "
         "badge; the supervisor types a PIN and the supplier's name.\n\nEsc goes back."

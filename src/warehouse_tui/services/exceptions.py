@@ -26,7 +26,7 @@ from sqlmodel import Session, col
 
 from warehouse_tui.domain.barcodes import ScanKind, format_label
 from warehouse_tui.i18n import N_, _
-from warehouse_tui.services import counts, holds, orders, putback, shortages
+from warehouse_tui.services import counts, holds, orders, putback, set_asides, shortages
 from warehouse_tui.services.journal import Actor, record
 from warehouse_tui.services.results import Refusal, ServiceResult
 from warehouse_tui.services.roles import SUPERVISORS, role_refusal
@@ -47,6 +47,7 @@ from warehouse_tui.store.models import (
     as_utc,
     utcnow,
 )
+from warehouse_tui.store.set_asides import SET_ASIDE
 
 
 class Kind(StrEnum):
@@ -56,7 +57,7 @@ class Kind(StrEnum):
     INTERCEPTED = "intercepted"  # cancelled or changed after release, goods to put back
     PUT_BACK = "put-back"  # units to bring back to a shelf
     COUNT = "count"  # a location to count
-    SET_ASIDE = "set-aside"  # an item nobody needed at a put wall
+    SET_ASIDE = "set-aside"  # a unit a station refused and set aside (services/set_asides.py)
     UNLOADED = "unloaded"  # a labelled parcel not on a truck
 
 
@@ -82,6 +83,7 @@ class Action(StrEnum):
     RESTOCK = "restock"
     CLOSE = "close"
     VOID = "void"
+    SCRAP = "scrap"
 
 
 ACTION_NAMES = {
@@ -94,6 +96,7 @@ ACTION_NAMES = {
     Action.RESTOCK: N_("all back on the shelf"),
     Action.CLOSE: N_("settled"),
     Action.VOID: N_("void the parcel"),
+    Action.SCRAP: N_("scrap"),
 }
 
 _ACTIONS: dict[Kind, tuple[Action, ...]] = {
@@ -109,9 +112,12 @@ _ACTIONS: dict[Kind, tuple[Action, ...]] = {
     Kind.INTERCEPTED: (Action.RESTOCK,),
     Kind.PUT_BACK: (Action.RESTOCK,),
     Kind.COUNT: (Action.CANCEL,),
-    Kind.SET_ASIDE: (Action.CLOSE,),
+    Kind.SET_ASIDE: (Action.CLOSE,),  # a unit of a lot we stock: _LOT_SET_ASIDE
     Kind.UNLOADED: (Action.VOID,),
 }
+
+
+_LOT_SET_ASIDE = (Action.RESTOCK, Action.SCRAP, Action.CLOSE)
 
 
 @dataclass(frozen=True)
@@ -235,14 +241,16 @@ def _tasks(session: Session, kind: str) -> list[FloorTask]:
     )
 
 
-def _task_item(kind: Kind, task: FloorTask, ref: str, reason: str) -> ExceptionItem:
+def _task_item(
+    kind: Kind, task: FloorTask, ref: str, reason: str, actions: tuple[Action, ...] = ()
+) -> ExceptionItem:
     return ExceptionItem(
         item_id(kind, task.id or 0),
         kind,
         ref,
         as_utc(task.created_at) or utcnow(),
         reason,
-        _ACTIONS[kind],
+        actions or _ACTIONS[kind],
     )
 
 
@@ -263,14 +271,24 @@ def _counts(session: Session) -> Iterator[ExceptionItem]:
 
 
 def _set_asides(session: Session) -> Iterator[ExceptionItem]:
-    for task in _tasks(session, putback.SET_ASIDE):
+    for task in _tasks(session, SET_ASIDE):
         code = session.execute(
             select(col(Barcode.code))
             .where(col(Barcode.sku_id) == task.sku_id)
             .order_by(col(Barcode.id))
         ).scalar()
         sku = session.get_one(Sku, task.sku_id)
-        yield _task_item(Kind.SET_ASIDE, task, code or sku.code, task.reason)
+        ref, reason = code or sku.code, task.reason
+        if task.stock_id is not None:
+            where = _("in the set-aside tote at {place} → {loc}").format(
+                place=task.held_in or "?", loc=set_asides.shelf_of_lot(session, task)
+            )
+            yield _task_item(Kind.SET_ASIDE, task, ref, f"{reason} ({where})", _LOT_SET_ASIDE)
+            continue
+        if task.held_in:  # a put wall's set-asides wait on its shelf for them
+            where = _("in the set-aside tote at {place}").format(place=task.held_in)
+            reason = f"{reason} ({where})"
+        yield _task_item(Kind.SET_ASIDE, task, ref, reason)
 
 
 def _unloaded(session: Session) -> Iterator[ExceptionItem]:
@@ -420,7 +438,7 @@ def _act_refusal(
         return _("{action} does not apply to {id}: {actions}").format(
             action=action, id=item.id, actions=", ".join(item.actions)
         ), Refusal.WRONG_STATE
-    if Action(action) in (Action.VOID, Action.CLOSE) and not reason:
+    if Action(action) in (Action.VOID, Action.CLOSE, Action.SCRAP) and not reason:
         return _("Say why (--reason)"), Refusal.BAD_INPUT
     return "", None
 
@@ -489,6 +507,16 @@ def _close_set_aside(store: Store, actor: Actor, key: int, reason: str) -> ActRe
     return ActResult(result.accepted, result.reason, result.message)
 
 
+def _restock_set_aside(store: Store, actor: Actor, key: int, reason: str) -> ActResult:
+    result = set_asides.restock_set_aside(store, actor, key, reason)
+    return ActResult(result.accepted, result.reason, result.message, refusal=result.refusal)
+
+
+def _scrap_set_aside(store: Store, actor: Actor, key: int, reason: str) -> ActResult:
+    result = set_asides.scrap_set_aside(store, actor, key, reason)
+    return ActResult(result.accepted, result.reason, result.message, refusal=result.refusal)
+
+
 def _void(store: Store, actor: Actor, key: int, reason: str) -> ActResult:
     result = orders.void_parcel(store, actor, key, reason)
     return ActResult(result.accepted, result.reason, result.message)
@@ -509,5 +537,7 @@ _DO: dict[tuple[Kind, Action], Callable[[Store, Actor, int, str], ActResult]] = 
     (Kind.PUT_BACK, Action.RESTOCK): _restock_task,
     (Kind.COUNT, Action.CANCEL): _cancel_count,
     (Kind.SET_ASIDE, Action.CLOSE): _close_set_aside,
+    (Kind.SET_ASIDE, Action.RESTOCK): _restock_set_aside,
+    (Kind.SET_ASIDE, Action.SCRAP): _scrap_set_aside,
     (Kind.UNLOADED, Action.VOID): _void,
 }

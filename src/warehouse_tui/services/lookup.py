@@ -15,6 +15,7 @@ from sqlmodel import Session, col
 
 from warehouse_tui.domain.barcodes import Resolved, Scan, ScanKind, parse_scan
 from warehouse_tui.i18n import _
+from warehouse_tui.services.serials import serial_card, serial_card_line
 from warehouse_tui.services.tracking import tracking_patterns
 from warehouse_tui.store.engine import Store
 from warehouse_tui.store.models import (
@@ -135,11 +136,15 @@ def parse_in_store(session: Session, raw: str, expect_tracking: bool = False) ->
 def product_card(store: Store, code: str) -> dict[str, Any] | None:
     """`product show`: a product found by any of its codes (a barcode, a case code, a GS1
     string, its SKU) with its barcodes, tracking, weight and size, stock per location and lot,
-    and the open demand on it. None when `code` names no product."""
+    and the open demand on it; for a GS1 string carrying a serial-tracked unit's serial, where
+    that serial stands (`unit`). None when `code` names no product."""
     with store.read() as session:
         sku = _sku_of(session, code)
         if sku is None:
             return None
+        assert sku.id is not None
+        serial = parse_in_store(session, code).serial if sku.serial_tracked else None
+        unit = serial_card(session, sku.id, serial) if serial else None
         barcodes = session.execute(
             select(col(Barcode.code), col(Barcode.quantity))
             .where(col(Barcode.sku_id) == sku.id)
@@ -186,6 +191,7 @@ def product_card(store: Store, code: str) -> dict[str, Any] | None:
         ],
         "open_orders": demand[0],
         "open_units": int(demand[1]),
+        "unit": unit,
     }
 
 
@@ -214,6 +220,8 @@ def product_card_lines(card: dict[str, Any]) -> list[str]:
     ]
     if tracking:
         lines.append(_("Tracked by {what}").format(what=", ".join(tracking)))
+    if card["unit"] is not None:
+        lines.append(serial_card_line(card["unit"]))
     for row in card["stock"]:
         place = " ".join(part for part in (row["location"], row["batch"], row["expiry"]) if part)
         lines.append(

@@ -54,9 +54,9 @@ from warehouse_tui.store.models import (
     WallSlot,
     utcnow,
 )
+from warehouse_tui.store.set_asides import SET_ASIDE
 
 PUT_BACK = "restock"  # the FloorTask kind of put-back work
-SET_ASIDE = "set-aside"
 OPEN, DONE = "open", "done"
 _LIVE_PARCELS = (ParcelStatus.OPEN, ParcelStatus.CLOSED)
 

@@ -45,6 +45,7 @@ from warehouse_tui.store.models import (
     WaveStatus,
     utcnow,
 )
+from warehouse_tui.store.set_asides import SET_ASIDE
 
 SORT = "putwall.sort"
 CONFIRM = "putwall.confirm"
@@ -299,7 +300,7 @@ def _bind_free_slot(session: Session, wall: int, order_id: int) -> WallSlot | No
 
 def _set_aside(session: Session, actor: Actor, sku: Sku, code: str) -> SortOutcome:
     reason = _("No open order needs {sku} — set it aside").format(sku=sku.code)
-    session.add(FloorTask(kind="set-aside", sku_id=sku.id, qty=1, reason=reason))
+    session.add(FloorTask(kind=SET_ASIDE, sku_id=sku.id, qty=1, reason=reason))
     record(session, actor, SORT, accepted=False, reason=reason, raw=code)
     return SortOutcome(
         False,

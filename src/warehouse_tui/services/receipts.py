@@ -4,11 +4,13 @@ on the Receive screen, put away by scan, closed with a summary of differences.
 A delivery is opened by scanning its reference; one nobody announced is opened by a supervisor
 (`open_unexpected`). Each scan of a unit or a case (a registered case code counts its units)
 adds to the delivery's line of that SKU and batch — a batch-tracked SKU needs the batch and
-expiry a GS1-128 carries, and a scan without one is refused. Units not announced make a line of
-their own (an over-delivery). A location scan puts what was received of the last line scanned
-on that shelf: stock, its ledger move (`receive`, ref the delivery's reference) and a `stock`
-event in one transaction. Closing needs everything put away and records, per line, expected
-against received.
+expiry a GS1-128 carries, and a scan without one is refused; a serial-tracked SKU is received
+a unit at a time by the GS1 code with its serial (AI 21), recorded once (services/serials.py):
+a serial received before is not counted, and the unit is set aside for a supervisor. Units
+not announced make a line of their own (an over-delivery). A location scan puts what was
+received of the last line scanned on that shelf: stock, its ledger move (`receive`, ref the
+delivery's reference) and a `stock` event in one transaction. Closing needs everything put
+away and records, per line, expected against received.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from warehouse_tui.services.results import LinesImport, Refusal, ServiceResult
 from warehouse_tui.services.returns.disposition import location_of, shelf_of
 from warehouse_tui.services.returns.events import announce_stock
 from warehouse_tui.services.roles import SUPERVISORS, role_refusal
+from warehouse_tui.services.serials import receive_serial, received_on
 from warehouse_tui.store.engine import Store
 from warehouse_tui.store.models import (
     Journal,
@@ -38,6 +41,8 @@ from warehouse_tui.store.models import (
     StockMove,
     utcnow,
 )
+from warehouse_tui.store.prepared import Tx
+from warehouse_tui.store.set_asides import insert_set_aside
 
 IMPORT, OPEN, RECEIVE, PUT_AWAY, CLOSE = (
     "receipts.import",
@@ -250,6 +255,14 @@ def receive_scan(store: Store, actor: Actor, receipt_id: int, code: str) -> Rece
             )
             return _refuse(session, actor, RECEIVE, code, reason, Refusal.INCOMPLETE, receipt_id)
         units = resolves.quantity
+        serial = (scan.serial or "").strip() if sku.serial_tracked else ""
+        if sku.serial_tracked and (not serial or units != 1):
+            reason = _("{sku} is serial-tracked: scan each unit's GS1 code with its serial").format(
+                sku=sku.code
+            )
+            return _refuse(session, actor, RECEIVE, code, reason, Refusal.INCOMPLETE, receipt_id)
+        if serial and received_on(session, sku.id, serial):
+            return _serial_twice(session, actor, receipt, sku, serial, code)
         line = session.execute(
             select(ReceiptLine).where(
                 col(ReceiptLine.receipt_id) == receipt_id,
@@ -261,6 +274,12 @@ def receive_scan(store: Store, actor: Actor, receipt_id: int, code: str) -> Rece
             line = ReceiptLine(receipt_id=receipt_id, sku_id=sku.id, batch=batch)
             session.add(line)
             session.flush()
+        assert line.id is not None
+        if serial and not receive_serial(session, line.id, sku.id, serial, actor.operator_id):
+            # Another handheld received it a moment ago; nothing of this scan is kept.
+            if not line.received and not line.expected:
+                session.delete(line)
+            return _serial_twice(session, actor, receipt, sku, serial, code)
         if scan.expiry is not None and line.expiry is None:
             line.expiry = scan.expiry
         session.execute(
@@ -287,6 +306,19 @@ def receive_scan(store: Store, actor: Actor, receipt_id: int, code: str) -> Rece
         )
 
     return store.transact(work)
+
+
+def _serial_twice(
+    session: Session, actor: Actor, receipt: Receipt, sku: Sku, serial: str, code: str
+) -> ReceiptStep:
+    """A serial received before: the unit is not counted, and waits for a supervisor."""
+    assert sku.id is not None
+    reason = _(
+        "Serial {serial} of {sku} was received already, on delivery {ref}: this unit is not "
+        "counted; set it aside for a supervisor (Exceptions)"
+    ).format(serial=serial, sku=sku.code, ref=received_on(session, sku.id, serial))
+    insert_set_aside(Tx.of(session.connection()), sku.id, reason, receipt.reference)
+    return _refuse(session, actor, RECEIVE, code, reason, Refusal.WRONG_SCAN, receipt.id)
 
 
 def put_away_line(store: Store, actor: Actor, line_id: int, code: str) -> ReceiptStep:

@@ -590,6 +590,19 @@ class ReceiptLine(SQLModel, table=True):
     put_away: int = 0
 
 
+class ReceiptSerial(SQLModel, table=True):
+    """A serial number received on a supplier delivery's line: a unit of a serial-tracked SKU
+    the warehouse took in, once (services/serials.py says how picking and packing use it)."""
+
+    __table_args__ = (UniqueConstraint("sku_id", "serial"),)
+    id: int | None = Field(default=None, primary_key=True)
+    receipt_line_id: int = Field(foreign_key="receiptline.id", index=True)
+    sku_id: int = Field(foreign_key="sku.id")
+    serial: str
+    received_by: int | None = Field(default=None, foreign_key="operator.id")
+    received_at: datetime = Field(default_factory=utcnow)
+
+
 class Journal(SQLModel, table=True):
     """Every scan and action, accepted or refused, written in the transaction of its effect."""
 

@@ -34,6 +34,8 @@ from warehouse_tui.services.lots import expiry_refusal, picked_lots
 from warehouse_tui.services.packing.group import order_code
 from warehouse_tui.services.packing.results import PREPRINTED, SCAN, TYPED_QTY, ScanResult
 from warehouse_tui.services.results import Refusal, keyed_code_refusal
+from warehouse_tui.services.serials import never_received, never_received_refusal
+from warehouse_tui.services.set_asides import lot_of
 from warehouse_tui.services.settings import DEFAULTS
 from warehouse_tui.services.shipping import parcel_label
 from warehouse_tui.services.states import kind_name, state_name
@@ -43,6 +45,8 @@ from warehouse_tui.store.journal_rows import insert_journal
 from warehouse_tui.store.models import OrderStatus, Parcel, ParcelStatus, Sku
 from warehouse_tui.store.pack_scan import ScanLine
 from warehouse_tui.store.prepared import Tx, fast_write, write_transaction
+from warehouse_tui.store.serials import serial_history
+from warehouse_tui.store.set_asides import insert_set_aside
 
 # An accepted count's effect as the journal keeps it: order line, units, serial, batch.
 _Effect = tuple[int, int, str | None, str | None]
@@ -111,7 +115,7 @@ def _verify_once(
             return label or _refuse(tx, actor, parcel_id, code, SCAN, refusal, kind)
         count = replace(count, authorised_by=supervisor)
         lines = pack_scan.lines_by_sku(tx, parcel_id, count.sku_id)
-        lot = _lot_refusal(connection, lines, count, scan)
+        lot = _lot_refusal(connection, actor, lines, count, scan)
         if lot:
             lead_id = lines[0].lead_id
             return _refuse(
@@ -120,22 +124,36 @@ def _verify_once(
         return _count(tx, actor, parcel_id, code, count, since_same, lines)
 
 
-def _lot_refusal(connection: Connection, lines: list[ScanLine], count: _Count, scan: Scan) -> str:
+def _lot_refusal(
+    connection: Connection, actor: Actor, lines: list[ScanLine], count: _Count, scan: Scan
+) -> str:
     """Why a batch-tracked item's lot may not go into this order's parcel, or "": it must be a
-    lot picked for the order line, and not expire before the order ships."""
+    lot picked for the order line, and not expire before the order ships. A lot not picked for
+    the order is set aside for a supervisor (services/set_asides.py)."""
     if not lines or not lines[0].batch_tracked or not count.batch:
         return ""  # no lot to check; a missing batch is refused with the count
     line = lines[0]
     with Session(bind=connection) as session:
         lots = picked_lots(session, line.line_id)
         if count.batch not in lots:
-            return _(
-                "Batch {batch} was not picked for {order} (picked: {picked}): put it aside"
+            reason = _(
+                "Batch {batch} was not picked for {order} (picked: {picked}): put the unit in "
+                "the set-aside tote; a supervisor puts it back or scraps it (Exceptions)"
             ).format(
                 batch=count.batch,
                 order=order_code(line.order_id),
                 picked=", ".join(sorted(lots)) or "—",
             )
+            lot = lot_of(session, count.sku_id, count.batch)
+            insert_set_aside(
+                Tx.of(connection),
+                count.sku_id,
+                reason,
+                actor.station,
+                stock_id=lot.id if lot is not None else None,
+                location_id=lot.location_id if lot is not None else None,
+            )
+            return reason
         expiry = lots[count.batch] or scan.expiry
         return expiry_refusal(session, count.batch, expiry, [line.order_id])
 
@@ -276,7 +294,7 @@ def _count(
     )
     refusal, kind = _count_refusal(line, count, since_same, window_ms)
     if not refusal and line.serial_tracked:
-        refusal, kind = _claim_serial(tx, parcel_id, line, count), Refusal.WRONG_SCAN
+        refusal, kind = _serial_refusal(tx, actor, parcel_id, line, count), Refusal.WRONG_SCAN
     if refusal and kind is not None:
         return _refuse(tx, actor, parcel_id, raw, action, refusal, kind, lead_id=line.lead_id)
     if not pack_scan.count_up(tx, line.line_id, count.units):
@@ -363,9 +381,14 @@ def _over_scan(line: ScanLine, count: _Count) -> str:
     )
 
 
-def _claim_serial(tx: Tx, parcel_id: int, line: ScanLine, count: _Count) -> str:
-    """Claim the unit's serial for this parcel, or say where it is packed already."""
+def _serial_refusal(tx: Tx, actor: Actor, parcel_id: int, line: ScanLine, count: _Count) -> str:
+    """Claim the unit's serial for this parcel, or say why not: it was never received (the unit
+    is set aside for a supervisor, services/serials.py), or where it is packed already."""
     assert count.serial is not None  # a serial-tracked count without one is refused before
+    if never_received(serial_history(tx, count.sku_id, count.serial)):
+        reason = never_received_refusal(count.serial, line.sku_code)
+        insert_set_aside(tx, count.sku_id, reason, actor.station)
+        return reason
     holder = pack_scan.claim_serial(tx, count.sku_id, count.serial, parcel_id, line.line_id)
     if holder is None:
         return ""

@@ -22,7 +22,13 @@ from collections.abc import Sequence
 
 from sqlmodel import Session
 
-from warehouse_tui.domain.barcodes import Scan, ScanKind, parse_scan, scanned_label
+from warehouse_tui.domain.barcodes import (
+    Scan,
+    ScanKind,
+    parse_scan,
+    prefixed_label,
+    scanned_label,
+)
 from warehouse_tui.i18n import _
 from warehouse_tui.services.auth import Approval, supervisor_approval
 from warehouse_tui.services.journal import (
@@ -51,6 +57,7 @@ from warehouse_tui.services.results import (
     refused_scan,
     unknown_label,
 )
+from warehouse_tui.services.serials import never_received, never_received_refusal
 from warehouse_tui.services.settings import DEFAULTS, get_setting
 from warehouse_tui.store import pick_scan
 from warehouse_tui.store.engine import Store, retrying
@@ -66,6 +73,8 @@ from warehouse_tui.store.models import (
 )
 from warehouse_tui.store.pick_scan import StopRow
 from warehouse_tui.store.prepared import Tx, fast_write
+from warehouse_tui.store.serials import serial_history
+from warehouse_tui.store.set_asides import insert_set_aside
 
 SCAN = "pick.scan"
 
@@ -233,10 +242,26 @@ def _scan_item(
         return _(
             "This barcode counts {units} but only {remaining} remain — scan single items"
         ).format(units=units, remaining=remaining), ""
-    lot = lot_refusal(session, stop, sku, scan)
+    lot = lot_refusal(session, stop, sku, scan) or _serial_refusal(session, stop, sku, scan)
     if lot:
         return lot, ""
     return "", _add_units(session, actor, task, stop, units)
+
+
+def _serial_refusal(session: Session, stop: PickStop, sku: Sku, scan: Scan) -> str:
+    """Why the unit may not be picked, when its scan carries a serial no delivery brought
+    (services/serials.py); the unit is set aside for a supervisor, at the stop's location.
+    A pick needs no serial: the pack station asks every unit for it."""
+    if not sku.serial_tracked or not scan.serial:
+        return ""
+    assert sku.id is not None
+    tx = Tx.of(session.connection())
+    if not never_received(serial_history(tx, sku.id, scan.serial)):
+        return ""
+    reason = never_received_refusal(scan.serial, sku.code)
+    location = prefixed_label(ScanKind.LOCATION, stop_location(session, stop).code)
+    insert_set_aside(tx, sku.id, reason, location)
+    return reason
 
 
 def _add_units(session: Session, actor: Actor, task: PickTask, stop: PickStop, units: int) -> str:
@@ -378,7 +403,12 @@ def _fast_step(
         pick_scan.heartbeat(tx, task_id, now)
         message = _pick_message(stop.qty - stop.picked, stop.sku_code)
         return message, stop_view_of_row(task_id, stop, stop, status=StopState.AT_LOCATION)
-    if stop.status == StopState.AT_LOCATION and scan.gtin and not stop.batch_tracked:
+    # A batch stop's lot and a unit's serial are checked on the usual path.
+    if (
+        stop.status == StopState.AT_LOCATION
+        and scan.gtin
+        and not (stop.batch_tracked or scan.serial)
+    ):
         units = stop.scanned_units
         if stop.scanned_sku != stop.sku_id or units is None or units > stop.qty - stop.picked:
             return None

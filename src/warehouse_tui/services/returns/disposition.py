@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import select, update
 from sqlmodel import Session, col
 
-from warehouse_tui.domain.barcodes import ScanKind, format_label
+from warehouse_tui.domain.barcodes import ScanKind, format_label, prefixed_label
 from warehouse_tui.i18n import _
 from warehouse_tui.services.journal import Actor, record
 from warehouse_tui.services.lookup import parse_in_store
@@ -89,7 +89,7 @@ def shelf_of(session: Session, sku_id: int) -> str:
         .where(col(Stock.sku_id) == sku_id, col(Location.pickable).is_(True))
         .order_by(col(Stock.on_hand).desc(), col(Location.code))
     ).scalar()
-    return format_label(ScanKind.LOCATION, code) if code else ""
+    return prefixed_label(ScanKind.LOCATION, code) if code else ""
 
 
 def suggested_location(session: Session, unit: ReturnUnit) -> str:
@@ -102,7 +102,7 @@ def suggested_location(session: Session, unit: ReturnUnit) -> str:
         .where(col(Location.pickable).is_(False))
         .order_by(col(Location.code))
     ).scalar()
-    return format_label(ScanKind.LOCATION, code) if code else ""
+    return prefixed_label(ScanKind.LOCATION, code) if code else ""
 
 
 def inspect_unit(

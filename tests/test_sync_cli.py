@@ -30,6 +30,7 @@ REPORT_KEYS = (
     "imported",
     "unchanged",
     "rejected",
+    "returns",
     "delivered",
     "failed",
     "dead",

@@ -140,6 +140,26 @@ def deliver_due(
     return DeliveryCounts(delivered, failed, skipped, dead)
 
 
+ABSOLUTE_EVENTS = ("stock",)  # each carries the whole truth of its order_ref (a SKU's stock)
+
+
+def superseded_by(store: Store, event: Outbox) -> int | None:
+    """A later event that says all this one says, and is to be sent instead: for events of
+    absolute quantities (a `stock`), the newest later one of the same shop and SKU not
+    discarded. Sending the older one after it would leave the shop with a stale value."""
+    if event.event not in ABSOLUTE_EVENTS or not event.order_ref:
+        return None
+    with store.read() as session:
+        return session.execute(
+            select(func.max(col(Outbox.id))).where(
+                col(Outbox.order_ref) == event.order_ref,
+                col(Outbox.event) == event.event,
+                col(Outbox.id) > (event.id or 0),
+                col(Outbox.state) != OutboxState.DISCARDED,
+            )
+        ).scalar()
+
+
 def _message(error: Exception, secrets: list[str] | None) -> str:
     return scrub(f"{error.__class__.__name__}: {error}", secrets or [])[:MAX_ERROR_LENGTH]
 

@@ -4,7 +4,8 @@ shop does not sell or track is done without a call that changes anything, and an
 never arrives after a newer one; `return` events record each returned unit once as a refund of
 no money and no restock (a second unit back records only itself, units the seller refunded
 already are not recorded again); whatever the fault script, each event changes the shop once;
-and Returns opened in Shopify come in as announced returns, once."""
+Returns opened in Shopify come in as announced returns, once, and units back on one are
+processed on that Return, each once, with no money moved."""
 
 from __future__ import annotations
 
@@ -274,3 +275,22 @@ def test_returns_opened_in_shopify_are_announced_once(store: Store, spy: FakeSho
         (1, "size too small"),
         (1, "defective"),
     ]
+
+
+def test_units_back_on_a_shopify_return_process_that_return_once(
+    store: Store, spy: FakeShopify
+) -> None:
+    order_id = spy.add_order("5006", [("MUG", 2)])
+    run(store, spy)
+    shipped(store, "SPY", order_id)
+    name = spy.open_return(order_id, [("MUG", 2, "DEFECTIVE")])
+    run(store, spy)  # announced
+    returned(store, "SPY", order_id, [("MUG", "damaged")], rma=name)
+    spy.faults.add("drop", "ReturnProcess")  # processed, the answer lost
+    run(store, spy, LATER)
+    run(store, spy, LATER + timedelta(hours=1))
+    returned(store, "SPY", order_id, [("MUG", "resaleable")], rma=name)
+    run(store, spy, LATER + timedelta(hours=2))
+    assert spy.processed == [(name, 1), (name, 1)] and spy.refunded(order_id) == []
+    assert spy.orders[order_id]["returns"]["nodes"][0]["status"] == "CLOSED"
+    assert [event.state for event in events(store)] == [OutboxState.DELIVERED] * 2

@@ -14,7 +14,8 @@ runs dry; a 429 with Retry-After from WooCommerce), and takes a fault script:
   page N holds what the last page would).
 
 Goods in, as each platform has them: Shopify's refunds (refundCreate, the order's refunds),
-inventory (productVariants by SKU, inventorySetQuantities) and Returns opened by the seller;
+inventory (productVariants by SKU, inventorySetQuantities) and Returns opened by the seller
+(returnProcess);
 WooCommerce's refunds (orders/{id}/refunds) and products and variations found by SKU, whose
 stock_quantity a PUT sets.
 
@@ -228,6 +229,7 @@ class FakeShopify(FakeShop):
         self.refunds: dict[str, list[dict[str, Any]]] = {}
         self.variants: dict[str, dict[str, Any]] = {}  # by SKU
         self.stock_sets: list[tuple[str, int]] = []  # (SKU, quantity) per inventorySetQuantities
+        self.processed: list[tuple[str, int]] = []  # (Return's name, units) per line processed
         self.clock = datetime.now(UTC).replace(microsecond=0) - timedelta(days=1)
         self._ids = 1000
         super().__init__(tls)
@@ -390,6 +392,8 @@ class FakeShopify(FakeShop):
                             {
                                 "id": f"gid://shopify/ReturnLineItem/{self._next_id()}",
                                 "quantity": qty,
+                                "processedQuantity": 0,
+                                "processableQuantity": qty,
                                 "returnReason": reason,
                                 "returnReasonNote": "",
                                 "fulfillmentLineItem": {
@@ -425,6 +429,7 @@ class FakeShopify(FakeShop):
             "RefundCreate",
             "StockState",
             "InventorySet",
+            "ReturnProcess",
         ):
             if f"query {name}(" in query or f"mutation {name}(" in query:
                 return name
@@ -498,6 +503,7 @@ class FakeShopify(FakeShop):
             "RefundCreate": self._refund,
             "StockState": self._stock_state,
             "InventorySet": self._set_inventory,
+            "ReturnProcess": self._process_return,
         }.get(operation)
         if handler is None:
             return Answer(200, {"errors": [{"message": "Field is not defined on QueryRoot"}]})
@@ -687,8 +693,54 @@ class FakeShopify(FakeShop):
                 "id": order["id"],
                 "lineItems": json.loads(json.dumps(order["lineItems"])),
                 "refunds": json.loads(json.dumps(self.refunds[order_id])),
+                "returns": json.loads(json.dumps(order["returns"])),
             }
         }, False
+
+    def _process_return(self, variables: dict[str, Any]) -> tuple[Any, bool]:
+        """returnProcess: units of an open Return's line items processed, within what each
+        can still process; a financial transfer would refund money (this fake keeps none)."""
+        value = variables.get("input")
+        if not isinstance(value, dict) or set(value) - RETURN_PROCESS_INPUT:
+            return _graphql_error(
+                "Variable $input of type ReturnProcessInput! was provided invalid value",
+                "INVALID_VARIABLE",
+            ), False
+        if value.get("financialTransfer"):
+            return _return_error("financialTransfer", "This fake shop moves no money"), False
+        found = [
+            (order, ret)
+            for order in self.orders.values()
+            for ret in order["returns"]["nodes"]
+            if ret["id"] == value.get("returnId")
+        ]
+        if not found:
+            return _return_error("returnId", "Return does not exist."), False
+        order, ret = found[0]
+        if ret["status"] != "OPEN":
+            return _return_error("returnId", "Return is not open."), False
+        items = {item["id"]: item for item in ret["returnLineItems"]["nodes"]}
+        wanted = []
+        for line in value.get("returnLineItems") or []:
+            item = items.get(line.get("id"))
+            if item is None or set(line) - {"id", "quantity", "dispositions"}:
+                return _return_error("returnLineItems", "Return line item is invalid."), False
+            if not 0 < int(line.get("quantity") or 0) <= item["processableQuantity"]:
+                return _return_error("returnLineItems", "Quantity is not processable."), False
+            wanted.append((item, int(line["quantity"])))
+        for item, qty in wanted:
+            item["processedQuantity"] += qty
+            item["processableQuantity"] -= qty
+            self.processed.append((ret["name"], qty))
+        if not any(item["processableQuantity"] for item in items.values()):
+            ret["status"] = "CLOSED"
+        self._touch(order)
+        return {
+            "returnProcess": {
+                "return": {"id": ret["id"], "status": ret["status"]},
+                "userErrors": [],
+            }
+        }, True
 
     def _refund(self, variables: dict[str, Any]) -> tuple[Any, bool]:
         """refundCreate as Shopify checks it: known fields, a known order, quantities within
@@ -862,6 +914,26 @@ INVENTORY_REASONS = (
     "safety_stock",
     "shrinkage",
 )
+
+
+RETURN_PROCESS_INPUT = {
+    "returnId",
+    "returnLineItems",
+    "exchangeLineItems",
+    "refundShipping",
+    "refundDuties",
+    "financialTransfer",
+    "notifyCustomer",
+}
+
+
+def _return_error(name: str, message: str) -> dict[str, Any]:
+    return {
+        "returnProcess": {
+            "return": None,
+            "userErrors": [{"field": ["input", name], "message": message}],
+        }
+    }
 
 
 def _refund_error(name: str, message: str) -> dict[str, Any]:

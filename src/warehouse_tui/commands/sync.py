@@ -36,6 +36,7 @@ from warehouse_tui.commands.common import (
     open_store,
     refuse,
 )
+from warehouse_tui.i18n import _
 from warehouse_tui.services.audit import audit_orders
 from warehouse_tui.services.importing import ImportKind, import_records
 from warehouse_tui.services.journal import Actor
@@ -187,9 +188,11 @@ def _round(store: Store, shop: str | None, as_json: bool, station: str, should_s
             emit(report.to_json())
         else:
             typer.echo(
-                "{shop} ({kind}): {pulled} pulled, {imported} imported, {unchanged} unchanged,"
-                " {rejected} rejected, {returns} returns announced; {delivered} delivered,"
-                " {failed} failed, {dead} dead, {backlog} waiting".format(**report.to_json())
+                _(
+                    "{shop} ({kind}): {pulled} pulled, {imported} imported, {unchanged}"
+                    " unchanged, {rejected} rejected, {returns} returns announced; {delivered}"
+                    " delivered, {failed} failed, {dead} dead, {backlog} waiting"
+                ).format(**report.to_json())
             )
     return refused
 

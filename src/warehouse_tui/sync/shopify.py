@@ -13,7 +13,10 @@ fulfilments carrying its tracking numbers. Shopify takes no idempotency key, so 
 is recognised by its tracking numbers: `already_applied`, and every delivery too, looks at the
 order's fulfilments first.
 
-A `return` becomes one `refundCreate` of the units not yet recorded for that return, with no
+A `return` of a Return opened in Shopify (its name is our RMA: it came in with the pull) is
+processed there with `returnProcess`, the units not processed yet, with no financial transfer
+and no disposition; the Return's processed quantities say what a resend must not repeat. Any
+other `return` becomes one `refundCreate` of the units not yet recorded for that return, with no
 transaction (the money is the seller's decision, made in Shopify's admin) and no restock (the
 `stock` events say what is free); its note says what came back, in which condition and why,
 and carries the return's marker and the event's key, which is how a resend finds it. Units the
@@ -61,6 +64,7 @@ PAGE_SIZE = 50
 FIRST_PULL = timedelta(days=30)
 LONGEST_THROTTLE_WAIT = 20.0  # seconds; a longer wait is left to the outbox's backoff
 OPEN_STATUSES = ("OPEN", "IN_PROGRESS")
+SHOP_RETURNS = ("OPEN", "CLOSED")  # a Return whose units can be (or were) processed
 
 ORDERS_QUERY = """
 query Orders($first: Int!, $after: String, $query: String) {
@@ -97,6 +101,26 @@ query ReturnState($id: ID!) {
       id note
       refundLineItems(first: 100) { nodes { quantity lineItem { id sku } } }
     }
+    returns(first: 10) {
+      nodes {
+        id name status
+        returnLineItems(first: 50) {
+          nodes {
+            id quantity processedQuantity processableQuantity
+            ... on ReturnLineItem { fulfillmentLineItem { lineItem { id sku } } }
+          }
+        }
+      }
+    }
+  }
+}
+"""
+
+RETURN_PROCESS = """
+mutation ReturnProcess($input: ReturnProcessInput!) {
+  returnProcess(input: $input) {
+    return { id status }
+    userErrors { field message }
   }
 }
 """
@@ -397,7 +421,7 @@ class ShopifyConnector:
 
     def already_applied(self, event: Event) -> str | None:
         if event.kind == "return":
-            return _refund_with(event.key_mark, self._return_state(event))
+            return _return_recorded(event, self._return_state(event))
         if event.kind == "stock":
             return self._stock_set(event, self._stock_state(event))
         return self._recognised(event, self._state(event))
@@ -417,7 +441,7 @@ class ShopifyConnector:
 
     def deliver(self, event: Event) -> str:
         if event.kind == "return":
-            return self._refund(event)
+            return self._record_return(event)
         if event.kind == "stock":
             return self._set_stock(event)
         order = self._state(event)
@@ -522,13 +546,45 @@ class ShopifyConnector:
             raise PermanentError(f"the shop has no order {order_id}")
         return order
 
-    def _refund(self, event: Event) -> str:
-        """The units of the return the shop has not recorded yet, as one refund without money
-        or restock; what an earlier event of the same return recorded is not recorded again."""
+    def _record_return(self, event: Event) -> str:
+        """The units of the return the shop has not recorded yet: processed on the shop's own
+        Return when the return is one (its name is the RMA), else refunded without money or
+        restock. What the shop already holds of the same return is not recorded again."""
         order = self._return_state(event)
-        found = _refund_with(event.key_mark, order)
+        found = _return_recorded(event, order)
         if found is not None:
             return found
+        shop_return = _shop_return(event, order)
+        if shop_return is not None:
+            return self._process(event, shop_return)
+        return self._refund(event, order)
+
+    def _process(self, event: Event, shop_return: dict[str, Any]) -> str:
+        """returnProcess of the units not processed yet, with no financial transfer (the
+        refund is the seller's, from the Return in Shopify's admin) and no disposition (the
+        `stock` events say what is free)."""
+        processing = _to_process(event, shop_return)
+        if not processing:
+            return "nothing-to-record"
+        what = f"processing return {shop_return.get('name')} of order {_order(event)}"
+        data = self._graphql(
+            RETURN_PROCESS,
+            {
+                "input": {
+                    "returnId": shop_return["id"],
+                    "returnLineItems": [{"id": i, "quantity": q} for i, q in processing],
+                    "notifyCustomer": False,
+                }
+            },
+            what,
+        )
+        result = data.get("returnProcess") or {}
+        _refuse_user_errors(result, what)
+        return f"{shop_return['id']}:processed"
+
+    def _refund(self, event: Event, order: dict[str, Any]) -> str:
+        """The units of the return not refunded yet by an earlier event of it, as one refund
+        without money or restock."""
         lines = returned_lines(event)
         items = (order.get("lineItems") or {}).get("nodes") or []
         recorded: dict[int, int] = {}
@@ -671,6 +727,52 @@ def _reason(item: dict[str, Any]) -> str:
     reason = str(item.get("returnReason") or "").lower().replace("_", " ")
     note = str(item.get("returnReasonNote") or "").strip()
     return f"{reason}: {note}" if reason and note else reason or note
+
+
+def _shop_return(event: Event, order: dict[str, Any]) -> dict[str, Any] | None:
+    """The shop's own Return our return came from (its name is our RMA), if it has one."""
+    rma = event.payload.get("rma")
+    for shop_return in (order.get("returns") or {}).get("nodes") or []:
+        if rma and shop_return.get("name") == rma and shop_return.get("status") in SHOP_RETURNS:
+            return dict(shop_return)
+    return None
+
+
+def _to_process(event: Event, shop_return: dict[str, Any]) -> list[tuple[str, int]]:
+    """(return line item, units) still to process for the event: per line, what it says came
+    back less what the Return has processed, within what it can still process."""
+    lines = returned_lines(event)
+    items = []  # (our line's index, the Return's line item)
+    for item in (shop_return.get("returnLineItems") or {}).get("nodes") or []:
+        shop_line = (item.get("fulfillmentLineItem") or {}).get("lineItem") or {}
+        for index, line in enumerate(lines):
+            if line.matches(legacy_id(str(shop_line.get("id"))), str(shop_line.get("sku"))):
+                items.append((index, item))
+                break
+    processed: dict[int, int] = {}
+    for index, item in items:
+        processed[index] = processed.get(index, 0) + int(item.get("processedQuantity") or 0)
+    processing = []
+    for line, qty in to_record(lines, processed):
+        index = lines.index(line)
+        for at, item in items:
+            take = min(qty, int(item.get("processableQuantity") or 0)) if at == index else 0
+            if take > 0:
+                processing.append((str(item["id"]), take))
+                qty -= take
+    return processing
+
+
+def _return_recorded(event: Event, order: dict[str, Any]) -> str | None:
+    """Our refund carrying the event's key, or the shop's Return processed as far as the
+    event says (by the seller or by us)."""
+    found = _refund_with(event.key_mark, order)
+    if found is not None:
+        return found
+    shop_return = _shop_return(event, order)
+    if shop_return is not None and not _to_process(event, shop_return):
+        return f"{shop_return['id']}:processed"
+    return None
 
 
 def _refund_with(mark: str, order: dict[str, Any]) -> str | None:

@@ -260,6 +260,7 @@ def test_returns_opened_in_shopify_are_announced_once(store: Store, spy: FakeSho
     order_id = spy.add_order("5004", [("MUG", 2), ("TEA", 1)])
     other = spy.add_order("5005", [("TEA", 1)])
     run(store, spy)
+    assert spy.requests.count("OrderReturns") == 0  # asked only of orders with a return open
     shipped(store, "SPY", order_id)
     name = spy.open_return(order_id, [("MUG", 1, "SIZE_TOO_SMALL"), ("TEA", 1, "DEFECTIVE")])
     spy.open_return(order_id, [("MUG", 1, "UNWANTED")], status="REQUESTED")  # not approved

@@ -303,6 +303,7 @@ class FakeShopify(FakeShop):
                 "shippingLine": {"title": f"{method} Standard", "code": method},
                 "lineItems": {"nodes": items},
                 "returns": {"nodes": []},
+                "returnStatus": "NO_RETURN",
             }
             self.orders[order_id] = order
             self.refunds[order_id] = []
@@ -405,6 +406,10 @@ class FakeShopify(FakeShop):
                     },
                 }
             )
+            if status == "OPEN":
+                order["returnStatus"] = "IN_PROGRESS"
+            elif order["returnStatus"] == "NO_RETURN":
+                order["returnStatus"] = "RETURN_REQUESTED"
             self._touch(order)
             return name
 
@@ -430,6 +435,7 @@ class FakeShopify(FakeShop):
             "StockState",
             "InventorySet",
             "ReturnProcess",
+            "OrderReturns",
         ):
             if f"query {name}(" in query or f"mutation {name}(" in query:
                 return name
@@ -504,6 +510,7 @@ class FakeShopify(FakeShop):
             "StockState": self._stock_state,
             "InventorySet": self._set_inventory,
             "ReturnProcess": self._process_return,
+            "OrderReturns": self._order_returns,
         }.get(operation)
         if handler is None:
             return Answer(200, {"errors": [{"message": "Field is not defined on QueryRoot"}]})
@@ -697,6 +704,15 @@ class FakeShopify(FakeShop):
             }
         }, False
 
+    def _order_returns(self, variables: dict[str, Any]) -> tuple[Any, bool]:
+        order_id = str(variables.get("id", "")).rsplit("/", 1)[-1]
+        if order_id not in self.orders:
+            return {"order": None}, False
+        order = self.orders[order_id]
+        return {
+            "order": {"id": order["id"], "returns": json.loads(json.dumps(order["returns"]))}
+        }, False
+
     def _process_return(self, variables: dict[str, Any]) -> tuple[Any, bool]:
         """returnProcess: units of an open Return's line items processed, within what each
         can still process; a financial transfer would refund money (this fake keeps none)."""
@@ -734,6 +750,8 @@ class FakeShopify(FakeShop):
             self.processed.append((ret["name"], qty))
         if not any(item["processableQuantity"] for item in items.values()):
             ret["status"] = "CLOSED"
+            if all(r["status"] != "OPEN" for r in order["returns"]["nodes"]):
+                order["returnStatus"] = "RETURNED"
         self._touch(order)
         return {
             "returnProcess": {

@@ -26,8 +26,9 @@ location with `inventorySetQuantities`: an absolute value, so a resend finds it 
 A SKU the shop does not sell, does not track or does not stock at the location has nothing to
 set: the event is done, its reference says why.
 
-Returns opened at the shop (a Shopify Return with status OPEN) come with their order in the
-pull, in the shape of `warehouse-tui returns import`, named by the Return's name as the RMA.
+Returns opened at the shop (a Shopify Return with status OPEN) come in with their order: an
+order whose returnStatus is IN_PROGRESS is asked for its Returns (one small query, only for
+those orders), in the shape of `warehouse-tui returns import`, the Return's name as the RMA.
 
 Throttling is read from every answer's `extensions.cost.throttleStatus`: when the bucket holds
 less than the last request cost, the next request waits for the restore rate to refill it;
@@ -76,23 +77,41 @@ query Orders($first: Int!, $after: String, $query: String) {
       shippingAddress { name company address1 address2 city province zip countryCodeV2 phone }
       shippingLine { title code }
       lineItems(first: 100) { nodes { id sku quantity currentQuantity } }
-      returns(first: 10) {
-        nodes {
-          name status
-          returnLineItems(first: 50) {
-            nodes {
-              quantity returnReason returnReasonNote
-              ... on ReturnLineItem { fulfillmentLineItem { lineItem { id sku } } }
-            }
-          }
-        }
-      }
+      returnStatus
     }
   }
 }
 """
 
-RETURN_STATE_QUERY = """
+# An order's Returns: asked only of an order whose returnStatus says one is in progress, and
+# before recording a return, so the orders page stays cheap.
+RETURNS = """
+    returns(first: 10) {
+      nodes {
+        id name status
+        returnLineItems(first: 50) {
+          nodes {
+            id quantity processedQuantity processableQuantity returnReason returnReasonNote
+            ... on ReturnLineItem { fulfillmentLineItem { lineItem { id sku } } }
+          }
+        }
+      }
+    }
+"""
+
+ORDER_RETURNS_QUERY = (
+    """
+query OrderReturns($id: ID!) {
+  order(id: $id) {
+    id"""
+    + RETURNS
+    + """  }
+}
+"""
+)
+
+RETURN_STATE_QUERY = (
+    """
 query ReturnState($id: ID!) {
   order(id: $id) {
     id
@@ -100,21 +119,12 @@ query ReturnState($id: ID!) {
     refunds(first: 50) {
       id note
       refundLineItems(first: 100) { nodes { quantity lineItem { id sku } } }
-    }
-    returns(first: 10) {
-      nodes {
-        id name status
-        returnLineItems(first: 50) {
-          nodes {
-            id quantity processedQuantity processableQuantity
-            ... on ReturnLineItem { fulfillmentLineItem { lineItem { id sku } } }
-          }
-        }
-      }
-    }
-  }
+    }"""
+    + RETURNS
+    + """  }
 }
 """
+)
 
 RETURN_PROCESS = """
 mutation ReturnProcess($input: ReturnProcessInput!) {
@@ -382,10 +392,17 @@ class ShopifyConnector:
 
     def return_records(self, node: dict[str, Any]) -> list[dict[str, Any]]:
         """The order's open Shopify Returns as `returns import` records: the Return's name as
-        the RMA, the units per SKU and the buyer's reason."""
+        the RMA, the units per SKU and the buyer's reason. Asked of the shop only when the
+        order's returnStatus says a return is in progress."""
+        if node.get("returnStatus") != "IN_PROGRESS":
+            return []
         order_id = str(node.get("legacyResourceId") or legacy_id(str(node.get("id"))))
+        data = self._graphql(
+            ORDER_RETURNS_QUERY, {"id": gid("Order", order_id)}, f"reading returns of {order_id}"
+        )
+        order = data.get("order") or {}
         records = []
-        for ret in (node.get("returns") or {}).get("nodes") or []:
+        for ret in (order.get("returns") or {}).get("nodes") or []:
             if ret.get("status") != "OPEN":
                 continue  # requested (not yet approved), closed, declined or cancelled
             lines: dict[str, dict[str, Any]] = {}

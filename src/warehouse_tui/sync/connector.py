@@ -110,13 +110,19 @@ def return_marker(event: Event) -> str:
     return f"[return {event.payload.get('return')}{f' {rma}' if rma else ''}]"
 
 
+def line_of(lines: list[ReturnedLine], shop_line_id: str, sku: str) -> int | None:
+    """Which of the event's lines the shop's line is (by index), if any."""
+    return next((n for n, line in enumerate(lines) if line.matches(shop_line_id, sku)), None)
+
+
 def to_record(
     lines: list[ReturnedLine], recorded: dict[int, int]
-) -> list[tuple[ReturnedLine, int]]:
-    """Each line with the units the shop has not recorded of it yet (`recorded` by line index:
-    what earlier records of the same return hold), the lines with nothing new left out."""
+) -> list[tuple[int, ReturnedLine, int]]:
+    """Each line (index, line) with the units the shop has not recorded of it yet (`recorded`
+    by line index: what earlier records of the same return hold), those with nothing new left
+    out."""
     return [
-        (line, line.qty - recorded.get(index, 0))
+        (index, line, line.qty - recorded.get(index, 0))
         for index, line in enumerate(lines)
         if line.qty > recorded.get(index, 0)
     ]

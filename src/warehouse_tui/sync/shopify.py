@@ -51,6 +51,7 @@ from warehouse_tui.sync.connector import (
     PermanentError,
     RetryableError,
     ReturnedLine,
+    line_of,
     present,
     return_marker,
     return_note,
@@ -610,16 +611,14 @@ class ShopifyConnector:
             if marker not in str(refund.get("note") or ""):
                 continue
             for item in (refund.get("refundLineItems") or {}).get("nodes") or []:
-                shop_line = item.get("lineItem") or {}
-                for index, line in enumerate(lines):
-                    if line.matches(legacy_id(str(shop_line.get("id"))), str(shop_line.get("sku"))):
-                        recorded[index] = recorded.get(index, 0) + int(item.get("quantity") or 0)
-                        break
+                index = line_of(lines, *_line_item(item.get("lineItem")))
+                if index is not None:
+                    recorded[index] = recorded.get(index, 0) + int(item.get("quantity") or 0)
         refund_items: list[dict[str, Any]] = []
         recording: list[tuple[ReturnedLine, int]] = []
-        for line, qty in to_record(lines, recorded):
+        for _index, line, qty in to_record(lines, recorded):
             item = next(
-                (i for i in items if line.matches(legacy_id(str(i.get("id"))), str(i.get("sku")))),
+                (i for i in items if line.matches(*_line_item(i))),
                 None,
             )
             if item is None:
@@ -761,17 +760,14 @@ def _to_process(event: Event, shop_return: dict[str, Any]) -> list[tuple[str, in
     lines = returned_lines(event)
     items = []  # (our line's index, the Return's line item)
     for item in (shop_return.get("returnLineItems") or {}).get("nodes") or []:
-        shop_line = (item.get("fulfillmentLineItem") or {}).get("lineItem") or {}
-        for index, line in enumerate(lines):
-            if line.matches(legacy_id(str(shop_line.get("id"))), str(shop_line.get("sku"))):
-                items.append((index, item))
-                break
+        index = line_of(lines, *_line_item((item.get("fulfillmentLineItem") or {}).get("lineItem")))
+        if index is not None:
+            items.append((index, item))
     processed: dict[int, int] = {}
     for index, item in items:
         processed[index] = processed.get(index, 0) + int(item.get("processedQuantity") or 0)
     processing = []
-    for line, qty in to_record(lines, processed):
-        index = lines.index(line)
+    for index, _line, qty in to_record(lines, processed):
         for at, item in items:
             take = min(qty, int(item.get("processableQuantity") or 0)) if at == index else 0
             if take > 0:
@@ -790,6 +786,12 @@ def _return_recorded(event: Event, order: dict[str, Any]) -> str | None:
     if shop_return is not None and not _to_process(event, shop_return):
         return f"{shop_return['id']}:processed"
     return None
+
+
+def _line_item(line_item: Any) -> tuple[str, str]:
+    """A Shopify LineItem's (legacy id, SKU), as our lines name them."""
+    item = line_item if isinstance(line_item, dict) else {}
+    return legacy_id(str(item.get("id"))), str(item.get("sku") or "")
 
 
 def _refund_with(mark: str, order: dict[str, Any]) -> str | None:

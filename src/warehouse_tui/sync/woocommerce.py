@@ -49,6 +49,7 @@ from warehouse_tui.sync.connector import (
     PermanentError,
     RetryableError,
     ReturnedLine,
+    line_of,
     present,
     return_marker,
     return_note,
@@ -367,13 +368,12 @@ class WooConnector:
             for item in refund.get("line_items") or []:
                 item_id, qty = _refunded_item(item, items), abs(int(item.get("quantity") or 0))
                 refunded[item_id] = refunded.get(item_id, 0) + qty
-                for index, line in enumerate(lines) if ours else ():
-                    if line.matches(item_id, str(item.get("sku") or "")):
-                        recorded[index] = recorded.get(index, 0) + qty
-                        break
+                index = line_of(lines, item_id, str(item.get("sku") or "")) if ours else None
+                if index is not None:
+                    recorded[index] = recorded.get(index, 0) + qty
         refund_items: list[dict[str, Any]] = []
         recording: list[tuple[ReturnedLine, int]] = []
-        for line, qty in to_record(lines, recorded):
+        for _index, line, qty in to_record(lines, recorded):
             item = next(
                 (i for i in items if line.matches(str(i.get("id")), str(i.get("sku") or ""))),
                 None,

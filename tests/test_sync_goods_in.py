@@ -20,6 +20,7 @@ from tests.support.shops import FakeShopify, FakeWoo, sentinel
 from tests.support.sync import connector, importer, returned, shipped, stock_now
 from warehouse_tui.store.engine import Store
 from warehouse_tui.store.models import Outbox, OutboxState, Return, ReturnLine
+from warehouse_tui.sync.outbox import retry_dead
 from warehouse_tui.sync.runner import ShopReport, sync_once
 
 TOKEN = sentinel("goods-in-token")
@@ -47,7 +48,9 @@ def woo() -> Iterator[FakeWoo]:
     shop.close()
 
 
-def run(store: Store, fake: FakeShopify | FakeWoo, now: datetime | None = None) -> ShopReport:
+def run(
+    store: Store, fake: FakeShopify | FakeWoo, now: datetime | None = None, max_attempts: int = 8
+) -> ShopReport:
     """One sync as the command runs it, returns announced through the import's path."""
     if isinstance(fake, FakeShopify):
         shop = connector(
@@ -57,7 +60,9 @@ def run(store: Store, fake: FakeShopify | FakeWoo, now: datetime | None = None) 
         shop = connector("WOO", "woocommerce", {"url": fake.url, "timeout_s": 2.0}, ENV)
     apply = importer(store)
     try:
-        return sync_once(store, shop, apply, now=now, announce=apply.announce_returns)
+        return sync_once(
+            store, shop, apply, now=now, max_attempts=max_attempts, announce=apply.announce_returns
+        )
     finally:
         shop.close()
 
@@ -115,6 +120,25 @@ def test_an_older_stock_value_never_overwrites_a_newer_one(store: Store, spy: Fa
     first, second = events(store)
     assert first.state == second.state == OutboxState.DELIVERED
     assert first.reference == f"superseded-by:{second.id}"
+
+
+def test_a_dead_stock_event_holds_back_no_later_one_and_is_superseded_when_retried(
+    store: Store, spy: FakeShopify
+) -> None:
+    spy.add_variant("MUG", 3)
+    stock_now(store, "SPY", "MUG", 7)
+    spy.faults.add("500", "InventorySet", times=3)
+    for hours in range(3):  # out of attempts: dead
+        run(store, spy, LATER + timedelta(hours=hours), max_attempts=3)
+    stock_now(store, "SPY", "MUG", 5)
+    report = run(store, spy, LATER + timedelta(hours=4))
+    assert (report.delivered, report.dead) == (1, 1) and spy.stock_sets == [("MUG", 5)]
+
+    [dead, _sent] = events(store)
+    retry_dead(store, [dead.id or 0], now=LATER + timedelta(hours=5))
+    run(store, spy, LATER + timedelta(hours=5))
+    assert spy.stock_sets == [("MUG", 5)]  # the old value never comes after the new one
+    assert events(store)[0].reference.startswith("superseded-by:")
 
 
 def test_woocommerce_stock_sets_the_product_or_the_variation(store: Store, woo: FakeWoo) -> None:

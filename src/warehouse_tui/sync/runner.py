@@ -17,7 +17,7 @@ already announced (same order and RMA) is not announced again, so a page pulled 
 crash announces nothing twice; a refused one is counted and told.
 
 A `stock` event a later one of the same SKU supersedes is not sent (`superseded_by`): the later
-one carries the whole truth, and an older value arriving after it would be stale.
+one carries the whole truth.
 """
 
 from __future__ import annotations

@@ -112,8 +112,9 @@ class Connector(Protocol):
         ...
 
     def flush(self) -> None:
-        """Make what was delivered durable before the outbox marks it (a file shop syncs its
-        folder once for a batch); shops that answered over HTTP have nothing to do."""
+        """Make what was delivered durable before the outbox marks it (a file shop finishes
+        the batch's files, puts them in place and syncs its folder once); shops that answered
+        over HTTP have nothing to do. Raising fails an attempt of every event of the batch."""
         ...
 
     def secrets(self) -> list[str]:

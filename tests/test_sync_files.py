@@ -15,6 +15,7 @@ from sqlmodel import col, select
 
 from tests.support.import_files import good_order
 from tests.support.sync import connector, importer, ship
+from warehouse_tui.i18n import use_language
 from warehouse_tui.store.engine import Store
 from warehouse_tui.store.models import Order, Outbox, OutboxState
 from warehouse_tui.sync.runner import sync_once
@@ -51,6 +52,20 @@ def test_a_file_with_a_bad_line_is_refused_whole_and_its_errors_named_by_line(
     with store.read() as session:
         orders = session.exec(select(Order)).all()
     assert sorted(o.shop_order_id for o in orders) == ["1", "2"]  # nothing of the bad file
+
+
+def test_a_refused_files_errors_are_in_the_operators_language(store: Store, tmp_path: Path) -> None:
+    inbox, outbox = tmp_path / "inbox", tmp_path / "outbox"
+    inbox.mkdir()
+    (inbox / "bad.jsonl").write_text("{not json\n[1]\n", encoding="utf-8")
+    shop = connector("FS", "file", {"inbox": str(inbox), "outbox": str(outbox)}, {})
+    use_language("zh_CN")
+    try:
+        sync_once(store, shop, importer(store))
+    finally:
+        use_language("en")
+    errors = json.loads((inbox / "failed" / "bad.jsonl.errors.json").read_text("utf-8"))
+    assert errors[0].startswith("第 1 行：不是 JSON") and errors[1] == "第 2 行：应为 JSON 对象"
 
 
 def test_each_event_is_one_whole_file_named_by_its_key_and_sent_once(

@@ -24,6 +24,7 @@ from concurrent.futures import Future, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Any
 
+from warehouse_tui.i18n import _
 from warehouse_tui.sync.connector import Applied, Event, Page, PermanentError
 
 PATTERN = "*.jsonl"
@@ -69,7 +70,7 @@ class FileConnector:
         folder.mkdir(exist_ok=True)
         if applied.rejected:
             errors = [
-                f"line {page.line_of(index)}: {reason}"
+                _("line {line}: {reason}").format(line=page.line_of(index), reason=reason)
                 for index, reason in sorted(applied.rejected.items())
             ]
             write_durably(
@@ -124,7 +125,9 @@ class FileConnector:
     def _path(self, event: Event) -> Path:
         name = _UNSAFE.sub("_", event.idempotency_key)
         if not name.strip("."):
-            raise PermanentError(f"event {event.id} has no usable idempotency key")
+            raise PermanentError(
+                _("event {event} has no usable idempotency key").format(event=event.id)
+            )
         return self.outbox / f"{name}.json"
 
     def secrets(self) -> list[str]:
@@ -145,16 +148,16 @@ def read_jsonl(path: Path) -> tuple[list[dict[str, Any]], list[int], dict[int, s
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError:
-        return [{}], [1], {0: "the file is not UTF-8"}
+        return [{}], [1], {0: _("the file is not UTF-8")}
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         try:
             record = json.loads(line)
         except json.JSONDecodeError as error:
-            record, reason = {}, f"not JSON ({error.msg})"
+            record, reason = {}, _("not JSON ({error})").format(error=error.msg)
         else:
-            reason = "" if isinstance(record, dict) else "expected a JSON object"
+            reason = "" if isinstance(record, dict) else _("expected a JSON object")
         if reason:
             rejected[len(records)] = reason
             record = {}

@@ -2,8 +2,9 @@
 to the limit it is compared with, measured in the same run.
 
 1. Pull: a recorded page of 250 orders per platform (Shopify's GraphQL `orders` answer,
-   WooCommerce's `orders` list), served from memory through httpx's mock transport, parsed,
-   mapped to import records, versioned by content hash and imported, as a ratio to importing
+   WooCommerce's `orders` list), served from memory through httpx's mock transport, by the
+   worker's pull (`runner.pull`: the cursor read, the page fetched, parsed, mapped to import
+   records, versioned by content hash and imported with its cursor), as a ratio to importing
    the same records from a JSON Lines file (`import_file`) into an equally fresh database;
    median of the runs (aim ≤ 1.5×).
 2. Deliver: 10k outbox events (distinct orders) to the file connector (each a file through
@@ -39,7 +40,7 @@ from warehouse_tui.store.models import Outbox
 from warehouse_tui.sync.connector import Applied, Connector
 from warehouse_tui.sync.credentials import Credentials
 from warehouse_tui.sync.files import FileConnector, sync_folder, write_durably
-from warehouse_tui.sync.runner import Also, Apply, apply_page, sync_once
+from warehouse_tui.sync.runner import Also, Apply, ShopReport, pull, sync_once
 from warehouse_tui.sync.shopify import ShopifyConnector
 from warehouse_tui.sync.woocommerce import WooConnector
 
@@ -179,12 +180,14 @@ def importer(store: Store) -> Apply:
 
 
 def time_pull(store: Store, connector: Connector) -> tuple[float, list[dict[str, Any]]]:
+    """The worker's pull of the shop (`runner.pull`, as `sync --once` runs it); the records it
+    imported, for the file to hold."""
+    report = ShopReport(connector.code, connector.kind)
     start = time.perf_counter()
-    page = connector.pull("")
-    applied = apply_page(store, connector.code, page, importer(store))
+    pull(store, connector, importer(store), report)
     elapsed = time.perf_counter() - start
-    assert applied.imported == len(page.records), applied
-    return elapsed, [{**record, "version": 1} for record in page.records]
+    assert report.imported == report.pulled > 0, report
+    return elapsed, [{**record, "version": 1} for record in connector.pull("").records]
 
 
 def time_file(store: Store, folder: Path, records: list[dict[str, Any]]) -> float:

@@ -2,15 +2,17 @@
 to the limit it is compared with, measured in the same run.
 
 1. Pull: a recorded page of 250 orders per platform (Shopify's GraphQL `orders` answer,
-   WooCommerce's `orders` list), served from memory through httpx's mock transport, parsed,
-   mapped to import records, versioned by content hash and imported, as a ratio to importing
+   WooCommerce's `orders` list), served from memory through httpx's mock transport, by the
+   worker's pull (`runner.pull`: the cursor read, the page fetched, parsed, mapped to import
+   records, versioned by content hash and imported with its cursor), as a ratio to importing
    the same records from a JSON Lines file (`import_file`) into an equally fresh database;
    median of the runs (aim ≤ 1.5×).
 2. Deliver: 10k outbox events (distinct orders) to the file connector (each a file through
-   temp + fsync + rename), claimed and marked by the worker, as a ratio to 10k bare durable
-   one-row SQLite commits (WAL, synchronous=FULL) on the same database file (aim ≤ 3×), and to
-   10k bare durable file writes, the least a file shop's delivery can cost; the three run
-   500 at a time in turn, so they share the disk's mood.
+   temp + fsync + rename), by the sync worker's round (`sync_once`, the inbox looked at, the
+   events claimed, written, made durable and marked a batch at a time), as a ratio to 10k bare
+   durable one-row SQLite commits (WAL, synchronous=FULL) on the same database file (aim ≤ 3×),
+   and to 10k bare durable file writes one after another; the three run 500 at a time in turn,
+   so they share the disk's mood.
 
 Run alone: python -m bench.bench_sync [--orders N] [--events N] [--runs N]
 """
@@ -29,6 +31,7 @@ from typing import Any
 
 import httpx
 
+from bench.common import load
 from warehouse_tui.services.importing import ImportKind, import_file, import_records
 from warehouse_tui.services.journal import Actor
 from warehouse_tui.store.engine import Store
@@ -37,13 +40,13 @@ from warehouse_tui.store.models import Outbox
 from warehouse_tui.sync.connector import Applied, Connector
 from warehouse_tui.sync.credentials import Credentials
 from warehouse_tui.sync.files import FileConnector, sync_folder, write_durably
-from warehouse_tui.sync.outbox import deliver_due
-from warehouse_tui.sync.runner import Also, Apply, apply_page, sender
+from warehouse_tui.sync.runner import Also, Apply, ShopReport, pull, sync_once
 from warehouse_tui.sync.shopify import ShopifyConnector
 from warehouse_tui.sync.woocommerce import WooConnector
 
 ORDERS = 250
 EVENTS = 10_000
+ROUND = 500  # events the worker finds waiting each turn
 RUNS = 9
 PULL_AIM, DELIVER_AIM = 1.5, 3.0
 NAMES = (
@@ -177,12 +180,14 @@ def importer(store: Store) -> Apply:
 
 
 def time_pull(store: Store, connector: Connector) -> tuple[float, list[dict[str, Any]]]:
+    """The worker's pull of the shop (`runner.pull`, as `sync --once` runs it); the records it
+    imported, for the file to hold."""
+    report = ShopReport(connector.code, connector.kind)
     start = time.perf_counter()
-    page = connector.pull("")
-    applied = apply_page(store, connector.code, page, importer(store))
+    pull(store, connector, importer(store), report)
     elapsed = time.perf_counter() - start
-    assert applied.imported == len(page.records), applied
-    return elapsed, [{**record, "version": 1} for record in page.records]
+    assert report.imported == report.pulled > 0, report
+    return elapsed, [{**record, "version": 1} for record in connector.pull("").records]
 
 
 def time_file(store: Store, folder: Path, records: list[dict[str, Any]]) -> float:
@@ -226,26 +231,17 @@ def pull_ratio(kind: str, orders: int, runs: int) -> tuple[float, float]:
 
 
 def time_deliver(folder: Path, events: int) -> tuple[float, float, float]:
-    """The outbox delivering to the file connector, bare durable commits and bare durable file
-    writes, 500 of each in turn (so all three see the same disk and the same load)."""
+    """The sync worker's round for a file shop (`sync_once`, as `sync --once` runs it: the
+    inbox looked at, then every due event delivered), bare durable commits and bare durable
+    file writes, in turns of ROUND events (so all three see the same disk and the same load).
+    Each turn the worker finds ROUND new events waiting, as a worker running every few seconds
+    does; they are written to the outbox before the clock starts."""
     db = folder / "outbox.db"
     store = Store(str(db))
     upgrade(store)
     due = datetime(2026, 11, 2, tzinfo=UTC)
-    with store.write() as session:
-        session.add_all(
-            Outbox(
-                shop="B",
-                event="fulfilment",
-                payload={"shop_order_id": str(n), "tracking_numbers": [f"1Z{n:016d}"], "lines": []},
-                idempotency_key=f"fulfilment:B:{n}:1:{n:012x}",
-                order_ref=f"B:{n}",
-                next_attempt_at=due,
-            )
-            for n in range(events)
-        )
     shop = FileConnector("B", folder / "inbox", folder / "sent")
-    send = sender(shop)
+    apply = importer(store)
     connection = sqlite3.connect(db, isolation_level=None)
     for pragma in ("journal_mode=WAL", "synchronous=FULL", "busy_timeout=30000"):
         connection.execute(f"PRAGMA {pragma}")
@@ -255,21 +251,40 @@ def time_deliver(folder: Path, events: int) -> tuple[float, float, float]:
     service = bare = files = 0.0
     delivered = 0
     while delivered < events:
+        turn = range(delivered, min(events, delivered + ROUND))
+        with store.write() as session:
+            session.add_all(
+                Outbox(
+                    shop="B",
+                    event="fulfilment",
+                    payload={
+                        "shop_order_id": str(n),
+                        "tracking_numbers": [f"1Z{n:016d}"],
+                        "lines": [],
+                    },
+                    idempotency_key=f"fulfilment:B:{n}:1:{n:012x}",
+                    order_ref=f"B:{n}",
+                    next_attempt_at=due,
+                )
+                for n in turn
+            )
         start = time.perf_counter()
-        counts = deliver_due(store, send, due + timedelta(seconds=1), limit=500, flush=shop.flush)
+        report = sync_once(store, shop, apply, now=due + timedelta(seconds=1))
         service += time.perf_counter() - start
+        assert (report.delivered, report.backlog) == (len(turn), 0), report
         start = time.perf_counter()
-        for _ in range(counts.delivered):
+        for _ in turn:
             connection.execute("BEGIN IMMEDIATE")
             connection.execute("INSERT INTO bench_commit (v) VALUES ('event')")
             connection.execute("COMMIT")
         bare += time.perf_counter() - start
         start = time.perf_counter()
-        for n in range(delivered, delivered + counts.delivered):
+        for n in turn:
             write_durably(bare_files / f"{n}.json", '{"event": "fulfilment"}', sync_parent=False)
         sync_folder(bare_files)
         files += time.perf_counter() - start
-        delivered += counts.delivered
+        delivered += len(turn)
+    shop.close()
     connection.close()
     store.dispose()
     return service, bare, files
@@ -297,6 +312,7 @@ def main(argv: list[str] | None = None) -> None:
         f" → {service / bare:.2f}× (aim ≤ {DELIVER_AIM}×); {count:,} bare durable file writes"
         f" (temp, fsync, rename) {files:.2f} s → {service / files:.2f}×"
     )
+    print(f"sync: {load()}")
 
 
 if __name__ == "__main__":

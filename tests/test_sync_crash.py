@@ -4,7 +4,9 @@ the mark cannot land before the kill. Afterwards the next run finds what the sho
 exactly one fulfilment per parcel set, one refund per returned unit and one stock set per
 stock event, and every order the shop sent on the floor once. A pull
 killed on its second page keeps the first (records and cursor committed together) and the
-next run goes on from there; a file shop killed mid-pull leaves its file in the inbox."""
+next run goes on from there; a file shop killed mid-pull leaves its file in the inbox, and one
+killed after a batch's files are in place but before the batch is marked writes none of them
+again."""
 
 from __future__ import annotations
 
@@ -24,7 +26,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import text
-from sqlmodel import select
+from sqlmodel import col, select
 
 from tests.conftest import drop_pg_schema, make_pg_store
 from tests.support.import_files import good_order
@@ -33,6 +35,7 @@ from tests.support.sync import connector, importer, returned, ship, shipped, sto
 from warehouse_tui.store.engine import Store
 from warehouse_tui.store.migrate import upgrade
 from warehouse_tui.store.models import Order, Outbox, OutboxState, ShopSync
+from warehouse_tui.sync.files import FileConnector
 from warehouse_tui.sync.outbox import CLAIM_LEASE
 from warehouse_tui.sync.runner import sync_once
 
@@ -337,3 +340,73 @@ def test_woo_killed_between_recording_goods_in_and_our_mark(
     assert woo_fake.stock_sets == [("MUG", 4)] and woo_fake.requests.count("refunds.post") == 1
     with store.read() as session:
         assert {e.state for e in session.exec(select(Outbox))} == {OutboxState.DELIVERED}
+
+
+class StopsAfterItsFiles(FileConnector):
+    """The file shop, stopped for good once a batch's files are in place and durable: the
+    outbox's mark of the batch comes after `flush`, so the kill lands between the two."""
+
+    def __init__(self, code: str, inbox: Path, outbox: Path, marker: Path) -> None:
+        super().__init__(code, inbox, outbox)
+        self.marker = marker
+
+    def flush(self) -> None:
+        super().flush()
+        self.marker.touch()
+        time.sleep(60)
+
+
+def _deliver_until_killed(
+    url: str, schema: str | None, inbox: Path, outbox: Path, marker: Path
+) -> None:
+    store = Store(url, schema=schema)
+    sync_once(store, StopsAfterItsFiles("FS", inbox, outbox, marker), importer(store), now=LATER)
+
+
+def test_a_file_shop_killed_between_a_batchs_files_and_its_mark_writes_none_again(
+    database: tuple[Store, str | None], tmp_path: Path
+) -> None:
+    store, schema = database
+    inbox, outbox, marker = tmp_path / "inbox", tmp_path / "outbox", tmp_path / "flushed"
+    inbox.mkdir()
+    lines = [json.dumps(good_order(n, shop="FS", version=1)) for n in range(5)]
+    (inbox / "orders.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    shop = FileConnector("FS", inbox, outbox)
+    sync_once(store, shop, importer(store))
+    for n in range(5):
+        ship(store, "FS", str(n), f"1ZBATCH{n:04d}")
+
+    process = multiprocessing.get_context("spawn").Process(
+        target=_deliver_until_killed, args=(store.url, schema, inbox, outbox, marker)
+    )
+    process.start()
+    deadline = time.monotonic() + 60
+    while not marker.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert marker.exists(), "the batch's files never went into place"
+    assert process.pid is not None
+    os.kill(process.pid, signal.SIGKILL)
+    process.join(30)
+    assert process.exitcode == -signal.SIGKILL
+
+    with store.read() as session:
+        events = session.exec(select(Outbox).order_by(col(Outbox.id))).all()
+    assert [(e.state, e.attempts) for e in events] == [(OutboxState.PENDING, 1)] * 5
+    names = sorted(f"{event.idempotency_key}.json" for event in events)
+    assert sorted(path.name for path in outbox.iterdir()) == names  # whole, no temporary file
+    written = _identities(outbox)
+
+    report = sync_once(store, shop, importer(store), now=LATER + CLAIM_LEASE)
+    shop.close()
+
+    assert (report.delivered, report.failed, report.backlog) == (5, 0, 0)
+    with store.read() as session:
+        events = session.exec(select(Outbox).order_by(col(Outbox.id))).all()
+    assert {e.state for e in events} == {OutboxState.DELIVERED}
+    assert sorted(e.reference for e in events) == names
+    assert _identities(outbox) == written  # found by the resend, not written again
+
+
+def _identities(folder: Path) -> dict[str, tuple[int, int]]:
+    """Each file's inode and modification time: a file written again changes both."""
+    return {path.name: (path.stat().st_ino, path.stat().st_mtime_ns) for path in folder.iterdir()}

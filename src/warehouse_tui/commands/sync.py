@@ -126,8 +126,10 @@ def run_shop(
 
 def _tell_rejected(page: Page, applied: Applied, secrets: list[str]) -> None:
     for index, reason in sorted(applied.rejected.items()):
-        where = f"{page.source} line {page.line_of(index)}"
-        typer.echo(scrub(f"{where}: {reason}", secrets), err=True)
+        told = _("{source} line {line}: {reason}").format(
+            source=page.source, line=page.line_of(index), reason=reason
+        )
+        typer.echo(scrub(told, secrets), err=True)
 
 
 @app.callback()
@@ -147,13 +149,19 @@ def sync_cmd(
     if ctx.invoked_subcommand is not None:
         return
     if once == watch:
-        raise typer.BadParameter("give --once or --watch", param_hint="--once/--watch")
+        raise typer.BadParameter(_("give --once or --watch"), param_hint="--once/--watch")
     store = open_store(db)
     holder = new_holder()
     if not take_lease(store, holder):
         other = lease_holder(store) or "?"
         store.dispose()
-        refuse(f"another sync worker holds this database ({other})", as_json=as_json)
+        refuse(
+            _(
+                "another sync worker holds this database ({worker}): it goes on syncing; stop it"
+                " first to run one here"
+            ).format(worker=other),
+            as_json=as_json,
+        )
     try:
         if once:
             refused = _round(store, shop, as_json, chosen_station(station), lambda: False)
@@ -170,7 +178,10 @@ def _round(store: Store, shop: str | None, as_json: bool, station: str, should_s
     """Every shop once; True when a shop's credentials were missing or refused."""
     configs = shop_configs(store, shop)
     if shop is not None and not configs:
-        refuse(f"no shop {shop} is set up to sync (warehouse-tui sync connect)", as_json=as_json)
+        refuse(
+            _("no shop {shop} is set up to sync (warehouse-tui sync connect)").format(shop=shop),
+            as_json=as_json,
+        )
     importer = Importer(store, cli_actor(station, "sync"))
     max_attempts = int(all_settings(store)["outbox_max_attempts"])
     refused = False
@@ -209,7 +220,7 @@ def _watch(
     try:
         while not stop.is_set():
             if not take_lease(store, holder):
-                typer.echo("the sync lease was taken over by another worker: stopping", err=True)
+                typer.echo(_("the sync lease was taken over by another worker: stopping"), err=True)
                 return
             _round(store, shop, as_json, station, stop.is_set)
             stop.wait(interval)
@@ -240,11 +251,14 @@ def status(as_json: JsonOption = False, db: DbOption = None) -> None:
         if as_json:
             emit(line)
         else:
-            typer.echo(
-                f"{config.code} ({config.kind}): last pull {line['last_pull_at'] or 'never'},"
-                f" {waiting.pending} waiting, {waiting.dead} dead"
-                + (f" — {line['pull_error']}" if line["pull_error"] else "")
+            text = _("{shop} ({kind}): last pull {last}, {waiting} waiting, {dead} dead").format(
+                shop=config.code,
+                kind=config.kind,
+                last=line["last_pull_at"] or _("never"),
+                waiting=waiting.pending,
+                dead=waiting.dead,
             )
+            typer.echo(text + (f" — {line['pull_error']}" if line["pull_error"] else ""))
     store.dispose()
 
 
@@ -279,16 +293,19 @@ def retry(
 ) -> None:
     """Put dead events back to pending, with fresh attempts (journaled)."""
     if (event_id is None) == (not all_dead):
-        raise typer.BadParameter("give an event id or --all-dead")
+        raise typer.BadParameter(_("give an event id or --all-dead"))
     store = open_store(db)
     ids = retry_dead(store, None if all_dead else [event_id or 0], station=chosen_station(station))
     store.dispose()
     if event_id is not None and not ids:
-        refuse(f"no dead event {event_id}", as_json=as_json)
+        refuse(
+            _("no dead event {event}: warehouse-tui sync dead lists them").format(event=event_id),
+            as_json=as_json,
+        )
     if as_json:
         emit({"retried": ids})
     else:
-        typer.echo(f"{len(ids)} events back to pending")
+        typer.echo(_("{count} events back to pending").format(count=len(ids)))
 
 
 @app.command("discard")
@@ -301,16 +318,22 @@ def discard_cmd(
 ) -> None:
     """Give up on an event: it is never sent and no longer holds back its order (journaled)."""
     if not reason.strip():
-        raise typer.BadParameter("say why", param_hint="--reason")
+        raise typer.BadParameter(_("say why"), param_hint="--reason")
     store = open_store(db)
     done = discard(store, event_id, reason.strip(), station=chosen_station(station))
     store.dispose()
     if not done:
-        refuse(f"no pending or dead event {event_id}", as_json=as_json)
+        refuse(
+            _(
+                "no pending or dead event {event}: warehouse-tui sync status and sync dead show"
+                " what waits"
+            ).format(event=event_id),
+            as_json=as_json,
+        )
     if as_json:
         emit({"discarded": event_id})
     else:
-        typer.echo(f"event {event_id} discarded")
+        typer.echo(_("event {event} discarded").format(event=event_id))
 
 
 @app.command()
@@ -359,4 +382,4 @@ def connect(
     if as_json:
         emit({"shop": code, "kind": kind, **settings})
     else:
-        typer.echo(f"shop {code} syncs as {kind}")
+        typer.echo(_("shop {shop} syncs as {kind}").format(shop=code, kind=kind))

@@ -30,6 +30,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from warehouse_tui.i18n import _
+
 
 class SyncError(Exception):
     """A failure told in our own words: the message never holds a credential or a URL's query."""
@@ -194,8 +196,9 @@ class Connector(Protocol):
         ...
 
     def flush(self) -> None:
-        """Make what was delivered durable before the outbox marks it (a file shop syncs its
-        folder once for a batch); shops that answered over HTTP have nothing to do."""
+        """Make what was delivered durable before the outbox marks it (a file shop finishes
+        the batch's files, puts them in place and syncs its folder once); shops that answered
+        over HTTP have nothing to do. Raising fails an attempt of every event of the batch."""
         ...
 
     def secrets(self) -> list[str]:
@@ -229,3 +232,13 @@ def present(values: dict[str, Any]) -> dict[str, Any]:
 
 
 _EMPTY_TYPES = (str, list, dict)
+
+
+def unreadable_order(order_id: object) -> str:
+    """Why a shop's order is left out of its page: it could not be mapped."""
+    return _("the shop's order {order} cannot be read").format(order=order_id)
+
+
+def reading_order(order_id: str) -> str:
+    """What a connector was doing when a look-up of one order failed (the start of its error)."""
+    return _("reading order {order}").format(order=order_id)

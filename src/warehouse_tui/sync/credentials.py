@@ -24,6 +24,7 @@ from pathlib import Path
 
 from platformdirs import user_config_dir
 
+from warehouse_tui.i18n import _
 from warehouse_tui.sync.connector import AuthError
 
 ENV_PREFIX = "WAREHOUSE_SHOP_"
@@ -51,14 +52,23 @@ class Credentials:
         value = self.values.get(key.upper(), "")
         if not value:
             raise AuthError(
-                f"shop {self.shop}: credential {key.upper()} missing: set"
-                f" {env_name(self.shop, key)} or {key.upper()} under [{self.shop}] in {self.file}"
+                _(
+                    "shop {shop}: credential {key} missing: set {variable} or {key} under"
+                    " [{shop}] in {path}"
+                ).format(
+                    shop=self.shop,
+                    key=key.upper(),
+                    variable=env_name(self.shop, key),
+                    path=self.file,
+                )
             )
         return value
 
     def setting(self, key: str) -> str:
         """Where `key` comes from, for messages about a refused credential."""
-        return f"{env_name(self.shop, key)} (or [{self.shop}] {key.upper()} in {self.file})"
+        return _("{variable} (or [{shop}] {key} in {path})").format(
+            variable=env_name(self.shop, key), shop=self.shop, key=key.upper(), path=self.file
+        )
 
     def secrets(self) -> list[str]:
         return [value for value in self.values.values() if value]
@@ -83,12 +93,16 @@ def _file_table(path: Path, shop: str) -> Mapping[str, object]:
         return {}
     if mode & (stat.S_IRWXG | stat.S_IRWXO):
         raise AuthError(
-            f"{path} may be read by others than its owner: credentials refused (chmod 600 {path})"
+            _(
+                "{path} may be read by others than its owner: credentials refused"
+                " (chmod 600 {path})"
+            ).format(path=path)
         )
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
         # The parser's message may quote the line, and the line may hold a secret.
-        raise AuthError(f"{path} cannot be read as TOML ({error.__class__.__name__})") from None
+        unreadable = _("{path} cannot be read as TOML ({error})")
+        raise AuthError(unreadable.format(path=path, error=error.__class__.__name__)) from None
     table = data.get(shop, {})
     return table if isinstance(table, dict) else {}

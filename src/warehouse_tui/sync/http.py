@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 
+from warehouse_tui.i18n import _
 from warehouse_tui.sync.connector import AuthError, PermanentError, RetryableError
 
 TIMEOUT = httpx.Timeout(30.0, connect=10.0)
@@ -35,8 +36,10 @@ def new_client(timeout: float | None = None, ca_file: str | None = None) -> http
             verify = ssl.create_default_context(cafile=ca_file)
         except (OSError, ssl.SSLError) as error:
             raise AuthError(
-                f"the shop's ca_file {ca_file} cannot be read as PEM certificates"
-                f" ({error.__class__.__name__}): warehouse-tui sync connect --ca-file"
+                _(
+                    "the shop's ca_file {path} cannot be read as PEM certificates ({error}):"
+                    " warehouse-tui sync connect --ca-file"
+                ).format(path=ca_file, error=error.__class__.__name__)
             ) from None
     return httpx.Client(timeout=chosen, follow_redirects=False, verify=verify)
 
@@ -49,26 +52,41 @@ def call(
     try:
         response = client.request(method, url, **kwargs)
     except httpx.TimeoutException:
-        raise RetryableError(f"{what}: the shop did not answer in time") from None
+        late = _("{what}: the shop did not answer in time").format(what=what)
+        raise RetryableError(late) from None
     except httpx.ConnectError as error:
         if _caused_by_certificate(error):
             raise AuthError(
-                f"{what}: the shop's certificate is not trusted: give its authority with"
-                " warehouse-tui sync connect --ca-file"
+                _(
+                    "{what}: the shop's certificate is not trusted: give its authority with"
+                    " warehouse-tui sync connect --ca-file"
+                ).format(what=what)
             ) from None
-        raise RetryableError(f"{what}: connection failed (ConnectError)") from None
+        raise RetryableError(_connection_failed(what, "ConnectError")) from None
     except httpx.TransportError as error:
-        raise RetryableError(f"{what}: connection failed ({error.__class__.__name__})") from None
+        raise RetryableError(_connection_failed(what, error.__class__.__name__)) from None
     status = response.status_code
     if status in (401, 403):
-        raise AuthError(f"{what}: the shop refused the credentials (HTTP {status}): {credential}")
+        raise AuthError(
+            _("{what}: the shop refused the credentials (HTTP {status}): {setting}").format(
+                what=what, status=status, setting=credential
+            )
+        )
     if status == 429:
-        raise RetryableError(f"{what}: throttled by the shop (HTTP 429)", retry_after(response))
+        raise RetryableError(
+            _("{what}: throttled by the shop (HTTP 429)").format(what=what), retry_after(response)
+        )
     if status >= 500:
-        raise RetryableError(f"{what}: the shop failed (HTTP {status})")
+        raise RetryableError(
+            _("{what}: the shop failed (HTTP {status})").format(what=what, status=status)
+        )
     if status >= 300:
         raise PermanentError(f"{what}: HTTP {status}: {shop_message(response)}")
     return response
+
+
+def _connection_failed(what: str, kind: str) -> str:
+    return _("{what}: connection failed ({error})").format(what=what, error=kind)
 
 
 def _caused_by_certificate(error: BaseException | None) -> bool:
@@ -85,7 +103,7 @@ def json_body(response: httpx.Response, what: str) -> Any:
     try:
         return response.json()
     except ValueError:  # a body cut short, or not JSON at all
-        raise RetryableError(f"{what}: the shop's answer is not JSON") from None
+        raise RetryableError(_("{what}: the shop's answer is not JSON").format(what=what)) from None
 
 
 def retry_after(response: httpx.Response) -> float | None:

@@ -98,9 +98,11 @@ def deliver_due(
     called outside any transaction. `should_stop` is asked between events: the event in flight
     is always finished and marked, the others claimed with it are put back. An `AuthError`
     stops the run and is raised after the events not sent are put back, attempts not counted.
-    `flush` makes what `send` did durable before a batch is marked (Connector.flush)."""
+    `flush` makes what `send` did durable before a batch is marked (Connector.flush); when it
+    raises, each event of the batch has failed an attempt (a resend asks the shop first)."""
     now = now or utcnow()
     rng = rng or random.Random()
+    failure = _Failure(store, now, max_attempts, jitter, rng, secrets)
     delivered = failed = skipped = dead = 0
     due = _due_ids(store, now, limit, shop)
     for start in range(0, len(due), CLAIM_BATCH):
@@ -109,7 +111,7 @@ def deliver_due(
             break
         events = _claim(store, chunk, now, lease)
         skipped += len(chunk) - len(events)
-        sent: list[tuple[int, str]] = []
+        sent: list[tuple[Outbox, str]] = []
         try:
             for position, event in enumerate(events):
                 if should_stop():
@@ -121,23 +123,19 @@ def deliver_due(
                     _put_back(store, events[position:], now, _message(error, secrets))
                     raise
                 except Exception as error:  # any failure of the shop or the network
-                    message = _message(error, secrets)
-                    log.warning(
-                        "outbox %s (%s) failed: %s", event.id, event.idempotency_key, message
-                    )
-                    gone = isinstance(error, PermanentError) or event.attempts >= max_attempts
-                    wait = jittered(retry_delay(event.attempts), jitter, rng)
-                    if isinstance(error, RetryableError) and error.wait:
-                        wait = max(wait, timedelta(seconds=error.wait))
-                    _mark_failed(store, event, now + wait, message, gone)
                     failed += 1
-                    dead += gone
+                    dead += failure.record(event, error)
                 else:
-                    sent.append((event.id or 0, reference or ""))
+                    sent.append((event, reference or ""))
         finally:
             if sent:
-                flush()
-            _mark_delivered(store, sent, now)
+                try:
+                    flush()
+                except Exception as error:  # what was sent could not be made durable
+                    failed += len(sent)
+                    dead += sum(failure.record(event, error) for event, _reference in sent)
+                    sent = []
+            _mark_delivered(store, [(event.id or 0, reference) for event, reference in sent], now)
         delivered += len(sent)
     return DeliveryCounts(delivered, failed, skipped, dead)
 
@@ -162,6 +160,30 @@ def superseded_by(store: Store, event: Outbox) -> int | None:
                 col(Outbox.state) != OutboxState.DISCARDED,
             )
         ).scalar()
+
+
+@dataclass(frozen=True)
+class _Failure:
+    """How a run records a failed send: its error, scrubbed, and the next attempt after the
+    backoff (or dead, after the last attempt or a permanent refusal)."""
+
+    store: Store
+    now: datetime
+    max_attempts: int
+    jitter: float
+    rng: random.Random
+    secrets: list[str] | None
+
+    def record(self, event: Outbox, error: Exception) -> bool:
+        """Whether the event is now dead."""
+        message = _message(error, self.secrets)
+        log.warning("outbox %s (%s) failed: %s", event.id, event.idempotency_key, message)
+        gone = isinstance(error, PermanentError) or event.attempts >= self.max_attempts
+        wait = jittered(retry_delay(event.attempts), self.jitter, self.rng)
+        if isinstance(error, RetryableError) and error.wait:
+            wait = max(wait, timedelta(seconds=error.wait))
+        _mark_failed(self.store, event, self.now + wait, message, gone)
+        return gone
 
 
 def _message(error: Exception, secrets: list[str] | None) -> str:

@@ -191,17 +191,18 @@ def pull(
 ) -> None:
     cursor = pull_cursor(store, connector.code)
     for _ in range(max_pages):
-        page = connector.pull(cursor)
-        if page.returns:
-            announced = announce(list(page.returns))
-            report.returns += announced.imported
-            report.rejected += len(announced.rejected)
-            if announced.rejected:
-                returns = Page(
-                    list(page.returns), page.cursor, page.done, source=f"{page.source} returns"
-                )
-                on_rejected(returns, announced)
-        applied = apply_page(store, connector.code, page, apply)
+        with cyclic_gc_paused():
+            page = connector.pull(cursor)
+            if page.returns:
+                announced = announce(list(page.returns))
+                report.returns += announced.imported
+                report.rejected += len(announced.rejected)
+                if announced.rejected:
+                    returns = Page(
+                        list(page.returns), page.cursor, page.done, source=f"{page.source} returns"
+                    )
+                    on_rejected(returns, announced)
+            applied = _apply_page(store, connector.code, page, apply)
         connector.settle(page, applied)
         if applied.rejected:
             on_rejected(page, applied)
@@ -214,18 +215,12 @@ def pull(
             return
 
 
-def apply_page(store: Store, shop: str, page: Page, apply: Apply) -> Applied:
-    """Import what of the page changed; records refused by the import are left out and the
-    rest imported (a file's page: nothing, if anything is refused). The versions kept and the
-    page's cursor commit with the import."""
-    with cyclic_gc_paused():
-        return _apply_page(store, shop, page, apply)
-
-
 @contextmanager
 def cyclic_gc_paused() -> Iterator[None]:
-    """A page is thousands of small dicts and lists that live until it is applied: the cyclic
-    collector would scan them again and again for cycles they do not have."""
+    """A page is thousands of small dicts and lists, from the shop's answer parsed to the
+    records applied: the cyclic collector would scan them again and again for cycles they do
+    not have, and a full pass landing while a page is parsed (over everything the worker holds)
+    costs more than the page itself. Reference counting still frees them."""
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -236,6 +231,9 @@ def cyclic_gc_paused() -> Iterator[None]:
 
 
 def _apply_page(store: Store, shop: str, page: Page, apply: Apply) -> Applied:
+    """Import what of the page changed; records refused by the import are left out and the
+    rest imported (a file's page: nothing, if anything is refused). The versions kept and the
+    page's cursor commit with the import. Called with the cyclic collector paused."""
     rejected = dict(page.rejected)
     if page.all_or_nothing and rejected:
         # The import refuses the page for its unreadable records (they stand in as empty ones)

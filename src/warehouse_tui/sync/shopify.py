@@ -42,6 +42,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from warehouse_tui.i18n import _
 from warehouse_tui.sync.connector import (
     UNREADABLE,
     Applied,
@@ -53,10 +54,12 @@ from warehouse_tui.sync.connector import (
     ReturnedLine,
     line_of,
     present,
+    reading_order,
     return_marker,
     return_note,
     returned_lines,
     to_record,
+    unreadable_order,
 )
 from warehouse_tui.sync.credentials import Credentials
 from warehouse_tui.sync.http import call, json_body, new_client
@@ -263,20 +266,21 @@ class ShopifyConnector:
             if "THROTTLED" in codes or any(
                 isinstance(e, dict) and e.get("message") == "Throttled" for e in errors
             ):
-                raise RetryableError(f"{what}: throttled by the shop", wait)
+                raise RetryableError(_("{what}: throttled by the shop").format(what=what), wait)
             messages = "; ".join(
                 str(error.get("message", "")) for error in errors if isinstance(error, dict)
             )
             if "ACCESS_DENIED" in codes:
                 # Shopify's message names the access scope the app lacks.
                 raise AuthError(
-                    f"{what}: the shop refused the access token: {self.credential}"
-                    f" ({messages[:200]})"
+                    _("{what}: the shop refused the access token: {setting} ({why})").format(
+                        what=what, setting=self.credential, why=messages[:200]
+                    )
                 )
             raise PermanentError(f"{what}: {messages[:200]}")
         data = body.get("data") if isinstance(body, dict) else None
         if not isinstance(data, dict):
-            raise RetryableError(f"{what}: the shop's answer has no data")
+            raise RetryableError(_("{what}: the shop's answer has no data").format(what=what))
         return data
 
     def _note_throttle(self, body: Any) -> float | None:
@@ -303,7 +307,7 @@ class ShopifyConnector:
             "after": state.get("after"),
             "query": f"updated_at:>='{since}'",
         }
-        data = self._graphql(ORDERS_QUERY, variables, "pulling orders")
+        data = self._graphql(ORDERS_QUERY, variables, _("pulling orders"))
         connection = data.get("orders") or {}
         nodes = [node for node in connection.get("nodes") or [] if isinstance(node, dict)]
         high = max([state.get("high") or since, *(str(n.get("updatedAt") or "") for n in nodes)])
@@ -316,7 +320,7 @@ class ShopifyConnector:
                 record = self.order_record(node)
                 returns.extend(self.return_records(node))
             except UNREADABLE:
-                rejected[len(records)] = f"the shop's order {node.get('id')} cannot be read"
+                rejected[len(records)] = unreadable_order(node.get("id"))
                 records.append({})
                 continue
             records.append(record)
@@ -430,11 +434,11 @@ class ShopifyConnector:
     def _state(self, event: Event) -> dict[str, Any]:
         order_id = str(event.payload.get("shop_order_id", ""))
         data = self._graphql(
-            FULFILMENT_STATE_QUERY, {"id": gid("Order", order_id)}, f"reading order {order_id}"
+            FULFILMENT_STATE_QUERY, {"id": gid("Order", order_id)}, reading_order(order_id)
         )
         order = data.get("order")
         if not isinstance(order, dict):
-            raise PermanentError(f"the shop has no order {order_id}")
+            raise PermanentError(_("the shop has no order {order}").format(order=order_id))
         return order
 
     def already_applied(self, event: Event) -> str | None:
@@ -469,7 +473,7 @@ class ShopifyConnector:
         if event.kind == "fulfilment-void":
             return self._cancel(event, order)
         if event.kind != "fulfilment":
-            raise PermanentError(f"a Shopify shop takes no {event.kind} events")
+            raise PermanentError(_("a Shopify shop takes no {kind} events").format(kind=event.kind))
         by_order = self._line_items(event, order)
         fulfillment: dict[str, Any] = {
             "lineItemsByFulfillmentOrder": [
@@ -488,14 +492,13 @@ class ShopifyConnector:
                 "company": str(event.payload.get("carrier") or ""),
                 "numbers": event.tracking_numbers,
             }
-        data = self._graphql(
-            FULFILMENT_CREATE, {"fulfillment": fulfillment}, f"fulfilling order {_order(event)}"
-        )
+        fulfilling = _("fulfilling order {order}").format(order=_order(event))
+        data = self._graphql(FULFILMENT_CREATE, {"fulfillment": fulfillment}, fulfilling)
         result = data.get("fulfillmentCreate") or {}
-        _refuse_user_errors(result, f"fulfilling order {_order(event)}")
+        _refuse_user_errors(result, fulfilling)
         made = result.get("fulfillment") or {}
         if not made.get("id"):
-            raise RetryableError(f"fulfilling order {_order(event)}: no fulfilment in the answer")
+            raise RetryableError(_("{what}: no fulfilment in the answer").format(what=fulfilling))
         return str(made["id"])
 
     def _line_items(self, event: Event, order: dict[str, Any]) -> dict[str, list[tuple[str, int]]]:
@@ -527,11 +530,18 @@ class ShopifyConnector:
                     wanted -= take
             if wanted:
                 raise PermanentError(
-                    f"order {_order(event)}: {wanted} of {line.get('sku')} are not open to"
-                    f" fulfil at location {legacy_id(self.location)}"
+                    _(
+                        "order {order}: {qty} of {sku} are not open to fulfil at location"
+                        " {location}"
+                    ).format(
+                        order=_order(event),
+                        qty=wanted,
+                        sku=line.get("sku"),
+                        location=legacy_id(self.location),
+                    )
                 )
         if not by_order:
-            raise PermanentError(f"order {_order(event)}: nothing to fulfil")
+            raise PermanentError(_("order {order}: nothing to fulfil").format(order=_order(event)))
         return by_order
 
     def _cancel(self, event: Event, order: dict[str, Any]) -> str:
@@ -543,13 +553,10 @@ class ShopifyConnector:
         ]
         if not carrying:
             return "nothing-to-cancel"
+        voiding = _("voiding order {order}").format(order=_order(event))
         for fulfilment in carrying:
-            data = self._graphql(
-                FULFILMENT_CANCEL, {"id": fulfilment["id"]}, f"voiding order {_order(event)}"
-            )
-            _refuse_user_errors(
-                data.get("fulfillmentCancel") or {}, f"voiding order {_order(event)}"
-            )
+            data = self._graphql(FULFILMENT_CANCEL, {"id": fulfilment["id"]}, voiding)
+            _refuse_user_errors(data.get("fulfillmentCancel") or {}, voiding)
         return ",".join(str(f["id"]) for f in carrying)
 
     # --- returns ------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlmodel import select
 
+from warehouse_tui.i18n import _
 from warehouse_tui.store.engine import Store
 from warehouse_tui.store.models import Journal, Shop
 from warehouse_tui.sync.connector import Connector, PermanentError
@@ -58,16 +59,24 @@ def shop_configs(store: Store, code: str | None = None) -> list[ShopConfig]:
 
 def settings_refusal(kind: str, settings: Mapping[str, Any]) -> str:
     if kind not in KINDS:
-        return f"unknown shop kind {kind}: one of {', '.join(KINDS)}"
+        return _("unknown shop kind {kind}: one of {kinds}").format(
+            kind=kind, kinds=", ".join(KINDS)
+        )
     missing = [key for key in REQUIRED[kind] if not settings.get(key)]
     if missing:
-        return f"a {kind} shop needs {', '.join('--' + key for key in missing)}"
+        return _("a {kind} shop needs {options}").format(
+            kind=kind, options=", ".join("--" + key for key in missing)
+        )
     unknown = sorted(set(settings) - set(REQUIRED[kind]) - set(OPTIONAL[kind]))
     if unknown:
-        return f"a {kind} shop has no setting {', '.join(unknown)}"
+        return _("a {kind} shop has no setting {settings}").format(
+            kind=kind, settings=", ".join(unknown)
+        )
     ca_file = settings.get("ca_file")
     if ca_file and not Path(ca_file).is_file():
-        return f"no certificate file {ca_file}: give --ca-file the PEM file of the shop's authority"
+        return _(
+            "no certificate file {path}: give --ca-file the PEM file of the shop's authority"
+        ).format(path=ca_file)
     return ""
 
 
@@ -132,7 +141,11 @@ def open_connector(config: ShopConfig, environ: Mapping[str, str] = os.environ) 
             carriers=carriers,
             ca_file=settings.get("ca_file"),
         )
-    raise PermanentError(f"unknown shop kind {config.kind}")
+    raise PermanentError(
+        _("unknown shop kind {kind}: one of {kinds}").format(
+            kind=config.kind, kinds=", ".join(KINDS)
+        )
+    )
 
 
 def _seconds(value: Any) -> float | None:

@@ -24,7 +24,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import BindParameter, bindparam, null, select, union_all, update
 from sqlmodel import Session
 
 from warehouse_tui.store.bulk import IN_CHUNK, batches, bulk_execute, bulk_insert, driver_rows
@@ -141,27 +141,31 @@ def keep_versions(session: Session, shop: str, kept: Sequence[Kept]) -> None:
 
 
 def _known(store: Store, shop: str, order_ids: list[str]) -> tuple[dict[str, Kept], dict[str, int]]:
-    """What sync kept of these orders, and the floor's versions of them, in one read."""
+    """What sync kept of these orders, and the floor's versions of them: one query a chunk,
+    the two tables' rows told apart by which columns are NULL (an order has a version, a kept
+    row has an id). A UNION ALL, not a join: either row may be there without the other."""
     kept: dict[str, Kept] = {}
     floor: dict[str, int] = {}
     shop_orders, orders = table_of(ShopOrder), table_of(Order)
     with store.read() as session:
         for chunk in batches(order_ids, IN_CHUNK):
-            for row_id, order_id, digest, version in driver_rows(
-                session,
+            # One list bound in both halves, handed to the driver as it is.
+            wanted: BindParameter[str] = bindparam("order_ids", list(chunk), expanding=True)
+            query = union_all(
                 select(
-                    shop_orders.c.id,
                     shop_orders.c.shop_order_id,
+                    shop_orders.c.id,
                     shop_orders.c.content_hash,
                     shop_orders.c.version,
-                ).where(shop_orders.c.shop == shop, shop_orders.c.shop_order_id.in_(chunk)),
-            ):
-                kept[order_id] = Kept(order_id, digest, version, row_id)
-            for order_id, version in driver_rows(
-                session,
-                select(orders.c.shop_order_id, orders.c.shop_version).where(
-                    orders.c.shop == shop, orders.c.shop_order_id.in_(chunk)
+                    null().label("floor_version"),
+                ).where(shop_orders.c.shop == shop, shop_orders.c.shop_order_id.in_(wanted)),
+                select(orders.c.shop_order_id, null(), null(), null(), orders.c.shop_version).where(
+                    orders.c.shop == shop, orders.c.shop_order_id.in_(wanted)
                 ),
-            ):
-                floor[order_id] = version
+            )
+            for order_id, row_id, digest, version, floor_version in driver_rows(session, query):
+                if row_id is None:
+                    floor[order_id] = floor_version
+                else:
+                    kept[order_id] = Kept(order_id, digest, version, row_id)
     return kept, floor

@@ -41,6 +41,7 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 
+from warehouse_tui.i18n import _
 from warehouse_tui.sync.connector import (
     UNREADABLE,
     Applied,
@@ -51,10 +52,12 @@ from warehouse_tui.sync.connector import (
     ReturnedLine,
     line_of,
     present,
+    reading_order,
     return_marker,
     return_note,
     returned_lines,
     to_record,
+    unreadable_order,
 )
 from warehouse_tui.sync.credentials import Credentials
 from warehouse_tui.sync.http import call, json_body, new_client
@@ -144,10 +147,11 @@ class WooConnector:
         state = json.loads(cursor) if cursor else {}
         since = state.get("since") or _gmt(datetime.now(UTC) - FIRST_PULL)
         page = int(state.get("page") or 1)
+        pulling = _("pulling orders")
         response = self._request(
             "GET",
             "orders",
-            "pulling orders",
+            pulling,
             {
                 "modified_after": since,
                 "dates_are_gmt": "true",
@@ -155,9 +159,9 @@ class WooConnector:
                 "page": str(page),
             },
         )
-        orders = json_body(response, "pulling orders")
+        orders = json_body(response, pulling)
         if not isinstance(orders, list):
-            raise RetryableError("pulling orders: the shop's answer is not a list")
+            raise RetryableError(_("{what}: the shop's answer is not a list").format(what=pulling))
         try:
             pages = int(response.headers.get("X-WP-TotalPages", "1"))
         except ValueError:
@@ -182,7 +186,7 @@ class WooConnector:
             try:
                 record = self.order_record(order)
             except UNREADABLE:
-                rejected[len(records)] = f"the shop's order {order.get('id')} cannot be read"
+                rejected[len(records)] = unreadable_order(order.get("id"))
                 records.append({})
                 continue
             records.append(record)
@@ -276,13 +280,13 @@ class WooConnector:
     # --- deliver ----------------------------------------------------------------------------
 
     def _notes(self, order_id: str) -> list[dict[str, Any]]:
-        response = self._request("GET", f"orders/{order_id}/notes", f"reading order {order_id}")
-        notes = json_body(response, f"reading order {order_id}")
+        reading = reading_order(order_id)
+        notes = json_body(self._request("GET", f"orders/{order_id}/notes", reading), reading)
         return [note for note in notes if isinstance(note, dict)] if isinstance(notes, list) else []
 
     def _status(self, order_id: str) -> str:
-        response = self._request("GET", f"orders/{order_id}", f"reading order {order_id}")
-        order = json_body(response, f"reading order {order_id}")
+        reading = reading_order(order_id)
+        order = json_body(self._request("GET", f"orders/{order_id}", reading), reading)
         return str(order.get("status")) if isinstance(order, dict) else ""
 
     def _note_with_key(self, order_id: str, key: str) -> dict[str, Any] | None:
@@ -318,19 +322,21 @@ class WooConnector:
             text = f"Shipment withdrawn: tracking {numbers} will not ship [{event.idempotency_key}]"
             status = "processing"
         else:
-            raise PermanentError(f"a WooCommerce shop takes no {event.kind} events")
+            raise PermanentError(
+                _("a WooCommerce shop takes no {kind} events").format(kind=event.kind)
+            )
         note = self._note_with_key(order_id, event.idempotency_key)
         if note is None:
+            noting = _("noting order {order}").format(order=order_id)
             response = self._request(
                 "POST",
                 f"orders/{order_id}/notes",
-                f"noting order {order_id}",
+                noting,
                 body={"note": text, "customer_note": False},
             )
-            note = json_body(response, f"noting order {order_id}")
-        self._request(
-            "PUT", f"orders/{order_id}", f"updating order {order_id}", body={"status": status}
-        )
+            note = json_body(response, noting)
+        updating = _("updating order {order}").format(order=order_id)
+        self._request("PUT", f"orders/{order_id}", updating, body={"status": status})
         return f"note:{note.get('id') if isinstance(note, dict) else ''}"
 
     def _shipped_note(self, event: Event) -> str:

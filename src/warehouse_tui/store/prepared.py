@@ -17,6 +17,13 @@ They run on a `Tx`, a transaction's driver connection and dialect, which comes f
   `Session` can be opened on it for a rare branch), with `Tx.of(connection)` for the
   prepared statements in it.
 Both begin IMMEDIATE on SQLite, as every write transaction does (ARCHITECTURE.md, Known traps).
+
+On PostgreSQL each statement is also prepared on the server, on its first run on a connection,
+so the server plans it once rather than on every scan. psycopg keeps a connection's prepared
+statements by SQL text and parameter types, and forgets them all whenever a transaction on
+that connection is rolled back; so the SQL here never varies with the values, every Python
+integer is sent as a bigint (psycopg would otherwise pick smallint, integer or bigint by the
+value, one more prepared statement each), and `fast_read` ends its transaction with a commit.
 """
 
 from __future__ import annotations
@@ -71,7 +78,10 @@ def fast_write(store: Store) -> Iterator[Tx]:
 @contextmanager
 def fast_read(store: Store) -> Iterator[Tx]:
     """One short read transaction on a pooled driver connection (deferred on SQLite, so it
-    never waits for a writer); ended with a rollback, since it changed nothing."""
+    never waits for a writer). It changed nothing, so it ends with a commit, which costs what
+    a rollback does and keeps the connection's prepared statements on PostgreSQL (a rollback
+    drops them all, and every screen re-read after a scan would plan the scan's statements
+    anew); only a failed read is rolled back."""
     pooled = store.engine.raw_connection()
     try:
         driver = pooled.driver_connection
@@ -80,8 +90,10 @@ def fast_read(store: Store) -> Iterator[Tx]:
             driver.execute("BEGIN DEFERRED")
         try:
             yield Tx(store.engine.dialect, driver)
-        finally:
+        except BaseException:
             driver.rollback()
+            raise
+        driver.commit()
     finally:
         pooled.close()
 
@@ -108,7 +120,7 @@ class Query(Generic[RowT]):
 
     def rows(self, tx: Tx, params: Mapping[str, Any]) -> list[RowT]:
         form = _form_of(self._forms, self._statement, tx.dialect, None)
-        cursor = tx.driver.execute(form.sql, form.bind(params))
+        cursor = form.execute(tx.driver, params)
         make = self._row._make  # type: ignore[attr-defined]
         processors = form.result_processors
         if not processors:
@@ -132,7 +144,7 @@ class Command:
     def run(self, tx: Tx, params: Mapping[str, Any]) -> int:
         """Run it; the number of rows it touched."""
         form = _form_of(self._forms, self._statement, tx.dialect, self._column_keys)
-        return int(tx.driver.execute(form.sql, form.bind(params)).rowcount)
+        return int(form.execute(tx.driver, params).rowcount)
 
     def run_many(self, tx: Tx, rows: Iterable[Mapping[str, Any]]) -> int:
         """Run it once per row of parameters, in one executemany on the driver; the number of
@@ -180,6 +192,7 @@ class _Form:
     positional: bool
     bind_processors: dict[str, Processor]
     result_processors: tuple[tuple[int, Processor], ...]
+    integer: Processor | None  # on PostgreSQL, what sends a Python int as a bigint
 
     @classmethod
     def compile(
@@ -197,12 +210,14 @@ class _Form:
             processor = type_.dialect_impl(dialect).bind_processor(dialect)
             if processor is not None:
                 bind_processors[name] = processor
+        integer = _bigint_of(dialect)
         fixed = {}
         for bind, name in compiled.bind_names.items():
             if not bind.required:
                 processor = bind_processors.get(name)
                 value = bind.effective_value
-                fixed[name] = processor(value) if processor is not None else value
+                value = processor(value) if processor is not None else value
+                fixed[name] = integer(value) if integer and type(value) is int else value
         result_processors: tuple[tuple[int, Processor], ...] = ()
         if isinstance(statement, Select):
             processors = (
@@ -222,7 +237,15 @@ class _Form:
             positional,
             bind_processors,
             result_processors,
+            integer,
         )
+
+    def execute(self, driver: Any, params: Mapping[str, Any]) -> Any:
+        """Run it on the driver's connection with `params`; the driver's cursor. PostgreSQL
+        prepares it on its first run on the connection, so only that run is planned."""
+        if self.integer is not None:
+            return driver.execute(self.sql, self.bind(params), prepare=True)
+        return driver.execute(self.sql, self.bind(params))
 
     def bind(self, params: Mapping[str, Any]) -> Any:
         """The driver's parameters, in the dialect's paramstyle: the statement's own values,
@@ -235,6 +258,23 @@ class _Form:
                 values[name] = processor(value) if processor is not None else value
         else:  # plain values (integers, mostly): taken as they are, which saves most of the time
             values = {**self.fixed, **params}
+        integer = self.integer
+        if integer is not None:
+            for name in params:
+                if type(values[name]) is int:
+                    values[name] = integer(values[name])
         if self.positional:
             return tuple(map(values.__getitem__, self.names))
         return {key: values[name] for key, name in zip(self.keys, self.names, strict=True)}
+
+
+def _bigint_of(dialect: Dialect) -> Processor | None:
+    """psycopg's bigint wrapper for a Python int, on PostgreSQL; None elsewhere. A bigint is
+    taken wherever these statements bind an integer: compared with a column, added to one, or
+    stored in one (SQLAlchemy casts the parameter to the column's type, or PostgreSQL's
+    assignment cast does)."""
+    if dialect.driver != "psycopg":
+        return None
+    from psycopg.types.numeric import Int8
+
+    return Int8

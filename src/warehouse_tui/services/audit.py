@@ -166,8 +166,8 @@ class _Verdict:
     """The order's `shop_version` as read: the verdict holds only for that version."""
     reason: str
     """Why the order is held; empty: it is ready."""
-    skus: list[tuple[int, str, int]]
-    """(line id, SKU code, SKU id) of the lines whose SKU id the audit sets."""
+    skus: Sequence[tuple[int, int, str]]
+    """(SKU id, line id, SKU code) of the lines whose SKU id the audit sets."""
 
 
 def _decide(session: Session) -> dict[int, _Verdict]:
@@ -177,24 +177,18 @@ def _decide(session: Session) -> dict[int, _Verdict]:
     orders = _new_orders(session)
     if not orders:
         return {}
-    lines = _lines_of_new_orders(session)
+    lines, resolved = _lines_of_new_orders(session)
     carriers = set(rows_of(session, select(col(Carrier.code))).scalars())
     free = _stock_balance(session)
     verdicts: dict[int, _Verdict] = {}
     for order_id, version, *order in orders:
         order_lines = lines.get(order_id, [])
-        checked = [(line_id, code, sku_id, qty) for line_id, code, sku_id, qty, _was in order_lines]
-        reasons = _order_problems(order, checked, carriers)
+        reasons = _order_problems(order, order_lines, carriers)
         if not reasons:
-            short = _reserve(checked, free)
+            short = _reserve(order_lines, free)
             if short:
                 reasons.append(_("too little stock for {codes}").format(codes=", ".join(short)))
-        skus = [
-            (line_id, code, sku_id)
-            for line_id, code, sku_id, _qty, was in order_lines
-            if sku_id is not None and sku_id != was
-        ]
-        verdicts[order_id] = _Verdict(version, "; ".join(reasons), skus)
+        verdicts[order_id] = _Verdict(version, "; ".join(reasons), resolved.get(order_id, ()))
     return verdicts
 
 
@@ -204,18 +198,9 @@ def _apply(
     """The verdicts of the orders `ids` (ascending), for those still `new` at the version the
     audit read: their lines' SKU ids, their status, the holds journaled. The ids made ready,
     and the held ones with their reasons."""
-    still = rows_of(
-        session,
-        select(_ORDERS.c.id, _ORDERS.c.shop_version)
-        .where(_ORDERS.c.id.in_(ids), _ORDERS.c.status == OrderStatus.NEW)
-        .with_for_update(),
-    )
+    still = session.connection().execute(_STILL_NEW, {"ids": ids})
     valid = sorted(order_id for order_id, version in still if verdicts[order_id].version == version)
-    skus = [
-        (sku_id, line_id, code)
-        for order_id in valid
-        for line_id, code, sku_id in verdicts[order_id].skus
-    ]
+    skus = [line for order_id in valid for line in verdicts[order_id].skus]
     bulk_execute(session, _SET_LINE_SKU, ("sku", "line", "code"), skus)
     ready = [order_id for order_id in valid if not verdicts[order_id].reason]
     holds = {order_id: verdicts[order_id].reason for order_id in valid if verdicts[order_id].reason}
@@ -223,6 +208,13 @@ def _apply(
     _journal_holds(session, actor, holds)
     return ready, holds
 
+
+_STILL_NEW = (
+    select(_ORDERS.c.id, _ORDERS.c.shop_version)
+    .where(_ORDERS.c.id.in_(bindparam("ids", expanding=True)), _ORDERS.c.status == OrderStatus.NEW)
+    .with_for_update()
+)
+"""Which of the orders `ids` are still new, at which version (one statement, compiled once)."""
 
 _SET_LINE_SKU = (
     update(_LINES)
@@ -247,10 +239,13 @@ def _new_orders(session: Session) -> Sequence[tuple[Any, ...]]:
     )
 
 
-def _lines_of_new_orders(session: Session) -> dict[int, list[tuple[Any, ...]]]:
-    """Order id → its lines as (line id, SKU code, SKU id, quantity, SKU id stored), for the
-    new orders: the SKU id is the one the code names (None: no such SKU), the stored one what
-    the line holds now (None until an audit or the import resolved it)."""
+def _lines_of_new_orders(
+    session: Session,
+) -> tuple[dict[int, list[tuple[Any, ...]]], dict[int, list[tuple[int, int, str]]]]:
+    """For the new orders: order id → its lines as (line id, SKU code, SKU id, quantity), the
+    SKU id the one the code names (None: no such SKU); and order id → (SKU id, line id, SKU
+    code) of its lines whose SKU id is not stored yet (the import stores it when the SKU is
+    known then)."""
     rows = driver_rows(
         session,
         select(
@@ -266,10 +261,12 @@ def _lines_of_new_orders(session: Session) -> dict[int, list[tuple[Any, ...]]]:
     unresolved = sorted({code for _order, _line, code, sku_id, _qty in rows if sku_id is None})
     known = ids_by(session, _SKUS.c.code, unresolved)
     lines: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
+    resolved: dict[int, list[tuple[int, int, str]]] = defaultdict(list)
     for order_id, line_id, code, sku_id, qty in rows:
-        resolved = sku_id if sku_id is not None else known.get(code)
-        lines[order_id].append((line_id, code, resolved, qty, sku_id))
-    return lines
+        if sku_id is None and (sku_id := known.get(code)) is not None:
+            resolved[order_id].append((sku_id, line_id, code))
+        lines[order_id].append((line_id, code, sku_id, qty))
+    return lines, resolved
 
 
 def _free_stock(session: Session) -> dict[int, int]:
@@ -345,12 +342,15 @@ def _order_problems(
 def _reserve(lines: list[tuple[Any, ...]], free: dict[int, int]) -> list[str]:
     """Take the order's units from `free`, SKU by SKU; if any SKU has too little for all the
     order's lines of it, put them back and return those SKUs' codes (sorted)."""
+    enough = True
     for _id, _code, sku_id, qty in lines:
-        free[sku_id] = free.get(sku_id, 0) - qty
+        left = free[sku_id] = free.get(sku_id, 0) - qty
+        enough = enough and left >= 0  # only ever falls: negative now means negative at the end
+    if enough:
+        return []
     short = sorted({code for _id, code, sku_id, _qty in lines if free[sku_id] < 0})
-    if short:
-        for _id, _code, sku_id, qty in lines:
-            free[sku_id] += qty
+    for _id, _code, sku_id, qty in lines:
+        free[sku_id] += qty
     return short
 
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlmodel import select
+import pytest
+from sqlmodel import Session, select
 
 from tests.support.waves_floor import (
     ACTOR,
@@ -16,7 +18,9 @@ from tests.support.waves_floor import (
     add_stock,
 )
 from warehouse_tui.domain.pins import hash_pin
+from warehouse_tui.services import audit
 from warehouse_tui.services.audit import audit_orders, normalise_address, split_merge
+from warehouse_tui.services.orders import NewLine, OrderVersion, replace_versions
 from warehouse_tui.store.engine import Store
 from warehouse_tui.store.models import Journal, Operator, Order, OrderLine, OrderStatus, Role
 
@@ -245,3 +249,34 @@ def test_a_large_audit_writes_in_chunks_and_keeps_stock_to_the_most_urgent(store
         OrderStatus.HELD
     ] * 200
     assert len({order.updated_at for order in orders}) >= 2
+
+
+def test_an_order_changed_after_the_audit_read_it_is_left_for_the_next_audit(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The audit decides in one read and writes after it: an order that got a newer version
+    in between (here a line of a SKU nobody has) keeps `new`, rather than the verdict on the
+    version it replaced; the next audit decides the new version."""
+    with store.write() as session:
+        add_carrier(session)
+        (sku,) = add_skus(session, 1)
+        add_stock(session, add_location(session, 1, 5), sku, 10)
+        changed = add_order(session, 1, [("SKU-1", 1)])
+        add_order(session, 2, [("SKU-1", 1)])
+    newer = OrderVersion(version=2, cancelled=False, fields={}, lines=(NewLine("SKU-9", 1),))
+    decide = audit._decide
+
+    def decide_then_change(session: Session) -> dict[int, Any]:
+        verdicts = decide(session)
+        with store.write() as other:
+            replace_versions(other, [(changed.id, newer)])
+        return verdicts
+
+    monkeypatch.setattr(audit, "_decide", decide_then_change)
+    first = audit_orders(store, ACTOR)
+    assert (first.audited, first.ready) == (1, 1)
+    orders = _orders(store)
+    assert (orders["1"].status, orders["2"].status) == (OrderStatus.NEW, OrderStatus.READY)
+    monkeypatch.undo()
+    second = audit_orders(store, ACTOR)
+    assert second.holds == {changed.id: "unknown SKU SKU-9"}

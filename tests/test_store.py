@@ -1,12 +1,18 @@
-"""Store round-trips on both databases, the engine's settings, and the upgrade lock."""
+"""Store round-trips on both databases, the engine's settings, waiting for SQLite's writer lock,
+and the upgrade lock."""
 
 from __future__ import annotations
+
+import sqlite3
+import threading
+import time
 
 import pytest
 from sqlalchemy import text
 from sqlmodel import select
 
-from warehouse_tui.store.engine import Store, normalise_url
+from warehouse_tui.store import engine
+from warehouse_tui.store.engine import BUSY_TIMEOUT_MS, Store, normalise_url
 from warehouse_tui.store.migrate import current_revision, head_revision, upgrade
 from warehouse_tui.store.models import Barcode, Order, OrderLine, OrderStatus, Sku
 
@@ -82,3 +88,48 @@ def test_reads_are_deferred_writes_immediate(sqlite_store: Store) -> None:
     with sqlite_store.read() as reader:
         assert reader.execute(text("SELECT count(*) FROM orders")).scalar() == 1
     other.dispose()
+
+
+def _hold_writer_lock(path: str, seconds: float, holding: threading.Event) -> None:
+    """Another connection holds SQLite's writer lock for `seconds`."""
+    connection = sqlite3.connect(path, isolation_level=None)
+    connection.execute("BEGIN IMMEDIATE")
+    holding.set()
+    time.sleep(seconds)
+    connection.execute("COMMIT")
+    connection.close()
+
+
+def test_a_write_gets_the_lock_within_milliseconds_of_its_release(sqlite_store: Store) -> None:
+    """SQLite's busy handler would try again 25-100 ms apart by now; the engine tries every
+    millisecond, so a write waiting 120 ms is in right after the lock is free."""
+    holding = threading.Event()
+    holder = threading.Thread(
+        target=_hold_writer_lock, args=(str(sqlite_store.sqlite_path), 0.12, holding)
+    )
+    holder.start()
+    holding.wait(5)
+    began = time.monotonic()
+    with sqlite_store.write() as session:
+        session.connection()  # BEGIN IMMEDIATE
+        waited = time.monotonic() - began
+        session.add(Order(shop="web", shop_order_id="3", carrier="SF"))
+    holder.join()
+    assert 0.1 <= waited < 0.16
+    with sqlite_store.engine.connect() as connection:  # the busy timeout is back for the rest
+        assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == BUSY_TIMEOUT_MS
+
+
+def test_a_write_that_never_gets_the_lock_is_refused_as_locked(
+    sqlite_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(engine, "BUSY_TIMEOUT_MS", 50)
+    holding = threading.Event()
+    holder = threading.Thread(
+        target=_hold_writer_lock, args=(str(sqlite_store.sqlite_path), 0.3, holding)
+    )
+    holder.start()
+    holding.wait(5)
+    with pytest.raises(sqlite3.OperationalError, match="locked"), sqlite_store.write() as session:
+        session.add(Order(shop="web", shop_order_id="4", carrier="SF"))
+    holder.join()

@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Table, bindparam, func, literal_column, select, true, update
+from sqlalchemy import Table, bindparam, func, literal_column, select, update
 from sqlmodel import Session, col
 
 from warehouse_tui.i18n import _
@@ -34,7 +34,14 @@ from warehouse_tui.services.journal import Actor, record
 from warehouse_tui.services.orders import merge_group_name
 from warehouse_tui.services.results import Refusal, ServiceResult
 from warehouse_tui.services.states import state_name
-from warehouse_tui.store.bulk import bulk_execute, bulk_insert, driver_rows, rows_of
+from warehouse_tui.store.bulk import (
+    batches,
+    bulk_execute,
+    bulk_insert,
+    driver_rows,
+    ids_by,
+    rows_of,
+)
 from warehouse_tui.store.engine import Store
 from warehouse_tui.store.models import (
     Carrier,
@@ -58,6 +65,7 @@ _IN_BATCH = 5000
 _ORDERS: Table = Order.__table__  # type: ignore[attr-defined]
 _LINES: Table = OrderLine.__table__  # type: ignore[attr-defined]
 _JOURNAL: Table = Journal.__table__  # type: ignore[attr-defined]
+_SKUS: Table = Sku.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -88,25 +96,30 @@ class SplitResult(ServiceResult):
 
 def audit_orders(store: Store, actor: Actor) -> AuditResult:
     """`warehouse-tui orders audit`, and the audit after an import: every `new` order, most
-    urgent first, in short writes of a chunk of orders each (store/pacing.py), so stations keep
-    scanning while a promotion day's orders are audited. Each chunk is audited in its own
-    transaction against the stock balance (free stock less what `ready` orders need) read once
-    before the first and kept as each chunk promises stock: reading it again per chunk made the
-    audit quadratic in the backlog. Floor work between chunks leaves that balance as it is (a
-    release allocates what ready orders needed; a pick takes what was allocated); what it does
-    not count (stock arriving, an order cancelled) only holds an order that could have been
-    ready, which `order release` or the exceptions queue audits again. The merges are regrouped
-    after the last chunk, also in short writes."""
+    urgent first, decided in one read and written in short writes (store/pacing.py), so
+    stations keep scanning while a promotion day's orders are audited.
+
+    The read takes every new order with its lines and the stock balance (free stock less what
+    `ready` orders need) and decides each order against that balance as the orders before it
+    left it. The writes then go through the orders by id, a chunk each, so each write touches
+    neighbouring rows (urgency order would touch a page per order) and each applies only to
+    orders still `new` at the version read; one that changed meanwhile is left to the next
+    audit. Floor work in between leaves the balance as it was (a release allocates what ready
+    orders needed; a pick takes what was allocated); what it does not count (stock arriving,
+    an order cancelled) only holds an order that could have been ready, which `order release`
+    or the exceptions queue audits again. The merges are regrouped after the last write, also
+    in short writes."""
     with store.read() as session:
-        ids = [row[0] for row in _new_orders(session, None)]
-        balance = _stock_balance(session)
+        verdicts = _decide(session)
     ready: list[int] = []
     holds: dict[int, str] = {}
-    for chunk in Pace(store, most=_IN_BATCH).chunks(ids):
-        with store.write() as session:
-            chunk_ready, chunk_holds = _audit(session, actor, chunk, balance)
-        ready += chunk_ready
+
+    def apply(session: Session, ids: Sequence[int]) -> None:
+        chunk_ready, chunk_holds = _apply(session, actor, verdicts, ids)
+        ready.extend(chunk_ready)
         holds.update(chunk_holds)
+
+    Pace(store, most=_IN_BATCH).write_all(sorted(verdicts), apply)
     audited = len(ready) + len(holds)
     groups = regroup_merges_paced(store) if audited else None
     with store.write() as session:
@@ -117,7 +130,13 @@ def run_audit(session: Session, actor: Actor) -> AuditResult:
     """The whole audit inside the caller's write transaction (a wave release audits in its
     own)."""
     session.flush()  # the reads below go past the session
-    ready, holds = _audit(session, actor, None)
+    verdicts = _decide(session)
+    ready: list[int] = []
+    holds: dict[int, str] = {}
+    for ids in batches(sorted(verdicts), _IN_BATCH):
+        chunk_ready, chunk_holds = _apply(session, actor, verdicts, ids)
+        ready.extend(chunk_ready)
+        holds.update(chunk_holds)
     groups = regroup_merges(session) if ready or holds else None
     return _journaled(session, actor, ready, holds, groups)
 
@@ -139,95 +158,115 @@ def _journaled(
     return AuditResult(audited, len(ready), len(holds), groups, holds)
 
 
-def _audit(
-    session: Session,
-    actor: Actor,
-    ids: Sequence[int] | None,
-    balance: dict[int, int] | None = None,
-) -> tuple[list[int], dict[int, str]]:
-    """Audit the `new` orders among `ids` (None: every one), most urgent first: the ids made
-    ready, and the held ones with their reasons. `balance` (SKU id → free units less what
-    ready orders need; read here when None) loses what the orders made ready take."""
-    _resolve_skus(session, ids)
-    orders = _new_orders(session, ids)
-    if not orders:
-        return [], {}
-    lines = _lines_of_new_orders(session, ids)
-    carriers = set(rows_of(session, select(col(Carrier.code))).scalars())
-    free = _stock_balance(session) if balance is None else balance
+@dataclass(frozen=True, slots=True)
+class _Verdict:
+    """What the audit decided for one new order, and what it read of it."""
 
-    holds: dict[int, str] = {}
-    ready: list[int] = []
-    for order in orders:
-        order_lines = lines.get(order[0], [])
+    version: int
+    """The order's `shop_version` as read: the verdict holds only for that version."""
+    reason: str
+    """Why the order is held; empty: it is ready."""
+    skus: Sequence[tuple[int, int, str]]
+    """(SKU id, line id, SKU code) of the lines whose SKU id the audit sets."""
+
+
+def _decide(session: Session) -> dict[int, _Verdict]:
+    """Every `new` order decided, most urgent first: its lines' SKUs resolved, its problems
+    found, and stock taken from the balance (free units less what ready orders need) for each
+    order made ready, in the order of urgency."""
+    orders = _new_orders(session)
+    if not orders:
+        return {}
+    lines, resolved = _lines_of_new_orders(session)
+    carriers = set(rows_of(session, select(col(Carrier.code))).scalars())
+    free = _stock_balance(session)
+    verdicts: dict[int, _Verdict] = {}
+    for order_id, version, *order in orders:
+        order_lines = lines.get(order_id, [])
         reasons = _order_problems(order, order_lines, carriers)
         if not reasons:
             short = _reserve(order_lines, free)
             if short:
                 reasons.append(_("too little stock for {codes}").format(codes=", ".join(short)))
-        if reasons:
-            holds[order[0]] = "; ".join(reasons)
-        else:
-            ready.append(order[0])
+        verdicts[order_id] = _Verdict(version, "; ".join(reasons), resolved.get(order_id, ()))
+    return verdicts
+
+
+def _apply(
+    session: Session, actor: Actor, verdicts: dict[int, _Verdict], ids: Sequence[int]
+) -> tuple[list[int], dict[int, str]]:
+    """The verdicts of the orders `ids` (ascending), for those still `new` at the version the
+    audit read: their lines' SKU ids, their status, the holds journaled. The ids made ready,
+    and the held ones with their reasons."""
+    still = session.connection().execute(_STILL_NEW, {"ids": ids})
+    valid = sorted(order_id for order_id, version in still if verdicts[order_id].version == version)
+    skus = [line for order_id in valid for line in verdicts[order_id].skus]
+    bulk_execute(session, _SET_LINE_SKU, ("sku", "line", "code"), skus)
+    ready = [order_id for order_id in valid if not verdicts[order_id].reason]
+    holds = {order_id: verdicts[order_id].reason for order_id in valid if verdicts[order_id].reason}
     _set_statuses(session, ready, holds)
     _journal_holds(session, actor, holds)
     return ready, holds
 
 
-def _among(column: Any, ids: Sequence[int] | None) -> Any:
-    """A condition keeping `column` to `ids` (none when `ids` is None)."""
-    return true() if ids is None else column.in_(ids)
+_STILL_NEW = (
+    select(_ORDERS.c.id, _ORDERS.c.shop_version)
+    .where(_ORDERS.c.id.in_(bindparam("ids", expanding=True)), _ORDERS.c.status == OrderStatus.NEW)
+    .with_for_update()
+)
+"""Which of the orders `ids` are still new, at which version (one statement, compiled once)."""
 
+_SET_LINE_SKU = (
+    update(_LINES)
+    .where(_LINES.c.id == bindparam("line"), _LINES.c.sku_code == bindparam("code"))
+    .values(sku_id=bindparam("sku"))
+)
+"""A line's SKU id, if it still names that SKU code (a line id may name a newer line)."""
 
-def _resolve_skus(session: Session, ids: Sequence[int] | None) -> None:
-    """Each line of a new order (of `ids`) gets the id of the SKU its code names (or none),
-    set-wise."""
-    new = select(col(Order.id)).where(col(Order.status) == OrderStatus.NEW, _among(Order.id, ids))
-    session.execute(
-        update(_LINES)
-        .where(_LINES.c.order_id.in_(new))
-        .values(
-            sku_id=select(col(Sku.id)).where(col(Sku.code) == _LINES.c.sku_code).scalar_subquery()
-        )
-    )
-
-
-_NEW_ORDER_COLUMNS = ("id", "carrier", *ADDRESS_FIELDS)
+_NEW_ORDER_COLUMNS = ("id", "shop_version", "carrier", *ADDRESS_FIELDS)
 """The columns of `_new_orders`' tuples."""
 
 
-def _new_orders(session: Session, ids: Sequence[int] | None) -> Sequence[tuple[Any, ...]]:
-    """The new orders (of `ids`) as `_NEW_ORDER_COLUMNS`, most urgent first: earliest ship-by
-    (none last), then highest priority, then first imported."""
+def _new_orders(session: Session) -> Sequence[tuple[Any, ...]]:
+    """The new orders as `_NEW_ORDER_COLUMNS`, most urgent first: earliest ship-by (none
+    last), then highest priority, then first imported."""
     table = _ORDERS
     return driver_rows(
         session,
         select(*(table.c[name] for name in _NEW_ORDER_COLUMNS))
-        .where(table.c.status == OrderStatus.NEW, _among(table.c.id, ids))
+        .where(table.c.status == OrderStatus.NEW)
         .order_by(table.c.ship_by.is_(None), table.c.ship_by, table.c.priority.desc(), table.c.id),
     )
 
 
 def _lines_of_new_orders(
-    session: Session, ids: Sequence[int] | None
-) -> dict[int, list[tuple[Any, ...]]]:
-    """Order id → its lines as (order id, SKU code, SKU id, quantity), for the new orders (of
-    `ids`)."""
+    session: Session,
+) -> tuple[dict[int, list[tuple[Any, ...]]], dict[int, list[tuple[int, int, str]]]]:
+    """For the new orders: order id → its lines as (line id, SKU code, SKU id, quantity), the
+    SKU id the one the code names (None: no such SKU); and order id → (SKU id, line id, SKU
+    code) of its lines whose SKU id is not stored yet (the import stores it when the SKU is
+    known then)."""
     rows = driver_rows(
         session,
         select(
             col(OrderLine.order_id),
+            col(OrderLine.id),
             col(OrderLine.sku_code),
             col(OrderLine.sku_id),
             col(OrderLine.qty),
         )
         .join(Order, col(Order.id) == OrderLine.order_id)
-        .where(col(Order.status) == OrderStatus.NEW, _among(Order.id, ids)),
+        .where(col(Order.status) == OrderStatus.NEW),
     )
+    unresolved = sorted({code for _order, _line, code, sku_id, _qty in rows if sku_id is None})
+    known = ids_by(session, _SKUS.c.code, unresolved)
     lines: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
-    for row in rows:
-        lines[row[0]].append(row)
-    return lines
+    resolved: dict[int, list[tuple[int, int, str]]] = defaultdict(list)
+    for order_id, line_id, code, sku_id, qty in rows:
+        if sku_id is None and (sku_id := known.get(code)) is not None:
+            resolved[order_id].append((sku_id, line_id, code))
+        lines[order_id].append((line_id, code, sku_id, qty))
+    return lines, resolved
 
 
 def _free_stock(session: Session) -> dict[int, int]:
@@ -263,12 +302,13 @@ def _ready_demand(session: Session) -> dict[int, int]:
 
 
 def _order_problems(
-    order: tuple[Any, ...],
+    order: Sequence[Any],
     lines: list[tuple[Any, ...]],
     carriers: set[str],
 ) -> list[str]:
-    """What keeps the order from the floor, stock aside (`_NEW_ORDER_COLUMNS` and its lines)."""
-    _order_id, carrier, *address = order
+    """What keeps the order from the floor, stock aside (its carrier and `ADDRESS_FIELDS`, and
+    its lines)."""
+    carrier, *address = order
     if (
         lines
         and carrier
@@ -302,12 +342,15 @@ def _order_problems(
 def _reserve(lines: list[tuple[Any, ...]], free: dict[int, int]) -> list[str]:
     """Take the order's units from `free`, SKU by SKU; if any SKU has too little for all the
     order's lines of it, put them back and return those SKUs' codes (sorted)."""
+    enough = True
     for _id, _code, sku_id, qty in lines:
-        free[sku_id] = free.get(sku_id, 0) - qty
+        left = free[sku_id] = free.get(sku_id, 0) - qty
+        enough = enough and left >= 0  # only ever falls: negative now means negative at the end
+    if enough:
+        return []
     short = sorted({code for _id, code, sku_id, _qty in lines if free[sku_id] < 0})
-    if short:
-        for _id, _code, sku_id, qty in lines:
-            free[sku_id] += qty
+    for _id, _code, sku_id, qty in lines:
+        free[sku_id] += qty
     return short
 
 
@@ -424,9 +467,7 @@ def regroup_merges_paced(store: Store) -> int:
     moved on meanwhile is left to the next audit."""
     with store.read() as session:
         groups, changes = _merge_changes(session)
-    for chunk in Pace(store, most=_IN_BATCH).chunks(changes):
-        with store.write() as session:
-            _set_merge_groups(session, chunk)
+    Pace(store, most=_IN_BATCH).write_all(changes, _set_merge_groups)
     return groups
 
 

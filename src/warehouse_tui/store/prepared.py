@@ -36,7 +36,7 @@ from typing import Any, Generic, TypeVar, cast
 from sqlalchemy import Connection, Dialect, TextClause
 from sqlalchemy.sql import Delete, Insert, Select, Update
 
-from warehouse_tui.store.engine import Store
+from warehouse_tui.store.engine import Store, begin_immediate
 
 Statement = Select[Any] | Insert | Update | Delete | TextClause
 Processor = Callable[[Any], Any]
@@ -64,7 +64,7 @@ def fast_write(store: Store) -> Iterator[Tx]:
         driver = pooled.driver_connection
         assert driver is not None  # None only once the pool has invalidated the connection
         if store.is_sqlite:
-            driver.execute("BEGIN IMMEDIATE")  # pysqlite's own BEGIN is off (engine.py)
+            begin_immediate(driver)  # pysqlite's own BEGIN is off (engine.py)
         try:
             yield Tx(store.engine.dialect, driver)
         except BaseException:

@@ -2,6 +2,8 @@
 
 New orders and their lines go in with one executemany per table and chunk, as `importing` rows
 of the import's batch (services/importing/staged.py gives them their real status at the end).
+Each line comes with the id of the SKU its code names, when there is one, so the audit that
+follows need not rewrite every line; a code that names none is left to the audit.
 A newer version of an order we have replaces it before release (back to `new`), cancels it, or
 — after release — becomes an intercept (services.orders); an older or equal version, or one of
 a shipped or cancelled order, changes nothing.
@@ -31,11 +33,12 @@ from warehouse_tui.services.orders import (
     intercept,
     replace_versions,
 )
-from warehouse_tui.store.bulk import IN_CHUNK, batches, bulk_insert, bulk_insert_ids
-from warehouse_tui.store.models import Order, OrderLine, OrderStatus, utcnow
+from warehouse_tui.store.bulk import IN_CHUNK, batches, bulk_insert, bulk_insert_ids, ids_by
+from warehouse_tui.store.models import Order, OrderLine, OrderStatus, Sku, utcnow
 
 _ORDERS: Table = Order.__table__  # type: ignore[attr-defined]
 _LINES: Table = OrderLine.__table__  # type: ignore[attr-defined]
+_SKUS: Table = Sku.__table__  # type: ignore[attr-defined]
 
 # The Order columns a version sets (OrderVersion.fields), with their values when absent.
 _VERSION_DEFAULTS: tuple[tuple[str, Any], ...] = (
@@ -69,6 +72,7 @@ _NEW_LINE_COLUMNS = (
     "order_id",
     "shop_line_id",
     "sku_code",
+    "sku_id",
     "qty",
     "unit_price_minor",
     "picked",
@@ -87,17 +91,34 @@ class _Existing:
 
 
 def stage_new_orders(
-    session: Session, batch_id: int, rows: Sequence[OrderRow], result: ImportResult
+    session: Session,
+    batch_id: int,
+    rows: Sequence[OrderRow],
+    result: ImportResult,
+    sku_ids: dict[str, int | None],
 ) -> tuple[list[OrderRow], list[int]]:
     """Create the orders of `rows` we do not have yet, as `importing` rows of batch `batch_id`.
     Returns the rows of orders we have (for `apply_versions`) and the ids of the new orders
-    that arrived cancelled (they flip to cancelled, the others to new)."""
+    that arrived cancelled (they flip to cancelled, the others to new). `sku_ids` (SKU code →
+    id, None for no such SKU) is the import's own: the codes it lacks are looked up and kept."""
     existing = _existing_orders(session, [row.key for row in rows])
     new: list[OrderRow] = []
     known: list[OrderRow] = []
     for row in rows:
         (known if row.key in existing else new).append(row)
-    return known, _create_orders(session, batch_id, new, result)
+    _look_up_skus(session, new, sku_ids)
+    return known, _create_orders(session, batch_id, new, result, sku_ids)
+
+
+def _look_up_skus(
+    session: Session, rows: Sequence[OrderRow], sku_ids: dict[str, int | None]
+) -> None:
+    """Add to `sku_ids` the codes of `rows`' lines it does not hold yet (SKUs are never deleted
+    nor renamed, so what it holds stays true)."""
+    codes = {line.sku_code for row in rows for line in row.version.lines} - sku_ids.keys()
+    if codes:
+        found = ids_by(session, _SKUS.c.code, sorted(codes))
+        sku_ids.update({code: found.get(code) for code in codes})
 
 
 def apply_versions(
@@ -135,7 +156,11 @@ def _existing_orders(session: Session, keys: list[tuple[str, str]]) -> dict[Any,
 
 
 def _create_orders(
-    session: Session, batch_id: int, rows: list[OrderRow], result: ImportResult
+    session: Session,
+    batch_id: int,
+    rows: list[OrderRow],
+    result: ImportResult,
+    sku_ids: dict[str, int | None],
 ) -> list[int]:
     """Insert `rows` as `importing` orders of the batch; the ids of those that came cancelled."""
     if not rows:
@@ -160,7 +185,17 @@ def _create_orders(
     ]
     ids = bulk_insert_ids(session, _ORDERS, _NEW_ORDER_COLUMNS, order_rows, _ORDER_KEY)
     lines = [
-        (order_id, line.shop_line_id, line.sku_code, line.qty, line.unit_price_minor, 0, 0, 0)
+        (
+            order_id,
+            line.shop_line_id,
+            line.sku_code,
+            sku_ids[line.sku_code],
+            line.qty,
+            line.unit_price_minor,
+            0,
+            0,
+            0,
+        )
         for row, order_id in zip(rows, ids, strict=True)
         for line in row.version.lines
     ]

@@ -2,7 +2,7 @@
 
 A promotion day's file is 50k orders; written in one transaction it held SQLite's only writer
 lock for seconds, and every station's scan waited behind it. So the orders go in as a batch
-(store/import_batches.py), in chunks paced to ~100 ms each (store/pacing.py), with status
+(store/import_batches.py), in short paced writes (store/pacing.py), with status
 `importing`, which no screen, wave, count or check sees. One last short write applies the newer
 versions of orders we already had, gives the batch's orders their real status (new, or
 cancelled) and journals the import: before it a reader sees none of the file, after it all.
@@ -51,14 +51,17 @@ def import_orders(
         known: list[OrderRow] = []
         cancelled: list[int] = []
         done = 0
-        pace = Pace(store)
-        for chunk in pace.chunks(newest):
-            with store.write() as session:
-                chunk_known, chunk_cancelled = stage_new_orders(session, batch_id, chunk, result)
-                import_batches.beat(session, batch_id, done + len(chunk))
-            known += chunk_known
-            cancelled += chunk_cancelled
-            done += len(chunk)
+        sku_ids: dict[str, int | None] = {}
+
+        def stage(session: Session, chunk: Sequence[OrderRow]) -> int:
+            staged = stage_new_orders(session, batch_id, chunk, result, sku_ids)
+            known.extend(staged[0])
+            cancelled.extend(staged[1])
+            import_batches.beat(session, batch_id, done + len(chunk))
+            return len(chunk)
+
+        for count in Pace(store).chunks(newest, stage):
+            done += count
             progress("write", done, len(newest))
         with store.write() as session:
             apply_versions(session, actor, known, result)
@@ -104,12 +107,17 @@ def _delete_abandoned(store: Store) -> int:
     deleted = 0
     pace = Pace(store)
     for batch_id in abandoned:
-        while True:
-            with store.write() as session:
-                began = time.perf_counter()
-                count = import_batches.delete_some(session, batch_id, pace.size)
-            pace.took(time.perf_counter() - began, count)
-            deleted += count
-            if not count:
-                break
+        deleted += _delete_batch(pace, batch_id)
+    return deleted
+
+
+def _delete_batch(pace: Pace, batch_id: int) -> int:
+    """An abandoned batch's orders deleted, a paced write at a time; how many."""
+
+    def some(session: Session, limit: int) -> int:
+        return import_batches.delete_some(session, batch_id, limit)
+
+    deleted = 0
+    while count := pace.write(some):
+        deleted += count
     return deleted

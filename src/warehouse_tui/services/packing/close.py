@@ -138,7 +138,10 @@ def _close(session: Session, actor: Actor, parcel: Parcel | None) -> _Labelled:
         parcel.closed_at = utcnow()
         parcel.packed_by = actor.operator_id
         session.flush()
-        complete = remaining(session, [o.id for o in group]) == 0
+        # An order back to `released` is short a unit the pack station set aside: more comes.
+        complete = remaining(session, [o.id for o in group]) == 0 and not any(
+            o.status == OrderStatus.RELEASED for o in group
+        )
         label = _label_zpl(session, parcel, lead, complete=complete, reprint=False)
     except (TrackingError, LabelError) as error:
         savepoint.rollback()

@@ -47,8 +47,8 @@ def test_the_pack_station_refuses_a_lot_expiring_before_the_order_ships(
     short_lived = packing.verify_scan(store, PACKER, parcel_id, SYRUP_GS1.format(batch="L1"))
     assert not short_lived.accepted
     assert (
-        f"Batch L1 expires 2027-05-31, too soon for ORD-{order_id} shipping 2027-06-01: put the "
-        "unit in the set-aside tote" in short_lived.reason
+        f"Batch L1 expires 2027-05-31, too soon for ORD-{order_id} shipping 2027-06-01: put every "
+        "unit of it from the tote in the set-aside tote (1 in all)" in short_lived.reason
     )
     # A lot stored with no expiry is held to the expiry its GS1 code carries.
     label_says = "(01)04012345678901(17)270115(10)L5"

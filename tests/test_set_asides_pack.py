@@ -174,8 +174,8 @@ def _expiring_pack(floor: Floor) -> tuple[int, int, int]:
     assert refused.refusal is Refusal.WRONG_SCAN
     assert refused.reason == (
         f"Batch L1 expires 2027-05-31, too soon for ORD-{order_id} shipping 2027-06-01: put "
-        "its 2 units from the tote in the set-aside tote; the order is short them until a "
-        "supervisor re-picks or ships short (Exceptions)"
+        "every unit of it from the tote in the set-aside tote (2 in all); the order is short "
+        "them until a supervisor re-picks or ships short (Exceptions)"
     )
     return order_id, parcel_id, lot_id
 

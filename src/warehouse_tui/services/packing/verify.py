@@ -160,9 +160,9 @@ def _lot_refusal(
         if not taken:
             return _over_scan(line, count)  # every unit picked of the lot is packed
         reason = _(
-            "Batch {batch} expires {expiry}, too soon for {order} shipping {ships}: put its "
-            "{units} units from the tote in the set-aside tote; the order is short them until "
-            "a supervisor re-picks or ships short (Exceptions)"
+            "Batch {batch} expires {expiry}, too soon for {order} shipping {ships}: put every "
+            "unit of it from the tote in the set-aside tote ({units} in all); the order is short "
+            "them until a supervisor re-picks or ships short (Exceptions)"
         ).format(
             batch=count.batch,
             expiry=expiry.isoformat(),

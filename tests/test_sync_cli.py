@@ -1,6 +1,7 @@
 """`warehouse-tui sync` as an operator runs it: one JSON line per shop, exit codes, status, dead,
-retry and discard; and no credential anywhere after refusals, 500s, timeouts and resets — not
-in the database (outbox errors and journal included), not on stdout or stderr (logs go there)."""
+retry and discard; goods in reaching both shops with nothing dead; and no credential anywhere
+after refusals, 500s, timeouts and resets — not in the database (outbox errors and journal
+included), not on stdout or stderr (logs go there)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.shops import FakeShopify, FakeWoo, sentinel
-from tests.support.sync import ship
+from tests.support.sync import returned, ship, shipped, stock_now
 from warehouse_tui.store.engine import Store
 from warehouse_tui.sync.connector import AuthError
 from warehouse_tui.sync.credentials import load_credentials
@@ -30,6 +31,7 @@ REPORT_KEYS = (
     "imported",
     "unchanged",
     "rejected",
+    "returns",
     "delivered",
     "failed",
     "dead",
@@ -312,3 +314,39 @@ def test_connect_keeps_the_ca_file_and_refuses_one_that_is_not_there(tmp_path: P
     assert lines(made.stdout) == [
         {"shop": "WOO", "kind": "woocommerce", "url": url, "ca_file": str(tmp_path / "ca.pem")}
     ]
+
+
+def test_goods_in_reach_both_shops_and_nothing_goes_dead(tmp_path: Path, shops) -> None:  # type: ignore[no-untyped-def]
+    spy, woo = shops
+    db = new_database(tmp_path)
+    env = {
+        "WAREHOUSE_SHOP_SPY_TOKEN": TOKEN,
+        "WAREHOUSE_SHOP_WOO_KEY": KEY,
+        "WAREHOUSE_SHOP_WOO_SECRET": SECRET,
+        "WAREHOUSE_SHOPS_FILE": "/nonexistent/shops.toml",
+    }
+    for code, *settings in (
+        ("SPY", "--kind", "shopify", "--url", spy.url, "--location", "71"),
+        ("WOO", "--kind", "woocommerce", "--url", woo.url),
+    ):
+        assert cli(db, "sync", "connect", code, *settings, env=env).returncode == 0
+    spy.add_variant("MUG", 0)
+    woo.add_product("MUG", 0)
+    order_id = spy.add_order("1001", [("MUG", 2)])
+    cli(db, "sync", "--once", "--json", env=env)
+    store = Store(str(db))
+    shipped(store, "SPY", order_id)
+    name = spy.open_return(order_id, [("MUG", 1, "DEFECTIVE")])
+    [spy_report, _woo] = lines(cli(db, "sync", "--once", "--json", env=env).stdout)
+    assert spy_report["returns"] == 1  # announced through the returns import
+
+    returned(store, "SPY", order_id, [("MUG", "resaleable")], rma=name)
+    stock_now(store, "SPY", "MUG", 6)  # announced to every shop
+    store.dispose()
+    ran = cli(db, "sync", "--once", env=env)
+    spy_line = ran.stdout.splitlines()[0]
+    assert ran.returncode == 0 and spy_line.startswith("SPY (shopify)")
+    assert "0 returns announced; 2 delivered, 0 failed, 0 dead" in spy_line  # known already
+    assert spy.processed == [(name, 1)]
+    assert spy.stock_sets == [("MUG", 6)] and woo.stock_sets == [("MUG", 6)]
+    assert lines(cli(db, "sync", "dead", "--json", env=env).stdout) == []

@@ -1,7 +1,8 @@
 """The sync process killed with -9 between the shop's answer and our mark, on SQLite and
 PostgreSQL: the database is held locked from the moment the fake shop has its answer ready, so
 the mark cannot land before the kill. Afterwards the next run finds what the shop already has:
-exactly one fulfilment per parcel set, and every order the shop sent on the floor once. A pull
+exactly one fulfilment per parcel set, one refund per returned unit and one stock set per
+stock event, and every order the shop sent on the floor once. A pull
 killed on its second page keeps the first (records and cursor committed together) and the
 next run goes on from there; a file shop killed mid-pull leaves its file in the inbox."""
 
@@ -28,7 +29,7 @@ from sqlmodel import select
 from tests.conftest import drop_pg_schema, make_pg_store
 from tests.support.import_files import good_order
 from tests.support.shops import FakeShop, FakeShopify, FakeWoo, sentinel
-from tests.support.sync import connector, importer, ship
+from tests.support.sync import connector, importer, returned, ship, shipped, stock_now
 from warehouse_tui.store.engine import Store
 from warehouse_tui.store.migrate import upgrade
 from warehouse_tui.store.models import Order, Outbox, OutboxState, ShopSync
@@ -290,3 +291,49 @@ def test_a_file_shop_killed_mid_pull_keeps_its_file_and_imports_it_once(
         orders = session.exec(select(Order)).all()
     assert len(orders) == 200 and {o.shop_version for o in orders} == {1}
     assert (inbox / "done" / "orders.jsonl").exists()
+
+
+@pytest.mark.parametrize("operation", ["RefundCreate", "InventorySet"])
+def test_killed_between_recording_goods_in_at_shopify_and_our_mark(
+    database: tuple[Store, str | None], fake: FakeShopify, operation: str
+) -> None:
+    store, schema = database
+    fake.add_variant("MUG", 0)
+    order_id = fake.add_order("9101", [("MUG", 2)])
+    run_in_process(store, fake, None)
+    shipped(store, "SPY", order_id)
+    returned(store, "SPY", order_id, [("MUG", "resaleable")])
+    stock_now(store, "SPY", "MUG", 4)
+
+    kill_when(fake, store, operation, schema, LATER)
+    with store.read() as session:
+        assert {e.state for e in session.exec(select(Outbox))} == {OutboxState.PENDING}
+    run_in_process(store, fake, LATER + CLAIM_LEASE)
+    [refund] = fake.refunded(order_id)
+    assert [item["quantity"] for item in refund["refundLineItems"]["nodes"]] == [1]
+    assert fake.stock_sets == [("MUG", 4)] and fake.requests.count("RefundCreate") == 1
+    with store.read() as session:
+        assert {e.state for e in session.exec(select(Outbox))} == {OutboxState.DELIVERED}
+
+
+@pytest.mark.parametrize("operation", ["refunds.post", "products.put"])
+def test_woo_killed_between_recording_goods_in_and_our_mark(
+    database: tuple[Store, str | None], woo_fake: FakeWoo, operation: str
+) -> None:
+    store, schema = database
+    woo_fake.add_product("MUG", 0)
+    order_id = woo_fake.add_order([("MUG", 2)])
+    run_in_process(store, woo_fake, None, woo(woo_fake))
+    shipped(store, "WOO", str(order_id))
+    returned(store, "WOO", str(order_id), [("MUG", "damaged")])
+    stock_now(store, "WOO", "MUG", 4)
+
+    kill_when(woo_fake, store, operation, schema, LATER, woo(woo_fake))
+    with store.read() as session:
+        assert {e.state for e in session.exec(select(Outbox))} == {OutboxState.PENDING}
+    run_in_process(store, woo_fake, LATER + CLAIM_LEASE, woo(woo_fake))
+    [refund] = woo_fake.refunded(order_id)
+    assert [item["quantity"] for item in refund["line_items"]] == [-1]
+    assert woo_fake.stock_sets == [("MUG", 4)] and woo_fake.requests.count("refunds.post") == 1
+    with store.read() as session:
+        assert {e.state for e in session.exec(select(Outbox))} == {OutboxState.DELIVERED}

@@ -13,6 +13,12 @@ runs dry; a 429 with Retry-After from WooCommerce), and takes a fault script:
 - "reorder": the order list comes in another order (Shopify: a page reversed; WooCommerce:
   page N holds what the last page would).
 
+Goods in, as each platform has them: Shopify's refunds (refundCreate, the order's refunds),
+inventory (productVariants by SKU, inventorySetQuantities) and Returns opened by the seller
+(returnProcess);
+WooCommerce's refunds (orders/{id}/refunds) and products and variations found by SKU, whose
+stock_quantity a PUT sets.
+
 `on_answer(operation, applied)` is called when an answer is ready, before it is written: a test
 uses it to stop the sync process between the shop's answer and our mark.
 """
@@ -199,7 +205,8 @@ def iso(moment: datetime) -> str:
 
 class FakeShopify(FakeShop):
     """The Admin GraphQL API at /admin/api/2025-07/graphql.json: orders, fulfillment orders,
-    fulfillmentCreate and fulfillmentCancel, a leaky cost bucket."""
+    fulfillmentCreate and fulfillmentCancel, refunds and Returns, product variants with their
+    inventory, inventorySetQuantities, a leaky cost bucket."""
 
     def __init__(
         self,
@@ -219,6 +226,10 @@ class FakeShopify(FakeShop):
         self.orders: dict[str, dict[str, Any]] = {}
         self.fulfillment_orders: dict[str, list[dict[str, Any]]] = {}
         self.fulfillments: dict[str, list[dict[str, Any]]] = {}
+        self.refunds: dict[str, list[dict[str, Any]]] = {}
+        self.variants: dict[str, dict[str, Any]] = {}  # by SKU
+        self.stock_sets: list[tuple[str, int]] = []  # (SKU, quantity) per inventorySetQuantities
+        self.processed: list[tuple[str, int]] = []  # (Return's name, units) per line processed
         self.clock = datetime.now(UTC).replace(microsecond=0) - timedelta(days=1)
         self._ids = 1000
         super().__init__(tls)
@@ -256,6 +267,7 @@ class FakeShopify(FakeShop):
                     "quantity": qty,
                     "currentQuantity": qty,
                     "fulfillableQuantity": qty,
+                    "refundableQuantity": qty,
                 }
                 for sku, qty in lines
             ]
@@ -290,8 +302,11 @@ class FakeShopify(FakeShop):
                 },
                 "shippingLine": {"title": f"{method} Standard", "code": method},
                 "lineItems": {"nodes": items},
+                "returns": {"nodes": []},
+                "returnStatus": "NO_RETURN",
             }
             self.orders[order_id] = order
+            self.refunds[order_id] = []
             self.fulfillment_orders[order_id] = [
                 {
                     "id": f"gid://shopify/FulfillmentOrder/{self._next_id()}",
@@ -341,6 +356,67 @@ class FakeShopify(FakeShop):
                 item["currentQuantity"] = 0
             self._touch(order)
 
+    def add_variant(
+        self, sku: str, available: int, *, tracked: bool = True, stocked: bool = True
+    ) -> None:
+        """A product variant with its inventory item, stocked at our location (or not)."""
+        with self.lock:
+            self.variants[sku] = {
+                "id": f"gid://shopify/ProductVariant/{self._next_id()}",
+                "sku": sku,
+                "inventoryItem": {
+                    "id": f"gid://shopify/InventoryItem/{self._next_id()}",
+                    "tracked": tracked,
+                    "levels": {self.location: available} if stocked else {},
+                },
+            }
+
+    def available_of(self, sku: str) -> int:
+        with self.lock:
+            return int(self.variants[sku]["inventoryItem"]["levels"][self.location])
+
+    def open_return(
+        self, order_id: str, lines: list[tuple[str, int, str]], *, status: str = "OPEN"
+    ) -> str:
+        """The seller opens a Return of `lines` (SKU, quantity, reason enum): its name."""
+        with self.lock:
+            order = self.orders[order_id]
+            name = f"{order['name']}-R{len(order['returns']['nodes']) + 1}"
+            items = {item["sku"]: item for item in order["lineItems"]["nodes"]}
+            order["returns"]["nodes"].append(
+                {
+                    "id": f"gid://shopify/Return/{self._next_id()}",
+                    "name": name,
+                    "status": status,
+                    "returnLineItems": {
+                        "nodes": [
+                            {
+                                "id": f"gid://shopify/ReturnLineItem/{self._next_id()}",
+                                "quantity": qty,
+                                "processedQuantity": 0,
+                                "processableQuantity": qty,
+                                "returnReason": reason,
+                                "returnReasonNote": "",
+                                "fulfillmentLineItem": {
+                                    "lineItem": {"id": items[sku]["id"], "sku": sku}
+                                },
+                            }
+                            for sku, qty, reason in lines
+                        ]
+                    },
+                }
+            )
+            if status == "OPEN":
+                order["returnStatus"] = "IN_PROGRESS"
+            elif order["returnStatus"] == "NO_RETURN":
+                order["returnStatus"] = "RETURN_REQUESTED"
+            self._touch(order)
+            return name
+
+    def refunded(self, order_id: str) -> list[dict[str, Any]]:
+        with self.lock:
+            return json.loads(json.dumps(self.refunds[order_id]))
+
     def live_fulfillments(self, order_id: str) -> list[dict[str, Any]]:
         with self.lock:
             return [f for f in self.fulfillments[order_id] if f["status"] == "SUCCESS"]
@@ -349,7 +425,18 @@ class FakeShopify(FakeShop):
 
     def operation(self, method: str, path: str, body: Any) -> str:
         query = str((body or {}).get("query", "")) if isinstance(body, dict) else ""
-        for name in ("Orders", "FulfilmentState", "FulfillmentCreate", "FulfillmentCancel"):
+        for name in (
+            "Orders",
+            "FulfilmentState",
+            "FulfillmentCreate",
+            "FulfillmentCancel",
+            "ReturnState",
+            "RefundCreate",
+            "StockState",
+            "InventorySet",
+            "ReturnProcess",
+            "OrderReturns",
+        ):
             if f"query {name}(" in query or f"mutation {name}(" in query:
                 return name
         return "unknown"
@@ -418,6 +505,12 @@ class FakeShopify(FakeShop):
             "FulfilmentState": self._state,
             "FulfillmentCreate": self._create,
             "FulfillmentCancel": self._cancel,
+            "ReturnState": self._return_state,
+            "RefundCreate": self._refund,
+            "StockState": self._stock_state,
+            "InventorySet": self._set_inventory,
+            "ReturnProcess": self._process_return,
+            "OrderReturns": self._order_returns,
         }.get(operation)
         if handler is None:
             return Answer(200, {"errors": [{"message": "Field is not defined on QueryRoot"}]})
@@ -597,6 +690,287 @@ class FakeShopify(FakeShop):
                 }, True
         return _user_error("id", "Fulfillment does not exist."), False
 
+    def _return_state(self, variables: dict[str, Any]) -> tuple[Any, bool]:
+        order_id = str(variables.get("id", "")).rsplit("/", 1)[-1]
+        if order_id not in self.orders:
+            return {"order": None}, False
+        order = self.orders[order_id]
+        return {
+            "order": {
+                "id": order["id"],
+                "lineItems": json.loads(json.dumps(order["lineItems"])),
+                "refunds": json.loads(json.dumps(self.refunds[order_id])),
+                "returns": json.loads(json.dumps(order["returns"])),
+            }
+        }, False
+
+    def _order_returns(self, variables: dict[str, Any]) -> tuple[Any, bool]:
+        order_id = str(variables.get("id", "")).rsplit("/", 1)[-1]
+        if order_id not in self.orders:
+            return {"order": None}, False
+        order = self.orders[order_id]
+        return {
+            "order": {"id": order["id"], "returns": json.loads(json.dumps(order["returns"]))}
+        }, False
+
+    def _process_return(self, variables: dict[str, Any]) -> tuple[Any, bool]:
+        """returnProcess: units of an open Return's line items processed, within what each
+        can still process; a financial transfer would refund money (this fake keeps none)."""
+        value = variables.get("input")
+        if not isinstance(value, dict) or set(value) - RETURN_PROCESS_INPUT:
+            return _graphql_error(
+                "Variable $input of type ReturnProcessInput! was provided invalid value",
+                "INVALID_VARIABLE",
+            ), False
+        if value.get("financialTransfer"):
+            return _return_error("financialTransfer", "This fake shop moves no money"), False
+        found = [
+            (order, ret)
+            for order in self.orders.values()
+            for ret in order["returns"]["nodes"]
+            if ret["id"] == value.get("returnId")
+        ]
+        if not found:
+            return _return_error("returnId", "Return does not exist."), False
+        order, ret = found[0]
+        if ret["status"] != "OPEN":
+            return _return_error("returnId", "Return is not open."), False
+        items = {item["id"]: item for item in ret["returnLineItems"]["nodes"]}
+        wanted = []
+        for line in value.get("returnLineItems") or []:
+            item = items.get(line.get("id"))
+            if item is None or set(line) - {"id", "quantity", "dispositions"}:
+                return _return_error("returnLineItems", "Return line item is invalid."), False
+            if not 0 < int(line.get("quantity") or 0) <= item["processableQuantity"]:
+                return _return_error("returnLineItems", "Quantity is not processable."), False
+            wanted.append((item, int(line["quantity"])))
+        for item, qty in wanted:
+            item["processedQuantity"] += qty
+            item["processableQuantity"] -= qty
+            self.processed.append((ret["name"], qty))
+        if not any(item["processableQuantity"] for item in items.values()):
+            ret["status"] = "CLOSED"
+            if all(r["status"] != "OPEN" for r in order["returns"]["nodes"]):
+                order["returnStatus"] = "RETURNED"
+        self._touch(order)
+        return {
+            "returnProcess": {
+                "return": {"id": ret["id"], "status": ret["status"]},
+                "userErrors": [],
+            }
+        }, True
+
+    def _refund(self, variables: dict[str, Any]) -> tuple[Any, bool]:
+        """refundCreate as Shopify checks it: known fields, a known order, quantities within
+        what is refundable; a transaction would move money (this fake keeps none)."""
+        value = variables.get("input")
+        if not isinstance(value, dict) or set(value) - REFUND_INPUT or "orderId" not in value:
+            return _graphql_error(
+                "Variable $input of type RefundInput! was provided invalid value",
+                "INVALID_VARIABLE",
+            ), False
+        order_id = str(value["orderId"]).rsplit("/", 1)[-1]
+        if order_id not in self.orders:
+            return _refund_error("orderId", "Order does not exist"), False
+        if value.get("transactions"):
+            return _refund_error("transactions", "This fake shop moves no money"), False
+        items = {item["id"]: item for item in self.orders[order_id]["lineItems"]["nodes"]}
+        wanted = []
+        for line in value.get("refundLineItems") or []:
+            if set(line) - {"lineItemId", "quantity", "restockType", "locationId"}:
+                return _graphql_error(
+                    "Variable $input was provided invalid value for refundLineItems",
+                    "INVALID_VARIABLE",
+                ), False
+            item = items.get(line.get("lineItemId"))
+            if item is None:
+                return _refund_error("refundLineItems", "Line item does not exist"), False
+            if line.get("restockType", "NO_RESTOCK") not in RESTOCK_TYPES:
+                return _graphql_error(
+                    "Variable $input was provided invalid value for restockType",
+                    "INVALID_VARIABLE",
+                ), False
+            if not 0 < int(line.get("quantity") or 0) <= item["refundableQuantity"]:
+                return _refund_error(
+                    "refundLineItems", "Quantity cannot refund more items than were purchased"
+                ), False
+            wanted.append((item, int(line["quantity"]), line.get("restockType", "NO_RESTOCK")))
+        for item, qty, _restock in wanted:
+            item["refundableQuantity"] -= qty
+        made = {
+            "id": f"gid://shopify/Refund/{self._next_id()}",
+            "note": value.get("note"),
+            "createdAt": iso(self.clock),
+            "totalRefundedSet": {"shopMoney": {"amount": "0.0", "currencyCode": "EUR"}},
+            "refundLineItems": {
+                "nodes": [
+                    {
+                        "quantity": qty,
+                        "restockType": restock,
+                        "restocked": restock != "NO_RESTOCK",
+                        "lineItem": {"id": item["id"], "sku": item["sku"]},
+                    }
+                    for item, qty, restock in wanted
+                ]
+            },
+        }
+        self.refunds[order_id].append(made)
+        self._touch(self.orders[order_id])
+        return {"refundCreate": {"refund": {"id": made["id"]}, "userErrors": []}}, True
+
+    def _stock_state(self, variables: dict[str, Any]) -> tuple[Any, bool]:
+        """productVariants(query: "sku:..."): Shopify's search matches a prefix, not the
+        exact SKU, as the real one may."""
+        search = str(variables.get("query") or "")
+        if not search.startswith("sku:"):
+            return _graphql_error("query must search by sku", "BAD_REQUEST"), False
+        wanted = search.removeprefix("sku:").strip('"').replace('\\"', '"')
+        location = variables.get("location")
+        nodes = []
+        for sku, variant in sorted(self.variants.items()):
+            if not sku.startswith(wanted):
+                continue
+            item = variant["inventoryItem"]
+            level = None
+            if location in item["levels"]:
+                level = {
+                    "id": f"{item['id']}?location={location}",
+                    "quantities": [{"name": "available", "quantity": item["levels"][location]}],
+                }
+            nodes.append(
+                {
+                    "id": variant["id"],
+                    "sku": sku,
+                    "inventoryItem": {
+                        "id": item["id"],
+                        "tracked": item["tracked"],
+                        "inventoryLevel": level,
+                    },
+                }
+            )
+        return {"productVariants": {"nodes": nodes}}, False
+
+    def _set_inventory(self, variables: dict[str, Any]) -> tuple[Any, bool]:
+        """inventorySetQuantities of the pinned version: `available` or `on_hand`, a known
+        reason, compareQuantity on each quantity unless ignoreCompareQuantity."""
+        value = variables.get("input")
+        if not isinstance(value, dict) or set(value) - INVENTORY_SET_INPUT:
+            return _graphql_error(
+                "Variable $input of type InventorySetQuantitiesInput! was provided invalid value",
+                "INVALID_VARIABLE",
+            ), False
+        if value.get("name") not in ("available", "on_hand"):
+            return _inventory_error("INVALID_NAME", "The quantity name is invalid."), False
+        if value.get("reason") not in INVENTORY_REASONS:
+            return _inventory_error("INVALID_REASON", "The specified reason is invalid."), False
+        by_item = {v["inventoryItem"]["id"]: sku for sku, v in self.variants.items()}
+        changes = []
+        for quantity in value.get("quantities") or []:
+            sku = by_item.get(quantity.get("inventoryItemId"))
+            if sku is None:
+                return _inventory_error("INVALID_INVENTORY_ITEM", "Item not found."), False
+            levels = self.variants[sku]["inventoryItem"]["levels"]
+            if quantity.get("locationId") not in levels:
+                return _inventory_error(
+                    "ITEM_NOT_STOCKED_AT_LOCATION", "The item is not stocked at the location."
+                ), False
+            if not value.get("ignoreCompareQuantity"):
+                if "compareQuantity" not in quantity:
+                    return _inventory_error(
+                        "COMPARE_QUANTITY_REQUIRED", "compareQuantity is required."
+                    ), False
+                if quantity["compareQuantity"] != levels[quantity["locationId"]]:
+                    return _inventory_error(
+                        "COMPARE_QUANTITY_STALE", "compareQuantity is stale."
+                    ), False
+            if int(quantity.get("quantity", -1)) < 0:
+                return _inventory_error("INVALID_QUANTITY_NEGATIVE", "Negative."), False
+            changes.append((sku, levels, quantity["locationId"], int(quantity["quantity"])))
+        for sku, levels, location, qty in changes:
+            levels[location] = qty
+            self.stock_sets.append((sku, qty))
+        group = {"id": f"gid://shopify/InventoryAdjustmentGroup/{self._next_id()}"}
+        return {
+            "inventorySetQuantities": {"inventoryAdjustmentGroup": group, "userErrors": []}
+        }, True
+
+
+REFUND_INPUT = {
+    "orderId",
+    "note",
+    "notify",
+    "currency",
+    "shipping",
+    "refundLineItems",
+    "refundDuties",
+    "transactions",
+}
+RESTOCK_TYPES = ("NO_RESTOCK", "CANCEL", "RETURN")
+INVENTORY_SET_INPUT = {
+    "name",
+    "reason",
+    "referenceDocumentUri",
+    "ignoreCompareQuantity",
+    "quantities",
+}
+INVENTORY_REASONS = (
+    "correction",
+    "cycle_count_available",
+    "damaged",
+    "movement_created",
+    "movement_updated",
+    "movement_received",
+    "movement_canceled",
+    "other",
+    "promotion",
+    "quality_control",
+    "received",
+    "reservation_created",
+    "reservation_deleted",
+    "reservation_updated",
+    "restock",
+    "safety_stock",
+    "shrinkage",
+)
+
+
+RETURN_PROCESS_INPUT = {
+    "returnId",
+    "returnLineItems",
+    "exchangeLineItems",
+    "refundShipping",
+    "refundDuties",
+    "financialTransfer",
+    "notifyCustomer",
+}
+
+
+def _return_error(name: str, message: str) -> dict[str, Any]:
+    return {
+        "returnProcess": {
+            "return": None,
+            "userErrors": [{"field": ["input", name], "message": message}],
+        }
+    }
+
+
+def _refund_error(name: str, message: str) -> dict[str, Any]:
+    return {
+        "refundCreate": {
+            "refund": None,
+            "userErrors": [{"field": ["input", name], "message": message}],
+        }
+    }
+
+
+def _inventory_error(code: str, message: str) -> dict[str, Any]:
+    return {
+        "inventorySetQuantities": {
+            "inventoryAdjustmentGroup": None,
+            "userErrors": [{"field": ["input"], "message": message, "code": code}],
+        }
+    }
+
 
 FULFILLMENT_INPUT = {
     "lineItemsByFulfillmentOrder",
@@ -669,8 +1043,9 @@ def _rfc3986(text: str) -> str:
 
 class FakeWoo(FakeShop):
     """REST API v3 at /wp-json/wc/v3: orders (paged, newest first, X-WP-Total/TotalPages),
-    one order, its notes; OAuth 1.0a over HTTP as WooCommerce checks it; a request budget per
-    window answered with 429 and Retry-After."""
+    one order, its notes and refunds, products and variations by SKU and their stock; OAuth
+    1.0a over HTTP as WooCommerce checks it; a request budget per window answered with 429 and
+    Retry-After."""
 
     def __init__(
         self,
@@ -687,6 +1062,10 @@ class FakeWoo(FakeShop):
         self.nonces: set[tuple[str, str]] = set()
         self.orders: dict[int, dict[str, Any]] = {}
         self.notes: dict[int, list[dict[str, Any]]] = {}
+        self.refunds: dict[int, list[dict[str, Any]]] = {}
+        self.products: dict[int, dict[str, Any]] = {}  # products and variations, by id
+        self.stock_sets: list[tuple[str, int]] = []  # (SKU, quantity) per PUT that set it
+        self.money_refunded = 0.0  # what refunds sent to the payment gateway
         self.clock = datetime.now(UTC).replace(microsecond=0) - timedelta(days=1)
         self._ids = 500
         super().__init__(tls)
@@ -770,8 +1149,36 @@ class FakeWoo(FakeShop):
             }
             self.orders[order_id] = order
             self.notes[order_id] = []
+            self.refunds[order_id] = []
             self._touch(order)
             return order_id
+
+    def add_product(
+        self, sku: str, stock: int | None, *, manage: bool = True, variation_of: str = ""
+    ) -> int:
+        """A simple product, or a variation of the product with SKU `variation_of`."""
+        with self.lock:
+            product_id = self._next_id()
+            parent = next((p for p in self.products.values() if p["sku"] == variation_of), None)
+            self.products[product_id] = {
+                "id": product_id,
+                "name": sku,
+                "type": "variation" if parent else "simple",
+                "parent_id": parent["id"] if parent else 0,
+                "sku": sku,
+                "manage_stock": manage,
+                "stock_quantity": stock if manage else None,
+                "stock_status": "instock",
+            }
+            return product_id
+
+    def stock(self, sku: str) -> int | None:
+        with self.lock:
+            return next(p["stock_quantity"] for p in self.products.values() if p["sku"] == sku)
+
+    def refunded(self, order_id: int) -> list[dict[str, Any]]:
+        with self.lock:
+            return json.loads(json.dumps(self.refunds[order_id]))
 
     def set_status(self, order_id: int, status: str) -> None:
         with self.lock:
@@ -793,6 +1200,10 @@ class FakeWoo(FakeShop):
             return f"orders.{method.lower()}"
         if len(parts) == 3 and parts[2] == "notes":
             return f"notes.{method.lower()}"
+        if len(parts) == 3 and parts[2] == "refunds":
+            return f"refunds.{method.lower()}"
+        if parts[0] == "products":
+            return f"{'variations' if 'variations' in parts else 'products'}.{method.lower()}"
         return "unknown"
 
     def refused(self) -> Answer:
@@ -880,6 +1291,8 @@ class FakeWoo(FakeShop):
         parts = path.removeprefix("/wp-json/wc/v3/").split("/")
         if parts == ["orders"] and method == "GET":
             return self._list(query)
+        if parts[0] == "products":
+            return self._products(method, parts, query, body)
         if len(parts) >= 2 and parts[0] == "orders":
             try:
                 order = self.orders[int(parts[1])]
@@ -913,9 +1326,113 @@ class FakeWoo(FakeShop):
                 }
                 self.notes[order["id"]].insert(0, note)  # newest first, as WooCommerce lists them
                 return Answer(201, note, applied=True)
+            if len(parts) == 3 and parts[2] == "refunds" and method == "GET":
+                return Answer(200, json.loads(json.dumps(self.refunds[order["id"]])))
+            if len(parts) == 3 and parts[2] == "refunds" and method == "POST":
+                return self._refund(order, body or {})
         return _woo_error(
             404, "rest_no_route", "No route was found matching the URL and request method."
         )
+
+    def _refund(self, order: dict[str, Any], body: dict[str, Any]) -> Answer:
+        """POST orders/{id}/refunds as WooCommerce takes it: an amount not below 0, line items
+        of the order within what is left to refund; `api_refund` (default true) sends the
+        amount to the payment gateway, `api_restock` (default true) puts the units back."""
+        try:
+            amount = float(body.get("amount") or 0)
+        except (TypeError, ValueError):
+            return _woo_error(400, "rest_invalid_param", "Invalid parameter(s): amount")
+        if amount < 0:
+            return _woo_error(
+                400,
+                "woocommerce_rest_invalid_order_refund",
+                "Refund amount must be greater than zero.",
+            )
+        items = {item["id"]: item for item in order["line_items"]}
+        refunded: dict[int, int] = {}
+        for refund in self.refunds[order["id"]]:
+            for line in refund["line_items"]:
+                item_id = int(line["meta_data"][0]["value"])
+                refunded[item_id] = refunded.get(item_id, 0) - line["quantity"]
+        lines = []
+        for line in body.get("line_items") or []:
+            item = items.get(int(line.get("id") or 0))
+            qty = int(line.get("quantity") or 0)
+            if item is None or not 0 < qty <= item["quantity"] - refunded.get(item["id"], 0):
+                return _woo_error(
+                    500,
+                    "woocommerce_rest_cannot_create_order_refund",
+                    "Invalid refund quantity.",
+                )
+            lines.append((item, qty))
+        if body.get("api_refund", True):
+            self.money_refunded += amount
+        if body.get("api_restock", True):
+            for item, qty in lines:
+                for product in self.products.values():
+                    if product["sku"] == item["sku"] and product["manage_stock"]:
+                        product["stock_quantity"] += qty
+        moment = self.clock.replace(tzinfo=None).isoformat(timespec="seconds")
+        refund = {
+            "id": self._next_id(),
+            "date_created": moment,
+            "date_created_gmt": moment,
+            "amount": f"{amount:.2f}",
+            "reason": str(body.get("reason") or ""),
+            "refunded_by": 1,
+            "refunded_payment": bool(body.get("api_refund", True)),
+            "meta_data": [],
+            "line_items": [
+                {
+                    "id": self._next_id(),
+                    "name": item["name"],
+                    "product_id": item["product_id"],
+                    "variation_id": item["variation_id"],
+                    "quantity": -qty,
+                    "sku": item["sku"],
+                    "total": "0.00",
+                    "meta_data": [
+                        {
+                            "id": self._next_id(),
+                            "key": "_refunded_item_id",
+                            "value": str(item["id"]),
+                        }
+                    ],
+                }
+                for item, qty in lines
+            ],
+        }
+        self.refunds[order["id"]].insert(0, refund)  # newest first, as WooCommerce lists them
+        self._touch(order)
+        return Answer(201, refund, applied=True)
+
+    def _products(self, method: str, parts: list[str], query: dict[str, str], body: Any) -> Answer:
+        """GET products?sku= (variations too, as WooCommerce finds them, with their
+        parent_id); PUT products/{id} and products/{id}/variations/{id} with stock_quantity."""
+        if parts == ["products"] and method == "GET":
+            wanted = set(query.get("sku", "").split(",")) - {""}
+            found = [p for p in self.products.values() if not wanted or p["sku"] in wanted]
+            return Answer(200, json.loads(json.dumps(found)), {"X-WP-Total": str(len(found))})
+        if method != "PUT" or len(parts) not in (2, 4):
+            return _woo_error(
+                404, "rest_no_route", "No route was found matching the URL and request method."
+            )
+        try:
+            product = self.products[int(parts[-1])]
+            parent = int(parts[1]) if len(parts) == 4 else 0
+        except (ValueError, KeyError):
+            return _woo_error(404, "woocommerce_rest_product_invalid_id", "Invalid ID.")
+        if (product["type"] == "variation") != (len(parts) == 4) or (
+            parent and product["parent_id"] != parent
+        ):
+            return _woo_error(404, "woocommerce_rest_product_invalid_id", "Invalid ID.")
+        quantity = (body or {}).get("stock_quantity")
+        if quantity is not None:
+            if not isinstance(quantity, int):
+                return _woo_error(400, "rest_invalid_param", "Invalid parameter(s): stock_quantity")
+            product["stock_quantity"] = quantity
+            self.stock_sets.append((product["sku"], quantity))
+        return Answer(200, json.loads(json.dumps(product)), applied=quantity is not None)
 
     def _list(self, query: dict[str, str]) -> Answer:
         try:

@@ -18,6 +18,7 @@ when a shop's credentials are missing or refused: the message names the setting,
 
 from __future__ import annotations
 
+import json
 import signal
 import threading
 from pathlib import Path
@@ -35,16 +36,18 @@ from warehouse_tui.commands.common import (
     open_store,
     refuse,
 )
+from warehouse_tui.i18n import _
 from warehouse_tui.services.audit import audit_orders
 from warehouse_tui.services.importing import ImportKind, import_records
 from warehouse_tui.services.journal import Actor
+from warehouse_tui.services.returns.announced import import_returns
 from warehouse_tui.services.settings import all_settings
 from warehouse_tui.store.engine import Store
 from warehouse_tui.store.models import as_utc
 from warehouse_tui.sync.connector import Applied, AuthError, Page, scrub
 from warehouse_tui.sync.lease import lease_holder, new_holder, release_lease, take_lease
 from warehouse_tui.sync.outbox import backlog, dead_events, discard, retry_dead
-from warehouse_tui.sync.runner import Also, Apply, ShopReport, pull_states, sync_once
+from warehouse_tui.sync.runner import Also, ShopReport, pull_states, sync_once
 from warehouse_tui.sync.shops import KINDS, ShopConfig, connect_shop, open_connector, shop_configs
 
 app = typer.Typer(invoke_without_command=True, no_args_is_help=False)
@@ -74,6 +77,20 @@ class Importer:
         self.changed = self.changed or changed > 0
         return Applied(imported=changed, unchanged=result.unchanged)
 
+    def announce_returns(self, records: list[dict[str, Any]]) -> Applied:
+        """Returns the shop announced, each through `warehouse-tui returns import`'s path on
+        its own: one refused (an order the floor never shipped) holds back no other."""
+        added = known = 0
+        rejected: dict[int, str] = {}
+        for index, record in enumerate(records):
+            line = json.dumps(record, ensure_ascii=False)
+            result = import_returns(self.store, self.actor, [line])
+            if not result.accepted:
+                rejected[index] = result.errors[0] if result.errors else result.reason
+            added += result.added
+            known += result.known
+        return Applied(imported=added, unchanged=known, rejected=rejected)
+
     def audit(self) -> None:
         if self.changed:
             audit_orders(self.store, self.actor)
@@ -83,7 +100,7 @@ class Importer:
 def run_shop(
     store: Store,
     config: ShopConfig,
-    apply: Apply,
+    importer: Importer,
     *,
     max_attempts: int,
     should_stop: Any = lambda: False,
@@ -97,10 +114,11 @@ def run_shop(
         return sync_once(
             store,
             connector,
-            apply,
+            importer,
             max_attempts=max_attempts,
             should_stop=should_stop,
             on_rejected=lambda page, applied: _tell_rejected(page, applied, connector.secrets()),
+            announce=importer.announce_returns,
         )
     finally:
         connector.close()
@@ -170,9 +188,11 @@ def _round(store: Store, shop: str | None, as_json: bool, station: str, should_s
             emit(report.to_json())
         else:
             typer.echo(
-                "{shop} ({kind}): {pulled} pulled, {imported} imported, {unchanged} unchanged,"
-                " {rejected} rejected; {delivered} delivered, {failed} failed, {dead} dead,"
-                " {backlog} waiting".format(**report.to_json())
+                _(
+                    "{shop} ({kind}): {pulled} pulled, {imported} imported, {unchanged}"
+                    " unchanged, {rejected} rejected, {returns} returns announced; {delivered}"
+                    " delivered, {failed} failed, {dead} dead, {backlog} waiting"
+                ).format(**report.to_json())
             )
     return refused
 

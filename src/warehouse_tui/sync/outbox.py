@@ -11,7 +11,9 @@ a transaction per batch instead of two per event keeps delivery near the speed o
 
 Events of one order go in the order they were written: an event is due only when no older
 event of its order is pending or dead, so a void never overtakes its fulfilment, and a dead
-event holds back the rest of its order until a supervisor retries or discards it.
+event holds back the rest of its order until a supervisor retries or discards it. Events of
+absolute quantities (a SKU's `stock`) go in order too, but a dead one holds back nothing, and
+one a later event supersedes is not sent (`superseded_by`).
 
 A failed send is recorded with its error (scrubbed of every credential) and retried after an
 exponential backoff, capped, spread by jitter so a shop coming back is not hit by every event
@@ -28,7 +30,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Exists, bindparam, exists, func, update
+from sqlalchemy import Exists, and_, bindparam, exists, func, or_, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -140,18 +142,47 @@ def deliver_due(
     return DeliveryCounts(delivered, failed, skipped, dead)
 
 
+ABSOLUTE_EVENTS = ("stock",)  # each carries the whole truth of its order_ref (a SKU's stock)
+
+
+def superseded_by(store: Store, event: Outbox) -> int | None:
+    """A later event that says all this one says, and is to be sent instead: for events of
+    absolute quantities (a `stock`), the newest later one of the same shop and SKU not
+    discarded. Sending the older one would only set a value the later one replaces (after an
+    outage a SKU's queued values cost one call to the shop, not one each), and a dead one
+    retried after the later one was sent would set a stale value."""
+    if event.event not in ABSOLUTE_EVENTS or not event.order_ref:
+        return None
+    with store.read() as session:
+        return session.execute(
+            select(func.max(col(Outbox.id))).where(
+                col(Outbox.order_ref) == event.order_ref,
+                col(Outbox.event) == event.event,
+                col(Outbox.id) > (event.id or 0),
+                col(Outbox.state) != OutboxState.DISCARDED,
+            )
+        ).scalar()
+
+
 def _message(error: Exception, secrets: list[str] | None) -> str:
     return scrub(f"{error.__class__.__name__}: {error}", secrets or [])[:MAX_ERROR_LENGTH]
 
 
 def _blocked() -> Exists:
-    """An older event of the same order is still pending or dead."""
+    """An older event of the same order is still pending or dead. A dead event of absolute
+    quantities holds back nothing: the later ones say all it said."""
     older = aliased(Outbox)
     return exists().where(
         col(older.order_ref) == col(Outbox.order_ref),
         col(older.order_ref) != "",
         col(older.id) < col(Outbox.id),
-        col(older.state).in_([OutboxState.PENDING, OutboxState.DEAD]),
+        or_(
+            col(older.state) == OutboxState.PENDING,
+            and_(
+                col(older.state) == OutboxState.DEAD,
+                col(older.event).not_in(ABSOLUTE_EVENTS),
+            ),
+        ),
     )
 
 

@@ -10,6 +10,14 @@ before it only means the same file comes again, and its versions change nothing.
 A shop's page (not a file's) refuses only its bad records: the rest are applied without them,
 and the refused ones are counted and told. The cursor moves on past them; an order fixed at the
 shop changes, and comes again.
+
+Returns the shop announced with a page's orders (`Page.returns`) are applied before the page,
+each on its own through the same path as `warehouse-tui returns import` (`Announce`): a return
+already announced (same order and RMA) is not announced again, so a page pulled twice after a
+crash announces nothing twice; a refused one is counted and told.
+
+A `stock` event a later one of the same SKU supersedes is not sent (`superseded_by`): the later
+one carries the whole truth.
 """
 
 from __future__ import annotations
@@ -42,6 +50,7 @@ from warehouse_tui.sync.outbox import (
     Send,
     backlog,
     deliver_due,
+    superseded_by,
 )
 from warehouse_tui.sync.versions import Kept, keep_versions, plan_versions
 
@@ -52,6 +61,14 @@ Also = Callable[[Session], None]
 # Import records (the order import format) from `source`, with `Also` in the same commit;
 # what was refused, by index (and then nothing was written).
 Apply = Callable[[list[dict[str, Any]], str, Also], Applied]
+# Announce returns (the `returns import` shape), each on its own: how many were added, known,
+# and the reason for each refused one (by index).
+Announce = Callable[[list[dict[str, Any]]], Applied]
+
+
+def no_returns(records: list[dict[str, Any]]) -> Applied:
+    """For a caller with nowhere to announce returns: every one refused."""
+    return Applied(rejected={n: "returns are not taken here" for n in range(len(records))})
 
 
 @dataclass
@@ -64,6 +81,7 @@ class ShopReport:
     imported: int = 0
     unchanged: int = 0
     rejected: int = 0
+    returns: int = 0  # returns announced by the shop and added
     delivered: int = 0
     failed: int = 0
     dead: int = 0
@@ -90,11 +108,20 @@ def sync_once(
     rng: random.Random | None = None,
     should_stop: Callable[[], bool] = lambda: False,
     on_rejected: Callable[[Page, Applied], None] = lambda _page, _applied: None,
+    announce: Announce = no_returns,
 ) -> ShopReport:
     report = ShopReport(connector.code, connector.kind)
     secrets = connector.secrets()
     try:
-        pull(store, connector, apply, report, max_pages=max_pages, on_rejected=on_rejected)
+        pull(
+            store,
+            connector,
+            apply,
+            report,
+            max_pages=max_pages,
+            on_rejected=on_rejected,
+            announce=announce,
+        )
     except SyncError as error:
         report.error = scrub(str(error), secrets)[:MAX_ERROR_LENGTH]
         report.refused = isinstance(error, AuthError)
@@ -105,7 +132,7 @@ def sync_once(
             while not should_stop():
                 counts = deliver_due(
                     store,
-                    sender(connector),
+                    sender(connector, store),
                     now,
                     shop=connector.code,
                     max_attempts=max_attempts,
@@ -127,10 +154,14 @@ def sync_once(
     return report
 
 
-def sender(connector: Connector) -> Send:
-    """Deliver an outbox row through `connector`, asking the shop first on every resend."""
+def sender(connector: Connector, store: Store | None = None) -> Send:
+    """Deliver an outbox row through `connector`, asking the shop first on every resend; with
+    the `store`, an event a later one supersedes is not sent."""
 
     def send(row: Outbox) -> str:
+        newer = superseded_by(store, row) if store is not None else None
+        if newer is not None:
+            return f"superseded-by:{newer}"
         event = Event(
             id=row.id or 0,
             shop=row.shop,
@@ -156,10 +187,20 @@ def pull(
     *,
     max_pages: int = MAX_PAGES,
     on_rejected: Callable[[Page, Applied], None] = lambda _page, _applied: None,
+    announce: Announce = no_returns,
 ) -> None:
     cursor = pull_cursor(store, connector.code)
     for _ in range(max_pages):
         page = connector.pull(cursor)
+        if page.returns:
+            announced = announce(list(page.returns))
+            report.returns += announced.imported
+            report.rejected += len(announced.rejected)
+            if announced.rejected:
+                returns = Page(
+                    list(page.returns), page.cursor, page.done, source=f"{page.source} returns"
+                )
+                on_rejected(returns, announced)
         applied = apply_page(store, connector.code, page, apply)
         connector.settle(page, applied)
         if applied.rejected:

@@ -12,6 +12,16 @@ Deliver: the order is set `completed` with the tracking in a private order note 
 the event's idempotency key. The notes are listed before posting, so a resend adds no second
 note, and `already_applied` asks for both the note and the status.
 
+A `return` becomes one refund (`POST orders/{id}/refunds`) of the units not yet recorded for
+that return: `api_refund: false` and an amount of 0, so no money moves (the seller refunds it
+in WooCommerce's admin), and `api_restock: false` (the `stock` events say what is free); its
+reason says what came back, in which condition and why, and carries the return's marker and the
+event's key. The order's refunds are listed first, so a resend finds the refund it made. A
+`stock` event sets `stock_quantity` of the product, or the variation, the SKU names
+(`products?sku=`); a SKU the shop does not sell or whose stock it does not manage has nothing to
+set, and the event is done with a reference saying why. WooCommerce has no returns of its own:
+returns are announced with `warehouse-tui returns import`.
+
 Authentication as WooCommerce documents it: HTTP Basic with the consumer key and secret over
 HTTPS; over plain HTTP, OAuth 1.0a "one-legged": HMAC-SHA256 over the method, the URL and the
 sorted, RFC 3986-encoded parameters, keyed with the consumer secret and "&".
@@ -38,7 +48,13 @@ from warehouse_tui.sync.connector import (
     Page,
     PermanentError,
     RetryableError,
+    ReturnedLine,
+    line_of,
     present,
+    return_marker,
+    return_note,
+    returned_lines,
+    to_record,
 )
 from warehouse_tui.sync.credentials import Credentials
 from warehouse_tui.sync.http import call, json_body, new_client
@@ -276,6 +292,10 @@ class WooConnector:
         return None
 
     def already_applied(self, event: Event) -> str | None:
+        if event.kind == "return":
+            return _refund_with(event.key_mark, self._refunds(_order(event)))
+        if event.kind == "stock":
+            return self._stock_set(event, self._product(event))
         order_id = _order(event)
         note = self._note_with_key(order_id, event.idempotency_key)
         if note is None:
@@ -286,6 +306,10 @@ class WooConnector:
         return None
 
     def deliver(self, event: Event) -> str:
+        if event.kind == "return":
+            return self._refund(event)
+        if event.kind == "stock":
+            return self._set_stock(event)
         order_id = _order(event)
         if event.kind == "fulfilment":
             text, status = self._shipped_note(event), "completed"
@@ -314,6 +338,114 @@ class WooConnector:
         numbers = ", ".join(event.tracking_numbers) or "-"
         return f"Shipped with {carrier}: tracking {numbers} [{event.idempotency_key}]"
 
+    # --- returns ------------------------------------------------------------------------------
+
+    def _refunds(self, order_id: str) -> list[dict[str, Any]]:
+        what = f"reading the refunds of order {order_id}"
+        refunds = json_body(
+            self._request("GET", f"orders/{order_id}/refunds", what, {"per_page": "100"}), what
+        )
+        return [r for r in refunds if isinstance(r, dict)] if isinstance(refunds, list) else []
+
+    def _refund(self, event: Event) -> str:
+        """The units of the return the shop has not recorded yet, as one refund of no money
+        and no restock; what an earlier event of the same return recorded is not recorded
+        again."""
+        order_id = _order(event)
+        refunds = self._refunds(order_id)
+        found = _refund_with(event.key_mark, refunds)
+        if found is not None:
+            return found
+        what = f"reading order {order_id}"
+        order = json_body(self._request("GET", f"orders/{order_id}", what), what)
+        items = (order.get("line_items") or []) if isinstance(order, dict) else []
+        lines = returned_lines(event)
+        marker = return_marker(event)
+        recorded: dict[int, int] = {}
+        refunded: dict[str, int] = {}  # the order's line item id → units refunded in all
+        for refund in refunds:
+            ours = marker in str(refund.get("reason") or "")
+            for item in refund.get("line_items") or []:
+                item_id, qty = _refunded_item(item, items), abs(int(item.get("quantity") or 0))
+                refunded[item_id] = refunded.get(item_id, 0) + qty
+                index = line_of(lines, item_id, str(item.get("sku") or "")) if ours else None
+                if index is not None:
+                    recorded[index] = recorded.get(index, 0) + qty
+        refund_items: list[dict[str, Any]] = []
+        recording: list[tuple[ReturnedLine, int]] = []
+        for _index, line, qty in to_record(lines, recorded):
+            item = next(
+                (i for i in items if line.matches(str(i.get("id")), str(i.get("sku") or ""))),
+                None,
+            )
+            if item is None:
+                raise PermanentError(f"order {order_id} has no line {line.sku} to refund")
+            left = int(item.get("quantity") or 0) - refunded.get(str(item.get("id")), 0)
+            take = min(qty, left)
+            if take > 0:  # the seller may have refunded the units already
+                refund_items.append({"id": item["id"], "quantity": take, "refund_total": 0})
+                recording.append((line, take))
+        if not refund_items:
+            return "nothing-to-record"
+        what = f"recording the return of order {order_id}"
+        made = json_body(
+            self._request(
+                "POST",
+                f"orders/{order_id}/refunds",
+                what,
+                body={
+                    "amount": "0",
+                    "reason": return_note(event, recording),
+                    "api_refund": False,
+                    "api_restock": False,
+                    "line_items": refund_items,
+                },
+            ),
+            what,
+        )
+        if not isinstance(made, dict) or not made.get("id"):
+            raise RetryableError(f"{what}: no refund in the answer")
+        return f"refund:{made['id']}"
+
+    # --- stock -------------------------------------------------------------------------------
+
+    def _product(self, event: Event) -> dict[str, Any] | str:
+        """The product or variation the SKU names, or why there is nothing to set."""
+        sku = str(event.payload.get("sku") or "")
+        what = f"reading the stock of {sku}"
+        found = json_body(self._request("GET", "products", what, {"sku": sku}), what)
+        products = [
+            product
+            for product in (found if isinstance(found, list) else [])
+            if isinstance(product, dict) and product.get("sku") == sku
+        ]
+        if not products:
+            return f"not-sold:{sku}"
+        if products[0].get("manage_stock") is not True:
+            return f"not-managed:{sku}"
+        return products[0]
+
+    def _stock_set(self, event: Event, product: dict[str, Any] | str) -> str | None:
+        if isinstance(product, str):
+            return product
+        if product.get("stock_quantity") == event.free_quantity:
+            return f"stock_quantity:{event.free_quantity}"
+        return None
+
+    def _set_stock(self, event: Event) -> str:
+        product = self._product(event)
+        found = self._stock_set(event, product)
+        if found is not None:
+            return found
+        assert isinstance(product, dict)
+        if product.get("type") == "variation":
+            path = f"products/{product.get('parent_id')}/variations/{product.get('id')}"
+        else:
+            path = f"products/{product.get('id')}"
+        what = f"setting the stock of {event.payload.get('sku')}"
+        self._request("PUT", path, what, body={"stock_quantity": event.free_quantity})
+        return f"{path}:{event.free_quantity}"
+
     def flush(self) -> None:
         pass
 
@@ -327,6 +459,28 @@ class WooConnector:
 def _gmt(moment: datetime) -> str:
     """WooCommerce's GMT form: ISO 8601 without an offset (dates_are_gmt=true says which)."""
     return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="seconds")
+
+
+def _refund_with(mark: str, refunds: list[dict[str, Any]]) -> str | None:
+    for refund in refunds:
+        if mark in str(refund.get("reason") or ""):
+            return f"refund:{refund.get('id')}"
+    return None
+
+
+def _refunded_item(item: dict[str, Any], order_items: list[dict[str, Any]]) -> str:
+    """The order's line item a refund's line item refunds: its `_refunded_item_id`, else the
+    order's line of the same product and variation."""
+    for meta in item.get("meta_data") or []:
+        if isinstance(meta, dict) and meta.get("key") == "_refunded_item_id":
+            return str(meta.get("value"))
+    for order_item in order_items:
+        if (order_item.get("product_id"), order_item.get("variation_id")) == (
+            item.get("product_id"),
+            item.get("variation_id"),
+        ):
+            return str(order_item.get("id"))
+    return ""
 
 
 def _order(event: Event) -> str:

@@ -111,6 +111,12 @@ def free_quantities(session: Session, sku_ids: Iterable[int]) -> dict[int, int]:
     return {sku_id: found.get(sku_id, 0) for sku_id in wanted}
 
 
+def stock_ref(shop: str, sku: str) -> str:
+    """The outbox's order for a SKU's `stock` events: they go to the shop in the order they
+    were written, and one a later one supersedes is not sent (sync/outbox.py)."""
+    return outbox_order_ref(shop, f"stock:{sku}")
+
+
 def announce_stock(session: Session, sku_ids: Iterable[int], shop: str = "") -> None:
     """A `stock` event per SKU with its free quantity now, for every shop (or `shop` when no
     shop is registered)."""
@@ -125,4 +131,4 @@ def announce_stock(session: Session, sku_ids: Iterable[int], shop: str = "") -> 
         for each in shops:
             if each:
                 payload = {"sku": code, "free": free, "as_of": as_of or 0}
-                _add(session, each, "stock", payload, "")
+                _add(session, each, "stock", payload, stock_ref(each, code))

@@ -279,7 +279,7 @@ def test_a_parcel_closed_while_its_order_is_short_leaves_the_order_open(
 
 def test_a_wrong_item_goes_to_the_set_aside_tote_and_back_on_its_shelf(floor: Floor) -> None:
     floor.order({"MUG-1": 1}, tote="TOTE-0001")
-    floor.order({"TOY-1": 1, "SYR-1": 1}, tote="TOTE-0002", lots={"SYR-1": ["L9"]})
+    wanting = floor.order({"TOY-1": 1, "SYR-1": 1}, tote="TOTE-0002", lots={"SYR-1": ["L9"]})
     with floor.store.write() as session:
         toy_lot = Stock(location_id=_shelf_id(session), sku_id=floor.sku["TOY-1"], on_hand=3)
         session.add(toy_lot)
@@ -290,8 +290,9 @@ def test_a_wrong_item_goes_to_the_set_aside_tote_and_back_on_its_shelf(floor: Fl
     wrong = packing.verify_scan(floor.store, PACKER, parcel_id, TOY)
     assert wrong.refusal is Refusal.WRONG_SCAN
     assert wrong.reason == (
-        "WRONG ITEM: TOY-1 Toy belongs to another order: put it in the set-aside tote; a "
-        "supervisor puts it back or scraps it (Exceptions)"
+        f"WRONG ITEM: TOY-1 Toy belongs to another order (ORD-{wanting} waits for one): put it "
+        f"in the set-aside tote; a supervisor takes it to ORD-{wanting} and settles it, or puts "
+        "it back or scraps it (Exceptions)"
     )
     again = packing.verify_scan(floor.store, PACKER, parcel_id, TOY)
     assert again.reason == wrong.reason

@@ -503,17 +503,24 @@ def _refuse(
 def _not_in_pack(tx: Tx, actor: Actor, parcel_id: int, count: _Count) -> tuple[str, Refusal]:
     """Why a SKU found in the warehouse has no line in this parcel's orders. A wrong item in
     the tote was never picked for these orders (a pick confirms every unit by scan), so it is
-    set aside still counted on its shelf, for a supervisor to put back or scrap."""
+    set aside still counted on its shelf, for a supervisor to put back or scrap — or, when a
+    picked order waits for one (a unit sorted into the wrong slot counts on that order's line),
+    to take to that order and settle."""
     if pack_scan.parcel_state(tx, parcel_id) is None:
         no_parcel = _("No parcel {parcel}: start a pack first")
         return no_parcel.format(parcel=parcel_label(parcel_id)), Refusal.NOT_FOUND
     code, name = pack_scan.sku_name(tx, count.sku_id)
-    if pack_scan.wanted_elsewhere(tx, count.sku_id):
-        wrong = _("WRONG ITEM: {sku} {name} belongs to another order").format(sku=code, name=name)
+    wanting = pack_scan.order_wanting(tx, count.sku_id)
+    if wanting is not None:
+        reason = _(
+            "WRONG ITEM: {sku} {name} belongs to another order ({order} waits for one): put it "
+            "in the set-aside tote; a supervisor takes it to {order} and settles it, or puts it "
+            "back or scraps it (Exceptions)"
+        ).format(sku=code, name=name, order=order_code(wanting))
     else:
-        wrong = _("WRONG ITEM: {sku} {name} is not in this order").format(sku=code, name=name)
-    reason = _(
-        "{wrong}: put it in the set-aside tote; a supervisor puts it back or scraps it (Exceptions)"
-    ).format(wrong=wrong)
+        reason = _(
+            "WRONG ITEM: {sku} {name} is not in this order: put it in the set-aside tote; a "
+            "supervisor puts it back or scraps it (Exceptions)"
+        ).format(sku=code, name=name)
     _set_aside(tx, actor, count, reason)
     return reason, Refusal.WRONG_SCAN

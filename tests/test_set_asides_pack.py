@@ -269,6 +269,10 @@ def test_a_parcel_closed_while_its_order_is_short_leaves_the_order_open(
     ready_to_close(floor, parcel_id)
     closed = packing.close_parcel(floor.store, PACKER, parcel_id, str(tmp_path / "l.zpl"))
     assert closed.accepted and not closed.order_packed
+    assert closed.reason.endswith(
+        f"ORD-{order_id} is short: the rest comes in another parcel once a supervisor has it "
+        "re-picked, or it ships short (Exceptions)"
+    )
     shipped = act(floor.store, SUPERVISOR, f"short:{order_id}", "ship-short")
     assert shipped.accepted, shipped.reason
     assert _order_line(floor, order_id)[:2] == ("picked", 1)

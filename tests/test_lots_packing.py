@@ -37,20 +37,21 @@ def test_the_pack_station_refuses_a_lot_expiring_before_the_order_ships(
 ) -> None:
     ships = datetime(2027, 6, 1, tzinfo=UTC)
     order_id = floor.order(
-        {"SYR-1": 2},
+        {"SYR-1": 3},
         tote="TOTE-0001",
-        lots={"SYR-1": [("L1", date(2027, 5, 31)), "L5"]},
+        lots={"SYR-1": [("L1", date(2027, 5, 31)), "L5", "L6"]},
         ship_by=ships,
     )
     parcel_id = start(floor, "TOTE-0001")
     store = floor.store
     short_lived = packing.verify_scan(store, PACKER, parcel_id, SYRUP_GS1.format(batch="L1"))
     assert not short_lived.accepted
-    assert "Batch L1 expires 2027-05-31, too soon for an order shipping 2027-06-01" in (
-        short_lived.reason
+    assert (
+        f"Batch L1 expires 2027-05-31, too soon for ORD-{order_id} shipping 2027-06-01: put every "
+        "unit of it from the tote in the set-aside tote (1 in all)" in short_lived.reason
     )
     # A lot stored with no expiry is held to the expiry its GS1 code carries.
     label_says = "(01)04012345678901(17)270115(10)L5"
     assert not packing.verify_scan(store, PACKER, parcel_id, label_says).accepted
-    assert packing.verify_scan(store, PACKER, parcel_id, SYRUP_GS1.format(batch="L5")).accepted
+    assert packing.verify_scan(store, PACKER, parcel_id, SYRUP_GS1.format(batch="L6")).accepted
     assert packed_of(store, order_id) == {"SYR-1": 1}

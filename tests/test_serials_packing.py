@@ -57,14 +57,15 @@ def test_a_serial_never_received_is_set_aside_and_received_or_returned_ones_pack
     stranger = packing.verify_scan(store, PACKER, parcel_id, PHONE_GS1.format(serial="Z9"))
     assert stranger.refusal is Refusal.WRONG_SCAN
     assert stranger.reason == (
-        "Serial Z9 of PHN-1 was never received: set the unit aside for a supervisor "
-        "(Exceptions, or warehouse-tui exceptions) and take another"
+        "Serial Z9 of PHN-1 was never received: put the unit in the set-aside tote and take "
+        "another; a supervisor receives the serial or settles it (Exceptions, or warehouse-tui "
+        "serials receive)"
     )
     again = packing.verify_scan(store, PACKER, parcel_id, PHONE_GS1.format(serial="Z9"))
     assert again.reason == stranger.reason  # the same unit scanned again: still one to settle
     [aside] = list_exceptions(store, Kind.SET_ASIDE)
     assert "Z9" in aside.reason and "(in the set-aside tote at PACK-1)" in aside.reason
-    assert [str(action) for action in aside.actions] == ["close"]
+    assert [str(action) for action in aside.actions] == ["receive", "close"]
 
     assert packing.verify_scan(store, PACKER, parcel_id, PHONE_GS1.format(serial="R1")).accepted
     assert packing.verify_scan(store, PACKER, parcel_id, PHONE_GS1.format(serial="B7")).accepted

@@ -43,7 +43,7 @@ def test_a_serial_never_received_is_refused_at_the_shelf(floor: Store) -> None:
 
     stranger = scan_at_stop(floor, PICKER, task_id, cap("C9"))
     assert stranger.refusal is Refusal.WRONG_SCAN
-    assert "Serial C9 of CAP was never received: set the unit aside" in stranger.reason
+    assert "Serial C9 of CAP was never received: put the unit in the set-aside" in stranger.reason
     assert stranger.stop is not None and stranger.stop.picked == 0
     with floor.read() as session:
         task = session.exec(select(FloorTask)).one()

@@ -118,6 +118,7 @@ def test_product_show_says_where_a_units_serial_stands(floor: GoodsInFloor) -> N
         "returned": False,
         "packed_in": None,
         "never_received": False,
+        "received_by_supervisor": False,
     }
     assert units["SN-9"]["never_received"] is True
     assert units["SN-1"]["packed_in"] == f"PCL-{floor.parcel_id}"

@@ -76,7 +76,7 @@ async def test_the_pack_station_refuses_a_serial_never_received(floor: Floor) ->
         await scan(pilot, "TOTE-0001")
         await scan(pilot, PHONE_GS1.format(serial="Z9"))
         assert screen.query_one("#feedback").has_class("fail")
-        assert "Serial Z9 of PHN-1 was never received: set the unit aside" in text(
+        assert "Serial Z9 of PHN-1 was never received: put the unit in the set-aside" in text(
             screen, "feedback"
         )
         assert done(screen) == ["PHN-1 0/1"]

@@ -1,6 +1,7 @@
-"""A wrong lot refused at the pack station, ended on the supervisor's Exceptions desk (80x24)
-through Pilot: the set-aside shows where the unit waits and where it goes, F8 scraps it after
-asking why, F9 puts another back on its shelf; stock and ledger agree after."""
+"""Units refused at the pack station, ended on the supervisor's Exceptions desk (80x24) through
+Pilot: a wrong lot's set-aside shows where the unit waits and where it goes, F8 scraps it after
+asking why, F9 puts another back on its shelf, and stock and ledger agree after; F3 records a
+serial from before serials were received as received (asking why), and the unit packs."""
 
 from __future__ import annotations
 
@@ -9,9 +10,19 @@ from sqlmodel import select
 
 from tests.apphelpers import make_test_app, open_screen, wait_idle
 from tests.support.pack_screen import floor_fixture  # noqa: F401 (a fixture)
-from tests.support.packing_floor import PACKER, SHELF, SYRUP_GS1, Floor, start
+from tests.support.packing_floor import (
+    PACKER,
+    PHONE_GS1,
+    SHELF,
+    SYRUP_GS1,
+    Floor,
+    packed_of,
+    start,
+)
 from warehouse_tui.screens.exceptions import ExceptionsScreen, ReasonPrompt
 from warehouse_tui.services import packing
+from warehouse_tui.services.journal import Actor
+from warehouse_tui.services.receipts import open_unexpected, receive_scan
 from warehouse_tui.store.models import Stock, StockMove
 
 
@@ -75,3 +86,31 @@ async def test_the_desk_scraps_one_wrong_lot_and_puts_the_other_back(floor: Floo
         assert "Nothing waits" in text(screen, "detail")
     assert _lot_and_ledger(floor, lots["L9"]) == (4, 4)
     assert _lot_and_ledger(floor, lots["L8"]) == (5, 5)
+
+
+async def test_the_desk_receives_a_serial_from_before_serials_and_the_unit_packs(
+    floor: Floor,
+) -> None:
+    desk = Actor(3, "DESK-1", "test")
+    opened = open_unexpected(floor.store, desk, "ACME", "PO-1")
+    assert opened.receipt_id is not None
+    assert receive_scan(
+        floor.store, desk, opened.receipt_id, PHONE_GS1.format(serial="R1")
+    ).accepted
+    order_id = floor.order({"PHN-1": 1}, tote="TOTE-0001")
+    parcel_id = start(floor, "TOTE-0001")
+    old_unit = PHONE_GS1.format(serial="OLD7")
+    assert not packing.verify_scan(floor.store, PACKER, parcel_id, old_unit).accepted
+    async with make_test_app(floor.store).run_test(size=(80, 24)) as pilot:
+        screen = await open_screen(pilot, "OP-1000000003", ExceptionsScreen())
+        assert "OLD7" in text(screen, "detail")
+        assert text(screen, "actions") == "F3 serial received · F10 settled"
+        await pilot.press("f3")
+        await wait_idle(pilot)
+        assert isinstance(pilot.app.screen, ReasonPrompt)
+        await pilot.press(*"old stock", "enter")
+        await wait_idle(pilot)
+        assert "Serial OLD7 of PHN-1 is received" in text(screen, "feedback")
+        assert "Nothing waits" in text(screen, "detail")
+    assert packing.verify_scan(floor.store, PACKER, parcel_id, old_unit).accepted
+    assert packed_of(floor.store, order_id) == {"PHN-1": 1}

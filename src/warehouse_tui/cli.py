@@ -89,6 +89,7 @@ COMMANDS: dict[str, tuple[str, str, str | None]] = {
     "count": ("counts", "count_cmd", "Ask for locations to be counted (blind, on a handheld)."),
     "returns": ("returns", "app", "Returns: announce, report, scrap or release quarantine."),
     "receipts": ("receipts", "app", "Supplier deliveries: expect, open unannounced, close."),
+    "serials": ("serials", "app", "Serials refused as never received: record one as received."),
 }
 """Subcommand → (module in warehouse_tui.commands, its Typer app or command function, help;
 None takes the function's docstring)."""

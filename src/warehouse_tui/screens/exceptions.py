@@ -37,9 +37,10 @@ if TYPE_CHECKING:
 REFRESH_S = 5.0
 CONFIRM_S = 5.0  # a second press of the cancel key within this time confirms
 # The key of each action (services.exceptions.Action values); settle and void never meet, nor
-# do release and scrap.
+# do release and scrap, nor re-allocate and receive.
 ACTION_KEYS = {
     "reallocate": "f3",
+    "receive": "f3",
     "wait": "f4",
     "ship-short": "f5",
     "cancel-line": "f6",
@@ -50,7 +51,7 @@ ACTION_KEYS = {
     "close": "f10",
     "void": "f10",
 }
-NEEDS_REASON = ("close", "void", "scrap")
+NEEDS_REASON = ("close", "void", "scrap", "receive")
 
 
 def age(since: datetime, now: datetime) -> str:
@@ -157,11 +158,12 @@ class ExceptionsScreen(FloorScreen):
         "aside at a put wall, a pack station or receiving, labelled parcels not on a truck. F2 "
         "shows one kind at a time.\n\n"
         "The line under the list names what may be done with the chosen item, each on its key: "
-        "F3 re-allocate from other stock, F4 wait (back to ready, picked units put back), F5 "
-        "ship short (the shop is told what did not ship), F6 cancel the short lines, F7 twice "
-        "cancel the order, F8 release a held order (audited again) or scrap a set-aside unit "
-        "(asks why), F9 confirm goods or a set-aside unit are back on the shelf, F10 settle a "
-        "set-aside item or void a parcel (asks why).\n\n"
+        "F3 re-allocate from other stock (or record a set-aside unit's serial as received, "
+        "for stock from before serials were received; asks why), F4 wait (back to ready, "
+        "picked units put back), F5 ship short (the shop is told what did not ship), F6 "
+        "cancel the short lines, F7 twice cancel the order, F8 release a held order (audited "
+        "again) or scrap a set-aside unit (asks why), F9 confirm goods or a set-aside unit "
+        "are back on the shelf, F10 settle a set-aside item or void a parcel (asks why).\n\n"
         "Enter shows the item's history. Scan an ORD- label to hold that order (you are asked "
         "why), a LOC- label to have it counted.\n\nEsc goes back."
     )
@@ -170,7 +172,7 @@ class ExceptionsScreen(FloorScreen):
         *[
             Binding(key, f"act('{action}')", show=False)
             for action, key in ACTION_KEYS.items()
-            if action not in ("void", "scrap")
+            if action not in ("void", "scrap", "receive")
         ],
         Binding("escape", "back", _("Back")),
     ]

@@ -23,10 +23,11 @@ The rules:
 - `wave`: a wave still `released` or `picking` has a pick list left to finish (the last list
   done moves its wave on).
 - `off-shelf`: every unit that left a shelf (pick moves, less put-back moves, per SKU) is in a
-  tote, slot, parcel or truck (what orders' allocations count as picked) or in a put-back task
-  that holds it alone; an intercepted order's picked units are exactly what its put-back tasks
-  still owe; no unit a live order picked is missing from its tote, slot or parcels (its lines
-  count them), unless its batch wave is still picking or sorting them.
+  tote, slot, parcel or truck (what orders' allocations count as picked), in a put-back task
+  that holds it alone, or in a set-aside tote, taken off the order it was picked for; an
+  intercepted order's picked units are exactly what its put-back tasks still owe; no unit a
+  live order picked is missing from its tote, slot or parcels (its lines count them), unless
+  its batch wave is still picking or sorting them.
 - `returned-unit`: every unit taken in is where its status says: its ledger moves (ref
   `UNIT-<id>`) leave one unit at its location when it is shelved, quarantined or released, and
   none anywhere when it is waiting, scrapped or an exception.
@@ -371,6 +372,7 @@ def _waves(session: Session) -> Iterator[Violation]:
 
 
 _PUT_BACK = "restock"  # services.putback.PUT_BACK; the check reads the books, not the services
+_SET_ASIDE = "set-aside"  # store.set_asides.SET_ASIDE
 _BATCH_IN_PROGRESS = (
     WaveStatus.RELEASED,
     WaveStatus.PAUSED,
@@ -388,8 +390,13 @@ def _off_shelf(session: Session) -> Iterator[Violation]:
     picked = select(col(Stock.sku_id), literal(0), col(Allocation.picked)).join(
         Stock, col(Stock.id) == Allocation.stock_id
     )
+    set_aside_off_order = and_(
+        col(FloorTask.kind) == _SET_ASIDE,
+        col(FloorTask.status) == "open",
+        col(FloorTask.order_id).is_not(None),
+    )
     held_alone = select(col(FloorTask.sku_id), literal(0), owed).where(
-        open_put_back, col(FloorTask.on_allocations).is_(False)
+        or_(and_(open_put_back, col(FloorTask.on_allocations).is_(False)), set_aside_off_order)
     )
     both = union_all(left, picked, held_alone).subquery()
     columns = list(both.c)
@@ -404,8 +411,8 @@ def _off_shelf(session: Session) -> Iterator[Violation]:
         yield Violation(
             "off-shelf",
             sku,
-            f"{gone} units left the shelves, {found} are in totes, slots, parcels, trucks or "
-            "put-back tasks",
+            f"{gone} units left the shelves, {found} are in totes, slots, parcels, trucks, "
+            "put-back tasks or set-aside totes",
         )
     yield from _intercepted_units(session, owed, open_put_back)
     yield from _live_units(session)

@@ -16,7 +16,7 @@ the service that does it — one transaction, journaled there, with the supervis
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -26,7 +26,7 @@ from sqlmodel import Session, col
 
 from warehouse_tui.domain.barcodes import ScanKind, format_label
 from warehouse_tui.i18n import N_, _
-from warehouse_tui.services import counts, holds, orders, putback, set_asides, shortages
+from warehouse_tui.services import counts, holds, orders, putback, serials, set_asides, shortages
 from warehouse_tui.services.journal import Actor, record
 from warehouse_tui.services.results import Refusal, ServiceResult
 from warehouse_tui.services.roles import SUPERVISORS, role_refusal
@@ -40,6 +40,7 @@ from warehouse_tui.store.models import (
     Location,
     Operator,
     Order,
+    OrderLine,
     OrderStatus,
     Parcel,
     ParcelStatus,
@@ -84,6 +85,7 @@ class Action(StrEnum):
     CLOSE = "close"
     VOID = "void"
     SCRAP = "scrap"
+    RECEIVE = "receive"
 
 
 ACTION_NAMES = {
@@ -97,6 +99,7 @@ ACTION_NAMES = {
     Action.CLOSE: N_("settled"),
     Action.VOID: N_("void the parcel"),
     Action.SCRAP: N_("scrap"),
+    Action.RECEIVE: N_("serial received"),
 }
 
 _ACTIONS: dict[Kind, tuple[Action, ...]] = {
@@ -112,12 +115,15 @@ _ACTIONS: dict[Kind, tuple[Action, ...]] = {
     Kind.INTERCEPTED: (Action.RESTOCK,),
     Kind.PUT_BACK: (Action.RESTOCK,),
     Kind.COUNT: (Action.CANCEL,),
-    Kind.SET_ASIDE: (Action.CLOSE,),  # a unit of a lot we stock: _LOT_SET_ASIDE
+    Kind.SET_ASIDE: (Action.CLOSE,),  # a unit of a lot we stock: _LOT_SET_ASIDE; a serial
     Kind.UNLOADED: (Action.VOID,),
 }
 
 
 _LOT_SET_ASIDE = (Action.RESTOCK, Action.SCRAP, Action.CLOSE)
+_SERIAL_SET_ASIDE = (Action.RECEIVE, Action.CLOSE)  # a serial the rule still refuses
+# A short order with units in a parcel: waiting or cancelling lines would unpack it.
+_PACKING_SHORT = (Action.REALLOCATE, Action.SHIP_SHORT, Action.CANCEL)
 
 
 @dataclass(frozen=True)
@@ -186,9 +192,23 @@ def _shorts(session: Session) -> Iterator[ExceptionItem]:
     for order in _released(session):
         if shortages.is_short(session, order):
             since = _last_journal(session, order.id, ("pick.shortage", "count.shortage"))
-            yield _order_item(
+            item = _order_item(
                 Kind.SHORT, order, since, order.hold_reason or _short_note(session, order)
             )
+            if _packing(session, order):
+                item = replace(item, actions=_PACKING_SHORT)
+            yield item
+
+
+def _packing(session: Session, order: Order) -> bool:
+    """Some of the order's units are packed already (a parcel was under way when it fell
+    short: a lot refused at the pack station, services/set_asides.py)."""
+    packed = session.execute(
+        select(func.coalesce(func.sum(OrderLine.packed), 0)).where(
+            col(OrderLine.order_id) == order.id
+        )
+    ).scalar_one()
+    return int(packed) > 0
 
 
 def _short_note(session: Session, order: Order) -> str:
@@ -285,10 +305,13 @@ def _set_asides(session: Session) -> Iterator[ExceptionItem]:
             )
             yield _task_item(Kind.SET_ASIDE, task, ref, f"{reason} ({where})", _LOT_SET_ASIDE)
             continue
+        refused = task.serial is not None and serials.refused_as_never_received(
+            session, sku, task.serial
+        )
         if task.held_in:  # a put wall's set-asides wait on its shelf for them
             where = _("in the set-aside tote at {place}").format(place=task.held_in)
             reason = f"{reason} ({where})"
-        yield _task_item(Kind.SET_ASIDE, task, ref, reason)
+        yield _task_item(Kind.SET_ASIDE, task, ref, reason, _SERIAL_SET_ASIDE if refused else ())
 
 
 def _unloaded(session: Session) -> Iterator[ExceptionItem]:
@@ -438,7 +461,7 @@ def _act_refusal(
         return _("{action} does not apply to {id}: {actions}").format(
             action=action, id=item.id, actions=", ".join(item.actions)
         ), Refusal.WRONG_STATE
-    if Action(action) in (Action.VOID, Action.CLOSE, Action.SCRAP) and not reason:
+    if Action(action) in (Action.VOID, Action.CLOSE, Action.SCRAP, Action.RECEIVE) and not reason:
         return _("Say why (--reason)"), Refusal.BAD_INPUT
     return "", None
 
@@ -517,6 +540,11 @@ def _scrap_set_aside(store: Store, actor: Actor, key: int, reason: str) -> ActRe
     return ActResult(result.accepted, result.reason, result.message, refusal=result.refusal)
 
 
+def _receive_set_aside(store: Store, actor: Actor, key: int, reason: str) -> ActResult:
+    result = set_asides.receive_set_aside(store, actor, key, reason)
+    return ActResult(result.accepted, result.reason, result.message, refusal=result.refusal)
+
+
 def _void(store: Store, actor: Actor, key: int, reason: str) -> ActResult:
     result = orders.void_parcel(store, actor, key, reason)
     return ActResult(result.accepted, result.reason, result.message)
@@ -539,5 +567,6 @@ _DO: dict[tuple[Kind, Action], Callable[[Store, Actor, int, str], ActResult]] = 
     (Kind.SET_ASIDE, Action.CLOSE): _close_set_aside,
     (Kind.SET_ASIDE, Action.RESTOCK): _restock_set_aside,
     (Kind.SET_ASIDE, Action.SCRAP): _scrap_set_aside,
+    (Kind.SET_ASIDE, Action.RECEIVE): _receive_set_aside,
     (Kind.UNLOADED, Action.VOID): _void,
 }

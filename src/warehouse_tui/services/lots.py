@@ -25,21 +25,30 @@ def ship_date(session: Session, order_id: int | None) -> date:
     return ship_by.date() if ship_by is not None else utcnow().date()
 
 
-def expiry_refusal(
-    session: Session, batch: str, expiry: date | None, order_ids: list[int | None]
-) -> str:
-    """Why a lot expiring on `expiry` may not go to these orders, or ""."""
+def too_soon(session: Session, expiry: date | None, order_ids: list[int | None]) -> date | None:
+    """The ship date of the first of these orders a lot expiring on `expiry` may not go to,
+    or None when it may go to all."""
     if expiry is None:
-        return ""
+        return None
     days_left = int(get_setting(session, "lot_min_days_left"))
     for order_id in order_ids:
         ships = ship_date(session, order_id)
         if expiry < ships + timedelta(days=days_left):
-            return _(
-                "Batch {batch} expires {expiry}, too soon for an order shipping {ships}: set it "
-                "aside and take another batch"
-            ).format(batch=batch, expiry=expiry.isoformat(), ships=ships.isoformat())
-    return ""
+            return ships
+    return None
+
+
+def expiry_refusal(
+    session: Session, batch: str, expiry: date | None, order_ids: list[int | None]
+) -> str:
+    """Why a lot expiring on `expiry` may not be picked for these orders, or ""."""
+    ships = too_soon(session, expiry, order_ids)
+    if ships is None or expiry is None:
+        return ""
+    return _(
+        "Batch {batch} expires {expiry}, too soon for an order shipping {ships}: set it "
+        "aside and take another batch"
+    ).format(batch=batch, expiry=expiry.isoformat(), ships=ships.isoformat())
 
 
 def picked_lots(session: Session, order_line_id: int) -> dict[str, date | None]:

@@ -13,8 +13,10 @@ received before serials were captured would otherwise be refused at once, all of
 day the first delivery of one SKU is scanned with its serials.
 
 A refused unit is set aside for a supervisor: the refusal records a set-aside floor task
-(services/set_asides.py), settled on the Exceptions screen or with `warehouse-tui
-exceptions`.
+(services/set_asides.py), ended on the Exceptions screen or with `warehouse-tui exceptions`.
+A unit in stock from before its SKU's deliveries were received with serials is that SKU's
+real stock: the supervisor records its serial as received (`record_unreceived_serial`, a
+`ReceiptSerial` on no delivery line, by that supervisor), and it picks and packs.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from warehouse_tui.store.models import (
     Receipt,
     ReceiptLine,
     ReceiptSerial,
+    Sku,
     table_of,
     utcnow,
 )
@@ -44,10 +47,17 @@ def never_received(history: SerialHistory) -> bool:
     return history.sku_receives_serials and not (history.received or history.returned)
 
 
+def refused_as_never_received(session: Session, sku: Sku, serial: str) -> bool:
+    """The rule refuses this serial of `sku` now (a supervisor may record it as received)."""
+    assert sku.id is not None
+    return never_received(serial_history(Tx.of(session.connection()), sku.id, serial))
+
+
 def never_received_refusal(serial: str, sku: str) -> str:
     return _(
-        "Serial {serial} of {sku} was never received: set the unit aside for a supervisor "
-        "(Exceptions, or warehouse-tui exceptions) and take another"
+        "Serial {serial} of {sku} was never received: put the unit in the set-aside tote and "
+        "take another; a supervisor receives the serial or settles it (Exceptions, or "
+        "warehouse-tui serials receive)"
     ).format(serial=serial, sku=sku)
 
 
@@ -67,6 +77,7 @@ def serial_card(session: Session, sku_id: int, serial: str) -> dict[str, Any]:
         "returned": history.returned,
         "packed_in": format_label(ScanKind.PARCEL, parcel_id) if parcel_id else None,
         "never_received": never_received(history),
+        "received_by_supervisor": history.received and not received_on(session, sku_id, serial),
     }
 
 
@@ -80,6 +91,8 @@ def serial_card_line(card: dict[str, Any]) -> str:
         where = _("back in stock from a return")
     elif card["received_on"]:
         where = _("received on delivery {ref}").format(ref=card["received_on"])
+    elif card["received_by_supervisor"]:
+        where = _("received by a supervisor: in stock from before serials were received")
     else:
         where = _("no delivery of this SKU is received with serials yet")
     return _("Serial {serial}: {where}").format(serial=card["serial"], where=where)
@@ -104,7 +117,7 @@ _RECEIVE = text(
 
 
 def receive_serial(
-    session: Session, line_id: int, sku_id: int, serial: str, operator_id: int | None
+    session: Session, line_id: int | None, sku_id: int, serial: str, operator_id: int | None
 ) -> bool:
     """Record the serial on the delivery line; False (nothing written) when it was received
     before. The unique (SKU, serial) row decides, so two handhelds cannot both receive it."""
@@ -119,3 +132,26 @@ def receive_serial(
         },
     )
     return bool(inserted.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def record_unreceived_serial(
+    session: Session, sku: Sku, serial: str, operator_id: int | None
+) -> str:
+    """Record a serial the rule refuses as never received as received, on no delivery line, by
+    the supervisor `operator_id`; or why not, nothing written (the rule does not refuse it, or
+    another supervisor recorded it a moment ago)."""
+    assert sku.id is not None
+    history = serial_history(Tx.of(session.connection()), sku.id, serial)
+    if not sku.serial_tracked or not history.sku_receives_serials:
+        return _(
+            "{sku}'s deliveries are not received with serials: its units are not refused, "
+            "nothing to record"
+        ).format(sku=sku.code)
+    recorded = never_received(history) and receive_serial(
+        session, None, sku.id, serial, operator_id
+    )
+    if not recorded:
+        return _("Serial {serial} of {sku} is received already: the unit packs").format(
+            serial=serial, sku=sku.code
+        )
+    return ""

@@ -32,6 +32,7 @@ from warehouse_tui.domain.barcodes import ScanKind, format_label
 from warehouse_tui.i18n import _
 from warehouse_tui.services.counts import COUNT
 from warehouse_tui.services.journal import Actor, record
+from warehouse_tui.services.lots import too_soon
 from warehouse_tui.services.orders import cancel_open_stops, find_order, give_back_unpicked
 from warehouse_tui.services.picking.progress import (
     advance,
@@ -221,8 +222,8 @@ def _reserve_elsewhere(
     session: Session, line: ShortLine, wanted: int
 ) -> list[tuple[str, PickStop]]:
     """Allocate up to `wanted` units of the line's SKU from free stock at pickable locations not
-    waiting for a count (earliest expiry, then oldest, one compare-and-set each): a stop per
-    lot reserved."""
+    waiting for a count, of lots that do not expire too soon for the order (earliest expiry,
+    then oldest, one compare-and-set each): a stop per lot reserved."""
     order_line = session.get_one(OrderLine, line.line_id)
     free = col(Stock.on_hand) - col(Stock.allocated)
     in_doubt = (
@@ -254,6 +255,8 @@ def _reserve_elsewhere(
     ).all()
     stops: list[tuple[str, PickStop]] = []
     for stock, code in lots:
+        if too_soon(session, stock.expiry, [order_line.order_id]) is not None:
+            continue  # the pick would refuse it, as the pack station refused the last unit
         take = min(wanted, stock.on_hand - stock.allocated)
         reserved = session.exec(
             update(Stock)

@@ -473,6 +473,9 @@ class FloorTask(SQLModel, table=True):
     count on the order's allocations (an intercepted order, which ends when they are back);
     otherwise the task alone holds them. A count keeps the count in progress (`claimed_by`,
     `tally`: units per SKU id) and a first count that asked for a recount (`first_count`).
+    A set-aside names the unit's `serial` when it carries one, and `order_id` when the unit was
+    picked for that order: it left its shelf on the ledger, and the task holds it
+    (services/set_asides.py).
     """
 
     id: int | None = Field(default=None, primary_key=True)
@@ -493,6 +496,7 @@ class FloorTask(SQLModel, table=True):
     claimed_by: int | None = Field(default=None, foreign_key="operator.id")
     tally: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     first_count: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    serial: str | None = None
 
 
 class ReturnStatus(StrEnum):
@@ -592,11 +596,13 @@ class ReceiptLine(SQLModel, table=True):
 
 class ReceiptSerial(SQLModel, table=True):
     """A serial number received on a supplier delivery's line: a unit of a serial-tracked SKU
-    the warehouse took in, once (services/serials.py says how picking and packing use it)."""
+    the warehouse took in, once (services/serials.py says how picking and packing use it).
+    No line: a supervisor recorded it for a unit in stock from before its SKU's deliveries
+    were received with serials (`received_by` is that supervisor)."""
 
     __table_args__ = (UniqueConstraint("sku_id", "serial"),)
     id: int | None = Field(default=None, primary_key=True)
-    receipt_line_id: int = Field(foreign_key="receiptline.id", index=True)
+    receipt_line_id: int | None = Field(default=None, foreign_key="receiptline.id", index=True)
     sku_id: int = Field(foreign_key="sku.id")
     serial: str
     received_by: int | None = Field(default=None, foreign_key="operator.id")

@@ -260,6 +260,7 @@ _WANTED_ELSEWHERE = Query(
     .where(_order_line.c.sku_id == bindparam("sku_id"))
     .where(_orders.c.status == OrderStatus.PICKED)
     .where(_order_line.c.packed < _order_line.c.picked)
+    .order_by(_order_line.c.order_id)
     .limit(1),
     _Waiting,
 )
@@ -362,6 +363,7 @@ def sku_name(tx: Tx, sku_id: int) -> SkuName:
     return _SKU_NAME.rows(tx, {"sku_id": sku_id})[0]
 
 
-def wanted_elsewhere(tx: Tx, sku_id: int) -> bool:
-    """Whether a picked order still waits for a unit of the SKU."""
-    return bool(_WANTED_ELSEWHERE.rows(tx, {"sku_id": sku_id}))
+def order_wanting(tx: Tx, sku_id: int) -> int | None:
+    """The first picked order that still waits for a unit of the SKU, if any."""
+    found = _WANTED_ELSEWHERE.rows(tx, {"sku_id": sku_id})
+    return found[0].order_id if found else None

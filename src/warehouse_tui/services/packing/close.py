@@ -138,7 +138,9 @@ def _close(session: Session, actor: Actor, parcel: Parcel | None) -> _Labelled:
         parcel.closed_at = utcnow()
         parcel.packed_by = actor.operator_id
         session.flush()
-        complete = remaining(session, [o.id for o in group]) == 0
+        # An order back to `released` is short a lot the pack station set aside: more comes.
+        short = next((o for o in group if o.status == OrderStatus.RELEASED), None)
+        complete = remaining(session, [o.id for o in group]) == 0 and short is None
         label = _label_zpl(session, parcel, lead, complete=complete, reprint=False)
     except (TrackingError, LabelError) as error:
         savepoint.rollback()
@@ -148,16 +150,22 @@ def _close(session: Session, actor: Actor, parcel: Parcel | None) -> _Labelled:
     savepoint.commit()
     if complete:
         _mark_packed(session, group)
-    message = (
-        _("Parcel {parcel} closed, label printed: {tracking} — order packed")
-        if complete
-        else _(
+    if complete:
+        message = _("Parcel {parcel} closed, label printed: {tracking} — order packed")
+    elif short is not None:
+        message = _(
+            "Parcel {parcel} closed, label printed: {tracking} — {order} is short: the rest "
+            "comes in another parcel once a supervisor has it re-picked, or it ships short "
+            "(Exceptions)"
+        )
+    else:
+        message = _(
             "Parcel {parcel} closed, label printed: {tracking} — items left: F9 for the next parcel"
         )
-    )
+    order = order_code(short.id) if short is not None else ""
     result = PackResult(
         True,
-        message.format(parcel=parcel_label(parcel.id), tracking=tracking),
+        message.format(parcel=parcel_label(parcel.id), tracking=tracking, order=order),
         parcel_id=parcel.id,
         order_packed=complete,
         tracking=tracking,

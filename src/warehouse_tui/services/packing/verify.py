@@ -30,12 +30,12 @@ from warehouse_tui.services.journal import (
     journal_row,
 )
 from warehouse_tui.services.lookup import gtin_forms, parse_in_store, resolve_code
-from warehouse_tui.services.lots import expiry_refusal, picked_lots
+from warehouse_tui.services.lots import picked_lots, too_soon
 from warehouse_tui.services.packing.group import order_code
 from warehouse_tui.services.packing.results import PREPRINTED, SCAN, TYPED_QTY, ScanResult
 from warehouse_tui.services.results import Refusal, keyed_code_refusal
 from warehouse_tui.services.serials import never_received, never_received_refusal
-from warehouse_tui.services.set_asides import lot_of
+from warehouse_tui.services.set_asides import take_off_order, taken_off
 from warehouse_tui.services.settings import DEFAULTS
 from warehouse_tui.services.shipping import parcel_label
 from warehouse_tui.services.states import kind_name, state_name
@@ -46,7 +46,7 @@ from warehouse_tui.store.models import OrderStatus, Parcel, ParcelStatus, Sku
 from warehouse_tui.store.pack_scan import ScanLine
 from warehouse_tui.store.prepared import Tx, fast_write, write_transaction
 from warehouse_tui.store.serials import serial_history
-from warehouse_tui.store.set_asides import insert_set_aside
+from warehouse_tui.store.set_asides import add_set_aside, insert_set_aside, lot_of
 
 # An accepted count's effect as the journal keeps it: order line, units, serial, batch.
 _Effect = tuple[int, int, str | None, str | None]
@@ -128,12 +128,18 @@ def _lot_refusal(
     connection: Connection, actor: Actor, lines: list[ScanLine], count: _Count, scan: Scan
 ) -> str:
     """Why a batch-tracked item's lot may not go into this order's parcel, or "": it must be a
-    lot picked for the order line, and not expire before the order ships. A lot not picked for
-    the order is set aside for a supervisor (services/set_asides.py)."""
+    lot picked for the order line, and not expire before the order ships. Either way the unit
+    is set aside for a supervisor (services/set_asides.py); one picked for the order leaves it,
+    and the order is short it."""
     if not lines or not lines[0].batch_tracked or not count.batch:
         return ""  # no lot to check; a missing batch is refused with the count
-    line = lines[0]
+    line, tx = lines[0], Tx.of(connection)
     with Session(bind=connection) as session:
+        if taken_off(session, line.order_id, count.sku_id, count.batch):
+            return _(
+                "Batch {batch} is taken off {order}: put the unit in the set-aside tote with "
+                "the others of its batch (Exceptions)"
+            ).format(batch=count.batch, order=order_code(line.order_id))
         lots = picked_lots(session, line.line_id)
         if count.batch not in lots:
             reason = _(
@@ -144,18 +150,54 @@ def _lot_refusal(
                 order=order_code(line.order_id),
                 picked=", ".join(sorted(lots)) or "—",
             )
-            lot = lot_of(session, count.sku_id, count.batch)
-            insert_set_aside(
-                Tx.of(connection),
+            _set_aside(tx, actor, count, reason)
+            return reason
+        expiry = lots[count.batch] or scan.expiry
+        ships = too_soon(session, expiry, [line.order_id])
+        if ships is None or expiry is None:
+            return ""
+        taken = take_off_order(session, line.line_id, count.batch)
+        if not taken:
+            return _over_scan(line, count)  # every unit picked of the lot is packed
+        reason = _(
+            "Batch {batch} expires {expiry}, too soon for {order} shipping {ships}: put every "
+            "unit of it from the tote in the set-aside tote ({units} in all); the order is short "
+            "them until a supervisor re-picks or ships short (Exceptions)"
+        ).format(
+            batch=count.batch,
+            expiry=expiry.isoformat(),
+            order=order_code(line.order_id),
+            ships=ships.isoformat(),
+            units=sum(units for _lot, units in taken),
+        )
+        for lot, units in taken:
+            assert lot.id is not None
+            add_set_aside(
+                tx,
                 count.sku_id,
                 reason,
                 actor.station,
-                stock_id=lot.id if lot is not None else None,
-                location_id=lot.location_id if lot is not None else None,
+                stock_id=lot.id,
+                location_id=lot.location_id,
+                order_id=line.order_id,
+                qty=units,
             )
-            return reason
-        expiry = lots[count.batch] or scan.expiry
-        return expiry_refusal(session, count.batch, expiry, [line.order_id])
+        return reason
+
+
+def _set_aside(tx: Tx, actor: Actor, count: _Count, reason: str) -> None:
+    """The scanned unit waits in the station's set-aside tote, still counted on the shelf of
+    the lot its scan names (any of its SKU's lots when it names none)."""
+    lot = lot_of(tx, count.sku_id, count.batch)
+    insert_set_aside(
+        tx,
+        count.sku_id,
+        reason,
+        actor.station,
+        stock_id=lot.id if lot is not None else None,
+        location_id=lot.location_id if lot is not None else None,
+        qty=count.units,
+    )
 
 
 def enter_quantity(
@@ -286,7 +328,8 @@ def _count(
     if not lines:
         lines = pack_scan.lines_by_sku(tx, parcel_id, count.sku_id)
     if not lines:
-        return _refuse(tx, actor, parcel_id, raw, SCAN, *_not_in_pack(tx, parcel_id, count))
+        wrong, wrong_kind = _not_in_pack(tx, actor, parcel_id, count)
+        return _refuse(tx, actor, parcel_id, raw, SCAN, wrong, wrong_kind)
     line = lines[0]
     action = TYPED_QTY if count.typed else SCAN
     window_ms = (
@@ -387,7 +430,7 @@ def _serial_refusal(tx: Tx, actor: Actor, parcel_id: int, line: ScanLine, count:
     assert count.serial is not None  # a serial-tracked count without one is refused before
     if never_received(serial_history(tx, count.sku_id, count.serial)):
         reason = never_received_refusal(count.serial, line.sku_code)
-        insert_set_aside(tx, count.sku_id, reason, actor.station)
+        insert_set_aside(tx, count.sku_id, reason, actor.station, serial=count.serial)
         return reason
     holder = pack_scan.claim_serial(tx, count.sku_id, count.serial, parcel_id, line.line_id)
     if holder is None:
@@ -457,16 +500,27 @@ def _refuse(
     )
 
 
-def _not_in_pack(tx: Tx, parcel_id: int, count: _Count) -> tuple[str, Refusal]:
-    """Why a SKU found in the warehouse has no line in this parcel's orders."""
+def _not_in_pack(tx: Tx, actor: Actor, parcel_id: int, count: _Count) -> tuple[str, Refusal]:
+    """Why a SKU found in the warehouse has no line in this parcel's orders. A wrong item in
+    the tote was never picked for these orders (a pick confirms every unit by scan), so it is
+    set aside still counted on its shelf, for a supervisor to put back or scrap — or, when a
+    picked order waits for one (a unit sorted into the wrong slot counts on that order's line),
+    to take to that order and settle."""
     if pack_scan.parcel_state(tx, parcel_id) is None:
         no_parcel = _("No parcel {parcel}: start a pack first")
         return no_parcel.format(parcel=parcel_label(parcel_id)), Refusal.NOT_FOUND
     code, name = pack_scan.sku_name(tx, count.sku_id)
-    if pack_scan.wanted_elsewhere(tx, count.sku_id):
-        return _("WRONG ITEM: {sku} {name} belongs to another order — put it aside").format(
-            sku=code, name=name
-        ), Refusal.WRONG_SCAN
-    return _("WRONG ITEM: {sku} {name} is not in this order — put it aside").format(
-        sku=code, name=name
-    ), Refusal.WRONG_SCAN
+    wanting = pack_scan.order_wanting(tx, count.sku_id)
+    if wanting is not None:
+        reason = _(
+            "WRONG ITEM: {sku} {name} belongs to another order ({order} waits for one): put it "
+            "in the set-aside tote; a supervisor takes it to {order} and settles it, or puts it "
+            "back or scraps it (Exceptions)"
+        ).format(sku=code, name=name, order=order_code(wanting))
+    else:
+        reason = _(
+            "WRONG ITEM: {sku} {name} is not in this order: put it in the set-aside tote; a "
+            "supervisor puts it back or scraps it (Exceptions)"
+        ).format(sku=code, name=name)
+    _set_aside(tx, actor, count, reason)
+    return reason, Refusal.WRONG_SCAN

@@ -260,7 +260,7 @@ def _serial_refusal(session: Session, stop: PickStop, sku: Sku, scan: Scan) -> s
         return ""
     reason = never_received_refusal(scan.serial, sku.code)
     location = prefixed_label(ScanKind.LOCATION, stop_location(session, stop).code)
-    insert_set_aside(tx, sku.id, reason, location)
+    insert_set_aside(tx, sku.id, reason, location, serial=scan.serial)
     return reason
 
 

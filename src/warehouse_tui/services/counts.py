@@ -25,6 +25,7 @@ from sqlmodel import Session, col
 from warehouse_tui.domain.barcodes import Scan, ScanKind, prefixed_label
 from warehouse_tui.i18n import _
 from warehouse_tui.services.journal import Actor, record, refuse_double_trigger
+from warehouse_tui.services.ledger import move_stock
 from warehouse_tui.services.lookup import parse_in_store
 from warehouse_tui.services.picking.progress import advance
 from warehouse_tui.services.picking.shorts import flag_short
@@ -42,7 +43,6 @@ from warehouse_tui.store.models import (
     PickTask,
     Sku,
     Stock,
-    StockMove,
     TaskStatus,
     utcnow,
 )
@@ -387,35 +387,20 @@ def _adjust(session: Session, actor: Actor, task: FloorTask, sku_id: int, diff: 
         lot = lots[0] if lots else Stock(location_id=task.location_id, sku_id=sku_id)
         session.add(lot)
         session.flush()
-        _move(session, actor, task, lot, diff)
+        move_stock(session, actor, lot, diff, COUNT, task_label(task.id))
         return
     missing = -diff
     for lot in sorted(lots, key=lambda stock: stock.allocated - stock.on_hand):
         take = min(missing, lot.on_hand - lot.allocated)
         if take > 0:
-            _move(session, actor, task, lot, -take)
+            move_stock(session, actor, lot, -take, COUNT, task_label(task.id))
             missing -= take
     for lot in lots:
         take = min(missing, lot.on_hand)
         if take > 0:
             _take_reserved(session, actor, task, lot, take)
-            _move(session, actor, task, lot, -take)
+            move_stock(session, actor, lot, -take, COUNT, task_label(task.id))
             missing -= take
-
-
-def _move(session: Session, actor: Actor, task: FloorTask, lot: Stock, delta: int) -> None:
-    lot.on_hand += delta
-    session.add(
-        StockMove(
-            sku_id=lot.sku_id,
-            location_id=lot.location_id,
-            batch=lot.batch,
-            delta=delta,
-            reason=COUNT,
-            ref=task_label(task.id),
-            operator_id=actor.operator_id,
-        )
-    )
 
 
 def _take_reserved(session: Session, actor: Actor, task: FloorTask, lot: Stock, units: int) -> None:

@@ -38,6 +38,7 @@ from sqlmodel import Session, col
 from warehouse_tui.domain.barcodes import ScanKind, prefixed_label
 from warehouse_tui.i18n import _
 from warehouse_tui.services.journal import Actor, record
+from warehouse_tui.services.ledger import move_stock
 from warehouse_tui.services.lookup import resolve_code
 from warehouse_tui.services.putback import DONE, OPEN, PUT_BACK, TaskResult, task_label
 from warehouse_tui.services.results import Refusal
@@ -57,7 +58,6 @@ from warehouse_tui.store.models import (
     ParcelStatus,
     Sku,
     Stock,
-    StockMove,
     WallSlot,
     utcnow,
 )
@@ -160,8 +160,7 @@ def restock_set_aside(store: Store, actor: Actor, task_id: int, reason: str = ""
         shelf = shelf_of_lot(session, task)
         if task.order_id is not None:
             lot = session.get_one(Stock, task.stock_id, with_for_update=True)
-            _move(session, actor, task, lot, task.qty, PUT_BACK)
-            lot.on_hand += task.qty
+            move_stock(session, actor, lot, task.qty, PUT_BACK, task_label(task.id))
             announce_stock(session, [lot.sku_id])
         _done(session, actor, task)
         record(session, actor, RESTOCK, reason=reason or shelf, task_ref=task_label(task_id))
@@ -185,11 +184,9 @@ def scrap_set_aside(store: Store, actor: Actor, task_id: int, reason: str) -> Ta
         if task is None or lot is None:
             _journal_refusal(session, actor, SCRAP, task_id, refusal)
             return TaskResult(False, refusal, refusal=kind)
-        if off_shelf:
-            _move(session, actor, task, lot, task.qty, PUT_BACK)
-        else:
-            lot.on_hand -= task.qty
-        _move(session, actor, task, lot, -task.qty, "scrap")
+        if off_shelf:  # back on its lot first, so the write-off shows like any other
+            move_stock(session, actor, lot, task.qty, PUT_BACK, task_label(task.id))
+        move_stock(session, actor, lot, -task.qty, "scrap", task_label(task.id))
         _done(session, actor, task)
         record(session, actor, SCRAP, reason=reason, task_ref=task_label(task_id))
         if not off_shelf:
@@ -264,22 +261,6 @@ def _receive(session: Session, actor: Actor, sku_id: int, serial: str, reason: s
     if places:
         message += " — " + _("take it back from the set-aside tote at {place}").format(place=places)
     return TaskResult(True, message=message)
-
-
-def _move(
-    session: Session, actor: Actor, task: FloorTask, lot: Stock, delta: int, reason: str
-) -> None:
-    session.add(
-        StockMove(
-            sku_id=lot.sku_id,
-            location_id=lot.location_id,
-            batch=lot.batch,
-            delta=delta,
-            reason=reason,
-            ref=task_label(task.id),
-            operator_id=actor.operator_id,
-        )
-    )
 
 
 def _open_task(

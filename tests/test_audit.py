@@ -19,7 +19,8 @@ from tests.support.waves_floor import (
 )
 from warehouse_tui.domain.pins import hash_pin
 from warehouse_tui.services import audit
-from warehouse_tui.services.audit import audit_orders, normalise_address, split_merge
+from warehouse_tui.services.audit import audit_orders
+from warehouse_tui.services.merging import normalise_address, split_merge
 from warehouse_tui.services.orders import NewLine, OrderVersion, replace_versions
 from warehouse_tui.store.engine import Store
 from warehouse_tui.store.models import Journal, Operator, Order, OrderLine, OrderStatus, Role

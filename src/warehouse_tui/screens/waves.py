@@ -267,7 +267,7 @@ class WavesScreen(FloorScreen):
                 ).format(order=code),
             )
         elif kind is ScanKind.BADGE and waiting is not None:
-            from warehouse_tui.services.audit import split_merge
+            from warehouse_tui.services.merging import split_merge
 
             order, actor, store = waiting[0], self.actor, self.store
 

@@ -83,16 +83,19 @@ class FileConnector:
     # --- deliver ----------------------------------------------------------------------------
 
     def deliver(self, event: Event) -> str:
-        """The event's file begins to be written; it is in place once `flush` returns."""
+        """The event's file begins to be written; it is in place once `flush` returns. A
+        resend asks `already_applied` first (the outbox does), so a first send writes without
+        looking: a look at the folder waits behind the batch's fsyncs in it."""
         path = self._path(event)
-        if path not in self._writing and not path.exists():
+        if path not in self._writing:
             document = {
                 "event": event.kind,
                 "idempotency_key": event.idempotency_key,
                 "payload": event.payload,
             }
             text = json.dumps(document, ensure_ascii=False, sort_keys=True)
-            self.outbox.mkdir(parents=True, exist_ok=True)
+            if not self._writing:  # the batch's first file: the folder, once per batch
+                self.outbox.mkdir(parents=True, exist_ok=True)
             self._writing[path] = self._writer().submit(write_synced, path, text)
         return path.name
 

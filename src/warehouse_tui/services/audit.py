@@ -155,22 +155,28 @@ class _Verdict:
 def _decide(session: Session) -> dict[int, _Verdict]:
     """Every `new` order decided, most urgent first: its lines' SKUs resolved, its problems
     found, and stock taken from the balance (free units less what ready orders need) for each
-    order made ready, in the order of urgency."""
-    orders = _new_orders(session)
-    if not orders:
+    order made ready, in the order of urgency. The orders are read a chunk at a time (ids in
+    urgency order first), so a promotion day's orders never sit in memory all at once."""
+    order_ids = _new_order_ids(session)
+    if not order_ids:
         return {}
-    lines, resolved = _lines_of_new_orders(session)
     carriers = set(rows_of(session, select(col(Carrier.code))).scalars())
     free = _stock_balance(session)
     verdicts: dict[int, _Verdict] = {}
-    for order_id, version, *order in orders:
-        order_lines = lines.get(order_id, [])
-        reasons = _order_problems(order, order_lines, carriers)
-        if not reasons:
-            short = _reserve(order_lines, free)
-            if short:
-                reasons.append(_("too little stock for {codes}").format(codes=", ".join(short)))
-        verdicts[order_id] = _Verdict(version, "; ".join(reasons), resolved.get(order_id, ()))
+    for chunk in batches(order_ids, _IN_BATCH):
+        orders = _new_orders(session, chunk)
+        lines, resolved = _lines_of(session, list(orders))
+        for order_id in chunk:
+            if order_id not in orders:  # no longer new (PostgreSQL reads each statement anew)
+                continue
+            version, *order = orders[order_id]
+            order_lines = lines.get(order_id, [])
+            reasons = _order_problems(order, order_lines, carriers)
+            if not reasons:
+                short = _reserve(order_lines, free)
+                if short:
+                    reasons.append(_("too little stock for {codes}").format(codes=", ".join(short)))
+            verdicts[order_id] = _Verdict(version, "; ".join(reasons), resolved.get(order_id, ()))
     return verdicts
 
 
@@ -209,25 +215,38 @@ _NEW_ORDER_COLUMNS = ("id", "shop_version", "carrier", *ADDRESS_FIELDS)
 """The columns of `_new_orders`' tuples."""
 
 
-def _new_orders(session: Session) -> Sequence[tuple[Any, ...]]:
-    """The new orders as `_NEW_ORDER_COLUMNS`, most urgent first: earliest ship-by (none
-    last), then highest priority, then first imported."""
+def _new_order_ids(session: Session) -> list[int]:
+    """The new orders' ids, most urgent first: earliest ship-by (none last), then highest
+    priority, then first imported."""
     table = _ORDERS
-    return driver_rows(
+    rows = rows_of(
         session,
-        select(*(table.c[name] for name in _NEW_ORDER_COLUMNS))
+        select(table.c.id)
         .where(table.c.status == OrderStatus.NEW)
         .order_by(table.c.ship_by.is_(None), table.c.ship_by, table.c.priority.desc(), table.c.id),
     )
+    return list(rows.scalars())
 
 
-def _lines_of_new_orders(
-    session: Session,
+def _new_orders(session: Session, order_ids: Sequence[int]) -> dict[int, tuple[Any, ...]]:
+    """Those of the orders `order_ids` still new: id → the rest of `_NEW_ORDER_COLUMNS`."""
+    table = _ORDERS
+    rows = driver_rows(
+        session,
+        select(*(table.c[name] for name in _NEW_ORDER_COLUMNS)).where(
+            table.c.id.in_(order_ids), table.c.status == OrderStatus.NEW
+        ),
+    )
+    return {row[0]: row[1:] for row in rows}
+
+
+def _lines_of(
+    session: Session, order_ids: Sequence[int]
 ) -> tuple[dict[int, list[tuple[Any, ...]]], dict[int, list[tuple[int, int, str]]]]:
-    """For the new orders: order id → its lines as (line id, SKU code, SKU id, quantity), the
-    SKU id the one the code names (None: no such SKU); and order id → (SKU id, line id, SKU
-    code) of its lines whose SKU id is not stored yet (the import stores it when the SKU is
-    known then)."""
+    """For the orders `order_ids`: order id → its lines as (line id, SKU code, SKU id,
+    quantity), the SKU id the one the code names (None: no such SKU); and order id → (SKU id,
+    line id, SKU code) of its lines whose SKU id is not stored yet (the import stores it when
+    the SKU is known then)."""
     rows = driver_rows(
         session,
         select(
@@ -236,9 +255,7 @@ def _lines_of_new_orders(
             col(OrderLine.sku_code),
             col(OrderLine.sku_id),
             col(OrderLine.qty),
-        )
-        .join(Order, col(Order.id) == OrderLine.order_id)
-        .where(col(Order.status) == OrderStatus.NEW),
+        ).where(col(OrderLine.order_id).in_(order_ids)),
     )
     unresolved = sorted({code for _order, _line, code, sku_id, _qty in rows if sku_id is None})
     known = ids_by(session, _SKUS.c.code, unresolved)

@@ -24,7 +24,7 @@ from warehouse_tui.services.importing import ImportKind, import_file, recover_im
 from warehouse_tui.services.journal import Actor, journal_scan
 from warehouse_tui.services.orders import status_counts
 from warehouse_tui.store.engine import Store
-from warehouse_tui.store.models import ImportBatch, Order, OrderStatus
+from warehouse_tui.store.models import ImportBatch, Journal, Order, OrderStatus
 
 ORDERS = 6_000
 SPAWN = multiprocessing.get_context("spawn")
@@ -173,3 +173,70 @@ def _open_batch_progress(store: Store) -> int | None:
         return session.execute(
             select(ImportBatch.orders).where(ImportBatch.state == "open")
         ).scalar_one_or_none()
+
+
+def _journal_actions(store: Store) -> list[tuple[str, bool]]:
+    with store.read() as session:
+        rows = session.execute(select(Journal.action, Journal.accepted).order_by(Journal.id))
+        return [(action, accepted) for action, accepted in rows]
+
+
+def _orders_left(store: Store) -> int:
+    with store.read() as session:
+        return session.execute(select(func.count()).select_from(Order)).scalar_one()
+
+
+def test_a_bad_line_after_writes_began_leaves_nothing_and_reports_every_bad_line(
+    db: Db, tmp_path: Path
+) -> None:
+    """The file is read a line at a time and staged as it goes: bad lines past the first
+    writes still refuse all of it, every bad line is reported, and the staged orders go."""
+    records = [good_order(number) for number in range(1, 3_001)]
+    records[1_999] = good_order(2_000, carrier=7)
+    records[2_499] = good_order(2_500, lines="none")
+    path = tmp_path / "orders.jsonl"
+    path.write_text(jsonl(*records))
+    result = import_file(db.store, ImportKind.ORDERS, path, actor=IMPORT_ACTOR)
+    assert [error.line for error in result.errors] == [2_000, 2_500]
+    assert not result.created and result.to_json()["imported"] == 0
+    assert (_orders_left(db.store), _visible(db.store)) == (0, 0)
+    assert _journal_actions(db.store) == [("import-orders", False)]
+
+
+def test_a_line_that_is_not_utf8_far_into_a_file_refuses_it_naming_the_line(
+    db: Db, tmp_path: Path
+) -> None:
+    path = tmp_path / "orders.jsonl"
+    good = jsonl(*(good_order(number) for number in range(1, 2_001))).encode()
+    path.write_bytes(good + b'{"shop": "WEB", "shop_order_id": "caf\xe9"}\n')
+    result = import_file(db.store, ImportKind.ORDERS, path, actor=IMPORT_ACTOR)
+    assert [(error.line, error.reason) for error in result.errors] == [(2_001, "not UTF-8 text")]
+    assert _orders_left(db.store) == 0
+
+
+def test_an_order_twice_in_a_file_ends_at_its_newest_version_far_apart_or_close(
+    db: Db, tmp_path: Path
+) -> None:
+    """Its first row is staged; a later row, in the same write or thousands of lines on,
+    settles it at the flip as if the file held only the newest version: no journal row or
+    count for the versions in between."""
+    records: list[dict[str, Any]] = [good_order(number) for number in range(1, 2_501)]
+    records.insert(1, {"shop": "WEB", "shop_order_id": "1", "version": 2, "cancelled": True})
+    records.append(good_order(2, version=3, carrier="UPS"))
+    records.append(good_order(2, version=2, carrier="GLS"))  # older: the newest stays
+    records.append(good_order(3, version=1, carrier="GLS"))  # equal: the first stays
+    path = tmp_path / "orders.jsonl"
+    path.write_text(jsonl(*records))
+    result = import_file(db.store, ImportKind.ORDERS, path, actor=IMPORT_ACTOR)
+    assert (result.created, result.updated, result.cancelled) == (2_500, 0, 0)
+    with db.store.read() as session:
+        orders = {
+            order.shop_order_id: order
+            for order in session.exec(
+                select(Order).where(Order.shop_order_id.in_(("1", "2", "3")))
+            ).scalars()
+        }
+    assert (orders["1"].status, orders["1"].shop_version) == (OrderStatus.CANCELLED, 2)
+    assert (orders["2"].carrier, orders["2"].shop_version) == ("UPS", 3)
+    assert orders["3"].carrier == "DHL"
+    assert _journal_actions(db.store) == [("import-orders", True)]

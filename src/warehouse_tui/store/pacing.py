@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from itertools import islice
 from typing import TypeVar
 
 from sqlmodel import Session
@@ -55,21 +56,26 @@ class Pace:
         self._versions: dict[int, int] = {}
         self._others_at = -math.inf
 
-    def chunks(self, items: Sequence[T], write: Callable[[Session, Sequence[T]], R]) -> Iterator[R]:
+    def chunks(self, items: Iterable[T], write: Callable[[Session, Sequence[T]], R]) -> Iterator[R]:
         """`write(session, chunk)` for each chunk of `items`, each in a write transaction of
-        its own; what it returned, once that transaction has committed."""
-        start = 0
-        while start < len(items):
+        its own; what it returned, once that transaction has committed. Items made as they
+        are taken (a file's records, parsed a line at a time) are made before the write, a
+        chunk ahead, so the writer lock is never held while they are made."""
+        remaining = iter(items)
+        ahead: list[T] = []
+        while True:
+            ahead += islice(remaining, max(0, self.size - len(ahead)))
+            if not ahead:
+                return
             with self.store.write() as session:
                 began = self._begin(session)
-                chunk = items[start : start + self.size]
+                chunk, ahead = ahead[: self.size], ahead[self.size :]
                 result = write(session, chunk)
             self._took(time.perf_counter() - began, len(chunk))
-            start += len(chunk)
             yield result
 
     def write_all(
-        self, items: Sequence[T], write: Callable[[Session, Sequence[T]], object]
+        self, items: Iterable[T], write: Callable[[Session, Sequence[T]], object]
     ) -> None:
         """`chunks`, when nothing is wanted back."""
         for _result in self.chunks(items, write):

@@ -6,8 +6,10 @@ empty address is the audit's business, not the import's. Then, in the write tran
 before anything is written, what only the database can tell: a stock row naming an unknown
 place or SKU, a place off the layout, a barcode on another SKU. Every bad row is reported as
 (line, reason), lines counted from 1 with a CSV header being line 1, and if there is any,
-nothing of the file is written. A good file is written in one transaction with
-bulk statements (one executemany per table and chunk), never row by row through the ORM.
+nothing of the file is written. A good file is written with bulk statements (one executemany
+per table and chunk), never row by row through the ORM: orders in short writes no reader sees
+until the last (`staged`), a JSON Lines file of them read, checked and staged a line at a
+time, so its size does not bound what fits in memory; the rest in one transaction.
 
 Formats (the README documents them for shops):
 - catalog: sku, name, barcodes, weight_g, length_mm, width_mm, height_mm, and optionally

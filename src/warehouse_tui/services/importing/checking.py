@@ -8,7 +8,7 @@ so the whole of a file's syntax is judged before a write transaction begins.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from warehouse_tui.i18n import _
@@ -98,30 +98,46 @@ def check_records(
 ) -> tuple[list[Any], list[RowError]]:
     """Every (line number, record) checked: (good rows, errors sorted by line). A CSV's header
     comes first as a list of column names."""
-    parse = PARSERS[kind]
     rows: list[Any] = []
     errors: list[RowError] = []
-    for number, item in records:
-        if number % 10_000 == 0:
-            progress("read", number, total)
-        if isinstance(item, RowError):
-            errors.append(item)
-        elif from_csv and isinstance(item, list):
-            errors += _header_problems(kind, item)
-            if errors:
-                break
-        elif not isinstance(item, dict):
-            errors.append(RowError(number, _("expected a JSON object")))
-        else:
-            if from_csv and kind is ImportKind.ORDERS:
-                item = csv_order_record(item)
-            parsed = parse(number, item, from_csv)
-            (errors if isinstance(parsed, RowError) else rows).append(parsed)
-    progress("read", total, total)
+    for checked in checked_records(
+        kind, records, from_csv=from_csv, total=total, progress=progress
+    ):
+        (errors if isinstance(checked, RowError) else rows).append(checked)
     if from_csv and kind is ImportKind.ORDERS:
         rows = group_csv_orders(rows)
     errors += _repeats(kind, rows)
     return rows, sorted(errors, key=lambda error: error.line)
+
+
+def checked_records(
+    kind: ImportKind,
+    records: Iterable[tuple[int, Any]],
+    *,
+    from_csv: bool,
+    total: int,
+    progress: Progress = no_progress,
+) -> Iterator[Any]:
+    """Each record checked, as it is read: its row, or a `RowError`. A CSV header with a
+    problem ends the file there (nothing after it can be read by name)."""
+    parse = PARSERS[kind]
+    for number, item in records:
+        if number % 10_000 == 0:
+            progress("read", number, total)
+        if isinstance(item, RowError):
+            yield item
+        elif from_csv and isinstance(item, list):
+            problems = _header_problems(kind, item)
+            yield from problems
+            if problems:
+                break
+        elif not isinstance(item, dict):
+            yield RowError(number, _("expected a JSON object"))
+        else:
+            if from_csv and kind is ImportKind.ORDERS:
+                item = csv_order_record(item)
+            yield parse(number, item, from_csv)
+    progress("read", total, total)
 
 
 def _repeats(kind: ImportKind, rows: list[Any]) -> list[RowError]:

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, bindparam, select, update
 from sqlmodel import Session
 
 from warehouse_tui.domain.barcodes import ScanKind, format_label
@@ -23,6 +23,7 @@ from warehouse_tui.services.importing.order_rows import (
     SHIP_TO_OPTIONAL,
     SHIP_TO_REQUIRED,
     OrderRow,
+    newest_per_order,
 )
 from warehouse_tui.services.importing.result import WRITE_BATCH, ImportResult
 from warehouse_tui.services.journal import Actor, record
@@ -96,18 +97,28 @@ def stage_new_orders(
     rows: Sequence[OrderRow],
     result: ImportResult,
     sku_ids: dict[str, int | None],
-) -> tuple[list[OrderRow], list[int]]:
-    """Create the orders of `rows` we do not have yet, as `importing` rows of batch `batch_id`.
-    Returns the rows of orders we have (for `apply_versions`) and the ids of the new orders
+) -> tuple[list[OrderRow], list[OrderRow], list[int]]:
+    """Create the orders of `rows` we do not have yet, as `importing` rows of batch `batch_id`
+    (each order's first row; a later row of it waits, as does a row of an order this import
+    staged before). Returns the rows of orders we have (for `apply_versions`), the later
+    rows of this import's orders (for `settle_later_versions`) and the ids of the new orders
     that arrived cancelled (they flip to cancelled, the others to new). `sku_ids` (SKU code →
     id, None for no such SKU) is the import's own: the codes it lacks are looked up and kept."""
     existing = _existing_orders(session, [row.key for row in rows])
-    new: list[OrderRow] = []
+    new: dict[tuple[str, str], OrderRow] = {}
     known: list[OrderRow] = []
+    later: list[OrderRow] = []
     for row in rows:
-        (known if row.key in existing else new).append(row)
-    _look_up_skus(session, new, sku_ids)
-    return known, _create_orders(session, batch_id, new, result, sku_ids)
+        found = existing.get(row.key)
+        if found is None and row.key not in new:
+            new[row.key] = row
+        elif found is None or found.status == OrderStatus.IMPORTING:  # one import at a time
+            later.append(row)
+        else:
+            known.append(row)
+    creating = list(new.values())
+    _look_up_skus(session, creating, sku_ids)
+    return known, later, _create_orders(session, batch_id, creating, result, sku_ids)
 
 
 def _look_up_skus(
@@ -129,6 +140,33 @@ def apply_versions(
     for batch in batches(rows, WRITE_BATCH):
         existing = _existing_orders(session, [row.key for row in batch])
         _update_orders(session, actor, batch, existing, result)
+
+
+def settle_later_versions(session: Session, rows: Sequence[OrderRow]) -> None:
+    """Later rows in a file of orders it created (just given their status): each order ends
+    at its newest version, the first of equal ones, as if the file had held only that row
+    (`newest_per_order`; a bare cancellation keeps the content it cancels). Nobody saw the
+    versions in between, so nothing is journaled or counted for them."""
+    newest = newest_per_order(rows)
+    existing = _existing_orders(session, [row.key for row in newest])
+    replacements: list[tuple[int, OrderVersion]] = []
+    cancels: list[dict[str, Any]] = []
+    for row in newest:
+        current = existing[row.key]
+        if row.version.version <= current.shop_version:
+            continue
+        if row.version.fields:
+            replacements.append((current.id, row.version))
+        if row.version.cancelled:
+            cancels.append({"order_id": current.id, "version": row.version.version})
+    replace_versions(session, replacements)
+    if cancels:
+        session.execute(
+            update(_ORDERS)
+            .where(_ORDERS.c.id == bindparam("order_id"))
+            .values(status=OrderStatus.CANCELLED.value, shop_version=bindparam("version")),
+            cancels,
+        )
 
 
 def _existing_orders(session: Session, keys: list[tuple[str, str]]) -> dict[Any, _Existing]:

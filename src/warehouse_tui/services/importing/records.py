@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from warehouse_tui.i18n import _
 
@@ -69,7 +69,27 @@ def decode_text(data: bytes) -> str:
 
 def jsonl_records(text: str) -> Iterator[tuple[int, Any]]:
     """(line number, parsed JSON or a RowError) for every non-blank line."""
-    for number, line in enumerate(text.split("\n"), start=1):
+    return _parsed_lines(enumerate(text.split("\n"), start=1))
+
+
+def jsonl_file_records(path: Path) -> Iterator[tuple[int, Any]]:
+    """`jsonl_records` of a file, read a line at a time, so a file of any size is never in
+    memory whole. A line that is not UTF-8 raises `BadFile` naming it, when it is reached."""
+    with path.open("rb") as file:
+        yield from _parsed_lines(_decoded_lines(file))
+
+
+def _decoded_lines(file: BinaryIO) -> Iterator[tuple[int, str]]:
+    for number, raw in enumerate(file, start=1):
+        try:
+            line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+        except UnicodeDecodeError:
+            raise BadFile(number, _("not UTF-8 text")) from None
+        yield number, line
+
+
+def _parsed_lines(lines: Iterable[tuple[int, str]]) -> Iterator[tuple[int, Any]]:
+    for number, line in lines:
         if not line.strip():
             continue
         record: Any

@@ -3,7 +3,9 @@
 Checking comes first and touches no database; only a file with no bad row is written: orders
 in short transactions that no reader sees until the last (services/importing/staged.py), the
 rest in one transaction, where a writer that finds a bad reference (stock naming an unknown SKU)
-still refuses the whole file. Either way the outcome is journaled in the last transaction.
+still refuses the whole file. A JSON Lines file of orders is the exception to "first": it is
+checked a line at a time as it is staged, and a bad line deletes what was staged, so nothing of
+it is ever seen either. Either way the outcome is journaled in the last transaction.
 """
 
 from __future__ import annotations
@@ -18,13 +20,14 @@ from typing import Any
 from sqlmodel import Session
 
 from warehouse_tui.i18n import _
-from warehouse_tui.services.importing.checking import check_records
+from warehouse_tui.services.importing.checking import check_records, checked_records
 from warehouse_tui.services.importing.fields import shown
 from warehouse_tui.services.importing.floor_writers import (
     write_catalog,
     write_locations,
     write_stock,
 )
+from warehouse_tui.services.importing.order_rows import OrderRow
 from warehouse_tui.services.importing.records import (
     BadFile,
     FileFormat,
@@ -33,6 +36,7 @@ from warehouse_tui.services.importing.records import (
     csv_records,
     decode_text,
     format_of,
+    jsonl_file_records,
     jsonl_records,
 )
 from warehouse_tui.services.importing.result import ImportResult, Progress, no_progress
@@ -92,22 +96,36 @@ def _store_rows(
     """Write the checked rows in one transaction (orders: in short ones, `staged`), or journal
     the refusal and write nothing."""
     if kind is ImportKind.ORDERS and not errors:
-        return import_orders(store, run.actor, rows, run.source, run.progress, run.also)
+        return _import_orders(store, rows, len(rows), run)
     result = ImportResult()
     with store.write() as session:
         if not errors:
             errors = _write(session, kind, rows, result, run)
         if errors:  # a writer refuses before it writes anything
-            reason = _("{count} bad rows, nothing imported").format(count=len(errors))
-            record(
-                session, run.actor, f"import-{kind}", accepted=False, reason=reason, raw=run.source
-            )
+            _journal_refusal(session, kind, errors, run)
             return ImportResult(errors=errors)
         result.imported = len(rows)
         record(session, run.actor, f"import-{kind}", raw=run.source)
         if run.also is not None:
             run.also(session)
         return result
+
+
+def _import_orders(
+    store: Store, rows: Iterable[OrderRow | RowError], total: int, run: _Run
+) -> ImportResult:
+    result = import_orders(
+        store, run.actor, rows, run.source, run.progress, total=total, also=run.also
+    )
+    if result.errors:
+        with store.write() as session:
+            _journal_refusal(session, ImportKind.ORDERS, result.errors, run)
+    return result
+
+
+def _journal_refusal(session: Session, kind: ImportKind, errors: list[RowError], run: _Run) -> None:
+    reason = _("{count} bad rows, nothing imported").format(count=len(errors))
+    record(session, run.actor, f"import-{kind}", accepted=False, reason=reason, raw=run.source)
 
 
 def _write(
@@ -133,8 +151,16 @@ def import_file(
     progress: Progress = no_progress,
     move_barcodes: bool = False,
 ) -> ImportResult:
-    """Import one file (CSV or JSON Lines by extension unless `fmt` says)."""
+    """Import one file (CSV or JSON Lines by extension unless `fmt` says). A JSON Lines file
+    of orders is read a line at a time, each line checked and staged as it comes."""
     file_format = format_of(path, fmt)
+    if kind is ImportKind.ORDERS and file_format is FileFormat.JSONL:
+        run = _Run(actor or Actor(None, screen="import"), shown(path.name), progress, False)
+        total = _line_count(path)
+        records = jsonl_file_records(path)
+        checked = checked_records(kind, records, from_csv=False, total=total, progress=progress)
+        with cyclic_gc_paused():
+            return _import_orders(store, checked, total, run)
     try:
         text = decode_text(path.read_bytes())
     except BadFile as bad:
@@ -170,6 +196,13 @@ def import_records(
     )
     run = _Run(actor or Actor(None, screen="import"), shown(source), no_progress, False, also)
     return _store_rows(store, kind, rows, errors, run)
+
+
+def _line_count(path: Path) -> int:
+    """The file's lines, counted a block at a time (for the progress: a fraction of a
+    percent of the import)."""
+    with path.open("rb") as file:
+        return sum(block.count(b"\n") for block in iter(lambda: file.read(1 << 20), b"")) + 1
 
 
 @contextmanager

@@ -17,13 +17,19 @@ way before the exception goes on.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from warehouse_tui.i18n import _
 from warehouse_tui.services.importing.order_rows import OrderRow, newest_per_order
-from warehouse_tui.services.importing.order_writers import apply_versions, stage_new_orders
+from warehouse_tui.services.importing.order_writers import (
+    apply_versions,
+    settle_later_versions,
+    stage_new_orders,
+)
+from warehouse_tui.services.importing.records import BadFile, RowError
 from warehouse_tui.services.importing.result import ImportResult, Progress
 from warehouse_tui.services.journal import Actor, record
 from warehouse_tui.store import import_batches
@@ -37,18 +43,28 @@ WAIT_S = 0.2
 def import_orders(
     store: Store,
     actor: Actor,
-    rows: Sequence[OrderRow],
+    rows: Iterable[OrderRow | RowError],
     source: str,
     progress: Progress,
+    *,
+    total: int,
     also: Callable[[Session], None] | None = None,
 ) -> ImportResult:
-    """Write checked order rows as one batch; the journal row comes with the final flip, and
-    so does `also` (a connector's cursor: it moves on only with the orders it read)."""
+    """Write checked order rows as one batch, staged as they come (a file's rows are parsed
+    a line at a time, so a file of any size takes the memory of one write's rows); the
+    journal row comes with the final flip, and so does `also` (a connector's cursor: it moves
+    on only with the orders it read). A bad row (or a line that is not UTF-8) stops the
+    staging; the rest of the rows are checked for the error list, and the batch is deleted:
+    nothing of the file was ever seen. `total` is how many rows to expect, for the progress.
+
+    A file's later rows of an order it holds twice are settled at the flip: the order ends at
+    its newest version (`settle_later_versions`)."""
     result = ImportResult()
-    newest = newest_per_order(list(rows))
+    checked = _Checked(rows)
     batch_id = _open_batch(store, source)
     try:
         known: list[OrderRow] = []
+        later: list[OrderRow] = []
         cancelled: list[int] = []
         done = 0
         sku_ids: dict[str, int | None] = {}
@@ -56,26 +72,70 @@ def import_orders(
         def stage(session: Session, chunk: Sequence[OrderRow]) -> int:
             staged = stage_new_orders(session, batch_id, chunk, result, sku_ids)
             known.extend(staged[0])
-            cancelled.extend(staged[1])
+            later.extend(staged[1])
+            cancelled.extend(staged[2])
             import_batches.beat(session, batch_id, done + len(chunk))
             return len(chunk)
 
-        for count in Pace(store).chunks(newest, stage):
+        for count in Pace(store).chunks(checked.good(), stage):
             done += count
-            progress("write", done, len(newest))
+            progress("write", done, total)
+        errors = checked.errors()
+        if errors:
+            _abandon(store, batch_id)
+            return ImportResult(errors=errors)
         with store.write() as session:
-            apply_versions(session, actor, known, result)
+            apply_versions(session, actor, newest_per_order(known), result)
             import_batches.finish(session, batch_id, cancelled)
+            settle_later_versions(session, later)
             record(session, actor, "import-orders", raw=source)
             if also is not None:
                 also(session)
     except BaseException:
-        with store.write() as session:
-            import_batches.abandon(session, batch_id)
-        _delete_abandoned(store)
+        _abandon(store, batch_id)
         raise
-    result.imported = len(rows)
+    result.imported = done
     return result
+
+
+class _Checked:
+    """A stream of checked rows, good until its first bad one; then every error in it."""
+
+    def __init__(self, rows: Iterable[OrderRow | RowError]) -> None:
+        self._rows = iter(rows)
+        self._errors: list[RowError] = []
+        self._unreadable = False
+        self._good = 0
+
+    def good(self) -> Iterator[OrderRow]:
+        """The rows up to the first bad one (or a line that cannot be read at all)."""
+        try:
+            for row in self._rows:
+                if isinstance(row, RowError):
+                    self._errors.append(row)
+                    return
+                self._good += 1
+                yield row
+        except BadFile as bad:
+            self._errors, self._unreadable = [bad.error], True
+
+    def errors(self) -> list[RowError]:
+        """Every bad row, by line (the rest of the stream read for them); a file that cannot
+        be read is that one error; no rows at all is an error too."""
+        if self._errors and not self._unreadable:
+            try:
+                self._errors += [row for row in self._rows if isinstance(row, RowError)]
+            except BadFile as bad:
+                self._errors = [bad.error]
+        elif not self._errors and not self._good:
+            self._errors = [RowError(1, _("the file holds no records"))]
+        return sorted(self._errors, key=lambda error: error.line)
+
+
+def _abandon(store: Store, batch_id: int) -> None:
+    with store.write() as session:
+        import_batches.abandon(session, batch_id)
+    _delete_abandoned(store)
 
 
 def recover_imports(store: Store) -> int:

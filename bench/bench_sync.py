@@ -153,10 +153,11 @@ def woo_page(count: int) -> list[dict[str, Any]]:
     return orders
 
 
-def served(connector: Any, body: Any, headers: dict[str, str]) -> None:
-    """The connector's client answers every request with the recorded page, from memory."""
+def served(holder: Any, body: Any, headers: dict[str, str]) -> None:
+    """The HTTP client of `holder` (WooCommerce's connector, Shopify's GraphQL client) answers
+    every request with the recorded page, from memory."""
     data = json.dumps(body, ensure_ascii=False).encode()
-    connector.client = httpx.Client(
+    holder.client = httpx.Client(
         transport=httpx.MockTransport(
             lambda _request: httpx.Response(200, content=data, headers=headers)
         )
@@ -218,7 +219,7 @@ def pull_ratio(kind: str, orders: int, runs: int) -> tuple[float, float]:
             )
             if kind == "shopify":
                 connector: Any = ShopifyConnector(code, "https://b.example", "71", credentials)
-                served(connector, shopify_page(orders), {})
+                served(connector.graphql, shopify_page(orders), {})
             else:
                 connector = WooConnector(code, "https://b.example", credentials)
                 served(connector, woo_page(orders), {"X-WP-TotalPages": "1"})

@@ -102,8 +102,8 @@ def test_kpis_per_operator(floor: Store) -> None:
     assert (packer["orders_packed"], packer["parcels_packed"], packer["weight_rejects"]) == (
         2, 3, 1,
     )  # fmt: skip
-    # 15:00 to 23:30 is 8.5 hours (the row at 00:30 is the next local day, outside the range)
-    assert packer["hours"] == 8.5
+    # 15:00 to 00:30 is 9.5 hours: the night shift past midnight counts to the day it began
+    assert packer["hours"] == 9.5
 
 
 def test_kpis_per_shift_and_day(floor: Store) -> None:

@@ -120,8 +120,10 @@ def operator_kpis(
         zone = ZoneInfo(get_setting(session, "timezone"))
         shifts = _shifts(session)
         own_only = bool(role_refusal(session, actor, SUPERVISORS))
+        # A night shift's hours after midnight count to the day before: the days' rows lie
+        # on the local dates `first` to `last` + 1, and `group` keeps those of the days.
         start = datetime.combine(first, time(), tzinfo=zone).astimezone(UTC)
-        end = datetime.combine(last + timedelta(days=1), time(), tzinfo=zone).astimezone(UTC)
+        end = datetime.combine(last + timedelta(days=2), time(), tzinfo=zone).astimezone(UTC)
         names = dict(session.execute(select(col(Operator.id), col(Operator.name))).all())
         journal = select(
             col(Journal.operator_id),
@@ -147,10 +149,11 @@ def operator_kpis(
         move_rows = session.execute(moves).all()
     groups: dict[tuple[Any, ...], KpiRow] = {}
 
-    def group(operator_id: int, at: datetime) -> KpiRow:
-        day, shift = (
-            _day_and_shift(at.astimezone(zone), shifts) if by != KpiBy.OPERATOR else (None, "")
-        )
+    def group(operator_id: int, at: datetime) -> KpiRow | None:
+        """The row the moment counts to; None for a moment of a day outside `first`-`last`."""
+        day, shift = _day_and_shift(at.astimezone(zone), shifts)
+        if not first <= day <= last:
+            return None
         key = (
             operator_id,
             day if by != KpiBy.OPERATOR else None,
@@ -165,6 +168,8 @@ def operator_kpis(
         moment = as_utc(at)
         assert moment is not None
         row = group(operator_id, moment)
+        if row is None:
+            continue
         row.first_at = row.first_at or moment
         row.last_at = moment
         _count(row, action, accepted, order_id)
@@ -176,6 +181,8 @@ def operator_kpis(
         moment = as_utc(at)
         assert moment is not None
         row = group(operator_id, moment)
+        if row is None:
+            continue
         row.pick_lines += 1
         row.units += -delta
     rows = sorted(

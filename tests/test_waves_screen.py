@@ -4,6 +4,8 @@ read model on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -101,6 +103,21 @@ def test_the_board_counts_waves_lists_units_and_quiet_claims(floor: Store) -> No
     assert [(c.task_id, c.stale) for c in board.claims] == [(quiet, True), (quiet + 1, False)]
     assert board.claims[0].picker == "Ana Picker" and board.claims[0].stops == 1
     assert 12 * 60 <= board.claims[0].quiet_s < 13 * 60
+
+
+async def test_a_pick_list_claimed_on_a_handheld_shows_within_a_second(desk: Store) -> None:
+    """The desk reads again when another terminal commits, not on a timer."""
+    app = make_test_app(desk)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_desk(pilot)
+        assert rows(screen, "claims") == []
+        claimed = await asyncio.to_thread(claim_next_task, desk, PICKER)
+        assert claimed is not None
+        committed = time.monotonic()
+        while not rows(screen, "claims") and time.monotonic() - committed < 5:
+            await pilot.pause(0.02)
+        assert rows(screen, "claims")[0][0] == f"PICK-{claimed.task_id}"
+        assert time.monotonic() - committed < 1.0
 
 
 async def test_pause_resume_and_cancel_a_wave(desk: Store) -> None:

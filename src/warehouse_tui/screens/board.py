@@ -1,15 +1,13 @@
 """The supervisor's board (80x24 and larger): per wave and per carrier, how far the floor is,
 who is on it, the cut-off and the forecast; late rows in red.
 
-The board is read again when another terminal commits, not on a timer: a thread of its own
-waits on the database's change signal (services/board.watch_changes) and asks for a read on
-the service thread, so a commit anywhere shows here within a second and a still floor costs
-nothing. The clock is the screen's (a test fixes it), so the figures it shows are repeatable.
+The board is read again when another terminal commits, not on a timer
+(screens/floor_watch.py), so a commit anywhere shows here within a second and a still floor
+costs nothing. The clock is the screen's (a test fixes it), so the figures it shows are repeatable.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar
@@ -23,6 +21,7 @@ from textual.widgets import DataTable, Static
 from warehouse_tui.domain.text import on_screen
 from warehouse_tui.i18n import N_, _
 from warehouse_tui.screens.base import FloorScreen
+from warehouse_tui.screens.floor_watch import FloorWatch
 from warehouse_tui.screens.registry import register_screen
 from warehouse_tui.services.states import state_name
 from warehouse_tui.widgets.feedback_line import FeedbackLine
@@ -30,7 +29,6 @@ from warehouse_tui.widgets.feedback_line import FeedbackLine
 if TYPE_CHECKING:
     from warehouse_tui.services.board import DeskBoard
 
-WATCH_S = 0.25  # how long the watcher blocks before it looks whether the screen has closed
 LATE = "bold red"
 
 
@@ -54,11 +52,7 @@ class BoardScreen(FloorScreen):
     def __init__(self, clock: Callable[[], datetime] | None = None) -> None:
         super().__init__()
         self._clock = clock
-        self._stop = threading.Event()
-        # One read at a time (both flags live on the UI thread): a change that arrives during
-        # a read asks for one more after it, so the last commit is never missed.
-        self._reading = False
-        self._again = False
+        self._watch = FloorWatch(self, self._read, self._show)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="board"):
@@ -77,46 +71,20 @@ class BoardScreen(FloorScreen):
         self.query_one("#board-carriers", DataTable).add_columns(
             _("Carrier"), _("Cut-off"), _("Not loaded"), _("Not picked")
         )
-        self._load()
-        threading.Thread(target=self._watch, name="board-watch", daemon=True).start()
+        self._watch.start()
 
     def on_unmount(self) -> None:
-        self._stop.set()
+        self._watch.stop()
 
-    def _watch(self) -> None:
-        """On its own thread: wait for commits; each wakes one read."""
-        from warehouse_tui.services.board import watch_changes
-
-        watcher = watch_changes(self.store)
-        try:
-            while not self._stop.is_set():
-                if watcher.wait(WATCH_S) and not self._stop.is_set():
-                    self.app.call_from_thread(self._load)
-        except RuntimeError:  # the app stopped under us
-            pass
-        finally:
-            watcher.close()
-
-    def _load(self) -> None:
+    def _read(self) -> DeskBoard:
         from warehouse_tui.services.board import read_board
 
-        if self._reading:
-            self._again = True
-            return
-        self._reading, self._again = True, False
         clock = self._clock
-        self.call_service(
-            lambda: read_board(self.store, clock() if clock else None), then=self._show
-        )
+        return read_board(self.store, clock() if clock else None)
 
     def _show(self, board: DeskBoard) -> None:
         from warehouse_tui.services.board import local_clock
 
-        self._reading = False
-        if not self.is_mounted:
-            return
-        if self._again:
-            self._load()
         waves = self.query_one("#board-waves", DataTable)
         waves.clear()
         for w in board.waves:

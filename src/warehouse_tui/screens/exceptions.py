@@ -25,6 +25,7 @@ from textual.widgets import DataTable, Input, Static
 from warehouse_tui.domain.barcodes import ScanKind, format_label
 from warehouse_tui.i18n import N_, _
 from warehouse_tui.screens.base import FloorScreen
+from warehouse_tui.screens.floor_watch import FloorWatch
 from warehouse_tui.screens.registry import register_screen
 from warehouse_tui.widgets.caption import Caption
 from warehouse_tui.widgets.feedback_line import FeedbackLine
@@ -34,7 +35,7 @@ from warehouse_tui.widgets.scan_modal import ScanModal
 if TYPE_CHECKING:
     from warehouse_tui.services.exceptions import ExceptionItem, HistoryRow
 
-REFRESH_S = 5.0
+AGE_S = 30.0  # read again this often for the ages shown, when nothing commits
 CONFIRM_S = 5.0  # a second press of the cancel key within this time confirms
 # The key of each action (services.exceptions.Action values); settle and void never meet, nor
 # do release and scrap, nor re-allocate and receive.
@@ -182,7 +183,7 @@ class ExceptionsScreen(FloorScreen):
         self.items: list[ExceptionItem] = []
         self.kind = ""
         self._cancel_armed: tuple[str, float] | None = None
-        self._refresh_timer: Any = None
+        self._watch = FloorWatch(self, self._read, self._show, every=AGE_S)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="desk"):
@@ -200,19 +201,17 @@ class ExceptionsScreen(FloorScreen):
         self.query_one("#queue", DataTable).add_columns(
             _("Waiting"), _("Kind"), _("About"), _("Why")
         )
-        self._load()
+        self._watch.start()
 
     def on_unmount(self) -> None:
-        if self._refresh_timer is not None:
-            self._refresh_timer.stop()
+        self._watch.stop()
 
     # --- reading ---------------------------------------------------------------------------
 
-    def _load(self) -> None:
+    def _read(self) -> list[ExceptionItem]:
         from warehouse_tui.services.exceptions import Kind, list_exceptions
 
-        kind = Kind(self.kind) if self.kind else None
-        self.call_service(lambda: list_exceptions(self.store, kind), then=self._show)
+        return list_exceptions(self.store, Kind(self.kind) if self.kind else None)
 
     def _show(self, items: list[ExceptionItem]) -> None:
         from warehouse_tui.services.exceptions import KIND_NAMES
@@ -239,10 +238,6 @@ class ExceptionsScreen(FloorScreen):
             kind=kind_name, n=len(items)
         )
         self._show_chosen()
-        if self._refresh_timer is not None:
-            self._refresh_timer.stop()
-        if self.is_mounted:
-            self._refresh_timer = self.set_timer(REFRESH_S, self._load)
 
     def _chosen(self) -> ExceptionItem | None:
         table = self.query_one("#queue", DataTable)
@@ -382,9 +377,7 @@ class ExceptionsScreen(FloorScreen):
         self._reload_now()
 
     def _reload_now(self) -> None:
-        if self._refresh_timer is not None:
-            self._refresh_timer.stop()
-        self._load()
+        self._watch.load()
 
     def action_back(self) -> None:
         self.app.pop_screen()

@@ -1,12 +1,7 @@
 """The supervisor's wave desk (80x24 and larger): the waves on the floor and the pick lists held
-by pickers, read again every few seconds; plan and release a new wave, pause, resume or cancel a
-wave, release the pick list of a handheld that went quiet, and split an order out of its buyer's
-merged shipment.
-
-F6 opens the new wave's rules (`new_wave`). F2 and F3 act on the highlighted wave, F4 on the
-highlighted pick list (Tab moves between the tables). Cancelling a wave asks for the same key
-again; splitting a merge asks for a supervisor's badge, scanned on the spot right after the
-order, and then the supervisor's PIN.
+by pickers, read again when any terminal commits (screens/floor_watch.py); plan and release a
+new wave, pause, resume or cancel a wave, release the pick list of a handheld that went quiet,
+and split an order out of its buyer's merged shipment.
 """
 
 from __future__ import annotations
@@ -25,6 +20,7 @@ from textual.widgets import DataTable, Static
 from warehouse_tui.domain.text import on_screen
 from warehouse_tui.i18n import N_, _
 from warehouse_tui.screens.base import FloorScreen
+from warehouse_tui.screens.floor_watch import FloorWatch
 from warehouse_tui.screens.registry import register_screen
 from warehouse_tui.services.states import state_name
 from warehouse_tui.widgets.feedback_line import FeedbackLine
@@ -35,7 +31,7 @@ if TYPE_CHECKING:
     from warehouse_tui.services.supervision import Board, ClaimRow, WaveRow
     from warehouse_tui.services.waves import WaveRules
 
-REFRESH_S = 3.0
+QUIET_CHECK_S = 10.0  # read again this often for pick lists going quiet, when nothing commits
 CONFIRM_S = 5.0  # a second press of the cancel key within this time confirms
 SPLIT_WAIT_S = 30.0  # a badge later than this after the order label splits nothing
 
@@ -76,7 +72,7 @@ class WavesScreen(FloorScreen):
         self._cancel_armed: tuple[int, float] | None = None  # (wave, when F3 was pressed)
         # an ORD- scanned, and when: the very next scan, if a badge soon enough, splits it
         self._split_order: tuple[str, float] | None = None
-        self._refresh_timer: Any = None
+        self._watch = FloorWatch(self, self._read, self._show, every=QUIET_CHECK_S)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="desk"):
@@ -105,27 +101,20 @@ class WavesScreen(FloorScreen):
         claims.add_columns(
             _("Pick list"), _("Wave"), _("Picker"), _("Status"), _("Stops"), _("Last heard")
         )
-        self._load()
+        self._watch.start()
 
     def on_unmount(self) -> None:
-        if self._refresh_timer is not None:
-            self._refresh_timer.stop()
+        self._watch.stop()
 
-    def _load(self) -> None:
-        """Read the board; the next read is timed from this one's end, so a slow database
-        never stacks reads up."""
+    def _read(self) -> Board:
         from warehouse_tui.services.supervision import wave_board
 
-        self.call_service(lambda: wave_board(self.store), then=self._show)
+        return wave_board(self.store)
 
     def _show(self, board: Board) -> None:
         self.board = board
         _fill(self.query_one("#waves", DataTable), [_wave_cells(row) for row in board.waves])
         _fill(self.query_one("#claims", DataTable), [_claim_cells(row) for row in board.claims])
-        if self._refresh_timer is not None:
-            self._refresh_timer.stop()  # an action's read may have crossed the timer's
-        if self.is_mounted:
-            self._refresh_timer = self.set_timer(REFRESH_S, self._load)
 
     # --- waves -----------------------------------------------------------------------------
 
@@ -294,9 +283,7 @@ class WavesScreen(FloorScreen):
             self.feedback(False, result.reason)
 
     def _reload_now(self) -> None:
-        if self._refresh_timer is not None:
-            self._refresh_timer.stop()
-        self._load()
+        self._watch.load()
 
     def action_back(self) -> None:
         self.app.pop_screen()

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
 from sqlalchemy import Column, Table, bindparam, func, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, CursorResult
 from sqlalchemy.sql import Executable
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -74,30 +75,37 @@ def bulk_insert(
     bulk_execute(session, statement, columns, rows)
 
 
-def bulk_insert_ids(
+def bulk_insert_new(
     session: Session,
     table: Table,
     columns: Sequence[str],
     rows: Sequence[Sequence[Any]],
     key: Sequence[str],
-) -> list[int]:
-    """Insert `rows` as `bulk_insert` does; the new rows' ids, in the order of `rows`.
+) -> list[int | None]:
+    """Insert those of `rows` (values in `columns` order) whose `key` (columns among
+    `columns`, unique together in the table) is not taken yet, as `bulk_insert` does; the new
+    rows' ids in the order of `rows`, None for a row whose key was taken (nothing inserted).
+    So an import of new rows needs no look-up first: only the rows skipped are looked up.
 
     A plain executemany is several times faster than one with RETURNING. The new rows' ids
     are all above the highest id before the insert (on PostgreSQL too: they come from the
-    sequence later), and `key` (columns among `columns`, unique together in the table) tells
-    them apart, so one range query finds them all."""
+    sequence later), and `key` tells them apart, so one range query finds them all."""
     if not rows:
         return []
     id_column = table.c.id
     highest = session.execute(select(func.coalesce(func.max(id_column), 0))).scalar_one()
-    bulk_insert(session, table, columns, rows)
+    dialect = session.connection().dialect.name
+    insert_new = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+    statement = insert_new.on_conflict_do_nothing(
+        index_elements=[table.c[name] for name in key]
+    ).values({name: bindparam(name) for name in columns})
+    bulk_execute(session, statement, columns, rows)
     positions = [columns.index(name) for name in key]
     found = rows_of(
         session, select(*(table.c[name] for name in key), id_column).where(id_column > highest)
     )
     ids: dict[tuple[Any, ...], int] = {tuple(row[:-1]): row[-1] for row in found}
-    return [ids[tuple(row[index] for index in positions)] for row in rows]
+    return [ids.get(tuple(row[index] for index in positions)) for row in rows]
 
 
 def bulk_execute(

@@ -34,7 +34,7 @@ from warehouse_tui.services.orders import (
     intercept,
     replace_versions,
 )
-from warehouse_tui.store.bulk import IN_CHUNK, batches, bulk_insert, bulk_insert_ids, ids_by
+from warehouse_tui.store.bulk import IN_CHUNK, batches, bulk_insert, bulk_insert_new, ids_by
 from warehouse_tui.store.models import Order, OrderLine, OrderStatus, Sku, utcnow
 
 _ORDERS: Table = Order.__table__  # type: ignore[attr-defined]
@@ -104,21 +104,26 @@ def stage_new_orders(
     rows of this import's orders (for `settle_later_versions`) and the ids of the new orders
     that arrived cancelled (they flip to cancelled, the others to new). `sku_ids` (SKU code →
     id, None for no such SKU) is the import's own: the codes it lacks are looked up and kept."""
-    existing = _existing_orders(session, [row.key for row in rows])
-    new: dict[tuple[str, str], OrderRow] = {}
+    first: dict[tuple[str, str], OrderRow] = {}
+    repeats: list[OrderRow] = []
+    for row in rows:
+        if row.key in first:
+            repeats.append(row)
+        else:
+            first[row.key] = row
+    creating = list(first.values())
+    _look_up_skus(session, creating, sku_ids)
+    cancelled, taken = _create_orders(session, batch_id, creating, result, sku_ids)
+    existing = _existing_orders(session, [row.key for row in taken])
     known: list[OrderRow] = []
     later: list[OrderRow] = []
-    for row in rows:
+    for row in taken + repeats:
         found = existing.get(row.key)
-        if found is None and row.key not in new:
-            new[row.key] = row
-        elif found is None or found.status == OrderStatus.IMPORTING:  # one import at a time
+        if found is None or found.status == OrderStatus.IMPORTING:  # one import at a time
             later.append(row)
         else:
             known.append(row)
-    creating = list(new.values())
-    _look_up_skus(session, creating, sku_ids)
-    return known, later, _create_orders(session, batch_id, creating, result, sku_ids)
+    return known, later, cancelled
 
 
 def _look_up_skus(
@@ -199,10 +204,11 @@ def _create_orders(
     rows: list[OrderRow],
     result: ImportResult,
     sku_ids: dict[str, int | None],
-) -> list[int]:
-    """Insert `rows` as `importing` orders of the batch; the ids of those that came cancelled."""
+) -> tuple[list[int], list[OrderRow]]:
+    """Insert `rows` as `importing` orders of the batch, each unless we have its order: the
+    ids of those inserted that came cancelled, and the rows of the orders we had."""
     if not rows:
-        return []
+        return [], []
     now = utcnow()
     importing = OrderStatus.IMPORTING.value
     order_rows = [
@@ -221,7 +227,8 @@ def _create_orders(
         )
         for row in rows
     ]
-    ids = bulk_insert_ids(session, _ORDERS, _NEW_ORDER_COLUMNS, order_rows, _ORDER_KEY)
+    ids = bulk_insert_new(session, _ORDERS, _NEW_ORDER_COLUMNS, order_rows, _ORDER_KEY)
+    created = [(row, order_id) for row, order_id in zip(rows, ids, strict=True) if order_id]
     lines = [
         (
             order_id,
@@ -234,12 +241,14 @@ def _create_orders(
             0,
             0,
         )
-        for row, order_id in zip(rows, ids, strict=True)
+        for row, order_id in created
         for line in row.version.lines
     ]
     bulk_insert(session, _LINES, _NEW_LINE_COLUMNS, lines)
-    result.created += len(rows)
-    return [order_id for row, order_id in zip(rows, ids, strict=True) if row.version.cancelled]
+    result.created += len(created)
+    cancelled = [order_id for row, order_id in created if row.version.cancelled]
+    taken = [row for row, order_id in zip(rows, ids, strict=True) if order_id is None]
+    return cancelled, taken
 
 
 def _update_orders(

@@ -295,11 +295,11 @@ def add_to_parcel_line(
     serials = [serial] if serial else []
     batches = [batch] * units if batch else []
     if line.parcel_line_id is None and not (serials or batches):
-        _PLAIN_PARCEL_LINE_INSERT.run(
+        _PLAIN_PARCEL_LINE_INSERT.send(
             tx, {"parcel_id": parcel_id, "order_line_id": line.line_id, "qty": units}
         )
     elif line.parcel_line_id is None:
-        _PARCEL_LINE_INSERT.run(
+        _PARCEL_LINE_INSERT.send(
             tx,
             {
                 "parcel_id": parcel_id,
@@ -311,7 +311,7 @@ def add_to_parcel_line(
         )
     elif serials or batches:
         held = _PARCEL_LINE_TRACKED.rows(tx, {"parcel_line_id": line.parcel_line_id})[0]
-        _PARCEL_LINE_TRACKED_UP.run(
+        _PARCEL_LINE_TRACKED_UP.send(
             tx,
             {
                 "parcel_line_id": line.parcel_line_id,
@@ -321,12 +321,12 @@ def add_to_parcel_line(
             },
         )
     else:
-        _PARCEL_LINE_UP.run(tx, {"parcel_line_id": line.parcel_line_id, "units": units})
+        _PARCEL_LINE_UP.send(tx, {"parcel_line_id": line.parcel_line_id, "units": units})
 
 
 def forget_weight(tx: Tx, parcel_id: int) -> None:
     """The parcel's contents changed: its weighing no longer holds."""
-    _FORGET_WEIGHT.run(tx, {"parcel_id": parcel_id})
+    _FORGET_WEIGHT.send(tx, {"parcel_id": parcel_id})
 
 
 def claim_serial(tx: Tx, sku_id: int, serial: str, parcel_id: int, line_id: int) -> int | None:
@@ -339,11 +339,11 @@ def claim_serial(tx: Tx, sku_id: int, serial: str, parcel_id: int, line_id: int)
 
 
 def release_serial(tx: Tx, sku_id: int, serial: str) -> None:
-    _SERIAL_RELEASE.run(tx, {"sku_id": sku_id, "serial": serial})
+    _SERIAL_RELEASE.send(tx, {"sku_id": sku_id, "serial": serial})
 
 
 def set_tracking(tx: Tx, parcel_id: int, tracking: str) -> None:
-    _SET_TRACKING.run(tx, {"parcel_id": parcel_id, "tracking": tracking})
+    _SET_TRACKING.send(tx, {"parcel_id": parcel_id, "tracking": tracking})
 
 
 def sku_by_barcode(tx: Tx, codes: Sequence[str]) -> tuple[int, int] | None:

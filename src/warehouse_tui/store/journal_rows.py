@@ -23,4 +23,4 @@ _EFFECT_COLUMNS = ("effect_line_id", "effect_units", "effect_serial", "effect_ba
 def insert_journal(tx: Tx, row: dict[str, Any]) -> None:
     """One journal row: every column but the id, as services.journal.journal_row builds it;
     the effect columns, which only an item count fills, are null when the row leaves them out."""
-    _JOURNAL_INSERT.run(tx, {**dict.fromkeys(_EFFECT_COLUMNS), **row})
+    _JOURNAL_INSERT.send(tx, {**dict.fromkeys(_EFFECT_COLUMNS), **row})

@@ -81,19 +81,53 @@ def _lines_query(item: ColumnElement[bool], units: Any) -> Any:
     """The scanned SKU's lines in the parcel's orders (the lead's merge group), the parcel's
     state, this parcel's line for each, and the duplicate-scan window: one indexed round trip.
     `item` is the join condition that picks the SKU's order lines. Lines with units left to
-    pack come first."""
-    return (
+    pack come first.
+
+    The pack's lines are read first, from the parcel down, and only then matched to the SKU:
+    on PostgreSQL they are a MATERIALIZED CTE, so no plan may start from the SKU instead. The
+    prepared statement's generic plan did (measured on 1M order lines: 0.45 ms, every order
+    line of the SKU fetched, where the pack has a handful), and a SKU's lines only grow."""
+    pack = (
         select(
+            _parcel.c.id.label("parcel_id"),
             _parcel.c.status.label("parcel_status"),
             _parcel.c.weight_g,
             _parcel.c.order_id.label("lead_id"),
             _order_line.c.id.label("line_id"),
+            _order_line.c.sku_id,
             _order_line.c.picked,
             _order_line.c.packed,
             _orders.c.id.label("order_id"),
             _orders.c.status.label("order_status"),
             _orders.c.intercepted,
             _orders.c.pending,
+        )
+        .select_from(_parcel)
+        .join(_lead, _lead.c.id == _parcel.c.order_id)
+        .join(
+            _orders,
+            or_(
+                _orders.c.id == _lead.c.id,
+                and_(_lead.c.no_merge.is_(false()), _orders.c.merge_group == _lead.c.merge_group),
+            ),
+        )
+        .join(_order_line, _order_line.c.order_id == _orders.c.id)
+        .where(_parcel.c.id == bindparam("parcel_id"))
+        .cte("pack")
+        .prefix_with("MATERIALIZED", dialect="postgresql")
+    )
+    return (
+        select(
+            pack.c.parcel_status,
+            pack.c.weight_g,
+            pack.c.lead_id,
+            pack.c.line_id,
+            pack.c.picked,
+            pack.c.packed,
+            pack.c.order_id,
+            pack.c.order_status,
+            pack.c.intercepted,
+            pack.c.pending,
             _sku.c.id.label("sku_id"),
             _sku.c.code.label("sku_code"),
             _sku.c.serial_tracked,
@@ -106,26 +140,16 @@ def _lines_query(item: ColumnElement[bool], units: Any) -> Any:
             .label("window"),
             units.label("units"),
         )
-        .select_from(_parcel)
-        .join(_lead, _lead.c.id == _parcel.c.order_id)
-        .join(
-            _orders,
-            or_(
-                _orders.c.id == _lead.c.id,
-                and_(_lead.c.no_merge.is_(false()), _orders.c.merge_group == _lead.c.merge_group),
-            ),
-        )
-        .join(_order_line, _order_line.c.order_id == _orders.c.id)
-        .join(_sku, and_(_sku.c.id == _order_line.c.sku_id, item))
+        .select_from(pack)
+        .join(_sku, and_(_sku.c.id == pack.c.sku_id, item))
         .outerjoin(
             _parcel_line,
             and_(
-                _parcel_line.c.parcel_id == _parcel.c.id,
-                _parcel_line.c.order_line_id == _order_line.c.id,
+                _parcel_line.c.parcel_id == pack.c.parcel_id,
+                _parcel_line.c.order_line_id == pack.c.line_id,
             ),
         )
-        .where(_parcel.c.id == bindparam("parcel_id"))
-        .order_by(_order_line.c.packed >= _order_line.c.picked, _order_line.c.id)
+        .order_by(pack.c.packed >= pack.c.picked, pack.c.line_id)
     )
 
 
@@ -295,11 +319,11 @@ def add_to_parcel_line(
     serials = [serial] if serial else []
     batches = [batch] * units if batch else []
     if line.parcel_line_id is None and not (serials or batches):
-        _PLAIN_PARCEL_LINE_INSERT.run(
+        _PLAIN_PARCEL_LINE_INSERT.send(
             tx, {"parcel_id": parcel_id, "order_line_id": line.line_id, "qty": units}
         )
     elif line.parcel_line_id is None:
-        _PARCEL_LINE_INSERT.run(
+        _PARCEL_LINE_INSERT.send(
             tx,
             {
                 "parcel_id": parcel_id,
@@ -311,7 +335,7 @@ def add_to_parcel_line(
         )
     elif serials or batches:
         held = _PARCEL_LINE_TRACKED.rows(tx, {"parcel_line_id": line.parcel_line_id})[0]
-        _PARCEL_LINE_TRACKED_UP.run(
+        _PARCEL_LINE_TRACKED_UP.send(
             tx,
             {
                 "parcel_line_id": line.parcel_line_id,
@@ -321,12 +345,12 @@ def add_to_parcel_line(
             },
         )
     else:
-        _PARCEL_LINE_UP.run(tx, {"parcel_line_id": line.parcel_line_id, "units": units})
+        _PARCEL_LINE_UP.send(tx, {"parcel_line_id": line.parcel_line_id, "units": units})
 
 
 def forget_weight(tx: Tx, parcel_id: int) -> None:
     """The parcel's contents changed: its weighing no longer holds."""
-    _FORGET_WEIGHT.run(tx, {"parcel_id": parcel_id})
+    _FORGET_WEIGHT.send(tx, {"parcel_id": parcel_id})
 
 
 def claim_serial(tx: Tx, sku_id: int, serial: str, parcel_id: int, line_id: int) -> int | None:
@@ -339,11 +363,11 @@ def claim_serial(tx: Tx, sku_id: int, serial: str, parcel_id: int, line_id: int)
 
 
 def release_serial(tx: Tx, sku_id: int, serial: str) -> None:
-    _SERIAL_RELEASE.run(tx, {"sku_id": sku_id, "serial": serial})
+    _SERIAL_RELEASE.send(tx, {"sku_id": sku_id, "serial": serial})
 
 
 def set_tracking(tx: Tx, parcel_id: int, tracking: str) -> None:
-    _SET_TRACKING.run(tx, {"parcel_id": parcel_id, "tracking": tracking})
+    _SET_TRACKING.send(tx, {"parcel_id": parcel_id, "tracking": tracking})
 
 
 def sku_by_barcode(tx: Tx, codes: Sequence[str]) -> tuple[int, int] | None:

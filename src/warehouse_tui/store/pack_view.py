@@ -3,8 +3,8 @@
 The pack screen reads the whole pack again after every scan (it keeps no state of its own), so
 this read is as hot as the scan itself: bench/bench_pack.py holds scan → view ready to a few
 times a bare durable commit. Through the ORM it took eight queries and a few milliseconds; here
-it is two prepared SELECTs (store/prepared.py) on one short read transaction, plus the box
-types when the parcel is open and a box may be suggested:
+it is two prepared SELECTs (store/prepared.py) and the box types, sent together on one short
+read transaction (one round trip on PostgreSQL):
 - `pack_orders`: one row per order of the pack (the lead's merge group, or the lead alone),
   each carrying the parcel's own columns, its box, its number among the lead's parcels,
   whether its pack instructions were confirmed and the box fill setting;
@@ -16,6 +16,7 @@ The service (services/packing/view.py) turns the rows into the screen's `PackVie
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from sqlalchemy import (
@@ -236,19 +237,22 @@ _BOX_SIZES = Query(
 )
 
 
-def pack_orders(tx: Tx, parcel_id: int, task_ref: str, confirm_action: str) -> list[PackOrder]:
+def pack_orders(
+    tx: Tx, parcel_id: int, task_ref: str, confirm_action: str
+) -> Callable[[], list[PackOrder]]:
     """The orders of the parcel's pack, lowest id first; none if there is no such parcel.
     Confirmations are the accepted journal rows of `confirm_action` for `task_ref` (the
-    parcel's label)."""
-    return _PACK_ORDERS.rows(
+    parcel's label). Like the other two reads, it is sent, and its rows are read when the
+    function returned is called (prepared.Query.send)."""
+    return _PACK_ORDERS.send(
         tx, {"parcel_id": parcel_id, "parcel_label": task_ref, "confirm_action": confirm_action}
     )
 
 
-def pack_lines(tx: Tx, parcel_id: int) -> list[PackLine]:
+def pack_lines(tx: Tx, parcel_id: int) -> Callable[[], list[PackLine]]:
     """The pack's order lines (by order, then line) and any other line the parcel holds."""
-    return _PACK_LINES.rows(tx, {"parcel_id": parcel_id})
+    return _PACK_LINES.send(tx, {"parcel_id": parcel_id})
 
 
-def box_sizes(tx: Tx) -> list[BoxSize]:
-    return _BOX_SIZES.rows(tx, {})
+def box_sizes(tx: Tx) -> Callable[[], list[BoxSize]]:
+    return _BOX_SIZES.send(tx, {})

@@ -16,7 +16,7 @@ it is read and written.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -327,7 +327,7 @@ def current_stop(tx: Tx, task_id: int, codes: Sequence[str] = ()) -> StopRow | N
 
 
 def heartbeat(tx: Tx, task_id: int, now: datetime) -> None:
-    _HEARTBEAT.run(tx, {"task_id": task_id, "heartbeat_at": now})
+    _HEARTBEAT.send(tx, {"task_id": task_id, "heartbeat_at": now})
 
 
 def at_location(tx: Tx, stop_id: int) -> bool:
@@ -344,20 +344,20 @@ def count_units(tx: Tx, stop_id: int, units: int, next_status: str) -> bool:
 
 def confirm(
     tx: Tx, stop: StopRow, take: int, ref: str, operator_id: int | None, now: datetime
-) -> bool:
+) -> Callable[[], bool]:
     """The stop's units leave the shelf into the tote of a pick-by-order stop with its own
     allocation: the allocation and its order line count `take`, stock and its ledger the
-    stop's units, the stop is done and its order picked once no line waits. False, with
+    stop's units, the stop is done and its order picked once no line waits. All of it is sent
+    at once, and whether it held is asked afterwards (the function returned): False, with
     nothing to keep, when the stop or its allocation changed since it was read."""
     assert stop.allocation_id is not None and stop.line_id is not None
-    if not _STOP_DONE.run(tx, {"stop_id": stop.stop_id}):
-        return False
+    done = _STOP_DONE.send(tx, {"stop_id": stop.stop_id})
+    allocated = None
     if take > 0:
-        if not _ALLOCATION_PICKED.run(tx, {"allocation_id": stop.allocation_id, "take": take}):
-            return False
-        _LINE_PICKED.run(tx, {"line_id": stop.line_id, "take": take})
-    _STOCK_OUT.run(tx, {"stock_id": stop.stock_id, "units": stop.picked})
-    _STOCK_MOVE.run(
+        allocated = _ALLOCATION_PICKED.send(tx, {"allocation_id": stop.allocation_id, "take": take})
+        _LINE_PICKED.send(tx, {"line_id": stop.line_id, "take": take})
+    _STOCK_OUT.send(tx, {"stock_id": stop.stock_id, "units": stop.picked})
+    _STOCK_MOVE.send(
         tx,
         {
             "at": now,
@@ -370,13 +370,14 @@ def confirm(
         },
     )
     if take > 0 and stop.line_order_id is not None:
-        _ORDER_PICKED.run(tx, {"order_id": stop.line_order_id, "updated_at": now})
-    return True
+        _ORDER_PICKED.send(tx, {"order_id": stop.line_order_id, "updated_at": now})
+    return lambda: done() == 1 and (allocated is None or allocated() == 1)
 
 
-def advance(tx: Tx, task_id: int, next_seq: int, now: datetime) -> NextStop | None:
-    """The list moves on to its next unfinished stop, which is returned; None when that stop
-    is gone since the scan read it (an order cancelled meanwhile took it off the list)."""
-    _ADVANCE.run(tx, {"task_id": task_id, "heartbeat_at": now, "current_stop": next_seq})
-    rows = _STOP_AT.rows(tx, {"task_id": task_id, "seq": next_seq})
-    return rows[0] if rows else None
+def advance(tx: Tx, task_id: int, next_seq: int, now: datetime) -> Callable[[], NextStop | None]:
+    """The list moves on to its next unfinished stop, which the function returned gives; None
+    when that stop is gone since the scan read it (an order cancelled meanwhile took it off
+    the list)."""
+    _ADVANCE.send(tx, {"task_id": task_id, "heartbeat_at": now, "current_stop": next_seq})
+    rows = _STOP_AT.send(tx, {"task_id": task_id, "seq": next_seq})
+    return lambda: next(iter(rows()), None)

@@ -23,7 +23,15 @@ so the server plans it once rather than on every scan. psycopg keeps a connectio
 statements by SQL text and parameter types, and forgets them all whenever a transaction on
 that connection is rolled back; so the SQL here never varies with the values, every Python
 integer is sent as a bigint (psycopg would otherwise pick smallint, integer or bigint by the
-value, one more prepared statement each), and `fast_read` ends its transaction with a commit.
+value, one more prepared statement each), and only a failed fast transaction is rolled back.
+
+There the fast transactions also run in psycopg's pipeline mode, since a round trip to the
+server costs about what a statement does: `send` queues a statement, and the queue goes to
+the server when a result is first needed — the rows of a read, the count of a
+compare-and-set, which must hold before the COMMIT — or with the COMMIT itself. A pack scan
+is so three round trips (BEGIN with its read, the count-up, the rest with the COMMIT) where
+it was six, and the pack view's three reads one (a read has no BEGIN or COMMIT: its
+statements are one implicit transaction). On SQLite, in-process, `send` simply runs.
 """
 
 from __future__ import annotations
@@ -45,10 +53,12 @@ RowT = TypeVar("RowT", bound=tuple[Any, ...])
 
 @dataclass(frozen=True, slots=True)
 class Tx:
-    """A transaction's driver connection, and the dialect that compiles for it."""
+    """A transaction's driver connection, and the dialect that compiles for it; on PostgreSQL's
+    fast paths, also the psycopg pipeline its statements wait in."""
 
     dialect: Dialect
     driver: Any
+    pipeline: Any = None
 
     @classmethod
     def of(cls, connection: Connection) -> Tx:
@@ -59,34 +69,32 @@ class Tx:
 def fast_write(store: Store) -> Iterator[Tx]:
     """One write transaction straight on a pooled driver connection: committed on success,
     rolled back on any exception."""
-    pooled = store.engine.raw_connection()
-    try:
-        driver = pooled.driver_connection
-        assert driver is not None  # None only once the pool has invalidated the connection
-        if store.is_sqlite:
-            begin_immediate(driver)  # pysqlite's own BEGIN is off (engine.py)
-        try:
-            yield Tx(store.engine.dialect, driver)
-        except BaseException:
-            driver.rollback()
-            raise
-        driver.commit()
-    finally:
-        pooled.close()
+    with _fast_transaction(store, write=True) as tx:
+        yield tx
 
 
 @contextmanager
 def fast_read(store: Store) -> Iterator[Tx]:
-    """One short read transaction on a pooled driver connection (deferred on SQLite, so it
-    never waits for a writer). It changed nothing, so it ends with a commit, which costs what
-    a rollback does and keeps the connection's prepared statements on PostgreSQL (a rollback
-    drops them all, and every screen re-read after a scan would plan the scan's statements
-    anew); only a failed read is rolled back."""
+    """One short read transaction on a pooled driver connection: deferred on SQLite, so it
+    never waits for a writer; on PostgreSQL no BEGIN or COMMIT, only the pipeline's implicit
+    transaction, whose reads all go in one round trip when none is read before the end."""
+    with _fast_transaction(store, write=False) as tx:
+        yield tx
+
+
+@contextmanager
+def _fast_transaction(store: Store, *, write: bool) -> Iterator[Tx]:
     pooled = store.engine.raw_connection()
     try:
         driver = pooled.driver_connection
         assert driver is not None  # None only once the pool has invalidated the connection
-        if store.is_sqlite:
+        if not store.is_sqlite:
+            with _pipelined(driver, write=write) as pipeline:
+                yield Tx(store.engine.dialect, driver, pipeline)
+            return
+        if write:
+            begin_immediate(driver)  # pysqlite's own BEGIN is off (engine.py)
+        else:
             driver.execute("BEGIN DEFERRED")
         try:
             yield Tx(store.engine.dialect, driver)
@@ -99,6 +107,30 @@ def fast_read(store: Store) -> Iterator[Tx]:
 
 
 @contextmanager
+def _pipelined(driver: Any, *, write: bool) -> Iterator[Any]:
+    """A psycopg pipeline for one transaction. psycopg would send its own BEGIN and wait for
+    it, and both its COMMIT and the pipeline's end wait for a Sync; so the connection is in
+    autocommit meanwhile and BEGIN and COMMIT are statements in the pipeline, the BEGIN going
+    with the first statement and the COMMIT with the last ones, in the Sync that ends the
+    pipeline. A read has neither: its statements up to that Sync are one implicit transaction.
+    A failed transaction is rolled back (which drops the prepared statements, as before)."""
+    driver.autocommit = True
+    try:
+        with driver.pipeline() as pipeline:
+            if write:
+                driver.execute("BEGIN", prepare=False)
+            yield pipeline
+            if write:
+                driver.execute("COMMIT", prepare=False)
+    except BaseException:
+        driver.rollback()  # nothing to do unless a BEGIN's transaction is still open
+        raise
+    finally:
+        if not driver.closed:
+            driver.autocommit = False
+
+
+@contextmanager
 def write_transaction(store: Store) -> Iterator[Connection]:
     """One write transaction on a Core connection: committed on success, rolled back on any
     exception."""
@@ -106,21 +138,53 @@ def write_transaction(store: Store) -> Iterator[Connection]:
         yield connection
 
 
-class Query(Generic[RowT]):
-    """A SELECT, compiled on first use for each dialect it meets; its rows come back as `row`,
-    a NamedTuple whose fields are the selected columns' keys, in order."""
+class _Prepared:
+    """A statement compiled on first use for each dialect it meets."""
+
+    def __init__(self, statement: Statement, column_keys: list[str] | None) -> None:
+        self._statement = statement
+        self._column_keys = column_keys
+        self._forms: dict[tuple[type, str], _Form] = {}
+
+    def sql(self, dialect: Dialect) -> str:
+        """Its SQL for `dialect`, as sent to the driver."""
+        return self._form(dialect).sql
+
+    def _form(self, dialect: Dialect) -> _Form:
+        key = (type(dialect), dialect.paramstyle)
+        form = self._forms.get(key)
+        if form is None:
+            form = self._forms[key] = _Form.compile(self._statement, dialect, self._column_keys)
+        return form
+
+
+class Query(_Prepared, Generic[RowT]):
+    """A SELECT; its rows come back as `row`, a NamedTuple whose fields are the selected
+    columns' keys, in order."""
 
     def __init__(self, statement: Select[Any], row: type[RowT]) -> None:
         keys = tuple(column.key for column in statement.selected_columns)
         if keys != row._fields:  # type: ignore[attr-defined]
             raise ValueError(f"{row.__name__} does not name the columns {keys}")
-        self._statement = statement
+        super().__init__(statement, None)
         self._row = row
-        self._forms: dict[tuple[type, str], _Form] = {}
 
     def rows(self, tx: Tx, params: Mapping[str, Any]) -> list[RowT]:
-        form = _form_of(self._forms, self._statement, tx.dialect, None)
-        cursor = form.execute(tx.driver, params)
+        return self.send(tx, params)()
+
+    def send(self, tx: Tx, params: Mapping[str, Any]) -> Callable[[], list[RowT]]:
+        """Send it; its rows when the function returned is called. In a pipeline they are
+        read from the server then, with whatever was sent before, in one round trip (or
+        they came with the pipeline's end, which is when a read transaction's reads are
+        best read); elsewhere they are read at once."""
+        form = self._form(tx.dialect)
+        cursor = form.execute(tx, params)
+        if tx.pipeline is None:
+            rows = self._read(form, cursor)
+            return lambda: rows
+        return lambda: self._read(form, cursor)
+
+    def _read(self, form: _Form, cursor: Any) -> list[RowT]:
         make = self._row._make  # type: ignore[attr-defined]
         processors = form.result_processors
         if not processors:
@@ -128,48 +192,52 @@ class Query(Generic[RowT]):
         return [make(_processed(raw, processors)) for raw in cursor.fetchall()]
 
 
-class Command:
-    """An INSERT, UPDATE or DELETE (or a textual one), compiled on first use for each dialect
-    it meets."""
+class Command(_Prepared):
+    """An INSERT, UPDATE or DELETE (or a textual one)."""
 
     def __init__(
         self, statement: Insert | Update | Delete | TextClause, *, column_keys: Sequence[str] = ()
     ) -> None:
         """`column_keys` names the columns an INSERT or UPDATE sets from parameters (else all
         of them); values the statement gives itself are set too."""
-        self._statement = statement
-        self._column_keys = list(column_keys) or None
-        self._forms: dict[tuple[type, str], _Form] = {}
+        super().__init__(statement, list(column_keys) or None)
 
     def run(self, tx: Tx, params: Mapping[str, Any]) -> int:
         """Run it; the number of rows it touched."""
-        form = _form_of(self._forms, self._statement, tx.dialect, self._column_keys)
-        return int(form.execute(tx.driver, params).rowcount)
+        return self.send(tx, params)()
+
+    def send(self, tx: Tx, params: Mapping[str, Any]) -> Callable[[], int]:
+        """Send it; the number of rows it touched when the function returned is called. In a
+        pipeline it waits there, to go to the server with the next statement whose result is
+        read, or with the COMMIT; asking for the number syncs the pipeline first (one round
+        trip for all that was sent). A write whose count is never asked for costs no round
+        trip of its own; one that fails fails the transaction when it is sent."""
+        cursor = self._form(tx.dialect).execute(tx, params)
+        if tx.pipeline is None:
+            count = int(cursor.rowcount)
+            return lambda: count
+        pipeline = tx.pipeline
+
+        def count_in_pipeline() -> int:
+            if cursor.pgresult is None:  # not back from the server yet
+                pipeline.sync()
+            return int(cursor.rowcount)
+
+        return count_in_pipeline
 
     def run_many(self, tx: Tx, rows: Iterable[Mapping[str, Any]]) -> int:
         """Run it once per row of parameters, in one executemany on the driver; the number of
         rows it touched in all (both drivers sum them), so a compare-and-set run for many rows
         tells whether every one held."""
-        form = _form_of(self._forms, self._statement, tx.dialect, self._column_keys)
+        form = self._form(tx.dialect)
         cursor = tx.driver.cursor()
         try:
             cursor.executemany(form.sql, [form.bind(params) for params in rows])
+            if tx.pipeline is not None:
+                tx.pipeline.sync()
             return int(cursor.rowcount)
         finally:
             cursor.close()
-
-
-def _form_of(
-    forms: dict[tuple[type, str], _Form],
-    statement: Statement,
-    dialect: Dialect,
-    column_keys: list[str] | None,
-) -> _Form:
-    key = (type(dialect), dialect.paramstyle)
-    form = forms.get(key)
-    if form is None:
-        form = forms[key] = _Form.compile(statement, dialect, column_keys)
-    return form
 
 
 def _processed(raw: Sequence[Any], processors: tuple[tuple[int, Processor], ...]) -> list[Any]:
@@ -240,12 +308,13 @@ class _Form:
             integer,
         )
 
-    def execute(self, driver: Any, params: Mapping[str, Any]) -> Any:
-        """Run it on the driver's connection with `params`; the driver's cursor. PostgreSQL
-        prepares it on its first run on the connection, so only that run is planned."""
+    def execute(self, tx: Tx, params: Mapping[str, Any]) -> Any:
+        """Run it on the transaction's driver connection with `params` (in a pipeline: send
+        it); the driver's cursor. PostgreSQL prepares it on its first run on the connection,
+        so only that run is planned."""
         if self.integer is not None:
-            return driver.execute(self.sql, self.bind(params), prepare=True)
-        return driver.execute(self.sql, self.bind(params))
+            return tx.driver.execute(self.sql, self.bind(params), prepare=True)
+        return tx.driver.execute(self.sql, self.bind(params))
 
     def bind(self, params: Mapping[str, Any]) -> Any:
         """The driver's parameters, in the dialect's paramstyle: the statement's own values,

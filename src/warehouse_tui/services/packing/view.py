@@ -3,8 +3,9 @@
 The screen keeps no state of its own beyond the parcel's id: after every scan it reads the
 pack again, so what it shows is what the database holds, whatever another terminal did. That
 makes this read as frequent as the scan, so it runs on the pack view's prepared reads
-(store/pack_view.py) in one short read transaction; the rules it shows — the box suggested,
-the expected weight, the STOP, the instructions — are the same functions the pack steps use.
+(store/pack_view.py), sent together in one short read transaction; the rules it shows — the
+box suggested, the expected weight, the STOP, the instructions — are the same functions the
+pack steps use.
 """
 
 from __future__ import annotations
@@ -23,21 +24,23 @@ from warehouse_tui.store.prepared import fast_read
 
 def pack_view(store: Store, parcel_id: int) -> PackView | None:
     """Everything the pack screen shows about a parcel and its pack, read in one short look."""
-    with fast_read(store) as tx:
-        group = reads.pack_orders(tx, parcel_id, parcel_label(parcel_id), INSTRUCTIONS)
-        if not group:
-            return None
-        rows = reads.pack_lines(tx, parcel_id)
-        parcel = group[0]
-        is_open = parcel.parcel_status == ParcelStatus.OPEN
-        boxes = reads.box_sizes(tx) if is_open else []
+    with fast_read(store) as tx:  # all three sent before any is read: one round trip
+        orders = reads.pack_orders(tx, parcel_id, parcel_label(parcel_id), INSTRUCTIONS)
+        pack_lines = reads.pack_lines(tx, parcel_id)
+        box_sizes = reads.box_sizes(tx)
+    group = orders()
+    if not group:
+        return None
+    rows = pack_lines()
+    parcel = group[0]
+    is_open = parcel.parcel_status == ParcelStatus.OPEN
     lead = next(order for order in group if order.id == parcel.lead_id)
     in_parcel = [row for row in rows if row.in_parcel is not None]
     suggested = None
     if is_open:
         items = _items(in_parcel, True) or _items([row for row in rows if row.in_pack], False)
         fill = float(parcel.fill) if parcel.fill is not None else DEFAULTS["box_fill_factor"]
-        suggested = smallest_box(boxes, items, fill) if items else None
+        suggested = smallest_box(box_sizes(), items, fill) if items else None
     expected = None
     if parcel.box_tare_g is not None:
         weight = sum(row.weight_g * (row.in_parcel or 0) for row in in_parcel)

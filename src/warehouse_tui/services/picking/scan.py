@@ -429,9 +429,10 @@ def _fast_step(
         assert stop.next_seq is not None and stop.allocation_left is not None
         assert stop.tote_code is not None  # it matched the scan
         take = min(stop.picked, stop.allocation_left)
-        if not pick_scan.confirm(tx, stop, take, f"PICK-{task_id}", actor.operator_id, now):
-            raise _Changed
-        following = pick_scan.advance(tx, task_id, stop.next_seq, now)
+        # Confirmed and moved on in one round trip; what held is asked once both are sent.
+        confirmed = pick_scan.confirm(tx, stop, take, f"PICK-{task_id}", actor.operator_id, now)
+        moved_on = pick_scan.advance(tx, task_id, stop.next_seq, now)
+        following = moved_on() if confirmed() else None
         if following is None:
             raise _Changed
         return _in_tote_message(stop.tote_code), stop_view_of_row(task_id, following, stop, done=1)

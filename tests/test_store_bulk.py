@@ -9,7 +9,7 @@ from sqlalchemy import Table, bindparam, select, update
 from warehouse_tui.store.bulk import (
     bulk_execute,
     bulk_insert,
-    bulk_insert_ids,
+    bulk_insert_new,
     driver_rows,
     ids_by,
     rows_of,
@@ -57,17 +57,21 @@ def order_rows(count: int, start: datetime) -> list[tuple[object, ...]]:
     ]
 
 
-def test_new_ids_come_back_in_the_rows_order(store: Store) -> None:
+def test_new_ids_come_back_in_the_rows_order_and_a_taken_key_is_skipped(store: Store) -> None:
     start = datetime(2024, 5, 6, 8, tzinfo=UTC)
     rows = order_rows(12, start)
+    key = ("shop", "shop_order_id")
     with store.write() as session:
-        first = bulk_insert_ids(session, ORDERS, COLUMNS, rows[:5], ("shop", "shop_order_id"))
-        later = bulk_insert_ids(session, ORDERS, COLUMNS, rows[5:], ("shop", "shop_order_id"))
+        first = bulk_insert_new(session, ORDERS, COLUMNS, rows[:5], key)
+        later = bulk_insert_new(session, ORDERS, COLUMNS, rows[3:], key)  # 3 and 4 are taken
         stored = {
             order_id: number
             for order_id, number in rows_of(session, select(ORDERS.c.id, ORDERS.c.shop_order_id))
         }
-    assert [stored[order_id] for order_id in first + later] == [f"{n:04d}" for n in range(12)]
+    assert later[:2] == [None, None]
+    new_ids = [order_id for order_id in first + later if order_id is not None]
+    assert [stored[order_id] for order_id in new_ids] == [f"{n:04d}" for n in range(12)]
+    assert len(stored) == 12
 
 
 def test_driver_rows_binds_every_value_in_the_drivers_own_style(store: Store) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from warehouse_tui.commands.common import DbOption, JsonOption, emit_exact, read_store
+from warehouse_tui.domain.refs import Ref
 from warehouse_tui.i18n import _
 
 
@@ -29,7 +30,7 @@ def board_cmd(as_json: JsonOption = False, db: DbOption = None) -> None:
         waves.add_column(heading)
     for w in board.waves:
         waves.add_row(
-            f"WAVE-{w.id}",
+            Ref.WAVE.of(w.id),
             w.status,
             *(str(n) for n in (w.orders, w.picked, w.put, w.packed, w.shipped, w.pickers)),
             str(w.packers),

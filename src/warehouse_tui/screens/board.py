@@ -18,6 +18,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
+from warehouse_tui.domain.refs import Ref
 from warehouse_tui.domain.text import on_screen
 from warehouse_tui.i18n import N_, _
 from warehouse_tui.screens.base import FloorScreen
@@ -89,7 +90,7 @@ class BoardScreen(FloorScreen):
         waves.clear()
         for w in board.waves:
             cells = (
-                f"WAVE-{w.id}", state_name(w.status),
+                Ref.WAVE.of(w.id), state_name(w.status),
                 *(str(n) for n in (w.orders, w.picked, w.put, w.packed, w.shipped)),
                 str(w.pickers), str(w.packers),
                 local_clock(w.cutoff_at, board.zone), local_clock(w.forecast_done_at, board.zone),

@@ -13,6 +13,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Static
 
+from warehouse_tui.domain.refs import Ref
 from warehouse_tui.i18n import N_, _
 from warehouse_tui.screens.base import FloorScreen
 from warehouse_tui.screens.registry import register_screen
@@ -104,7 +105,7 @@ class PickingScreen(FloorScreen):
             self.feedback(False, _("No pick list is waiting"))
             return
         self.task_id = task.task_id
-        self.feedback(True, _("Pick list PICK-{task} claimed").format(task=task.task_id))
+        self.feedback(True, _("Pick list {task} claimed").format(task=Ref.PICK.of(task.task_id)))
         self._show(stop)
 
     def handle_scan(self, code: str) -> None:
@@ -245,8 +246,8 @@ class PickingScreen(FloorScreen):
             prompt.text = _("Press F2 for the next pick list")
             self.task_id = None
             return
-        progress.text = _("PICK-{task} · stop {n}/{m}").format(
-            task=stop.task_id, n=min(stop.done + 1, stop.total), m=stop.total
+        progress.text = _("{task} · stop {n}/{m}").format(
+            task=Ref.PICK.of(stop.task_id), n=min(stop.done + 1, stop.total), m=stop.total
         )
         from warehouse_tui.services.picking import Expect
 

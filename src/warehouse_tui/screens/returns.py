@@ -12,6 +12,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Static
 
+from warehouse_tui.domain.refs import Ref
 from warehouse_tui.i18n import N_, _
 from warehouse_tui.screens.base import FloorScreen
 from warehouse_tui.screens.registry import register_screen
@@ -71,20 +72,19 @@ class ReturnsScreen(FloorScreen):
         self.call_service(lambda: returns_desk(self.store, actor), then=self._show)
 
     def _show(self, desk: ReturnsDesk) -> None:
-        from warehouse_tui.services.returns import return_ref, unit_ref
         from warehouse_tui.store.models import UnitStatus
 
         self.desk = desk
         if desk.return_id is None:
             mode, what, prompt = _("Returns"), "", _("Scan the parcel, RMA or order")
         elif desk.unit_id is None:
-            mode, what = return_ref(desk.return_id), ""
+            mode, what = Ref.RETURN.of(desk.return_id), ""
             prompt = _("Scan the serial") if self.item_waiting_serial else _("Scan a unit")
         elif desk.status == UnitStatus.INSPECT:
-            mode, what = return_ref(desk.return_id), f"{unit_ref(desk.unit_id)} {desk.sku}"
+            mode, what = Ref.RETURN.of(desk.return_id), f"{Ref.UNIT.of(desk.unit_id)} {desk.sku}"
             prompt = _("1 ok 2 damaged 3 wrong 4 parts")
         else:
-            mode, what = return_ref(desk.return_id), f"{unit_ref(desk.unit_id)} {desk.sku}"
+            mode, what = Ref.RETURN.of(desk.return_id), f"{Ref.UNIT.of(desk.unit_id)} {desk.sku}"
             prompt = _("Scan location {loc}").format(loc=desk.suggested or _("any location"))
         self.query_one("#mode", Caption).text = mode
         self.query_one("#what", Caption).text = what

@@ -17,6 +17,7 @@ from textual.containers import Vertical
 from textual.coordinate import Coordinate
 from textual.widgets import DataTable, Static
 
+from warehouse_tui.domain.refs import Ref
 from warehouse_tui.domain.text import on_screen
 from warehouse_tui.i18n import N_, _
 from warehouse_tui.screens.base import FloorScreen
@@ -142,7 +143,7 @@ class WavesScreen(FloorScreen):
         from warehouse_tui.services.waves.rules import plan_lines
 
         if result["accepted"]:
-            said = _("WAVE-{wave} released").format(wave=result["wave"])
+            said = _("{wave} released").format(wave=Ref.WAVE.of(result["wave"]))
             self.feedback(True, " · ".join([said, *plan_lines(result)[:1]]))
         else:
             self.feedback(False, result["reason"])
@@ -179,7 +180,9 @@ class WavesScreen(FloorScreen):
             self._cancel_armed = (wave.wave_id, time.monotonic())
             self.feedback(
                 False,
-                _("Cancel WAVE-{wave}? Press F3 again to cancel it").format(wave=wave.wave_id),
+                _("Cancel {wave}? Press F3 again to cancel it").format(
+                    wave=Ref.WAVE.of(wave.wave_id)
+                ),
             )
             return
         actor, wave_id = self.actor, wave.wave_id
@@ -192,8 +195,8 @@ class WavesScreen(FloorScreen):
         if result.accepted:
             self.feedback(
                 True,
-                _("WAVE-{wave} is now {status}").format(
-                    wave=wave_id, status=state_name(result.status)
+                _("{wave} is now {status}").format(
+                    wave=Ref.WAVE.of(wave_id), status=state_name(result.status)
                 ),
             )
         else:
@@ -228,7 +231,7 @@ class WavesScreen(FloorScreen):
         self._reload_now()
 
     def _released_quiet(self, result: ReleasedClaims) -> None:
-        released = ", ".join(f"PICK-{task_id}" for task_id in result.task_ids)
+        released = ", ".join(Ref.PICK.of(task_id) for task_id in result.task_ids)
         if not result.accepted:
             self.feedback(False, result.reason)
         elif released:
@@ -306,7 +309,7 @@ def _fill(table: DataTable[Text], rows: list[tuple[str, tuple[str, ...]]]) -> No
 
 def _wave_cells(row: WaveRow) -> tuple[str, tuple[str, ...]]:
     return str(row.wave_id), (
-        f"WAVE-{row.wave_id}",
+        Ref.WAVE.of(row.wave_id),
         state_name(row.status),
         state_name(row.strategy),
         str(row.orders),
@@ -318,8 +321,8 @@ def _wave_cells(row: WaveRow) -> tuple[str, tuple[str, ...]]:
 
 def _claim_cells(row: ClaimRow) -> tuple[str, tuple[str, ...]]:
     return str(row.task_id), (
-        f"PICK-{row.task_id}",
-        f"WAVE-{row.wave_id}",
+        Ref.PICK.of(row.task_id),
+        Ref.WAVE.of(row.wave_id),
         row.picker,
         state_name(row.status),
         f"{row.stops_done}/{row.stops}",

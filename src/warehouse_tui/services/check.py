@@ -42,6 +42,7 @@ from sqlalchemy import ColumnElement, Exists, Select, and_, func, literal, or_, 
 from sqlmodel import Session, col
 
 from warehouse_tui.domain.barcodes import ScanKind, format_label
+from warehouse_tui.domain.refs import Ref
 from warehouse_tui.store.engine import Store
 from warehouse_tui.store.models import (
     Allocation,
@@ -368,7 +369,9 @@ def _waves(session: Session) -> Iterator[Violation]:
         .order_by(col(Wave.id))
     )
     for wave_id, status in rows:
-        yield Violation("wave", f"WAVE-{wave_id}", f"is {status} but every pick list is finished")
+        yield Violation(
+            "wave", Ref.WAVE.of(wave_id), f"is {status} but every pick list is finished"
+        )
 
 
 _PUT_BACK = "restock"  # services.putback.PUT_BACK; the check reads the books, not the services
@@ -483,6 +486,7 @@ def _live_units(session: Session) -> Iterator[Violation]:
 
 _IN_STOCK = (UnitStatus.SHELVED, UnitStatus.QUARANTINED, UnitStatus.RELEASED)
 _UNIT_MOVES = ("return", "scrap", "release")  # the ledger reasons of services.returns
+_UNIT_REFS = f"{Ref.UNIT.value}-%"  # every returned unit's reference, as a LIKE pattern
 
 
 def _returned_units(session: Session) -> Iterator[Violation]:
@@ -490,7 +494,9 @@ def _returned_units(session: Session) -> Iterator[Violation]:
     held: dict[str, dict[int, int]] = {}
     for ref, location_id, units in session.execute(
         select(col(StockMove.ref), col(StockMove.location_id), func.sum(StockMove.delta))
-        .where(col(StockMove.reason).in_(_UNIT_MOVES), col(StockMove.ref).like("UNIT-%"))
+        .where(
+            col(StockMove.reason).in_(_UNIT_MOVES), col(StockMove.ref).like(f"{Ref.UNIT.value}-%")
+        )
         .group_by(col(StockMove.ref), col(StockMove.location_id))
         .having(func.sum(StockMove.delta) != 0)
     ):
@@ -500,7 +506,7 @@ def _returned_units(session: Session) -> Iterator[Violation]:
             col(ReturnUnit.id)
         )
     ):
-        ref = f"UNIT-{unit_id}"  # services.returns.unit_ref
+        ref = Ref.UNIT.of(unit_id)  # services.returns.unit_ref
         expected = {location_id: 1} if status in _IN_STOCK else {}
         found = held.pop(ref, {})
         if found != expected:

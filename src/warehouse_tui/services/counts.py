@@ -23,13 +23,14 @@ from sqlalchemy import func, select, update
 from sqlmodel import Session, col
 
 from warehouse_tui.domain.barcodes import Scan, ScanKind, prefixed_label
+from warehouse_tui.domain.refs import Ref
 from warehouse_tui.i18n import _
 from warehouse_tui.services.journal import Actor, record, refuse_double_trigger
 from warehouse_tui.services.ledger import move_stock
 from warehouse_tui.services.lookup import parse_in_store
 from warehouse_tui.services.picking.progress import advance
 from warehouse_tui.services.picking.shorts import flag_short
-from warehouse_tui.services.putback import DONE, OPEN, task_label
+from warehouse_tui.services.putback import DONE, OPEN
 from warehouse_tui.services.results import Refusal, ServiceResult, refused_scan
 from warehouse_tui.services.roles import SUPERVISORS, role_refusal
 from warehouse_tui.services.settings import get_setting
@@ -98,7 +99,9 @@ def request_counts(
             session.add(task)
             session.flush()
             ids.append(task.id or 0)
-            record(session, actor, "count.request", raw=location.code, task_ref=task_label(task.id))
+            record(
+                session, actor, "count.request", raw=location.code, task_ref=Ref.TASK.of(task.id)
+            )
         return CountResult(True, task_ids=tuple(ids))
 
 
@@ -136,11 +139,11 @@ def cancel_count(store: Store, actor: Actor, task_id: int, reason: str = "") -> 
                 "count.cancel",
                 accepted=False,
                 reason=refusal,
-                task_ref=task_label(task_id),
+                task_ref=Ref.TASK.of(task_id),
             )
             return CountResult(False, refusal, refusal=kind)
         task.status, task.claimed_by, task.tally = "cancelled", None, None
-        record(session, actor, "count.cancel", reason=reason, task_ref=task_label(task_id))
+        record(session, actor, "count.cancel", reason=reason, task_ref=Ref.TASK.of(task_id))
         return CountResult(True, message=_("Count cancelled"))
 
 
@@ -228,7 +231,7 @@ def count_scan(
             accepted=not refusal,
             reason=refusal,
             raw=code,
-            task_ref=task_label(task.id) if task is not None else "",
+            task_ref=Ref.TASK.of(task.id) if task is not None else "",
         )
         ids = (task.id or 0,) if task is not None else ()
         kind = refused_scan(scan) if refusal else None
@@ -312,7 +315,7 @@ def count_quantity(store: Store, actor: Actor, qty: int) -> CountResult:
             accepted=not refusal,
             reason=refusal,
             raw=str(qty),
-            task_ref=task_label(task.id) if task is not None else "",
+            task_ref=Ref.TASK.of(task.id) if task is not None else "",
         )
         return CountResult(not refusal, refusal, message, refusal=kind)
 
@@ -329,7 +332,7 @@ def finish_count(store: Store, actor: Actor) -> CountResult:
         counted = {int(sku): units for sku, units in tallied.items()}
         differences = _differences(session, task, counted)
         over = get_setting(session, "count_recount_over")
-        ref = task_label(task.id)
+        ref = Ref.TASK.of(task.id)
         if task.first_count is None and any(abs(diff) > over for diff in differences.values()):
             task.first_count = {"by": actor.operator_id, "units": tallied}
             task.claimed_by, task.tally = None, None
@@ -387,19 +390,19 @@ def _adjust(session: Session, actor: Actor, task: FloorTask, sku_id: int, diff: 
         lot = lots[0] if lots else Stock(location_id=task.location_id, sku_id=sku_id)
         session.add(lot)
         session.flush()
-        move_stock(session, actor, lot, diff, COUNT, task_label(task.id))
+        move_stock(session, actor, lot, diff, COUNT, Ref.TASK.of(task.id))
         return
     missing = -diff
     for lot in sorted(lots, key=lambda stock: stock.allocated - stock.on_hand):
         take = min(missing, lot.on_hand - lot.allocated)
         if take > 0:
-            move_stock(session, actor, lot, -take, COUNT, task_label(task.id))
+            move_stock(session, actor, lot, -take, COUNT, Ref.TASK.of(task.id))
             missing -= take
     for lot in lots:
         take = min(missing, lot.on_hand)
         if take > 0:
             _take_reserved(session, actor, task, lot, take)
-            move_stock(session, actor, lot, -take, COUNT, task_label(task.id))
+            move_stock(session, actor, lot, -take, COUNT, Ref.TASK.of(task.id))
             missing -= take
 
 
@@ -422,7 +425,7 @@ def _take_reserved(session: Session, actor: Actor, task: FloorTask, lot: Stock, 
         note = _("Short {units} × {sku} (a count found them missing at {location})").format(
             units=take, sku=sku.code, location=location.code
         )
-        flag_short(session, actor, line.order_id, note, "count.shortage", task_label(task.id))
+        flag_short(session, actor, line.order_id, note, "count.shortage", Ref.TASK.of(task.id))
         units -= take
         if units == 0:
             return

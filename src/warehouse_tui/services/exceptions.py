@@ -25,6 +25,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 from warehouse_tui.domain.barcodes import ScanKind, format_label
+from warehouse_tui.domain.refs import Ref
 from warehouse_tui.i18n import N_, _
 from warehouse_tui.services import counts, holds, orders, putback, serials, set_asides, shortages
 from warehouse_tui.services.journal import Actor, record
@@ -386,7 +387,7 @@ def history(store: Store, exception_id: str) -> list[HistoryRow]:
                 col(Journal.order_id) == (parcel.order_id if parcel else None)
             )
         else:
-            about = col(Journal.task_ref) == putback.task_label(key)
+            about = col(Journal.task_ref) == Ref.TASK.of(key)
         rows = session.execute(
             select(Journal, col(Operator.name))
             .outerjoin(Operator, col(Operator.id) == Journal.operator_id)

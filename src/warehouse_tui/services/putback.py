@@ -29,6 +29,7 @@ from sqlalchemy import func, select, update
 from sqlmodel import Session, col
 
 from warehouse_tui.domain.barcodes import ScanKind, format_label
+from warehouse_tui.domain.refs import Ref
 from warehouse_tui.i18n import _
 from warehouse_tui.services.journal import Actor, record
 from warehouse_tui.services.results import Refusal, ServiceResult
@@ -59,11 +60,6 @@ from warehouse_tui.store.set_asides import SET_ASIDE
 PUT_BACK = "restock"  # the FloorTask kind of put-back work
 OPEN, DONE = "open", "done"
 _LIVE_PARCELS = (ParcelStatus.OPEN, ParcelStatus.CLOSED)
-
-
-def task_label(task_id: int | None) -> str:
-    """How the journal names a floor task."""
-    return f"TASK-{task_id}"
 
 
 # --- creating put-back work --------------------------------------------------------------------
@@ -213,7 +209,7 @@ def _cart_of(session: Session, order: Order, sku_id: int) -> str:
         .order_by(col(PickStop.task_id))
         .limit(1)
     ).scalar()
-    return f"PICK-{task_id}" if task_id is not None else ""
+    return Ref.PICK.of(task_id) if task_id is not None else ""
 
 
 # --- putting units back ------------------------------------------------------------------------
@@ -304,7 +300,7 @@ def return_units(session: Session, actor: Actor, task: FloorTask, stock: Stock, 
             batch=stock.batch,
             delta=units,
             reason=PUT_BACK,
-            ref=order_ref or task_label(task.id),
+            ref=order_ref or Ref.TASK.of(task.id),
             operator_id=actor.operator_id,
         )
     )
@@ -461,11 +457,11 @@ def close_set_aside(store: Store, actor: Actor, task_id: int, reason: str) -> Ta
                 "set-aside.close",
                 accepted=False,
                 reason=refusal,
-                task_ref=task_label(task_id),
+                task_ref=Ref.TASK.of(task_id),
             )
             return TaskResult(False, refusal, refusal=kind)
         task.status = DONE
         task.done_by = actor.operator_id
         task.done_at = utcnow()
-        record(session, actor, "set-aside.close", reason=reason, task_ref=task_label(task_id))
+        record(session, actor, "set-aside.close", reason=reason, task_ref=Ref.TASK.of(task_id))
         return TaskResult(True, message=_("Set-aside item settled"))

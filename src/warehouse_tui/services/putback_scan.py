@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from warehouse_tui.domain.barcodes import Scan, ScanKind, format_label
+from warehouse_tui.domain.refs import Ref
 from warehouse_tui.i18n import _
 from warehouse_tui.services.journal import Actor, record, refuse_double_trigger
 from warehouse_tui.services.lookup import parse_in_store
@@ -32,7 +33,6 @@ from warehouse_tui.services.putback import (
     destination,
     put_back_view,
     return_units,
-    task_label,
 )
 from warehouse_tui.services.results import Refusal, ServiceResult
 from warehouse_tui.services.states import state_name
@@ -125,7 +125,8 @@ def _state(session: Session, actor: Actor) -> _State:
     latest = rows[0] if rows else None
     if latest is None or latest.action != ITEM:
         return _State(place, None, 0)
-    task = session.get(FloorTask, int(latest.task_ref.removeprefix("TASK-")))
+    task_id = Ref.TASK.id_in(latest.task_ref)
+    task = session.get(FloorTask, task_id) if task_id is not None else None
     scan = parse_in_store(session, latest.raw)
     units = scan.resolves.quantity if scan.resolves is not None else 1
     if task is None or task.status != OPEN or task.qty - task.done_qty < units:
@@ -177,7 +178,7 @@ def _refused(
     kind: Refusal = Refusal.WRONG_SCAN,
 ) -> PutBackStep:
     action = LOCATION if state.task is not None else PLACE
-    ref = task_label(state.task.id) if state.task is not None else state.place
+    ref = Ref.TASK.of(state.task.id) if state.task is not None else state.place
     record(session, actor, action, accepted=False, reason=reason, raw=code, task_ref=ref)
     return _step(session, state, refusal=reason, kind=kind)
 
@@ -236,7 +237,7 @@ def _take_item(session: Session, actor: Actor, state: _State, scan: Scan, code: 
             Refusal.NOT_FOUND,
         )
     task = candidates[0]
-    record(session, actor, ITEM, raw=code, task_ref=task_label(task.id), order_id=task.order_id)
+    record(session, actor, ITEM, raw=code, task_ref=Ref.TASK.of(task.id), order_id=task.order_id)
     view = put_back_view(session, task)
     message = _("Put {units} × {sku} at {location} (or another place of {sku}) and scan it").format(
         units=units, sku=sku.code, location=view.suggested or "?"
@@ -275,7 +276,9 @@ def _to_location(
         already = _("These units were put back already")
         return _refused(session, actor, state, code, already, Refusal.WRONG_STATE)
     applied = settle_put_back(session, actor, task)
-    record(session, actor, LOCATION, raw=code, task_ref=task_label(task.id), order_id=task.order_id)
+    record(
+        session, actor, LOCATION, raw=code, task_ref=Ref.TASK.of(task.id), order_id=task.order_id
+    )
     message = _("{units} × {sku} back at {location}").format(
         units=state.units, sku=sku.code, location=location.code
     )

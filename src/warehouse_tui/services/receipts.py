@@ -22,6 +22,7 @@ from sqlalchemy import select, update
 from sqlmodel import Session, col
 
 from warehouse_tui.domain.goods_in_files import FileProblem, ReceiptRecord, parse_receipt
+from warehouse_tui.domain.refs import Ref
 from warehouse_tui.i18n import _
 from warehouse_tui.services.auth import supervisor_approval
 from warehouse_tui.services.journal import Actor, record
@@ -52,17 +53,6 @@ IMPORT, OPEN, RECEIVE, PUT_AWAY, CLOSE = (
     "receipts.close",
 )
 OPEN_STATUS, CLOSED = "open", "closed"
-
-
-def line_ref(line_id: int | None) -> str:
-    """How the journal names a delivery's line."""
-    return f"LINE-{line_id}"
-
-
-def line_id_of(ref: str) -> int | None:
-    """The line `line_ref` named, or None."""
-    digits = ref.removeprefix("LINE-")
-    return int(digits) if digits != ref and digits.isdigit() else None
 
 
 @dataclass(frozen=True)
@@ -288,7 +278,7 @@ def receive_scan(store: Store, actor: Actor, receipt_id: int, code: str) -> Rece
             .values(received=ReceiptLine.received + units)
         )
         session.refresh(line)
-        record(session, actor, RECEIVE, raw=code, task_ref=line_ref(line.id))
+        record(session, actor, RECEIVE, raw=code, task_ref=Ref.LINE.of(line.id))
         reason = _("{units} × {sku} received: {received} of {expected}").format(
             units=units, sku=sku.code, received=line.received, expected=line.expected
         )
@@ -375,7 +365,7 @@ def put_away_line(store: Store, actor: Actor, line_id: int, code: str) -> Receip
                 operator_id=actor.operator_id,
             )
         )
-        record(session, actor, PUT_AWAY, raw=code, task_ref=line_ref(line.id))
+        record(session, actor, PUT_AWAY, raw=code, task_ref=Ref.LINE.of(line.id))
         announce_stock(session, [line.sku_id])
         reason = _("{units} put away at {loc}: scan the next unit, or F2 to close").format(
             units=units, loc=code.strip()
@@ -485,7 +475,7 @@ def receiving_desk(store: Store, actor: Actor) -> ReceivingDesk:
             .order_by(col(Journal.id).desc())
             .limit(1)
         ).scalar()
-        line_id = line_id_of(last) if last else None
+        line_id = Ref.LINE.id_in(last) if last else None
         line = session.get(ReceiptLine, line_id) if line_id is not None else None
         if line is None:
             return ReceivingDesk(receipt.id, receipt.reference)

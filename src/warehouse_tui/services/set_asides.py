@@ -36,11 +36,12 @@ from sqlalchemy import select, update
 from sqlmodel import Session, col
 
 from warehouse_tui.domain.barcodes import ScanKind, prefixed_label
+from warehouse_tui.domain.refs import Ref
 from warehouse_tui.i18n import _
 from warehouse_tui.services.journal import Actor, record
 from warehouse_tui.services.ledger import move_stock
 from warehouse_tui.services.lookup import resolve_code
-from warehouse_tui.services.putback import DONE, OPEN, PUT_BACK, TaskResult, task_label
+from warehouse_tui.services.putback import DONE, OPEN, PUT_BACK, TaskResult
 from warehouse_tui.services.results import Refusal
 from warehouse_tui.services.returns.events import announce_stock
 from warehouse_tui.services.roles import SUPERVISORS, role_refusal
@@ -160,10 +161,10 @@ def restock_set_aside(store: Store, actor: Actor, task_id: int, reason: str = ""
         shelf = shelf_of_lot(session, task)
         if task.order_id is not None:
             lot = session.get_one(Stock, task.stock_id, with_for_update=True)
-            move_stock(session, actor, lot, task.qty, PUT_BACK, task_label(task.id))
+            move_stock(session, actor, lot, task.qty, PUT_BACK, Ref.TASK.of(task.id))
             announce_stock(session, [lot.sku_id])
         _done(session, actor, task)
-        record(session, actor, RESTOCK, reason=reason or shelf, task_ref=task_label(task_id))
+        record(session, actor, RESTOCK, reason=reason or shelf, task_ref=Ref.TASK.of(task_id))
         return TaskResult(True, message=_("Back on the shelf at {loc}").format(loc=shelf))
 
 
@@ -185,10 +186,10 @@ def scrap_set_aside(store: Store, actor: Actor, task_id: int, reason: str) -> Ta
             _journal_refusal(session, actor, SCRAP, task_id, refusal)
             return TaskResult(False, refusal, refusal=kind)
         if off_shelf:  # back on its lot first, so the write-off shows like any other
-            move_stock(session, actor, lot, task.qty, PUT_BACK, task_label(task.id))
-        move_stock(session, actor, lot, -task.qty, "scrap", task_label(task.id))
+            move_stock(session, actor, lot, task.qty, PUT_BACK, Ref.TASK.of(task.id))
+        move_stock(session, actor, lot, -task.qty, "scrap", Ref.TASK.of(task.id))
         _done(session, actor, task)
-        record(session, actor, SCRAP, reason=reason, task_ref=task_label(task_id))
+        record(session, actor, SCRAP, reason=reason, task_ref=Ref.TASK.of(task_id))
         if not off_shelf:
             announce_stock(session, [lot.sku_id])
         return TaskResult(
@@ -252,7 +253,7 @@ def _receive(session: Session, actor: Actor, sku_id: int, serial: str, reason: s
     )
     for task in waiting:
         _done(session, actor, task)
-    task_ref = task_label(waiting[0].id) if waiting else ""
+    task_ref = Ref.TASK.of(waiting[0].id) if waiting else ""
     record(session, actor, RECEIVE, reason=reason, raw=serial, task_ref=task_ref)
     places = ", ".join(sorted({task.held_in for task in waiting if task.held_in}))
     message = _("Serial {serial} of {sku} is received: the unit picks and packs").format(
@@ -296,4 +297,4 @@ def _done(session: Session, actor: Actor, task: FloorTask) -> None:
 
 
 def _journal_refusal(session: Session, actor: Actor, action: str, task_id: int, why: str) -> None:
-    record(session, actor, action, accepted=False, reason=why, task_ref=task_label(task_id))
+    record(session, actor, action, accepted=False, reason=why, task_ref=Ref.TASK.of(task_id))

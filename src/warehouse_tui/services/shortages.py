@@ -29,6 +29,7 @@ from sqlalchemy import func, select, update
 from sqlmodel import Session, col
 
 from warehouse_tui.domain.barcodes import ScanKind, format_label
+from warehouse_tui.domain.refs import Ref
 from warehouse_tui.i18n import _
 from warehouse_tui.services.counts import COUNT
 from warehouse_tui.services.journal import Actor, record
@@ -211,8 +212,8 @@ def reallocate(store: Store, actor: Actor, ref: str, reason: str = "") -> Resolv
         order.hold_reason = "; ".join(_still_short(session, order.id))
         order.updated_at = utcnow()
         locations = ", ".join(sorted({code for code, _stop in stops}))
-        return "", _("Pick list PICK-{task} brings it from {locations}").format(
-            task=task.id, locations=locations
+        return "", _("Pick list {task} brings it from {locations}").format(
+            task=Ref.PICK.of(task.id), locations=locations
         )
 
     return _resolve(store, actor, "short.reallocate", ref, reason, step, stuck_too=True)

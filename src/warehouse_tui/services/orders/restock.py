@@ -8,6 +8,7 @@ from sqlalchemy import delete, func, select, update
 from sqlmodel import Session, col
 
 from warehouse_tui.domain.barcodes import ScanKind, format_label
+from warehouse_tui.domain.refs import Ref
 from warehouse_tui.i18n import _
 from warehouse_tui.services.journal import Actor, record
 from warehouse_tui.services.orders.giveback import drop_allocations
@@ -23,7 +24,6 @@ from warehouse_tui.services.putback import (
     free_emptied_place,
     origin,
     return_units,
-    task_label,
 )
 from warehouse_tui.services.results import Refusal, ServiceResult
 from warehouse_tui.services.roles import SUPERVISORS, role_refusal
@@ -81,7 +81,7 @@ def complete_restock(store: Store, actor: Actor, task_id: int) -> RestockResult:
                 accepted=False,
                 reason=refusal,
                 raw=str(task_id),
-                task_ref=task_label(task_id),
+                task_ref=Ref.TASK.of(task_id),
                 order_id=order_id,
             )
             return RestockResult(False, refusal, order_id, refusal=kind)
@@ -92,7 +92,7 @@ def complete_restock(store: Store, actor: Actor, task_id: int) -> RestockResult:
             RESTOCK,
             order_id=order_id,
             raw=str(task_id),
-            task_ref=task_label(task_id),
+            task_ref=Ref.TASK.of(task_id),
         )
         applied = settle_put_back(session, actor, task)
         return RestockResult(True, "", order_id, applied, order.status if order else "")
@@ -137,7 +137,7 @@ def restock_order(store: Store, actor: Actor, ref: str) -> RestockResult:
                 RESTOCK,
                 order_id=order_id,
                 raw=str(task.id),
-                task_ref=task_label(task.id),
+                task_ref=Ref.TASK.of(task.id),
             )
             free_emptied_place(session, task.held_in)
         if refusal or order is None:

@@ -50,7 +50,6 @@ from warehouse_tui.services.picking.views import (
     TaskView,
     current_stop,
     order_ref,
-    task_ref,
     task_view,
 )
 
@@ -81,7 +80,6 @@ __all__ = [
     "scan_at_stop",
     "short_pick",
     "stop_allocations",
-    "task_ref",
     "task_view",
     "unsorted_units",
     "update_wave_progress",

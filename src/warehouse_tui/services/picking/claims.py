@@ -25,12 +25,13 @@ from typing import Generic, Protocol, TypeVar
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
+from warehouse_tui.domain.refs import Ref
 from warehouse_tui.i18n import _
 from warehouse_tui.services.journal import Actor, record
 from warehouse_tui.services.lookup import parse_in_store
 from warehouse_tui.services.picking.results import ActionResult, ReleasedClaims
 from warehouse_tui.services.picking.totes import bind_tote, next_unbound_order
-from warehouse_tui.services.picking.views import HELD_TASK, TaskView, task_ref, task_view_of
+from warehouse_tui.services.picking.views import HELD_TASK, TaskView, task_view_of
 from warehouse_tui.services.results import Refusal, ServiceResult
 from warehouse_tui.services.settings import get_setting
 from warehouse_tui.store.engine import Store
@@ -115,7 +116,7 @@ def on_held_task(
                 accepted=False,
                 reason=refusal,
                 raw=raw,
-                task_ref=f"PICK-{task_id}",
+                task_ref=Ref.PICK.of(task_id),
             )
             return refused(False, refusal, refusal=kind)
         done = step(session, task)
@@ -128,7 +129,7 @@ def on_held_task(
                 accepted=accepted,
                 reason=done.note if accepted else done.outcome.reason,
                 raw=raw,
-                task_ref=task_ref(task),
+                task_ref=Ref.PICK.of(task.id),
                 order_id=done.order_id,
                 keyed=done.keyed and accepted,
                 authorised_by=done.authorised_by,
@@ -175,7 +176,7 @@ def claim_next_task(
         if task is not None:
             if task.status == TaskStatus.PAUSED:
                 task.status = TaskStatus.CLAIMED
-                record(session, actor, "pick.resume", task_ref=task_ref(task))
+                record(session, actor, "pick.resume", task_ref=Ref.PICK.of(task.id))
             task.heartbeat_at = utcnow()
         else:
             task = _claim_free_task(session, actor)
@@ -251,7 +252,7 @@ def _claim_free_task(session: Session, actor: Actor) -> PickTask | None:
             .values(status=WaveStatus.PICKING)
             .execution_options(synchronize_session=False)
         )
-        record(session, actor, "pick.claim", task_ref=task_ref(task))
+        record(session, actor, "pick.claim", task_ref=Ref.PICK.of(task.id))
         return task
     return None
 
@@ -279,7 +280,7 @@ def heartbeat(store: Store, actor: Actor, task_id: int) -> ActionResult:
             "pick.heartbeat",
             accepted=False,
             reason=reason,
-            task_ref=f"PICK-{task_id}",
+            task_ref=Ref.PICK.of(task_id),
         )
         return ActionResult(False, reason, refusal=Refusal.TAKEN)
 
@@ -349,7 +350,7 @@ def release_stale_claims(
             )
             if freed.rowcount == 1:
                 released.append(task_id)
-                record(session, actor, "pick.release-stale", task_ref=f"PICK-{task_id}")
+                record(session, actor, "pick.release-stale", task_ref=Ref.PICK.of(task_id))
         return ReleasedClaims(True, task_ids=tuple(released))
 
     return store.transact(work)
@@ -371,14 +372,14 @@ def release_claim(store: Store, actor: Actor, task_id: int) -> ActionResult:
                 "pick.release",
                 accepted=False,
                 reason=refusal,
-                task_ref=f"PICK-{task_id}",
+                task_ref=Ref.PICK.of(task_id),
             )
             return ActionResult(False, refusal, refusal=kind)
         assert task is not None
         previous = task.claimed_by
         for key, value in _UNCLAIMED.items():
             setattr(task, key, value)
-        record(session, actor, "pick.release", task_ref=task_ref(task), raw=f"OP {previous}")
+        record(session, actor, "pick.release", task_ref=Ref.PICK.of(task.id), raw=f"OP {previous}")
         return ActionResult(True, message=_("Pick list released"))
 
     return store.transact(work)

@@ -16,8 +16,9 @@ from __future__ import annotations
 from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
+from warehouse_tui.domain.refs import Ref
 from warehouse_tui.services.journal import Actor
-from warehouse_tui.services.picking.views import FINISHED_STOPS, StopState, task_ref
+from warehouse_tui.services.picking.views import FINISHED_STOPS, StopState
 from warehouse_tui.store.models import (
     Allocation,
     Order,
@@ -105,7 +106,7 @@ def confirm_stop(session: Session, actor: Actor, task: PickTask, stop: PickStop)
             batch=stock.batch,
             delta=-units,
             reason="pick",
-            ref=task_ref(task),
+            ref=Ref.PICK.of(task.id),
             operator_id=actor.operator_id,
         )
     )

@@ -29,6 +29,7 @@ from warehouse_tui.domain.barcodes import (
     prefixed_label,
     scanned_label,
 )
+from warehouse_tui.domain.refs import Ref
 from warehouse_tui.i18n import _
 from warehouse_tui.services.auth import Approval, supervisor_approval
 from warehouse_tui.services.journal import (
@@ -83,7 +84,7 @@ def scan_at_stop(
     store: Store, actor: Actor, task_id: int, code: str, scanned_at: float | None = None
 ) -> ScanOutcome:
     """One scan on a pick list: an empty tote, the location, an item, or the order's tote."""
-    context = f"PICK-{task_id}"
+    context = Ref.PICK.of(task_id)
     since_same = DOUBLE_TRIGGERS.arrive(actor.station, context, code, scanned_at)
     fast = _fast_scan(store, actor, task_id, code, since_same)
     if fast is not None:
@@ -354,7 +355,7 @@ def _fast_scan_once(
             stop = pick_scan.current_stop(tx, task_id, codes)
             if stop is None or not _fast_frame(stop, actor):
                 return None
-            context = f"PICK-{task_id}"
+            context = Ref.PICK.of(task_id)
             window = stop.window
             refusal = double_trigger_refusal(
                 since_same,
@@ -430,7 +431,7 @@ def _fast_step(
         assert stop.tote_code is not None  # it matched the scan
         take = min(stop.picked, stop.allocation_left)
         # Confirmed and moved on in one round trip; what held is asked once both are sent.
-        confirmed = pick_scan.confirm(tx, stop, take, f"PICK-{task_id}", actor.operator_id, now)
+        confirmed = pick_scan.confirm(tx, stop, take, Ref.PICK.of(task_id), actor.operator_id, now)
         moved_on = pick_scan.advance(tx, task_id, stop.next_seq, now)
         following = moved_on() if confirmed() else None
         if following is None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
+from warehouse_tui.domain.refs import Ref
 from warehouse_tui.i18n import _
 from warehouse_tui.services.journal import Actor, record
 from warehouse_tui.services.picking.claims import Done, on_held_task
@@ -22,7 +23,7 @@ from warehouse_tui.services.picking.progress import (
     stop_allocations,
 )
 from warehouse_tui.services.picking.results import ShortOutcome
-from warehouse_tui.services.picking.views import StopState, stop_location, stop_view, task_ref
+from warehouse_tui.services.picking.views import StopState, stop_location, stop_view
 from warehouse_tui.services.results import Refusal
 from warehouse_tui.store.engine import Store
 from warehouse_tui.store.models import (
@@ -267,7 +268,7 @@ def _flag_order(
     note = _("Short {units} × {sku} (not at {location}, none free elsewhere)").format(
         units=units, sku=sku.code, location=location.code
     )
-    flag_short(session, actor, order_id, note, "pick.shortage", task_ref(task))
+    flag_short(session, actor, order_id, note, "pick.shortage", Ref.PICK.of(task.id))
 
 
 def flag_short(

@@ -16,9 +16,10 @@ from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from warehouse_tui.domain.barcodes import Scan, ScanKind, format_label, scanned_label
+from warehouse_tui.domain.refs import Ref
 from warehouse_tui.i18n import _
 from warehouse_tui.services.journal import Actor, record
-from warehouse_tui.services.picking.views import order_ref, task_ref
+from warehouse_tui.services.picking.views import order_ref
 from warehouse_tui.services.results import Refusal, ServiceResult, unknown_label
 from warehouse_tui.store.engine import Store
 from warehouse_tui.store.models import Order, OrderStatus, PickStop, PickTask, Tote
@@ -66,7 +67,7 @@ def bind_tote(session: Session, actor: Actor, task: PickTask, order_id: int, sca
             accepted=False,
             reason=reason,
             raw=scan.raw,
-            task_ref=task_ref(task),
+            task_ref=Ref.PICK.of(task.id),
             order_id=order_id,
         )
         return reason
@@ -78,7 +79,9 @@ def bind_tote(session: Session, actor: Actor, task: PickTask, order_id: int, sca
         .values(tote_id=tote.id)
         .execution_options(synchronize_session="fetch")
     )
-    record(session, actor, "pick.tote", raw=scan.raw, task_ref=task_ref(task), order_id=order_id)
+    record(
+        session, actor, "pick.tote", raw=scan.raw, task_ref=Ref.PICK.of(task.id), order_id=order_id
+    )
     return ""
 
 

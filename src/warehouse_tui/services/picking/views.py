@@ -99,10 +99,6 @@ def order_ref(order_id: int) -> str:
     return format_label(ScanKind.ORDER, order_id)
 
 
-def task_ref(task: PickTask) -> str:
-    return f"PICK-{task.id}"
-
-
 def current_stop(store: Store, task_id: int) -> StopView | None:
     """Where the list's picker is and what they scan next; None once the list is done."""
     with store.read() as session:

@@ -15,6 +15,7 @@ from sqlalchemy import select, update
 from sqlmodel import Session, col
 
 from warehouse_tui.domain.barcodes import ScanKind, format_label, prefixed_label
+from warehouse_tui.domain.refs import Ref
 from warehouse_tui.i18n import _
 from warehouse_tui.services.journal import Actor, record
 from warehouse_tui.services.lookup import parse_in_store
@@ -22,9 +23,6 @@ from warehouse_tui.services.results import Refusal, ServiceResult
 from warehouse_tui.services.returns import (
     CONDITIONS,
     RESALEABLE,
-    return_id_of,
-    return_ref,
-    unit_ref,
 )
 from warehouse_tui.services.returns.events import announce_return, announce_stock
 from warehouse_tui.services.returns.receive import FIND
@@ -61,9 +59,9 @@ class UnitStep(ServiceResult):
 
 def _state_refusal(session: Session, actor: Actor, action: str, unit: ReturnUnit) -> UnitStep:
     reason = _("{unit} is {status} now: nothing to do here").format(
-        unit=unit_ref(unit.id), status=unit.status.value
+        unit=Ref.UNIT.of(unit.id), status=unit.status.value
     )
-    record(session, actor, action, accepted=False, reason=reason, task_ref=unit_ref(unit.id))
+    record(session, actor, action, accepted=False, reason=reason, task_ref=Ref.UNIT.of(unit.id))
     return UnitStep(False, reason, unit_id=unit.id, status=unit.status, refusal=Refusal.WRONG_STATE)
 
 
@@ -127,7 +125,7 @@ def inspect_unit(
         if not _advance(session, unit, UnitStatus.INSPECT, **values):
             return _state_refusal(session, actor, INSPECT, unit)
         suggested = suggested_location(session, unit)
-        record(session, actor, INSPECT, raw=condition, task_ref=unit_ref(unit.id))
+        record(session, actor, INSPECT, raw=condition, task_ref=Ref.UNIT.of(unit.id))
         if condition == RESALEABLE:
             reason = _("Resaleable: put it on a shelf of its SKU, scan the location {loc}")
         else:
@@ -184,7 +182,7 @@ def _move(
             batch=unit.batch,
             delta=delta,
             reason=reason,
-            ref=unit_ref(unit.id),
+            ref=Ref.UNIT.of(unit.id),
             operator_id=actor.operator_id,
         )
     )
@@ -229,7 +227,7 @@ def put_away_unit(store: Store, actor: Actor, unit_id: int, code: str) -> UnitSt
             actor,
             PUT_AWAY,
             raw=code,
-            task_ref=unit_ref(unit.id),
+            task_ref=Ref.UNIT.of(unit.id),
             order_id=_order_id(session, unit),
         )
         _announce(session, unit)
@@ -311,16 +309,16 @@ def _decide(
             action,
             raw=code,
             reason=reason.strip(),
-            task_ref=unit_ref(unit.id),
+            task_ref=Ref.UNIT.of(unit.id),
             order_id=_order_id(session, unit),
         )
         if target is not None:
             announce_stock(session, [unit.sku_id], _shop_of(session, unit))
             done = _("{unit} released to {loc}: it is stock again").format(
-                unit=unit_ref(unit.id), loc=format_label(ScanKind.LOCATION, target.code)
+                unit=Ref.UNIT.of(unit.id), loc=format_label(ScanKind.LOCATION, target.code)
             )
         else:
-            done = _("{unit} scrapped: written off").format(unit=unit_ref(unit.id))
+            done = _("{unit} scrapped: written off").format(unit=Ref.UNIT.of(unit.id))
         return UnitStep(True, done, unit_id=unit.id, status=status)
 
     return store.transact(work)
@@ -355,7 +353,7 @@ def returns_desk(store: Store, actor: Actor) -> ReturnsDesk:
             .order_by(col(Journal.id).desc())
             .limit(1)
         ).scalar()
-        return_id = return_id_of(opened) if opened else None
+        return_id = Ref.RETURN.id_in(opened) if opened else None
         ret = session.get(Return, return_id) if return_id is not None else None
         if ret is None or ret.status == ReturnStatus.DONE:
             return ReturnsDesk()
@@ -410,7 +408,7 @@ def close_return(store: Store, actor: Actor, return_id: int) -> UnitStep:
             "{ret} closed: {shelf} on the shelf, {quarantine} in quarantine, {exceptions} set "
             "aside; scan the next parcel"
         ).format(
-            ret=return_ref(ret.id),
+            ret=Ref.RETURN.of(ret.id),
             shelf=statuses.count(UnitStatus.SHELVED),
             quarantine=statuses.count(UnitStatus.QUARANTINED),
             exceptions=statuses.count(UnitStatus.EXCEPTION),

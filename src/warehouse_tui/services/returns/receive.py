@@ -20,11 +20,11 @@ from sqlalchemy import delete, func, or_, select
 from sqlmodel import Session, col
 
 from warehouse_tui.domain.barcodes import Scan, ScanKind
+from warehouse_tui.domain.refs import Ref
 from warehouse_tui.i18n import _
 from warehouse_tui.services.journal import Actor, record
 from warehouse_tui.services.lookup import parse_in_store
 from warehouse_tui.services.results import Refusal, ServiceResult
-from warehouse_tui.services.returns import return_ref, unit_ref
 from warehouse_tui.store.engine import Store
 from warehouse_tui.store.models import (
     Order,
@@ -85,9 +85,9 @@ def find_return(store: Store, actor: Actor, code: str, buyer: str = "") -> Retur
             session.add(ret)
             session.flush()
         reason = _("Return {ret} of order {order}: scan each unit").format(
-            ret=return_ref(ret.id), order=session.get_one(Order, order_id).shop_order_id
+            ret=Ref.RETURN.of(ret.id), order=session.get_one(Order, order_id).shop_order_id
         )
-        record(session, actor, FIND, raw=code, task_ref=return_ref(ret.id), order_id=order_id)
+        record(session, actor, FIND, raw=code, task_ref=Ref.RETURN.of(ret.id), order_id=order_id)
         return ReturnFound(True, reason, return_id=ret.id, order_id=order_id)
 
     return store.transact(work)
@@ -242,7 +242,7 @@ def receive_unit(
             actor,
             RECEIVE,
             raw=code,
-            task_ref=unit_ref(unit.id),
+            task_ref=Ref.UNIT.of(unit.id),
             order_id=ret.order_id,
         )
         reason = _("{sku} received: inspect it").format(sku=sku.code)
@@ -325,7 +325,7 @@ def _exception(
         accepted=False,
         reason=reason,
         raw=code,
-        task_ref=unit_ref(unit.id),
+        task_ref=Ref.UNIT.of(unit.id),
         order_id=ret.order_id,
     )
     return UnitReceived(False, reason, unit_id=unit.id, sku=sku.code, refusal=Refusal.WRONG_SCAN)

@@ -10,8 +10,8 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlmodel import col
 
+from warehouse_tui.domain.refs import Ref
 from warehouse_tui.i18n import _
-from warehouse_tui.services.returns import unit_ref
 from warehouse_tui.store.engine import Store
 from warehouse_tui.store.models import (
     Location,
@@ -140,7 +140,7 @@ def quarantined_units(store: Store) -> list[QuarantinedUnit]:
     return [
         QuarantinedUnit(
             unit.id,
-            unit_ref(unit.id),
+            Ref.UNIT.of(unit.id),
             sku,
             unit.condition,
             unit.note,

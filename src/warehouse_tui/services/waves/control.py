@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select, text
 from sqlmodel import Session, col
 
+from warehouse_tui.domain.refs import Ref
 from warehouse_tui.i18n import _
 from warehouse_tui.services.journal import Actor, record
 from warehouse_tui.services.putback import put_back_picked
@@ -79,7 +80,12 @@ def _on_wave(
         refusal = role_refusal(session, actor, SUPERVISORS)
         if refusal:
             record(
-                session, actor, action, accepted=False, reason=refusal, task_ref=f"WAVE-{wave_id}"
+                session,
+                actor,
+                action,
+                accepted=False,
+                reason=refusal,
+                task_ref=Ref.WAVE.of(wave_id),
             )
             return WaveResult(False, refusal, refusal=Refusal.ROLE)
         session.execute(
@@ -92,7 +98,7 @@ def _on_wave(
         if wave is None or wave.status not in allowed:
             return _refuse(session, actor, action, wave_id, wave)
         wave.status = change(session, wave)
-        record(session, actor, action, task_ref=f"WAVE-{wave_id}")
+        record(session, actor, action, task_ref=Ref.WAVE.of(wave_id))
         return WaveResult(True, status=wave.status)
 
     return store.transact(work)
@@ -106,7 +112,7 @@ def _refuse(
     else:
         reason = _("Wave {id} is {status}: not possible now").format(id=wave_id, status=wave.status)
         kind = Refusal.WRONG_STATE
-    record(session, actor, action, accepted=False, reason=reason, task_ref=f"WAVE-{wave_id}")
+    record(session, actor, action, accepted=False, reason=reason, task_ref=Ref.WAVE.of(wave_id))
     return WaveResult(False, reason, wave.status if wave else "", refusal=kind)
 
 
@@ -180,7 +186,7 @@ def _return_orders(session: Session, wave_id: int) -> None:
     for order in orders:
         order.updated_at = now
         if order.id in picked:
-            put_back_picked(session, order, reason=f"WAVE-{wave_id}", on_allocations=False)
+            put_back_picked(session, order, reason=Ref.WAVE.of(wave_id), on_allocations=False)
             order.status = OrderStatus.HELD
             order.wave_id = None
             order.hold_reason = _("wave {id} cancelled after picking: put the items back").format(

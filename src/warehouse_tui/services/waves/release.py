@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
+from warehouse_tui.domain.refs import Ref
 from warehouse_tui.i18n import _
 from warehouse_tui.services.audit import run_audit
 from warehouse_tui.services.journal import Actor, record
@@ -122,7 +123,7 @@ def _write(session: Session, actor: Actor, plan: WavePlan) -> dict[str, Any]:
     )
     allocation_of = dict(zip(plan.picks, allocation_ids, strict=True))
     _insert_tasks(session, wave.id, rules.strategy, plan.carts, allocation_of)
-    record(session, actor, "wave-release", raw=rules.as_text(), task_ref=f"WAVE-{wave.id}")
+    record(session, actor, "wave-release", raw=rules.as_text(), task_ref=Ref.WAVE.of(wave.id))
     return {**plan.summary(), "wave": wave.id, "accepted": True, "reason": ""}
 
 

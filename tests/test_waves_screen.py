@@ -92,17 +92,33 @@ def test_the_board_counts_waves_lists_units_and_quiet_claims(floor: Store) -> No
         flagged.hold_reason = "Short 1 × MUG (not at LOC-A01-01-1, none free elsewhere)"
     board = wave_board(floor)
     [wave] = board.waves
-    assert (wave.status, wave.orders, wave.flagged, wave.lists_done, wave.lists, wave.units) == (
+    assert (wave.status, wave.orders, wave.flagged, wave.units_picked, wave.units) == (
         "picking",
         2,
         1,
         0,
-        2,
         3,
     )  # claiming a list starts the wave
     assert [(c.task_id, c.stale) for c in board.claims] == [(quiet, True), (quiet + 1, False)]
     assert board.claims[0].picker == "Ana Picker" and board.claims[0].stops == 1
     assert 12 * 60 <= board.claims[0].quiet_s < 13 * 60
+
+
+def test_a_picked_wave_stays_on_the_board_until_its_last_order_ships(floor: Store) -> None:
+    release_wave(floor, "pick-by-order", [{"MUG": 2}, {"TEE": 1}], orders_per_task=1)
+
+    def picked_and(statuses: tuple[str, str]) -> list[tuple[str, int, int, int]]:
+        with floor.write() as session:
+            session.exec(select(Wave)).one().status = "done"
+            for order, status in zip(
+                session.exec(select(Order).order_by(Order.id)), statuses, strict=True
+            ):
+                order.status = status
+        return [(w.status, w.orders, w.packed, w.shipped) for w in wave_board(floor).waves]
+
+    assert picked_and(("picked", "picked")) == [("done", 2, 0, 0)]
+    assert picked_and(("shipped", "packed")) == [("done", 2, 2, 1)]
+    assert picked_and(("shipped", "cancelled")) == []
 
 
 async def test_a_pick_list_claimed_on_a_handheld_shows_within_a_second(desk: Store) -> None:

@@ -45,7 +45,8 @@ class WavesScreen(FloorScreen):
         "F6 plans a new wave: choose its rules (strategy, single- or multi-item shipments, "
         "carrier, how many orders, due by), F2 previews what it would take and how far the "
         "pickers would walk, F10 releases it.\n\n"
-        "The waves on the floor, with their pick lists done and units picked, and below them "
+        "The waves on the floor, with their units picked and orders packed and shipped (a wave "
+        "stays until its last order is on a truck), and below them "
         "the pick lists pickers hold. Tab moves between the two lists; the arrow keys choose "
         "a row. Short counts a wave's orders a picker flagged: items no location could give "
         "(warehouse-tui order show names what is missing).\n\n"
@@ -95,8 +96,9 @@ class WavesScreen(FloorScreen):
             _("Strategy"),
             _("Orders"),
             _("Short"),
-            _("Lists"),
-            _("Units picked"),
+            _("Picked"),
+            _("Packed"),
+            _("Shipped"),
         )
         claims = self.query_one("#claims", DataTable)
         claims.add_columns(
@@ -314,8 +316,9 @@ def _wave_cells(row: WaveRow) -> tuple[str, tuple[str, ...]]:
         state_name(row.strategy),
         str(row.orders),
         str(row.flagged or ""),
-        f"{row.lists_done}/{row.lists}",
         f"{row.units_picked}/{row.units}",
+        str(row.packed),
+        str(row.shipped),
     )
 
 

@@ -1,5 +1,8 @@
 """What a supervisor watches: the waves still on the floor and the pick lists held by pickers.
 
+A wave stays on the floor until its last order is on a truck (or cancelled): picked is not
+shipped, and the desk shows how many of its orders are packed and shipped.
+
 One short read for the whole board, so the screen can poll it every few seconds. A claim whose
 heartbeat is older than the `claim_lease_s` setting is marked stale: its handheld has gone
 quiet, and a supervisor may release it (picking.release_claim / release_stale_claims).
@@ -20,6 +23,7 @@ from warehouse_tui.store.engine import Store
 from warehouse_tui.store.models import (
     Operator,
     Order,
+    OrderStatus,
     PickStop,
     PickTask,
     Strategy,
@@ -38,6 +42,7 @@ ACTIVE_WAVES = (
     WaveStatus.SORTING,
 )
 HELD_LISTS = (TaskStatus.CLAIMED, TaskStatus.PAUSED)
+_PACKED = (OrderStatus.PACKED, OrderStatus.SHIPPED)
 FINISHED_STOPS = ("done", "short")
 
 
@@ -48,10 +53,10 @@ class WaveRow:
     strategy: Strategy
     orders: int
     flagged: int  # orders a picker flagged (a shortage no location could cover)
-    lists_done: int
-    lists: int
     units_picked: int
     units: int
+    packed: int  # orders packed or already shipped
+    shipped: int
 
 
 @dataclass(frozen=True)
@@ -76,25 +81,26 @@ def wave_board(store: Store, now: datetime | None = None) -> Board:
     now = now or utcnow()
     with store.read() as session:
         lease_s = float(get_setting(session, "claim_lease_s"))
-        active = select(col(Wave.id)).where(col(Wave.status).in_(ACTIVE_WAVES))
+        not_shipped = select(col(Order.wave_id)).where(
+            col(Order.wave_id).is_not(None),
+            col(Order.status).not_in((OrderStatus.SHIPPED, OrderStatus.CANCELLED)),
+        )
+        on_floor = col(Wave.status).in_(ACTIVE_WAVES) | (
+            (col(Wave.status) == WaveStatus.DONE) & col(Wave.id).in_(not_shipped)
+        )
+        active = select(col(Wave.id)).where(on_floor)
         orders = (
             select(
                 col(Order.wave_id),
                 func.count().label("orders"),
                 func.sum(case((col(Order.hold_reason) != "", 1), else_=0)).label("flagged"),
+                func.sum(case((col(Order.status).in_(_PACKED), 1), else_=0)).label("packed"),
+                func.sum(case((col(Order.status) == OrderStatus.SHIPPED, 1), else_=0)).label(
+                    "shipped"
+                ),
             )
             .where(col(Order.wave_id).in_(active))
             .group_by(col(Order.wave_id))
-            .subquery()
-        )
-        lists = (
-            select(
-                col(PickTask.wave_id),
-                func.count().label("lists"),
-                func.sum(case((col(PickTask.status) == TaskStatus.DONE, 1), else_=0)).label("done"),
-            )
-            .where(col(PickTask.wave_id).in_(active))
-            .group_by(col(PickTask.wave_id))
             .subquery()
         )
         units = (
@@ -115,15 +121,14 @@ def wave_board(store: Store, now: datetime | None = None) -> Board:
                 col(Wave.strategy),
                 func.coalesce(orders.c.orders, 0),
                 func.coalesce(orders.c.flagged, 0),
-                func.coalesce(lists.c.done, 0),
-                func.coalesce(lists.c.lists, 0),
                 func.coalesce(units.c.picked, 0),
                 func.coalesce(units.c.units, 0),
+                func.coalesce(orders.c.packed, 0),
+                func.coalesce(orders.c.shipped, 0),
             )
             .outerjoin(orders, orders.c.wave_id == col(Wave.id))
-            .outerjoin(lists, lists.c.wave_id == col(Wave.id))
             .outerjoin(units, units.c.wave_id == col(Wave.id))
-            .where(col(Wave.status).in_(ACTIVE_WAVES))
+            .where(on_floor)
             .order_by(col(Wave.id))
         ).all()
         stops = (

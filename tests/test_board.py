@@ -20,7 +20,7 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable
 
 from tests.apphelpers import OPERATORS, add_operators, make_test_app, open_screen, wait_idle
-from tests.conftest import Db
+from tests.conftest import Db, drop_pg_schema, make_pg_store
 from tests.support.desk import NEW_ORDER, NEW_WAVE
 from tests.support.picking_floor import (
     PICKER,
@@ -147,6 +147,29 @@ def test_watcher_wakes_on_another_process_commit(db: Db) -> None:
         assert not watcher.wait(0.3)  # one commit wakes it once
     finally:
         watcher.close()
+
+
+def test_a_commit_in_another_schema_does_not_wake_the_watcher(db: Db) -> None:
+    """A notification channel is per database: another warehouse's schema on the same server
+    commits, and this one's watcher stays asleep until its own schema changes."""
+    if db.store.is_sqlite:
+        pytest.skip("a SQLite file is one warehouse: there is no neighbouring schema")
+    neighbour, schema = make_pg_store()
+    try:
+        upgrade(neighbour)
+        watcher = watch_changes(db.store)
+        try:
+            subprocess.run(
+                commit_elsewhere(Db(neighbour, schema), NEW_WAVE), capture_output=True, check=True
+            )
+            assert not watcher.wait(0.5)
+            subprocess.run(commit_elsewhere(db, NEW_WAVE), capture_output=True, check=True)
+            assert watcher.wait(1.0)
+        finally:
+            watcher.close()
+    finally:
+        neighbour.dispose()
+        drop_pg_schema(schema)
 
 
 def test_postgresql_notifies_from_triggers_not_statements(db: Db) -> None:

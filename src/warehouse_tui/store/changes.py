@@ -5,10 +5,12 @@ SQLite: `PRAGMA data_version` on one dedicated connection. The number changes wh
 connection (any process) commits to the file; reading it touches no table. PostgreSQL: the
 writing transaction sends a NOTIFY on `CHANNEL` (statement-level triggers from the migration
 0010, so no service and no scan hot path issues a statement of its own), delivered only
-when that transaction commits; a dedicated connection LISTENs and waits on its socket.
+when that transaction commits; a dedicated connection LISTENs and waits on its socket. A
+channel is per database, not per schema, so the notice carries the writer's schema (migration
+0015) and a watcher wakes only for its own: a neighbouring warehouse on the same server does
+not make every board read again.
 
-A change seen is a reason to read again, nothing more: a notice may cover several commits, and
-one from a neighbouring schema on the same server wakes a reader for nothing.
+A change seen is a reason to read again, nothing more: a notice may cover several commits.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ class ChangeWatcher:
             self._version = self._data_version()
         else:
             self._connection.autocommit = True
+            self._schema = self._connection.execute("SELECT current_schema()").fetchone()[0]
             self._connection.execute(f"LISTEN {CHANNEL}")
 
     def wait(self, timeout: float) -> bool:
@@ -48,10 +51,11 @@ class ChangeWatcher:
         since the previous call (or since the watcher opened)."""
         if self._sqlite:
             return self._wait_sqlite(timeout)
-        notices = self._connection.notifies(timeout=timeout, stop_after=1)
+        deadline = time.monotonic() + timeout
         changed = False
-        for _notice in notices:
-            changed = True
+        while not changed and (left := deadline - time.monotonic()) > 0:
+            for notice in self._connection.notifies(timeout=left, stop_after=1):
+                changed = notice.payload == self._schema
         if changed:  # take whatever else arrived with it, so one burst wakes the reader once
             for _notice in self._connection.notifies(timeout=0):
                 pass
@@ -88,12 +92,17 @@ def notify_trigger_sql(table: str) -> tuple[str, str]:
     return create, f"DROP TRIGGER IF EXISTS {name} ON {table}"
 
 
-def notify_function_sql() -> tuple[str, str]:
+SCHEMA_PAYLOAD = "current_schema()"
+"""The notice's payload since migration 0015: the schema the writing transaction wrote to."""
+
+
+def notify_function_sql(payload: str) -> tuple[str, str]:
     """Create and drop the trigger function: one NOTIFY per statement, folded by the server
-    into one per transaction (same channel, same payload)."""
+    into one per transaction (same channel, same payload). `payload` is the SQL expression
+    sent: `SCHEMA_PAYLOAD`, or '' as migration 0010 first created it."""
     create = (
         "CREATE OR REPLACE FUNCTION warehouse_notify_change() RETURNS trigger "
         "LANGUAGE plpgsql AS $$ BEGIN "
-        f"PERFORM pg_notify('{CHANNEL}', ''); RETURN NULL; END $$"
+        f"PERFORM pg_notify('{CHANNEL}', {payload}); RETURN NULL; END $$"
     )
     return create, "DROP FUNCTION IF EXISTS warehouse_notify_change()"

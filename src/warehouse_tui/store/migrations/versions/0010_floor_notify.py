@@ -20,7 +20,7 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     if op.get_bind().dialect.name != "postgresql":
         return  # SQLite's watcher reads PRAGMA data_version: nothing to create
-    op.execute(notify_function_sql()[0])
+    op.execute(notify_function_sql("''")[0])
     for table in WATCHED_TABLES:
         op.execute(notify_trigger_sql(table)[0])
 
@@ -30,4 +30,4 @@ def downgrade() -> None:
         return
     for table in WATCHED_TABLES:
         op.execute(notify_trigger_sql(table)[1])
-    op.execute(notify_function_sql()[1])
+    op.execute(notify_function_sql("''")[1])

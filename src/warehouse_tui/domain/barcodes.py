@@ -353,14 +353,22 @@ def _own_label(raw: str, text: str, symbology: str | None) -> Scan | None:
             label=_(label.name), example=label.example
         )
         return _invalid(raw, label.kind, symbology, error)
-    scan = Scan(raw=raw, kind=label.kind, valid=True, symbology=symbology, code=code)
     if label.kind is ScanKind.LOCATION:
         zone, aisle, bay, level = form.groups()
-        return replace(scan, zone=zone, aisle=int(aisle), bay=int(bay), level=int(level))
+        return _valid_scan(
+            raw,
+            label.kind,
+            symbology,
+            code=code,
+            zone=zone,
+            aisle=int(aisle),
+            bay=int(bay),
+            level=int(level),
+        )
     if label.kind is ScanKind.SLOT:
         wall, slot = form.groups()
-        return replace(scan, wall=int(wall), slot=int(slot))
-    return scan
+        return _valid_scan(raw, label.kind, symbology, code=code, wall=int(wall), slot=int(slot))
+    return _valid_scan(raw, label.kind, symbology, code=code)
 
 
 # --- step d: GTIN / EAN / UPC ---------------------------------------------------------------
@@ -406,16 +414,16 @@ def _product(raw: str, text: str, symbology: str | None, context: _Context) -> S
     gtin = gtin_from_digits(text, upc_e_first=symbology == _UPC_SYMBOLOGY)
     if gtin is None:
         return _check_digit_wrong(raw, ScanKind.PRODUCT, symbology)
-    return _valid_product(raw, symbology, gtin)
+    return _valid_scan(raw, ScanKind.PRODUCT, symbology, gtin=gtin)
 
 
-def _valid_product(raw: str, symbology: str | None, gtin: str) -> Scan:
-    """Scan(raw=raw, kind=PRODUCT, valid=True, symbology=symbology, gtin=gtin), built without
-    the frozen dataclass's __init__: its one object.__setattr__ per field (25 of them) is most
-    of a plain EAN-13's cost on the pack-station hot path. Unset fields read their class-level
-    dataclass defaults."""
+def _valid_scan(raw: str, kind: ScanKind, symbology: str | None, **fields: object) -> Scan:
+    """Scan(raw=raw, kind=kind, valid=True, symbology=symbology, **fields), built without the
+    frozen dataclass's __init__: its one object.__setattr__ per field (25 of them) is most of
+    a plain EAN-13's or one of our labels' cost on the pack and pick stations' hot paths.
+    Unset fields read their class-level dataclass defaults. Only for the fields' own types."""
     scan = object.__new__(Scan)
-    scan.__dict__.update(raw=raw, kind=ScanKind.PRODUCT, valid=True, symbology=symbology, gtin=gtin)
+    scan.__dict__.update(raw=raw, kind=kind, valid=True, symbology=symbology, **fields)
     return scan
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session
@@ -71,11 +72,13 @@ def journal_row(
     order_id: int | None = None,
     authorised_by: int | None = None,
     keyed: bool = False,
+    at: datetime | None = None,
 ) -> dict[str, Any]:
     """A journal row's columns, for `record` and for hot paths that insert it through Core.
-    `keyed`: an item count from a code keyed in (a SKU's own code), not a barcode scanned."""
+    `keyed`: an item count from a code keyed in (a SKU's own code), not a barcode scanned.
+    `at` defaults to now; a hot path passes the moment its other rows carry."""
     return {
-        "at": utcnow(),
+        "at": utcnow() if at is None else at,
         "station": actor.station,
         "operator_id": actor.operator_id,
         "actor_name": actor.name,

@@ -6,10 +6,16 @@ the ORM it took some thirty statements; here it is prepared statements (store/pr
 one write transaction:
 - `current_stop`: one SELECT, locking the list and its stop on PostgreSQL, of everything a
   scan decides on and the handheld shows: the list's state and holder, its first unfinished
-  stop with its location, SKU, tote and allocation, the list's progress, the duplicate-scan
-  window, and which SKU the scanned barcode names;
+  stop with its location, SKU and tote, the list's progress and, when the code repeated the
+  station's last one, the duplicate-scan window. Each kind of scan has its own form of it,
+  reading no more than it needs: an item scan's also which SKU the scanned barcode names, a
+  tote scan's the stop's allocation and order line and the next stop as the handheld will
+  show it. On SQLite a transaction after another connection's commit reads every page it
+  touches again, and those reads are much of a scan's time;
 - then the step's writes, each a compare-and-set on the stop's state, and the journal row
-  (store/journal_rows.py).
+  (store/journal_rows.py): a location or item scan three statements with the journal row, a
+  tote scan up to eight (the stop done, its allocation and order line, stock and its ledger,
+  the order picked, the list moved on).
 The service (services/picking/scan.py) decides what a scan means; this module only says how
 it is read and written.
 """
@@ -22,15 +28,18 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import (
     BindParameter,
+    String,
     and_,
     bindparam,
     case,
     exists,
     func,
     insert,
+    null,
     or_,
     select,
     true,
+    type_coerce,
     update,
 )
 
@@ -74,7 +83,8 @@ _UNFINISHED_STOP = and_(_others.c.status != DONE, _others.c.status != SHORT)
 
 
 class StopRow(NamedTuple):
-    """A pick list's first unfinished stop, with what deciding a scan on it needs."""
+    """A pick list's first unfinished stop, with what deciding a scan on it needs. A read
+    leaves out (None) what its kind of scan does not need (`current_stop`)."""
 
     task_status: str
     claimed_by: int | None
@@ -97,23 +107,53 @@ class StopRow(NamedTuple):
     typed_qty_allowed: bool
     batch_tracked: bool  # its items are confirmed by the lot they carry: the usual path
     tote_code: str | None
-    allocation_left: int | None  # units the stop's allocation still waits for
-    line_id: int | None  # the allocation's order line
-    line_order_id: int | None
     done: int  # stops finished on the list
     total: int  # stops on the list
     unbound: int  # stops of an order that has no tote yet
     orders: int  # orders on a pick-by-order list (one tote each)
-    next_seq: int | None  # the unfinished stop after this one
-    window: str | None  # the duplicate_scan_window_ms setting, if set
-    scanned_sku: int | None  # the SKU the scanned barcode names, if any
-    scanned_units: int | None  # what one scan of that barcode counts
+    window: str | None  # the duplicate_scan_window_ms setting, if set and asked for
+    # An item scan's: the SKU the scanned barcode names, if any, and what one scan counts.
+    scanned_sku: int | None
+    scanned_units: int | None
+    # A tote scan's: the stop's allocation and its order line, and the unfinished stop after
+    # this one, as the handheld will show it.
+    allocation_left: int | None  # units the stop's allocation still waits for
+    line_id: int | None  # the allocation's order line
+    line_order_id: int | None
+    next_stop_id: int | None
+    next_seq: int | None
+    next_status: str | None
+    next_qty: int | None
+    next_picked: int | None
+    next_order_id: int | None
+    next_location_code: str | None
+    next_sku_code: str | None
+    next_sku_name: str | None
+    next_typed_qty_allowed: bool | None
+    next_tote_code: str | None
+
+
+class NextStop(NamedTuple):
+    """The stop a list moves on to, as the handheld shows it."""
+
+    stop_id: int
+    seq: int
+    status: str
+    qty: int
+    picked: int
+    order_id: int | None
+    location_code: str
+    sku_code: str
+    sku_name: str
+    typed_qty_allowed: bool
+    tote_code: str | None
 
 
 # A GTIN has at most four registered forms (GTIN-14, EAN-13, UPC-A, EAN-8): fixed binds, padded
 # by repeating a form, keep the statement's SQL the same for every scan.
 _GTIN_FORMS = 4
-_CODE_BINDS: list[BindParameter[str]] = [bindparam(f"code{n}") for n in range(_GTIN_FORMS)]
+_CODE_NAMES = tuple(f"code{n}" for n in range(_GTIN_FORMS))
+_CODE_BINDS: list[BindParameter[str]] = [bindparam(name) for name in _CODE_NAMES]
 _SCANNED = select(_barcode.c.sku_id, _barcode.c.quantity).where(_barcode.c.code.in_(_CODE_BINDS))
 _TASK: BindParameter[int] = bindparam("task_id")
 
@@ -134,14 +174,45 @@ _PROGRESS = (
     .where(_others.c.task_id == _TASK)
     .subquery("progress")
 )
+# The stop after this one: the first other unfinished stop in route order.
+_later = _stop.alias("later")
+_NEXT_ID = (
+    select(_later.c.id)
+    .where(
+        _later.c.task_id == _TASK,
+        _later.c.status != DONE,
+        _later.c.status != SHORT,
+        _later.c.id != _stop.c.id,
+    )
+    .order_by(_later.c.seq, _later.c.id)
+    .limit(1)
+    .scalar_subquery()
+)
 _NEXT = _stop.alias("next")
+_next_stock = _stock.alias("next_stock")
+_next_location = _location.alias("next_location")
+_next_sku = _sku.alias("next_sku")
+_next_tote = _tote.alias("next_tote")
+# Read only when asked for (a false parameter skips the subquery, and its pages, at once).
+_WINDOW = (
+    select(_setting.c.value)
+    .where(_setting.c.key == "duplicate_scan_window_ms", bindparam("repeated"))
+    .scalar_subquery()
+)
 
-_CURRENT_STOP = Query(
-    select(
-        _task.c.status.label("task_status"),
+
+def _stop_read(*, item: bool, tote: bool) -> Query[StopRow]:
+    """The read of the stop for one kind of scan: an item scan's also looks up the scanned
+    barcode, a tote scan's also reads the stop's allocation and order line and the next stop.
+    What a read leaves out is no page read from disk: after another connection's commit,
+    SQLite reads every page a transaction touches again, and that is most of a read's time."""
+    none = null()
+    columns: list[Any] = [
+        # As the strings they are stored as: no enum member made for two comparisons.
+        type_coerce(_task.c.status, String),
         _task.c.claimed_by,
-        _task.c.strategy,
-        _stop.c.id.label("stop_id"),
+        type_coerce(_task.c.strategy, String),
+        _stop.c.id,
         _stop.c.seq,
         _stop.c.status,
         _stop.c.qty,
@@ -151,106 +222,95 @@ _CURRENT_STOP = Query(
         _stop.c.stock_id,
         _stop.c.sku_id,
         _stop.c.tote_id,
-        _location.c.id.label("location_id"),
-        _location.c.code.label("location_code"),
+        _location.c.id,
+        _location.c.code,
         _stock.c.batch,
-        _sku.c.code.label("sku_code"),
-        _sku.c.name.label("sku_name"),
+        _sku.c.code,
+        _sku.c.name,
         _sku.c.typed_qty_allowed,
         _sku.c.batch_tracked,
-        _tote.c.code.label("tote_code"),
-        (_allocation.c.qty - _allocation.c.picked).label("allocation_left"),
-        _allocation.c.order_line_id.label("line_id"),
-        _order_line.c.order_id.label("line_order_id"),
+        _tote.c.code,
         _PROGRESS.c.done,
         _PROGRESS.c.total,
         _PROGRESS.c.unbound,
         _PROGRESS.c.orders,
-        select(func.min(_NEXT.c.seq))
-        .where(
-            _NEXT.c.task_id == _TASK,
-            _NEXT.c.status != DONE,
-            _NEXT.c.status != SHORT,
-            _NEXT.c.id != _stop.c.id,
+        _WINDOW,
+    ]
+    if item:
+        columns += [
+            _SCANNED.with_only_columns(_barcode.c.sku_id).limit(1).scalar_subquery(),
+            _SCANNED.with_only_columns(_barcode.c.quantity).limit(1).scalar_subquery(),
+        ]
+    else:
+        columns += [none, none]
+    if tote:
+        columns += [
+            _allocation.c.qty - _allocation.c.picked,
+            _allocation.c.order_line_id,
+            _order_line.c.order_id,
+            _NEXT.c.id,
+            _NEXT.c.seq,
+            _NEXT.c.status,
+            _NEXT.c.qty,
+            _NEXT.c.picked,
+            _NEXT.c.order_id,
+            _next_location.c.code,
+            _next_sku.c.code,
+            _next_sku.c.name,
+            _next_sku.c.typed_qty_allowed,
+            _next_tote.c.code,
+        ]
+    else:
+        columns += [none] * 14
+    named = [column.label(name) for column, name in zip(columns, StopRow._fields, strict=True)]
+    query = (
+        select(*named)
+        .select_from(_task)
+        .join(_PROGRESS, true())
+        .join(_stop, and_(_stop.c.task_id == _task.c.id, _stop.c.seq == _PROGRESS.c.first_seq))
+        .join(_stock, _stock.c.id == _stop.c.stock_id)
+        .join(_location, _location.c.id == _stock.c.location_id)
+        .join(_sku, _sku.c.id == _stop.c.sku_id)
+        .outerjoin(_tote, _tote.c.id == _stop.c.tote_id)
+    )
+    if tote:
+        query = (
+            query.outerjoin(_allocation, _allocation.c.id == _stop.c.allocation_id)
+            .outerjoin(_order_line, _order_line.c.id == _allocation.c.order_line_id)
+            .outerjoin(_NEXT, _NEXT.c.id == _NEXT_ID)
+            .outerjoin(_next_stock, _next_stock.c.id == _NEXT.c.stock_id)
+            .outerjoin(_next_location, _next_location.c.id == _next_stock.c.location_id)
+            .outerjoin(_next_sku, _next_sku.c.id == _NEXT.c.sku_id)
+            .outerjoin(_next_tote, _next_tote.c.id == _NEXT.c.tote_id)
         )
-        .scalar_subquery()
-        .label("next_seq"),
-        select(_setting.c.value)
-        .where(_setting.c.key == "duplicate_scan_window_ms")
-        .scalar_subquery()
-        .label("window"),
-        _SCANNED.with_only_columns(_barcode.c.sku_id)
+    return Query(
+        query.where(_task.c.id == _TASK)
+        .order_by(_stop.c.id)
         .limit(1)
-        .scalar_subquery()
-        .label("scanned_sku"),
-        _SCANNED.with_only_columns(_barcode.c.quantity)
-        .limit(1)
-        .scalar_subquery()
-        .label("scanned_units"),
+        .with_for_update(of=[_task, _stop]),
+        StopRow,
     )
-    .select_from(_task)
-    .join(_PROGRESS, true())
-    .join(_stop, and_(_stop.c.task_id == _task.c.id, _stop.c.seq == _PROGRESS.c.first_seq))
-    .join(_stock, _stock.c.id == _stop.c.stock_id)
-    .join(_location, _location.c.id == _stock.c.location_id)
-    .join(_sku, _sku.c.id == _stop.c.sku_id)
-    .outerjoin(_tote, _tote.c.id == _stop.c.tote_id)
-    .outerjoin(_allocation, _allocation.c.id == _stop.c.allocation_id)
-    .outerjoin(_order_line, _order_line.c.id == _allocation.c.order_line_id)
-    .where(_task.c.id == _TASK)
-    .order_by(_stop.c.id)
-    .limit(1)
-    .with_for_update(of=[_task, _stop]),
-    StopRow,
-)
 
 
-class NextStop(NamedTuple):
-    """The stop a list moves on to, as the handheld shows it."""
+# The next stop's fields end StopRow, in NextStop's order.
+_NEXT_FIELDS = -len(NextStop._fields)
+if StopRow._fields[_NEXT_FIELDS:] != tuple(f"next_{name}" for name in NextStop._fields):
+    raise ValueError("StopRow must end with NextStop's fields, each named next_…")
 
-    stop_id: int
-    seq: int
-    status: str
-    qty: int
-    picked: int
-    order_id: int | None
-    location_code: str
-    sku_code: str
-    sku_name: str
-    typed_qty_allowed: bool
-    tote_code: str | None
-
-
-_STOP_AT = Query(
-    select(
-        _stop.c.id.label("stop_id"),
-        _stop.c.seq,
-        _stop.c.status,
-        _stop.c.qty,
-        _stop.c.picked,
-        _stop.c.order_id,
-        _location.c.code.label("location_code"),
-        _sku.c.code.label("sku_code"),
-        _sku.c.name.label("sku_name"),
-        _sku.c.typed_qty_allowed,
-        _tote.c.code.label("tote_code"),
-    )
-    .select_from(_stop)
-    .join(_stock, _stock.c.id == _stop.c.stock_id)
-    .join(_location, _location.c.id == _stock.c.location_id)
-    .join(_sku, _sku.c.id == _stop.c.sku_id)
-    .outerjoin(_tote, _tote.c.id == _stop.c.tote_id)
-    .where(_stop.c.task_id == _TASK, _stop.c.seq == bindparam("seq"))
-    .order_by(_stop.c.id)
-    .limit(1),
-    NextStop,
-)
+_LOCATION_READ = _stop_read(item=False, tote=False)
+_ITEM_READ = _stop_read(item=True, tote=False)
+_TOTE_READ = _stop_read(item=False, tote=True)
 
 _HEARTBEAT = Command(
     update(_task).where(_task.c.id == bindparam("task_id")), column_keys=("heartbeat_at",)
 )
+# Guarded: on PostgreSQL an order cancelled since the read may have taken the next stop off
+# the list (the read locks the list and its stop, not the stops after it).
 _ADVANCE = Command(
-    update(_task).where(_task.c.id == bindparam("task_id")),
+    update(_task).where(
+        _task.c.id == bindparam("task_id"),
+        exists().where(_stop.c.id == bindparam("next_stop_id")),
+    ),
     column_keys=("heartbeat_at", "current_stop"),
 )
 _AT_LOCATION = Command(
@@ -312,17 +372,26 @@ _ORDER_PICKED = Command(
 )
 
 
-def _code_params(codes: Sequence[str]) -> dict[str, Any]:
-    padded = [*codes, *[codes[0]] * (_GTIN_FORMS - len(codes))] if codes else [""] * _GTIN_FORMS
-    return {f"code{n}": code for n, code in enumerate(padded)}
-
-
-def current_stop(tx: Tx, task_id: int, codes: Sequence[str] = ()) -> StopRow | None:
+def current_stop(
+    tx: Tx,
+    task_id: int,
+    *,
+    codes: Sequence[str] = (),
+    to_tote: bool = False,
+    repeated: bool = False,
+) -> StopRow | None:
     """The list's first unfinished stop, locked with its list on PostgreSQL; None if the list
-    does not exist or is finished. `codes` are a scanned GTIN's registered forms, if any."""
-    params = _code_params(codes)
-    params["task_id"] = task_id
-    rows = _CURRENT_STOP.rows(tx, params)
+    does not exist or is finished. Read for an item scan when `codes` (a scanned GTIN's
+    registered forms) are given, for a tote scan with `to_tote`, else for a location scan; the
+    duplicate-scan window only when the code `repeated` the station's last one."""
+    params: dict[str, Any] = {"task_id": task_id, "repeated": repeated}
+    if codes:
+        padded = [*codes, *[codes[0]] * (_GTIN_FORMS - len(codes))]
+        params.update(zip(_CODE_NAMES, padded, strict=True))
+        read = _ITEM_READ
+    else:
+        read = _TOTE_READ if to_tote else _LOCATION_READ
+    rows = read.rows(tx, params)
     return rows[0] if rows else None
 
 
@@ -374,10 +443,19 @@ def confirm(
     return lambda: done() == 1 and (allocated is None or allocated() == 1)
 
 
-def advance(tx: Tx, task_id: int, next_seq: int, now: datetime) -> Callable[[], NextStop | None]:
-    """The list moves on to its next unfinished stop, which the function returned gives; None
-    when that stop is gone since the scan read it (an order cancelled meanwhile took it off
-    the list)."""
-    _ADVANCE.send(tx, {"task_id": task_id, "heartbeat_at": now, "current_stop": next_seq})
-    rows = _STOP_AT.send(tx, {"task_id": task_id, "seq": next_seq})
-    return lambda: next(iter(rows()), None)
+def advance(tx: Tx, task_id: int, stop: StopRow, now: datetime) -> Callable[[], NextStop | None]:
+    """The list moves on to the stop after `stop` (read for a tote scan), which the function
+    returned gives; None when that stop is gone since the scan read it (an order cancelled
+    meanwhile took it off the list)."""
+    assert stop.next_stop_id is not None
+    moved = _ADVANCE.send(
+        tx,
+        {
+            "task_id": task_id,
+            "next_stop_id": stop.next_stop_id,
+            "heartbeat_at": now,
+            "current_stop": stop.next_seq,
+        },
+    )
+    following = NextStop._make(stop[_NEXT_FIELDS:])
+    return lambda: following if moved() == 1 else None

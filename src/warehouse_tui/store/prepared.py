@@ -37,12 +37,15 @@ statements are one implicit transaction). On SQLite, in-process, `send` simply r
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any, Generic, TypeVar, cast
 
-from sqlalchemy import Connection, Dialect, TextClause
+from sqlalchemy import Connection, DateTime, Dialect, TextClause
 from sqlalchemy.sql import Delete, Insert, Select, Update
+from sqlalchemy.sql.cache_key import NO_CACHE
+from sqlalchemy.types import TypeEngine
 
 from warehouse_tui.store.engine import Store, begin_immediate
 
@@ -65,21 +68,17 @@ class Tx:
         return cls(connection.dialect, connection.connection.driver_connection)
 
 
-@contextmanager
-def fast_write(store: Store) -> Iterator[Tx]:
+def fast_write(store: Store) -> AbstractContextManager[Tx]:
     """One write transaction straight on a pooled driver connection: committed on success,
     rolled back on any exception."""
-    with _fast_transaction(store, write=True) as tx:
-        yield tx
+    return _fast_transaction(store, write=True)
 
 
-@contextmanager
-def fast_read(store: Store) -> Iterator[Tx]:
+def fast_read(store: Store) -> AbstractContextManager[Tx]:
     """One short read transaction on a pooled driver connection: deferred on SQLite, so it
     never waits for a writer; on PostgreSQL no BEGIN or COMMIT, only the pipeline's implicit
     transaction, whose reads all go in one round trip when none is read before the end."""
-    with _fast_transaction(store, write=False) as tx:
-        yield tx
+    return _fast_transaction(store, write=False)
 
 
 @contextmanager
@@ -145,16 +144,21 @@ class _Prepared:
         self._statement = statement
         self._column_keys = column_keys
         self._forms: dict[tuple[type, str], _Form] = {}
+        self._last: tuple[Dialect | None, _Form | None] = (None, None)
 
     def sql(self, dialect: Dialect) -> str:
         """Its SQL for `dialect`, as sent to the driver."""
         return self._form(dialect).sql
 
     def _form(self, dialect: Dialect) -> _Form:
+        last_dialect, form = self._last  # a process mostly meets one dialect: asked first
+        if dialect is last_dialect and form is not None:
+            return form
         key = (type(dialect), dialect.paramstyle)
         form = self._forms.get(key)
         if form is None:
             form = self._forms[key] = _Form.compile(self._statement, dialect, self._column_keys)
+        self._last = (dialect, form)
         return form
 
 
@@ -170,7 +174,10 @@ class Query(_Prepared, Generic[RowT]):
         self._row = row
 
     def rows(self, tx: Tx, params: Mapping[str, Any]) -> list[RowT]:
-        return self.send(tx, params)()
+        if tx.pipeline is not None:
+            return self.send(tx, params)()
+        form = self._form(tx.dialect)
+        return self._read(form, form.execute(tx, params))
 
     def send(self, tx: Tx, params: Mapping[str, Any]) -> Callable[[], list[RowT]]:
         """Send it; its rows when the function returned is called. In a pipeline they are
@@ -257,8 +264,8 @@ class _Form:
     names: tuple[str, ...]
     keys: tuple[str, ...]
     fixed: dict[str, Any]
-    positional: bool
-    bind_processors: dict[str, Processor]
+    positional: Callable[[dict[str, Any]], tuple[Any, ...]] | None  # the values in SQL order
+    bind_processors: tuple[tuple[str, Processor], ...]  # the parameters' (not the fixed values')
     result_processors: tuple[tuple[int, Processor], ...]
     integer: Processor | None  # on PostgreSQL, what sends a Python int as a bigint
 
@@ -269,13 +276,12 @@ class _Form:
         compiled = cast(Any, statement.compile(dialect=dialect, column_keys=column_keys))
         if compiled.insert_prefetch or compiled.update_prefetch:
             raise ValueError("a prepared statement must not need Python-side column defaults")
-        positional = bool(dialect.positional)
         types = {name: bind.type for bind, name in compiled.bind_names.items()}
-        names = tuple(compiled.positiontup) if positional else tuple(types)
+        names = tuple(compiled.positiontup) if dialect.positional else tuple(types)
         escaped = compiled.escaped_bind_names
         bind_processors = {}
         for name, type_ in types.items():
-            processor = type_.dialect_impl(dialect).bind_processor(dialect)
+            processor = _bind_processor(type_, dialect)
             if processor is not None:
                 bind_processors[name] = processor
         integer = _bigint_of(dialect)
@@ -302,8 +308,8 @@ class _Form:
             names,
             tuple(escaped.get(name, name) for name in names),
             fixed,
-            positional,
-            bind_processors,
+            _picker(names) if dialect.positional else None,
+            tuple((name, bind_processors[name]) for name in bind_processors if name not in fixed),
             result_processors,
             integer,
         )
@@ -318,23 +324,66 @@ class _Form:
 
     def bind(self, params: Mapping[str, Any]) -> Any:
         """The driver's parameters, in the dialect's paramstyle: the statement's own values,
-        then `params`, each through its type's bind processor."""
-        processors = self.bind_processors
-        if processors:
-            values = dict(self.fixed)
-            for name, value in params.items():
-                processor = processors.get(name)
-                values[name] = processor(value) if processor is not None else value
-        else:  # plain values (integers, mostly): taken as they are, which saves most of the time
-            values = {**self.fixed, **params}
+        then `params`, those of a type with a bind processor through it (plain values, integers
+        mostly, are taken as they are, which saves most of the time)."""
+        values = {**self.fixed, **params}
+        for name, processor in self.bind_processors:
+            values[name] = processor(params[name])
         integer = self.integer
         if integer is not None:
             for name in params:
                 if type(values[name]) is int:
                     values[name] = integer(values[name])
-        if self.positional:
-            return tuple(map(values.__getitem__, self.names))
+        if self.positional is not None:
+            return self.positional(values)
         return {key: values[name] for key, name in zip(self.keys, self.names, strict=True)}
+
+
+def _picker(names: tuple[str, ...]) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
+    """What takes a statement's values in SQL order, as a tuple, out of them by name."""
+    if len(names) == 1:
+        (name,) = names
+        return lambda values: (values[name],)
+    return itemgetter(*names) if names else lambda _values: ()
+
+
+_MOMENTS: dict[tuple[Any, ...], _SameMoment] = {}
+"""One bind processor per date-time type (by SQLAlchemy's cache key) and dialect."""
+
+
+def _bind_processor(type_: TypeEngine[Any], dialect: Dialect) -> Processor | None:
+    """The type's bind processor for `dialect`; a date-time type's is shared by every statement
+    and remembers its last value (`_SameMoment`)."""
+    processor = type_.dialect_impl(dialect).bind_processor(dialect)
+    if processor is None or type_._type_affinity is not DateTime:
+        return processor
+    type_key = type_._static_cache_key  # what SQLAlchemy's own statement cache tells types by
+    if type_key is NO_CACHE:
+        return processor
+    key = (type(dialect), dialect.paramstyle, type_key)
+    return _MOMENTS.setdefault(key, _SameMoment(processor))
+
+
+class _SameMoment:
+    """A date-time type's bind processor that remembers its last value and what it made of
+    it. A scan binds one moment to several statements (the ledger row, the heartbeat, the
+    journal row), and formatting it (SQLite stores text) is much of binding each; a date-time
+    is immutable, so the same object always comes out the same. The pair is swapped whole,
+    so threads sharing it never see one's value with another's result."""
+
+    __slots__ = ("_last", "_process")
+
+    def __init__(self, process: Processor) -> None:
+        self._process = process
+        self._last: tuple[Any, Any] = (None, None)
+
+    def __call__(self, value: Any) -> Any:
+        last_value, last_result = self._last
+        if value is last_value and value is not None:
+            return last_result
+        result = self._process(value)
+        self._last = (value, result)
+        return result
 
 
 def _bigint_of(dialect: Dialect) -> Processor | None:

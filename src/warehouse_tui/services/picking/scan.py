@@ -19,6 +19,7 @@ say the same to the picker: the messages are written once, here.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlmodel import Session
 
@@ -352,7 +353,13 @@ def _fast_scan_once(
     """One try of the fast scan's transaction (`retrying` runs it again after a deadlock)."""
     try:
         with fast_write(store) as tx:
-            stop = pick_scan.current_stop(tx, task_id, codes)
+            stop = pick_scan.current_stop(
+                tx,
+                task_id,
+                codes=codes,
+                to_tote=scan.kind is ScanKind.TOTE,
+                repeated=since_same is not None,
+            )
             if stop is None or not _fast_frame(stop, actor):
                 return None
             context = Ref.PICK.of(task_id)
@@ -367,13 +374,15 @@ def _fast_scan_once(
                 )
                 insert_journal(tx, row)
                 return ScanOutcome(False, refusal, refusal=Refusal.DOUBLE_TRIGGER)
-            step = _fast_step(tx, actor, task_id, stop, scan)
+            now = utcnow()  # one moment for every row the scan writes, formatted once
+            step = _fast_step(tx, actor, task_id, stop, scan, now)
             if step is None:
                 return None
             message, view = step
-            insert_journal(
-                tx, journal_row(actor, SCAN, raw=code, task_ref=context, order_id=stop.order_id)
+            row = journal_row(
+                actor, SCAN, raw=code, task_ref=context, order_id=stop.order_id, at=now
             )
+            insert_journal(tx, row)
             return ScanOutcome(True, message=message, stop=view)
     except _Changed:
         return None
@@ -392,10 +401,9 @@ def _fast_frame(stop: StopRow, actor: Actor) -> bool:
 
 
 def _fast_step(
-    tx: Tx, actor: Actor, task_id: int, stop: StopRow, scan: Scan
+    tx: Tx, actor: Actor, task_id: int, stop: StopRow, scan: Scan, now: datetime
 ) -> tuple[str, StopView] | None:
     """The step a right scan takes (the steps above say the same), or None for the usual path."""
-    now = utcnow()
     if stop.status == StopState.OPEN and scan.kind is ScanKind.LOCATION:
         if stop.location_code not in (scanned_label(scan), scan.code):
             return None
@@ -427,12 +435,12 @@ def _fast_step(
     if stop.status == StopState.TO_TOTE and scan.kind is ScanKind.TOTE:
         if stop.tote_code not in (scanned_label(scan), scan.code) or not _fast_confirm(stop):
             return None
-        assert stop.next_seq is not None and stop.allocation_left is not None
+        assert stop.allocation_left is not None
         assert stop.tote_code is not None  # it matched the scan
         take = min(stop.picked, stop.allocation_left)
         # Confirmed and moved on in one round trip; what held is asked once both are sent.
         confirmed = pick_scan.confirm(tx, stop, take, Ref.PICK.of(task_id), actor.operator_id, now)
-        moved_on = pick_scan.advance(tx, task_id, stop.next_seq, now)
+        moved_on = pick_scan.advance(tx, task_id, stop, now)
         following = moved_on() if confirmed() else None
         if following is None:
             raise _Changed
@@ -446,5 +454,5 @@ def _fast_confirm(stop: StopRow) -> bool:
     return (
         stop.strategy == Strategy.PICK_BY_ORDER
         and stop.allocation_id is not None
-        and stop.next_seq is not None
+        and stop.next_stop_id is not None
     )

@@ -48,7 +48,7 @@ class Expect(StrEnum):
     TOTE = "tote"
 
 
-_EXPECT_BY_STATE = {
+_EXPECT_BY_STATE: dict[str, Expect] = {  # by StopState, or the status string it is
     StopState.OPEN: Expect.LOCATION,
     StopState.AT_LOCATION: Expect.ITEM,
     StopState.TO_TOTE: Expect.TOTE,
@@ -181,7 +181,7 @@ def stop_view_of_row(
         task_id=task_id,
         stop_id=row.stop_id,
         seq=row.seq,
-        expect=_EXPECT_BY_STATE[StopState(status or row.status)],
+        expect=_EXPECT_BY_STATE[status or row.status],
         location_code=row.location_code,
         sku_code=row.sku_code,
         sku_name=row.sku_name,

@@ -2,7 +2,8 @@
 run off the UI thread.
 
 A keyboard-wedge scanner is keystrokes ending in Enter. Textual's Input drops ctrl+] (the GS a
-scanner sends for FNC1), so scans are collected here, in the screen's key handler; typed fields
+scanner sends for FNC1), so scans are collected here, by the screen (`wedge_key`: from the
+screen's key handler, or straight from the app while nothing has the focus); typed fields
 are `ScanAwareInput`s, which post a scan-shaped burst as `ScanReceived` instead of keeping it,
 and a serial scanner's scans arrive as the same message. Screens reach the app only through
 `ScreenHost`.
@@ -27,7 +28,7 @@ from warehouse_tui.domain.text import on_screen
 from warehouse_tui.i18n import _
 from warehouse_tui.store.address import DatabaseUnavailable
 from warehouse_tui.widgets.feedback_line import FeedbackLine, Outcome
-from warehouse_tui.widgets.scan_input import ScanReceived, WedgeKeys, burst_of
+from warehouse_tui.widgets.scan_input import ScanReceived, WedgeKeys
 from warehouse_tui.widgets.scan_modal import ScanModal
 from warehouse_tui.widgets.station_bar import StationBar
 
@@ -142,11 +143,18 @@ class FloorScreen(Screen[Any]):
         self.app.push_screen(LookupScreen(self))
 
     def on_key(self, event: events.Key) -> None:
+        self.wedge_key(event)
+
+    def wedge_key(self, event: events.Key) -> bool:
+        """Collect a key of a keyboard-wedge scan, unless a field has the focus; whether it was
+        one (the scan an Enter completes is taken). The screen's key handler calls it, and the
+        app calls it first while nothing on the screen has the focus (`WarehouseApp.on_event`)."""
         if isinstance(self.focused, Input):
-            return
-        scanned = self._wedge_keys.feed(event, burst_of(self.app))
-        if scanned is not None:
-            self._take_scan(scanned.code, by_scanner=scanned.by_scanner)
+            return False
+        taken = self._wedge_keys.feed(event, self.app)
+        if isinstance(taken, ScanReceived):
+            self._take_scan(taken.code, by_scanner=taken.by_scanner)
+        return taken is not False
 
     @on(ScanReceived)
     def _scan_from_elsewhere(self, message: ScanReceived) -> None:

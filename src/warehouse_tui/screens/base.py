@@ -11,6 +11,8 @@ and a serial scanner's scans arrive as the same message. Screens reach the app o
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import time
 from collections.abc import Callable
 from contextlib import suppress
@@ -228,6 +230,27 @@ class FloorScreen(Screen[Any]):
                     self.app.call_from_thread(self.app._handle_exception, error)
 
         self.host.submit_service(work)
+
+    def poster(self) -> Callable[[Callable[[], None]], None]:
+        """On the UI thread, before asking for a service that shows something part way: a
+        function through which that service hands callbacks to the UI thread. Each runs there
+        in order, as soon as the UI thread is free, and the service does not wait for it.
+        `call_from_thread` waits: it makes a task and a future, and wakes the service thread
+        again once the callback is done (measured: ~100 µs more of the two threads' time per
+        hop, and a scan's count waits behind it). A callback that raises stops the app, as a
+        service does."""
+        loop, context = asyncio.get_running_loop(), contextvars.copy_context()
+
+        def post(callback: Callable[[], None]) -> None:
+            def run() -> None:
+                try:
+                    callback()
+                except Exception as error:
+                    self.app._handle_exception(error)
+
+            loop.call_soon_threadsafe(run, context=context.copy())
+
+        return post
 
     @cached_property
     def _feedback_line(self) -> FeedbackLine | None:

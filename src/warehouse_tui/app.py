@@ -15,15 +15,18 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
+from textual import events
 from textual.app import App
 from textual.reactive import reactive
 
 from warehouse_tui.domain.text import on_screen
 from warehouse_tui.domain.wedge import WedgeBurst
 from warehouse_tui.i18n import _, use_language
+from warehouse_tui.screens.base import FloorScreen
 from warehouse_tui.screens.login import LoginScreen
 from warehouse_tui.store.address import DatabaseUnavailable
 from warehouse_tui.widgets.scan_input import ScanReceived
+from warehouse_tui.widgets.scan_modal import ScanModal
 
 if TYPE_CHECKING:
     from warehouse_tui.devices.scanner import ScannerEvent
@@ -176,6 +179,27 @@ class WarehouseApp(App[None]):
         variables["scan-ok"] = (feedback and feedback.ok_colour) or variables["success"]
         variables["scan-fail"] = (feedback and feedback.fail_colour) or variables["error"]
         return variables
+
+    async def on_event(self, event: events.Event) -> None:
+        """A key that belongs to a keyboard-wedge scan goes straight to the collector of the
+        screen on top (`wedge_key`) while nothing on that screen has the focus. Textual would
+        pass it on to that screen through the screen's own message queue, only for the same
+        collector to take it there: measured on the pack screen, that hop was half the
+        handling of an EAN's 14 keys (0.7 of 1.35 ms of CPU), all before the scan could reach
+        its service. No key a scan is made of (printable, the GS, Enter) is a priority
+        binding, which Textual would check first. Any other key, and every key while a field,
+        a table or a menu has the focus (it may want the key), goes Textual's way."""
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            screen = self.screen
+            if (
+                screen.focused is None
+                and isinstance(screen, FloorScreen | ScanModal)
+                and screen.wedge_key(event)
+            ):
+                if not self.app_focus:
+                    self.app_focus = True  # as Textual notes on any key
+                return
+        await super().on_event(event)
 
     def _scanner_event(self, event: ScannerEvent) -> None:
         from warehouse_tui.devices.scanner import Scanned, ScannerConnected, ScannerDisconnected

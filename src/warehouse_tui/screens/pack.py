@@ -369,12 +369,12 @@ class PackScreen(FloorScreen):
         supervisor keeps what was scanned (`keyed`) for the badge that approves it."""
         from warehouse_tui.services.packing import PackResult, pack_view
 
-        store, shown = self.store, self.parcel_id
+        store, shown, post = self.store, self.parcel_id, self.poster()
 
         def act_then_view() -> PackView | None:
             result = action()
             painted = threading.Event()
-            self.app.call_from_thread(self._acted, result, counts, keyed, painted)
+            post(lambda: self._acted(result, counts, keyed, painted))
             painted.wait(PAINT_FIRST_S)
             time.sleep(FRAME_OUT_S)
             named = result.parcel_id if isinstance(result, PackResult) else None

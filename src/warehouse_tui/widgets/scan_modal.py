@@ -16,7 +16,7 @@ from textual import events, on
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Input
 
-from warehouse_tui.widgets.scan_input import ScanReceived, WedgeKeys, burst_of
+from warehouse_tui.widgets.scan_input import ScanReceived, WedgeKeys
 
 AnswerT = TypeVar("AnswerT")
 
@@ -34,11 +34,17 @@ class ScanModal(ModalScreen[AnswerT | None], Generic[AnswerT]):
         return False
 
     def on_key(self, event: events.Key) -> None:
+        self.wedge_key(event)
+
+    def wedge_key(self, event: events.Key) -> bool:
+        """Collect a key of a keyboard-wedge scan, unless a field has the focus; whether it was
+        one (the scan an Enter completes is handled). As a floor screen's `wedge_key`."""
         if isinstance(self.focused, Input):
-            return
-        scanned = self._wedge_keys.feed(event, burst_of(self.app))
-        if scanned is not None:
-            self._scanned(scanned.code, by_scanner=scanned.by_scanner)
+            return False
+        taken = self._wedge_keys.feed(event, self.app)
+        if isinstance(taken, ScanReceived):
+            self._scanned(taken.code, by_scanner=taken.by_scanner)
+        return taken is not False
 
     @on(ScanReceived)
     def _scan_arrived(self, message: ScanReceived) -> None:

@@ -28,11 +28,12 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Exists, and_, bindparam, exists, func, or_, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from warehouse_tui.store.engine import Store
 from warehouse_tui.store.models import (
@@ -44,6 +45,7 @@ from warehouse_tui.store.models import (
     table_of,
     utcnow,
 )
+from warehouse_tui.store.prepared import Command, fast_write
 from warehouse_tui.sync.connector import AuthError, PermanentError, RetryableError, scrub
 
 log = logging.getLogger(__name__)
@@ -57,7 +59,22 @@ MAX_ERROR_LENGTH = 500
 DEFAULT_MAX_ATTEMPTS = 8
 JITTER = 0.25  # each wait is drawn from ±25 % of the backoff
 
-Send = Callable[[Outbox], str | None]
+
+class Claimed(NamedTuple):
+    """An outbox row claimed for one attempt: what sending it takes (`attempts` counts this
+    one). Read by the claim's own UPDATE … RETURNING, not loaded as a model: per event, the
+    ORM's loading cost more than the claim."""
+
+    id: int
+    shop: str
+    event: str
+    payload: dict[str, Any]
+    idempotency_key: str
+    attempts: int
+    order_ref: str
+
+
+Send = Callable[[Claimed], str | None]
 
 
 @dataclass(frozen=True)
@@ -111,7 +128,7 @@ def deliver_due(
             break
         events = _claim(store, chunk, now, lease)
         skipped += len(chunk) - len(events)
-        sent: list[tuple[Outbox, str]] = []
+        sent: list[tuple[Claimed, str]] = []
         try:
             for position, event in enumerate(events):
                 if should_stop():
@@ -135,7 +152,7 @@ def deliver_due(
                     failed += len(sent)
                     dead += sum(failure.record(event, error) for event, _reference in sent)
                     sent = []
-            _mark_delivered(store, [(event.id or 0, reference) for event, reference in sent], now)
+            _mark_delivered(store, [(event.id, reference) for event, reference in sent], now)
         delivered += len(sent)
     return DeliveryCounts(delivered, failed, skipped, dead)
 
@@ -143,7 +160,7 @@ def deliver_due(
 ABSOLUTE_EVENTS = ("stock",)  # each carries the whole truth of its order_ref (a SKU's stock)
 
 
-def superseded_by(store: Store, event: Outbox) -> int | None:
+def superseded_by(store: Store, event: Claimed) -> int | None:
     """A later event that says all this one says, and is to be sent instead: for events of
     absolute quantities (a `stock`), the newest later one of the same shop and SKU not
     discarded. Sending the older one would only set a value the later one replaces (after an
@@ -156,7 +173,7 @@ def superseded_by(store: Store, event: Outbox) -> int | None:
             select(func.max(col(Outbox.id))).where(
                 col(Outbox.order_ref) == event.order_ref,
                 col(Outbox.event) == event.event,
-                col(Outbox.id) > (event.id or 0),
+                col(Outbox.id) > event.id,
                 col(Outbox.state) != OutboxState.DISCARDED,
             )
         ).scalar()
@@ -174,7 +191,7 @@ class _Failure:
     rng: random.Random
     secrets: list[str] | None
 
-    def record(self, event: Outbox, error: Exception) -> bool:
+    def record(self, event: Claimed, error: Exception) -> bool:
         """Whether the event is now dead."""
         message = _message(error, self.secrets)
         log.warning("outbox %s (%s) failed: %s", event.id, event.idempotency_key, message)
@@ -208,74 +225,83 @@ def _blocked() -> Exists:
     )
 
 
-def _due_ids(store: Store, now: datetime, limit: int, shop: str | None) -> list[int]:
+def _due_query(*, of_shop: bool) -> SelectOfScalar[int | None]:
+    """The due rows' ids, oldest first: built once (an alias costs more to build than the
+    query takes to run), its values bound on each run."""
     query = (
-        select(Outbox.id)
-        .where(Outbox.state == OutboxState.PENDING)
-        .where(Outbox.next_attempt_at <= now)
+        select(col(Outbox.id))
+        .where(col(Outbox.state) == OutboxState.PENDING)
+        .where(col(Outbox.next_attempt_at) <= bindparam("now"))
         .where(~_blocked())
     )
+    if of_shop:
+        query = query.where(col(Outbox.shop) == bindparam("shop"))
+    return query.order_by(col(Outbox.next_attempt_at), col(Outbox.id)).limit(bindparam("limit"))
+
+
+_DUE = _due_query(of_shop=False)
+_DUE_OF_SHOP = _due_query(of_shop=True)
+
+
+def _due_ids(store: Store, now: datetime, limit: int, shop: str | None) -> list[int]:
+    values: dict[str, Any] = {"now": now, "limit": limit}
     if shop is not None:
-        query = query.where(Outbox.shop == shop)
+        values["shop"] = shop
     with store.read() as session:
-        return list(
-            session.execute(
-                query.order_by(col(Outbox.next_attempt_at), col(Outbox.id)).limit(limit)
-            )
-            .scalars()
-            .all()
-        )
+        rows = session.execute(_DUE if shop is None else _DUE_OF_SHOP, values)
+        return list(rows.scalars().all())
 
 
-def _claim(store: Store, row_ids: list[int], now: datetime, lease: timedelta) -> list[Outbox]:
-    """Take the rows still due for this worker, by one compare-and-set for the batch; the
-    rows another worker took first are not returned."""
+_OUTBOX = table_of(Outbox)
+_CLAIM = (
+    update(_OUTBOX)
+    .where(_OUTBOX.c.id.in_(bindparam("row_ids", expanding=True)))
+    .where(_OUTBOX.c.state == OutboxState.PENDING)
+    .where(_OUTBOX.c.next_attempt_at <= bindparam("now"))
+    .values(next_attempt_at=bindparam("until"), attempts=_OUTBOX.c.attempts + 1)
+    .returning(*(_OUTBOX.c[name] for name in Claimed._fields))
+)
+
+
+def _claim(store: Store, row_ids: list[int], now: datetime, lease: timedelta) -> list[Claimed]:
+    """Take the rows still due for this worker, by one compare-and-set for the batch that
+    returns what sending them takes; the rows another worker took first are not returned.
+    In the order of `row_ids` (RETURNING gives no order)."""
     with store.write() as session:
-        taken = set(
-            session.execute(
-                update(Outbox)
-                .where(col(Outbox.id).in_(row_ids))
-                .where(col(Outbox.state) == OutboxState.PENDING)
-                .where(col(Outbox.next_attempt_at) <= now)
-                .values(next_attempt_at=now + lease, attempts=col(Outbox.attempts) + 1)
-                .returning(col(Outbox.id))
-                .execution_options(synchronize_session=False)
-            ).scalars()
-        )
-        if not taken:
-            return []
-        rows = session.exec(
-            select(Outbox)
-            .where(col(Outbox.id).in_(taken))
-            .execution_options(populate_existing=True)
-        )
-        return sorted(rows, key=lambda row: row_ids.index(row.id or 0))
+        taken = session.execute(_CLAIM, {"row_ids": row_ids, "now": now, "until": now + lease})
+        claimed = [Claimed(*row) for row in taken]
+    position = {row_id: n for n, row_id in enumerate(row_ids)}
+    return sorted(claimed, key=lambda row: position[row.id])
+
+
+_MARK_DELIVERED = Command(
+    update(_OUTBOX)
+    .where(_OUTBOX.c.id == bindparam("row_id"))
+    .where(_OUTBOX.c.state != OutboxState.DELIVERED)
+    .values(
+        state=OutboxState.DELIVERED,
+        delivered_at=bindparam("at"),
+        reference=bindparam("ref"),
+        last_error="",
+    )
+)
 
 
 def _mark_delivered(store: Store, sent: list[tuple[int, str]], now: datetime) -> None:
     """Delivered, with the shop's references, in one transaction for the batch; whatever
     happened to a row meanwhile (a discard while it was in flight does not undo what the shop
-    now has). Dying before this only means the batch is sent again, with the same keys."""
+    now has). Dying before this only means the batch is sent again, with the same keys. A
+    prepared executemany in a transaction of its own (store/prepared.py): the ORM's session
+    and SQLAlchemy's per-row work cost more than the update."""
     if not sent:
         return
-    table = table_of(Outbox)  # a Core executemany: the ORM's bulk update wants whole rows
-    with store.write() as session:
-        session.execute(
-            update(table)
-            .where(table.c.id == bindparam("row_id"))
-            .where(table.c.state != OutboxState.DELIVERED)
-            .values(
-                state=OutboxState.DELIVERED,
-                delivered_at=now,
-                reference=bindparam("ref"),
-                last_error="",
-            ),
-            [{"row_id": row_id, "ref": ref[:MAX_ERROR_LENGTH]} for row_id, ref in sent],
-        )
+    rows = [{"row_id": row_id, "at": now, "ref": ref[:MAX_ERROR_LENGTH]} for row_id, ref in sent]
+    with fast_write(store) as tx:
+        _MARK_DELIVERED.run_many(tx, rows)
 
 
 def _mark_failed(
-    store: Store, event: Outbox, next_attempt: datetime, message: str, dead: bool
+    store: Store, event: Claimed, next_attempt: datetime, message: str, dead: bool
 ) -> None:
     with store.write() as session:
         session.execute(
@@ -291,7 +317,7 @@ def _mark_failed(
         )
 
 
-def _put_back(store: Store, events: list[Outbox], now: datetime, message: str) -> None:
+def _put_back(store: Store, events: list[Claimed], now: datetime, message: str) -> None:
     """Claimed but not sent (the run stopped, or the shop refused our credentials): due again
     at once, the attempt not counted."""
     values: dict[str, Any] = {"next_attempt_at": now, "attempts": col(Outbox.attempts) - 1}

@@ -33,7 +33,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from warehouse_tui.store.engine import Store
-from warehouse_tui.store.models import Outbox, ShopSync, utcnow
+from warehouse_tui.store.models import ShopSync, utcnow
 from warehouse_tui.sync.connector import (
     Applied,
     AuthError,
@@ -47,6 +47,7 @@ from warehouse_tui.sync.outbox import (
     DEFAULT_MAX_ATTEMPTS,
     JITTER,
     MAX_ERROR_LENGTH,
+    Claimed,
     Send,
     backlog,
     deliver_due,
@@ -158,12 +159,12 @@ def sender(connector: Connector, store: Store | None = None) -> Send:
     """Deliver an outbox row through `connector`, asking the shop first on every resend; with
     the `store`, an event a later one supersedes is not sent."""
 
-    def send(row: Outbox) -> str:
+    def send(row: Claimed) -> str:
         newer = superseded_by(store, row) if store is not None else None
         if newer is not None:
             return f"superseded-by:{newer}"
         event = Event(
-            id=row.id or 0,
+            id=row.id,
             shop=row.shop,
             kind=row.event,
             payload=row.payload,

@@ -22,16 +22,15 @@ one carries the whole truth.
 
 from __future__ import annotations
 
-import gc
 import random
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session, select
 
+from warehouse_tui.store.collector import cyclic_gc_paused
 from warehouse_tui.store.engine import Store
 from warehouse_tui.store.models import ShopSync, utcnow
 from warehouse_tui.sync.connector import (
@@ -192,43 +191,46 @@ def pull(
 ) -> None:
     cursor = pull_cursor(store, connector.code)
     for _ in range(max_pages):
+        # A page, from the shop's answer parsed to the records applied, is thousands of small
+        # objects: the collector is paused for it, and the page dropped before it is back on.
         with cyclic_gc_paused():
-            page = connector.pull(cursor)
-            if page.returns:
-                announced = announce(list(page.returns))
-                report.returns += announced.imported
-                report.rejected += len(announced.rejected)
-                if announced.rejected:
-                    returns = Page(
-                        list(page.returns), page.cursor, page.done, source=f"{page.source} returns"
-                    )
-                    on_rejected(returns, announced)
-            applied = _apply_page(store, connector.code, page, apply)
-        connector.settle(page, applied)
-        if applied.rejected:
-            on_rejected(page, applied)
-        cursor = page.cursor
-        report.pulled += len(page.records)
-        report.imported += applied.imported
-        report.unchanged += applied.unchanged
-        report.rejected += len(applied.rejected)
-        if page.done:
+            cursor, done = _pull_page(
+                store, connector, apply, report, cursor, on_rejected, announce
+            )
+        if done:
             return
 
 
-@contextmanager
-def cyclic_gc_paused() -> Iterator[None]:
-    """A page is thousands of small dicts and lists, from the shop's answer parsed to the
-    records applied: the cyclic collector would scan them again and again for cycles they do
-    not have, and a full pass landing while a page is parsed (over everything the worker holds)
-    costs more than the page itself. Reference counting still frees them."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
+def _pull_page(
+    store: Store,
+    connector: Connector,
+    apply: Apply,
+    report: ShopReport,
+    cursor: str,
+    on_rejected: Callable[[Page, Applied], None],
+    announce: Announce,
+) -> tuple[str, bool]:
+    """One page pulled, applied and settled, and counted in `report`: the cursor after it,
+    and whether the shop has nothing more now."""
+    page = connector.pull(cursor)
+    if page.returns:
+        announced = announce(list(page.returns))
+        report.returns += announced.imported
+        report.rejected += len(announced.rejected)
+        if announced.rejected:
+            returns = Page(
+                list(page.returns), page.cursor, page.done, source=f"{page.source} returns"
+            )
+            on_rejected(returns, announced)
+    applied = _apply_page(store, connector.code, page, apply)
+    connector.settle(page, applied)
+    if applied.rejected:
+        on_rejected(page, applied)
+    report.pulled += len(page.records)
+    report.imported += applied.imported
+    report.unchanged += applied.unchanged
+    report.rejected += len(applied.rejected)
+    return page.cursor, page.done
 
 
 def _apply_page(store: Store, shop: str, page: Page, apply: Apply) -> Applied:

@@ -10,9 +10,7 @@ it is ever seen either. Either way the outcome is journaled in the last transact
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,6 +40,7 @@ from warehouse_tui.services.importing.records import (
 from warehouse_tui.services.importing.result import ImportResult, Progress, no_progress
 from warehouse_tui.services.importing.staged import import_orders
 from warehouse_tui.services.journal import Actor, record
+from warehouse_tui.store.collector import cyclic_gc_paused
 from warehouse_tui.store.engine import Store
 
 
@@ -203,19 +202,3 @@ def _line_count(path: Path) -> int:
     percent of the import)."""
     with path.open("rb") as file:
         return sum(block.count(b"\n") for block in iter(lambda: file.read(1 << 20), b"")) + 1
-
-
-@contextmanager
-def cyclic_gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while an import builds millions of small objects:
-    its repeated full passes over them cost about a third of the import. Reference counting
-    still frees everything; the collector is back on (if it was) when the import ends. Drop
-    what the import built before that (return from the function that holds it): the first
-    pass after would otherwise go through all of it once more."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
